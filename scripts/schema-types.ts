@@ -1,0 +1,29 @@
+// Compiles the schemas into TypeScript declarations (used by gen-types and its test).
+import { compile } from 'json-schema-to-typescript';
+import { fileURLToPath } from 'node:url';
+
+const schemaDir = fileURLToPath(new URL('../schemas/', import.meta.url));
+
+/** The text of src/lib/schema-types.ts for the schemas as they are now. */
+export async function compileSchemaTypes(): Promise<string> {
+  // One wrapper that references every schema, compiled once, declares each type once.
+  const wrapper = {
+    title: 'PloverSchemas',
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      candidate: { $ref: 'candidate.schema.json' },
+      correction: { $ref: 'correction.schema.json' },
+      export_line: { $ref: 'export-line.schema.json' },
+    },
+  };
+  const text = await compile(wrapper as never, 'PloverSchemas', {
+    cwd: schemaDir,
+    bannerComment: '// Generated from schemas/*.schema.json by `npm run gen:types`. Do not edit.',
+    additionalProperties: false,
+    ignoreMinAndMaxItems: true,
+    strictIndexSignatures: true,
+    format: true,
+  });
+  return text.replace(/export interface PloverSchemas \{[\s\S]*?\n\}\n/, '');
+}

@@ -1,0 +1,189 @@
+/**
+ * The `plover` command. One top-level catch: a PloverError prints its message and
+ * exits 1; anything else is a bug and prints its stack.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { Decision } from '../lib/correction.ts';
+import { PloverError, formatProblem } from '../lib/errors.ts';
+import { formatReviewer } from '../lib/reviewer.ts';
+import type { Action, FailureCategory } from '../lib/schema-types.ts';
+import { ACTIONS, FAILURE_CATEGORIES } from '../lib/schemas.ts';
+import { writeExport, manifestPath } from '../node/export-files.ts';
+import { resolveReviewer } from '../node/identity.ts';
+import { readRepository } from '../node/repository.ts';
+import { Workspace } from '../node/workspace.ts';
+import { startServer } from '../server/server.ts';
+
+const USAGE = `plover — label failed LLM outputs into fine-tuning data, one git commit per decision
+
+Usage: plover <command> [options]      (in the repository root, or with --dir DIR)
+
+Commands:
+  serve     Start the label server on 127.0.0.1 and print its address.
+              --port N            port (default 4321; 0 picks a free one)
+              --reviewer "Name <email>"   default: git config user.name / user.email
+  submit <candidate-id>
+            Commit one decision, exactly as the review page does.
+              --action correct|discard|flag
+              --response TEXT | --response-file FILE   the corrected response (correct only)
+              --category ${FAILURE_CATEGORIES.map((c) => c.value).join('|')}
+              --reviewer "Name <email>"
+  export    Compile every 'correct' decision into fine-tuning JSONL plus a manifest.
+              --out FILE          default dist/sft.jsonl (manifest: dist/sft.manifest.json)
+  validate  Check every candidate and correction; list every problem; exit 1 if any.
+  help      Show this text.
+
+Common options:
+  --dir DIR   the repository (default: the current folder)
+`;
+
+const common = { dir: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
+
+function parse<T extends ParseArgsConfig['options']>(args: string[], options: T, positionals = 0) {
+  const parsed = parseArgs({ args, options: { ...common, ...options }, allowPositionals: positionals > 0, strict: true });
+  if (parsed.positionals.length > positionals) {
+    throw new PloverError('E_USAGE', `unexpected argument ${JSON.stringify(parsed.positionals[positionals])}; see \`plover help\``);
+  }
+  return parsed;
+}
+
+function oneOf<T extends string>(flag: string, value: string | undefined, choices: { value: T }[]): T | undefined {
+  if (value === undefined) return undefined;
+  const match = choices.find((c) => c.value === value);
+  if (!match) {
+    throw new PloverError('E_USAGE', `--${flag} ${JSON.stringify(value)} is not one of ${choices.map((c) => c.value).join(', ')}`);
+  }
+  return match.value;
+}
+
+async function submit(args: string[]): Promise<void> {
+  const { values, positionals } = parse(
+    args,
+    {
+      action: { type: 'string' },
+      response: { type: 'string' },
+      'response-file': { type: 'string' },
+      category: { type: 'string' },
+      reviewer: { type: 'string' },
+    },
+    1,
+  );
+  const dir = resolve(values.dir ?? '.');
+  const candidateId = positionals[0];
+  if (candidateId === undefined) throw new PloverError('E_USAGE', 'submit needs a candidate id: plover submit <candidate-id> --action correct|discard|flag');
+  const action: Action | undefined = oneOf('action', values.action, ACTIONS);
+  if (!action) throw new PloverError('E_USAGE', '--action is required: correct, discard or flag');
+  const category: FailureCategory | undefined = oneOf('category', values.category, FAILURE_CATEGORIES);
+  if (values.response !== undefined && values['response-file'] !== undefined) {
+    throw new PloverError('E_USAGE', 'give the corrected response once: --response TEXT or --response-file FILE, not both');
+  }
+  let response = values.response;
+  if (values['response-file'] !== undefined) response = await readFile(values['response-file'], 'utf8');
+  if (action !== 'correct' && response !== undefined) {
+    throw new PloverError('E_USAGE', `--response and --response-file go with --action correct only (this is --action ${action})`);
+  }
+  if (action === 'correct' && (response === undefined || response.trim() === '')) {
+    throw new PloverError('E_USAGE', '--action correct needs a non-blank corrected response: --response TEXT or --response-file FILE');
+  }
+
+  const reviewer = await resolveReviewer(dir, values.reviewer);
+  const workspace = await Workspace.open(dir);
+  const decision: Decision = { candidate_id: candidateId, action, corrected_response: response ?? null, failure_category: category ?? null };
+  const result = await workspace.submit(decision, reviewer);
+  console.log(`${result.oid.slice(0, 7)} ${action} ${candidateId}${category ? ` [${category}]` : ''} by ${formatReviewer(reviewer)}\n  ${result.path}`);
+}
+
+async function exportCommand(args: string[]): Promise<void> {
+  const { values } = parse(args, { out: { type: 'string' } });
+  const dir = resolve(values.dir ?? '.');
+  const out = resolve(dir, values.out ?? 'dist/sft.jsonl');
+  const m = await writeExport(dir, out);
+  const categories = Object.entries(m.counts.by_category)
+    .filter(([, n]) => n > 0)
+    .map(([c, n]) => `${c} ${n}`)
+    .join(', ');
+  console.log(
+    `exported ${m.counts.lines} lines to ${out}\n` +
+      `  manifest ${manifestPath(out)}\n` +
+      `  ${m.counts.candidates} candidates, ${m.counts.corrections} corrections; decided: ` +
+      `${Object.entries(m.counts.by_action).map(([a, n]) => `${a} ${n}`).join(', ')}\n` +
+      `  categories: ${categories || 'none'}\n` +
+      `  sha256 ${m.sha256}${m.source_commit ? `, commit ${m.source_commit.slice(0, 12)}` : ''}` +
+      (m.worktree_clean === false ? '\n  note: candidates/ or corrections/ have uncommitted changes' : ''),
+  );
+}
+
+async function validate(args: string[]): Promise<number> {
+  const { values } = parse(args, {});
+  const data = await readRepository(resolve(values.dir ?? '.'));
+  for (const p of data.problems) console.log(formatProblem(p));
+  const summary = `${data.candidates.size} candidates, ${data.corrections.length} corrections`;
+  if (data.problems.length) {
+    console.log(`\n${data.problems.length} problem${data.problems.length === 1 ? '' : 's'} (${summary})`);
+    return 1;
+  }
+  console.log(`valid: ${summary}`);
+  return 0;
+}
+
+async function serve(args: string[]): Promise<void> {
+  const { values } = parse(args, { port: { type: 'string' }, reviewer: { type: 'string' } });
+  const dir = resolve(values.dir ?? '.');
+  const port = values.port === undefined ? 4321 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new PloverError('E_USAGE', `--port ${JSON.stringify(values.port)} is not a port number (0–65535)`);
+  }
+  const reviewer = await resolveReviewer(dir, values.reviewer);
+  const workspace = await Workspace.open(dir);
+  const server = await startServer({ workspace, reviewer, port });
+  console.log(
+    `plover is serving ${workspace.candidateCount} candidates for ${formatReviewer(reviewer)}\n` +
+      `  open ${server.url}\n  each decision is a commit in ${dir}; stop with Ctrl+C`,
+  );
+}
+
+/** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  try {
+    if (args.includes('--help') || args.includes('-h')) {
+      console.log(USAGE);
+      return 0;
+    }
+    switch (command) {
+      case 'serve':
+        await serve(args);
+        return 0;
+      case 'submit':
+        await submit(args);
+        return 0;
+      case 'export':
+        await exportCommand(args);
+        return 0;
+      case 'validate':
+        return await validate(args);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        return 0;
+      default:
+        throw new PloverError('E_USAGE', `unknown command ${JSON.stringify(command)}; see \`plover help\``);
+    }
+  } catch (err) {
+    if (err instanceof PloverError) {
+      console.error(`plover: ${err.message}`);
+      return 1;
+    }
+    if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`plover: ${(err as Error).message}; see \`plover help\``);
+      return 1;
+    }
+    console.error('plover: unexpected error (a bug; please report it with this output):');
+    console.error(err);
+    return 2;
+  }
+}

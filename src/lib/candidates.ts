@@ -1,0 +1,62 @@
+/** Candidate files: JSONL, one candidate per line, as the benchmark harness writes them. */
+import type { Problem } from './errors.ts';
+import type { Candidate } from './schema-types.ts';
+import { parseJsonText } from './json.ts';
+import { checkAgainstSchema } from './validate.ts';
+
+/** A candidate and where it was read from. */
+export interface LocatedCandidate {
+  candidate: Candidate;
+  file: string;
+  line: number;
+}
+
+/**
+ * Parses the text of one candidate file. Every line must be one valid candidate; a
+ * final newline is allowed, blank lines are not (a JSONL line is one JSON value).
+ * @returns the candidates, and a problem for every bad line (none is skipped silently).
+ */
+export function parseCandidateFile(text: string, file: string): { candidates: LocatedCandidate[]; problems: Problem[] } {
+  const candidates: LocatedCandidate[] = [];
+  const problems: Problem[] = [];
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  lines.forEach((raw, i) => {
+    const line = i + 1;
+    const textLine = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (textLine.trim() === '') {
+      problems.push({ file, line, message: 'is blank; a JSONL file holds one JSON object per line: remove the blank line' });
+      return;
+    }
+    const parsed = parseJsonText(textLine, { file, line });
+    if (parsed.problems.length) {
+      problems.push(...parsed.problems);
+      return;
+    }
+    const bad = checkAgainstSchema('candidate', parsed.value, { file, line });
+    if (bad.length) problems.push(...bad);
+    else candidates.push({ candidate: parsed.value as Candidate, file, line });
+  });
+  return { candidates, problems };
+}
+
+/**
+ * Indexes candidates from several files by id.
+ * @returns the index, and a problem for every id that appears twice (naming both places).
+ */
+export function indexCandidates(located: LocatedCandidate[]): { byId: Map<string, LocatedCandidate>; problems: Problem[] } {
+  const byId = new Map<string, LocatedCandidate>();
+  const problems: Problem[] = [];
+  for (const c of located) {
+    const first = byId.get(c.candidate.id);
+    if (first) {
+      problems.push({
+        file: c.file,
+        line: c.line,
+        path: 'id',
+        message: `duplicate candidate id ${JSON.stringify(c.candidate.id)}, first at ${first.file}:${first.line}; ids must be unique across candidates/`,
+      });
+    } else byId.set(c.candidate.id, c);
+  }
+  return { byId, problems };
+}

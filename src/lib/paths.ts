@@ -1,0 +1,49 @@
+/**
+ * Where a correction lives. The path is derived from hashes of the candidate id and the
+ * reviewer's email, never from their text, so no id can place a file outside
+ * corrections/, and two reviewers never write the same path (their branches never
+ * conflict). 256 shard folders keep every git tree at a few hundred entries at 100k
+ * decisions, so a commit rewrites only small trees.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+
+export const CORRECTIONS_DIR = 'corrections';
+
+/** A correction's path relative to the repository root matches this, and nothing else does. */
+export const CORRECTION_PATH_PATTERN = /^corrections\/[0-9a-f]{2}\/[0-9a-f]{16}--[a-z0-9-]{0,24}-[0-9a-f]{8}\.json$/;
+
+function sha256Hex(text: string): string {
+  return bytesToHex(sha256(utf8ToBytes(text)));
+}
+
+/** The reviewer's identity key: the email, trimmed, NFC-normalised and lower-cased. */
+export function normalizeEmail(email: string): string {
+  return email.trim().normalize('NFC').toLowerCase();
+}
+
+/** A short readable part from the email's local part: `Ann.Lee+x@…` → `ann-lee-x`. */
+function reviewerSlug(email: string): string {
+  const local = normalizeEmail(email).split('@')[0] ?? '';
+  return local
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 24)
+    .replace(/-+$/, '');
+}
+
+/** The shard and file name of a candidate: `ab/abcdef0123456789`. */
+export function candidateKey(candidateId: string): { shard: string; key: string } {
+  const hex = sha256Hex(candidateId);
+  return { shard: hex.slice(0, 2), key: hex.slice(0, 16) };
+}
+
+/**
+ * The path of one reviewer's correction of one candidate, relative to the repository
+ * root: `corrections/<2 hex>/<16 hex>--<reviewer slug>-<8 hex>.json`.
+ */
+export function correctionPath(candidateId: string, reviewerEmail: string): string {
+  const { shard, key } = candidateKey(candidateId);
+  const reviewer = sha256Hex(normalizeEmail(reviewerEmail)).slice(0, 8);
+  return `${CORRECTIONS_DIR}/${shard}/${key}--${reviewerSlug(reviewerEmail)}-${reviewer}.json`;
+}

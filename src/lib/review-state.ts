@@ -1,0 +1,60 @@
+/**
+ * Review state, derived from corrections (never stored in candidate files): which
+ * candidates a reviewer still has to decide, and counts per action.
+ */
+import { normalizeEmail } from './paths.ts';
+import type { Action, Candidate, Correction } from './schema-types.ts';
+import { ACTIONS } from './schemas.ts';
+
+/** The candidates this reviewer has not decided yet, in the given (file) order. */
+export function compileQueue(candidates: Iterable<Candidate>, corrections: Iterable<Correction>, reviewerEmail: string): Candidate[] {
+  const me = normalizeEmail(reviewerEmail);
+  const decided = new Set<string>();
+  for (const c of corrections) if (normalizeEmail(c.reviewer.email) === me) decided.add(c.candidate_id);
+  return [...candidates].filter((c) => !decided.has(c.id));
+}
+
+export type ActionCounts = Record<Action, number>;
+
+/** Counts corrections per action, optionally only those of one reviewer. */
+export function countByAction(corrections: Iterable<Correction>, reviewerEmail?: string): ActionCounts {
+  const counts = Object.fromEntries(ACTIONS.map((a) => [a.value, 0])) as ActionCounts;
+  const me = reviewerEmail === undefined ? undefined : normalizeEmail(reviewerEmail);
+  for (const c of corrections) {
+    if (me === undefined || normalizeEmail(c.reviewer.email) === me) counts[c.action] += 1;
+  }
+  return counts;
+}
+
+/**
+ * The correction that decides a candidate when several reviewers decided it: the
+ * latest `decided_at`, ties broken by reviewer email, so the choice is deterministic.
+ */
+export function decidingCorrection(corrections: Correction[]): Correction | undefined {
+  let best: Correction | undefined;
+  let bestTime = -Infinity;
+  for (const c of corrections) {
+    // Compare instants, not strings: records may carry any ISO 8601 offset.
+    const time = Date.parse(c.decided_at);
+    if (
+      !best ||
+      time > bestTime ||
+      (time === bestTime && normalizeEmail(c.reviewer.email) > normalizeEmail(best.reviewer.email))
+    ) {
+      best = c;
+      bestTime = time;
+    }
+  }
+  return best;
+}
+
+/** Groups corrections by candidate id. */
+export function groupByCandidate(corrections: Iterable<Correction>): Map<string, Correction[]> {
+  const groups = new Map<string, Correction[]>();
+  for (const c of corrections) {
+    const list = groups.get(c.candidate_id);
+    if (list) list.push(c);
+    else groups.set(c.candidate_id, [c]);
+  }
+  return groups;
+}

@@ -1,0 +1,243 @@
+// Generated from schemas/*.schema.json by `npm run gen:types`. Do not edit.
+
+/**
+ * The candidate's unique id across all candidate files, chosen by the harness (e.g. 'sftc_b5505e86f70999cf'). Treated as untrusted: file paths are derived from a hash of it, never from the text itself.
+ */
+export type CandidateId = string;
+/**
+ * One reviewer's decision about one candidate: one file in corrections/, at the path derived from the candidate id and the reviewer's email (see corrections/README.md). Deciding again overwrites the same file in a new commit; git keeps the history.
+ */
+export type Correction = {
+  /**
+   * The version of this record format. 1 is the current and only version; records keep the version they were written with and stay valid.
+   */
+  schema_version: 1;
+  candidate_id: CandidateId1;
+  action: Action;
+  /**
+   * The response the model should have given. Required and non-blank exactly when action is 'correct'; absent or null for 'discard' and 'flag'. It becomes the assistant message of the export line.
+   */
+  corrected_response?: string | null;
+  /**
+   * Why the model's response failed, if the reviewer said so. Optional with every action: absent and null both mean 'not given' and export as null.
+   */
+  failure_category?: FailureCategory | null;
+  reviewer: Reviewer;
+  /**
+   * When the reviewer decided (ISO 8601 with time zone, UTC as written by plover).
+   */
+  decided_at: string;
+};
+/**
+ * The candidate's unique id across all candidate files, chosen by the harness (e.g. 'sftc_b5505e86f70999cf'). Treated as untrusted: file paths are derived from a hash of it, never from the text itself.
+ */
+export type CandidateId1 = string;
+/**
+ * What the reviewer decided.
+ */
+export type Action = Correct | Discard | Flag;
+/**
+ * The reviewer wrote the response the model should have given; it becomes a training example.
+ */
+export type Correct = "correct";
+/**
+ * The candidate is not worth training on (a bad prompt, a judge error, a duplicate); it is left out of the export.
+ */
+export type Discard = "discard";
+/**
+ * The model's behaviour needs attention beyond this example (e.g. unsafe or systematic failure); left out of the export and counted in stats.
+ */
+export type Flag = "flag";
+/**
+ * Why the model's response failed the check. The title is the label the review page shows; the description is its help text.
+ */
+export type FailureCategory =
+  ScoringArtifact | StyleViolation | PartialAnswer | WrongAnswer | FormatError | Hallucination;
+/**
+ * The response was acceptable and the benchmark's judge or check scored it wrongly.
+ */
+export type ScoringArtifact = "scoring_artifact";
+/**
+ * The content is right but the tone, length, language or requested style is not.
+ */
+export type StyleViolation = "style_violation";
+/**
+ * The response is correct as far as it goes but leaves out part of what was asked.
+ */
+export type PartialAnswer = "partial_answer";
+/**
+ * The response answers the question with an incorrect result or reasoning.
+ */
+export type WrongAnswer = "wrong_answer";
+/**
+ * The response breaks the required output format (JSON, code, list, template tokens).
+ */
+export type FormatError = "format_error";
+/**
+ * The response states facts, sources or details that are made up.
+ */
+export type Hallucination = "hallucination";
+/**
+ * The candidate's unique id across all candidate files, chosen by the harness (e.g. 'sftc_b5505e86f70999cf'). Treated as untrusted: file paths are derived from a hash of it, never from the text itself.
+ */
+export type CandidateId2 = string;
+
+/**
+ * One model output that failed a benchmark check, as the benchmark harness writes it: one JSON object per line of candidates/<run_id>.jsonl. Candidate files are immutable once imported; review state lives in corrections/, never here. Fields the harness adds beyond these are kept and ignored.
+ */
+export interface Candidate {
+  id: CandidateId;
+  /**
+   * Where the candidate came from, as '<benchmark>:<judge or check>', e.g. 'mt_bench:gpt-4_single'.
+   */
+  source?: string;
+  /**
+   * The benchmark run that produced the candidate; candidates/<benchmark_run_id>.jsonl holds it.
+   */
+  benchmark_run_id: string;
+  /**
+   * When the harness produced the model response (ISO 8601).
+   */
+  timestamp?: string;
+  /**
+   * The harness's own status for the record (e.g. 'needs_review'). Informational: plover derives review state from corrections/.
+   */
+  status?: string;
+  /**
+   * The conversation the model was asked to continue, oldest first. Empty system messages are allowed here and dropped from the export.
+   *
+   * @minItems 1
+   */
+  prompt_messages: PromptMessage[];
+  /**
+   * The model's answer that failed the check. Untrusted text: it may contain HTML, scripts and template tokens, and is always shown as text.
+   */
+  model_response: string;
+  /**
+   * A correction the harness already had, if any. Usually null; reviewers' corrections live in corrections/.
+   */
+  corrected_response?: string | null;
+  /**
+   * The benchmark's score for the response, from 0 (worst) to 1 (best), or null when the judge gave none. The review page colours it: below 0.4 low, below 0.7 fair, otherwise acceptable.
+   */
+  quality_score: number | null;
+  /**
+   * Why the check failed, in the harness's words (judge verdict, content checks), or null.
+   */
+  failure_reason: string | null;
+  /**
+   * The benchmark's id of the task (question), e.g. 'mt_bench/81'.
+   */
+  task_id?: string;
+  /**
+   * The kind of task, e.g. 'writing', 'coding', 'math', 'open_qa'.
+   */
+  task_type: string;
+  /**
+   * A short human-readable name for the task.
+   */
+  task_name?: string;
+  /**
+   * The id of the model that answered, e.g. a hub repository name.
+   */
+  model_id: string;
+  /**
+   * A display name for the model.
+   */
+  model_name: string;
+  /**
+   * The machine the harness ran the model on (informational).
+   */
+  node_id?: string | null;
+  /**
+   * The GPU index the harness ran the model on (informational).
+   */
+  gpu_id?: number | null;
+  /**
+   * Generation speed the harness measured (informational).
+   */
+  tokens_per_sec?: number | null;
+}
+/**
+ * One message of the prompt conversation.
+ */
+export interface PromptMessage {
+  /**
+   * Who speaks: system, user or assistant.
+   */
+  role: "system" | "user" | "assistant";
+  /**
+   * The message text (untrusted; shown as text).
+   */
+  content: string;
+}
+/**
+ * Who decided. The same identity is the author of the commit that adds this file.
+ */
+export interface Reviewer {
+  /**
+   * The reviewer's name, as in git config user.name.
+   */
+  name: string;
+  /**
+   * The reviewer's email, as in git config user.email. It identifies the reviewer: the correction's file name is derived from it.
+   */
+  email: string;
+}
+/**
+ * One line of the fine-tuning export (dist/sft.jsonl): a chat conversation in the OpenAI/TRL/Axolotl 'messages' format, with plover's ids and labels beside the messages, never inside them. One line per candidate whose deciding correction has action 'correct'; lines are ordered by candidate id.
+ */
+export interface ExportLine {
+  /**
+   * The prompt messages (empty system messages dropped) followed by the reviewer's corrected response as the last, assistant, message.
+   *
+   * @minItems 2
+   */
+  messages: Message[];
+  candidate_id: CandidateId2;
+  /**
+   * The reviewer's failure category, or null when none was given.
+   */
+  failure_category: FailureCategory | null;
+  /**
+   * The candidate's benchmark run.
+   */
+  benchmark_run_id?: string;
+  /**
+   * The candidate's benchmark task id, or null.
+   */
+  task_id?: string | null;
+  /**
+   * The candidate's task type.
+   */
+  task_type?: string;
+  /**
+   * The model whose response was corrected.
+   */
+  model_id?: string;
+  /**
+   * The benchmark's score of the original response (0..1) or null.
+   */
+  quality_score?: number | null;
+  /**
+   * The email of the reviewer whose correction this is.
+   */
+  reviewer?: string;
+  /**
+   * When that reviewer decided (ISO 8601).
+   */
+  decided_at?: string;
+}
+/**
+ * One chat message.
+ */
+export interface Message {
+  /**
+   * system, user or assistant.
+   */
+  role: "system" | "user" | "assistant";
+  /**
+   * The message text; never empty.
+   */
+  content: string;
+}

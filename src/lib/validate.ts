@@ -1,0 +1,104 @@
+/**
+ * Validation against the schemas with ajv, with errors turned into Problems that
+ * name the JSON path and say what is expected.
+ */
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { candidateSchema, correctionSchema, exportLineSchema } from './schemas.ts';
+import type { Candidate, Correction, ExportLine } from './schema-types.ts';
+import type { Problem } from './errors.ts';
+
+// ajv-formats is CommonJS; its default export arrives wrapped under some bundlers.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
+  ajv: Ajv2020,
+) => void;
+
+const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
+addFormats(ajv);
+ajv.addSchema([candidateSchema, correctionSchema, exportLineSchema]);
+
+function compiled<T>(id: string): ValidateFunction<T> {
+  const fn = ajv.getSchema<T>(id);
+  if (!fn) throw new Error(`schema ${id} is not loaded`);
+  return fn;
+}
+
+const validators = {
+  candidate: compiled<Candidate>(candidateSchema.$id),
+  correction: compiled<Correction>(correctionSchema.$id),
+  exportLine: compiled<ExportLine>(exportLineSchema.$id),
+};
+
+export type SchemaName = keyof typeof validators;
+
+/** `/prompt_messages/0/role` → `prompt_messages[0].role`. */
+function dottedPath(pointer: string, extra?: string): string {
+  const parts = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (extra !== undefined) parts.push(extra);
+  let out = '';
+  for (const part of parts) out += /^\d+$/.test(part) ? `[${part}]` : out ? `.${part}` : part;
+  return out || '(record)';
+}
+
+function describe(e: ErrorObject): { path: string; message: string } {
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'required':
+      return { path: dottedPath(e.instancePath, String(p.missingProperty)), message: 'is required but missing' };
+    case 'additionalProperties':
+      return {
+        path: dottedPath(e.instancePath, String(p.additionalProperty)),
+        message: 'is not a known field (check its spelling against the schema)',
+      };
+    case 'enum':
+      return {
+        path: dottedPath(e.instancePath),
+        message: `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
+      };
+    case 'pattern':
+      return {
+        path: dottedPath(e.instancePath),
+        message: p.pattern === '\\S' ? 'must not be blank' : `must match ${String(p.pattern)}`,
+      };
+    default:
+      return { path: dottedPath(e.instancePath), message: e.message ?? e.keyword };
+  }
+}
+
+/**
+ * Turns ajv errors into one Problem per bad field. The wrappers ajv reports for
+ * `if`/`anyOf`/`oneOf` are dropped; the `const` errors of a labelled enumeration
+ * (`oneOf` of consts, maybe `anyOf` null) merge into one "must be one of" message.
+ */
+function toProblems(errors: ErrorObject[], file: string, line?: number): Problem[] {
+  const allowed = new Map<string, unknown[]>();
+  const out = new Map<string, string>();
+  for (const e of errors) {
+    if (e.keyword === 'if' || e.keyword === 'anyOf' || e.keyword === 'oneOf') continue;
+    const inUnion = /\/(oneOf|anyOf)\/\d+\//.test(e.schemaPath);
+    if (inUnion && (e.keyword === 'const' || (e.keyword === 'type' && e.params.type === 'null'))) {
+      const values = allowed.get(e.instancePath) ?? [];
+      values.push(e.keyword === 'const' ? e.params.allowedValue : null);
+      allowed.set(e.instancePath, values);
+      continue;
+    }
+    let { path, message } = describe(e);
+    if (e.schemaPath.includes('/then/')) message += ' when action is "correct"';
+    if (e.schemaPath.includes('/else/')) message = 'must be null or absent unless action is "correct"';
+    if (!out.has(path)) out.set(path, message);
+  }
+  for (const [pointer, values] of allowed) {
+    out.set(dottedPath(pointer), `must be one of ${values.map((v) => JSON.stringify(v)).join(', ')}`);
+  }
+  return [...out].map(([path, message]) => ({ file, ...(line === undefined ? {} : { line }), path, message }));
+}
+
+/**
+ * Checks a parsed value against one of the schemas.
+ * @returns the problems found; an empty list when the value is valid.
+ */
+export function checkAgainstSchema(schema: SchemaName, value: unknown, where: { file: string; line?: number }): Problem[] {
+  const fn = validators[schema];
+  if (fn(value)) return [];
+  return toProblems(fn.errors ?? [], where.file, where.line);
+}

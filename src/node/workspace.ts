@@ -1,0 +1,98 @@
+/**
+ * A labeling session on a local clone: the one path by which both the label server
+ * and `plover submit` turn a decision into a commit.
+ */
+import * as fs from 'node:fs';
+import type { Decision } from '../lib/correction.ts';
+import { PloverError } from '../lib/errors.ts';
+import type { LocatedCorrection } from '../lib/export.ts';
+import { compileQueue, countByAction } from '../lib/review-state.ts';
+import type { Candidate, Reviewer } from '../lib/schema-types.ts';
+import { commitDecision, type CommitDecisionResult, type GitFs } from '../git/commit-decision.ts';
+import { readValidRepository, type RepositoryData } from './repository.ts';
+
+export class Workspace {
+  readonly dir: string;
+  private readonly data: RepositoryData;
+  /** Corrections by path: a new decision of the same reviewer replaces the old one. */
+  private readonly corrections: Map<string, LocatedCorrection>;
+  /** Each candidate's place in file order, for paging the queue. */
+  private readonly position: Map<string, number>;
+  /** One isomorphic-git cache for the session (the first packed read hashes the whole pack). */
+  private readonly cache = {};
+  /** Decisions commit one at a time: each commit's parent is the one before. */
+  private tail: Promise<unknown> = Promise.resolve();
+
+  private constructor(dir: string, data: RepositoryData) {
+    this.dir = dir;
+    this.data = data;
+    this.corrections = new Map(data.corrections.map((c) => [c.file, c]));
+    this.position = new Map(data.candidateOrder.map((id, i) => [id, i]));
+  }
+
+  /**
+   * Opens the repository at `dir`.
+   * @throws PloverError `E_INVALID_REPOSITORY` listing every invalid candidate or correction.
+   */
+  static async open(dir: string): Promise<Workspace> {
+    return new Workspace(dir, await readValidRepository(dir));
+  }
+
+  get candidateCount(): number {
+    return this.data.candidates.size;
+  }
+
+  /** The candidates this reviewer has not decided yet, in file order. */
+  queue(reviewer: Reviewer): Candidate[] {
+    const ordered = this.data.candidateOrder.map((id) => this.data.candidates.get(id)!.candidate);
+    return compileQueue(ordered, this.correctionRecords(), reviewer.email);
+  }
+
+  /**
+   * One page of the queue: up to `limit` undecided candidates that come after `after`
+   * in file order (from the start when `after` is null or unknown), and how many remain.
+   */
+  queuePage(reviewer: Reviewer, after: string | null, limit: number): { items: Candidate[]; remaining: number } {
+    const queue = this.queue(reviewer);
+    const position = after === null ? -1 : (this.position.get(after) ?? -1);
+    const start = queue.findIndex((c) => this.position.get(c.id)! > position);
+    return { items: start < 0 ? [] : queue.slice(start, start + limit), remaining: queue.length };
+  }
+
+  /** This reviewer's decisions per action. */
+  counts(reviewer: Reviewer) {
+    return countByAction(this.correctionRecords(), reviewer.email);
+  }
+
+  /**
+   * Commits one decision, after every decision submitted before it.
+   * @throws PloverError `E_UNKNOWN_CANDIDATE`, or whatever commitDecision throws; nothing is written then.
+   */
+  submit(decision: Decision, reviewer: Reviewer, now?: Date): Promise<CommitDecisionResult> {
+    const run = async () => {
+      if (!this.data.candidates.has(decision.candidate_id)) {
+        throw new PloverError(
+          'E_UNKNOWN_CANDIDATE',
+          `unknown candidate ${JSON.stringify(decision.candidate_id)}: no line in candidates/*.jsonl has this id (see \`plover validate\`)`,
+        );
+      }
+      const result = await commitDecision({
+        fs: fs as unknown as GitFs,
+        dir: this.dir,
+        cache: this.cache,
+        decision,
+        reviewer,
+        ...(now ? { now } : {}),
+      });
+      this.corrections.set(result.path, { correction: result.correction, file: result.path });
+      return result;
+    };
+    const result = this.tail.then(run, run);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  private correctionRecords() {
+    return [...this.corrections.values()].map((c) => c.correction);
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * The local label server: serves the built review site and a small JSON API on
+ * 127.0.0.1, and commits each decision through the Workspace (the same path as
+ * `plover submit`).
+ *
+ *   GET  /api/session              reviewer, their counts per action, remaining, total
+ *   GET  /api/queue?after=ID&limit=N   the next undecided candidates after ID
+ *   POST /api/decisions            {candidate_id, action, corrected_response?, failure_category?}
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { extname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Decision } from '../lib/correction.ts';
+import { PloverError } from '../lib/errors.ts';
+import type { Reviewer } from '../lib/schema-types.ts';
+import type { Workspace } from '../node/workspace.ts';
+
+export const DEFAULT_SITE_DIR = fileURLToPath(new URL('../../dist/site/', import.meta.url));
+
+/** Large enough for a 65k-character correction many times over; small enough to refuse floods. */
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+const MAX_QUEUE_PAGE = 200;
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.txt': 'text/plain; charset=utf-8',
+  '.woff2': 'font/woff2',
+};
+
+export interface ServerOptions {
+  workspace: Workspace;
+  reviewer: Reviewer;
+  /** 0 picks a free port. */
+  port: number;
+  /** The built site (default: dist/site of this package). */
+  siteDir?: string;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the server on 127.0.0.1 (never another interface).
+ * @throws PloverError `E_PORT_IN_USE`, `E_NO_SITE` (the site is not built).
+ */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const siteDir = options.siteDir ?? DEFAULT_SITE_DIR;
+  try {
+    await stat(join(siteDir, 'index.html'));
+  } catch {
+    throw new PloverError('E_NO_SITE', `the review site is not built (no ${join(siteDir, 'index.html')}); run \`npm run build\` first`);
+  }
+  let port = options.port;
+  const server = createServer((req, res) => {
+    handle(req, res, { ...options, siteDir, port }).catch((err) => {
+      console.error(err);
+      if (!res.headersSent) sendJson(res, 500, { error: { code: 'E_INTERNAL', message: 'internal error; see the server log' } });
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new PloverError('E_PORT_IN_USE', `port ${options.port} on 127.0.0.1 is in use; pass --port N, or --port 0 for a free one`)
+          : err,
+      );
+    });
+    server.listen(options.port, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  port = typeof address === 'object' && address ? address.port : options.port;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    port,
+    close: () =>
+      new Promise((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerOptions & { siteDir: string; port: number }) {
+  // DNS rebinding and cross-site requests: only our own host names, only same-origin writes.
+  const allowedHosts = [`127.0.0.1:${ctx.port}`, `localhost:${ctx.port}`];
+  if (!allowedHosts.includes(req.headers.host ?? '')) return sendJson(res, 421, { error: { code: 'E_HOST', message: 'unexpected Host header' } });
+  const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
+
+  if (url.pathname.startsWith('/api/')) {
+    if (req.method === 'POST') {
+      const origin = req.headers.origin;
+      if (origin !== undefined && !allowedHosts.some((h) => origin === `http://${h}`)) {
+        return sendJson(res, 403, { error: { code: 'E_ORIGIN', message: 'cross-origin request refused' } });
+      }
+    }
+    return api(req, res, url, ctx);
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: { code: 'E_METHOD', message: 'method not allowed' } });
+  return serveStatic(res, url.pathname, ctx.siteDir);
+}
+
+async function api(req: IncomingMessage, res: ServerResponse, url: URL, ctx: ServerOptions) {
+  const { workspace, reviewer } = ctx;
+  const route = `${req.method} ${url.pathname}`;
+  if (route === 'GET /api/session') {
+    return sendJson(res, 200, {
+      reviewer,
+      counts: workspace.counts(reviewer),
+      remaining: workspace.queue(reviewer).length,
+      total: workspace.candidateCount,
+    });
+  }
+  if (route === 'GET /api/queue') {
+    const limit = Math.min(Math.max(Number(url.searchParams.get('limit') ?? 20) || 20, 1), MAX_QUEUE_PAGE);
+    return sendJson(res, 200, workspace.queuePage(reviewer, url.searchParams.get('after'), limit));
+  }
+  if (route === 'POST /api/decisions') {
+    let body: unknown;
+    try {
+      body = JSON.parse(await readBody(req));
+    } catch (err) {
+      if (err instanceof PloverError) return sendError(res, err);
+      return sendJson(res, 400, { error: { code: 'E_BAD_JSON', message: 'the request body is not valid JSON' } });
+    }
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      return sendJson(res, 400, { error: { code: 'E_BAD_JSON', message: 'the request body must be a JSON object' } });
+    }
+    const b = body as Record<string, unknown>;
+    const decision = {
+      candidate_id: b.candidate_id,
+      action: b.action,
+      corrected_response: b.corrected_response ?? null,
+      failure_category: b.failure_category ?? null,
+    } as Decision;
+    try {
+      const result = await workspace.submit(decision, reviewer);
+      return sendJson(res, 201, {
+        oid: result.oid,
+        path: result.path,
+        correction: result.correction,
+        counts: workspace.counts(reviewer),
+        remaining: workspace.queue(reviewer).length,
+      });
+    } catch (err) {
+      if (err instanceof PloverError) return sendError(res, err);
+      throw err;
+    }
+  }
+  return sendJson(res, 404, { error: { code: 'E_NOT_FOUND', message: `no API route ${route}` } });
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown) {
+  const body = JSON.stringify(value);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
+  res.end(body);
+}
+
+const STATUS: Record<string, number> = {
+  E_INVALID_DECISION: 400,
+  E_UNKNOWN_CANDIDATE: 404,
+  E_TOO_LARGE: 413,
+};
+
+function sendError(res: ServerResponse, err: PloverError) {
+  sendJson(res, STATUS[err.code] ?? 409, { error: { code: err.code, message: err.message, problems: err.problems } });
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new PloverError('E_TOO_LARGE', `the request is larger than ${MAX_BODY_BYTES} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** Serves a file of the built site; the path is resolved inside `siteDir` or refused. */
+async function serveStatic(res: ServerResponse, pathname: string, siteDir: string) {
+  let rel: string;
+  try {
+    rel = decodeURIComponent(pathname);
+  } catch {
+    return sendJson(res, 400, { error: { code: 'E_BAD_PATH', message: 'malformed path' } });
+  }
+  if (rel.endsWith('/')) rel += 'index.html';
+  const file = normalize(join(siteDir, rel));
+  if (!file.startsWith(siteDir.endsWith(sep) ? siteDir : siteDir + sep) || rel.includes('\0')) {
+    return sendJson(res, 404, { error: { code: 'E_NOT_FOUND', message: 'not found' } });
+  }
+  let size: number;
+  try {
+    const s = await stat(file);
+    if (!s.isFile()) throw new Error('not a file');
+    size = s.size;
+  } catch {
+    return sendJson(res, 404, { error: { code: 'E_NOT_FOUND', message: `no file ${pathname}` } });
+  }
+  res.writeHead(200, {
+    'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+    'content-length': size,
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'cache-control': file.includes(`${sep}_astro${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
+  });
+  createReadStream(file).pipe(res);
+}
