@@ -7,6 +7,5 @@ export default defineConfig({
   output: 'static',
   outDir: './dist/site',
   integrations: [solid()],
-  telemetry: false,
   devToolbar: { enabled: false },
 });

@@ -83,8 +83,11 @@ function toProblems(errors: ErrorObject[], file: string, line?: number): Problem
       continue;
     }
     let { path, message } = describe(e);
-    if (e.schemaPath.includes('/then/')) message += ' when action is "correct"';
-    if (e.schemaPath.includes('/else/')) message = 'must be null or absent unless action is "correct"';
+    if (e.schemaPath.includes('/then/')) {
+      message = e.keyword === 'type' && e.params.type === 'null'
+        ? 'must be null or absent unless action is "correct"'
+        : `${message} when action is "correct"`;
+    }
     if (!out.has(path)) out.set(path, message);
   }
   for (const [pointer, values] of allowed) {

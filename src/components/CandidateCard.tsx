@@ -1,0 +1,82 @@
+/**
+ * One candidate as the reviewer reads it. Every text comes from outside (prompts,
+ * responses, model names, failure reasons) and is rendered as text nodes only.
+ */
+import { For, Show } from 'solid-js';
+import type { Candidate } from '../lib/schema-types.ts';
+
+export interface CandidateCardProps {
+  candidate: Candidate;
+}
+
+/** low below 0.4, fair below 0.7, acceptable from 0.7 (as the candidate schema describes). */
+export function scoreBand(score: number | null): 'low' | 'fair' | 'acceptable' | 'none' {
+  if (score === null) return 'none';
+  return score < 0.4 ? 'low' : score < 0.7 ? 'fair' : 'acceptable';
+}
+
+export function CandidateCard(props: CandidateCardProps) {
+  const band = () => scoreBand(props.candidate.quality_score);
+  return (
+    <article class="card" aria-label="Candidate" data-candidate-id={props.candidate.id}>
+      <header class="card-meta">
+        <dl>
+          <div>
+            <dt>Model</dt>
+            <dd>{props.candidate.model_name || props.candidate.model_id}</dd>
+          </div>
+          <div>
+            <dt>Task type</dt>
+            <dd>{props.candidate.task_type}</dd>
+          </div>
+          <div>
+            <dt>Run</dt>
+            <dd>{props.candidate.benchmark_run_id}</dd>
+          </div>
+          <div>
+            <dt>Quality score</dt>
+            <dd>
+              <span class={`score score-${band()}`} data-band={band()}>
+                {props.candidate.quality_score === null ? 'no score' : props.candidate.quality_score.toFixed(2)}
+                <span class="score-band"> ({band() === 'none' ? 'not scored' : band()})</span>
+              </span>
+            </dd>
+          </div>
+        </dl>
+        <p class="card-id">
+          <span class="label">Candidate</span> <code>{props.candidate.id}</code>
+          <Show when={props.candidate.task_name}>
+            {' · '}
+            {props.candidate.task_name}
+          </Show>
+        </p>
+      </header>
+      <Show when={props.candidate.failure_reason}>
+        <section class="failure-reason" aria-label="Why the check failed">
+          <h3>Why the check failed</h3>
+          <p class="text">{props.candidate.failure_reason}</p>
+        </section>
+      </Show>
+      <section class="prompt" aria-label="Prompt">
+        <h3>Prompt</h3>
+        <For each={props.candidate.prompt_messages}>
+          {(message, i) => (
+            <details class={`message role-${message.role}`} open={i() === props.candidate.prompt_messages.length - 1 || message.role === 'user'}>
+              <summary>
+                <span class="role">{message.role}</span>
+                <Show when={message.content === ''}>
+                  <span class="empty"> (empty)</span>
+                </Show>
+              </summary>
+              <pre class="text">{message.content}</pre>
+            </details>
+          )}
+        </For>
+      </section>
+      <section class="response" aria-label="Model response">
+        <h3>Model response</h3>
+        <pre class="text">{props.candidate.model_response}</pre>
+      </section>
+    </article>
+  );
+}

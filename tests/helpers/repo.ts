@@ -1,0 +1,85 @@
+/** Real temporary git repositories for tests, with a pinned identity, date and no signing. */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const SHARED_DATA = join(ROOT, '../shared/data/bench_results');
+export const FIXED_DATE = '2024-05-01T12:00:00Z';
+
+/** The environment every git call in tests uses: no user config, fixed identity and dates. */
+export const GIT_ENV = {
+  ...process.env,
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_AUTHOR_NAME: 'Test Setup',
+  GIT_AUTHOR_EMAIL: 'setup@example.org',
+  GIT_COMMITTER_NAME: 'Test Setup',
+  GIT_COMMITTER_EMAIL: 'setup@example.org',
+  GIT_AUTHOR_DATE: FIXED_DATE,
+  GIT_COMMITTER_DATE: FIXED_DATE,
+};
+
+/** Runs git in `dir` and returns its trimmed stdout. @throws on a non-zero exit. */
+export function git(dir: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd: dir, env: GIT_ENV, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).trim();
+}
+
+/** `git fsck --strict`: returns its exit status and output. */
+export function fsck(dir: string): { status: number | null; output: string } {
+  const r = spawnSync('git', ['fsck', '--strict', '--no-progress'], { cwd: dir, env: GIT_ENV, encoding: 'utf8' });
+  return { status: r.status, output: `${r.stdout}${r.stderr}` };
+}
+
+export interface TempRepo {
+  dir: string;
+  remove(): void;
+}
+
+/**
+ * A new repository with one commit holding `files` (path → text) and, unless
+ * `candidates: false`, the project's demo candidates.
+ */
+export function createRepo(options: { files?: Record<string, string>; candidates?: boolean } = {}): TempRepo {
+  const dir = mkdtempSync(join(tmpdir(), 'plover-test-'));
+  git(dir, 'init', '-q', '-b', 'main');
+  git(dir, 'config', 'commit.gpgsign', 'false');
+  if (options.candidates !== false) cpSync(join(ROOT, 'candidates'), join(dir, 'candidates'), { recursive: true });
+  for (const [path, text] of Object.entries(options.files ?? {})) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '--allow-empty', '-m', 'initial');
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The line of a candidate file as the harness writes it, with overrides. */
+export function candidateLine(overrides: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    id: 'c1',
+    source: 'test:check',
+    benchmark_run_id: 'run_test',
+    timestamp: '2024-03-25T11:47:05.635Z',
+    status: 'needs_review',
+    prompt_messages: [
+      { role: 'system', content: '' },
+      { role: 'user', content: 'What is 2 + 2?' },
+    ],
+    model_response: '5',
+    corrected_response: null,
+    quality_score: 0.1,
+    failure_reason: 'wrong result',
+    task_id: 'test/1',
+    task_type: 'math',
+    task_name: 'Addition',
+    model_id: 'org/model-a',
+    model_name: 'Model A',
+    node_id: 'n1',
+    gpu_id: 0,
+    tokens_per_sec: 10.5,
+    ...overrides,
+  });
+}

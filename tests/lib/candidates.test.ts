@@ -1,0 +1,47 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { indexCandidates, parseCandidateFile } from '../../src/lib/candidates.ts';
+import { SHARED_DATA, candidateLine } from '../helpers/repo.ts';
+
+describe('parseCandidateFile', () => {
+  it('reads every one of the 2,250 real candidates in ../shared/data without a problem', () => {
+    let count = 0;
+    for (const run of readdirSync(SHARED_DATA)) {
+      const file = join(run, 'sft_candidates.jsonl');
+      const { candidates, problems } = parseCandidateFile(readFileSync(join(SHARED_DATA, file), 'utf8'), file);
+      expect(problems).toEqual([]);
+      count += candidates.length;
+    }
+    expect(count).toBe(2250);
+  });
+
+  it('reports each bad line with its number and keeps the good ones', () => {
+    const text = [candidateLine({ id: 'a' }), '{"id": "b",', '', candidateLine({ id: 'c', quality_score: 'high' }), candidateLine({ id: 'd' })].join('\n') + '\n';
+    const { candidates, problems } = parseCandidateFile(text, 'candidates/run.jsonl');
+    expect(candidates.map((c) => [c.candidate.id, c.line])).toEqual([['a', 1], ['d', 5]]);
+    expect(problems).toEqual([
+      { file: 'candidates/run.jsonl', line: 2, message: expect.stringMatching(/^is not valid JSON \(.+\); received "\{\\"id\\": \\"b\\","$/) },
+      { file: 'candidates/run.jsonl', line: 3, message: 'is blank; a JSONL file holds one JSON object per line: remove the blank line' },
+      { file: 'candidates/run.jsonl', line: 4, path: 'quality_score', message: 'must be number,null' },
+    ]);
+  });
+
+  it('accepts CRLF line ends', () => {
+    const { candidates, problems } = parseCandidateFile(`${candidateLine({ id: 'a' })}\r\n${candidateLine({ id: 'b' })}\r\n`, 'f');
+    expect(problems).toEqual([]);
+    expect(candidates).toHaveLength(2);
+  });
+});
+
+describe('indexCandidates', () => {
+  it('reports a duplicate id with both places', () => {
+    const a = parseCandidateFile(`${candidateLine({ id: 'x' })}\n`, 'candidates/a.jsonl').candidates;
+    const b = parseCandidateFile(`${candidateLine({ id: 'y' })}\n${candidateLine({ id: 'x' })}\n`, 'candidates/b.jsonl').candidates;
+    const { byId, problems } = indexCandidates([...a, ...b]);
+    expect([...byId.keys()]).toEqual(['x', 'y']);
+    expect(problems).toEqual([
+      { file: 'candidates/b.jsonl', line: 2, path: 'id', message: 'duplicate candidate id "x", first at candidates/a.jsonl:1; ids must be unique across candidates/' },
+    ]);
+  });
+});
