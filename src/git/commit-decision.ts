@@ -33,6 +33,8 @@ export interface CommitDecisionOptions {
   now?: Date;
   /** The branch to commit on, e.g. `refs/heads/labels/ann`; defaults to the checked-out branch. */
   ref?: string;
+  /** Where `ref` starts when it does not exist yet (default `HEAD`); e.g. `refs/remotes/origin/main`. */
+  base?: string;
 }
 
 export interface CommitDecisionResult {
@@ -80,7 +82,8 @@ export async function commitDecision(options: CommitDecisionOptions): Promise<Co
   const message = compileCommitMessage(correction);
 
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const parent = await resolveOrNull(fs, gitdir, ref);
+    const current = await resolveOrNull(fs, gitdir, ref);
+    const parent = current ?? (await resolveOrNull(fs, gitdir, options.base ?? 'HEAD'));
     const baseTree = parent ? (await git.readCommit({ fs, gitdir, oid: parent, cache })).commit.tree : null;
     const tree = await replaceAlongPath({ fs, gitdir, cache }, baseTree, path.split('/'), blob);
     const oid = await git.writeCommit({
@@ -89,7 +92,7 @@ export async function commitDecision(options: CommitDecisionOptions): Promise<Co
       commit: { message, tree, parent: parent ? [parent] : [], author, committer: author },
     });
     // Compare-and-set: only move the ref if nobody else moved it while we built the commit.
-    if ((await resolveOrNull(fs, gitdir, ref)) !== parent) continue;
+    if ((await resolveOrNull(fs, gitdir, ref)) !== current) continue;
     await git.writeRef({ fs, gitdir, ref, value: oid, force: true });
     return { oid, path, correction };
   }
