@@ -119,13 +119,17 @@ async function validate(args: string[]): Promise<number> {
   const { values } = parse(args, {});
   const data = await readRepository(resolve(values.dir ?? '.'));
   for (const p of data.problems) console.log(formatProblem(p));
-  const summary = `${data.candidates.size} candidates, ${data.corrections.length} corrections`;
+  const summary = `${plural(data.candidates.size, 'candidate')}, ${plural(data.corrections.length, 'correction')}`;
   if (data.problems.length) {
-    console.log(`\n${data.problems.length} problem${data.problems.length === 1 ? '' : 's'} (${summary})`);
+    console.log(`\n${plural(data.problems.length, 'problem')} (${summary})`);
     return 1;
   }
   console.log(`valid: ${summary}`);
   return 0;
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 async function serve(args: string[]): Promise<void> {
