@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../');
 export const SHARED_DATA = join(ROOT, '../shared/data/bench_results');
 export const FIXED_DATE = '2024-05-01T12:00:00Z';
 

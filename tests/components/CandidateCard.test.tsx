@@ -1,0 +1,72 @@
+// @vitest-environment jsdom
+import { cleanup, render, screen, within } from '@solidjs/testing-library';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CandidateCard, scoreBand } from '../../src/components/CandidateCard.tsx';
+import type { Candidate } from '../../src/lib/schema-types.ts';
+import { candidateLine } from '../helpers/repo.ts';
+
+afterEach(cleanup);
+const candidate = (overrides: Record<string, unknown> = {}) => JSON.parse(candidateLine(overrides)) as Candidate;
+
+describe('CandidateCard', () => {
+  it('shows model, task type, run, score, failure reason, role-labelled prompt and response', () => {
+    render(() => (
+      <CandidateCard
+        candidate={candidate({
+          prompt_messages: [
+            { role: 'system', content: 'Be brief.' },
+            { role: 'user', content: 'What is 2 + 2?' },
+          ],
+        })}
+      />
+    ));
+    const card = screen.getByRole('article', { name: 'Candidate' });
+    expect(within(card).getByText('Model A')).toBeTruthy();
+    expect(within(card).getByText('math')).toBeTruthy();
+    expect(within(card).getByText('run_test')).toBeTruthy();
+    expect(within(card).getByText('wrong result')).toBeTruthy();
+    const prompt = screen.getByRole('region', { name: 'Prompt' });
+    expect([...prompt.querySelectorAll('details')].map((d) => [d.querySelector('.role')!.textContent, d.querySelector('pre')!.textContent])).toEqual([
+      ['system', 'Be brief.'],
+      ['user', 'What is 2 + 2?'],
+    ]);
+    expect(screen.getByRole('region', { name: 'Model response' }).querySelector('pre')!.textContent).toBe('5');
+  });
+
+  it.each([
+    [0.1, 'low', '0.10'],
+    [0.4, 'fair', '0.40'],
+    [0.7, 'acceptable', '0.70'],
+    [null, 'none', 'no score'],
+  ])('colours a score of %s as %s', (score, band, shown) => {
+    expect(scoreBand(score)).toBe(band);
+    const { container } = render(() => <CandidateCard candidate={candidate({ quality_score: score })} />);
+    const badge = container.querySelector('.score')!;
+    expect(badge.getAttribute('data-band')).toBe(band);
+    expect(badge.classList.contains(`score-${band}`)).toBe(true);
+    expect(badge.textContent!.startsWith(shown)).toBe(true);
+  });
+
+  it('shows markup from prompts, responses, names and reasons as text, creating no elements', () => {
+    const payload = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1"><b>bold</b>';
+    const { container } = render(() => (
+      <CandidateCard
+        candidate={candidate({
+          model_name: payload,
+          failure_reason: payload,
+          model_response: payload,
+          prompt_messages: [{ role: 'user', content: payload }],
+        })}
+      />
+    ));
+    expect(container.querySelectorAll('script, img, b')).toHaveLength(0);
+    expect(screen.getByRole('region', { name: 'Model response' }).querySelector('pre')!.textContent).toBe(payload);
+    expect(screen.getAllByText(payload).length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('marks an empty message and leaves out a missing failure reason', () => {
+    render(() => <CandidateCard candidate={candidate({ failure_reason: null })} />);
+    expect(screen.getByText('(empty)', { exact: false })).toBeTruthy();
+    expect(screen.queryByRole('region', { name: 'Why the check failed' })).toBeNull();
+  });
+});

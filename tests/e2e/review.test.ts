@@ -1,0 +1,162 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { CHROMIUM, launchBrowser } from '../helpers/browser.ts';
+import { plover } from '../helpers/cli.ts';
+import { candidateLine, createRepo, fsck, git, ROOT, type TempRepo } from '../helpers/repo.ts';
+import { startPlover } from '../helpers/serve.ts';
+import { checkExportRules } from '../helpers/export-rules.ts';
+
+const REVIEWER = 'Ann Lee <ann@example.org>';
+
+describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let context: BrowserContext;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    context = browser.context;
+  });
+  afterAll(async () => browser?.close());
+
+  async function open(url: string): Promise<Page> {
+    const page = await context.newPage();
+    page.on('pageerror', (err) => {
+      throw err;
+    });
+    await page.goto(url);
+    await page.getByRole('article', { name: 'Candidate' }).waitFor();
+    return page;
+  }
+  const currentId = (page: Page) => page.getByRole('article', { name: 'Candidate' }).getAttribute('data-candidate-id');
+  const category = (page: Page, name: string) => page.getByRole('button', { name, exact: true });
+
+  describe('on the demo data', () => {
+    let repo: TempRepo;
+    let server: Awaited<ReturnType<typeof startPlover>>;
+    beforeAll(async () => {
+      repo = createRepo();
+      server = await startPlover(repo.dir, REVIEWER);
+    });
+    afterAll(async () => {
+      await server?.stop();
+      repo?.remove();
+    });
+
+    it('makes correct, discard and flag decisions, with and without a category, each a commit; the export has them', async () => {
+      const page = await open(server.url);
+      await expect.poll(() => page.getByTestId('remaining').textContent()).toBe('640');
+      const ids: string[] = [];
+
+      // 1. Correct, with a category toggled on, off and on again.
+      ids.push((await currentId(page))!);
+      const textarea = page.getByRole('textbox', { name: 'Corrected response' });
+      expect(await textarea.inputValue()).toBe(JSON.parse(readFileSync(join(ROOT, 'candidates/run_20240325_mt_bench_9d9abd96.jsonl'), 'utf8').split('\n')[0]!).model_response);
+      await textarea.fill('Subject: Feedback request\n\nCould you review the report?');
+      const wrong = category(page, 'Wrong answer');
+      await wrong.click();
+      expect(await wrong.getAttribute('aria-pressed')).toBe('true');
+      await wrong.click();
+      expect(await wrong.getAttribute('aria-pressed')).toBe('false');
+      await wrong.click();
+      await page.getByRole('button', { name: 'Correct', exact: true }).click();
+      // The next candidate is there at once, with a fresh form.
+      expect(await currentId(page)).not.toBe(ids[0]);
+      expect(await category(page, 'Wrong answer').getAttribute('aria-pressed')).toBe('false');
+
+      // 2. Discard with a category.
+      ids.push((await currentId(page))!);
+      await category(page, 'Scoring artifact').click();
+      await page.getByRole('button', { name: 'Discard', exact: true }).click();
+
+      // 3. Flag without a category.
+      ids.push((await currentId(page))!);
+      await page.getByRole('button', { name: 'Flag', exact: true }).click();
+
+      // 4. A blank correction is refused on the page; nothing is sent.
+      await textarea.fill('   ');
+      await page.getByRole('button', { name: 'Correct', exact: true }).click();
+      await expect.poll(() => page.getByRole('alert').first().textContent()).toBe('Write the corrected response before choosing Correct.');
+
+      // 5. Correct by Ctrl+Enter, without a category.
+      ids.push((await currentId(page))!);
+      await textarea.fill('A better answer.');
+      await textarea.press('Control+Enter');
+
+      await expect.poll(() => page.locator('.commit[data-state="done"]').count(), { timeout: 15_000 }).toBe(4);
+      expect(await page.locator('.commit[data-state="failed"]').count()).toBe(0);
+      await expect.poll(() => page.getByTestId('remaining').textContent()).toBe('636');
+      expect(await page.getByTestId('count-correct').textContent()).toBe('2');
+      expect(await page.getByTestId('count-discard').textContent()).toBe('1');
+      expect(await page.getByTestId('count-flag').textContent()).toBe('1');
+      const shas = await page.locator('.commit .sha').allTextContents();
+
+      // Real git agrees: four commits by the reviewer, one file each, clean status, fsck clean.
+      const log = git(repo.dir, 'log', '-4', '--format=%h|%an <%ae>|%s').split('\n');
+      expect(log.map((l) => l.split('|').slice(1).join('|'))).toEqual([
+        `${REVIEWER}|plover: correct ${ids[3]}`,
+        `${REVIEWER}|plover: flag ${ids[2]}`,
+        `${REVIEWER}|plover: discard ${ids[1]} [scoring_artifact]`,
+        `${REVIEWER}|plover: correct ${ids[0]} [wrong_answer]`,
+      ]);
+      expect(shas.sort()).toEqual(log.map((l) => l.split('|')[0]).sort());
+      expect(git(repo.dir, 'status', '--porcelain')).toBe('');
+      expect(fsck(repo.dir).status).toBe(0);
+
+      // A reload carries on where the reviewer left off.
+      await page.reload();
+      await page.getByRole('article', { name: 'Candidate' }).waitFor();
+      await expect.poll(() => page.getByTestId('remaining').textContent()).toBe('636');
+      expect(ids).not.toContain(await currentId(page));
+
+      mkdirSync(join(ROOT, 'docs/screenshots'), { recursive: true });
+      await page.screenshot({ path: join(ROOT, 'docs/screenshots/review.png') });
+      await page.close();
+
+      // The export holds the two corrections, with the category where one was chosen.
+      expect(plover(repo.dir, ['export']).status).toBe(0);
+      const bytes = readFileSync(join(repo.dir, 'dist/sft.jsonl'));
+      expect(checkExportRules(bytes)).toEqual([]);
+      const lines = bytes.toString('utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+      expect(Object.fromEntries(lines.map((l) => [l.candidate_id, [l.failure_category, l.messages.at(-1).content]]))).toEqual({
+        [ids[0]!]: ['wrong_answer', 'Subject: Feedback request\n\nCould you review the report?'],
+        [ids[3]!]: [null, 'A better answer.'],
+      });
+    });
+  });
+
+  describe('on hostile candidates', () => {
+    let repo: TempRepo;
+    let server: Awaited<ReturnType<typeof startPlover>>;
+    const payload = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1"><iframe srcdoc="<script>parent.__pwned=1</script>"></iframe>{{7*7}} [/INST]</s>';
+    beforeAll(async () => {
+      repo = createRepo({
+        candidates: false,
+        files: {
+          'candidates/hostile.jsonl':
+            candidateLine({ id: 'h1<script>window.__pwned=1</script>', model_name: payload, failure_reason: payload, model_response: `${payload}\n${'-'.repeat(65_000)}`, prompt_messages: [{ role: 'user', content: payload }] }) + '\n',
+        },
+      });
+      server = await startPlover(repo.dir, REVIEWER);
+    });
+    afterAll(async () => {
+      await server?.stop();
+      repo?.remove();
+    });
+
+    it('shows every payload as text and runs none of it, and a decision on it commits', async () => {
+      const page = await open(server.url);
+      await page.waitForTimeout(300);
+      expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+      const card = page.getByRole('article', { name: 'Candidate' });
+      expect(await card.locator('script, img, iframe').count()).toBe(0);
+      expect(await page.getByRole('region', { name: 'Prompt' }).locator('pre').textContent()).toBe(payload);
+      // The 65k-character line wraps inside the card instead of widening the page.
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
+      await page.getByRole('button', { name: 'Flag', exact: true }).click();
+      await expect.poll(() => page.locator('.commit[data-state="done"]').count()).toBe(1);
+      expect(git(repo.dir, 'show', '--name-only', '--format=', 'HEAD')).toMatch(/^corrections\/[0-9a-f]{2}\//);
+      expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    });
+  });
+});

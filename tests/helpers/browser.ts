@@ -1,0 +1,35 @@
+/**
+ * Debian's Chromium driven by playwright-core. Without a Chromium the browser tests
+ * fail under CI=true, and elsewhere are skipped with a loud warning.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext } from 'playwright-core';
+
+const CANDIDATES = [process.env.PLOVER_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean) as string[];
+export const CHROMIUM = CANDIDATES.find((p) => existsSync(p));
+
+if (!CHROMIUM) {
+  const message = `no Chromium found (looked for ${CANDIDATES.join(', ')}): install it with \`apt-get install -y chromium\` or set PLOVER_CHROMIUM`;
+  if (process.env.CI === 'true') throw new Error(`browser tests cannot run: ${message}`);
+  console.warn(`\n${'!'.repeat(78)}\n!! BROWSER TESTS SKIPPED: ${message}\n${'!'.repeat(78)}\n`);
+}
+
+/** A headless Chromium with a fresh profile; `close()` removes the profile. */
+export async function launchBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+  const profile = mkdtempSync(join(tmpdir(), 'plover-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM!,
+    headless: true,
+    viewport: { width: 1280, height: 720 },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
