@@ -89,7 +89,8 @@ async function submit(args: string[]): Promise<void> {
   }
 
   const reviewer = await resolveReviewer(dir, values.reviewer);
-  const workspace = await Workspace.open(dir);
+  // A commit does not need the other corrections; `plover validate` checks them.
+  const workspace = await Workspace.open(dir, { corrections: false });
   const decision: Decision = { candidate_id: candidateId, action, corrected_response: response ?? null, failure_category: category ?? null };
   const result = await workspace.submit(decision, reviewer);
   console.log(`${result.oid.slice(0, 7)} ${action} ${candidateId}${category ? ` [${category}]` : ''} by ${formatReviewer(reviewer)}\n  ${result.path}`);

@@ -15,16 +15,22 @@ export const CANDIDATES_DIR = 'candidates';
 /** Files that may sit in the data folders beside the data. */
 const DOC_FILES = new Set(['README.md', '.gitkeep']);
 
-export interface RepositoryData {
+export interface CandidateData {
   candidates: Map<string, LocatedCandidate>;
   /** In candidate-file order (files by name, then line): the review queue's order. */
   candidateOrder: string[];
-  corrections: LocatedCorrection[];
   problems: Problem[];
 }
 
-/** Reads and checks every candidate and correction under `dir`; problems are returned, not thrown. */
-export async function readRepository(dir: string): Promise<RepositoryData> {
+export interface RepositoryData extends CandidateData {
+  corrections: LocatedCorrection[];
+}
+
+/** How many files are read at once: enough to keep the disk and libuv busy, few enough to spare file handles. */
+const READ_CONCURRENCY = 64;
+
+/** Reads and checks every candidate file under `dir`; problems are returned, not thrown. */
+export async function readCandidates(dir: string): Promise<CandidateData> {
   const problems: Problem[] = [];
   const located: LocatedCandidate[] = [];
   for (const name of await listFiles(dir, CANDIDATES_DIR)) {
@@ -40,8 +46,20 @@ export async function readRepository(dir: string): Promise<RepositoryData> {
   }
   const { byId, problems: duplicateIds } = indexCandidates(located);
   problems.push(...duplicateIds);
+  return { candidates: byId, candidateOrder: located.map((c) => c.candidate.id), problems };
+}
 
+/**
+ * Reads and checks every correction file under `dir`: its place in the layout, its
+ * schema, its path against its ids, and its candidate (when `candidates` are given).
+ */
+export async function readCorrections(
+  dir: string,
+  candidates: Map<string, LocatedCandidate>,
+): Promise<{ corrections: LocatedCorrection[]; problems: Problem[] }> {
+  const problems: Problem[] = [];
   const corrections: LocatedCorrection[] = [];
+  const files: string[] = [];
   for (const name of await listFiles(dir, CORRECTIONS_DIR, true)) {
     const file = `${CORRECTIONS_DIR}/${name}`;
     if (DOC_FILES.has(name)) continue;
@@ -49,32 +67,37 @@ export async function readRepository(dir: string): Promise<RepositoryData> {
       problems.push({ file, message: 'is not where plover puts corrections (corrections/<2 hex>/<16 hex>--<reviewer>-<8 hex>.json); move or delete it' });
       continue;
     }
-    const { correction, problems: bad } = parseCorrection(await readUtf8(dir, file, problems), file);
-    problems.push(...bad);
-    if (!correction) continue;
-    const expected = correctionPath(correction.candidate_id, correction.reviewer.email);
-    if (expected !== file) {
-      problems.push({ file, path: 'candidate_id', message: `does not match the file's path: this record belongs at ${expected}; move it there` });
-      continue;
-    }
-    if (!byId.has(correction.candidate_id)) {
-      problems.push({ file, path: 'candidate_id', message: `refers to unknown candidate ${JSON.stringify(correction.candidate_id)}; import its run into candidates/ or delete this file` });
-    }
-    corrections.push({ correction, file });
+    files.push(file);
   }
-  return { candidates: byId, candidateOrder: located.map((c) => c.candidate.id), corrections, problems };
+  for (let i = 0; i < files.length; i += READ_CONCURRENCY) {
+    const batch = files.slice(i, i + READ_CONCURRENCY);
+    const texts = await Promise.all(batch.map((file) => readUtf8(dir, file, problems)));
+    batch.forEach((file, j) => {
+      const { correction, problems: bad } = parseCorrection(texts[j]!, file);
+      problems.push(...bad);
+      if (!correction) return;
+      const expected = correctionPath(correction.candidate_id, correction.reviewer.email);
+      if (expected !== file) {
+        problems.push({ file, path: 'candidate_id', message: `does not match the file's path: this record belongs at ${expected}; move it there` });
+        return;
+      }
+      if (!candidates.has(correction.candidate_id)) {
+        problems.push({ file, path: 'candidate_id', message: `refers to unknown candidate ${JSON.stringify(correction.candidate_id)}; import its run into candidates/ or delete this file` });
+      }
+      corrections.push({ correction, file });
+    });
+  }
+  return { corrections, problems };
 }
 
-/**
- * Reads the repository and throws if anything in it is invalid.
- * @throws PloverError `E_INVALID_REPOSITORY` listing every problem.
- */
-export async function readValidRepository(dir: string): Promise<RepositoryData> {
-  const data = await readRepository(dir);
-  if (data.problems.length) throw invalidRepository(data.problems);
-  return data;
+/** Reads and checks every candidate and correction under `dir`; problems are returned, not thrown. */
+export async function readRepository(dir: string): Promise<RepositoryData> {
+  const candidates = await readCandidates(dir);
+  const corrections = await readCorrections(dir, candidates.candidates);
+  return { ...candidates, corrections: corrections.corrections, problems: [...candidates.problems, ...corrections.problems] };
 }
 
+/** One error listing every problem, for callers that cannot go on with invalid data. */
 export function invalidRepository(problems: Problem[]): PloverError {
   const n = problems.length;
   return new PloverError(

@@ -9,11 +9,12 @@ import type { LocatedCorrection } from '../lib/export.ts';
 import { compileQueue, countByAction } from '../lib/review-state.ts';
 import type { Candidate, Reviewer } from '../lib/schema-types.ts';
 import { commitDecision, type CommitDecisionResult, type GitFs } from '../git/commit-decision.ts';
-import { readValidRepository, type RepositoryData } from './repository.ts';
+import { invalidRepository, readCandidates, readCorrections, type CandidateData } from './repository.ts';
+import type { LocatedCorrection as Located } from '../lib/export.ts';
 
 export class Workspace {
   readonly dir: string;
-  private readonly data: RepositoryData;
+  private readonly data: CandidateData;
   /** Corrections by path: a new decision of the same reviewer replaces the old one. */
   private readonly corrections: Map<string, LocatedCorrection>;
   /** Each candidate's place in file order, for paging the queue. */
@@ -23,19 +24,25 @@ export class Workspace {
   /** Decisions commit one at a time: each commit's parent is the one before. */
   private tail: Promise<unknown> = Promise.resolve();
 
-  private constructor(dir: string, data: RepositoryData) {
+  private constructor(dir: string, data: CandidateData, corrections: Located[]) {
     this.dir = dir;
     this.data = data;
-    this.corrections = new Map(data.corrections.map((c) => [c.file, c]));
+    this.corrections = new Map(corrections.map((c) => [c.file, c]));
     this.position = new Map(data.candidateOrder.map((id, i) => [id, i]));
   }
 
   /**
-   * Opens the repository at `dir`.
+   * Opens the repository at `dir`. With `corrections: false` (one `plover submit`),
+   * existing corrections are not read: a commit does not need them, and the queue and
+   * counts then cover only what this Workspace commits.
    * @throws PloverError `E_INVALID_REPOSITORY` listing every invalid candidate or correction.
    */
-  static async open(dir: string): Promise<Workspace> {
-    return new Workspace(dir, await readValidRepository(dir));
+  static async open(dir: string, options: { corrections?: boolean } = {}): Promise<Workspace> {
+    const data = await readCandidates(dir);
+    const read = options.corrections === false ? { corrections: [], problems: [] } : await readCorrections(dir, data.candidates);
+    const problems = [...data.problems, ...read.problems];
+    if (problems.length) throw invalidRepository(problems);
+    return new Workspace(dir, data, read.corrections);
   }
 
   get candidateCount(): number {

@@ -1,0 +1,171 @@
+/**
+ * `npm run bench`: the cost of committing one decision at 1k and 10k existing
+ * corrections, against native `git add && git commit` on the same repository.
+ *
+ * Repositories are generated from the real candidates in ../shared/data (cycled with
+ * new ids, so sizes follow the real distribution), with N sharded correction files
+ * committed by native git. Reported: medians over RUNS decisions of
+ *   - plover warm: Workspace.submit in a running process (what the label server does),
+ *   - plover submit: the whole CLI process (start Node, read the repository, commit),
+ *   - native: writing the same file, then `git add <file> && git commit`.
+ * Writes docs/bench/commit.md and docs/bench/commit.json.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createCorrection, serializeCorrection } from '../src/lib/correction.ts';
+import { correctionPath } from '../src/lib/paths.ts';
+import type { Candidate } from '../src/lib/schema-types.ts';
+import { Workspace } from '../src/node/workspace.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DATA = join(ROOT, '../shared/data/bench_results');
+const SIZES = (process.env.BENCH_SIZES ?? '1000,10000').split(',').map(Number);
+const RUNS = Number(process.env.BENCH_RUNS ?? 9);
+const ENV = {
+  ...process.env,
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_AUTHOR_NAME: 'Bench',
+  GIT_AUTHOR_EMAIL: 'bench@example.org',
+  GIT_COMMITTER_NAME: 'Bench',
+  GIT_COMMITTER_EMAIL: 'bench@example.org',
+};
+const reviewer = { name: 'Bench Reviewer', email: 'bench@example.org' };
+const git = (dir: string, ...args: string[]) => execFileSync('git', args, { cwd: dir, env: ENV, encoding: 'utf8' });
+
+const real: Candidate[] = readdirSync(DATA).flatMap((run) =>
+  readFileSync(join(DATA, run, 'sft_candidates.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as Candidate),
+);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+function time(fn: () => void): number {
+  const t = performance.now();
+  fn();
+  return performance.now() - t;
+}
+
+/** A repository with `n + extra` candidates and `n` committed corrections. */
+function generate(n: number, extra: number): { dir: string; ids: string[] } {
+  const dir = mkdtempSync(join(tmpdir(), `plover-bench-${n}-`));
+  git(dir, 'init', '-q', '-b', 'main');
+  // One explicit gc below packs the repository as a clone would be; no automatic gc during the runs.
+  git(dir, 'config', 'gc.auto', '0');
+  const ids: string[] = [];
+  const lines: string[] = [];
+  for (let i = 0; i < n + extra; i++) {
+    const base = real[i % real.length]!;
+    const id = `bench_${i.toString().padStart(7, '0')}`;
+    ids.push(id);
+    lines.push(JSON.stringify({ ...base, id, benchmark_run_id: 'run_bench' }));
+  }
+  mkdirSync(join(dir, 'candidates'));
+  writeFileSync(join(dir, 'candidates/run_bench.jsonl'), `${lines.join('\n')}\n`);
+  const at = new Date('2024-05-01T12:00:00Z');
+  for (let i = 0; i < n; i++) {
+    const base = real[i % real.length]!;
+    const correction = createCorrection(
+      { candidate_id: ids[i]!, action: 'correct', corrected_response: base.model_response.trim() ? base.model_response : 'x' },
+      reviewer,
+      at,
+    );
+    const path = join(dir, correctionPath(ids[i]!, reviewer.email));
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, serializeCorrection(correction));
+  }
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '-m', `${n} corrections`);
+  git(dir, 'gc', '-q');
+  return { dir, ids: ids.slice(n) };
+}
+
+interface Row {
+  corrections: number;
+  plover_warm_ms: number;
+  plover_submit_process_ms: number;
+  native_add_commit_ms: number;
+  ratio_warm_to_native: number;
+  ratio_process_to_native: number;
+}
+
+const rows: Row[] = [];
+for (const n of SIZES) {
+  process.stdout.write(`generating a repository with ${n} corrections… `);
+  const { dir, ids } = generate(n, 3 * RUNS);
+  console.log('done');
+  const sample = real[0]!.model_response;
+
+  // plover, warm: one Workspace for the whole series, as the label server keeps it.
+  const workspace = await Workspace.open(dir);
+  const warm: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t = performance.now();
+    await workspace.submit({ candidate_id: ids[i]!, action: 'correct', corrected_response: sample }, reviewer);
+    warm.push(performance.now() - t);
+  }
+
+  // plover submit: the whole CLI process, as a reviewer runs it.
+  const cli: number[] = [];
+  for (let i = RUNS; i < 2 * RUNS; i++) {
+    cli.push(
+      time(() =>
+        execFileSync(process.execPath, [join(ROOT, 'bin/plover.mjs'), 'submit', ids[i]!, '--action', 'correct', '--response', sample, '--reviewer', `${reviewer.name} <${reviewer.email}>`], { cwd: dir, env: ENV }),
+      ),
+    );
+  }
+
+  // Native git on the same repository: the same kind of file, then add + commit.
+  const native: number[] = [];
+  for (let i = 2 * RUNS; i < 3 * RUNS; i++) {
+    const correction = createCorrection({ candidate_id: ids[i]!, action: 'correct', corrected_response: sample }, reviewer, new Date());
+    const path = correctionPath(ids[i]!, reviewer.email);
+    native.push(
+      time(() => {
+        mkdirSync(dirname(join(dir, path)), { recursive: true });
+        writeFileSync(join(dir, path), serializeCorrection(correction));
+        git(dir, 'add', path);
+        git(dir, 'commit', '-q', '-m', `plover: correct ${ids[i]}`);
+      }),
+    );
+  }
+  const status = git(dir, 'status', '--porcelain').trim();
+  if (status) throw new Error(`git status is not clean after the benchmark:\n${status}`);
+  git(dir, 'fsck', '--strict', '--no-progress');
+  rmSync(dir, { recursive: true, force: true });
+
+  const row: Row = {
+    corrections: n,
+    plover_warm_ms: round(median(warm)),
+    plover_submit_process_ms: round(median(cli)),
+    native_add_commit_ms: round(median(native)),
+    ratio_warm_to_native: round(median(warm) / median(native)),
+    ratio_process_to_native: round(median(cli) / median(native)),
+  };
+  rows.push(row);
+  console.log(row);
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+const table = [
+  '| existing corrections | plover, warm (label server) | `plover submit` (whole process) | native `git add && git commit` | warm ÷ native | process ÷ native |',
+  '|---:|---:|---:|---:|---:|---:|',
+  ...rows.map((r) => `| ${r.corrections} | ${r.plover_warm_ms} ms | ${r.plover_submit_process_ms} ms | ${r.native_add_commit_ms} ms | ${r.ratio_warm_to_native} | ${r.ratio_process_to_native} |`),
+].join('\n');
+const meta = { date: new Date().toISOString(), runs: RUNS, node: process.version, git: git(ROOT, '--version').trim(), cpus: (await import('node:os')).cpus().length };
+mkdirSync(join(ROOT, 'docs/bench'), { recursive: true });
+writeFileSync(join(ROOT, 'docs/bench/commit.json'), `${JSON.stringify({ ...meta, rows }, null, 2)}\n`);
+writeFileSync(
+  join(ROOT, 'docs/bench/commit.md'),
+  `# Committing one decision\n\nMedians of ${RUNS} decisions each; ${meta.node}, ${meta.git}, ${meta.cpus} cores; ${meta.date}. Generated by \`npm run bench\`.\n\n${table}\n`,
+);
+console.log(`\n${table}\n\nwrote docs/bench/commit.md and docs/bench/commit.json`);
