@@ -1,12 +1,22 @@
 /** Real temporary git repositories for tests, with a pinned identity, date and no signing. */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../');
 export const SHARED_DATA = join(ROOT, '../shared/data/bench_results');
+
+/** The real benchmark runs in ../shared/data: `[run folder, candidate file path]`. */
+export function sharedRuns(): { run: string; file: string }[] {
+  if (!existsSync(SHARED_DATA)) {
+    throw new Error(`the real data is not at ${SHARED_DATA}: these tests need the workplace's shared/ folder beside the repository`);
+  }
+  return readdirSync(SHARED_DATA)
+    .sort()
+    .map((run) => ({ run, file: join(SHARED_DATA, run, 'sft_candidates.jsonl') }));
+}
 export const FIXED_DATE = '2024-05-01T12:00:00Z';
 
 /** The environment every git call in tests uses: no user config, fixed identity and dates. */

@@ -1,15 +1,13 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { indexCandidates, parseCandidateFile } from '../../src/lib/candidates.ts';
-import { SHARED_DATA, candidateLine } from '../helpers/repo.ts';
+import { candidateLine, sharedRuns } from '../helpers/repo.ts';
 
 describe('parseCandidateFile', () => {
   it('reads every one of the 2,250 real candidates in ../shared/data without a problem', () => {
     let count = 0;
-    for (const run of readdirSync(SHARED_DATA)) {
-      const file = join(run, 'sft_candidates.jsonl');
-      const { candidates, problems } = parseCandidateFile(readFileSync(join(SHARED_DATA, file), 'utf8'), file);
+    for (const { run, file } of sharedRuns()) {
+      const { candidates, problems } = parseCandidateFile(readFileSync(file, 'utf8'), run);
       expect(problems).toEqual([]);
       count += candidates.length;
     }

@@ -1,12 +1,11 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { indexCandidates, parseCandidateFile, type LocatedCandidate } from '../../src/lib/candidates.ts';
 import { createCorrection } from '../../src/lib/correction.ts';
 import { compileExport, serializeExportLine, type LocatedCorrection } from '../../src/lib/export.ts';
 import { correctionPath } from '../../src/lib/paths.ts';
 import type { Decision } from '../../src/lib/correction.ts';
-import { SHARED_DATA, candidateLine } from '../helpers/repo.ts';
+import { candidateLine, sharedRuns } from '../helpers/repo.ts';
 import { checkExportRules } from '../helpers/export-rules.ts';
 
 const ann = { name: 'Ann', email: 'ann@example.org' };
@@ -65,10 +64,7 @@ describe('compileExport', () => {
   });
 
   it('compiles all 2,250 real candidates into lines that obey every export rule in DESIGN.md', () => {
-    const located = readdirSync(SHARED_DATA).flatMap((run) => {
-      const file = join(run, 'sft_candidates.jsonl');
-      return parseCandidateFile(readFileSync(join(SHARED_DATA, file), 'utf8'), file).candidates;
-    });
+    const located = sharedRuns().flatMap(({ run, file }) => parseCandidateFile(readFileSync(file, 'utf8'), run).candidates);
     const { byId } = indexCandidates(located);
     const corrections = located.map(({ candidate }, i) =>
       decided({ candidate_id: candidate.id, action: 'correct', corrected_response: candidate.model_response.trim() ? candidate.model_response : 'fixed', failure_category: i % 2 ? 'hallucination' : null }),
