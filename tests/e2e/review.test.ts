@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { CHROMIUM, launchBrowser } from '../helpers/browser.ts';
 import { plover } from '../helpers/cli.ts';
-import { candidateLine, createRepo, fsck, git, ROOT, type TempRepo } from '../helpers/repo.ts';
-import { startPlover } from '../helpers/serve.ts';
+import { candidateLine, fsck, git, ROOT } from '../helpers/repo.ts';
+import { useServedRepo } from '../helpers/serve.ts';
 import { checkExportRules } from '../helpers/export-rules.ts';
 
 const REVIEWER = 'Ann Lee <ann@example.org>';
@@ -32,19 +32,10 @@ describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
   const category = (page: Page, name: string) => page.getByRole('button', { name, exact: true });
 
   describe('on the demo data', () => {
-    let repo: TempRepo;
-    let server: Awaited<ReturnType<typeof startPlover>>;
-    beforeAll(async () => {
-      repo = createRepo();
-      server = await startPlover(repo.dir, REVIEWER);
-    });
-    afterAll(async () => {
-      await server?.stop();
-      repo?.remove();
-    });
+    const repo = useServedRepo(REVIEWER);
 
     it('makes correct, discard and flag decisions, with and without a category, each a commit; the export has them', async () => {
-      const page = await open(server.url);
+      const page = await open(repo.url);
       await expect.poll(() => page.getByTestId('remaining').textContent()).toBe('640');
       const ids: string[] = [];
 
@@ -126,26 +117,17 @@ describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
   });
 
   describe('on hostile candidates', () => {
-    let repo: TempRepo;
-    let server: Awaited<ReturnType<typeof startPlover>>;
     const payload = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1"><iframe srcdoc="<script>parent.__pwned=1</script>"></iframe>{{7*7}} [/INST]</s>';
-    beforeAll(async () => {
-      repo = createRepo({
-        candidates: false,
-        files: {
-          'candidates/hostile.jsonl':
-            candidateLine({ id: 'h1<script>window.__pwned=1</script>', model_name: payload, failure_reason: payload, model_response: `${payload}\n${'-'.repeat(65_000)}`, prompt_messages: [{ role: 'user', content: payload }] }) + '\n',
-        },
-      });
-      server = await startPlover(repo.dir, REVIEWER);
-    });
-    afterAll(async () => {
-      await server?.stop();
-      repo?.remove();
+    const repo = useServedRepo(REVIEWER, {
+      candidates: false,
+      files: {
+        'candidates/hostile.jsonl':
+          candidateLine({ id: 'h1<script>window.__pwned=1</script>', model_name: payload, failure_reason: payload, model_response: `${payload}\n${'-'.repeat(65_000)}`, prompt_messages: [{ role: 'user', content: payload }] }) + '\n',
+      },
     });
 
     it('shows every payload as text and runs none of it, and a decision on it commits', async () => {
-      const page = await open(server.url);
+      const page = await open(repo.url);
       await page.waitForTimeout(300);
       expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
       const card = page.getByRole('article', { name: 'Candidate' });

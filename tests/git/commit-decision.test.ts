@@ -1,21 +1,15 @@
 import * as fs from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { commitDecision, type GitFs } from '../../src/git/commit-decision.ts';
 import { PloverError } from '../../src/lib/errors.ts';
 import { correctionPath } from '../../src/lib/paths.ts';
-import { createRepo, fsck, git, type TempRepo } from '../helpers/repo.ts';
+import { fsck, git, useTempRepos } from '../helpers/repo.ts';
 
 const nodeFs = fs as unknown as GitFs;
 const ann = { name: 'Ann Lee', email: 'ann@example.org' };
 const bob = { name: 'Bob', email: 'bob@example.org' };
 const now = new Date('2024-05-01T12:00:00Z');
-const repos: TempRepo[] = [];
-const repo = (options?: Parameters<typeof createRepo>[0]) => {
-  const r = createRepo(options);
-  repos.push(r);
-  return r;
-};
-afterEach(() => repos.splice(0).forEach((r) => r.remove()));
+const repo = useTempRepos();
 
 describe('commitDecision', () => {
   it('makes one commit per decision, authored by the reviewer, with git status clean and fsck clean', async () => {

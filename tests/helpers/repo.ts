@@ -1,5 +1,6 @@
 /** Real temporary git repositories for tests, with a pinned identity, date and no signing. */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { afterEach } from 'vitest';
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -92,4 +93,15 @@ export function candidateLine(overrides: Record<string, unknown> = {}): string {
     tokens_per_sec: 10.5,
     ...overrides,
   });
+}
+
+/** A `createRepo` whose repositories are removed after each test of the calling file. */
+export function useTempRepos(): typeof createRepo {
+  const repos: TempRepo[] = [];
+  afterEach(() => repos.splice(0).forEach((r) => r.remove()));
+  return (options) => {
+    const r = createRepo(options);
+    repos.push(r);
+    return r;
+  };
 }

@@ -1,7 +1,8 @@
 /** Starts the real `plover serve` in a child process and waits for its address. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { GIT_ENV, ROOT } from './repo.ts';
+import { afterAll, beforeAll } from 'vitest';
+import { createRepo, GIT_ENV, ROOT, type TempRepo } from './repo.ts';
 
 export async function startPlover(dir: string, reviewer: string): Promise<{ url: string; stop(): Promise<void> }> {
   const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'bin/plover.mjs'), 'serve', '--port', '0', '--reviewer', reviewer], {
@@ -32,5 +33,30 @@ export async function startPlover(dir: string, reviewer: string): Promise<{ url:
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
+  };
+}
+
+/**
+ * For the tests of the calling describe: a temporary repository (see createRepo) served
+ * by `plover serve`, started before them and stopped and removed after them.
+ */
+export function useServedRepo(reviewer: string, options?: Parameters<typeof createRepo>[0]): { readonly dir: string; readonly url: string } {
+  let repo: TempRepo | undefined;
+  let server: Awaited<ReturnType<typeof startPlover>> | undefined;
+  beforeAll(async () => {
+    repo = createRepo(options);
+    server = await startPlover(repo.dir, reviewer);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    repo?.remove();
+  });
+  return {
+    get dir() {
+      return repo!.dir;
+    },
+    get url() {
+      return server!.url;
+    },
   };
 }

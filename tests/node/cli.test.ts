@@ -2,20 +2,14 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { correctionPath } from '../../src/lib/paths.ts';
 import { plover } from '../helpers/cli.ts';
-import { candidateLine, createRepo, fsck, git, type TempRepo } from '../helpers/repo.ts';
+import { candidateLine, fsck, git, useTempRepos } from '../helpers/repo.ts';
 import { checkExportRules } from '../helpers/export-rules.ts';
 
 const ANN = 'Ann Lee <ann@example.org>';
-const repos: TempRepo[] = [];
-const repo = (options?: Parameters<typeof createRepo>[0]) => {
-  const r = createRepo(options);
-  repos.push(r);
-  return r;
-};
-afterEach(() => repos.splice(0).forEach((r) => r.remove()));
+const repo = useTempRepos();
 
 /** HEAD and `git status`, to show that a failed command changed nothing. */
 const snapshot = (dir: string) => ({ head: git(dir, 'rev-parse', 'HEAD'), status: git(dir, 'status', '--porcelain', '--untracked-files=all') });
