@@ -80,7 +80,7 @@ async function submit(args: string[]): Promise<void> {
     throw new PloverError('E_USAGE', 'give the corrected response once: --response TEXT or --response-file FILE, not both');
   }
   let response = values.response;
-  if (values['response-file'] !== undefined) response = await readFile(values['response-file'], 'utf8');
+  if (values['response-file'] !== undefined) response = await readResponseFile(values['response-file']);
   if (action !== 'correct' && response !== undefined) {
     throw new PloverError('E_USAGE', `--response and --response-file go with --action correct only (this is --action ${action})`);
   }
@@ -94,6 +94,15 @@ async function submit(args: string[]): Promise<void> {
   const decision: Decision = { candidate_id: candidateId, action, corrected_response: response ?? null, failure_category: category ?? null };
   const result = await workspace.submit(decision, reviewer);
   console.log(`${result.oid.slice(0, 7)} ${action} ${candidateId}${category ? ` [${category}]` : ''} by ${formatReviewer(reviewer)}\n  ${result.path}`);
+}
+
+async function readResponseFile(path: string): Promise<string> {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(await readFile(path));
+  } catch (err) {
+    const reason = err instanceof TypeError ? 'it is not valid UTF-8' : (err as Error).message;
+    throw new PloverError('E_USAGE', `cannot read --response-file ${JSON.stringify(path)}: ${reason}`, { cause: err });
+  }
 }
 
 async function exportCommand(args: string[]): Promise<void> {

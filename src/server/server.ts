@@ -108,7 +108,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerOpti
     return api(req, res, url, ctx);
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: { code: 'E_METHOD', message: 'method not allowed' } });
-  return serveStatic(res, url.pathname, ctx.siteDir);
+  return serveStatic(res, url.pathname, ctx.siteDir, req.method === 'HEAD');
 }
 
 async function api(req: IncomingMessage, res: ServerResponse, url: URL, ctx: ServerOptions) {
@@ -201,7 +201,7 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 /** Serves a file of the built site; the path is resolved inside `siteDir` or refused. */
-async function serveStatic(res: ServerResponse, pathname: string, siteDir: string) {
+async function serveStatic(res: ServerResponse, pathname: string, siteDir: string, headOnly: boolean) {
   let rel: string;
   try {
     rel = decodeURIComponent(pathname);
@@ -228,5 +228,6 @@ async function serveStatic(res: ServerResponse, pathname: string, siteDir: strin
     'referrer-policy': 'no-referrer',
     'cache-control': file.includes(`${sep}_astro${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
   });
-  createReadStream(file).pipe(res);
+  if (headOnly) res.end();
+  else createReadStream(file).pipe(res);
 }
