@@ -127,6 +127,10 @@ async function api(req: IncomingMessage, res: ServerResponse, url: URL, ctx: Ser
     return sendJson(res, 200, workspace.queuePage(reviewer, url.searchParams.get('after'), limit));
   }
   if (route === 'POST /api/decisions') {
+    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
+      res.setHeader('connection', 'close');
+      return sendError(res, new PloverError('E_TOO_LARGE', `the request is larger than ${MAX_BODY_BYTES} bytes`));
+    }
     let body: unknown;
     try {
       body = JSON.parse(await readBody(req));

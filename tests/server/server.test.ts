@@ -1,0 +1,94 @@
+import { request } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../src/server/server.ts';
+import { Workspace } from '../../src/node/workspace.ts';
+import { git, useTempRepos } from '../helpers/repo.ts';
+
+const repo = useTempRepos();
+const ann = { name: 'Ann Lee', email: 'ann@example.org' };
+let server: RunningServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+async function serve() {
+  const { dir } = repo();
+  server = await startServer({ workspace: await Workspace.open(dir), reviewer: ann, port: 0 });
+  return { dir, server };
+}
+
+/** A raw HTTP request, so tests can set Host and Origin as an attacker would. */
+function send(port: number, options: { method?: string; path: string; headers?: Record<string, string>; body?: string }) {
+  return new Promise<{ status: number; body: string; headers: Record<string, unknown> }>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path, headers: options.headers }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode!, body, headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+describe('the label server', () => {
+  it('serves the session, the queue in pages, and commits a posted decision', async () => {
+    const { dir, server } = await serve();
+    const session = JSON.parse((await send(server.port, { path: '/api/session' })).body);
+    expect(session).toEqual({ reviewer: ann, counts: { correct: 0, discard: 0, flag: 0 }, remaining: 640, total: 640 });
+    const first = JSON.parse((await send(server.port, { path: '/api/queue?limit=3' })).body);
+    expect(first.items).toHaveLength(3);
+    const next = JSON.parse((await send(server.port, { path: `/api/queue?limit=3&after=${first.items[2].id}` })).body);
+    expect(next.items[0].id).not.toBe(first.items[2].id);
+
+    const posted = await send(server.port, {
+      method: 'POST',
+      path: '/api/decisions',
+      headers: { 'content-type': 'application/json', origin: server.url.slice(0, -1) },
+      body: JSON.stringify({ candidate_id: first.items[1].id, action: 'discard', failure_category: 'scoring_artifact' }),
+    });
+    expect(posted.status).toBe(201);
+    expect(JSON.parse(posted.body)).toMatchObject({ counts: { discard: 1 }, remaining: 639 });
+    expect(git(dir, 'log', '-1', '--format=%s')).toBe(`plover: discard ${first.items[1].id} [scoring_artifact]`);
+    // A page that began before the decision goes on after the decided candidate.
+    const again = JSON.parse((await send(server.port, { path: `/api/queue?limit=1&after=${first.items[0].id}` })).body);
+    expect(again.items[0].id).toBe(first.items[2].id);
+  });
+
+  it('answers a bad decision with 400 and the problems, an unknown candidate with 404, and commits nothing', async () => {
+    const { dir, server } = await serve();
+    const head = git(dir, 'rev-parse', 'HEAD');
+    const post = (body: string) => send(server.port, { method: 'POST', path: '/api/decisions', headers: { 'content-type': 'application/json' }, body });
+    const blank = await post(JSON.stringify({ candidate_id: 'sftc_b5505e86f70999cf', action: 'correct', corrected_response: ' ' }));
+    expect(blank.status).toBe(400);
+    expect(JSON.parse(blank.body).error.problems).toEqual([{ file: 'decision', path: 'corrected_response', message: 'must not be blank when action is "correct"' }]);
+    expect((await post(JSON.stringify({ candidate_id: 'nope', action: 'flag' }))).status).toBe(404);
+    expect((await post('{not json')).status).toBe(400);
+    expect((await post('x'.repeat(5 * 1024 * 1024))).status).toBe(413);
+    expect(git(dir, 'rev-parse', 'HEAD')).toBe(head);
+    expect(git(dir, 'status', '--porcelain')).toBe('');
+  });
+
+  it('refuses other Host names (DNS rebinding) and cross-origin writes', async () => {
+    const { server } = await serve();
+    expect((await send(server.port, { path: '/api/session', headers: { host: 'evil.example' } })).status).toBe(421);
+    const crossSite = await send(server.port, {
+      method: 'POST',
+      path: '/api/decisions',
+      headers: { 'content-type': 'application/json', origin: 'http://evil.example' },
+      body: JSON.stringify({ candidate_id: 'sftc_b5505e86f70999cf', action: 'flag' }),
+    });
+    expect(crossSite.status).toBe(403);
+  });
+
+  it('serves the built page and nothing outside the site folder', async () => {
+    const { server } = await serve();
+    const page = await send(server.port, { path: '/' });
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(page.body).toContain('astro-island');
+    for (const path of ['/../package.json', '/%2e%2e/package.json', '/..%2fpackage.json', '/_astro/../../../package.json']) {
+      expect((await send(server.port, { path })).status).toBe(404);
+    }
+  });
+});
