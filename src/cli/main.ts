@@ -11,6 +11,8 @@ import { formatReviewer } from '../lib/reviewer.ts';
 import type { Action, FailureCategory } from '../lib/schema-types.ts';
 import { ACTIONS, FAILURE_CATEGORIES } from '../lib/schemas.ts';
 import { writeExport, manifestPath } from '../node/export-files.ts';
+import { worktreeSource } from '../node/sources.ts';
+import { DEFAULT_EXPORT_OPTIONS, RESOLVE_POLICIES } from '../lib/export.ts';
 import { resolveReviewer } from '../node/identity.ts';
 import { readRepository } from '../node/repository.ts';
 import { Workspace } from '../node/workspace.ts';
@@ -30,9 +32,15 @@ Commands:
               --response TEXT | --response-file FILE   the corrected response (correct only)
               --category ${FAILURE_CATEGORIES.map((c) => c.value).join('|')}
               --reviewer "Name <email>"
-  export    Compile every 'correct' decision into fine-tuning JSONL plus a manifest.
+  export    Compile the decisions into fine-tuning JSONL plus a manifest.
               --out FILE          default dist/sft.jsonl (manifest: dist/sft.manifest.json)
+              --format full|messages        full (default): messages + ids and labels
+              --action A[,A]      resolved actions to export (default correct)
+              --category C[,C]    only these categories ('none': lines without one)
+              --resolve majority|unanimous|latest   when reviewers disagree (default majority)
+              --ref REF           read a commit (branch, tag, sha) without checking it out
   validate  Check every candidate and correction; list every problem; exit 1 if any.
+              --json              the result as JSON, for tools
   help      Show this text.
 
 Common options:
@@ -105,30 +113,71 @@ async function readResponseFile(path: string): Promise<string> {
   }
 }
 
+/** Values of a repeatable option that also takes comma-separated lists: `--category a,b --category c`. */
+function listOf<T extends string>(flag: string, values: string[] | undefined, choices: { value: T }[]): T[] | undefined {
+  if (!values?.length) return undefined;
+  return values.flatMap((v) => v.split(',')).map((v) => oneOf(flag, v.trim(), choices)!);
+}
+
 async function exportCommand(args: string[]): Promise<void> {
-  const { values } = parse(args, { out: { type: 'string' } });
+  const { values } = parse(args, {
+    out: { type: 'string' },
+    format: { type: 'string' },
+    action: { type: 'string', multiple: true },
+    category: { type: 'string', multiple: true },
+    resolve: { type: 'string' },
+    ref: { type: 'string' },
+  });
   const dir = resolve(values.dir ?? '.');
   const out = resolve(dir, values.out ?? 'dist/sft.jsonl');
-  const m = await writeExport(dir, out);
-  const categories = Object.entries(m.counts.by_category)
-    .filter(([, n]) => n > 0)
-    .map(([c, n]) => `${c} ${n}`)
-    .join(', ');
-  console.log(
-    `exported ${m.counts.lines} lines to ${out}\n` +
-      `  manifest ${manifestPath(out)}\n` +
-      `  ${m.counts.candidates} candidates, ${m.counts.corrections} corrections; decided: ` +
-      `${Object.entries(m.counts.by_action).map(([a, n]) => `${a} ${n}`).join(', ')}\n` +
-      `  categories: ${categories || 'none'}\n` +
-      `  sha256 ${m.sha256}${m.source_commit ? `, commit ${m.source_commit.slice(0, 12)}` : ''}` +
-      (m.worktree_clean === false ? '\n  note: candidates/ or corrections/ have uncommitted changes' : ''),
-  );
+  const format = oneOf('format', values.format, [{ value: 'full' as const }, { value: 'messages' as const }]) ?? DEFAULT_EXPORT_OPTIONS.format;
+  const policy = oneOf('resolve', values.resolve, RESOLVE_POLICIES.map((value) => ({ value }))) ?? DEFAULT_EXPORT_OPTIONS.resolve;
+  const actions = listOf('action', values.action, ACTIONS) ?? DEFAULT_EXPORT_OPTIONS.actions;
+  const categories = listOf('category', values.category, [...FAILURE_CATEGORIES, { value: 'none' as const }]);
+  const m = await writeExport({
+    dir,
+    out,
+    format,
+    resolve: policy,
+    actions,
+    ...(categories ? { categories } : {}),
+    ...(values.ref === undefined ? {} : { ref: values.ref }),
+    progress: Boolean(process.stderr.isTTY),
+  });
+  const c = m.counts;
+  const nonzero = (r: Record<string, number>) => Object.entries(r).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
+  const lines = [
+    `exported ${plural(c.lines, 'line')} (${format}) to ${out}`,
+    `  manifest ${manifestPath(out)}`,
+    `  ${plural(c.candidates, 'candidate')}, ${plural(c.corrections, 'correction')}, ${c.decided} decided; resolved (${policy}): ${nonzero(c.by_action)}`,
+    `  categories: ${nonzero(c.by_category)}`,
+    `  sha256 ${m.sha256}${m.source_commit ? `, commit ${m.source_commit.slice(0, 12)}` : ''}${m.source_ref ? ` (--ref ${m.source_ref})` : ''}`,
+  ];
+  if (c.filtered_out) lines.push(`  left out by --category: ${c.filtered_out}`);
+  if (m.conflicts.length) {
+    lines.push(`  ${plural(m.conflicts.length, 'conflict')} between reviewers (not exported; listed in the manifest):`);
+    for (const conflict of m.conflicts.slice(0, 10)) {
+      lines.push(`    ${conflict.candidate_id}: ${conflict.decisions.map((d) => `${d.reviewer} ${d.action}`).join(', ')}`);
+    }
+    if (m.conflicts.length > 10) lines.push(`    … and ${m.conflicts.length - 10} more`);
+  }
+  if (m.worktree_clean === false) lines.push('  note: candidates/ or corrections/ have uncommitted changes');
+  console.log(lines.join('\n'));
 }
 
 async function validate(args: string[]): Promise<number> {
-  const { values } = parse(args, {});
-  const data = await readRepository(resolve(values.dir ?? '.'));
-  for (const p of data.problems) console.log(formatProblem(p));
+  const { values } = parse(args, { json: { type: 'boolean' } });
+  const data = await readRepository(worktreeSource(resolve(values.dir ?? '.')));
+  if (values.json) {
+    console.log(JSON.stringify({ valid: data.problems.length === 0, candidates: data.candidates.size, corrections: data.corrections.length, problems: data.problems }, null, 2));
+    return data.problems.length ? 1 : 0;
+  }
+  const annotate = process.env.GITHUB_ACTIONS === 'true';
+  for (const p of data.problems) {
+    console.log(formatProblem(p));
+    // GitHub and Forgejo Actions turn this into an annotation on the file in the pull request.
+    if (annotate) console.log(`::error file=${escapeAnnotation(p.file)}${p.line ? `,line=${p.line}` : ''}::${escapeAnnotation(`${p.path ? `${p.path}: ` : ''}${p.message}`)}`);
+  }
   const summary = `${plural(data.candidates.size, 'candidate')}, ${plural(data.corrections.length, 'correction')}`;
   if (data.problems.length) {
     console.log(`\n${plural(data.problems.length, 'problem')} (${summary})`);
@@ -136,6 +185,10 @@ async function validate(args: string[]): Promise<number> {
   }
   console.log(`valid: ${summary}`);
   return 0;
+}
+
+function escapeAnnotation(text: string): string {
+  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A').replace(/:/g, '%3A').replace(/,/g, '%2C');
 }
 
 function plural(n: number, noun: string): string {

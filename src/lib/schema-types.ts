@@ -81,6 +81,10 @@ export type Hallucination = "hallucination";
  * The candidate's unique id across all candidate files, chosen by the harness (e.g. 'sftc_b5505e86f70999cf'). Treated as untrusted: file paths are derived from a hash of it, never from the text itself.
  */
 export type CandidateId2 = string;
+/**
+ * The resolved decision: 'correct' (the assistant message is the reviewer's corrected response) or, when exported with --action discard|flag, the model's original response. Present with --format full.
+ */
+export type Action1 = Correct | Discard | Flag;
 
 /**
  * One model output that failed a benchmark check, as the benchmark harness writes it: one JSON object per line of candidates/<run_id>.jsonl. Candidate files are immutable once imported; review state lives in corrections/, never here. Fields the harness adds beyond these are kept and ignored.
@@ -185,7 +189,7 @@ export interface Reviewer {
   email: string;
 }
 /**
- * One line of the fine-tuning export (dist/sft.jsonl): a chat conversation in the OpenAI/TRL/Axolotl 'messages' format, with plover's ids and labels beside the messages, never inside them. One line per candidate whose deciding correction has action 'correct'; lines are ordered by candidate id.
+ * One line of the fine-tuning export (dist/sft.jsonl): a chat conversation in the OpenAI/TRL/Axolotl 'messages' format. With --format full (the default) plover's ids, labels and metadata stand beside the messages, never inside them; with --format messages a line holds only 'messages'. One line per candidate whose resolved decision is exported (by default: 'correct'), in the order of the candidates' correction paths (a hash of the candidate id), so the same repository always gives the same bytes.
  */
 export interface ExportLine {
   /**
@@ -194,11 +198,12 @@ export interface ExportLine {
    * @minItems 2
    */
   messages: Message[];
-  candidate_id: CandidateId2;
+  candidate_id?: CandidateId2;
+  action?: Action1;
   /**
-   * The reviewer's failure category, or null when none was given.
+   * The failure category of the resolved decision, or null when none was given. Present with --format full.
    */
-  failure_category: FailureCategory | null;
+  failure_category?: FailureCategory | null;
   /**
    * The candidate's benchmark run.
    */
@@ -220,7 +225,7 @@ export interface ExportLine {
    */
   quality_score?: number | null;
   /**
-   * The email of the reviewer whose correction this is.
+   * The email of the reviewer whose correction gives the text (the latest of those who chose the resolved action).
    */
   reviewer?: string;
   /**

@@ -1,54 +1,131 @@
-/** Writes the export: `<name>.jsonl` and `<name>.manifest.json`, each atomically. */
+/**
+ * Writes the export, streaming: `<name>.jsonl` and `<name>.manifest.json`, each
+ * renamed into place only when complete. Corrections are read a batch at a time and
+ * lines written as they are compiled, so memory does not grow with the corrections.
+ */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { compileExport, serializeExportLine, type ExportCounts } from '../lib/export.ts';
+import cliProgress from 'cli-progress';
+import { ExportCompiler, serializeExportLine, type Conflict, type ExportCounts, type ExportOptions } from '../lib/export.ts';
 import { SCHEMA_VERSION } from '../lib/schemas.ts';
-import { invalidRepository, readRepository } from './repository.ts';
+import { invalidRepository, iterateCorrections, readCandidates } from './repository.ts';
+import { gitRefSource, worktreeSource, type DataSource } from './sources.ts';
 
 const run = promisify(execFile);
+const FLUSH_BYTES = 1024 * 1024;
+/** Exports with fewer corrections finish before a progress bar is worth drawing. */
+const PROGRESS_FROM = 5000;
 
 export interface Manifest {
   file: string;
   sha256: string;
   bytes: number;
-  /** The commit checked out when exporting (null outside a git repository). */
+  /** The commit the data was read from: `--ref`'s, else HEAD (null outside a git repository). */
   source_commit: string | null;
-  /** False when candidates/ or corrections/ had uncommitted changes: the commit alone does not reproduce the file. */
+  /** `--ref` as given, or null when the working tree was read. */
+  source_ref: string | null;
+  /** Working tree only: false when candidates/ or corrections/ had uncommitted changes, so the commit alone does not reproduce the file. */
   worktree_clean: boolean | null;
   schema_version: number;
+  options: ExportOptions;
   counts: ExportCounts;
+  conflicts: Conflict[];
+}
+
+export interface WriteExportOptions extends ExportOptions {
+  /** The repository. */
+  dir: string;
+  out: string;
+  /** Read from this git ref instead of the working tree. */
+  ref?: string;
+  /** Draw a progress bar on stderr (a terminal) for long exports. */
+  progress?: boolean;
 }
 
 /**
- * Compiles the export of the repository at `dir` and writes it to `out`.
- * @throws PloverError `E_INVALID_REPOSITORY` listing every problem; nothing is written then.
+ * Compiles the export of a repository and writes it.
+ * @throws PloverError `E_INVALID_REPOSITORY` listing every problem, `E_BAD_REF`; nothing is written then.
  */
-export async function writeExport(dir: string, out: string): Promise<Manifest> {
-  const data = await readRepository(dir);
-  const compiled = compileExport(data.candidates, data.corrections);
-  const problems = [...data.problems, ...compiled.problems];
-  if (problems.length) throw invalidRepository(problems);
+export async function writeExport(options: WriteExportOptions): Promise<Manifest> {
+  const { dir, out, ref, progress, ...exportOptions } = options;
+  const source: DataSource & { commit?: string } = ref ? await gitRefSource(dir, ref) : worktreeSource(dir);
+  const temp = `${out}.tmp-${process.pid}`;
+  // Opened at the first write: invalid input leaves no file and no folder behind.
+  let file: FileHandle | undefined;
+  let bar: cliProgress.SingleBar | undefined;
+  try {
+    const { candidates, problems } = await readCandidates(source);
+    const compiler = new ExportCompiler(candidates, exportOptions);
+    const hash = createHash('sha256');
+    let bytes = 0;
+    let pending: string[] = [];
+    let pendingBytes = 0;
+    const flush = async () => {
+      const chunk = Buffer.from(pending.join(''), 'utf8');
+      pending = [];
+      pendingBytes = 0;
+      hash.update(chunk);
+      bytes += chunk.length;
+      if (!file) {
+        await mkdir(dirname(resolve(out)), { recursive: true });
+        file = await open(temp, 'w');
+      }
+      await file.write(chunk);
+    };
 
-  const text = compiled.lines.map(serializeExportLine).join('');
-  const bytes = Buffer.from(text, 'utf8');
-  const manifest: Manifest = {
-    file: basename(out),
-    sha256: createHash('sha256').update(bytes).digest('hex'),
-    bytes: bytes.length,
-    source_commit: await gitOutput(dir, ['rev-parse', '--verify', '--quiet', 'HEAD']),
-    worktree_clean: await gitOutput(dir, ['status', '--porcelain', '--', 'candidates', 'corrections']).then((s) =>
-      s === null ? null : s === '',
-    ),
-    schema_version: SCHEMA_VERSION,
-    counts: compiled.counts,
-  };
-  await mkdir(dirname(resolve(out)), { recursive: true });
-  await writeAtomic(out, bytes);
-  await writeAtomic(manifestPath(out), `${JSON.stringify(manifest, null, 2)}\n`);
-  return manifest;
+    const total = progress ? (await source.list('corrections')).length : 0;
+    if (total >= PROGRESS_FROM) {
+      bar = new cliProgress.SingleBar({ format: 'exporting [{bar}] {value}/{total} corrections, {eta_formatted} left', stream: process.stderr, clearOnComplete: true }, cliProgress.Presets.shades_classic);
+      bar.start(total, 0);
+    }
+    let seen = 0;
+    for await (const group of iterateCorrections(source, problems)) {
+      const line = compiler.add(group);
+      seen += group.length;
+      bar?.update(seen);
+      // Once anything is wrong nothing will be written: keep reading only to list every problem.
+      if (!line || problems.length || compiler.problems.length) continue;
+      const text = serializeExportLine(line);
+      pending.push(text);
+      pendingBytes += text.length;
+      if (pendingBytes >= FLUSH_BYTES) await flush();
+    }
+    bar?.stop();
+    const all = [...problems, ...compiler.problems];
+    if (all.length) throw invalidRepository(all);
+    await flush();
+    await file!.close();
+
+    const manifest: Manifest = {
+      file: basename(out),
+      sha256: hash.digest('hex'),
+      bytes,
+      source_commit: source.commit ?? (await gitOutput(dir, ['rev-parse', '--verify', '--quiet', 'HEAD'])),
+      source_ref: ref ?? null,
+      worktree_clean: ref
+        ? null
+        : await gitOutput(dir, ['status', '--porcelain', '--', 'candidates', 'corrections']).then((s) => (s === null ? null : s === '')),
+      schema_version: SCHEMA_VERSION,
+      options: exportOptions,
+      counts: compiler.result(),
+      conflicts: compiler.conflicts,
+    };
+    await rename(temp, out);
+    await writeAtomic(manifestPath(out), `${JSON.stringify(manifest, null, 2)}\n`);
+    return manifest;
+  } catch (err) {
+    bar?.stop();
+    if (file) {
+      await file.close().catch(() => undefined); // already closed when the failure came after it
+      await rm(temp, { force: true });
+    }
+    throw err;
+  } finally {
+    source.close();
+  }
 }
 
 /** `dist/sft.jsonl` → `dist/sft.manifest.json`. */
@@ -56,7 +133,7 @@ export function manifestPath(out: string): string {
   return `${out.replace(/\.jsonl$/, '')}.manifest.json`;
 }
 
-async function writeAtomic(path: string, data: string | Buffer): Promise<void> {
+async function writeAtomic(path: string, data: string): Promise<void> {
   const temp = `${path}.tmp-${process.pid}`;
   await writeFile(temp, data);
   await rename(temp, path);

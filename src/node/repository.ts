@@ -1,19 +1,26 @@
 /**
- * The repository on disk, read with node:fs: candidate files, correction files, and the
- * checks `plover validate` runs. Every reader collects all problems, then fails once.
+ * The repository's data, read from a DataSource (working tree or git ref): candidate
+ * files, correction files, and the checks `plover validate` runs. Readers collect every
+ * problem and return them; callers decide whether to fail.
  */
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { indexCandidates, parseCandidateFile, type LocatedCandidate } from '../lib/candidates.ts';
 import { parseCorrection } from '../lib/correction.ts';
 import { PloverError, formatProblem, type Problem } from '../lib/errors.ts';
 import type { LocatedCorrection } from '../lib/export.ts';
 import { CORRECTIONS_DIR, CORRECTION_PATH_PATTERN, correctionPath } from '../lib/paths.ts';
+import type { DataSource } from './sources.ts';
 
 export const CANDIDATES_DIR = 'candidates';
 
 /** Files that may sit in the data folders beside the data. */
 const DOC_FILES = new Set(['README.md', '.gitkeep']);
+
+/** A correction is a few KB; even a 65k-character response with its JSON escaping stays far below this. */
+export const MAX_CORRECTION_BYTES = 1024 * 1024;
+/** A candidate file holds a whole run; this only stops something that is clearly not one. */
+export const MAX_CANDIDATE_FILE_BYTES = 1024 * 1024 * 1024;
+/** How many files are read at once: enough to keep the disk and libuv busy, few enough to spare file handles. */
+const READ_CONCURRENCY = 64;
 
 export interface CandidateData {
   candidates: Map<string, LocatedCandidate>;
@@ -22,25 +29,25 @@ export interface CandidateData {
   problems: Problem[];
 }
 
-export interface RepositoryData extends CandidateData {
-  corrections: LocatedCorrection[];
-}
+const isDoc = (path: string) => DOC_FILES.has(path.slice(path.lastIndexOf('/') + 1));
 
-/** How many files are read at once: enough to keep the disk and libuv busy, few enough to spare file handles. */
-const READ_CONCURRENCY = 64;
-
-/** Reads and checks every candidate file under `dir`; problems are returned, not thrown. */
-export async function readCandidates(dir: string): Promise<CandidateData> {
+/** Reads and checks every candidate file; problems are returned, not thrown. */
+export async function readCandidates(source: DataSource): Promise<CandidateData> {
   const problems: Problem[] = [];
   const located: LocatedCandidate[] = [];
-  for (const name of await listFiles(dir, CANDIDATES_DIR)) {
-    const file = `${CANDIDATES_DIR}/${name}`;
-    if (DOC_FILES.has(name)) continue;
-    if (!name.endsWith('.jsonl')) {
-      problems.push({ file, message: 'is not a .jsonl file; candidates/ holds one <run_id>.jsonl per benchmark run' });
+  for (const { path: file, size } of await source.list(CANDIDATES_DIR)) {
+    if (isDoc(file)) continue;
+    if (!file.endsWith('.jsonl') || file.slice(CANDIDATES_DIR.length + 1).includes('/')) {
+      problems.push({ file, message: 'is not a candidate file; candidates/ holds one <run_id>.jsonl per benchmark run (see `plover import`)' });
       continue;
     }
-    const parsed = parseCandidateFile(await readUtf8(dir, file, problems), file);
+    if (size > MAX_CANDIDATE_FILE_BYTES) {
+      problems.push({ file, message: `is ${size} bytes, over the ${MAX_CANDIDATE_FILE_BYTES}-byte limit for a candidate file; split the run` });
+      continue;
+    }
+    const text = decodeUtf8(await source.read(file), file, problems);
+    if (text === undefined) continue;
+    const parsed = parseCandidateFile(text, file);
     located.push(...parsed.candidates);
     problems.push(...parsed.problems);
   }
@@ -50,50 +57,90 @@ export async function readCandidates(dir: string): Promise<CandidateData> {
 }
 
 /**
- * Reads and checks every correction file under `dir`: its place in the layout, its
- * schema, its path against its ids, and its candidate (when `candidates` are given).
+ * Reads every correction file in path order and yields them grouped by candidate (the
+ * files of one candidate are adjacent: their names start with its key). Checks each
+ * file's place in the layout, size, encoding, schema, and path against its record;
+ * problems go to `problems`. Holds one batch of files at a time.
  */
+export async function* iterateCorrections(source: DataSource, problems: Problem[]): AsyncGenerator<LocatedCorrection[]> {
+  const listed = await source.list(CORRECTIONS_DIR);
+  const present = new Set(listed.map((f) => f.path));
+  const files: string[] = [];
+  for (const { path: file, size } of listed) {
+    if (isDoc(file)) continue;
+    if (!CORRECTION_PATH_PATTERN.test(file)) {
+      problems.push({ file, message: 'is not where plover puts corrections (corrections/<2 hex>/<16 hex>--<reviewer>-<8 hex>.json); move or delete it' });
+    } else if (size > MAX_CORRECTION_BYTES) {
+      problems.push({ file, message: `is ${size} bytes, over the ${MAX_CORRECTION_BYTES}-byte limit for a correction; a correction holds one response` });
+    } else files.push(file);
+  }
+
+  let group: LocatedCorrection[] = [];
+  let groupKey = '';
+  for (let i = 0; i < files.length; i += READ_CONCURRENCY) {
+    const batch = files.slice(i, i + READ_CONCURRENCY);
+    const texts = await Promise.all(batch.map((file) => source.read(file)));
+    for (const [j, file] of batch.entries()) {
+      const text = decodeUtf8(texts[j]!, file, problems);
+      if (text === undefined) continue;
+      const { correction, problems: bad } = parseCorrection(text, file);
+      problems.push(...bad);
+      if (!correction) continue;
+      const expected = correctionPath(correction.candidate_id, correction.reviewer.email);
+      if (expected !== file) {
+        problems.push({
+          file,
+          path: 'candidate_id',
+          message: present.has(expected)
+            ? `is a second decision of ${correction.reviewer.email} on ${JSON.stringify(correction.candidate_id)}, which ${expected} already holds; delete one of the two`
+            : `does not match the file's path: this record belongs at ${expected}; move it there`,
+        });
+        continue;
+      }
+      const key = file.slice(0, file.indexOf('--'));
+      if (key !== groupKey && group.length) {
+        yield* splitById(group);
+        group = [];
+      }
+      groupKey = key;
+      group.push({ correction, file });
+    }
+  }
+  if (group.length) yield* splitById(group);
+}
+
+/** One group per candidate id (two ids share a 64-bit key only by a hash collision). */
+function* splitById(group: LocatedCorrection[]): Generator<LocatedCorrection[]> {
+  const ids = [...new Set(group.map((c) => c.correction.candidate_id))].sort();
+  for (const id of ids) yield group.filter((c) => c.correction.candidate_id === id);
+}
+
+/** Reads every correction, and checks that each refers to a known candidate. */
 export async function readCorrections(
-  dir: string,
+  source: DataSource,
   candidates: Map<string, LocatedCandidate>,
 ): Promise<{ corrections: LocatedCorrection[]; problems: Problem[] }> {
   const problems: Problem[] = [];
   const corrections: LocatedCorrection[] = [];
-  const files: string[] = [];
-  for (const name of await listFiles(dir, CORRECTIONS_DIR, true)) {
-    const file = `${CORRECTIONS_DIR}/${name}`;
-    if (DOC_FILES.has(name)) continue;
-    if (!CORRECTION_PATH_PATTERN.test(file)) {
-      problems.push({ file, message: 'is not where plover puts corrections (corrections/<2 hex>/<16 hex>--<reviewer>-<8 hex>.json); move or delete it' });
-      continue;
+  for await (const group of iterateCorrections(source, problems)) {
+    for (const c of group) {
+      if (!candidates.has(c.correction.candidate_id)) {
+        problems.push({ file: c.file, path: 'candidate_id', message: `refers to unknown candidate ${JSON.stringify(c.correction.candidate_id)}; import its run into candidates/ or delete this file` });
+      }
+      corrections.push(c);
     }
-    files.push(file);
-  }
-  for (let i = 0; i < files.length; i += READ_CONCURRENCY) {
-    const batch = files.slice(i, i + READ_CONCURRENCY);
-    const texts = await Promise.all(batch.map((file) => readUtf8(dir, file, problems)));
-    batch.forEach((file, j) => {
-      const { correction, problems: bad } = parseCorrection(texts[j]!, file);
-      problems.push(...bad);
-      if (!correction) return;
-      const expected = correctionPath(correction.candidate_id, correction.reviewer.email);
-      if (expected !== file) {
-        problems.push({ file, path: 'candidate_id', message: `does not match the file's path: this record belongs at ${expected}; move it there` });
-        return;
-      }
-      if (!candidates.has(correction.candidate_id)) {
-        problems.push({ file, path: 'candidate_id', message: `refers to unknown candidate ${JSON.stringify(correction.candidate_id)}; import its run into candidates/ or delete this file` });
-      }
-      corrections.push({ correction, file });
-    });
   }
   return { corrections, problems };
 }
 
-/** Reads and checks every candidate and correction under `dir`; problems are returned, not thrown. */
-export async function readRepository(dir: string): Promise<RepositoryData> {
-  const candidates = await readCandidates(dir);
-  const corrections = await readCorrections(dir, candidates.candidates);
+export interface RepositoryData extends CandidateData {
+  corrections: LocatedCorrection[];
+}
+
+/** Reads and checks every candidate and correction; problems are returned, not thrown. */
+export async function readRepository(source: DataSource): Promise<RepositoryData> {
+  const candidates = await readCandidates(source);
+  const corrections = await readCorrections(source, candidates.candidates);
   return { ...candidates, corrections: corrections.corrections, problems: [...candidates.problems, ...corrections.problems] };
 }
 
@@ -107,31 +154,16 @@ export function invalidRepository(problems: Problem[]): PloverError {
   );
 }
 
-/** Names of files under `dir/sub` (recursively: as `a/b.json`), sorted; none if the folder is missing. */
-async function listFiles(dir: string, sub: string, recursive = false): Promise<string[]> {
-  try {
-    const entries = await readdir(join(dir, sub), { recursive, withFileTypes: true });
-    return entries
-      .filter((e) => e.isFile())
-      .map((e) => {
-        const parent = e.parentPath.slice(join(dir, sub).length + 1);
-        return parent ? `${parent.split('\\').join('/')}/${e.name}` : e.name;
-      })
-      .sort();
-  } catch (err) {
-    // ENOENT: a repository without that folder simply has no such files yet.
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-}
-
-/** Reads a file as UTF-8; invalid UTF-8 is a problem (and yields an empty text), not a silent replacement. */
-async function readUtf8(dir: string, file: string, problems: Problem[]): Promise<string> {
-  const bytes = await readFile(join(dir, file));
+/**
+ * Decodes UTF-8 strictly: invalid bytes are a problem, not a silent replacement; a BOM
+ * is kept so the JSON parser reports it.
+ * @returns the text, or undefined after recording the problem.
+ */
+function decodeUtf8(bytes: Uint8Array, file: string, problems: Problem[]): string | undefined {
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
     problems.push({ file, message: 'is not valid UTF-8; re-encode it as UTF-8' });
-    return '';
+    return undefined;
   }
 }

@@ -10,6 +10,7 @@ import { compileQueue, countByAction } from '../lib/review-state.ts';
 import type { Candidate, Reviewer } from '../lib/schema-types.ts';
 import { commitDecision, type CommitDecisionResult, type GitFs } from '../git/commit-decision.ts';
 import { invalidRepository, readCandidates, readCorrections, type CandidateData } from './repository.ts';
+import { worktreeSource } from './sources.ts';
 import type { LocatedCorrection as Located } from '../lib/export.ts';
 
 export class Workspace {
@@ -38,8 +39,9 @@ export class Workspace {
    * @throws PloverError `E_INVALID_REPOSITORY` listing every invalid candidate or correction.
    */
   static async open(dir: string, options: { corrections?: boolean } = {}): Promise<Workspace> {
-    const data = await readCandidates(dir);
-    const read = options.corrections === false ? { corrections: [], problems: [] } : await readCorrections(dir, data.candidates);
+    const source = worktreeSource(dir);
+    const data = await readCandidates(source);
+    const read = options.corrections === false ? { corrections: [], problems: [] } : await readCorrections(source, data.candidates);
     const problems = [...data.problems, ...read.problems];
     if (problems.length) throw invalidRepository(problems);
     return new Workspace(dir, data, read.corrections);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { indexCandidates, parseCandidateFile, type LocatedCandidate } from '../../src/lib/candidates.ts';
 import { createCorrection } from '../../src/lib/correction.ts';
-import { compileExport, serializeExportLine, type LocatedCorrection } from '../../src/lib/export.ts';
+import { DEFAULT_EXPORT_OPTIONS, compileExport, serializeExportLine, type LocatedCorrection } from '../../src/lib/export.ts';
 import { correctionPath } from '../../src/lib/paths.ts';
 import type { Decision } from '../../src/lib/correction.ts';
 import { candidateLine, sharedRuns } from '../helpers/repo.ts';
@@ -20,7 +20,7 @@ function decided(decision: Decision, reviewer = ann, at = '2024-05-01T12:00:00Z'
 }
 
 describe('compileExport', () => {
-  it('exports one line per correct decision, dropping the empty system message, category null when not given', () => {
+  it('exports one line per correct decision in correction-path order, dropping the empty system message, category null when not given', () => {
     const c = candidates(candidateLine({ id: 'b' }), candidateLine({ id: 'a' }), candidateLine({ id: 'd' }));
     const out = compileExport(c, [
       decided({ candidate_id: 'b', action: 'correct', corrected_response: '4', failure_category: 'wrong_answer' }),
@@ -28,26 +28,87 @@ describe('compileExport', () => {
       decided({ candidate_id: 'd', action: 'discard', failure_category: 'scoring_artifact' }),
     ]);
     expect(out.problems).toEqual([]);
-    expect(out.lines.map(serializeExportLine).join('')).toBe(
-      '{"messages":[{"role":"user","content":"What is 2 + 2?"},{"role":"assistant","content":"four"}],"candidate_id":"a","failure_category":null,"benchmark_run_id":"run_test","task_id":"test/1","task_type":"math","model_id":"org/model-a","quality_score":0.1,"reviewer":"ann@example.org","decided_at":"2024-05-01T12:00:00.000Z"}\n' +
-        '{"messages":[{"role":"user","content":"What is 2 + 2?"},{"role":"assistant","content":"4"}],"candidate_id":"b","failure_category":"wrong_answer","benchmark_run_id":"run_test","task_id":"test/1","task_type":"math","model_id":"org/model-a","quality_score":0.1,"reviewer":"ann@example.org","decided_at":"2024-05-01T12:00:00.000Z"}\n',
-    );
+    const line = (id: string, category: string | null, answer: string) =>
+      `{"messages":[{"role":"user","content":"What is 2 + 2?"},{"role":"assistant","content":"${answer}"}],"candidate_id":"${id}","action":"correct","failure_category":${JSON.stringify(category)},"benchmark_run_id":"run_test","task_id":"test/1","task_type":"math","model_id":"org/model-a","quality_score":0.1,"reviewer":"ann@example.org","decided_at":"2024-05-01T12:00:00.000Z"}\n`;
+    const expected = [
+      [correctionPath('a', ann.email), line('a', null, 'four')],
+      [correctionPath('b', ann.email), line('b', 'wrong_answer', '4')],
+    ].sort(([x], [y]) => (x! < y! ? -1 : 1));
+    expect(out.lines.map(serializeExportLine).join('')).toBe(expected.map(([, l]) => l).join(''));
     expect(out.counts).toEqual({
       candidates: 3,
       corrections: 3,
+      decided: 3,
       by_action: { correct: 2, discard: 1, flag: 0 },
+      conflicts: 0,
+      filtered_out: 0,
+      lines: 2,
       by_category: { scoring_artifact: 0, style_violation: 0, partial_answer: 0, wrong_answer: 1, format_error: 0, hallucination: 0, none: 1 },
       by_model: { 'org/model-a': 2 },
-      lines: 2,
+      by_run: { run_test: 2 },
     });
   });
 
-  it('lets the latest decision decide when reviewers disagree, whatever the input order', () => {
+  it('writes only messages with --format messages', () => {
     const c = candidates(candidateLine({ id: 'a' }));
-    const early = decided({ candidate_id: 'a', action: 'correct', corrected_response: 'x' }, ann, '2024-05-01T10:00:00Z');
-    const late = decided({ candidate_id: 'a', action: 'discard' }, bob, '2024-05-01T09:00:00-02:00');
-    expect(compileExport(c, [early, late]).lines).toEqual([]);
-    expect(compileExport(c, [late, early]).counts.by_action).toEqual({ correct: 0, discard: 1, flag: 0 });
+    const out = compileExport(c, [decided({ candidate_id: 'a', action: 'correct', corrected_response: 'four', failure_category: 'wrong_answer' })], { ...DEFAULT_EXPORT_OPTIONS, format: 'messages' });
+    expect(out.lines.map(serializeExportLine)).toEqual(['{"messages":[{"role":"user","content":"What is 2 + 2?"},{"role":"assistant","content":"four"}]}\n']);
+  });
+
+  it('filters by resolved action and category, counting what it leaves out; an exported flag carries the model response', () => {
+    const c = candidates(candidateLine({ id: 'a' }), candidateLine({ id: 'b' }), candidateLine({ id: 'c' }));
+    const corrections = [
+      decided({ candidate_id: 'a', action: 'correct', corrected_response: 'four', failure_category: 'wrong_answer' }),
+      decided({ candidate_id: 'b', action: 'flag', failure_category: 'hallucination' }),
+      decided({ candidate_id: 'c', action: 'correct', corrected_response: 'IV' }),
+    ];
+    const onlyNone = compileExport(c, corrections, { ...DEFAULT_EXPORT_OPTIONS, categories: ['none'] });
+    expect(onlyNone.lines.map((l) => (l as { candidate_id: string }).candidate_id)).toEqual(['c']);
+    expect(onlyNone.counts.filtered_out).toBe(1);
+    expect(onlyNone.counts.by_action).toEqual({ correct: 2, discard: 0, flag: 1 });
+    const flags = compileExport(c, corrections, { ...DEFAULT_EXPORT_OPTIONS, actions: ['flag'] });
+    expect(flags.lines).toEqual([expect.objectContaining({ candidate_id: 'b', action: 'flag', failure_category: 'hallucination', messages: [{ role: 'user', content: 'What is 2 + 2?' }, { role: 'assistant', content: '5' }] })]);
+  });
+
+  describe('when reviewers disagree', () => {
+    const c = candidates(candidateLine({ id: 'a' }));
+    const carol = { name: 'Carol', email: 'carol@example.org' };
+    const annCorrects = decided({ candidate_id: 'a', action: 'correct', corrected_response: 'x', failure_category: 'wrong_answer' }, ann, '2024-05-01T10:00:00Z');
+    const bobDiscards = decided({ candidate_id: 'a', action: 'discard' }, bob, '2024-05-01T09:00:00-02:00');
+    const carolCorrects = decided({ candidate_id: 'a', action: 'correct', corrected_response: 'y', failure_category: 'partial_answer' }, carol, '2024-05-01T10:30:00Z');
+    const ids = (out: ReturnType<typeof compileExport>) => out.lines.map((l) => (l as { messages: { content: string }[] }).messages.at(-1)!.content);
+
+    it('majority (the default): a 1–1 split is a conflict, listed with every decision in time order', () => {
+      const out = compileExport(c, [annCorrects, bobDiscards]);
+      expect(out.lines).toEqual([]);
+      expect(out.counts).toMatchObject({ decided: 1, conflicts: 1, by_action: { correct: 0, discard: 0, flag: 0 } });
+      expect(out.conflicts).toEqual([
+        {
+          candidate_id: 'a',
+          decisions: [
+            { reviewer: 'ann@example.org', action: 'correct', failure_category: 'wrong_answer', decided_at: '2024-05-01T10:00:00.000Z' },
+            { reviewer: 'bob@example.org', action: 'discard', failure_category: null, decided_at: '2024-05-01T11:00:00.000Z' },
+          ],
+        },
+      ]);
+    });
+
+    it('majority: a third reviewer settles it, and the latest of the majority gives text and category', () => {
+      const out = compileExport(c, [annCorrects, bobDiscards, carolCorrects]);
+      expect(ids(out)).toEqual(['y']);
+      expect(out.lines[0]).toMatchObject({ reviewer: 'carol@example.org', failure_category: 'partial_answer' });
+    });
+
+    it('unanimous: any disagreement is a conflict; agreement exports', () => {
+      expect(compileExport(c, [annCorrects, bobDiscards, carolCorrects], { ...DEFAULT_EXPORT_OPTIONS, resolve: 'unanimous' }).counts.conflicts).toBe(1);
+      expect(ids(compileExport(c, [annCorrects, carolCorrects], { ...DEFAULT_EXPORT_OPTIONS, resolve: 'unanimous' }))).toEqual(['y']);
+    });
+
+    it('latest: the latest decision wins, whatever the input order', () => {
+      const options = { ...DEFAULT_EXPORT_OPTIONS, resolve: 'latest' as const };
+      expect(compileExport(c, [annCorrects, bobDiscards], options).counts.by_action).toEqual({ correct: 0, discard: 1, flag: 0 });
+      expect(compileExport(c, [bobDiscards, annCorrects], options).lines).toEqual([]);
+    });
   });
 
   it('reports a correction of an unknown candidate and an empty user message instead of skipping them', () => {

@@ -30,13 +30,13 @@ describe('plover submit then plover export', () => {
 
     const exported = plover(dir, ['export']);
     expect(exported.status).toBe(0);
-    expect(exported.stdout).toContain('exported 2 lines to');
+    expect(exported.stdout).toContain('exported 2 lines (full) to');
     const bytes = readFileSync(join(dir, 'dist/sft.jsonl'));
     const lines = bytes.toString('utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
-    expect(lines.map((l) => [l.candidate_id, l.failure_category, l.messages.at(-1)])).toEqual([
-      ['sftc_723a003ab86cbec2', null, { role: 'assistant', content: 'A corrected answer\nwith two lines\n' }],
-      ['sftc_b5505e86f70999cf', 'style_violation', { role: 'assistant', content: 'Dear team,\n…' }],
-    ]);
+    expect(Object.fromEntries(lines.map((l) => [l.candidate_id, [l.failure_category, l.messages.at(-1)]]))).toEqual({
+      sftc_723a003ab86cbec2: [null, { role: 'assistant', content: 'A corrected answer\nwith two lines\n' }],
+      sftc_b5505e86f70999cf: ['style_violation', { role: 'assistant', content: 'Dear team,\n…' }],
+    });
     expect(checkExportRules(bytes)).toEqual([]);
 
     const manifest = JSON.parse(readFileSync(join(dir, 'dist/sft.manifest.json'), 'utf8'));
@@ -46,7 +46,10 @@ describe('plover submit then plover export', () => {
       bytes: bytes.length,
       source_commit: git(dir, 'rev-parse', 'HEAD'),
       worktree_clean: true,
-      counts: { candidates: 640, corrections: 3, lines: 2, by_action: { correct: 2, discard: 1, flag: 0 } },
+      source_ref: null,
+      options: { format: 'full', resolve: 'majority', actions: ['correct'] },
+      conflicts: [],
+      counts: { candidates: 640, corrections: 3, decided: 3, lines: 2, by_action: { correct: 2, discard: 1, flag: 0 } },
     });
     expect(manifest.counts.by_category).toMatchObject({ style_violation: 1, none: 1, scoring_artifact: 0 });
 

@@ -1,0 +1,171 @@
+/**
+ * Where the repository's data is read from: the working tree, or any git ref without
+ * checking it out (`plover export --ref`). Both list files with their sizes, so
+ * oversize files are caught before they are read.
+ */
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { PloverError } from '../lib/errors.ts';
+
+const run = promisify(execFile);
+
+export interface SourceFile {
+  /** Relative to the repository root, with `/`. */
+  path: string;
+  size: number;
+}
+
+export interface DataSource {
+  /** Files under `folder` (recursively), sorted by path; none when the folder is missing. */
+  list(folder: string): Promise<SourceFile[]>;
+  read(path: string): Promise<Uint8Array>;
+  /** Frees what the source holds (the git process). */
+  close(): void;
+}
+
+/** The working tree at `dir`. */
+export function worktreeSource(dir: string): DataSource {
+  return {
+    async list(folder) {
+      let entries;
+      try {
+        entries = await readdir(join(dir, folder), { recursive: true, withFileTypes: true });
+      } catch (err) {
+        // ENOENT: a repository without that folder simply has no such files yet.
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+        throw err;
+      }
+      const base = join(dir, folder).length + 1;
+      const paths = entries
+        .filter((e) => e.isFile())
+        .map((e) => {
+          const parent = e.parentPath.slice(base).split('\\').join('/');
+          return `${folder}/${parent ? `${parent}/` : ''}${e.name}`;
+        })
+        .sort();
+      const files: SourceFile[] = [];
+      for (let i = 0; i < paths.length; i += 256) {
+        const batch = paths.slice(i, i + 256);
+        const sizes = await Promise.all(batch.map((p) => stat(join(dir, p)).then((s) => s.size)));
+        batch.forEach((path, j) => files.push({ path, size: sizes[j]! }));
+      }
+      return files;
+    },
+    read: (path) => readFile(join(dir, path)),
+    close() {},
+  };
+}
+
+/**
+ * The tree of `ref` in the repository at `dir`, read with native git: `git ls-tree`
+ * lists it, one long-running `git cat-file --batch` reads the blobs in order.
+ * @throws PloverError `E_BAD_REF` when the ref does not name a commit.
+ */
+export async function gitRefSource(dir: string, ref: string): Promise<DataSource & { commit: string }> {
+  let commit: string;
+  try {
+    commit = (await run('git', ['rev-parse', '--verify', '--end-of-options', `${ref}^{commit}`], { cwd: dir })).stdout.trim();
+  } catch {
+    throw new PloverError('E_BAD_REF', `--ref ${JSON.stringify(ref)} does not name a commit in ${dir}; try a branch, tag or sha from \`git log\``);
+  }
+  const reader = new BlobReader(dir);
+  const blobs = new Map<string, string>();
+  return {
+    commit,
+    async list(folder) {
+      const { stdout } = await run('git', ['ls-tree', '-r', '-z', '--long', '--full-tree', commit, '--', folder], {
+        cwd: dir,
+        maxBuffer: 1024 * 1024 * 1024,
+      });
+      const files: SourceFile[] = [];
+      for (const record of stdout.split('\0')) {
+        if (!record) continue;
+        // "<mode> <type> <oid> <size>\t<path>"
+        const tab = record.indexOf('\t');
+        const [, type, oid, size] = record.slice(0, tab).split(/ +/);
+        if (type !== 'blob') continue;
+        const path = record.slice(tab + 1);
+        blobs.set(path, oid!);
+        files.push({ path, size: Number(size) });
+      }
+      return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    },
+    read(path) {
+      const oid = blobs.get(path);
+      if (!oid) return Promise.reject(new Error(`${path} is not in ${ref}`));
+      return reader.read(oid);
+    },
+    close: () => reader.close(),
+  };
+}
+
+/** Reads blobs through one `git cat-file --batch`, answering requests in the order they were made. */
+class BlobReader {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly waiting: { resolve(b: Uint8Array): void; reject(e: Error): void }[] = [];
+  /** Output not consumed yet, as chunks: joined only once a whole answer is there (no quadratic copying). */
+  private chunks: Buffer[] = [];
+  private length = 0;
+  /** The size of the answer being received (header read), or -1 while waiting for a header. */
+  private expecting = -1;
+  private failure: Error | undefined;
+
+  constructor(dir: string) {
+    this.child = spawn('git', ['cat-file', '--batch'], { cwd: dir });
+    this.child.stdout.on('data', (chunk: Buffer) => {
+      this.chunks.push(chunk);
+      this.length += chunk.length;
+      this.drain();
+    });
+    const fail = (err: Error) => {
+      this.failure = err;
+      for (const w of this.waiting.splice(0)) w.reject(err);
+    };
+    this.child.on('error', fail);
+    this.child.on('exit', (code) => code && fail(new Error(`git cat-file exited with ${code}`)));
+  }
+
+  read(oid: string): Promise<Uint8Array> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      this.child.stdin.write(`${oid}\n`);
+    });
+  }
+
+  private take(n: number): Buffer {
+    const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.length);
+    this.chunks = all.length > n ? [all.subarray(n)] : [];
+    this.length = all.length - n;
+    return all.subarray(0, n);
+  }
+
+  private drain() {
+    for (;;) {
+      if (this.expecting < 0) {
+        const head = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.length);
+        this.chunks = head.length ? [head] : [];
+        const newline = head.indexOf(10);
+        if (newline < 0) return;
+        const header = this.take(newline + 1).toString().trimEnd();
+        const size = Number(header.split(' ')[2]);
+        if (!Number.isFinite(size)) {
+          this.waiting.shift()?.reject(new Error(`git cat-file: ${header}`));
+          continue;
+        }
+        this.expecting = size;
+      }
+      if (this.length < this.expecting + 1) return;
+      const body = Uint8Array.from(this.take(this.expecting));
+      this.take(1); // the newline after each blob
+      this.expecting = -1;
+      this.waiting.shift()?.resolve(body);
+    }
+  }
+
+  close() {
+    this.child.stdin.end();
+  }
+}
