@@ -15,6 +15,7 @@ import { worktreeSource } from '../node/sources.ts';
 import { DEFAULT_EXPORT_OPTIONS, RESOLVE_POLICIES } from '../lib/export.ts';
 import { resolveReviewer } from '../node/identity.ts';
 import { readRepository } from '../node/repository.ts';
+import { importCandidates } from '../node/import.ts';
 import { Workspace } from '../node/workspace.ts';
 import { startServer } from '../server/server.ts';
 
@@ -39,6 +40,11 @@ Commands:
               --category C[,C]    only these categories ('none': lines without one)
               --resolve majority|unanimous|latest   when reviewers disagree (default majority)
               --ref REF           read a commit (branch, tag, sha) without checking it out
+  import <path>
+            Bring benchmark runs into candidates/: a harness output folder
+            (<run_id>/sft_candidates.jsonl), one run folder, or one .jsonl file.
+            Ids already imported are skipped and counted; running it twice changes nothing.
+              --dry-run           say what would be imported, write nothing
   validate  Check every candidate and correction; list every problem; exit 1 if any.
               --json              the result as JSON, for tools
   help      Show this text.
@@ -195,6 +201,28 @@ function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
+async function importCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { 'dry-run': { type: 'boolean' } }, 1);
+  const input = positionals[0];
+  if (input === undefined) throw new PloverError('E_USAGE', 'import needs a path: plover import <harness output folder | run folder | file.jsonl>');
+  const report = await importCandidates({ dir: resolve(values.dir ?? '.'), input: resolve(input), dryRun: Boolean(values['dry-run']) });
+  const verb = report.dryRun ? 'would import' : 'imported';
+  for (const r of report.runs) {
+    const skipped = r.already_imported + r.conflicting.length + r.repeated_in_input.length;
+    console.log(`${r.run} → ${r.file}: ${verb} ${r.imported}, skipped ${skipped} (${r.already_imported} already imported, ${r.conflicting.length} conflicting, ${r.repeated_in_input.length} repeated in the input)`);
+    for (const id of r.conflicting) console.log(`  conflicting: ${JSON.stringify(id)} is already imported with a different record; the imported one is kept (candidate files are immutable)`);
+    for (const id of r.repeated_in_input) console.log(`  repeated: ${JSON.stringify(id)} appears more than once in the input; the first is used`);
+  }
+  const total = report.runs.reduce((n, r) => n + r.imported, 0);
+  console.log(`${verb} ${plural(total, 'candidate')} in ${plural(report.runs.length, 'run')}${report.dryRun ? ' (dry run: nothing written)' : ''}`);
+  if (report.problems.length) {
+    console.error(report.problems.map((p) => formatProblem(p)).join('\n'));
+    console.error(`plover: ${plural(report.problems.length, 'problem')}: the runs they are in were not imported (nothing written for them); fix the lines and import again`);
+    return 1;
+  }
+  return 0;
+}
+
 async function serve(args: string[]): Promise<void> {
   const { values } = parse(args, { port: { type: 'string' }, reviewer: { type: 'string' } });
   const dir = resolve(values.dir ?? '.');
@@ -231,6 +259,8 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'validate':
         return await validate(args);
+      case 'import':
+        return await importCommand(args);
       case undefined:
       case 'help':
       case '--help':
