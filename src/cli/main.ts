@@ -14,7 +14,10 @@ import { writeExport, manifestPath } from '../node/export-files.ts';
 import { worktreeSource } from '../node/sources.ts';
 import { DEFAULT_EXPORT_OPTIONS, RESOLVE_POLICIES } from '../lib/export.ts';
 import { resolveReviewer } from '../node/identity.ts';
-import { readRepository } from '../node/repository.ts';
+import { invalidRepository, iterateCorrections, readCandidates, readRepository } from '../node/repository.ts';
+import { StatsCompiler } from '../lib/stats.ts';
+import { AgreementCompiler } from '../lib/agreement.ts';
+import { renderAgreement, renderStats } from './report.ts';
 import { importCandidates } from '../node/import.ts';
 import { Workspace } from '../node/workspace.ts';
 import { startServer } from '../server/server.ts';
@@ -47,6 +50,11 @@ Commands:
               --dry-run           say what would be imported, write nothing
   validate  Check every candidate and correction; list every problem; exit 1 if any.
               --json              the result as JSON, for tools
+  stats     Review status: undecided, decided per action, conflicts and ready for
+            export, by run, model and task type; decisions by category; per reviewer.
+              --agreement         add agreement between reviewers (Cohen's and Fleiss' κ)
+              --resolve P         as for export (default majority)
+              --json | --markdown   for tools | for a CI job summary
   help      Show this text.
 
 Common options:
@@ -223,6 +231,28 @@ async function importCommand(args: string[]): Promise<number> {
   return 0;
 }
 
+async function statsCommand(args: string[]): Promise<number> {
+  const { values } = parse(args, { json: { type: 'boolean' }, markdown: { type: 'boolean' }, agreement: { type: 'boolean' }, resolve: { type: 'string' } });
+  const policy = oneOf('resolve', values.resolve, RESOLVE_POLICIES.map((value) => ({ value }))) ?? DEFAULT_EXPORT_OPTIONS.resolve;
+  const source = worktreeSource(resolve(values.dir ?? '.'));
+  const { candidates, problems } = await readCandidates(source);
+  const stats = new StatsCompiler(candidates, policy);
+  const agreement = new AgreementCompiler();
+  for await (const group of iterateCorrections(source, problems)) {
+    stats.add(group);
+    agreement.add(group.map((c) => c.correction));
+  }
+  if (problems.length) throw invalidRepository(problems);
+  const result = { ...stats.result(), ...(values.agreement ? { agreement: agreement.result() } : {}) };
+  if (values.json) console.log(JSON.stringify(result, null, 2));
+  else {
+    const markdown = Boolean(values.markdown);
+    console.log(renderStats(result, markdown));
+    if (result.agreement) console.log(`\n${renderAgreement(result.agreement, markdown)}`);
+  }
+  return 0;
+}
+
 async function serve(args: string[]): Promise<void> {
   const { values } = parse(args, { port: { type: 'string' }, reviewer: { type: 'string' } });
   const dir = resolve(values.dir ?? '.');
@@ -261,6 +291,8 @@ export async function main(argv: string[]): Promise<number> {
         return await validate(args);
       case 'import':
         return await importCommand(args);
+      case 'stats':
+        return await statsCommand(args);
       case undefined:
       case 'help':
       case '--help':

@@ -1,0 +1,106 @@
+/**
+ * Review statistics: how many candidates are undecided, decided (per resolved action),
+ * in conflict and ready for export, overall and per run, model and task type; resolved
+ * decisions per category; corrections per reviewer. Accumulated one candidate at a time.
+ */
+import type { LocatedCandidate } from './candidates.ts';
+import { ExportCompiler, resolveDecision, type LocatedCorrection, type ResolvePolicy } from './export.ts';
+import { normalizeEmail } from './paths.ts';
+import { FAILURE_CATEGORIES } from './schemas.ts';
+
+export interface StateCounts {
+  candidates: number;
+  undecided: number;
+  decided: number;
+  correct: number;
+  discard: number;
+  flag: number;
+  conflict: number;
+  /** Candidates that the default export (`correct` lines) would write. */
+  ready_for_export: number;
+}
+
+export interface Stats {
+  resolve: ResolvePolicy;
+  totals: StateCounts;
+  by_run: Record<string, StateCounts>;
+  by_model: Record<string, StateCounts>;
+  by_task_type: Record<string, StateCounts>;
+  /** Resolved decisions (every action) per failure category; `none` for none given. */
+  by_category: Record<string, number>;
+  /** Corrections per reviewer email. */
+  by_reviewer: Record<string, number>;
+}
+
+type State = 'undecided' | 'correct' | 'discard' | 'flag' | 'conflict';
+
+const emptyCounts = (): StateCounts => ({ candidates: 0, undecided: 0, decided: 0, correct: 0, discard: 0, flag: 0, conflict: 0, ready_for_export: 0 });
+
+export class StatsCompiler {
+  private readonly candidates: Map<string, LocatedCandidate>;
+  private readonly resolve: ResolvePolicy;
+  private readonly exporter: ExportCompiler;
+  private readonly state = new Map<string, { state: State; ready: boolean }>();
+  private readonly byCategory: Record<string, number> = Object.fromEntries([...FAILURE_CATEGORIES.map((c) => [c.value, 0]), ['none', 0]]);
+  private readonly byReviewer: Record<string, number> = {};
+
+  constructor(candidates: Map<string, LocatedCandidate>, resolve: ResolvePolicy) {
+    this.candidates = candidates;
+    this.resolve = resolve;
+    this.exporter = new ExportCompiler(candidates, { format: 'full', resolve, actions: ['correct'] });
+  }
+
+  /** Takes every correction of one candidate. */
+  add(group: LocatedCorrection[]) {
+    for (const c of group) {
+      const email = normalizeEmail(c.correction.reviewer.email);
+      this.byReviewer[email] = (this.byReviewer[email] ?? 0) + 1;
+    }
+    const id = group[0]!.correction.candidate_id;
+    if (!this.candidates.has(id)) return;
+    const ready = this.exporter.add(group) !== undefined;
+    const resolved = resolveDecision(group.map((c) => c.correction), this.resolve);
+    if ('conflict' in resolved) {
+      this.state.set(id, { state: 'conflict', ready });
+      return;
+    }
+    this.state.set(id, { state: resolved.decision.action, ready });
+    const category = resolved.decision.failure_category ?? 'none';
+    this.byCategory[category] = (this.byCategory[category] ?? 0) + 1;
+  }
+
+  result(): Stats {
+    const totals = emptyCounts();
+    const byRun: Record<string, StateCounts> = {};
+    const byModel: Record<string, StateCounts> = {};
+    const byTaskType: Record<string, StateCounts> = {};
+    for (const [id, { candidate }] of this.candidates) {
+      const s = this.state.get(id) ?? { state: 'undecided' as const, ready: false };
+      for (const counts of [
+        totals,
+        (byRun[candidate.benchmark_run_id] ??= emptyCounts()),
+        (byModel[candidate.model_id] ??= emptyCounts()),
+        (byTaskType[candidate.task_type] ??= emptyCounts()),
+      ]) {
+        counts.candidates += 1;
+        counts[s.state] += 1;
+        if (s.state !== 'undecided') counts.decided += 1;
+        if (s.ready) counts.ready_for_export += 1;
+      }
+    }
+    return {
+      resolve: this.resolve,
+      totals,
+      by_run: sorted(byRun),
+      by_model: sorted(byModel),
+      by_task_type: sorted(byTaskType),
+      by_category: this.byCategory,
+      by_reviewer: sorted(this.byReviewer),
+    };
+  }
+}
+
+function sorted<T>(record: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
