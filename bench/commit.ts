@@ -11,40 +11,15 @@
  * Writes docs/bench/commit.md and docs/bench/commit.json.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createCorrection, serializeCorrection } from '../src/lib/correction.ts';
 import { correctionPath } from '../src/lib/paths.ts';
-import type { Candidate } from '../src/lib/schema-types.ts';
 import { Workspace } from '../src/node/workspace.ts';
+import { GIT_ENV as ENV, ROOT, addCorrections, benchId, generateRepository, git, median, real, reviewer } from './generate.ts';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const DATA = join(ROOT, '../shared/data/bench_results');
 const SIZES = (process.env.BENCH_SIZES ?? '1000,10000').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
-const ENV = {
-  ...process.env,
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_AUTHOR_NAME: 'Bench',
-  GIT_AUTHOR_EMAIL: 'bench@example.org',
-  GIT_COMMITTER_NAME: 'Bench',
-  GIT_COMMITTER_EMAIL: 'bench@example.org',
-};
-const reviewer = { name: 'Bench Reviewer', email: 'bench@example.org' };
-const git = (dir: string, ...args: string[]) => execFileSync('git', args, { cwd: dir, env: ENV, encoding: 'utf8' });
-
-const real: Candidate[] = readdirSync(DATA).flatMap((run) =>
-  readFileSync(join(DATA, run, 'sft_candidates.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as Candidate),
-);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 function time(fn: () => void): number {
   const t = performance.now();
@@ -52,38 +27,11 @@ function time(fn: () => void): number {
   return performance.now() - t;
 }
 
-/** A repository with `n + extra` candidates and `n` committed corrections. */
+/** A repository with `n + extra` candidates and `n` committed corrections; returns the ids left to decide. */
 function generate(n: number, extra: number): { dir: string; ids: string[] } {
-  const dir = mkdtempSync(join(tmpdir(), `plover-bench-${n}-`));
-  git(dir, 'init', '-q', '-b', 'main');
-  // One explicit gc below packs the repository as a clone would be; no automatic gc during the runs.
-  git(dir, 'config', 'gc.auto', '0');
-  const ids: string[] = [];
-  const lines: string[] = [];
-  for (let i = 0; i < n + extra; i++) {
-    const base = real[i % real.length]!;
-    const id = `bench_${i.toString().padStart(7, '0')}`;
-    ids.push(id);
-    lines.push(JSON.stringify({ ...base, id, benchmark_run_id: 'run_bench' }));
-  }
-  mkdirSync(join(dir, 'candidates'));
-  writeFileSync(join(dir, 'candidates/run_bench.jsonl'), `${lines.join('\n')}\n`);
-  const at = new Date('2024-05-01T12:00:00Z');
-  for (let i = 0; i < n; i++) {
-    const base = real[i % real.length]!;
-    const correction = createCorrection(
-      { candidate_id: ids[i]!, action: 'correct', corrected_response: base.model_response.trim() ? base.model_response : 'x' },
-      reviewer,
-      at,
-    );
-    const path = join(dir, correctionPath(ids[i]!, reviewer.email));
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, serializeCorrection(correction));
-  }
-  git(dir, 'add', '-A');
-  git(dir, 'commit', '-q', '-m', `${n} corrections`);
-  git(dir, 'gc', '-q');
-  return { dir, ids: ids.slice(n) };
+  const dir = generateRepository(n + extra);
+  addCorrections(dir, 0, n);
+  return { dir, ids: Array.from({ length: extra }, (_, i) => benchId(n + i)) };
 }
 
 interface Row {

@@ -1,0 +1,72 @@
+/** Repositories for the benchmarks, generated from the real candidates in ../shared/data. */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createCorrection, serializeCorrection } from '../src/lib/correction.ts';
+import { correctionPath } from '../src/lib/paths.ts';
+import type { Candidate } from '../src/lib/schema-types.ts';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DATA = join(ROOT, '../shared/data/bench_results');
+export const GIT_ENV = {
+  ...process.env,
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_AUTHOR_NAME: 'Bench',
+  GIT_AUTHOR_EMAIL: 'bench@example.org',
+  GIT_COMMITTER_NAME: 'Bench',
+  GIT_COMMITTER_EMAIL: 'bench@example.org',
+};
+export const reviewer = { name: 'Bench Reviewer', email: 'bench@example.org' };
+export const git = (dir: string, ...args: string[]) => execFileSync('git', args, { cwd: dir, env: GIT_ENV, encoding: 'utf8' });
+
+/** The 2,250 real candidates; generated ones cycle through them, so sizes follow the real distribution. */
+export const real: Candidate[] = readdirSync(DATA).flatMap((run) =>
+  readFileSync(join(DATA, run, 'sft_candidates.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as Candidate),
+);
+
+export const benchId = (i: number) => `bench_${i.toString().padStart(7, '0')}`;
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** A new repository with `candidates` generated candidates and no corrections, committed. */
+export function generateRepository(candidates: number): string {
+  const dir = mkdtempSync(join(tmpdir(), `plover-bench-${candidates}-`));
+  git(dir, 'init', '-q', '-b', 'main');
+  // One explicit gc packs the repository as a clone would be; no automatic gc during the runs.
+  git(dir, 'config', 'gc.auto', '0');
+  const lines: string[] = [];
+  for (let i = 0; i < candidates; i++) {
+    lines.push(JSON.stringify({ ...real[i % real.length]!, id: benchId(i), benchmark_run_id: 'run_bench' }));
+  }
+  mkdirSync(join(dir, 'candidates'));
+  writeFileSync(join(dir, 'candidates/run_bench.jsonl'), `${lines.join('\n')}\n`);
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '-m', `${candidates} candidates`);
+  return dir;
+}
+
+/** Adds committed `correct` decisions for candidates [from, to), with real response texts. */
+export function addCorrections(dir: string, from: number, to: number): void {
+  const at = new Date('2024-05-01T12:00:00Z');
+  for (let i = from; i < to; i++) {
+    const base = real[i % real.length]!;
+    const correction = createCorrection(
+      { candidate_id: benchId(i), action: 'correct', corrected_response: base.model_response.trim() ? base.model_response : 'x' },
+      reviewer,
+      at,
+    );
+    const path = join(dir, correctionPath(benchId(i), reviewer.email));
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, serializeCorrection(correction));
+  }
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '-m', `corrections ${from}..${to}`);
+  git(dir, 'gc', '-q');
+}
