@@ -36,6 +36,10 @@ Commands:
               --response TEXT | --response-file FILE   the corrected response (correct only)
               --category ${FAILURE_CATEGORIES.map((c) => c.value).join('|')}
               --reviewer "Name <email>"
+  undo <candidate-id>
+            Undo your decision on a candidate: a new commit removes your correction
+            file (history is kept), and the candidate is back in your queue.
+              --reviewer "Name <email>"
   export    Compile the decisions into fine-tuning JSONL plus a manifest.
               --out FILE          default dist/sft.jsonl (manifest: dist/sft.manifest.json)
               --format full|messages        full (default): messages + ids and labels
@@ -116,6 +120,17 @@ async function submit(args: string[]): Promise<void> {
   const decision: Decision = { candidate_id: candidateId, action, corrected_response: response ?? null, failure_category: category ?? null };
   const result = await workspace.submit(decision, reviewer);
   console.log(`${result.oid.slice(0, 7)} ${action} ${candidateId}${category ? ` [${category}]` : ''} by ${formatReviewer(reviewer)}\n  ${result.path}`);
+}
+
+async function undo(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, { reviewer: { type: 'string' } }, 1);
+  const candidateId = positionals[0];
+  if (candidateId === undefined) throw new PloverError('E_USAGE', 'undo needs a candidate id: plover undo <candidate-id>');
+  const dir = resolve(values.dir ?? '.');
+  const reviewer = await resolveReviewer(dir, values.reviewer);
+  const workspace = await Workspace.open(dir, { corrections: false });
+  const result = await workspace.undo(candidateId, reviewer);
+  console.log(`${result.oid.slice(0, 7)} undo ${result.undone.action} ${candidateId} by ${formatReviewer(reviewer)}\n  removed ${result.path}`);
 }
 
 async function readResponseFile(path: string): Promise<string> {
@@ -286,6 +301,9 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'export':
         await exportCommand(args);
+        return 0;
+      case 'undo':
+        await undo(args);
         return 0;
       case 'validate':
         return await validate(args);

@@ -20,3 +20,16 @@ export function compileCommitMessage(c: Correction): string {
     '',
   ].join('\n');
 }
+
+/** `plover: undo correct sftc_… [wrong_answer]`, with the same trailers and `Plover-Action: undo`. */
+export function compileUndoMessage(undone: Correction): string {
+  const decided = compileCommitMessage(undone).split('\n')[0]!.replace(/^plover: /, '');
+  return [
+    `plover: undo ${decided}`,
+    '',
+    `Plover-Candidate: ${undone.candidate_id}`,
+    'Plover-Action: undo',
+    `Plover-Undone-Action: ${undone.action}`,
+    '',
+  ].join('\n');
+}

@@ -18,8 +18,8 @@ export interface Decision {
  * Builds a correction record from a decision and checks it against the schema.
  * @throws PloverError `E_INVALID_DECISION` listing every bad field.
  */
-export function createCorrection(decision: Decision, reviewer: Reviewer, decidedAt: Date): Correction {
-  const record = {
+export function createCorrection(decision: Decision, reviewer: Reviewer, decidedAt: Date, durationMs?: number): Correction {
+  const record: Record<string, unknown> = {
     schema_version: SCHEMA_VERSION,
     candidate_id: decision.candidate_id,
     action: decision.action,
@@ -28,13 +28,14 @@ export function createCorrection(decision: Decision, reviewer: Reviewer, decided
     reviewer: { name: reviewer.name, email: reviewer.email },
     decided_at: decidedAt.toISOString(),
   };
+  if (durationMs !== undefined) record.duration_ms = Math.round(durationMs);
   const problems = checkAgainstSchema('correction', record, { file: 'decision' });
   if (problems.length) {
     throw new PloverError('E_INVALID_DECISION', `invalid decision:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`, {
       problems,
     });
   }
-  return record as Correction;
+  return record as unknown as Correction;
 }
 
 /** The file text of a record: fixed key order, two-space indent, trailing newline. */
@@ -47,6 +48,7 @@ export function serializeCorrection(c: Correction): string {
     failure_category: c.failure_category ?? null,
     reviewer: { name: c.reviewer.name, email: c.reviewer.email },
     decided_at: c.decided_at,
+    ...(c.duration_ms === undefined ? {} : { duration_ms: c.duration_ms }),
   };
   return `${JSON.stringify(ordered, null, 2)}\n`;
 }

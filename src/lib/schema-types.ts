@@ -27,6 +27,10 @@ export type Correction = {
    * When the reviewer decided (ISO 8601 with time zone, UTC as written by plover).
    */
   decided_at: string;
+  /**
+   * How long the reviewer spent on the candidate before deciding, in milliseconds (from the card showing to the decision), as the review page measured it; absent when not measured (e.g. `plover submit`). Used for reviewer throughput in stats.
+   */
+  duration_ms?: number;
 };
 /**
  * The candidate's unique id across all candidate files, chosen by the harness (e.g. 'sftc_b5505e86f70999cf'). Treated as untrusted: file paths are derived from a hash of it, never from the text itself.

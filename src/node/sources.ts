@@ -98,8 +98,11 @@ export async function gitRefSource(dir: string, ref: string): Promise<DataSource
   };
 }
 
-/** Reads blobs through one `git cat-file --batch`, answering requests in the order they were made. */
-class BlobReader {
+/**
+ * Reads objects through one `git cat-file --batch`, answering requests in the order
+ * they were made. A request is anything cat-file names: an oid, or `<commit>:<path>`.
+ */
+export class BlobReader {
   private readonly child: ChildProcessWithoutNullStreams;
   private readonly waiting: { resolve(b: Uint8Array): void; reject(e: Error): void }[] = [];
   /** Output not consumed yet, as chunks: joined only once a whole answer is there (no quadratic copying). */

@@ -8,7 +8,10 @@ import { PloverError } from '../lib/errors.ts';
 import type { LocatedCorrection } from '../lib/export.ts';
 import { compileQueue, countByAction } from '../lib/review-state.ts';
 import type { Candidate, Reviewer } from '../lib/schema-types.ts';
-import { commitDecision, type CommitDecisionResult, type GitFs } from '../git/commit-decision.ts';
+import { commitDecision, commitUndo, type CommitDecisionResult, type GitFs } from '../git/commit-decision.ts';
+import { readCandidateHistory, type HistoryEntry } from './history.ts';
+
+const nodeFs = fs as unknown as GitFs;
 import { invalidRepository, readCandidates, readCorrections, type CandidateData } from './repository.ts';
 import { worktreeSource } from './sources.ts';
 import type { LocatedCorrection as Located } from '../lib/export.ts';
@@ -77,28 +80,45 @@ export class Workspace {
    * Commits one decision, after every decision submitted before it.
    * @throws PloverError `E_UNKNOWN_CANDIDATE`, or whatever commitDecision throws; nothing is written then.
    */
-  submit(decision: Decision, reviewer: Reviewer, now?: Date): Promise<CommitDecisionResult> {
-    const run = async () => {
-      if (!this.data.candidates.has(decision.candidate_id)) {
-        throw new PloverError(
-          'E_UNKNOWN_CANDIDATE',
-          `unknown candidate ${JSON.stringify(decision.candidate_id)}: no line in candidates/*.jsonl has this id (see \`plover validate\`)`,
-        );
-      }
-      const result = await commitDecision({
-        fs: fs as unknown as GitFs,
-        dir: this.dir,
-        cache: this.cache,
-        decision,
-        reviewer,
-        ...(now ? { now } : {}),
-      });
+  submit(decision: Decision, reviewer: Reviewer, options: { now?: Date; durationMs?: number } = {}): Promise<CommitDecisionResult> {
+    return this.serialize(async () => {
+      this.requireCandidate(decision.candidate_id);
+      const result = await commitDecision({ fs: nodeFs, dir: this.dir, cache: this.cache, decision, reviewer, ...options });
       this.corrections.set(result.path, { correction: result.correction, file: result.path });
       return result;
-    };
+    });
+  }
+
+  /**
+   * Undoes the reviewer's current decision on a candidate (a commit that removes its file).
+   * @throws PloverError `E_UNKNOWN_CANDIDATE`, `E_NOTHING_TO_UNDO`.
+   */
+  undo(candidateId: string, reviewer: Reviewer, now?: Date) {
+    return this.serialize(async () => {
+      this.requireCandidate(candidateId);
+      const result = await commitUndo({ fs: nodeFs, dir: this.dir, cache: this.cache, candidateId, reviewer, ...(now ? { now } : {}) });
+      this.corrections.delete(result.path);
+      return result;
+    });
+  }
+
+  /** Who decided what on a candidate, when, in which commit: read from git. */
+  history(candidateId: string): Promise<HistoryEntry[]> {
+    this.requireCandidate(candidateId);
+    return readCandidateHistory(this.dir, candidateId);
+  }
+
+  /** Runs git writes one at a time: each commit's parent is the one before. */
+  private serialize<T>(run: () => Promise<T>): Promise<T> {
     const result = this.tail.then(run, run);
     this.tail = result.catch(() => undefined);
     return result;
+  }
+
+  private requireCandidate(id: string) {
+    if (!this.data.candidates.has(id)) {
+      throw new PloverError('E_UNKNOWN_CANDIDATE', `unknown candidate ${JSON.stringify(id)}: no line in candidates/*.jsonl has this id (see \`plover validate\`)`);
+    }
   }
 
   private correctionRecords() {

@@ -5,7 +5,9 @@
  *
  *   GET  /api/session              reviewer, their counts per action, remaining, total
  *   GET  /api/queue?after=ID&limit=N   the next undecided candidates after ID
- *   POST /api/decisions            {candidate_id, action, corrected_response?, failure_category?}
+ *   POST /api/decisions            {candidate_id, action, corrected_response?, failure_category?, duration_ms?}
+ *   POST /api/undo                 {candidate_id}: undo this reviewer's decision on it
+ *   GET  /api/history?candidate=ID     every decision and undo on a candidate, from git
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -126,43 +128,64 @@ async function api(req: IncomingMessage, res: ServerResponse, url: URL, ctx: Ser
     const limit = Math.min(Math.max(Number(url.searchParams.get('limit') ?? 20) || 20, 1), MAX_QUEUE_PAGE);
     return sendJson(res, 200, workspace.queuePage(reviewer, url.searchParams.get('after'), limit));
   }
-  if (route === 'POST /api/decisions') {
-    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
-      res.setHeader('connection', 'close');
-      return sendError(res, new PloverError('E_TOO_LARGE', `the request is larger than ${MAX_BODY_BYTES} bytes`));
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(await readBody(req));
-    } catch (err) {
-      if (err instanceof PloverError) return sendError(res, err);
-      return sendJson(res, 400, { error: { code: 'E_BAD_JSON', message: 'the request body is not valid JSON' } });
-    }
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-      return sendJson(res, 400, { error: { code: 'E_BAD_JSON', message: 'the request body must be a JSON object' } });
-    }
-    const b = body as Record<string, unknown>;
-    const decision = {
-      candidate_id: b.candidate_id,
-      action: b.action,
-      corrected_response: b.corrected_response ?? null,
-      failure_category: b.failure_category ?? null,
-    } as Decision;
-    try {
-      const result = await workspace.submit(decision, reviewer);
-      return sendJson(res, 201, {
-        oid: result.oid,
-        path: result.path,
-        correction: result.correction,
-        counts: workspace.counts(reviewer),
-        remaining: workspace.queue(reviewer).length,
+  if (route === 'GET /api/history') {
+    const id = url.searchParams.get('candidate') ?? '';
+    return respond(res, async () => ({ entries: await workspace.history(id) }), 200);
+  }
+  if (route === 'POST /api/decisions' || route === 'POST /api/undo') {
+    const body = await readJsonObject(req, res);
+    if (!body) return;
+    if (route === 'POST /api/undo') {
+      return respond(res, async () => {
+        const result = await workspace.undo(String(body.candidate_id ?? ''), reviewer);
+        return { ...result, counts: workspace.counts(reviewer), remaining: workspace.queue(reviewer).length };
       });
-    } catch (err) {
-      if (err instanceof PloverError) return sendError(res, err);
-      throw err;
     }
+    const decision = {
+      candidate_id: body.candidate_id,
+      action: body.action,
+      corrected_response: body.corrected_response ?? null,
+      failure_category: body.failure_category ?? null,
+    } as Decision;
+    const durationMs = typeof body.duration_ms === 'number' && Number.isFinite(body.duration_ms) && body.duration_ms >= 0 ? body.duration_ms : undefined;
+    return respond(res, async () => {
+      const result = await workspace.submit(decision, reviewer, durationMs === undefined ? {} : { durationMs });
+      return { ...result, counts: workspace.counts(reviewer), remaining: workspace.queue(reviewer).length };
+    });
   }
   return sendJson(res, 404, { error: { code: 'E_NOT_FOUND', message: `no API route ${route}` } });
+}
+
+/** Answers with `work()`'s result, or with a PloverError's code, message and problems. */
+async function respond(res: ServerResponse, work: () => Promise<unknown>, status = 201) {
+  try {
+    return sendJson(res, status, await work());
+  } catch (err) {
+    if (err instanceof PloverError) return sendError(res, err);
+    throw err;
+  }
+}
+
+/** The request's JSON object body; on anything else answers 400/413 and returns undefined. */
+async function readJsonObject(req: IncomingMessage, res: ServerResponse): Promise<Record<string, unknown> | undefined> {
+  if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
+    res.setHeader('connection', 'close');
+    sendError(res, new PloverError('E_TOO_LARGE', `the request is larger than ${MAX_BODY_BYTES} bytes`));
+    return undefined;
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(await readBody(req));
+  } catch (err) {
+    if (err instanceof PloverError) sendError(res, err);
+    else sendJson(res, 400, { error: { code: 'E_BAD_JSON', message: 'the request body is not valid JSON' } });
+    return undefined;
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    sendJson(res, 400, { error: { code: 'E_BAD_JSON', message: 'the request body must be a JSON object' } });
+    return undefined;
+  }
+  return body as Record<string, unknown>;
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown) {
@@ -179,6 +202,7 @@ function sendJson(res: ServerResponse, status: number, value: unknown) {
 const STATUS: Record<string, number> = {
   E_INVALID_DECISION: 400,
   E_UNKNOWN_CANDIDATE: 404,
+  E_NOTHING_TO_UNDO: 404,
   E_TOO_LARGE: 413,
 };
 

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { commitDecision, type GitFs } from '../../src/git/commit-decision.ts';
+import { commitDecision, commitUndo, type GitFs } from '../../src/git/commit-decision.ts';
 import { PloverError } from '../../src/lib/errors.ts';
 import { correctionPath } from '../../src/lib/paths.ts';
 import { fsck, git, useTempRepos } from '../helpers/repo.ts';
@@ -117,5 +117,40 @@ describe('commitDecision', () => {
     expect(git(dir, 'ls-tree', '-r', '--name-only', 'HEAD')).toContain('notes.txt');
     expect(git(dir, 'status', '--porcelain')).toBe('');
     expect(fsck(dir).status).toBe(0);
+  });
+});
+
+describe('commitUndo', () => {
+  it('removes the reviewer\'s file in a new commit, leaving history, other reviewers and git status as they were', async () => {
+    const { dir } = repo({ candidates: false, files: { 'README.md': 'x\n' } });
+    const cache = {};
+    const a = await commitDecision({ fs: nodeFs, dir, cache, now, reviewer: ann, decision: { candidate_id: 'c1', action: 'correct', corrected_response: 'x', failure_category: 'wrong_answer' } });
+    const b = await commitDecision({ fs: nodeFs, dir, cache, now, reviewer: bob, decision: { candidate_id: 'c1', action: 'flag' } });
+    const undo = await commitUndo({ fs: nodeFs, dir, cache, now, reviewer: ann, candidateId: 'c1' });
+    expect(undo.undone).toMatchObject({ action: 'correct', failure_category: 'wrong_answer' });
+    expect(git(dir, 'log', '-1', '--format=%an|%s|%(trailers:key=Plover-Action,valueonly)')).toBe('Ann Lee|plover: undo correct c1 [wrong_answer]|undo');
+    expect(git(dir, 'diff-tree', '--no-commit-id', '--name-status', '-r', 'HEAD')).toBe(`D\t${a.path}`);
+    expect(git(dir, 'ls-tree', '-r', '--name-only', 'HEAD', 'corrections')).toBe(b.path);
+    expect(git(dir, 'rev-list', '--count', 'HEAD')).toBe('4');
+    expect(fs.existsSync(`${dir}/${a.path}`)).toBe(false);
+    expect(git(dir, 'status', '--porcelain')).toBe('');
+    expect(fsck(dir).status).toBe(0);
+  });
+
+  it('drops folders left empty, as git does', async () => {
+    const { dir } = repo({ candidates: false, files: { 'README.md': 'x\n' } });
+    const cache = {};
+    await commitDecision({ fs: nodeFs, dir, cache, now, reviewer: ann, decision: { candidate_id: 'c1', action: 'discard' } });
+    await commitUndo({ fs: nodeFs, dir, cache, now, reviewer: ann, candidateId: 'c1' });
+    expect(git(dir, 'ls-tree', '--name-only', 'HEAD')).toBe('README.md');
+    expect(git(dir, 'status', '--porcelain')).toBe('');
+    expect(fsck(dir).status).toBe(0);
+  });
+
+  it('refuses when the reviewer has no decision to undo, committing nothing', async () => {
+    const { dir } = repo({ candidates: false });
+    const head = git(dir, 'rev-parse', 'HEAD');
+    await expect(commitUndo({ fs: nodeFs, dir, cache: {}, now, reviewer: ann, candidateId: 'c1' })).rejects.toMatchObject({ code: 'E_NOTHING_TO_UNDO' });
+    expect(git(dir, 'rev-parse', 'HEAD')).toBe(head);
   });
 });

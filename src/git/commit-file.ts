@@ -1,0 +1,189 @@
+/**
+ * The mechanism under every plover commit: one file written or removed, as git objects
+ * along its path only (blob, the trees from its folder up to the root, the commit), then
+ * a compare-and-set of the branch. The cost does not grow with the number of other
+ * files, unlike `git add` + `git commit` through the index, which rebuilds every tree.
+ *
+ * Like isomorphic-git itself, it is handed its `fs` (node:fs in Node, LightningFS in the
+ * browser). With a working tree (`dir`), the file and its index entry change too, so
+ * `git status` stays clean; without one (a browser clone without checkout), only
+ * objects and the ref are written.
+ */
+import git, { type PromiseFsClient, type TreeEntry } from 'isomorphic-git';
+import { PloverError } from '../lib/errors.ts';
+
+/** A promise-style fs as isomorphic-git takes it, plus `rename` for atomic writes (node:fs and LightningFS have it). */
+export type GitFs = PromiseFsClient & { promises: PromiseFsClient['promises'] & { rename: (from: string, to: string) => Promise<void> } };
+
+export interface GitTarget {
+  fs: GitFs;
+  /** The working tree. When given, the file and its index entry are written too. */
+  dir?: string;
+  /** The git directory; defaults to `<dir>/.git`. */
+  gitdir?: string;
+  /** isomorphic-git's object cache: reuse one per session (the first pack read hashes the pack). */
+  cache: object;
+  /** The branch to commit on, e.g. `refs/heads/labels/ann`; defaults to the checked-out branch. */
+  ref?: string;
+  /** Where `ref` starts when it does not exist yet (default `HEAD`); e.g. `refs/remotes/origin/main`. */
+  base?: string;
+}
+
+export interface CommitFileOptions extends GitTarget {
+  /** Relative to the repository root, with `/`. */
+  path: string;
+  /** The new content, or null to remove the file. */
+  text: string | null;
+  message: string;
+  /** Author and committer; `date` is also the commit time (UTC). */
+  author: { name: string; email: string; date: Date };
+}
+
+/** How often the ref may move under us (another writer) before we give up. */
+const MAX_ATTEMPTS = 5;
+
+/** The git directory of a target. */
+export function gitdirOf(target: { dir?: string; gitdir?: string }): string {
+  const gitdir = target.gitdir ?? (target.dir === undefined ? undefined : `${target.dir}/.git`);
+  if (gitdir === undefined) throw new TypeError('a git target needs `dir` or `gitdir`');
+  return gitdir;
+}
+
+/**
+ * Commits one file's new content (or its removal).
+ * @returns the new commit's sha.
+ * @throws PloverError `E_DETACHED_HEAD`, `E_REF_MOVED`.
+ */
+export async function commitFile(options: CommitFileOptions): Promise<string> {
+  const { fs, dir, cache, path, text } = options;
+  const gitdir = gitdirOf(options);
+  const ref = options.ref ?? (await checkedOutBranch(fs, gitdir));
+
+  let blob: string | null = null;
+  if (dir !== undefined) {
+    if (text === null) {
+      await removeFile(fs, `${dir}/${path}`);
+      await git.updateIndex({ fs, dir, gitdir, cache, filepath: path, remove: true, force: true });
+    } else {
+      await writeFileAtomic(fs, dir, path, text);
+      // Hashes the file just written, stores the blob, and records the file's real stat
+      // data in the index, so native `git status` sees it as unchanged.
+      blob = (await git.updateIndex({ fs, dir, gitdir, cache, filepath: path, add: true })) as string;
+    }
+  } else if (text !== null) {
+    blob = await git.writeBlob({ fs, gitdir, blob: new TextEncoder().encode(text) });
+  }
+
+  const who = { name: options.author.name, email: options.author.email, timestamp: Math.floor(options.author.date.getTime() / 1000), timezoneOffset: 0 };
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const current = await resolveOrNull(fs, gitdir, ref);
+    const parent = current ?? (await resolveOrNull(fs, gitdir, options.base ?? 'HEAD'));
+    const baseTree = parent ? (await git.readCommit({ fs, gitdir, oid: parent, cache })).commit.tree : null;
+    const tree = (await replaceAlongPath({ fs, gitdir, cache }, baseTree, path.split('/'), blob)) ?? (await emptyTree(fs, gitdir));
+    const oid = await git.writeCommit({
+      fs,
+      gitdir,
+      commit: { message: options.message, tree, parent: parent ? [parent] : [], author: who, committer: who },
+    });
+    // Compare-and-set: only move the ref if nobody else moved it while we built the commit.
+    if ((await resolveOrNull(fs, gitdir, ref)) !== current) continue;
+    await git.writeRef({ fs, gitdir, ref, value: oid, force: true });
+    return oid;
+  }
+  throw new PloverError('E_REF_MOVED', `${ref} kept moving while committing ${path}; try again`);
+}
+
+/**
+ * The text of `path` in the tip of `ref` (default: the checked-out branch), or null when
+ * the file (or the branch) is not there.
+ */
+export async function readCommittedFile(target: GitTarget, path: string): Promise<string | null> {
+  const gitdir = gitdirOf(target);
+  const ref = target.ref ?? (await checkedOutBranch(target.fs, gitdir));
+  const oid = (await resolveOrNull(target.fs, gitdir, ref)) ?? (await resolveOrNull(target.fs, gitdir, target.base ?? 'HEAD'));
+  if (!oid) return null;
+  try {
+    const { blob } = await git.readBlob({ fs: target.fs, gitdir, oid, filepath: path, cache: target.cache });
+    return new TextDecoder().decode(blob);
+  } catch (err) {
+    // NotFoundError: the file is not in that commit.
+    if ((err as { code?: string }).code === 'NotFoundError') return null;
+    throw err;
+  }
+}
+
+async function checkedOutBranch(fs: GitFs, gitdir: string): Promise<string> {
+  const branch = await git.currentBranch({ fs, gitdir, fullname: true });
+  if (!branch) {
+    throw new PloverError('E_DETACHED_HEAD', 'HEAD is detached; check out a branch (e.g. `git switch main`) before labeling');
+  }
+  return branch;
+}
+
+async function resolveOrNull(fs: GitFs, gitdir: string, ref: string): Promise<string | null> {
+  try {
+    return await git.resolveRef({ fs, gitdir, ref });
+  } catch (err) {
+    // NotFoundError: an unborn branch (a repository without commits yet) has no parent.
+    if ((err as { code?: string }).code === 'NotFoundError') return null;
+    throw err;
+  }
+}
+
+/**
+ * Writes the trees from `segments` up to the root with `blob` at the end of the path
+ * (or without that entry when `blob` is null), reusing every other entry as it is.
+ * @returns the new tree's oid, or null when it would be empty (git stores no empty folders).
+ */
+async function replaceAlongPath(
+  ctx: { fs: GitFs; gitdir: string; cache: object },
+  treeOid: string | null,
+  segments: string[],
+  blob: string | null,
+): Promise<string | null> {
+  const [name, ...rest] = segments as [string, ...string[]];
+  const entries: TreeEntry[] = treeOid ? (await git.readTree({ ...ctx, oid: treeOid })).tree : [];
+  const existing = entries.find((e) => e.path === name);
+  const tree = entries.filter((e) => e.path !== name);
+  if (rest.length) {
+    const sub = await replaceAlongPath(ctx, existing?.type === 'tree' ? existing.oid : null, rest, blob);
+    if (sub) tree.push({ mode: '040000', path: name, type: 'tree', oid: sub });
+  } else if (blob !== null) {
+    tree.push({ mode: '100644', path: name, type: 'blob', oid: blob });
+  }
+  if (!tree.length) return null;
+  return git.writeTree({ fs: ctx.fs, gitdir: ctx.gitdir, tree });
+}
+
+async function emptyTree(fs: GitFs, gitdir: string): Promise<string> {
+  return git.writeTree({ fs, gitdir, tree: [] });
+}
+
+async function removeFile(fs: GitFs, path: string): Promise<void> {
+  try {
+    await fs.promises.unlink(path);
+  } catch (err) {
+    // ENOENT: already gone from the working tree; the index and the commit still change.
+    if ((err as { code?: string }).code !== 'ENOENT') throw err;
+  }
+}
+
+/** Writes a file under `dir` by writing a temporary file and renaming it, creating folders as needed. */
+async function writeFileAtomic(fs: GitFs, dir: string, path: string, text: string): Promise<void> {
+  const p = fs.promises;
+  const parts = path.split('/');
+  let folder = dir;
+  for (const part of parts.slice(0, -1)) {
+    folder = `${folder}/${part}`;
+    try {
+      await p.mkdir(folder);
+    } catch (err) {
+      // EEXIST: the folder is already there, which is the usual case.
+      if ((err as { code?: string }).code !== 'EEXIST') throw err;
+    }
+  }
+  const target = `${dir}/${path}`;
+  const temp = `${target}.tmp-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+  await p.writeFile(temp, text, 'utf8');
+  await p.rename(temp, target);
+}

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { Workspace } from '../../src/node/workspace.ts';
+import { plover } from '../helpers/cli.ts';
+import { git, useTempRepos } from '../helpers/repo.ts';
+
+const repo = useTempRepos();
+const ann = { name: 'Ann Lee', email: 'ann@example.org' };
+const bob = { name: 'Bob', email: 'bob@example.org' };
+const ID = 'sftc_b5505e86f70999cf';
+
+describe('history and undo', () => {
+  it('reads who decided what on a candidate, when and in which commit, undos included, newest first', async () => {
+    const { dir } = repo();
+    const ws = await Workspace.open(dir);
+    const first = await ws.submit({ candidate_id: ID, action: 'correct', corrected_response: 'v1', failure_category: 'wrong_answer' }, ann, { now: new Date('2024-05-01T10:00:00Z'), durationMs: 12_345 });
+    const second = await ws.submit({ candidate_id: ID, action: 'discard' }, bob, { now: new Date('2024-05-01T11:00:00Z') });
+    await ws.submit({ candidate_id: 'sftc_723a003ab86cbec2', action: 'flag' }, ann);
+    const undo = await ws.undo(ID, ann, new Date('2024-05-01T12:00:00Z'));
+    expect(ws.queue(ann).some((c) => c.id === ID)).toBe(true);
+    expect(ws.counts(ann)).toEqual({ correct: 0, discard: 0, flag: 1 });
+
+    const history = await ws.history(ID);
+    expect(history.map((e) => [e.commit, e.kind, e.author.email, e.correction?.action ?? null])).toEqual([
+      [undo.oid, 'undo', 'ann@example.org', null],
+      [second.oid, 'decision', 'bob@example.org', 'discard'],
+      [first.oid, 'decision', 'ann@example.org', 'correct'],
+    ]);
+    expect(history[2]!.correction).toMatchObject({ corrected_response: 'v1', failure_category: 'wrong_answer', duration_ms: 12_345 });
+    expect(history[0]!.date).toBe('2024-05-01T12:00:00.000Z');
+    expect(git(dir, 'status', '--porcelain')).toBe('');
+  });
+
+  it('plover undo commits the removal, and says so when there is nothing to undo', () => {
+    const { dir } = repo();
+    expect(plover(dir, ['submit', ID, '--action', 'flag', '--reviewer', 'Ann <ann@example.org>']).status).toBe(0);
+    const result = plover(dir, ['undo', ID, '--reviewer', 'Ann <ann@example.org>']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`^[0-9a-f]{7} undo flag ${ID} by Ann <ann@example.org>\\n  removed corrections/`));
+    expect(git(dir, 'log', '-1', '--format=%s')).toBe(`plover: undo flag ${ID}`);
+    expect(plover(dir, ['undo', ID, '--reviewer', 'Ann <ann@example.org>'])).toEqual({ status: 1, stdout: '', stderr: `plover: ann@example.org has no decision on "${ID}" to undo\n` });
+  });
+});
