@@ -16,6 +16,9 @@ export interface Session {
 
 export interface QueuePage {
   items: Candidate[];
+  /** How many candidates match the filters in all. */
+  matching: number;
+  /** How many candidates this reviewer has left overall. */
   remaining: number;
 }
 
@@ -27,12 +30,48 @@ export interface DecisionResult {
   remaining: number;
 }
 
+export interface HistoryEntry {
+  commit: string;
+  author: { name: string; email: string };
+  date: string;
+  kind: 'decision' | 'undo';
+  path: string;
+  correction?: Correction;
+}
+
+export interface UndoResult {
+  oid: string;
+  undone: Correction;
+  counts: ActionCounts;
+  remaining: number;
+}
+
+export interface Facet {
+  id: string;
+  label: string;
+  total: number;
+  /** How many of them this reviewer decided. */
+  decided: number;
+}
+
+export interface Facets {
+  runs: Facet[];
+  models: Facet[];
+  task_types: Facet[];
+}
+
 export interface LabelBackend {
   session(): Promise<Session>;
-  /** Undecided candidates after `after` (null: from the start), in queue order. */
-  queue(after: string | null, limit: number): Promise<QueuePage>;
-  /** Commits a decision. @throws BackendError with the server's message. */
-  decide(decision: Decision): Promise<DecisionResult>;
+  /** Candidates after `after` (null: from the start), in queue order, matching `filters` (see FilterBar; default: undecided by me). */
+  queue(after: string | null, limit: number, filters?: Record<string, string>): Promise<QueuePage>;
+  /** Commits a decision; `durationMs` is the time spent on the candidate. @throws BackendError with the server's message. */
+  decide(decision: Decision, durationMs?: number): Promise<DecisionResult>;
+  /** Undoes this reviewer's decision on a candidate (a new commit). @throws BackendError. */
+  undo(candidateId: string): Promise<UndoResult>;
+  /** Runs, models and task types, with totals and this reviewer's progress. */
+  facets(): Promise<Facets>;
+  /** Every decision and undo on a candidate, newest first. */
+  history(candidateId: string): Promise<HistoryEntry[]>;
 }
 
 /** A failure the page shows to the reviewer as is. */

@@ -1,12 +1,16 @@
 /**
- * One candidate as the reviewer reads it. Every text comes from outside (prompts,
- * responses, model names, failure reasons) and is rendered as text nodes only.
+ * One candidate as the reviewer reads it. Every text comes from outside: names and
+ * reasons are text nodes; prompts and the response are sanitised Markdown (RichText),
+ * or text nodes when `raw`.
  */
 import { For, Show } from 'solid-js';
 import type { Candidate } from '../lib/schema-types.ts';
+import { RichText } from './RichText.tsx';
 
 export interface CandidateCardProps {
   candidate: Candidate;
+  /** Show prompts and response as typed instead of rendered Markdown. */
+  raw?: boolean;
 }
 
 /** low below 0.4, fair below 0.7, acceptable from 0.7 (as the candidate schema describes). */
@@ -68,14 +72,14 @@ export function CandidateCard(props: CandidateCardProps) {
                   <span class="empty"> (empty)</span>
                 </Show>
               </summary>
-              <pre class="text">{message.content}</pre>
+              <RichText text={message.content} raw={props.raw ?? false} />
             </details>
           )}
         </For>
       </section>
       <section class="response" aria-label="Model response">
         <h3>Model response</h3>
-        <pre class="text">{props.candidate.model_response}</pre>
+        <RichText text={props.candidate.model_response} raw={props.raw ?? false} />
       </section>
     </article>
   );

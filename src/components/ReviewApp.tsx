@@ -1,8 +1,10 @@
 /**
- * The review page: the queue of candidates this reviewer has not decided, one card at
- * a time, and the decision controls. A decision shows the next candidate at once; its
- * commit runs in the background and its outcome stays visible (failed ones can be
- * retried or reopened, so nothing submitted is lost).
+ * The review page: the candidates this reviewer has not decided, one card at a time,
+ * and the decision controls, all of them reachable by keyboard (see ShortcutSheet). A
+ * decision shows the next candidate at once; its commit runs in the background and its
+ * outcome stays visible (failed ones can be retried or reopened, so nothing submitted
+ * is lost). Every decision can be undone: the last one from the toast or `u`, any
+ * other by going back to its candidate (`k`). Keys and buttons call the same functions.
  */
 import { createEffect, createMemo, createSignal, For, on, onCleanup, onMount, Show } from 'solid-js';
 import type { Decision } from '../lib/correction.ts';
@@ -12,36 +14,71 @@ import { ACTIONS, FAILURE_CATEGORIES } from '../lib/schemas.ts';
 import type { LabelBackend, Session } from '../client/backend.ts';
 import { createLocalBackend } from '../client/local-backend.ts';
 import { CandidateCard } from './CandidateCard.tsx';
+import { FilterBar } from './FilterBar.tsx';
+import { HistoryPanel } from './HistoryPanel.tsx';
+import { ShortcutSheet } from './ShortcutSheet.tsx';
+import { WordDiff } from './WordDiff.tsx';
 
 export interface ReviewAppProps {
   /** Where decisions go; the local label server when not given. */
   backend?: LabelBackend;
+  /** Initial filters (query parameters, see lib/queue-filter.ts); default: the page URL's. */
+  filters?: Record<string, string>;
 }
 
 interface CommitStatus {
   key: number;
   candidate: Candidate;
   decision: Decision;
-  state: 'pending' | 'done' | 'failed';
+  state: 'pending' | 'done' | 'failed' | 'undoing' | 'undone';
+  /** Whether the candidate was undecided when the decision was made (it leaves the queue). */
+  wasUndecided: boolean;
   oid?: string;
   error?: string;
-}
-
-/** Pending and failed commits always stay listed; of the finished ones, the latest few. */
-function keepVisible(list: CommitStatus[]): CommitStatus[] {
-  let done = 0;
-  return list.filter((c) => c.state !== 'done' || ++done <= STATUS_SHOWN);
 }
 
 const PAGE = 20;
 const PREFETCH_BELOW = 5;
 const STATUS_SHOWN = 6;
+const START_EMPTY_KEY = 'plover.startEmpty';
+const RAW_KEY = 'plover.raw';
+
+/** Pending, failed and undoing commits always stay listed; of the finished ones, the latest few. */
+function keepVisible(list: CommitStatus[]): CommitStatus[] {
+  let finished = 0;
+  return list.filter((c) => !(c.state === 'done' || c.state === 'undone') || ++finished <= STATUS_SHOWN);
+}
+
+/** Keys typed into a text field are text, not shortcuts. */
+function isTyping(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  return !!el && (el.tagName === 'TEXTAREA' || el.tagName === 'INPUT' || el.tagName === 'SELECT' || el.isContentEditable);
+}
+
+function stored(key: string): boolean {
+  try {
+    return localStorage.getItem(key) === '1';
+  } catch {
+    return false; // storage unavailable (privacy mode): the default
+  }
+}
+function store(key: string, on: boolean) {
+  try {
+    localStorage.setItem(key, on ? '1' : '0');
+  } catch {
+    // storage unavailable: the setting lasts for this page only
+  }
+}
 
 export function ReviewApp(props: ReviewAppProps) {
   const backend = props.backend ?? createLocalBackend();
   const [session, setSession] = createSignal<Session | null>(null);
   const [loadError, setLoadError] = createSignal<string | null>(null);
-  const [queue, setQueue] = createSignal<Candidate[]>([]);
+  /** Every candidate loaded this session, in queue order; decided ones stay, to go back to. */
+  const [items, setItems] = createSignal<Candidate[]>([]);
+  const [cursor, setCursor] = createSignal(0);
+  /** This session's latest decision per candidate id (undone ones removed). */
+  const [decided, setDecided] = createSignal<Map<string, CommitStatus>>(new Map());
   const [exhausted, setExhausted] = createSignal(false);
   const [serverRemaining, setServerRemaining] = createSignal(0);
   const [counts, setCounts] = createSignal<ActionCounts>({ correct: 0, discard: 0, flag: 0 });
@@ -49,24 +86,55 @@ export function ReviewApp(props: ReviewAppProps) {
   const [category, setCategory] = createSignal<FailureCategory | null>(null);
   const [formError, setFormError] = createSignal<string | null>(null);
   const [commits, setCommits] = createSignal<CommitStatus[]>([]);
+  const [sheetOpen, setSheetOpen] = createSignal(false);
+  const [startEmpty, setStartEmpty] = createSignal(false);
+  const [raw, setRaw] = createSignal(false);
+  const [historyVersion, setHistoryVersion] = createSignal(0);
+  const [announcement, setAnnouncement] = createSignal('');
   let lastFetched: string | null = null;
   let loading = false;
   let nextKey = 0;
+  let shownAt = 0;
   let textarea: HTMLTextAreaElement | undefined;
+  let cardRegion: HTMLDivElement | undefined;
 
-  const current = () => queue()[0];
-  const pending = createMemo(() => commits().filter((c) => c.state === 'pending').length);
+  const current = () => items()[cursor()];
+  const currentDecision = () => {
+    const c = current();
+    return c ? decided().get(c.id) : undefined;
+  };
+  const pending = createMemo(() => commits().filter((c) => c.state === 'pending' && c.wasUndecided).length);
   const remaining = () => Math.max(serverRemaining() - pending(), 0);
+  const undecidedAhead = () => items().slice(cursor()).filter((c) => !decided().has(c.id)).length;
+
+  const [filters, setFilters] = createSignal<Record<string, string>>(props.filters ?? {});
+  const query = () => filters();
+
+  /** New filters: into the URL (shareable, survives a reload), and a fresh queue. */
+  function applyFilters(next: Record<string, string>) {
+    setFilters(next);
+    const search = new URLSearchParams(next).toString();
+    history.replaceState(null, '', `${location.pathname}${search ? `?${search}` : ''}`);
+    lastFetched = null;
+    loading = false;
+    setExhausted(false);
+    setItems([]);
+    setCursor(0);
+    void loadMore();
+  }
 
   async function loadMore() {
     if (loading || exhausted()) return;
     loading = true;
     try {
-      const page = await backend.queue(lastFetched, PAGE);
+      const page = await backend.queue(lastFetched, PAGE, query());
       const last = page.items.at(-1);
       if (last) lastFetched = last.id;
       if (page.items.length < PAGE) setExhausted(true);
-      setQueue((q) => [...q, ...page.items.filter((c) => !q.some((x) => x.id === c.id))]);
+      setItems((list) => {
+        const known = new Set(list.map((c) => c.id));
+        return [...list, ...page.items.filter((c) => !known.has(c.id))];
+      });
       setLoadError(null);
     } catch (err) {
       setLoadError((err as Error).message);
@@ -76,6 +144,9 @@ export function ReviewApp(props: ReviewAppProps) {
   }
 
   onMount(async () => {
+    if (!props.filters) setFilters(Object.fromEntries(new URLSearchParams(location.search)));
+    setStartEmpty(stored(START_EMPTY_KEY));
+    setRaw(stored(RAW_KEY));
     try {
       const s = await backend.session();
       setSession(s);
@@ -88,33 +159,57 @@ export function ReviewApp(props: ReviewAppProps) {
     await loadMore();
   });
 
-  // Keep a few candidates ahead so the next card shows at once.
+  // Keep a few undecided candidates ahead so the next card shows at once.
   createEffect(() => {
-    if (session() && queue().length < PREFETCH_BELOW && !exhausted()) void loadMore();
+    if (session() && undecidedAhead() < PREFETCH_BELOW && !exhausted()) void loadMore();
   });
 
-  // A new card starts with the model's response to edit, and no category.
+  // A card starts with the model's response to edit (or empty, by setting) and no category.
   createEffect(
-    on(current, (c) => {
-      setDraft(c?.model_response ?? '');
-      setCategory(null);
-      setFormError(null);
+    on([current, startEmpty], ([c]) => {
+      resetForm(c);
+      shownAt = performance.now();
     }),
   );
 
-  function updateCommit(key: number, patch: Partial<CommitStatus>) {
-    setCommits((list) => list.map((c) => (c.key === key ? { ...c, ...patch } : c)));
+  function resetForm(c: Candidate | undefined) {
+    const prior = c ? decided().get(c.id) : undefined;
+    setDraft(prior?.decision.corrected_response ?? (startEmpty() ? '' : (c?.model_response ?? '')));
+    setCategory(prior?.decision.failure_category ?? null);
+    setFormError(null);
   }
 
-  async function send(key: number, decision: Decision) {
+  function updateCommit(key: number, patch: Partial<CommitStatus>) {
+    setCommits((list) => list.map((c) => (c.key === key ? { ...c, ...patch } : c)));
+    setDecided((map) => {
+      const next = new Map(map);
+      for (const [id, entry] of map) if (entry.key === key) next.set(id, { ...entry, ...patch });
+      return next;
+    });
+  }
+
+  async function send(entry: CommitStatus, durationMs?: number) {
     try {
-      const result = await backend.decide(decision);
-      updateCommit(key, { state: 'done', oid: result.oid });
+      const result = await backend.decide(entry.decision, durationMs);
+      updateCommit(entry.key, { state: 'done', oid: result.oid });
       setCounts(result.counts);
       setServerRemaining(result.remaining);
+      setHistoryVersion((v) => v + 1);
     } catch (err) {
-      updateCommit(key, { state: 'failed', error: (err as Error).message });
+      updateCommit(entry.key, { state: 'failed', error: (err as Error).message });
     }
+  }
+
+  /** Moves to the next candidate without a decision in this session, loading more if needed. */
+  function advance(from = cursor()) {
+    const list = items();
+    let i = from + 1;
+    while (i < list.length && decided().has(list[i]!.id)) i++;
+    setCursor(Math.min(i, list.length));
+  }
+
+  function focusCard() {
+    queueMicrotask(() => cardRegion?.focus({ preventScroll: false }));
   }
 
   function decide(action: Action) {
@@ -125,54 +220,187 @@ export function ReviewApp(props: ReviewAppProps) {
       textarea?.focus();
       return;
     }
+    performance.mark('plover:decide');
     const decision: Decision = {
       candidate_id: candidate.id,
       action,
       corrected_response: action === 'correct' ? draft() : null,
       failure_category: category(),
     };
-    const key = nextKey++;
-    setCommits((list) => keepVisible([{ key, candidate, decision, state: 'pending' }, ...list]));
-    setQueue((q) => q.slice(1));
-    void send(key, decision);
+    const entry: CommitStatus = { key: nextKey++, candidate, decision, state: 'pending', wasUndecided: !decided().has(candidate.id) };
+    setCommits((list) => keepVisible([entry, ...list]));
+    setDecided((map) => new Map(map).set(candidate.id, entry));
+    advance();
+    setAnnouncement(`${ACTIONS.find((a) => a.value === action)!.label}: ${candidate.id}. ${current() ? 'Next candidate.' : ''}`);
+    requestAnimationFrame(() => performance.measure('plover:next-card', 'plover:decide'));
+    focusCard();
+    void send(entry, performance.now() - shownAt);
   }
 
   function retry(entry: CommitStatus) {
     updateCommit(entry.key, { state: 'pending', error: undefined });
-    void send(entry.key, entry.decision);
+    void send({ ...entry, state: 'pending' });
   }
 
   /** Puts a failed decision's candidate back in front, to decide it again by hand. */
   function reopen(entry: CommitStatus) {
     setCommits((list) => list.filter((c) => c.key !== entry.key));
-    setQueue((q) => [entry.candidate, ...q.filter((c) => c.id !== entry.candidate.id)]);
+    setDecided((map) => {
+      const next = new Map(map);
+      next.delete(entry.candidate.id);
+      return next;
+    });
+    goTo(entry.candidate.id);
+  }
+
+  function goTo(id: string) {
+    const i = items().findIndex((c) => c.id === id);
+    if (i >= 0) setCursor(i);
+    focusCard();
+  }
+
+  /** Undoes a committed decision (a new commit), and goes back to its candidate. */
+  async function undo(entry: CommitStatus | undefined) {
+    if (!entry || entry.state !== 'done') return;
+    updateCommit(entry.key, { state: 'undoing' });
+    try {
+      const result = await backend.undo(entry.candidate.id);
+      setCommits((list) => list.map((c) => (c.key === entry.key ? { ...c, state: 'undone', oid: result.oid } : c)));
+      setDecided((map) => {
+        const next = new Map(map);
+        next.delete(entry.candidate.id);
+        return next;
+      });
+      setCounts(result.counts);
+      setServerRemaining(result.remaining);
+      setHistoryVersion((v) => v + 1);
+      goTo(entry.candidate.id);
+      resetForm(entry.candidate);
+      setAnnouncement(`Undone: ${entry.candidate.id} is back in your queue.`);
+    } catch (err) {
+      updateCommit(entry.key, { state: 'done', error: `undo failed: ${(err as Error).message}` });
+    }
+  }
+
+  const lastUndoable = () => commits().find((c) => c.state === 'done');
+
+  function toggleCategory(value: FailureCategory) {
+    setCategory(category() === value ? null : value);
+  }
+
+  function move(step: 1 | -1) {
+    const next = cursor() + step;
+    if (next < 0 || next > items().length) return;
+    setCursor(next);
+    focusCard();
   }
 
   const onKeyDown = (e: KeyboardEvent) => {
     if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') {
       e.preventDefault();
       decide('correct');
+      return;
+    }
+    if (e.key === 'Escape') {
+      if (sheetOpen()) setSheetOpen(false);
+      else if (document.activeElement === textarea) {
+        resetForm(current());
+        focusCard();
+      }
+      return;
+    }
+    if (isTyping(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.key === '?') {
+      e.preventDefault();
+      setSheetOpen(!sheetOpen());
+      return;
+    }
+    if (sheetOpen()) return;
+    const digit = Number(e.key);
+    if (Number.isInteger(digit) && digit >= 1 && digit <= FAILURE_CATEGORIES.length) {
+      e.preventDefault();
+      toggleCategory(FAILURE_CATEGORIES[digit - 1]!.value);
+      return;
+    }
+    const handlers: Record<string, () => void> = {
+      c: () => textarea?.focus(),
+      d: () => decide('discard'),
+      f: () => decide('flag'),
+      u: () => void undo(lastUndoable()),
+      j: () => move(1),
+      ArrowDown: () => move(1),
+      ArrowRight: () => move(1),
+      k: () => move(-1),
+      ArrowUp: () => move(-1),
+      ArrowLeft: () => move(-1),
+    };
+    const handler = handlers[e.key];
+    if (handler) {
+      e.preventDefault();
+      handler();
     }
   };
   onMount(() => window.addEventListener('keydown', onKeyDown));
   onCleanup(() => typeof window !== 'undefined' && window.removeEventListener('keydown', onKeyDown));
 
   const label = (action: Action) => ACTIONS.find((a) => a.value === action)!.label;
+  const stateText: Record<CommitStatus['state'], string> = {
+    pending: 'committing…',
+    done: 'committed',
+    failed: 'not committed:',
+    undoing: 'undoing…',
+    undone: 'undone by',
+  };
 
   return (
     <div class="review">
       <div class="toolbar">
-        <p class="remaining" aria-live="polite">
+        <p class="remaining">
           <Show when={session()} fallback="Loading…">
             <strong data-testid="remaining">{remaining()}</strong> of {session()!.total} left to review
           </Show>
         </p>
+        <div class="settings">
+          <label>
+            <input
+              type="checkbox"
+              checked={startEmpty()}
+              onChange={(e) => {
+                setStartEmpty(e.currentTarget.checked);
+                store(START_EMPTY_KEY, e.currentTarget.checked);
+              }}
+            />{' '}
+            Start corrections empty
+          </label>
+          <label>
+            <input
+              type="checkbox"
+              checked={raw()}
+              onChange={(e) => {
+                setRaw(e.currentTarget.checked);
+                store(RAW_KEY, e.currentTarget.checked);
+              }}
+            />{' '}
+            Show raw text
+          </label>
+          <button type="button" class="link" onClick={() => setSheetOpen(true)} aria-keyshortcuts="?">
+            Shortcuts (?)
+          </button>
+        </div>
         <Show when={session()}>
           <p class="reviewer">
             Reviewing as <span>{session()!.reviewer.name}</span> &lt;<span>{session()!.reviewer.email}</span>&gt;
           </p>
         </Show>
       </div>
+
+      <Show when={session()}>
+        <FilterBar backend={backend} value={filters()} onChange={applyFilters} version={historyVersion()} />
+      </Show>
+
+      <p class="visually-hidden" aria-live="polite">
+        {announcement()}
+      </p>
 
       <Show when={loadError()}>
         <p class="error" role="alert">
@@ -184,13 +412,35 @@ export function ReviewApp(props: ReviewAppProps) {
         when={current()}
         fallback={
           <Show when={session() && exhausted() && !loadError()}>
-            <p class="done">Nothing left to review: every candidate has your decision.</p>
+            <p class="done" tabindex="-1">
+              {Object.keys(filters()).length ? 'No candidates match these filters.' : 'Nothing left to review: every candidate has your decision.'}
+            </p>
           </Show>
         }
       >
         {(candidate) => (
           <div class="workspace">
-            <CandidateCard candidate={candidate()} />
+            <div class="card-column" tabindex="-1" ref={cardRegion} aria-label="Current candidate">
+              <Show when={currentDecision()}>
+                {(d) => (
+                  <p class="decided-banner" role="status">
+                    You decided <strong>{label(d().decision.action)}</strong>
+                    {d().decision.failure_category ? ` [${d().decision.failure_category}]` : ''} —{' '}
+                    {d().state === 'done' ? `committed ${d().oid!.slice(0, 7)}` : stateText[d().state]}{' '}
+                    <Show when={d().state === 'done'}>
+                      <button type="button" onClick={() => void undo(d())}>
+                        Undo this decision
+                      </button>
+                    </Show>
+                  </p>
+                )}
+              </Show>
+              <CandidateCard candidate={candidate()} raw={raw()} />
+              <details class="history-toggle">
+                <summary>History of this candidate</summary>
+                <HistoryPanel backend={backend} candidate={candidate()} version={historyVersion()} />
+              </details>
+            </div>
             <form class="decision" aria-label="Decision" onSubmit={(e) => e.preventDefault()}>
               <label for="corrected-response">Corrected response</label>
               <textarea
@@ -203,23 +453,32 @@ export function ReviewApp(props: ReviewAppProps) {
                 }}
                 rows={12}
                 spellcheck={true}
+                aria-keyshortcuts="c"
               />
               <Show when={formError()}>
                 <p class="error" role="alert">
                   {formError()}
                 </p>
               </Show>
+              <details class="diff-toggle">
+                <summary>Changes to the model response</summary>
+                <WordDiff before={candidate().model_response} after={draft()} />
+              </details>
               <fieldset class="categories">
                 <legend>Failure category (optional)</legend>
                 <For each={FAILURE_CATEGORIES}>
-                  {(c) => (
+                  {(c, i) => (
                     <button
                       type="button"
                       class="category"
                       aria-pressed={category() === c.value}
-                      title={c.description}
-                      onClick={() => setCategory(category() === c.value ? null : c.value)}
+                      aria-keyshortcuts={String(i() + 1)}
+                      title={`${c.description} (key ${i() + 1})`}
+                      onClick={() => toggleCategory(c.value)}
                     >
+                      <span class="key" aria-hidden="true">
+                        {i() + 1}
+                      </span>
                       {c.label}
                     </button>
                   )}
@@ -229,13 +488,13 @@ export function ReviewApp(props: ReviewAppProps) {
                 <button type="button" class="action action-correct" onClick={() => decide('correct')} aria-keyshortcuts="Control+Enter">
                   Correct
                 </button>
-                <button type="button" class="action action-discard" onClick={() => decide('discard')}>
+                <button type="button" class="action action-discard" onClick={() => decide('discard')} aria-keyshortcuts="d">
                   Discard
                 </button>
-                <button type="button" class="action action-flag" onClick={() => decide('flag')}>
+                <button type="button" class="action action-flag" onClick={() => decide('flag')} aria-keyshortcuts="f">
                   Flag
                 </button>
-                <span class="hint">Ctrl/⌘+Enter submits the correction</span>
+                <span class="hint">Ctrl/⌘+Enter correct · d discard · f flag · u undo · ? all keys</span>
               </div>
             </form>
           </div>
@@ -245,22 +504,25 @@ export function ReviewApp(props: ReviewAppProps) {
       <section class="commits" aria-label="Commits">
         <ul>
           <For each={commits()}>
-            {(entry) => (
+            {(entry, i) => (
               <li class={`commit commit-${entry.state}`} role={entry.state === 'failed' ? 'alert' : undefined} data-state={entry.state}>
                 <span class="commit-what">
                   {label(entry.decision.action)} <code>{entry.decision.candidate_id}</code>
                   {entry.decision.failure_category ? ` [${entry.decision.failure_category}]` : ''}
                 </span>{' '}
-                <Show when={entry.state === 'pending'}>
-                  <span>committing…</span>
+                <span>{stateText[entry.state]}</span>{' '}
+                <Show when={entry.oid && (entry.state === 'done' || entry.state === 'undone')}>
+                  <code class="sha">{entry.oid!.slice(0, 7)}</code>{' '}
                 </Show>
                 <Show when={entry.state === 'done'}>
-                  <span>
-                    committed <code class="sha">{entry.oid!.slice(0, 7)}</code>
-                  </span>
+                  <button type="button" onClick={() => void undo(entry)} aria-keyshortcuts={i() === commits().findIndex((c) => c.state === 'done') ? 'u' : undefined}>
+                    Undo
+                  </button>
+                </Show>
+                <Show when={entry.error}>
+                  <span class="commit-error"> {entry.error}</span>{' '}
                 </Show>
                 <Show when={entry.state === 'failed'}>
-                  <span class="commit-error">not committed: {entry.error}</span>{' '}
                   <button type="button" onClick={() => retry(entry)}>
                     Retry
                   </button>{' '}
@@ -283,6 +545,10 @@ export function ReviewApp(props: ReviewAppProps) {
           )}
         </For>
       </footer>
+
+      <Show when={sheetOpen()}>
+        <ShortcutSheet onClose={() => setSheetOpen(false)} />
+      </Show>
     </div>
   );
 }

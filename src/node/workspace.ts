@@ -7,7 +7,11 @@ import type { Decision } from '../lib/correction.ts';
 import { PloverError } from '../lib/errors.ts';
 import type { LocatedCorrection } from '../lib/export.ts';
 import { compileQueue, countByAction } from '../lib/review-state.ts';
-import type { Candidate, Reviewer } from '../lib/schema-types.ts';
+import type { Candidate, Correction, Reviewer } from '../lib/schema-types.ts';
+import { normalizeEmail } from '../lib/paths.ts';
+import { matchesFilter, parseQueueFilter, sortCandidates, type QueueFilter, type SortOrder } from '../lib/queue-filter.ts';
+
+const DEFAULT_FILTER: QueueFilter = parseQueueFilter(new URLSearchParams());
 import { commitDecision, commitUndo, type CommitDecisionResult, type GitFs } from '../git/commit-decision.ts';
 import { readCandidateHistory, type HistoryEntry } from './history.ts';
 
@@ -21,8 +25,6 @@ export class Workspace {
   private readonly data: CandidateData;
   /** Corrections by path: a new decision of the same reviewer replaces the old one. */
   private readonly corrections: Map<string, LocatedCorrection>;
-  /** Each candidate's place in file order, for paging the queue. */
-  private readonly position: Map<string, number>;
   /** One isomorphic-git cache for the session (the first packed read hashes the whole pack). */
   private readonly cache = {};
   /** Decisions commit one at a time: each commit's parent is the one before. */
@@ -32,7 +34,6 @@ export class Workspace {
     this.dir = dir;
     this.data = data;
     this.corrections = new Map(corrections.map((c) => [c.file, c]));
-    this.position = new Map(data.candidateOrder.map((id, i) => [id, i]));
   }
 
   /**
@@ -61,14 +62,76 @@ export class Workspace {
   }
 
   /**
-   * One page of the queue: up to `limit` undecided candidates that come after `after`
-   * in file order (from the start when `after` is null or unknown), and how many remain.
+   * One page of the queue under a filter: up to `limit` matching candidates that come
+   * after `after` in the filter's sort order (from the start when `after` is null or
+   * unknown), how many match in all, and how many this reviewer has left overall.
    */
-  queuePage(reviewer: Reviewer, after: string | null, limit: number): { items: Candidate[]; remaining: number } {
-    const queue = this.queue(reviewer);
-    const position = after === null ? -1 : (this.position.get(after) ?? -1);
-    const start = queue.findIndex((c) => this.position.get(c.id)! > position);
-    return { items: start < 0 ? [] : queue.slice(start, start + limit), remaining: queue.length };
+  queuePage(reviewer: Reviewer, after: string | null, limit: number, filter: QueueFilter = DEFAULT_FILTER) {
+    const order = this.sorted(filter.sort);
+    const mine = this.mine(reviewer);
+    const matching = order.ids.filter((id) => {
+      const c = this.data.candidates.get(id)!.candidate;
+      return matchesFilter(filter, c, mine.get(id), () => this.searchText(c));
+    });
+    const position = after === null ? -1 : (order.position.get(after) ?? -1);
+    const start = matching.findIndex((id) => order.position.get(id)! > position);
+    const items = start < 0 ? [] : matching.slice(start, start + limit).map((id) => this.data.candidates.get(id)!.candidate);
+    return { items, matching: matching.length, remaining: this.data.candidates.size - mine.size };
+  }
+
+  /** Runs, models and task types with their totals and this reviewer's progress, for the filter bar. */
+  facets(reviewer: Reviewer) {
+    const mine = this.mine(reviewer);
+    const tally = () => new Map<string, { total: number; decided: number; label: string }>();
+    const runs = tally();
+    const models = tally();
+    const taskTypes = tally();
+    for (const { candidate: c } of this.data.candidates.values()) {
+      const done = mine.has(c.id) ? 1 : 0;
+      for (const [map, key, label] of [
+        [runs, c.benchmark_run_id, c.benchmark_run_id],
+        [models, c.model_id, c.model_name || c.model_id],
+        [taskTypes, c.task_type, c.task_type],
+      ] as const) {
+        const entry = map.get(key) ?? { total: 0, decided: 0, label };
+        entry.total += 1;
+        entry.decided += done;
+        map.set(key, entry);
+      }
+    }
+    const list = (map: ReturnType<typeof tally>) => [...map].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, v]) => ({ id, ...v }));
+    return { runs: list(runs), models: list(models), task_types: list(taskTypes) };
+  }
+
+  /** This reviewer's current decisions, by candidate id. */
+  private mine(reviewer: Reviewer): Map<string, Correction> {
+    const me = normalizeEmail(reviewer.email);
+    const out = new Map<string, Correction>();
+    for (const { correction } of this.corrections.values()) if (normalizeEmail(correction.reviewer.email) === me) out.set(correction.candidate_id, correction);
+    return out;
+  }
+
+  private readonly orders = new Map<SortOrder, { ids: string[]; position: Map<string, number> }>();
+  /** Candidate ids in a sort order, with each id's place: computed once per order (candidates do not change). */
+  private sorted(sort: SortOrder) {
+    let order = this.orders.get(sort);
+    if (!order) {
+      const ids = sortCandidates(this.data.candidateOrder.map((id) => this.data.candidates.get(id)!.candidate), sort).map((c) => c.id);
+      order = { ids, position: new Map(ids.map((id, i) => [id, i])) };
+      this.orders.set(sort, order);
+    }
+    return order;
+  }
+
+  private readonly search = new Map<string, string>();
+  /** A candidate's prompt, response and id, lower-cased, built on the first search. */
+  private searchText(c: Candidate): string {
+    let text = this.search.get(c.id);
+    if (text === undefined) {
+      text = [c.id, ...c.prompt_messages.map((m) => m.content), c.model_response].join('\n').toLowerCase();
+      this.search.set(c.id, text);
+    }
+    return text;
   }
 
   /** This reviewer's decisions per action. */

@@ -4,7 +4,8 @@
  * `plover submit`).
  *
  *   GET  /api/session              reviewer, their counts per action, remaining, total
- *   GET  /api/queue?after=ID&limit=N   the next undecided candidates after ID
+ *   GET  /api/queue?after=ID&limit=N&<filters>   the next matching candidates after ID (filters: lib/queue-filter.ts)
+ *   GET  /api/facets               runs, models and task types with totals and my progress
  *   POST /api/decisions            {candidate_id, action, corrected_response?, failure_category?, duration_ms?}
  *   POST /api/undo                 {candidate_id}: undo this reviewer's decision on it
  *   GET  /api/history?candidate=ID     every decision and undo on a candidate, from git
@@ -15,6 +16,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Decision } from '../lib/correction.ts';
+import { parseQueueFilter } from '../lib/queue-filter.ts';
 import { PloverError } from '../lib/errors.ts';
 import type { Reviewer } from '../lib/schema-types.ts';
 import type { Workspace } from '../node/workspace.ts';
@@ -126,7 +128,10 @@ async function api(req: IncomingMessage, res: ServerResponse, url: URL, ctx: Ser
   }
   if (route === 'GET /api/queue') {
     const limit = Math.min(Math.max(Number(url.searchParams.get('limit') ?? 20) || 20, 1), MAX_QUEUE_PAGE);
-    return sendJson(res, 200, workspace.queuePage(reviewer, url.searchParams.get('after'), limit));
+    return sendJson(res, 200, workspace.queuePage(reviewer, url.searchParams.get('after'), limit, parseQueueFilter(url.searchParams)));
+  }
+  if (route === 'GET /api/facets') {
+    return sendJson(res, 200, workspace.facets(reviewer));
   }
   if (route === 'GET /api/history') {
     const id = url.searchParams.get('candidate') ?? '';

@@ -26,11 +26,11 @@ describe('CandidateCard', () => {
     expect(within(card).getByText('run_test')).toBeTruthy();
     expect(within(card).getByText('wrong result')).toBeTruthy();
     const prompt = screen.getByRole('region', { name: 'Prompt' });
-    expect([...prompt.querySelectorAll('details')].map((d) => [d.querySelector('.role')!.textContent, d.querySelector('pre')!.textContent])).toEqual([
+    expect([...prompt.querySelectorAll('details')].map((d) => [d.querySelector('.role')!.textContent, d.querySelector('.text')!.textContent!.trim()])).toEqual([
       ['system', 'Be brief.'],
       ['user', 'What is 2 + 2?'],
     ]);
-    expect(screen.getByRole('region', { name: 'Model response' }).querySelector('pre')!.textContent).toBe('5');
+    expect(screen.getByRole('region', { name: 'Model response' }).querySelector('.text')!.textContent!.trim()).toBe('5');
   });
 
   it.each([
@@ -47,10 +47,11 @@ describe('CandidateCard', () => {
     expect(badge.textContent!.startsWith(shown)).toBe(true);
   });
 
-  it('shows markup from prompts, responses, names and reasons as text, creating no elements', () => {
+  it.each([false, true])('shows markup from prompts, responses, names and reasons as text, creating no elements (raw: %s)', (raw) => {
     const payload = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1"><b>bold</b>';
     const { container } = render(() => (
       <CandidateCard
+        raw={raw}
         candidate={candidate({
           model_name: payload,
           failure_reason: payload,
@@ -59,9 +60,23 @@ describe('CandidateCard', () => {
         })}
       />
     ));
-    expect(container.querySelectorAll('script, img, b')).toHaveLength(0);
-    expect(screen.getByRole('region', { name: 'Model response' }).querySelector('pre')!.textContent).toBe(payload);
-    expect(screen.getAllByText(payload).length).toBeGreaterThanOrEqual(4);
+    expect(container.querySelectorAll('script, img, b, iframe')).toHaveLength(0);
+    expect(screen.getByRole('region', { name: 'Model response' }).querySelector('.text')!.textContent!.trim()).toBe(payload);
+    expect(screen.getAllByText(payload).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('renders Markdown (code blocks, lists) and makes links safe, images inert', () => {
+    const { container } = render(() => (
+      <CandidateCard candidate={candidate({ model_response: '# Title\n\n- one\n- two\n\n```js\nlet x = 1;\n```\n\n[site](https://example.org) ![pixel](https://tracker.example/p.gif) [bad](javascript:alert(1))' })} />
+    ));
+    const response = screen.getByRole('region', { name: 'Model response' });
+    expect(response.querySelector('h1')!.textContent).toBe('Title');
+    expect([...response.querySelectorAll('li')].map((li) => li.textContent)).toEqual(['one', 'two']);
+    expect(response.querySelector('pre code')!.textContent).toBe('let x = 1;\n');
+    const links = [...response.querySelectorAll('a')];
+    expect(links[0]!.getAttribute('rel')).toBe('noopener noreferrer nofollow');
+    expect(container.querySelectorAll('img')).toHaveLength(0);
+    expect(links.some((a) => (a.getAttribute('href') ?? '').startsWith('javascript:'))).toBe(false);
   });
 
   it('marks an empty message and leaves out a missing failure reason', () => {

@@ -132,7 +132,11 @@ describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
       expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
       const card = page.getByRole('article', { name: 'Candidate' });
       expect(await card.locator('script, img, iframe').count()).toBe(0);
-      expect(await page.getByRole('region', { name: 'Prompt' }).locator('pre').textContent()).toBe(payload);
+      expect((await page.getByRole('region', { name: 'Prompt' }).locator('.text').textContent())!.trim()).toBe(payload);
+      // Raw mode shows the same text as typed, and runs nothing either.
+      await page.getByRole('checkbox', { name: 'Show raw text' }).check();
+      expect(await page.getByRole('region', { name: 'Prompt' }).locator('pre.text').textContent()).toBe(payload);
+      expect(await card.locator('script, img, iframe').count()).toBe(0);
       // The 65k-character line wraps inside the card instead of widening the page.
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
       await page.getByRole('button', { name: 'Flag', exact: true }).click();
