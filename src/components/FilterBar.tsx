@@ -27,7 +27,8 @@ export function FilterBar(props: FilterBarProps) {
       {label}
       <select value={props.value[key] ?? ''} onChange={(e) => set(key, e.currentTarget.value)}>
         <option value="">all</option>
-        <For each={options()}>{(f) => <option value={f.id}>{`${f.label} (${f.decided}/${f.total})`}</option>}</For>
+        {/* `selected` on the option: the choices arrive after the value, and a select keeps no value it has no option for. */}
+        <For each={options()}>{(f) => <option value={f.id} selected={props.value[key] === f.id}>{`${f.label} (${f.decided}/${f.total})`}</option>}</For>
       </select>
     </label>
   );

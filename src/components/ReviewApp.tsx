@@ -172,10 +172,15 @@ export function ReviewApp(props: ReviewAppProps) {
     }),
   );
 
-  function resetForm(c: Candidate | undefined) {
+  /** What the correction box starts with: my earlier correction, else the model's response (or empty, by setting). */
+  function initialDraft(c: Candidate | undefined): string {
     const prior = c ? decided().get(c.id) : undefined;
-    setDraft(prior?.decision.corrected_response ?? (startEmpty() ? '' : (c?.model_response ?? '')));
-    setCategory(prior?.decision.failure_category ?? null);
+    return prior?.decision.corrected_response ?? (startEmpty() ? '' : (c?.model_response ?? ''));
+  }
+
+  function resetForm(c: Candidate | undefined) {
+    setDraft(initialDraft(c));
+    setCategory((c ? decided().get(c.id) : undefined)?.decision.failure_category ?? null);
     setFormError(null);
   }
 
@@ -302,8 +307,9 @@ export function ReviewApp(props: ReviewAppProps) {
       return;
     }
     if (e.key === 'Escape') {
+      // Esc cancels: the sheet if open, else the edit of the correction (wherever focus is).
       if (sheetOpen()) setSheetOpen(false);
-      else if (document.activeElement === textarea) {
+      else if (document.activeElement === textarea || draft() !== initialDraft(current())) {
         resetForm(current());
         focusCard();
       }

@@ -1,0 +1,163 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { CHROMIUM, launchBrowser } from '../helpers/browser.ts';
+import { fsck, git, ROOT } from '../helpers/repo.ts';
+import { useServedRepo } from '../helpers/serve.ts';
+
+const REVIEWER = 'Kim Key <kim@example.org>';
+
+describe.skipIf(!CHROMIUM)('reviewing by keyboard in Chromium', () => {
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let context: BrowserContext;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    context = browser.context;
+  });
+  afterAll(async () => browser?.close());
+  const repo = useServedRepo(REVIEWER);
+
+  async function open(path = ''): Promise<Page> {
+    const page = await context.newPage();
+    page.on('pageerror', (err) => {
+      throw err;
+    });
+    await page.goto(`${repo.url}${path}`);
+    await page.getByRole('article', { name: 'Candidate' }).waitFor();
+    return page;
+  }
+  const currentId = (page: Page) => page.getByRole('article', { name: 'Candidate' }).getAttribute('data-candidate-id');
+  const pressed = (page: Page, name: string) => page.getByRole('button', { name, exact: false }).filter({ hasText: name }).getAttribute('aria-pressed');
+  const done = (page: Page, n: number) => expect.poll(() => page.locator('.commit[data-state="done"], .commit[data-state="undone"]').count(), { timeout: 15_000 }).toBe(n);
+
+  it('decides, navigates, toggles categories and undoes with keys only, exactly as the buttons do', async () => {
+    const page = await open();
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    const first = (await currentId(page))!;
+
+    // ? opens the sheet of every shortcut; Esc closes it.
+    await page.keyboard.press('?');
+    await expect.poll(() => page.getByRole('dialog', { name: 'Keyboard shortcuts' }).isVisible()).toBe(true);
+    expect(await page.getByRole('dialog').locator('kbd').allTextContents()).toEqual(expect.arrayContaining(['c', 'd', 'f', 'u', '1 – 6', '?', 'Esc']));
+    await page.keyboard.press('Escape');
+    expect(await page.getByRole('dialog').count()).toBe(0);
+
+    // 1–6 toggle categories; pressing again clears.
+    await page.keyboard.press('4');
+    expect(await pressed(page, 'Wrong answer')).toBe('true');
+    await page.keyboard.press('4');
+    expect(await pressed(page, 'Wrong answer')).toBe('false');
+    await page.keyboard.press('6');
+    expect(await pressed(page, 'Hallucination')).toBe('true');
+
+    // d discards with the category; the next card shows at once.
+    await page.keyboard.press('d');
+    const second = (await currentId(page))!;
+    expect(second).not.toBe(first);
+    expect(await pressed(page, 'Hallucination')).toBe('false');
+
+    // j skips, k comes back; k again shows the decided candidate with its decision.
+    await page.keyboard.press('j');
+    const third = (await currentId(page))!;
+    await page.keyboard.press('k');
+    expect(await currentId(page)).toBe(second);
+    await page.keyboard.press('k');
+    expect(await currentId(page)).toBe(first);
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'You decided' }).textContent()).toMatch(/You decided Discard \[hallucination\]/);
+    await page.keyboard.press('j');
+
+    // Letter keys typed into the correction are text: d does not discard there.
+    await page.keyboard.press('c');
+    const textarea = page.getByRole('textbox', { name: 'Corrected response' });
+    expect(await textarea.evaluate((el) => el === document.activeElement)).toBe(true);
+    await textarea.fill('');
+    await page.keyboard.type('did fix 1');
+    expect(await currentId(page)).toBe(second);
+    expect(await textarea.inputValue()).toBe('did fix 1');
+    // The diff shows what changed against the model response.
+    await page.getByText('Changes to the model response').first().click();
+    expect(await page.locator('.decision .diff-text ins').first().textContent()).toContain('did');
+    // Esc leaves the box and drops the edit; Ctrl+Enter submits a correction.
+    await page.keyboard.press('Escape');
+    expect(await textarea.inputValue()).not.toBe('did fix 1');
+    await page.keyboard.press('c');
+    await textarea.fill('A corrected answer.');
+    await page.keyboard.press('Control+Enter');
+    expect(await currentId(page)).toBe(third);
+    await page.keyboard.press('f');
+    await done(page, 3);
+
+    // u undoes the last decision (the flag): a new commit removes the file, and its candidate is back.
+    await page.keyboard.press('u');
+    await expect.poll(() => page.locator('.commit[data-state="undone"]').count()).toBe(1);
+    expect(await currentId(page)).toBe(third);
+    expect(git(repo.dir, 'log', '-4', '--format=%an|%s')).toBe(
+      [`Kim Key|plover: undo flag ${third}`, `Kim Key|plover: flag ${third}`, `Kim Key|plover: correct ${second}`, `Kim Key|plover: discard ${first} [hallucination]`].join('\n'),
+    );
+    expect(git(repo.dir, 'status', '--porcelain')).toBe('');
+    expect(fsck(repo.dir).status).toBe(0);
+    await expect.poll(() => page.getByTestId('count-flag').textContent()).toBe('0');
+
+    // An earlier decision is undone from its candidate: back with k, then "Undo this decision".
+    await page.keyboard.press('k');
+    await page.keyboard.press('k');
+    expect(await currentId(page)).toBe(first);
+    await page.getByRole('button', { name: 'Undo this decision' }).click();
+    await expect.poll(() => git(repo.dir, 'log', '-1', '--format=%s')).toBe(`plover: undo discard ${first} [hallucination]`);
+
+    // Its history, read from git, shows the decision and the undo.
+    await page.getByText('History of this candidate').click();
+    await expect.poll(() => page.locator('.history-entry').count()).toBe(2);
+    expect(await page.locator('.history-entry .history-what').allTextContents()).toEqual(['Undo', 'discard [hallucination]']);
+
+    mkdirSync(join(ROOT, 'docs/screenshots'), { recursive: true });
+    await page.keyboard.press('?');
+    await page.screenshot({ path: join(ROOT, 'docs/screenshots/shortcuts.png') });
+    await page.close();
+  });
+
+  it('keeps filters in the URL: a shared or reloaded view shows the same candidates', async () => {
+    const page = await open();
+    await page.getByLabel('Task type').selectOption('math');
+    await page.getByLabel('Score from').fill('0.5');
+    await page.getByLabel('Score from').press('Tab');
+    await page.getByLabel('Sort').selectOption('-score');
+    await expect.poll(() => new URL(page.url()).search).toBe('?task_type=math&score_min=0.5&sort=-score');
+    await page.getByRole('article', { name: 'Candidate' }).waitFor();
+    const shown = await page.getByRole('article', { name: 'Candidate' }).locator('dd').allTextContents();
+    expect(shown[1]).toBe('math');
+    const score = Number(shown[3]!.split(' ')[0]);
+    expect(score).toBeGreaterThanOrEqual(0.5);
+    const id = await currentId(page);
+
+    const shared = await open('?task_type=math&score_min=0.5&sort=-score');
+    expect(await currentId(shared)).toBe(id);
+    expect(await shared.getByLabel('Task type').inputValue()).toBe('math');
+    await shared.reload();
+    await shared.getByRole('article', { name: 'Candidate' }).waitFor();
+    expect(await currentId(shared)).toBe(id);
+
+    // Free-text search; no match says so.
+    const none = await context.newPage();
+    await none.goto(`${repo.url}?q=${encodeURIComponent('zzz-no-such-text')}`);
+    await expect.poll(() => none.locator('.done').textContent()).toBe('No candidates match these filters.');
+    await page.screenshot({ path: join(ROOT, 'docs/screenshots/filters.png') });
+    await Promise.all([page.close(), shared.close(), none.close()]);
+  });
+
+  it('is usable at phone width: every decision control is on screen and reachable', async () => {
+    const page = await context.newPage();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(repo.url);
+    await page.getByRole('article', { name: 'Candidate' }).waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    for (const name of ['Correct', 'Discard', 'Flag']) {
+      const button = page.getByRole('button', { name, exact: true });
+      await button.scrollIntoViewIfNeeded();
+      expect(await button.isVisible()).toBe(true);
+    }
+    await page.screenshot({ path: join(ROOT, 'docs/screenshots/phone.png'), fullPage: false });
+    await page.close();
+  });
+});
