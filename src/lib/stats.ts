@@ -30,6 +30,10 @@ export interface Stats {
   by_category: Record<string, number>;
   /** Corrections per reviewer email. */
   by_reviewer: Record<string, number>;
+  /** Resolved decisions per model and failure category. */
+  by_model_category: Record<string, Record<string, number>>;
+  /** Per reviewer: decisions with a recorded time on the candidate, their median and total, and decisions per hour of that time. */
+  throughput: Record<string, { decisions: number; timed: number; median_ms: number | null; total_ms: number; per_hour: number | null }>;
 }
 
 type State = 'undecided' | 'correct' | 'discard' | 'flag' | 'conflict';
@@ -43,6 +47,8 @@ export class StatsCompiler {
   private readonly state = new Map<string, { state: State; ready: boolean }>();
   private readonly byCategory: Record<string, number> = Object.fromEntries([...FAILURE_CATEGORIES.map((c) => [c.value, 0]), ['none', 0]]);
   private readonly byReviewer: Record<string, number> = {};
+  private readonly byModelCategory: Record<string, Record<string, number>> = {};
+  private readonly durations = new Map<string, number[]>();
 
   constructor(candidates: Map<string, LocatedCandidate>, resolve: ResolvePolicy) {
     this.candidates = candidates;
@@ -55,6 +61,7 @@ export class StatsCompiler {
     for (const c of group) {
       const email = normalizeEmail(c.correction.reviewer.email);
       this.byReviewer[email] = (this.byReviewer[email] ?? 0) + 1;
+      if (c.correction.duration_ms !== undefined) this.durations.set(email, [...(this.durations.get(email) ?? []), c.correction.duration_ms]);
     }
     const id = group[0]!.correction.candidate_id;
     if (!this.candidates.has(id)) return;
@@ -67,6 +74,8 @@ export class StatsCompiler {
     this.state.set(id, { state: resolved.decision.action, ready });
     const category = resolved.decision.failure_category ?? 'none';
     this.byCategory[category] = (this.byCategory[category] ?? 0) + 1;
+    const model = (this.byModelCategory[this.candidates.get(id)!.candidate.model_id] ??= {});
+    model[category] = (model[category] ?? 0) + 1;
   }
 
   result(): Stats {
@@ -96,6 +105,18 @@ export class StatsCompiler {
       by_task_type: sorted(byTaskType),
       by_category: this.byCategory,
       by_reviewer: sorted(this.byReviewer),
+      by_model_category: sorted(this.byModelCategory),
+      throughput: sorted(
+        Object.fromEntries(
+          Object.entries(this.byReviewer).map(([email, decisions]) => {
+            const times = [...(this.durations.get(email) ?? [])].sort((a, b) => a - b);
+            const total = times.reduce((n, t) => n + t, 0);
+            const mid = times.length >> 1;
+            const median = times.length ? (times.length % 2 ? times[mid]! : (times[mid - 1]! + times[mid]!) / 2) : null;
+            return [email, { decisions, timed: times.length, median_ms: median, total_ms: total, per_hour: total > 0 ? Math.round((times.length / total) * 3_600_000 * 10) / 10 : null }];
+          }),
+        ),
+      ),
     };
   }
 }

@@ -9,6 +9,8 @@ import type { LocatedCorrection } from '../lib/export.ts';
 import { compileQueue, countByAction } from '../lib/review-state.ts';
 import type { Candidate, Correction, Reviewer } from '../lib/schema-types.ts';
 import { normalizeEmail } from '../lib/paths.ts';
+import { StatsCompiler, type Stats } from '../lib/stats.ts';
+import { DEFAULT_EXPORT_OPTIONS, type ResolvePolicy } from '../lib/export.ts';
 import { matchesFilter, parseQueueFilter, sortCandidates, type QueueFilter, type SortOrder } from '../lib/queue-filter.ts';
 
 const DEFAULT_FILTER: QueueFilter = parseQueueFilter(new URLSearchParams());
@@ -18,7 +20,6 @@ import { readCandidateHistory, type HistoryEntry } from './history.ts';
 const nodeFs = fs as unknown as GitFs;
 import { invalidRepository, readCandidates, readCorrections, type CandidateData } from './repository.ts';
 import { worktreeSource } from './sources.ts';
-import type { LocatedCorrection as Located } from '../lib/export.ts';
 
 export class Workspace {
   readonly dir: string;
@@ -30,7 +31,7 @@ export class Workspace {
   /** Decisions commit one at a time: each commit's parent is the one before. */
   private tail: Promise<unknown> = Promise.resolve();
 
-  private constructor(dir: string, data: CandidateData, corrections: Located[]) {
+  private constructor(dir: string, data: CandidateData, corrections: LocatedCorrection[]) {
     this.dir = dir;
     this.data = data;
     this.corrections = new Map(corrections.map((c) => [c.file, c]));
@@ -132,6 +133,17 @@ export class Workspace {
       this.search.set(c.id, text);
     }
     return text;
+  }
+
+  /** Review statistics of the whole repository (every reviewer), as `plover stats` computes them. */
+  stats(resolve: ResolvePolicy = DEFAULT_EXPORT_OPTIONS.resolve): Stats {
+    const compiler = new StatsCompiler(this.data.candidates, resolve);
+    const groups = new Map<string, LocatedCorrection[]>();
+    for (const c of [...this.corrections.values()].sort((a, b) => (a.file < b.file ? -1 : 1))) {
+      groups.set(c.correction.candidate_id, [...(groups.get(c.correction.candidate_id) ?? []), c]);
+    }
+    for (const group of groups.values()) compiler.add(group);
+    return compiler.result();
   }
 
   /** This reviewer's decisions per action. */

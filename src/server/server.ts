@@ -6,6 +6,7 @@
  *   GET  /api/session              reviewer, their counts per action, remaining, total
  *   GET  /api/queue?after=ID&limit=N&<filters>   the next matching candidates after ID (filters: lib/queue-filter.ts)
  *   GET  /api/facets               runs, models and task types with totals and my progress
+ *   GET  /api/stats                review statistics of every reviewer (see lib/stats.ts)
  *   POST /api/decisions            {candidate_id, action, corrected_response?, failure_category?, duration_ms?}
  *   POST /api/undo                 {candidate_id}: undo this reviewer's decision on it
  *   GET  /api/history?candidate=ID     every decision and undo on a candidate, from git
@@ -130,6 +131,9 @@ async function api(req: IncomingMessage, res: ServerResponse, url: URL, ctx: Ser
     const limit = Math.min(Math.max(Number(url.searchParams.get('limit') ?? 20) || 20, 1), MAX_QUEUE_PAGE);
     return sendJson(res, 200, workspace.queuePage(reviewer, url.searchParams.get('after'), limit, parseQueueFilter(url.searchParams)));
   }
+  if (route === 'GET /api/stats') {
+    return sendJson(res, 200, workspace.stats());
+  }
   if (route === 'GET /api/facets') {
     return sendJson(res, 200, workspace.facets(reviewer));
   }
@@ -249,6 +253,11 @@ async function serveStatic(res: ServerResponse, pathname: string, siteDir: strin
   let size: number;
   try {
     const s = await stat(file);
+    if (s.isDirectory() && !pathname.endsWith('/')) {
+      // A page's folder without its slash: send the browser to the page, as static hosts do.
+      res.writeHead(301, { location: `${pathname}/` });
+      return res.end();
+    }
     if (!s.isFile()) throw new Error('not a file');
     size = s.size;
   } catch {

@@ -113,6 +113,17 @@ describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
         [ids[0]!]: ['wrong_answer', 'Subject: Feedback request\n\nCould you review the report?'],
         [ids[3]!]: [null, 'A better answer.'],
       });
+
+      // The stats page agrees, and shows the time spent on each decision.
+      const stats = await context.newPage();
+      await stats.goto(`${repo.url}stats`);
+      await expect.poll(() => stats.getByTestId('ready').textContent()).toBe('2');
+      expect(await stats.locator('.bars').first().locator('.bar-value').allTextContents()).toEqual(['636', '2', '1', '1', '0']);
+      const row = stats.getByRole('row', { name: /ann@example.org/ });
+      expect((await row.locator('td').allTextContents()).slice(0, 1)).toEqual(['4']);
+      expect(await row.locator('td').nth(1).textContent()).toMatch(/^\d+\.\d s$/);
+      await stats.screenshot({ path: join(ROOT, 'docs/screenshots/stats.png'), fullPage: true });
+      await stats.close();
     });
   });
 
