@@ -91,6 +91,8 @@ export function ReviewApp(props: ReviewAppProps) {
   const [raw, setRaw] = createSignal(false);
   const [historyVersion, setHistoryVersion] = createSignal(0);
   const [announcement, setAnnouncement] = createSignal('');
+  const [historyOpen, setHistoryOpen] = createSignal(false);
+  const [diffOpen, setDiffOpen] = createSignal(false);
   let lastFetched: string | null = null;
   let loading = false;
   let nextKey = 0;
@@ -448,9 +450,12 @@ export function ReviewApp(props: ReviewAppProps) {
                 )}
               </Show>
               <CandidateCard candidate={candidate()} raw={raw()} />
-              <details class="history-toggle">
+              {/* Rendered only while open: no history request, no diff work, for every card shown. */}
+              <details class="history-toggle" onToggle={(e) => setHistoryOpen(e.currentTarget.open)}>
                 <summary>History of this candidate</summary>
-                <HistoryPanel backend={backend} candidate={candidate()} version={historyVersion()} />
+                <Show when={historyOpen()}>
+                  <HistoryPanel backend={backend} candidate={candidate()} version={historyVersion()} />
+                </Show>
               </details>
             </div>
             <form class="decision" aria-label="Decision" onSubmit={(e) => e.preventDefault()}>
@@ -472,9 +477,11 @@ export function ReviewApp(props: ReviewAppProps) {
                   {formError()}
                 </p>
               </Show>
-              <details class="diff-toggle">
+              <details class="diff-toggle" onToggle={(e) => setDiffOpen(e.currentTarget.open)}>
                 <summary>Changes to the model response</summary>
-                <WordDiff before={candidate().model_response} after={draft()} />
+                <Show when={diffOpen()}>
+                  <WordDiff before={candidate().model_response} after={draft()} />
+                </Show>
               </details>
               <fieldset class="categories">
                 <legend>Failure category (optional)</legend>
