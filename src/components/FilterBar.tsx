@@ -15,7 +15,11 @@ export interface FilterBarProps {
 }
 
 export function FilterBar(props: FilterBarProps) {
-  const [facets] = createResource(() => props.version, () => props.backend.facets());
+  // Read through `.latest`: it keeps the last value while refetching instead of suspending.
+  // Astro wraps each island in <Suspense>, and suspending it detaches the whole page's DOM
+  // (focus falls to <body> while the reviewer types).
+  const [resource] = createResource(() => props.version, () => props.backend.facets());
+  const facets = () => resource.latest;
   const set = (key: string, v: string) => {
     const next = { ...props.value };
     if (v === '') delete next[key];

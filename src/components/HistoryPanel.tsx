@@ -12,14 +12,16 @@ export interface HistoryPanelProps {
 }
 
 export function HistoryPanel(props: HistoryPanelProps) {
-  const [entries] = createResource(
+  // `.latest`, not `entries()`: reading a loading resource would suspend the whole island (see FilterBar).
+  const [resource] = createResource(
     () => [props.candidate.id, props.version] as const,
     ([id]) => props.backend.history(id),
   );
+  const entries = () => (resource.error ? undefined : resource.latest);
   return (
     <section class="history" aria-label="History">
-      <Show when={!entries.loading || entries()} fallback={<p>Loading history…</p>}>
-        <Show when={!entries.error} fallback={<p class="error">History unavailable: {String(entries.error?.message ?? entries.error)}</p>}>
+      <Show when={!resource.loading || entries()} fallback={<p>Loading history…</p>}>
+        <Show when={!resource.error} fallback={<p class="error">History unavailable: {String(resource.error?.message ?? resource.error)}</p>}>
           <Show when={entries()?.length} fallback={<p class="muted">No decisions on this candidate yet.</p>}>
             <ol>
               <For each={entries()}>

@@ -46,9 +46,11 @@ export function StatsApp(props: StatsAppProps) {
   // Fetched once mounted: Astro also renders the island at build time, where there is no server to ask.
   const [mounted, setMounted] = createSignal(false);
   onMount(() => setMounted(true));
-  const [stats] = createResource(mounted, () => (props.load ?? (() => fetch('/api/stats').then((r) => r.json() as Promise<Stats>)))());
+  const [resource] = createResource(mounted, () => (props.load ?? (() => fetch('/api/stats').then((r) => r.json() as Promise<Stats>)))());
+  // `.latest` does not suspend the island (see FilterBar).
+  const stats = () => (resource.error ? undefined : resource.latest);
   return (
-    <Show when={stats()} fallback={<p>{stats.error ? `Stats unavailable: ${String(stats.error)}` : 'Loading…'}</p>}>
+    <Show when={stats()} fallback={<p>{resource.error ? `Stats unavailable: ${String(resource.error)}` : 'Loading…'}</p>}>
       {(s) => {
         const t = s().totals;
         const categories = [...FAILURE_CATEGORIES.map((c) => ({ value: c.value as string, label: c.label })), { value: 'none', label: 'None given' }];

@@ -117,6 +117,23 @@ describe.skipIf(!CHROMIUM)('reviewing by keyboard in Chromium', () => {
     await page.close();
   });
 
+  it('keeps focus and text in the correction while earlier commits finish in the background', async () => {
+    const page = await open();
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    const before = await page.locator('.commit[data-state="done"]').count();
+    await page.keyboard.press('f');
+    await page.keyboard.press('c');
+    const textarea = page.getByRole('textbox', { name: 'Corrected response' });
+    await textarea.fill('typing while the flag commits');
+    // The commit finishing refreshes the filter bar's progress; that must not take the page away.
+    await expect.poll(() => page.locator('.commit[data-state="done"]').count(), { timeout: 15_000 }).toBe(before + 1);
+    await page.waitForTimeout(300);
+    expect(await textarea.evaluate((el) => el === document.activeElement)).toBe(true);
+    await page.keyboard.type(' still');
+    expect(await textarea.inputValue()).toBe('typing while the flag commits still');
+    await page.close();
+  });
+
   it('keeps filters in the URL: a shared or reloaded view shows the same candidates', async () => {
     const page = await open();
     await page.getByLabel('Task type').selectOption('math');
