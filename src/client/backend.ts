@@ -4,6 +4,9 @@
  * with git in the page, and tests with anything, without touching the components.
  */
 import type { Decision } from '../lib/correction.ts';
+import type { HistoryEntry } from '../lib/history.ts';
+
+export type { HistoryEntry };
 import type { ActionCounts } from '../lib/review-state.ts';
 import type { Candidate, Correction, Reviewer } from '../lib/schema-types.ts';
 
@@ -28,15 +31,6 @@ export interface DecisionResult {
   correction: Correction;
   counts: ActionCounts;
   remaining: number;
-}
-
-export interface HistoryEntry {
-  commit: string;
-  author: { name: string; email: string };
-  date: string;
-  kind: 'decision' | 'undo';
-  path: string;
-  correction?: Correction;
 }
 
 export interface UndoResult {

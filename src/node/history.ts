@@ -6,22 +6,12 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { parseCorrection } from '../lib/correction.ts';
 import { candidateKey, CORRECTIONS_DIR } from '../lib/paths.ts';
-import type { Correction } from '../lib/schema-types.ts';
+import type { HistoryEntry } from '../lib/history.ts';
+
+export type { HistoryEntry };
 import { BlobReader } from './sources.ts';
 
 const run = promisify(execFile);
-
-export interface HistoryEntry {
-  commit: string;
-  author: { name: string; email: string };
-  /** Commit time, ISO 8601. */
-  date: string;
-  /** `decision` when the commit wrote a correction, `undo` when it removed one. */
-  kind: 'decision' | 'undo';
-  path: string;
-  /** The record the commit wrote (decisions only). */
-  correction?: Correction;
-}
 
 /** The history of `candidateId` in the repository at `dir` (checked-out branch). */
 export async function readCandidateHistory(dir: string, candidateId: string): Promise<HistoryEntry[]> {

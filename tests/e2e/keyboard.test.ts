@@ -1,25 +1,19 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
-import { CHROMIUM, launchBrowser } from '../helpers/browser.ts';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { CHROMIUM, useBrowser } from '../helpers/browser.ts';
 import { fsck, git, ROOT } from '../helpers/repo.ts';
 import { useServedRepo } from '../helpers/serve.ts';
 
 const REVIEWER = 'Kim Key <kim@example.org>';
 
 describe.skipIf(!CHROMIUM)('reviewing by keyboard in Chromium', () => {
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
-  let context: BrowserContext;
-  beforeAll(async () => {
-    browser = await launchBrowser();
-    context = browser.context;
-  });
-  afterAll(async () => browser?.close());
+  const browser = useBrowser();
   const repo = useServedRepo(REVIEWER);
 
   async function open(path = ''): Promise<Page> {
-    const page = await context.newPage();
+    const page = await browser.context.newPage();
     page.on('pageerror', (err) => {
       throw err;
     });
@@ -156,7 +150,7 @@ describe.skipIf(!CHROMIUM)('reviewing by keyboard in Chromium', () => {
     expect(await currentId(shared)).toBe(id);
 
     // Free-text search; no match says so.
-    const none = await context.newPage();
+    const none = await browser.context.newPage();
     await none.goto(`${repo.url}?q=${encodeURIComponent('zzz-no-such-text')}`);
     await expect.poll(() => none.locator('.done').textContent()).toBe('No candidates match these filters.');
     await page.screenshot({ path: join(ROOT, 'docs/screenshots/filters.png') });
@@ -164,7 +158,7 @@ describe.skipIf(!CHROMIUM)('reviewing by keyboard in Chromium', () => {
   });
 
   it('is usable at phone width: every decision control is on screen and reachable', async () => {
-    const page = await context.newPage();
+    const page = await browser.context.newPage();
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(repo.url);
     await page.getByRole('article', { name: 'Candidate' }).waitFor();

@@ -1,8 +1,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
-import { CHROMIUM, launchBrowser } from '../helpers/browser.ts';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { CHROMIUM, useBrowser } from '../helpers/browser.ts';
 import { plover } from '../helpers/cli.ts';
 import { candidateLine, fsck, git, ROOT } from '../helpers/repo.ts';
 import { useServedRepo } from '../helpers/serve.ts';
@@ -11,16 +11,10 @@ import { checkExportRules } from '../helpers/export-rules.ts';
 const REVIEWER = 'Ann Lee <ann@example.org>';
 
 describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
-  let context: BrowserContext;
-  beforeAll(async () => {
-    browser = await launchBrowser();
-    context = browser.context;
-  });
-  afterAll(async () => browser?.close());
+  const browser = useBrowser();
 
   async function open(url: string): Promise<Page> {
-    const page = await context.newPage();
+    const page = await browser.context.newPage();
     page.on('pageerror', (err) => {
       throw err;
     });
@@ -115,7 +109,7 @@ describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
       });
 
       // The stats page agrees, and shows the time spent on each decision.
-      const stats = await context.newPage();
+      const stats = await browser.context.newPage();
       await stats.goto(`${repo.url}stats`);
       await expect.poll(() => stats.getByTestId('ready').textContent()).toBe('2');
       expect(await stats.locator('.bars').first().locator('.bar-value').allTextContents()).toEqual(['636', '2', '1', '1', '0']);
