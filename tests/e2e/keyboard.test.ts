@@ -1,9 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { CHROMIUM, useBrowser } from '../helpers/browser.ts';
-import { fsck, git, ROOT } from '../helpers/repo.ts';
+import { CHROMIUM, screenshot, useBrowser } from '../helpers/browser.ts';
+import { fsck, git } from '../helpers/repo.ts';
 import { useServedRepo } from '../helpers/serve.ts';
 
 const REVIEWER = 'Kim Key <kim@example.org>';
@@ -104,10 +102,8 @@ describe.skipIf(!CHROMIUM)('reviewing by keyboard in Chromium', () => {
     await page.getByText('History of this candidate').click();
     await expect.poll(() => page.locator('.history-entry').count()).toBe(2);
     expect(await page.locator('.history-entry .history-what').allTextContents()).toEqual(['Undo', 'discard [hallucination]']);
-
-    mkdirSync(join(ROOT, 'docs/screenshots'), { recursive: true });
     await page.keyboard.press('?');
-    await page.screenshot({ path: join(ROOT, 'docs/screenshots/shortcuts.png') });
+    await screenshot(page, 'shortcuts');
     await page.close();
   });
 
@@ -153,7 +149,7 @@ describe.skipIf(!CHROMIUM)('reviewing by keyboard in Chromium', () => {
     const none = await browser.context.newPage();
     await none.goto(`${repo.url}?q=${encodeURIComponent('zzz-no-such-text')}`);
     await expect.poll(() => none.locator('.done').textContent()).toBe('No candidates match these filters.');
-    await page.screenshot({ path: join(ROOT, 'docs/screenshots/filters.png') });
+    await screenshot(page, 'filters');
     await Promise.all([page.close(), shared.close(), none.close()]);
   });
 
@@ -168,7 +164,7 @@ describe.skipIf(!CHROMIUM)('reviewing by keyboard in Chromium', () => {
       await button.scrollIntoViewIfNeeded();
       expect(await button.isVisible()).toBe(true);
     }
-    await page.screenshot({ path: join(ROOT, 'docs/screenshots/phone.png'), fullPage: false });
+    await screenshot(page, 'phone', { fullPage: false });
     await page.close();
   });
 });

@@ -1,8 +1,8 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { CHROMIUM, useBrowser } from '../helpers/browser.ts';
+import { CHROMIUM, screenshot, useBrowser } from '../helpers/browser.ts';
 import { plover } from '../helpers/cli.ts';
 import { candidateLine, fsck, git, ROOT } from '../helpers/repo.ts';
 import { useServedRepo } from '../helpers/serve.ts';
@@ -93,9 +93,7 @@ describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
       await page.getByRole('article', { name: 'Candidate' }).waitFor();
       await expect.poll(() => page.getByTestId('remaining').textContent()).toBe('636');
       expect(ids).not.toContain(await currentId(page));
-
-      mkdirSync(join(ROOT, 'docs/screenshots'), { recursive: true });
-      await page.screenshot({ path: join(ROOT, 'docs/screenshots/review.png') });
+      await screenshot(page, 'review');
       await page.close();
 
       // The export holds the two corrections, with the category where one was chosen.
@@ -116,7 +114,7 @@ describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
       const row = stats.getByRole('row', { name: /ann@example.org/ });
       expect((await row.locator('td').allTextContents()).slice(0, 1)).toEqual(['4']);
       expect(await row.locator('td').nth(1).textContent()).toMatch(/^\d+\.\d s$/);
-      await stats.screenshot({ path: join(ROOT, 'docs/screenshots/stats.png'), fullPage: true });
+      await screenshot(stats, 'stats', { fullPage: true });
       await stats.close();
     });
   });

@@ -2,10 +2,10 @@
  * Debian's Chromium driven by playwright-core. Without a Chromium the browser tests
  * fail under CI=true, and elsewhere are skipped with a loud warning.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 
 const CANDIDATES = [process.env.PLOVER_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean) as string[];
@@ -47,4 +47,14 @@ export function useBrowser(): { readonly context: BrowserContext } {
       return browser!.context;
     },
   };
+}
+
+/**
+ * Takes a screenshot of the page. It goes to docs/screenshots/ (the pictures the README
+ * links) only with PLOVER_SCREENSHOTS=1, so that `npm test` leaves the working tree clean.
+ */
+export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
+  const dir = process.env.PLOVER_SCREENSHOTS === '1' ? join(import.meta.dirname, '../../docs/screenshots') : join(tmpdir(), 'plover-screenshots');
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: join(dir, `${name}.png`), ...options });
 }
