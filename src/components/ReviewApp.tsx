@@ -409,7 +409,17 @@ export function ReviewApp(props: ReviewAppProps) {
       </div>
 
       <Show when={session()}>
-        <FilterBar backend={backend} value={filters()} onChange={applyFilters} version={historyVersion()} />
+        {/* Collapsed unless a filter is set, so the decision buttons fit on a 1280×720 screen. */}
+        <details class="filters-toggle" open={Object.keys(filters()).length > 0}>
+          <summary>
+            Filters and sort
+            <Show when={Object.keys(filters()).length}>
+              {' '}
+              <span class="badge">{Object.keys(filters()).length} active</span>
+            </Show>
+          </summary>
+          <FilterBar backend={backend} value={filters()} onChange={applyFilters} version={historyVersion()} />
+        </details>
       </Show>
 
       <p class="visually-hidden" aria-live="polite">

@@ -126,6 +126,7 @@ describe.skipIf(!CHROMIUM)('reviewing by keyboard in Chromium', () => {
 
   it('keeps filters in the URL: a shared or reloaded view shows the same candidates', async () => {
     const page = await open();
+    await page.getByText('Filters and sort').click();
     await page.getByLabel('Task type').selectOption('math');
     await page.getByLabel('Score from').fill('0.5');
     await page.getByLabel('Score from').press('Tab');
@@ -151,6 +152,16 @@ describe.skipIf(!CHROMIUM)('reviewing by keyboard in Chromium', () => {
     await expect.poll(() => none.locator('.done').textContent()).toBe('No candidates match these filters.');
     await screenshot(page, 'filters');
     await Promise.all([page.close(), shared.close(), none.close()]);
+  });
+
+  it('shows every decision control without scrolling at 1280×720', async () => {
+    const page = await open();
+    const footer = (await page.getByRole('contentinfo', { name: 'Your decisions' }).boundingBox())!;
+    for (const name of ['Correct', 'Discard', 'Flag', 'Hallucination']) {
+      const box = (await page.getByRole('button', { name, exact: name !== 'Hallucination' }).boundingBox())!;
+      expect(box.y + box.height, name).toBeLessThanOrEqual(footer.y);
+    }
+    await page.close();
   });
 
   it('is usable at phone width: every decision control is on screen and reachable', async () => {
