@@ -156,7 +156,7 @@ describe.skipIf(!CHROMIUM)('reviewing by keyboard in Chromium', () => {
 
   it('shows every decision control without scrolling at 1280×720', async () => {
     const page = await open();
-    const footer = (await page.getByRole('contentinfo', { name: 'Your decisions' }).boundingBox())!;
+    const footer = (await page.locator('footer.counts').boundingBox())!;
     for (const name of ['Correct', 'Discard', 'Flag', 'Hallucination']) {
       const box = (await page.getByRole('button', { name, exact: name !== 'Hallucination' }).boundingBox())!;
       expect(box.y + box.height, name).toBeLessThanOrEqual(footer.y);
