@@ -277,6 +277,9 @@ async function serve(args: string[]): Promise<void> {
   }
   const reviewer = await resolveReviewer(dir, values.reviewer);
   const workspace = await Workspace.open(dir);
+  if (workspace.recovered.length) {
+    console.log(`recovered ${plural(workspace.recovered.length, 'decision')} that an interrupted run wrote but did not commit; each is now a commit`);
+  }
   const server = await startServer({ workspace, reviewer, port });
   console.log(
     `plover is serving ${workspace.candidateCount} candidates for ${formatReviewer(reviewer)}\n` +

@@ -12,8 +12,13 @@
 import git, { type PromiseFsClient, type TreeEntry } from 'isomorphic-git';
 import { PloverError } from '../lib/errors.ts';
 
-/** A promise-style fs as isomorphic-git takes it, plus `rename` for atomic writes (node:fs and LightningFS have it). */
-export type GitFs = PromiseFsClient & { promises: PromiseFsClient['promises'] & { rename: (from: string, to: string) => Promise<void> } };
+/**
+ * A promise-style fs as isomorphic-git takes it. Its `writeFile` must replace a file
+ * atomically (a kill leaves the old or the new content, nothing between):
+ * node/atomic-fs.ts in Node; LightningFS in the browser writes each file in one
+ * IndexedDB transaction.
+ */
+export type GitFs = PromiseFsClient;
 
 export interface GitTarget {
   fs: GitFs;
@@ -65,7 +70,7 @@ export async function commitFile(options: CommitFileOptions): Promise<string> {
       await removeFile(fs, `${dir}/${path}`);
       await git.updateIndex({ fs, dir, gitdir, cache, filepath: path, remove: true, force: true });
     } else {
-      await writeFileAtomic(fs, dir, path, text);
+      await writeWorkingFile(fs, dir, path, text);
       // Hashes the file just written, stores the blob, and records the file's real stat
       // data in the index, so native `git status` sees it as unchanged.
       blob = (await git.updateIndex({ fs, dir, gitdir, cache, filepath: path, add: true })) as string;
@@ -168,22 +173,18 @@ async function removeFile(fs: GitFs, path: string): Promise<void> {
   }
 }
 
-/** Writes a file under `dir` by writing a temporary file and renaming it, creating folders as needed. */
-async function writeFileAtomic(fs: GitFs, dir: string, path: string, text: string): Promise<void> {
-  const p = fs.promises;
+/** Writes a working-tree file (atomically, as the fs does), creating its folders as needed. */
+async function writeWorkingFile(fs: GitFs, dir: string, path: string, text: string): Promise<void> {
   const parts = path.split('/');
   let folder = dir;
   for (const part of parts.slice(0, -1)) {
     folder = `${folder}/${part}`;
     try {
-      await p.mkdir(folder);
+      await fs.promises.mkdir(folder);
     } catch (err) {
       // EEXIST: the folder is already there, which is the usual case.
       if ((err as { code?: string }).code !== 'EEXIST') throw err;
     }
   }
-  const target = `${dir}/${path}`;
-  const temp = `${target}.tmp-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
-  await p.writeFile(temp, text, 'utf8');
-  await p.rename(temp, target);
+  await fs.promises.writeFile(`${dir}/${path}`, text, 'utf8');
 }

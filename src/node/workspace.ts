@@ -2,7 +2,6 @@
  * A labeling session on a local clone: the one path by which both the label server
  * and `plover submit` turn a decision into a commit.
  */
-import * as fs from 'node:fs';
 import type { Decision } from '../lib/correction.ts';
 import { PloverError } from '../lib/errors.ts';
 import type { LocatedCorrection } from '../lib/export.ts';
@@ -17,9 +16,10 @@ const DEFAULT_FILTER: QueueFilter = parseQueueFilter(new URLSearchParams());
 import { commitDecision, commitUndo, type CommitDecisionResult, type GitFs } from '../git/commit-decision.ts';
 import { readCandidateHistory, type HistoryEntry } from './history.ts';
 
-const nodeFs = fs as unknown as GitFs;
 import { invalidRepository, readCandidates, readCorrections, type CandidateData } from './repository.ts';
 import { worktreeSource } from './sources.ts';
+import { createAtomicFs } from './atomic-fs.ts';
+import { recoverUncommitted, type Recovered } from './recover.ts';
 
 export class Workspace {
   readonly dir: string;
@@ -27,12 +27,19 @@ export class Workspace {
   /** Corrections by path: a new decision of the same reviewer replaces the old one. */
   private readonly corrections: Map<string, LocatedCorrection>;
   /** One isomorphic-git cache for the session (the first packed read hashes the whole pack). */
-  private readonly cache = {};
+  private readonly cache: object;
   /** Decisions commit one at a time: each commit's parent is the one before. */
   private tail: Promise<unknown> = Promise.resolve();
 
-  private constructor(dir: string, data: CandidateData, corrections: LocatedCorrection[]) {
+  /** Decisions a previous, interrupted run wrote but did not commit, committed on opening. */
+  readonly recovered: Recovered[];
+  private readonly fs: GitFs;
+
+  private constructor(dir: string, data: CandidateData, corrections: LocatedCorrection[], gitFs: GitFs, cache: object, recovered: Recovered[]) {
     this.dir = dir;
+    this.fs = gitFs;
+    this.cache = cache;
+    this.recovered = recovered;
     this.data = data;
     this.corrections = new Map(corrections.map((c) => [c.file, c]));
   }
@@ -44,12 +51,16 @@ export class Workspace {
    * @throws PloverError `E_INVALID_REPOSITORY` listing every invalid candidate or correction.
    */
   static async open(dir: string, options: { corrections?: boolean } = {}): Promise<Workspace> {
+    const gitFs = createAtomicFs(`${dir}/.git`);
+    const cache = {};
+    // A previous run killed mid-commit may have left a decision written but not committed.
+    const recovered = await recoverUncommitted({ fs: gitFs, dir, cache });
     const source = worktreeSource(dir);
     const data = await readCandidates(source);
     const read = options.corrections === false ? { corrections: [], problems: [] } : await readCorrections(source, data.candidates);
     const problems = [...data.problems, ...read.problems];
     if (problems.length) throw invalidRepository(problems);
-    return new Workspace(dir, data, read.corrections);
+    return new Workspace(dir, data, read.corrections, gitFs, cache, recovered);
   }
 
   get candidateCount(): number {
@@ -158,7 +169,7 @@ export class Workspace {
   submit(decision: Decision, reviewer: Reviewer, options: { now?: Date; durationMs?: number } = {}): Promise<CommitDecisionResult> {
     return this.serialize(async () => {
       this.requireCandidate(decision.candidate_id);
-      const result = await commitDecision({ fs: nodeFs, dir: this.dir, cache: this.cache, decision, reviewer, ...options });
+      const result = await commitDecision({ fs: this.fs, dir: this.dir, cache: this.cache, decision, reviewer, ...options });
       this.corrections.set(result.path, { correction: result.correction, file: result.path });
       return result;
     });
@@ -171,7 +182,7 @@ export class Workspace {
   undo(candidateId: string, reviewer: Reviewer, now?: Date) {
     return this.serialize(async () => {
       this.requireCandidate(candidateId);
-      const result = await commitUndo({ fs: nodeFs, dir: this.dir, cache: this.cache, candidateId, reviewer, ...(now ? { now } : {}) });
+      const result = await commitUndo({ fs: this.fs, dir: this.dir, cache: this.cache, candidateId, reviewer, ...(now ? { now } : {}) });
       this.corrections.delete(result.path);
       return result;
     });

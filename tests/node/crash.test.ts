@@ -1,0 +1,102 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createCorrection, serializeCorrection } from '../../src/lib/correction.ts';
+import { correctionPath } from '../../src/lib/paths.ts';
+import { Workspace } from '../../src/node/workspace.ts';
+import { GIT_ENV, ROOT, fsck, git, useTempRepos } from '../helpers/repo.ts';
+import { startPlover } from '../helpers/serve.ts';
+
+const repo = useTempRepos();
+const ann = { name: 'Ann Lee', email: 'ann@example.org' };
+const ID = 'sftc_b5505e86f70999cf';
+
+describe('after a crash', () => {
+  it('commits a decision that was written and staged but not committed, as its reviewer', async () => {
+    const { dir } = repo();
+    const path = correctionPath(ID, ann.email);
+    const record = createCorrection({ candidate_id: ID, action: 'flag', failure_category: 'hallucination' }, ann, new Date('2024-05-01T12:00:00Z'));
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), serializeCorrection(record));
+    git(dir, 'add', path);
+    const ws = await Workspace.open(dir);
+    expect(ws.recovered.map((r) => [r.path, r.kind])).toEqual([[path, 'decision']]);
+    expect(git(dir, 'log', '-1', '--format=%an <%ae>|%aI|%s')).toBe(`Ann Lee <ann@example.org>|2024-05-01T12:00:00+00:00|plover: flag ${ID} [hallucination]`);
+    expect(git(dir, 'status', '--porcelain')).toBe('');
+    expect(ws.counts(ann)).toEqual({ correct: 0, discard: 0, flag: 1 });
+  });
+
+  it('commits an undo whose file was removed but not committed, and clears temporary files', async () => {
+    const { dir } = repo();
+    const ws = await Workspace.open(dir);
+    const { path } = await ws.submit({ candidate_id: ID, action: 'discard' }, ann);
+    rmSync(join(dir, path));
+    mkdirSync(join(dir, '.git/plover-tmp'), { recursive: true });
+    writeFileSync(join(dir, '.git/plover-tmp/123-4'), 'half');
+    const again = await Workspace.open(dir);
+    expect(again.recovered.map((r) => r.kind)).toEqual(['undo']);
+    expect(git(dir, 'log', '-1', '--format=%s')).toBe(`plover: undo discard ${ID}`);
+    expect(git(dir, 'status', '--porcelain')).toBe('');
+    // Only what this run wrote went through it, and each was renamed into place.
+    expect(readdirSync(join(dir, '.git/plover-tmp'))).toEqual([]);
+  });
+
+  it('loses no acknowledged decision when the label server is killed (-9) at random moments mid-commit', async () => {
+    const { dir } = repo();
+    const ids = readdirSync(join(ROOT, 'candidates'))
+      .filter((f) => f.endsWith('.jsonl'))
+      .flatMap((f) => readFileSync(join(ROOT, 'candidates', f), 'utf8').trim().split('\n'))
+      .map((l) => JSON.parse(l).id as string);
+    const acknowledged = new Set<string>();
+    let next = 0;
+    for (let round = 0; round < 5; round++) {
+      const child = spawn(process.execPath, [join(ROOT, 'bin/plover.mjs'), 'serve', '--port', '0', '--reviewer', 'Ann Lee <ann@example.org>'], { cwd: dir, env: GIT_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+      const exited = new Promise((r) => child.once('exit', r));
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout!.on('data', (c: Buffer) => {
+          out += c.toString();
+          const m = /open (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
+      });
+      // Eight writers keep commits in flight; the kill lands at a random moment among them.
+      let alive = true;
+      const writer = async () => {
+        while (alive) {
+          const id = ids[next++]!;
+          try {
+            const res = await fetch(`${url}api/decisions`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ candidate_id: id, action: 'discard' }),
+              signal: AbortSignal.timeout(10_000),
+            });
+            if (res.status === 201) acknowledged.add(id);
+          } catch {
+            return; // the server is gone
+          }
+        }
+      };
+      const writers = Array.from({ length: 8 }, writer);
+      await new Promise((r) => setTimeout(r, 150 + Math.random() * 450));
+      child.kill('SIGKILL');
+      alive = false;
+      await Promise.all(writers);
+      await exited;
+      // The repository is sound as the kill left it, before any recovery.
+      expect(fsck(dir).status).toBe(0);
+    }
+    expect(acknowledged.size).toBeGreaterThan(10);
+    // A restart carries on: whatever was written but not committed is committed.
+    const server = await startPlover(dir, 'Ann Lee <ann@example.org>');
+    await server.stop();
+    expect(git(dir, 'status', '--porcelain')).toBe('');
+    expect(fsck(dir).status).toBe(0);
+    const committed = new Set(git(dir, 'ls-tree', '-r', '--name-only', 'HEAD', 'corrections').split('\n'));
+    const lost = [...acknowledged].filter((id) => !committed.has(correctionPath(id, ann.email)));
+    expect(lost).toEqual([]);
+  }, 120_000);
+});
