@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/server/server.ts';
 import { Workspace } from '../../src/node/workspace.ts';
-import { git, useTempRepos } from '../helpers/repo.ts';
+import { fsck, git, useTempRepos } from '../helpers/repo.ts';
 
 const repo = useTempRepos();
 const ann = { name: 'Ann Lee', email: 'ann@example.org' };
@@ -67,6 +67,28 @@ describe('the label server', () => {
     expect((await post('x'.repeat(5 * 1024 * 1024))).status).toBe(413);
     expect(git(dir, 'rev-parse', 'HEAD')).toBe(head);
     expect(git(dir, 'status', '--porcelain')).toBe('');
+  });
+
+  it('serialises 100 simultaneous submissions into 100 commits, none lost', async () => {
+    const { dir, server } = await serve();
+    const ids = JSON.parse((await send(server.port, { path: '/api/queue?limit=100' })).body).items.map((c: { id: string }) => c.id);
+    expect(ids).toHaveLength(100);
+    const results = await Promise.all(
+      ids.map((id: string, i: number) =>
+        send(server.port, {
+          method: 'POST',
+          path: '/api/decisions',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ candidate_id: id, action: i % 2 ? 'discard' : 'flag' }),
+        }),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual(ids.map(() => 201));
+    expect(git(dir, 'rev-list', '--count', 'HEAD')).toBe('101');
+    expect(git(dir, 'ls-tree', '-r', '--name-only', 'HEAD', 'corrections').split('\n')).toHaveLength(100);
+    expect(new Set(results.map((r) => JSON.parse(r.body).oid)).size).toBe(100);
+    expect(git(dir, 'status', '--porcelain')).toBe('');
+    expect(fsck(dir).status).toBe(0);
   });
 
   it('refuses other Host names (DNS rebinding) and cross-origin writes', async () => {
