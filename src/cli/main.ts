@@ -14,7 +14,7 @@ import { writeExport, manifestPath } from '../node/export-files.ts';
 import { worktreeSource } from '../node/sources.ts';
 import { DEFAULT_EXPORT_OPTIONS, RESOLVE_POLICIES } from '../lib/export.ts';
 import { resolveReviewer } from '../node/identity.ts';
-import { invalidRepository, iterateCorrections, readCandidates, readRepository } from '../node/repository.ts';
+import { invalidRepository, iterateCorrections, readCandidates, readRepository } from '../lib/repository.ts';
 import { StatsCompiler } from '../lib/stats.ts';
 import { AgreementCompiler } from '../lib/agreement.ts';
 import { renderAgreement, renderStats } from './report.ts';
@@ -282,7 +282,7 @@ async function serve(args: string[]): Promise<void> {
   }
   const server = await startServer({ workspace, reviewer, port });
   console.log(
-    `plover is serving ${workspace.candidateCount} candidates for ${formatReviewer(reviewer)}\n` +
+    `plover is serving ${workspace.index.candidateCount} candidates for ${formatReviewer(reviewer)}\n` +
       `  open ${server.url}\n  each decision is a commit in ${dir}; stop with Ctrl+C`,
   );
 }

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import cliProgress from 'cli-progress';
 import { ExportCompiler, serializeExportLine, type Conflict, type ExportCounts, type ExportOptions } from '../lib/export.ts';
 import { SCHEMA_VERSION } from '../lib/schemas.ts';
-import { invalidRepository, iterateCorrections, readCandidates } from './repository.ts';
+import { invalidRepository, iterateCorrections, readCandidates } from '../lib/repository.ts';
 import { gitRefSource, worktreeSource, type DataSource } from './sources.ts';
 
 const run = promisify(execFile);

@@ -8,7 +8,7 @@ import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promi
 import { basename, dirname, join, relative } from 'node:path';
 import { parseCandidateFile } from '../lib/candidates.ts';
 import { PloverError, type Problem } from '../lib/errors.ts';
-import { CANDIDATES_DIR, invalidRepository, readCandidates } from './repository.ts';
+import { CANDIDATES_DIR, invalidRepository, readCandidates } from '../lib/repository.ts';
 import { worktreeSource } from './sources.ts';
 
 /** What the harness calls a run's candidate file. */

@@ -9,22 +9,11 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PloverError } from '../lib/errors.ts';
+import type { DataSource, SourceFile } from '../lib/repository.ts';
+
+export type { DataSource, SourceFile } from '../lib/repository.ts';
 
 const run = promisify(execFile);
-
-export interface SourceFile {
-  /** Relative to the repository root, with `/`. */
-  path: string;
-  size: number;
-}
-
-export interface DataSource {
-  /** Files under `folder` (recursively), sorted by path; none when the folder is missing. */
-  list(folder: string): Promise<SourceFile[]>;
-  read(path: string): Promise<Uint8Array>;
-  /** Frees what the source holds (the git process). */
-  close(): void;
-}
 
 /** The working tree at `dir`, read with synchronous calls (see `list`). */
 export function worktreeSource(dir: string): DataSource {

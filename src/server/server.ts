@@ -122,20 +122,20 @@ async function api(req: IncomingMessage, res: ServerResponse, url: URL, ctx: Ser
   if (route === 'GET /api/session') {
     return sendJson(res, 200, {
       reviewer,
-      counts: workspace.counts(reviewer),
-      remaining: workspace.queue(reviewer).length,
-      total: workspace.candidateCount,
+      counts: workspace.index.counts(reviewer),
+      remaining: workspace.index.remaining(reviewer),
+      total: workspace.index.candidateCount,
     });
   }
   if (route === 'GET /api/queue') {
     const limit = Math.min(Math.max(Number(url.searchParams.get('limit') ?? 20) || 20, 1), MAX_QUEUE_PAGE);
-    return sendJson(res, 200, workspace.queuePage(reviewer, url.searchParams.get('after'), limit, parseQueueFilter(url.searchParams)));
+    return sendJson(res, 200, workspace.index.queuePage(reviewer, url.searchParams.get('after'), limit, parseQueueFilter(url.searchParams)));
   }
   if (route === 'GET /api/stats') {
-    return sendJson(res, 200, workspace.stats());
+    return sendJson(res, 200, workspace.index.stats());
   }
   if (route === 'GET /api/facets') {
-    return sendJson(res, 200, workspace.facets(reviewer));
+    return sendJson(res, 200, workspace.index.facets(reviewer));
   }
   if (route === 'GET /api/history') {
     const id = url.searchParams.get('candidate') ?? '';
@@ -147,7 +147,7 @@ async function api(req: IncomingMessage, res: ServerResponse, url: URL, ctx: Ser
     if (route === 'POST /api/undo') {
       return respond(res, async () => {
         const result = await workspace.undo(String(body.candidate_id ?? ''), reviewer);
-        return { ...result, counts: workspace.counts(reviewer), remaining: workspace.queue(reviewer).length };
+        return { ...result, counts: workspace.index.counts(reviewer), remaining: workspace.index.remaining(reviewer) };
       });
     }
     const decision = {
@@ -159,7 +159,7 @@ async function api(req: IncomingMessage, res: ServerResponse, url: URL, ctx: Ser
     const durationMs = typeof body.duration_ms === 'number' && Number.isFinite(body.duration_ms) && body.duration_ms >= 0 ? body.duration_ms : undefined;
     return respond(res, async () => {
       const result = await workspace.submit(decision, reviewer, durationMs === undefined ? {} : { durationMs });
-      return { ...result, counts: workspace.counts(reviewer), remaining: workspace.queue(reviewer).length };
+      return { ...result, counts: workspace.index.counts(reviewer), remaining: workspace.index.remaining(reviewer) };
     });
   }
   return sendJson(res, 404, { error: { code: 'E_NOT_FOUND', message: `no API route ${route}` } });
@@ -238,7 +238,7 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 /** Serves a file of the built site; the path is resolved inside `siteDir` or refused. */
-async function serveStatic(res: ServerResponse, pathname: string, siteDir: string, headOnly: boolean) {
+export async function serveStatic(res: ServerResponse, pathname: string, siteDir: string, headOnly: boolean) {
   let rel: string;
   try {
     rel = decodeURIComponent(pathname);

@@ -24,7 +24,7 @@ describe('after a crash', () => {
     expect(ws.recovered.map((r) => [r.path, r.kind])).toEqual([[path, 'decision']]);
     expect(git(dir, 'log', '-1', '--format=%an <%ae>|%aI|%s')).toBe(`Ann Lee <ann@example.org>|2024-05-01T12:00:00+00:00|plover: flag ${ID} [hallucination]`);
     expect(git(dir, 'status', '--porcelain')).toBe('');
-    expect(ws.counts(ann)).toEqual({ correct: 0, discard: 0, flag: 1 });
+    expect(ws.index.counts(ann)).toEqual({ correct: 0, discard: 0, flag: 1 });
   });
 
   it('commits an undo whose file was removed but not committed, and clears temporary files', async () => {

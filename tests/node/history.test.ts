@@ -16,8 +16,8 @@ describe('history and undo', () => {
     const second = await ws.submit({ candidate_id: ID, action: 'discard' }, bob, { now: new Date('2024-05-01T11:00:00Z') });
     await ws.submit({ candidate_id: 'sftc_723a003ab86cbec2', action: 'flag' }, ann);
     const undo = await ws.undo(ID, ann, new Date('2024-05-01T12:00:00Z'));
-    expect(ws.queue(ann).some((c) => c.id === ID)).toBe(true);
-    expect(ws.counts(ann)).toEqual({ correct: 0, discard: 0, flag: 1 });
+    expect(ws.index.queue(ann).some((c) => c.id === ID)).toBe(true);
+    expect(ws.index.counts(ann)).toEqual({ correct: 0, discard: 0, flag: 1 });
 
     const history = await ws.history(ID);
     expect(history.map((e) => [e.commit, e.kind, e.author.email, e.correction?.action ?? null])).toEqual([

@@ -1,14 +1,30 @@
 /**
- * The repository's data, read from a DataSource (working tree or git ref): candidate
- * files, correction files, and the checks `plover validate` runs. Readers collect every
+ * The repository's data, read from a DataSource (the working tree or a git ref in Node,
+ * a commit of the page's clone in the browser): candidate files, correction files, and
+ * the checks `plover validate` runs. Readers collect every
  * problem and return them; callers decide whether to fail.
  */
-import { indexCandidates, parseCandidateFile, type LocatedCandidate } from '../lib/candidates.ts';
-import { parseCorrection } from '../lib/correction.ts';
-import { PloverError, formatProblem, type Problem } from '../lib/errors.ts';
-import type { LocatedCorrection } from '../lib/export.ts';
-import { CORRECTIONS_DIR, CORRECTION_PATH_PATTERN, correctionPath } from '../lib/paths.ts';
-import type { DataSource } from './sources.ts';
+import { indexCandidates, parseCandidateFile, type LocatedCandidate } from './candidates.ts';
+import { parseCorrection } from './correction.ts';
+import { PloverError, formatProblem, type Problem } from './errors.ts';
+import type { LocatedCorrection } from './export.ts';
+import { CORRECTIONS_DIR, CORRECTION_PATH_PATTERN, correctionPath } from './paths.ts';
+
+export interface SourceFile {
+  /** Relative to the repository root, with `/`. */
+  path: string;
+  /** In bytes; 0 when the source cannot tell without reading (then no size limit applies). */
+  size: number;
+}
+
+/** Where the repository's files are read from. */
+export interface DataSource {
+  /** Files under `folder` (recursively), sorted by path; none when the folder is missing. */
+  list(folder: string): Promise<SourceFile[]>;
+  read(path: string): Promise<Uint8Array>;
+  /** Frees what the source holds (a git process). */
+  close(): void;
+}
 
 export const CANDIDATES_DIR = 'candidates';
 

@@ -1,0 +1,154 @@
+/**
+ * What the review page asks of the data, computed from the candidates and the current
+ * corrections: the queue under a filter, the filter bar's facets, counts and statistics.
+ * Pure: the local label server (node/workspace.ts) and the hosted page
+ * (client/hosted-backend.ts) both keep one and tell it about each commit.
+ */
+import type { LocatedCorrection } from './export.ts';
+import { DEFAULT_EXPORT_OPTIONS, type ResolvePolicy } from './export.ts';
+import { normalizeEmail } from './paths.ts';
+import { matchesFilter, parseQueueFilter, sortCandidates, type QueueFilter, type SortOrder } from './queue-filter.ts';
+import type { CandidateData } from './repository.ts';
+import { compileQueue, countByAction } from './review-state.ts';
+import type { Candidate, Correction, Reviewer } from './schema-types.ts';
+import { StatsCompiler, type Stats } from './stats.ts';
+
+const DEFAULT_FILTER: QueueFilter = parseQueueFilter(new URLSearchParams());
+
+export class ReviewIndex {
+  private readonly data: CandidateData;
+  /** Corrections by path: a new decision of the same reviewer replaces the old one. */
+  private readonly corrections: Map<string, LocatedCorrection>;
+
+  constructor(data: CandidateData, corrections: LocatedCorrection[]) {
+    this.data = data;
+    this.corrections = new Map(corrections.map((c) => [c.file, c]));
+  }
+
+  get candidateCount(): number {
+    return this.data.candidates.size;
+  }
+
+  hasCandidate(id: string): boolean {
+    return this.data.candidates.has(id);
+  }
+
+  /** Records a committed correction (replacing the one at its path). */
+  set(correction: LocatedCorrection): void {
+    this.corrections.set(correction.file, correction);
+  }
+
+  /** Forgets the correction at `path` (an undo). */
+  delete(path: string): void {
+    this.corrections.delete(path);
+  }
+
+  /** The candidates this reviewer has not decided yet, in file order. */
+  queue(reviewer: Reviewer): Candidate[] {
+    return compileQueue(this.candidatesInOrder(), this.correctionRecords(), reviewer.email);
+  }
+
+  /**
+   * One page of the queue under a filter: up to `limit` matching candidates that come
+   * after `after` in the filter's sort order (from the start when `after` is null or
+   * unknown), how many match in all, and how many this reviewer has left overall.
+   */
+  queuePage(reviewer: Reviewer, after: string | null, limit: number, filter: QueueFilter = DEFAULT_FILTER) {
+    const order = this.sorted(filter.sort);
+    const mine = this.mine(reviewer);
+    const matching = order.ids.filter((id) => {
+      const c = this.data.candidates.get(id)!.candidate;
+      return matchesFilter(filter, c, mine.get(id), () => this.searchText(c));
+    });
+    const position = after === null ? -1 : (order.position.get(after) ?? -1);
+    const start = matching.findIndex((id) => order.position.get(id)! > position);
+    const items: Candidate[] = start < 0 ? [] : matching.slice(start, start + limit).map((id) => this.data.candidates.get(id)!.candidate);
+    return { items, matching: matching.length, remaining: this.remaining(reviewer) };
+  }
+
+  /** How many candidates this reviewer has not decided. */
+  remaining(reviewer: Reviewer): number {
+    return this.data.candidates.size - this.mine(reviewer).size;
+  }
+
+  /** Runs, models and task types with their totals and this reviewer's progress, for the filter bar. */
+  facets(reviewer: Reviewer) {
+    const mine = this.mine(reviewer);
+    const tally = () => new Map<string, { total: number; decided: number; label: string }>();
+    const runs = tally();
+    const models = tally();
+    const taskTypes = tally();
+    for (const { candidate: c } of this.data.candidates.values()) {
+      const done = mine.has(c.id) ? 1 : 0;
+      for (const [map, key, label] of [
+        [runs, c.benchmark_run_id, c.benchmark_run_id],
+        [models, c.model_id, c.model_name || c.model_id],
+        [taskTypes, c.task_type, c.task_type],
+      ] as const) {
+        const entry = map.get(key) ?? { total: 0, decided: 0, label };
+        entry.total += 1;
+        entry.decided += done;
+        map.set(key, entry);
+      }
+    }
+    const list = (map: ReturnType<typeof tally>) => [...map].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, v]) => ({ id, ...v }));
+    return { runs: list(runs), models: list(models), task_types: list(taskTypes) };
+  }
+
+  /** Review statistics of the whole repository (every reviewer), as `plover stats` computes them. */
+  stats(resolve: ResolvePolicy = DEFAULT_EXPORT_OPTIONS.resolve): Stats {
+    const compiler = new StatsCompiler(this.data.candidates, resolve);
+    const groups = new Map<string, LocatedCorrection[]>();
+    for (const c of [...this.corrections.values()].sort((a, b) => (a.file < b.file ? -1 : 1))) {
+      groups.set(c.correction.candidate_id, [...(groups.get(c.correction.candidate_id) ?? []), c]);
+    }
+    for (const group of groups.values()) compiler.add(group);
+    return compiler.result();
+  }
+
+  /** This reviewer's decisions per action. */
+  counts(reviewer: Reviewer) {
+    return countByAction(this.correctionRecords(), reviewer.email);
+  }
+
+  /** Every current correction record. */
+  correctionRecords(): Correction[] {
+    return [...this.corrections.values()].map((c) => c.correction);
+  }
+
+  /** The candidates in queue (file) order. */
+  candidatesInOrder(): Candidate[] {
+    return this.data.candidateOrder.map((id) => this.data.candidates.get(id)!.candidate);
+  }
+
+  /** This reviewer's current decisions, by candidate id. */
+  private mine(reviewer: Reviewer): Map<string, Correction> {
+    const me = normalizeEmail(reviewer.email);
+    const out = new Map<string, Correction>();
+    for (const { correction } of this.corrections.values()) if (normalizeEmail(correction.reviewer.email) === me) out.set(correction.candidate_id, correction);
+    return out;
+  }
+
+  private readonly orders = new Map<SortOrder, { ids: string[]; position: Map<string, number> }>();
+  /** Candidate ids in a sort order, with each id's place: computed once per order (candidates do not change). */
+  private sorted(sort: SortOrder) {
+    let order = this.orders.get(sort);
+    if (!order) {
+      const ids = sortCandidates(this.candidatesInOrder(), sort).map((c) => c.id);
+      order = { ids, position: new Map(ids.map((id, i) => [id, i])) };
+      this.orders.set(sort, order);
+    }
+    return order;
+  }
+
+  private readonly search = new Map<string, string>();
+  /** A candidate's prompt, response and id, lower-cased, built on the first search. */
+  private searchText(c: Candidate): string {
+    let text = this.search.get(c.id);
+    if (text === undefined) {
+      text = [c.id, ...c.prompt_messages.map((m) => m.content), c.model_response].join('\n').toLowerCase();
+      this.search.set(c.id, text);
+    }
+    return text;
+  }
+}
