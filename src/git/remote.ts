@@ -130,11 +130,11 @@ export async function syncClone(clone: Clone, remote: RemoteOptions, onProgress?
       await git.init({ fs, gitdir, bare: true, defaultBranch: remote.branch });
       await git.addRemote({ fs, gitdir, remote: 'origin', url: remote.url, force: true });
       const result = await git.fetch({ ...common, url: remote.url, ref: remote.branch, singleBranch: true, depth: 1, tags: false });
-      fetched += result.packfile ? await packSize(clone, result.packfile) : 0;
+      fetched += await packSize(clone, result);
     } else {
       // Without depth: with the local branch equal to the remote one as the "have", only new objects come.
       const result = await git.fetch({ ...common, url: remote.url, ref: remote.branch, singleBranch: true, tags: false });
-      fetched += result.packfile ? await packSize(clone, result.packfile) : 0;
+      fetched += await packSize(clone, result);
     }
     await setRef(clone, `refs/heads/${remote.branch}`, (await resolveOrNull(clone, trackingRef(remote.branch)))!);
     if (remote.dest !== remote.branch) fetched += await fetchDest(clone, remote, common);
@@ -157,7 +157,7 @@ async function fetchDest(clone: Clone, remote: RemoteOptions, common: object): P
     const result = await git.fetch({ ...common, url: remote.url, ref: remote.dest, singleBranch: true, tags: false, ...(known ? {} : { depth: 1 }) } as Parameters<typeof git.fetch>[0]);
     const head = await resolveOrNull(clone, trackingRef(remote.dest));
     if (head) await setRef(clone, `refs/heads/${remote.dest}`, head);
-    return result.packfile ? await packSize(clone, result.packfile) : 0;
+    return await packSize(clone, result);
   } catch (err) {
     // The review branch does not exist on the host yet: the first push creates it.
     if ((err as { code?: string }).code === 'NotFoundError') return 0;
@@ -165,7 +165,10 @@ async function fetchDest(clone: Clone, remote: RemoteOptions, common: object): P
   }
 }
 
-async function packSize(clone: Clone, packfile: string): Promise<number> {
+/** The size of the pack a fetch stored (isomorphic-git returns its path, untyped). */
+async function packSize(clone: Clone, result: object): Promise<number> {
+  const packfile = (result as { packfile?: string }).packfile;
+  if (!packfile) return 0;
   try {
     const stat = await clone.fs.promises.stat(`${clone.gitdir}/${packfile}`);
     return (stat as { size: number }).size;
