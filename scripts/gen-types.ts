@@ -1,10 +1,17 @@
-// Generates src/lib/schema-types.ts from schemas/*.schema.json, so the TypeScript
-// types come from the schemas rather than from copies. `npm run gen:types` rewrites it;
-// tests/lib/schema-types.test.ts fails when the checked-in file is out of date.
+// Generates what is derived from schemas/*.schema.json, so nothing copies them:
+// - src/lib/schema-types.ts: the TypeScript types;
+// - src/lib/validators.generated.js: the validators as ajv standalone code (no eval at run time).
+// `npm run gen:types` rewrites both; tests/lib/schema-types.test.ts fails when either is out of date.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { compileSchemaTypes } from './schema-types.ts';
+import { compileValidators } from './validators.ts';
 
-const out = fileURLToPath(new URL('../src/lib/schema-types.ts', import.meta.url));
-writeFileSync(out, await compileSchemaTypes());
-console.log(`wrote ${out}`);
+for (const [file, text] of [
+  ['../src/lib/schema-types.ts', await compileSchemaTypes()],
+  ['../src/lib/validators.generated.js', await compileValidators()],
+] as const) {
+  const out = fileURLToPath(new URL(file, import.meta.url));
+  writeFileSync(out, text);
+  console.log(`wrote ${out}`);
+}

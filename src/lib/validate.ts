@@ -2,32 +2,11 @@
  * Validation against the schemas with ajv, with errors turned into Problems that
  * name the JSON path and say what is expected.
  */
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
-import { candidateSchema, correctionSchema, exportLineSchema } from './schemas.ts';
-import type { Candidate, Correction, ExportLine } from './schema-types.ts';
+import type { ErrorObject } from 'ajv';
+// The validators, compiled ahead of time from the schemas (scripts/validators.ts): no
+// schema compilation, and no eval, at run time — in Node or under the page's CSP.
+import validators from './validators.generated.js';
 import type { Problem } from './errors.ts';
-
-// ajv-formats is CommonJS; its default export arrives wrapped under some bundlers.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
-  ajv: Ajv2020,
-) => void;
-
-const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
-addFormats(ajv);
-ajv.addSchema([candidateSchema, correctionSchema, exportLineSchema]);
-
-function compiled<T>(id: string): ValidateFunction<T> {
-  const fn = ajv.getSchema<T>(id);
-  if (!fn) throw new Error(`schema ${id} is not loaded`);
-  return fn;
-}
-
-const validators = {
-  candidate: compiled<Candidate>(candidateSchema.$id),
-  correction: compiled<Correction>(correctionSchema.$id),
-  exportLine: compiled<ExportLine>(exportLineSchema.$id),
-};
 
 export type SchemaName = keyof typeof validators;
 

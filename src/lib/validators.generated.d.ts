@@ -1,0 +1,9 @@
+// The types of validators.generated.js (ajv standalone code compiled from the schemas).
+import type { ValidateFunction } from 'ajv';
+
+declare const validators: {
+  candidate: ValidateFunction;
+  correction: ValidateFunction;
+  exportLine: ValidateFunction;
+};
+export default validators;
