@@ -47,6 +47,8 @@ export interface GitHttpServer {
   /** Listens again on the same port. */
   start(): Promise<void>;
   resetStats(): void;
+  /** Changes the token the server accepts (a token revoked or rotated). */
+  setToken(token: string | undefined): void;
 }
 
 const emptyStats = (): WireStats => ({ requests: 0, pushBytes: 0, pushes: 0, fetchBytes: 0, fetches: 0, unauthorized: 0 });
@@ -54,8 +56,9 @@ const emptyStats = (): WireStats => ({ requests: 0, pushBytes: 0, pushes: 0, fet
 export async function startGitHttpServer(options: GitHttpServerOptions): Promise<GitHttpServer> {
   const root = resolve(options.root);
   let stats = emptyStats();
+  let token = options.token;
   const server = createServer((req, res) => {
-    handleGit(req, res, root, options.token, stats).catch((err: Error) => {
+    handleGit(req, res, root, token, stats).catch((err: Error) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end(String(err.message));
     });
@@ -69,6 +72,9 @@ export async function startGitHttpServer(options: GitHttpServerOptions): Promise
     },
     resetStats() {
       stats = emptyStats();
+    },
+    setToken(next) {
+      token = next;
     },
     stop: () => close(server),
     start: async () => {

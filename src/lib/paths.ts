@@ -32,6 +32,14 @@ function reviewerSlug(email: string): string {
     .replace(/-+$/, '');
 }
 
+/**
+ * A reviewer's tag: the readable slug and 8 hex of the email's hash, e.g. `ann-lee-1a2b3c4d`.
+ * It ends every correction file of the reviewer, and names their review branch.
+ */
+export function reviewerTag(email: string): string {
+  return `${reviewerSlug(email)}-${sha256Hex(normalizeEmail(email)).slice(0, 8)}`;
+}
+
 /** The shard and file name of a candidate: `ab/abcdef0123456789`. */
 export function candidateKey(candidateId: string): { shard: string; key: string } {
   const hex = sha256Hex(candidateId);
@@ -44,6 +52,5 @@ export function candidateKey(candidateId: string): { shard: string; key: string 
  */
 export function correctionPath(candidateId: string, reviewerEmail: string): string {
   const { shard, key } = candidateKey(candidateId);
-  const reviewer = sha256Hex(normalizeEmail(reviewerEmail)).slice(0, 8);
-  return `${CORRECTIONS_DIR}/${shard}/${key}--${reviewerSlug(reviewerEmail)}-${reviewer}.json`;
+  return `${CORRECTIONS_DIR}/${shard}/${key}--${reviewerTag(reviewerEmail)}.json`;
 }

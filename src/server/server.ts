@@ -22,7 +22,7 @@ import { PloverError } from '../lib/errors.ts';
 import type { Reviewer } from '../lib/schema-types.ts';
 import type { Workspace } from '../node/workspace.ts';
 
-export const DEFAULT_SITE_DIR = fileURLToPath(new URL('../../dist/site/', import.meta.url));
+export const DEFAULT_SITE_DIR = fileURLToPath(new URL('../../dist/local/', import.meta.url));
 
 /** Large enough for a 65k-character correction many times over; small enough to refuse floods. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -45,7 +45,7 @@ export interface ServerOptions {
   reviewer: Reviewer;
   /** 0 picks a free port. */
   port: number;
-  /** The built site (default: dist/site of this package). */
+  /** The built site (default: dist/local of this package, built by `astro build --mode serve`). */
   siteDir?: string;
 }
 

@@ -1,0 +1,180 @@
+/**
+ * The hosted site: sign in (name, email, access token), then the same review page as the
+ * local mode over a HostedSession, with a bar that says whether the git host answers,
+ * how many decisions wait to be pushed, and where to open the pull request.
+ *
+ * The token is kept in sessionStorage (gone when the tab closes) and in memory; never in
+ * localStorage, a commit, a log or an error message. Name and email are remembered in
+ * localStorage so the form is filled next time.
+ */
+import { createSignal, Match, onCleanup, Show, Switch } from 'solid-js';
+import { HostedSession } from '../client/hosted-session.ts';
+import { checkReviewer } from '../lib/reviewer.ts';
+import type { HostedConfig } from '../lib/site-config.ts';
+import type { Reviewer } from '../lib/schema-types.ts';
+import { ReviewApp } from './ReviewApp.tsx';
+import { StatsApp } from './StatsApp.tsx';
+
+export interface HostedAppProps {
+  config: HostedConfig;
+  view?: 'review' | 'stats';
+}
+
+const IDENTITY_KEY = 'plover.identity';
+const tokenKey = (config: HostedConfig) => `plover.token:${config.remote}`;
+
+function read(storage: () => Storage, key: string): string | null {
+  try {
+    return storage().getItem(key);
+  } catch {
+    return null; // storage blocked: nothing remembered
+  }
+}
+function write(storage: () => Storage, key: string, value: string | null): void {
+  try {
+    if (value === null) storage().removeItem(key);
+    else storage().setItem(key, value);
+  } catch {
+    // storage blocked: the value lasts for this page only
+  }
+}
+
+export function HostedApp(props: HostedAppProps) {
+  const remembered = (() => {
+    try {
+      return JSON.parse(read(() => localStorage, IDENTITY_KEY) ?? 'null') as Reviewer | null;
+    } catch {
+      return null;
+    }
+  })();
+  const [name, setName] = createSignal(remembered?.name ?? '');
+  const [email, setEmail] = createSignal(remembered?.email ?? '');
+  const [token, setToken] = createSignal('');
+  const [error, setError] = createSignal<string | null>(null);
+  const [progress, setProgress] = createSignal<string | null>(null);
+  const [session, setSession] = createSignal<HostedSession | null>(null);
+  onCleanup(() => session()?.close());
+
+  async function signIn(reviewer: Reviewer, secret: string) {
+    setError(null);
+    setProgress('Connecting to the git host…');
+    try {
+      const opened = await HostedSession.open(props.config, reviewer, secret, (text) => setProgress(text));
+      write(() => sessionStorage, tokenKey(props.config), secret);
+      write(() => localStorage, IDENTITY_KEY, JSON.stringify(reviewer));
+      setToken('');
+      setSession(opened);
+    } catch (err) {
+      write(() => sessionStorage, tokenKey(props.config), null);
+      setError((err as Error).message);
+    } finally {
+      setProgress(null);
+    }
+  }
+
+  function submit(e: SubmitEvent) {
+    e.preventDefault();
+    let reviewer: Reviewer;
+    try {
+      reviewer = checkReviewer({ name: name().trim(), email: email().trim() });
+    } catch (err) {
+      return setError((err as Error).message);
+    }
+    if (!token().trim()) return setError('Enter an access token that can read and write the repository.');
+    void signIn(reviewer, token().trim());
+  }
+
+  function signOut() {
+    session()?.close();
+    write(() => sessionStorage, tokenKey(props.config), null);
+    setSession(null);
+  }
+
+  // A reload in the same tab signs in again with the token kept for this tab.
+  const saved = read(() => sessionStorage, tokenKey(props.config));
+  if (saved && remembered && typeof window !== 'undefined') queueMicrotask(() => void signIn(remembered, saved));
+
+  return (
+    <Show
+      when={session()}
+      fallback={
+        <form class="sign-in" aria-label="Sign in" onSubmit={submit}>
+          <h2>Sign in to label</h2>
+          <p>
+            Your decisions are commits on <code>{props.config.remote}</code>, pushed to{' '}
+            {props.config.pushTo === 'review' ? 'your own review branch' : <code>{props.config.branch}</code>}.
+          </p>
+          <label>
+            Name
+            <input name="name" autocomplete="name" value={name()} onInput={(e) => setName(e.currentTarget.value)} required />
+          </label>
+          <label>
+            Email
+            <input name="email" type="email" autocomplete="email" value={email()} onInput={(e) => setEmail(e.currentTarget.value)} required />
+          </label>
+          <label>
+            Access token
+            <input name="token" type="password" autocomplete="off" value={token()} onInput={(e) => setToken(e.currentTarget.value)} required />
+          </label>
+          <p class="hint">Kept for this tab only, sent only to the git host; "Sign out" forgets it.</p>
+          <button type="submit" disabled={progress() !== null}>
+            Sign in
+          </button>
+          <Show when={progress()}>
+            <p role="status">{progress()}</p>
+          </Show>
+          <Show when={error()}>
+            <p role="alert" class="error">
+              {error()}
+            </p>
+          </Show>
+        </form>
+      }
+    >
+      {(s) => (
+        <>
+          <SyncBar session={s()} onSignOut={signOut} />
+          <Switch>
+            <Match when={props.view === 'stats'}>
+              <StatsApp load={async () => s().stats()} />
+            </Match>
+            <Match when={true}>
+              <ReviewApp backend={s().backend} />
+            </Match>
+          </Switch>
+        </>
+      )}
+    </Show>
+  );
+}
+
+function SyncBar(props: { session: HostedSession; onSignOut: () => void }) {
+  const status = () => props.session.status();
+  return (
+    <section class="sync-bar" aria-label="Sync">
+      <span class="sync-state" data-testid="online" data-online={String(status().online)}>
+        {status().online ? 'Online' : 'Offline'}
+      </span>
+      <span data-testid="waiting" data-waiting={String(status().waiting)}>
+        {status().waiting === 0 ? 'All decisions pushed' : `${status().waiting} decision${status().waiting === 1 ? '' : 's'} waiting to be pushed`}
+        {status().pushing ? ' · pushing…' : ''}
+      </span>
+      <span>
+        Branch <code>{props.session.dest}</code>
+      </span>
+      <Show when={props.session.pullRequestUrl}>
+        <a href={props.session.pullRequestUrl!} target="_blank" rel="noopener noreferrer">
+          Open a pull request
+        </a>
+      </Show>
+      <button type="button" class="link" onClick={() => props.onSignOut()}>
+        Sign out
+      </button>
+      <Show when={status().error}>
+        <p role={status().errorCode === 'E_AUTH' ? 'alert' : 'status'} class="error" data-testid="sync-error">
+          {status().error}
+        </p>
+      </Show>
+    </section>
+  );
+}

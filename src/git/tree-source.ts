@@ -1,0 +1,68 @@
+/**
+ * A DataSource over a commit of a clone through isomorphic-git: how the hosted page reads
+ * candidates and corrections from its clone, which has no working tree.
+ */
+import git from 'isomorphic-git';
+import type { DataSource, SourceFile } from '../lib/repository.ts';
+import type { GitFs } from './commit-file.ts';
+
+export interface TreeSourceOptions {
+  fs: GitFs;
+  gitdir: string;
+  cache: object;
+  /** The commit to read. */
+  commit: string;
+}
+
+/** The files of one commit. Sizes are not known without reading (0): no size limit applies. */
+export function treeSource(options: TreeSourceOptions): DataSource & { oidOf(path: string): string | undefined } {
+  const { fs, gitdir, cache } = options;
+  const oids = new Map<string, string>();
+  async function walk(tree: string, prefix: string, out: SourceFile[]): Promise<void> {
+    for (const entry of (await git.readTree({ fs, gitdir, oid: tree, cache })).tree) {
+      const path = `${prefix}${entry.path}`;
+      if (entry.type === 'tree') await walk(entry.oid, `${path}/`, out);
+      else if (entry.type === 'blob') {
+        oids.set(path, entry.oid);
+        out.push({ path, size: 0 });
+      }
+    }
+  }
+  return {
+    async list(folder) {
+      const out: SourceFile[] = [];
+      const { commit } = await git.readCommit({ fs, gitdir, oid: options.commit, cache });
+      const entry = (await git.readTree({ fs, gitdir, oid: commit.tree, cache })).tree.find((e) => e.path === folder && e.type === 'tree');
+      if (entry) await walk(entry.oid, `${folder}/`, out);
+      return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    },
+    async read(path) {
+      const oid = oids.get(path);
+      if (oid) return (await git.readBlob({ fs, gitdir, oid, cache })).blob;
+      return (await git.readBlob({ fs, gitdir, oid: options.commit, filepath: path, cache })).blob;
+    },
+    oidOf: (path) => oids.get(path),
+    close() {},
+  };
+}
+
+/**
+ * One source from two: every file of `base`, except those `fromOverlay` claims, which
+ * come from `overlay` (e.g. the target branch, with the reviewer's own corrections taken
+ * from their outbox).
+ */
+export function overlaySource(base: DataSource, overlay: DataSource, fromOverlay: (path: string) => boolean): DataSource {
+  const origin = new Map<string, DataSource>();
+  return {
+    async list(folder) {
+      const files = [...(await base.list(folder)).filter((f) => !fromOverlay(f.path)), ...(await overlay.list(folder)).filter((f) => fromOverlay(f.path))];
+      for (const f of files) origin.set(f.path, fromOverlay(f.path) ? overlay : base);
+      return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    },
+    read: (path) => (origin.get(path) ?? (fromOverlay(path) ? overlay : base)).read(path),
+    close() {
+      base.close();
+      overlay.close();
+    },
+  };
+}

@@ -1,0 +1,171 @@
+// The hosted mode end to end: the site built by `npm run build` for a real git server on
+// loopback (git http-backend, Basic auth, CORS), served by a static host on another
+// origin, used in Chromium by reviewers who only have a browser.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStaticHost } from '../../scripts/git-http-server.ts';
+import { reviewerTag } from '../../src/lib/paths.ts';
+import { CHROMIUM, launchBrowser, screenshot } from '../helpers/browser.ts';
+import { TOKEN, useGitServer } from '../helpers/git-server.ts';
+import { fsck, git, ROOT } from '../helpers/repo.ts';
+
+const ann = { name: 'Ann Lee', email: 'ann@example.org' };
+const bob = { name: 'Bob Ray', email: 'bob@example.org' };
+
+describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git server', () => {
+  const remote = useGitServer();
+  let site: Awaited<ReturnType<typeof startStaticHost>>;
+  let outDir = '';
+  const browsers: Awaited<ReturnType<typeof launchBrowser>>[] = [];
+
+  beforeAll(async () => {
+    outDir = mkdtempSync(join(tmpdir(), 'plover-hosted-site-'));
+    // Exactly what a maintainer runs: the remote and branch from the environment, a base path.
+    execFileSync(process.execPath, ['node_modules/astro/bin/astro.mjs', 'build', '--silent', '--outDir', outDir], {
+      cwd: ROOT,
+      stdio: 'inherit',
+      env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1', PLOVER_REMOTE: remote.url, PLOVER_BRANCH: 'main', PLOVER_BASE: '/plover/' },
+    });
+    site = await startStaticHost({ dir: outDir, base: '/plover/' });
+  }, 120_000);
+  afterAll(async () => {
+    for (const b of browsers) await b.close();
+    await site?.stop();
+    rmSync(outDir, { recursive: true, force: true });
+  });
+
+  async function browser(): Promise<BrowserContext> {
+    const b = await launchBrowser();
+    browsers.push(b);
+    return b.context;
+  }
+
+  async function open(context: BrowserContext): Promise<Page> {
+    const page = await context.newPage();
+    page.on('pageerror', (err) => {
+      throw err;
+    });
+    await page.goto(site.url);
+    return page;
+  }
+
+  async function signIn(page: Page, who: { name: string; email: string }, token = TOKEN) {
+    await page.getByLabel('Name').fill(who.name);
+    await page.getByLabel('Email').fill(who.email);
+    await page.getByLabel('Access token').fill(token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+
+  const card = (page: Page) => page.getByRole('article', { name: 'Candidate' });
+  const currentId = (page: Page) => card(page).getAttribute('data-candidate-id');
+  const waiting = (page: Page) => page.getByTestId('waiting').getAttribute('data-waiting');
+  const branchOf = (who: { email: string }) => `labels/${reviewerTag(who.email)}`;
+
+  /** Flags the shown candidate and waits until the page has the commit (stored in IndexedDB). */
+  async function flag(page: Page, done: number): Promise<string> {
+    const id = (await currentId(page))!;
+    await page.getByRole('button', { name: 'Flag', exact: true }).click();
+    await expect.poll(() => page.locator('.commit[data-state="done"]').count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(Math.min(done, 6));
+    return id;
+  }
+
+  it('signs in, labels 10 candidates while the git server is down (with a reload among them), and all 10 arrive on the review branch exactly once when it is back', async () => {
+    const page = await open(await browser());
+    await signIn(page, ann);
+    await card(page).waitFor({ timeout: 60_000 });
+    await expect.poll(() => page.getByTestId('online').textContent()).toBe('Online');
+    expect(await page.getByRole('link', { name: 'Open a pull request' }).getAttribute('href')).toBe(`${remote.url.replace(/\.git$/, '')}/compare/main...${branchOf(ann)}`);
+    await screenshot(page, 'hosted');
+
+    await remote.server.stop();
+    const ids: string[] = [];
+    try {
+      for (let i = 1; i <= 5; i++) ids.push(await flag(page, i));
+      await expect.poll(() => waiting(page), { timeout: 15_000 }).toBe('5');
+      await expect.poll(() => page.getByTestId('online').textContent(), { timeout: 15_000 }).toBe('Offline');
+      // Reload mid-queue while offline: the tab signs in again from its own clone; nothing is lost.
+      await page.reload();
+      await card(page).waitFor({ timeout: 30_000 });
+      await expect.poll(() => waiting(page), { timeout: 15_000 }).toBe('5');
+      expect(ids).not.toContain(await currentId(page));
+      for (let i = 1; i <= 5; i++) ids.push(await flag(page, i));
+      await expect.poll(() => waiting(page), { timeout: 15_000 }).toBe('10');
+      expect(git(remote.bare, 'branch', '--list', branchOf(ann))).toBe('');
+    } finally {
+      await remote.server.start();
+    }
+    // Back online: the retry pushes all ten.
+    await expect.poll(() => waiting(page), { timeout: 45_000 }).toBe('0');
+    await expect.poll(() => page.getByTestId('online').textContent()).toBe('Online');
+    const log = git(remote.bare, 'log', '--format=%an <%ae>|%s', `main..${branchOf(ann)}`).split('\n').reverse();
+    expect(log).toEqual(ids.map((id) => `Ann Lee <ann@example.org>|plover: flag ${id}`));
+    expect(new Set(ids).size).toBe(10);
+    expect(git(remote.bare, 'ls-tree', '-r', '--name-only', branchOf(ann), 'corrections').split('\n')).toHaveLength(10);
+    expect(fsck(remote.bare).status).toBe(0);
+
+    // The token never reaches persistent storage.
+    const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }));
+    expect(stored).not.toContain(TOKEN);
+    expect(stored).toContain('ann@example.org');
+  }, 180_000);
+
+  it('reports a wrong token without losing the queue, and a revoked token without losing a decision', async () => {
+    const page = await open(await browser());
+    await signIn(page, bob, 'not-the-token');
+    await expect.poll(() => page.getByRole('alert').textContent(), { timeout: 30_000 }).toMatch(/refused the access token \(HTTP 401\)/);
+    expect(await page.getByRole('alert').textContent()).not.toContain('not-the-token');
+    expect(await page.getByLabel('Name').inputValue()).toBe(bob.name);
+
+    await signIn(page, bob);
+    await card(page).waitFor({ timeout: 60_000 });
+    // The token is revoked on the host: the decision is kept, the reviewer is told.
+    remote.server.setToken('rotated-token');
+    try {
+      const id = await flag(page, 1);
+      await expect.poll(() => page.getByTestId('sync-error').textContent(), { timeout: 15_000 }).toMatch(/refused the access token/);
+      expect(await page.getByTestId('sync-error').getAttribute('role')).toBe('alert');
+      expect(await waiting(page)).toBe('1');
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      expect(await page.evaluate(() => JSON.stringify({ ...sessionStorage }))).not.toContain(TOKEN);
+      await signIn(page, bob, 'rotated-token');
+      await card(page).waitFor({ timeout: 60_000 });
+      await expect.poll(() => waiting(page), { timeout: 30_000 }).toBe('0');
+      expect(git(remote.bare, 'log', '--format=%s', `main..${branchOf(bob)}`)).toBe(`plover: flag ${id}`);
+    } finally {
+      remote.server.setToken(TOKEN);
+    }
+  }, 180_000);
+
+  it('lands two reviewers pushing at the same time, and two tabs of one reviewer without duplicates', async () => {
+    const carol = { name: 'Carol Diaz', email: 'carol@example.org' };
+    const dan = { name: 'Dan Wu', email: 'dan@example.org' };
+    const carolContext = await browser();
+    const [c1, d1] = await Promise.all([open(carolContext), open(await browser())]);
+    await Promise.all([signIn(c1, carol), signIn(d1, dan)]);
+    await Promise.all([card(c1).waitFor({ timeout: 60_000 }), card(d1).waitFor({ timeout: 60_000 })]);
+    // Carol's second tab shares her clone (same browser profile); the token is per tab, so she signs in there too.
+    const c2 = await open(carolContext);
+    await signIn(c2, carol);
+    await card(c2).waitFor({ timeout: 60_000 });
+    // Tab 2 starts further down the queue, so the two tabs decide different candidates.
+    for (let i = 0; i < 4; i++) await c2.keyboard.press('j');
+
+    const decided = { c1: [] as string[], c2: [] as string[], d1: [] as string[] };
+    await Promise.all(
+      (['c1', 'c2', 'd1'] as const).map(async (key) => {
+        const page = { c1, c2, d1 }[key];
+        for (let i = 1; i <= 3; i++) decided[key].push(await flag(page, i));
+      }),
+    );
+    for (const page of [c1, c2, d1]) await expect.poll(() => waiting(page), { timeout: 45_000 }).toBe('0');
+    const carolLog = git(remote.bare, 'log', '--format=%s', `main..${branchOf(carol)}`).split('\n');
+    expect(carolLog.sort()).toEqual([...decided.c1, ...decided.c2].map((id) => `plover: flag ${id}`).sort());
+    const danLog = git(remote.bare, 'log', '--format=%s', `main..${branchOf(dan)}`).split('\n');
+    expect(danLog.sort()).toEqual(decided.d1.map((id) => `plover: flag ${id}`).sort());
+    expect(fsck(remote.bare).status).toBe(0);
+  }, 180_000);
+});
