@@ -114,7 +114,7 @@ export class HostedSession {
     }
     const session = new HostedSession(config, reviewer, token);
     try {
-      await session.locked(() =>
+      await session.writing(() =>
         syncClone(session.clone, session.remote, (phase, loaded, total) => onProgress?.(total ? `${phase}: ${loaded} of ${total}` : `${phase}: ${loaded}`)),
       );
       session.update({ online: true, lastSync: new Date() });
@@ -166,7 +166,7 @@ export class HostedSession {
       do {
         this.pushAgain = false;
         try {
-          const pushed = await this.locked(() => pushOutbox(this.clone, this.remote));
+          const pushed = await this.writing(() => pushOutbox(this.clone, this.remote));
           if (pushed.pushed) this.tabs.postMessage({ kind: 'pushed' } satisfies TabMessage);
           this.retryMs = 0;
           this.update({ online: true, error: null, errorCode: null, lastSync: new Date() });
@@ -208,6 +208,21 @@ export class HostedSession {
     return navigator.locks.request(`plover-git:${this.config.remote}`, work) as Promise<T>;
   }
 
+  /**
+   * Git work that writes, made durable before the lock is released: LightningFS keeps
+   * its file table in memory and saves it only after 500 ms idle, so a tab closed sooner
+   * would lose the refs just written (a commit, or what a push or fetch recorded).
+   */
+  private writing<T>(work: () => Promise<T>): Promise<T> {
+    return this.locked(async () => {
+      try {
+        return await work();
+      } finally {
+        await this.clone.fs.promises.flush();
+      }
+    });
+  }
+
   /** The target branch's candidates and corrections, with this reviewer's own corrections from the outbox. */
   private async load(): Promise<void> {
     await this.locked(async () => {
@@ -224,13 +239,9 @@ export class HostedSession {
     });
   }
 
-  /** Commits under the lock, then makes the commit durable before anyone is told it exists. */
+  /** Commits under the lock, durable (in IndexedDB) before anyone is told it exists. */
   private async commit<T>(work: () => Promise<T>): Promise<T> {
-    const result = await this.locked(async () => {
-      const r = await work();
-      await this.clone.fs.promises.flush();
-      return r;
-    });
+    const result = await this.writing(work);
     await this.refreshWaiting();
     void this.push();
     return result;

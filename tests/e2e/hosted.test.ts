@@ -75,8 +75,11 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
 
   it('signs in, labels 10 candidates while the git server is down (with a reload among them), and all 10 arrive on the review branch exactly once when it is back', async () => {
     const page = await open(await browser());
+    remote.server.resetStats();
     await signIn(page, ann);
     await card(page).waitFor({ timeout: 60_000 });
+    const cloneBytes = remote.server.stats.fetchBytes;
+    expect(cloneBytes).toBeGreaterThan(100_000);
     await expect.poll(() => page.getByTestId('online').textContent()).toBe('Online');
     expect(await page.getByRole('link', { name: 'Open a pull request' }).getAttribute('href')).toBe(`${remote.url.replace(/\.git$/, '')}/compare/main...${branchOf(ann)}`);
     await screenshot(page, 'hosted');
@@ -111,6 +114,13 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }));
     expect(stored).not.toContain(TOKEN);
     expect(stored).toContain('ann@example.org');
+
+    // A later visit fetches only what is new: here nothing, so next to no bytes.
+    remote.server.resetStats();
+    await page.reload();
+    await card(page).waitFor({ timeout: 30_000 });
+    await expect.poll(() => page.getByTestId('online').textContent()).toBe('Online');
+    expect(remote.server.stats.fetchBytes).toBeLessThan(cloneBytes / 100);
   }, 180_000);
 
   it('reports a wrong token without losing the queue, and a revoked token without losing a decision', async () => {

@@ -51,8 +51,10 @@ describe('pushing decisions from a clone without a working tree', () => {
     expect(await waitingCommits(clone, 'labels/ann')).toHaveLength(0);
 
     // Nothing new on the host: a later visit downloads nothing, and a push sends nothing.
+    remote.server.resetStats();
     const again = await syncClone(clone, options('labels/ann'));
     expect(again).toEqual({ fetched: 0, cloned: false });
+    expect(remote.server.stats.fetchBytes).toBeLessThan(1024);
     expect(await pushOutbox(clone, options('labels/ann'))).toEqual({ pushed: 0, bytes: 0, replayed: 0 });
   });
 
