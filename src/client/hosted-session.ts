@@ -113,6 +113,7 @@ export class HostedSession {
       throw new PloverError('E_STORAGE', 'This browser gives the page no IndexedDB or Web Locks (private mode, or storage disabled), where decisions are kept until pushed. Allow site storage for this page, or use another browser.');
     }
     const session = new HostedSession(config, reviewer, token);
+    const started = performance.now();
     try {
       await session.writing(() =>
         syncClone(session.clone, session.remote, (phase, loaded, total) => onProgress?.(total ? `${phase}: ${loaded} of ${total}` : `${phase}: ${loaded}`)),
@@ -126,6 +127,8 @@ export class HostedSession {
     }
     onProgress?.('Reading candidates');
     await session.load();
+    // For `npm run bench`: from sign-in to the queue ready (clone or fetch, read, index).
+    performance.measure('plover:open', { start: started });
     await session.refreshWaiting();
     window.addEventListener('online', session.onOnline);
     void session.push();
@@ -166,8 +169,12 @@ export class HostedSession {
       do {
         this.pushAgain = false;
         try {
+          const started = performance.now();
           const pushed = await this.writing(() => pushOutbox(this.clone, this.remote));
-          if (pushed.pushed) this.tabs.postMessage({ kind: 'pushed' } satisfies TabMessage);
+          if (pushed.pushed) {
+            performance.measure('plover:push', { start: started, detail: pushed });
+            this.tabs.postMessage({ kind: 'pushed' } satisfies TabMessage);
+          }
           this.retryMs = 0;
           this.update({ online: true, error: null, errorCode: null, lastSync: new Date() });
         } catch (err) {
@@ -241,7 +248,9 @@ export class HostedSession {
 
   /** Commits under the lock, durable (in IndexedDB) before anyone is told it exists. */
   private async commit<T>(work: () => Promise<T>): Promise<T> {
+    const started = performance.now();
     const result = await this.writing(work);
+    performance.measure('plover:commit', { start: started });
     await this.refreshWaiting();
     void this.push();
     return result;
