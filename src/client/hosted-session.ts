@@ -11,12 +11,10 @@
  * queues and "waiting" counts stay current.
  */
 import './buffer-global.ts';
-import LightningFS from '@isomorphic-git/lightning-fs';
 import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/web';
 import { createSignal, type Accessor } from 'solid-js';
 import { commitDecision, commitUndo } from '../git/commit-decision.ts';
-import type { GitFs } from '../git/commit-file.ts';
 import { outboxRef, pushOutbox, remoteError, syncClone, waitingCommits, type Clone, type RemoteOptions } from '../git/remote.ts';
 import { overlaySource, treeSource } from '../git/tree-source.ts';
 import { parseCorrection, type Decision } from '../lib/correction.ts';
@@ -31,6 +29,7 @@ import type { Reviewer } from '../lib/schema-types.ts';
 import { authUsername, destinationBranch, pullRequestUrl, type HostedConfig } from '../lib/site-config.ts';
 import type { Stats } from '../lib/stats.ts';
 import { BackendError, type LabelBackend } from './backend.ts';
+import { isStorageFull, openStore, type StoreFs } from './browser-store.ts';
 
 export interface SyncStatus {
   /** Whether the git host answered the last request. */
@@ -69,7 +68,7 @@ export class HostedSession {
   readonly status: Accessor<SyncStatus>;
   readonly backend: LabelBackend;
   private readonly setStatus: (s: SyncStatus) => void;
-  private readonly clone: Clone & { fs: GitFs & { promises: { flush(): Promise<void> } } };
+  private readonly clone: Clone & { fs: StoreFs };
   private readonly remote: RemoteOptions;
   private index!: ReviewIndex;
   private pushing = false;
@@ -85,8 +84,7 @@ export class HostedSession {
     this.reviewer = reviewer;
     this.dest = destinationBranch(config, reviewer.email);
     this.pullRequestUrl = pullRequestUrl(config, this.dest);
-    const fs = new LightningFS(storeName(config)) as unknown as Clone['fs'] & { promises: { flush(): Promise<void> } };
-    this.clone = { fs, gitdir: GITDIR, cache: {}, http };
+    this.clone = { fs: openStore(storeName(config)), gitdir: GITDIR, cache: {}, http };
     this.remote = {
       url: config.remote,
       branch: config.branch,
@@ -263,7 +261,7 @@ export class HostedSession {
         return await work();
       } catch (err) {
         const e = err as PloverError;
-        if (e.name === 'QuotaExceededError' || /quota/i.test(e.message ?? '')) {
+        if (isStorageFull(e)) {
           throw new BackendError('E_STORAGE', 'The browser refused to store more (storage quota exceeded); this decision was not saved. Free up site storage, then retry.');
         }
         throw new BackendError(e.code ?? 'E_HOSTED', e.message);
@@ -327,6 +325,6 @@ export class HostedSession {
 
 /** IndexedDB failures (quota, blocked storage) say what to do; others pass through. */
 function storageError(err: PloverError): PloverError {
-  if (/quota/i.test(err.message)) return new PloverError('E_STORAGE', 'The browser refused to store the repository (storage quota exceeded). Free up site storage for this page, then sign in again.');
+  if (isStorageFull(err)) return new PloverError('E_STORAGE', 'The browser refused to store the repository (storage quota exceeded). Free up site storage for this page, then sign in again.');
   return err;
 }

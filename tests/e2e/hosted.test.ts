@@ -178,4 +178,101 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     expect(danLog.sort()).toEqual(decided.d1.map((id) => `plover: flag ${id}`).sort());
     expect(fsck(remote.bare).status).toBe(0);
   }, 180_000);
+  describe('the browser store', () => {
+    const cid = { name: 'Cid Moe', email: 'cid@example.org' };
+    const eve = { name: 'Eve Ng', email: 'eve@example.org' };
+    const fay = { name: 'Fay Orr', email: 'fay@example.org' };
+
+    it('says so clearly when the browser gives the page no IndexedDB, and signs in nowhere', async () => {
+      const context = await browser();
+      await context.addInitScript(() => Object.defineProperty(window, 'indexedDB', { value: undefined }));
+      const page = await open(context);
+      await signIn(page, cid);
+      await expect.poll(() => page.getByRole('alert').textContent(), { timeout: 15_000 }).toMatch(/no IndexedDB.*Allow site storage/);
+      expect(await page.getByLabel('Email').inputValue()).toBe(cid.email);
+    });
+
+    it('refuses a decision the storage quota cannot hold with a clear message, and commits it on Retry once there is room', async () => {
+      const context = await browser();
+      // A full disk, injected where the browser reports it: IndexedDB refuses writes with
+      // QuotaExceededError while window.__quotaFull is set. (Chromium's CDP quota override
+      // does not reach a database that is already open, as the page's clone is.)
+      await context.addInitScript(() => {
+        const put = IDBObjectStore.prototype.put;
+        IDBObjectStore.prototype.put = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
+          if ((window as { __quotaFull?: boolean }).__quotaFull) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+          return put.apply(this, args);
+        };
+      });
+      const page = await open(context);
+      await signIn(page, cid);
+      await card(page).waitFor({ timeout: 60_000 });
+      await page.evaluate(() => ((window as { __quotaFull?: boolean }).__quotaFull = true));
+      // A long correction: the kind of decision that fills the last of a disk.
+      const id = (await currentId(page))!;
+      await page.keyboard.press('c');
+      const textarea = page.getByRole('textbox', { name: 'Corrected response' });
+      await textarea.fill(`A corrected answer. ${'x'.repeat(300_000)}`);
+      await textarea.press('Control+Enter');
+      const failed = page.locator('.commit[data-state="failed"]');
+      await failed.waitFor({ timeout: 15_000 });
+      expect(await failed.textContent()).toMatch(/storage quota exceeded/);
+      expect(git(remote.bare, 'branch', '--list', branchOf(cid))).toBe('');
+
+      // The disk stays full a while (LightningFS's idle save fails too), then there is room.
+      await page.waitForTimeout(1500);
+      await page.evaluate(() => ((window as { __quotaFull?: boolean }).__quotaFull = false));
+      await failed.getByRole('button', { name: 'Retry' }).click();
+      await expect.poll(() => page.locator('.commit').evaluateAll((els) => els.map((e) => e.getAttribute('data-state'))), { timeout: 15_000 }).toEqual(['done']);
+      await expect.poll(() => git(remote.bare, 'branch', '--list', branchOf(cid)), { timeout: 30_000 }).not.toBe('');
+      await expect.poll(() => waiting(page), { timeout: 30_000 }).toBe('0');
+      expect(git(remote.bare, 'log', '--format=%s', `main..${branchOf(cid)}`)).toBe(`plover: correct ${id}`);
+
+      // Full again, and this time room comes back at once: an immediate Retry must not
+      // build on the failed attempt's half-stored objects.
+      await page.evaluate(() => ((window as { __quotaFull?: boolean }).__quotaFull = true));
+      const second = (await currentId(page))!;
+      await page.getByRole('button', { name: 'Flag', exact: true }).click();
+      await failed.waitFor({ timeout: 15_000 });
+      await page.evaluate(() => ((window as { __quotaFull?: boolean }).__quotaFull = false));
+      await failed.getByRole('button', { name: 'Retry' }).click();
+      await expect.poll(() => page.locator('.commit').evaluateAll((els) => els.map((e) => e.getAttribute('data-state'))), { timeout: 15_000 }).toEqual(['done', 'done']);
+      await expect.poll(() => git(remote.bare, 'rev-list', '--count', `main..${branchOf(cid)}`), { timeout: 30_000 }).toBe('2');
+      await expect.poll(() => waiting(page), { timeout: 30_000 }).toBe('0');
+      expect(git(remote.bare, 'log', '-1', '--format=%s', branchOf(cid))).toBe(`plover: flag ${second}`);
+      expect(page.getByTestId('sync-error')).toBeDefined();
+      expect(await page.getByTestId('sync-error').count()).toBe(0);
+      expect(fsck(remote.bare).status).toBe(0);
+    }, 120_000);
+
+    it('loses nothing when the tab is closed in the middle of a push, before or after the host got it', async () => {
+      for (const [who, lostAnswer] of [[eve, false], [fay, true]] as const) {
+        const context = await browser();
+        const page = await open(context);
+        await signIn(page, who);
+        await card(page).waitFor({ timeout: 60_000 });
+        // Hold the push: it never reaches the host, or it does and its answer never comes back.
+        let pushing!: () => void;
+        const started = new Promise<void>((resolve) => (pushing = resolve));
+        await page.route('**/git-receive-pack', async (route) => {
+          if (lostAnswer) await route.fetch();
+          pushing();
+        });
+        const id = await flag(page, 1);
+        await started;
+        await page.close({ runBeforeUnload: false });
+        if (lostAnswer) expect(git(remote.bare, 'rev-list', '--count', `main..${branchOf(who)}`)).toBe('1');
+        else expect(git(remote.bare, 'branch', '--list', branchOf(who))).toBe('');
+
+        // A new tab: sign in again; the decision is there, pushed exactly once.
+        const again = await open(context);
+        await signIn(again, who);
+        await card(again).waitFor({ timeout: 60_000 });
+        await expect.poll(() => waiting(again), { timeout: 30_000 }).toBe('0');
+        expect(git(remote.bare, 'log', '--format=%s', `main..${branchOf(who)}`)).toBe(`plover: flag ${id}`);
+        expect(await currentId(again)).not.toBe(id);
+      }
+      expect(fsck(remote.bare).status).toBe(0);
+    }, 180_000);
+  });
 });
