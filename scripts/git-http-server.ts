@@ -35,6 +35,9 @@ export interface WireStats {
   fetches: number;
   /** Requests refused for a missing or wrong token. */
   unauthorized: number;
+  /** Connections cut by injected faults (setFaults): before git saw the request, and after it handled it. */
+  droppedBefore: number;
+  droppedAfter: number;
 }
 
 export interface GitHttpServer {
@@ -49,16 +52,30 @@ export interface GitHttpServer {
   resetStats(): void;
   /** Changes the token the server accepts (a token revoked or rotated). */
   setToken(token: string | undefined): void;
+  /** Injected network faults, for `npm run soak` (none by default). */
+  setFaults(faults: Faults): void;
 }
 
-const emptyStats = (): WireStats => ({ requests: 0, pushBytes: 0, pushes: 0, fetchBytes: 0, fetches: 0, unauthorized: 0 });
+/**
+ * Dropped connections: each git request (not the CORS preflight) is cut, with these
+ * probabilities, before git sees it (nothing happened), or after git has done it (a
+ * push landed; its answer is lost).
+ */
+export interface Faults {
+  dropBefore?: number;
+  dropAfter?: number;
+  random?: () => number;
+}
+
+const emptyStats = (): WireStats => ({ requests: 0, pushBytes: 0, pushes: 0, fetchBytes: 0, fetches: 0, unauthorized: 0, droppedBefore: 0, droppedAfter: 0 });
 
 export async function startGitHttpServer(options: GitHttpServerOptions): Promise<GitHttpServer> {
   const root = resolve(options.root);
   let stats = emptyStats();
   let token = options.token;
+  let faults: Faults = {};
   const server = createServer((req, res) => {
-    handleGit(req, res, root, token, stats).catch((err: Error) => {
+    handleGit(req, res, root, token, stats, faults).catch((err: Error) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end(String(err.message));
     });
@@ -75,6 +92,9 @@ export async function startGitHttpServer(options: GitHttpServerOptions): Promise
     },
     setToken(next) {
       token = next;
+    },
+    setFaults(next) {
+      faults = next;
     },
     stop: () => close(server),
     start: async () => {
@@ -112,7 +132,7 @@ function corsHeaders(req: IncomingMessage): Record<string, string> {
   };
 }
 
-async function handleGit(req: IncomingMessage, res: ServerResponse, root: string, token: string | undefined, stats: WireStats) {
+async function handleGit(req: IncomingMessage, res: ServerResponse, root: string, token: string | undefined, stats: WireStats, faults: Faults) {
   stats.requests += 1;
   const cors = corsHeaders(req);
   if (req.method === 'OPTIONS') {
@@ -135,6 +155,14 @@ async function handleGit(req: IncomingMessage, res: ServerResponse, root: string
     user = decoded.slice(0, colon) || 'token';
   }
   const service = url.pathname.endsWith('/git-receive-pack') ? 'push' : url.pathname.endsWith('/git-upload-pack') ? 'fetch' : 'other';
+  const random = faults.random ?? Math.random;
+  if (random() < (faults.dropBefore ?? 0)) {
+    stats.droppedBefore += 1;
+    req.socket.destroy();
+    return;
+  }
+  const loseAnswer = random() < (faults.dropAfter ?? 0);
+  if (loseAnswer) stats.droppedAfter += 1;
   const child = spawn('git', ['http-backend'], {
     env: {
       PATH: process.env.PATH,
@@ -160,6 +188,7 @@ async function handleGit(req: IncomingMessage, res: ServerResponse, root: string
   let head = Buffer.alloc(0);
   let headersDone = false;
   child.stdout.on('data', (chunk: Buffer) => {
+    if (loseAnswer) return;
     if (headersDone) {
       if (service === 'fetch') stats.fetchBytes += chunk.length;
       res.write(chunk);
@@ -189,6 +218,10 @@ async function handleGit(req: IncomingMessage, res: ServerResponse, root: string
     child.on('close', (code) => {
       if (service === 'push') stats.pushes += 1;
       if (service === 'fetch') stats.fetches += 1;
+      if (loseAnswer) {
+        req.socket.destroy();
+        return done();
+      }
       if (!headersDone) {
         res.writeHead(500, { ...cors, 'content-type': 'text/plain' });
         res.write(`git http-backend exited ${code}: ${stderr}`);
