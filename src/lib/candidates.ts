@@ -46,9 +46,13 @@ export function parseCandidateFile(text: string, file: string): { candidates: Lo
  */
 export function indexCandidates(located: LocatedCandidate[]): { byId: Map<string, LocatedCandidate>; problems: Problem[] } {
   const byId = new Map<string, LocatedCandidate>();
+  // Ids that differ only in Unicode normalisation ("é" and "e" + combining accent) look
+  // the same to a reviewer: they are refused like duplicates.
+  const byNormalId = new Map<string, LocatedCandidate>();
   const problems: Problem[] = [];
   for (const c of located) {
     const first = byId.get(c.candidate.id);
+    const twin = byNormalId.get(c.candidate.id.normalize('NFC'));
     if (first) {
       problems.push({
         file: c.file,
@@ -56,7 +60,17 @@ export function indexCandidates(located: LocatedCandidate[]): { byId: Map<string
         path: 'id',
         message: `duplicate candidate id ${JSON.stringify(c.candidate.id)}, first at ${first.file}:${first.line}; ids must be unique across candidates/`,
       });
-    } else byId.set(c.candidate.id, c);
+    } else if (twin) {
+      problems.push({
+        file: c.file,
+        line: c.line,
+        path: 'id',
+        message: `candidate id ${JSON.stringify(c.candidate.id)} is ${JSON.stringify(twin.candidate.id)} (${twin.file}:${twin.line}) written with other Unicode code points (the same after NFC normalisation), so the two look identical; give them ids that differ visibly`,
+      });
+    } else {
+      byId.set(c.candidate.id, c);
+      byNormalId.set(c.candidate.id.normalize('NFC'), c);
+    }
   }
   return { byId, problems };
 }

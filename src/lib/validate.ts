@@ -37,7 +37,12 @@ function describe(e: ErrorObject): { path: string; message: string } {
     case 'pattern':
       return {
         path: dottedPath(e.instancePath),
-        message: p.pattern === '\\S' ? 'must not be blank' : `must match ${String(p.pattern)}`,
+        message:
+          p.pattern === '\\S'
+            ? 'must not be blank'
+            : String(p.pattern).startsWith('^[^\\u0000-\\u001f')
+              ? 'must not contain control characters (NUL, tab, line breaks…); remove them'
+              : `must match ${String(p.pattern)}`,
       };
     default:
       return { path: dottedPath(e.instancePath), message: e.message ?? e.keyword };
