@@ -32,6 +32,11 @@ export interface GitTarget {
   ref?: string;
   /** Where `ref` starts when it does not exist yet (default `HEAD`); e.g. `refs/remotes/origin/main`. */
   base?: string;
+  /**
+   * With a working tree: sets (blob) or removes (null) one path's index entry faster than
+   * isomorphic-git does (node/git-index.ts); false lets isomorphic-git do it.
+   */
+  index?: (change: { path: string; blob: string | null }) => Promise<boolean> | boolean;
 }
 
 export interface CommitFileOptions extends GitTarget {
@@ -66,14 +71,14 @@ export async function commitFile(options: CommitFileOptions): Promise<string> {
 
   let blob: string | null = null;
   if (dir !== undefined) {
-    if (text === null) {
-      await removeFile(fs, `${dir}/${path}`);
-      await git.updateIndex({ fs, dir, gitdir, cache, filepath: path, remove: true, force: true });
-    } else {
-      await writeWorkingFile(fs, dir, path, text);
-      // Hashes the file just written, stores the blob, and records the file's real stat
-      // data in the index, so native `git status` sees it as unchanged.
-      blob = (await git.updateIndex({ fs, dir, gitdir, cache, filepath: path, add: true })) as string;
+    if (text === null) await removeFile(fs, `${dir}/${path}`);
+    else await writeWorkingFile(fs, dir, path, text);
+    if (text !== null && options.index) blob = await git.writeBlob({ fs, gitdir, blob: new TextEncoder().encode(text) });
+    if (!(await options.index?.({ path, blob }))) {
+      // The index entry gets the file's real stat data, so native `git status` sees it as
+      // unchanged; adding also hashes the file just written and stores the blob.
+      if (text === null) await git.updateIndex({ fs, dir, gitdir, cache, filepath: path, remove: true, force: true });
+      else blob = (await git.updateIndex({ fs, dir, gitdir, cache, filepath: path, add: true })) as string;
     }
   } else if (text !== null) {
     blob = await git.writeBlob({ fs, gitdir, blob: new TextEncoder().encode(text) });

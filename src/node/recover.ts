@@ -13,6 +13,7 @@ import { compileCommitMessage, compileUndoMessage } from '../lib/commit-message.
 import { parseCorrection } from '../lib/correction.ts';
 import { CORRECTION_PATH_PATTERN, correctionPath } from '../lib/paths.ts';
 import { commitFile, readCommittedFile, type GitFs } from '../git/commit-file.ts';
+import { indexWriter } from './git-index.ts';
 import { clearTemporaryFiles } from './atomic-fs.ts';
 
 const run = promisify(execFile);
@@ -46,7 +47,7 @@ export async function recoverUncommitted(options: { fs: GitFs; dir: string; cach
       const text = await readCommittedFile({ fs, dir, cache }, path);
       const undone = text === null ? undefined : parseCorrection(text, path).correction;
       if (!undone) continue;
-      const commit = await commitFile({ fs, dir, cache, path, text: null, message: compileUndoMessage(undone), author: { ...undone.reviewer, date: now } });
+      const commit = await commitFile({ fs, dir, cache, index: indexWriter(dir), path, text: null, message: compileUndoMessage(undone), author: { ...undone.reviewer, date: now } });
       recovered.push({ path, commit, kind: 'undo' });
       continue;
     }
@@ -57,6 +58,7 @@ export async function recoverUncommitted(options: { fs: GitFs; dir: string; cach
       fs,
       dir,
       cache,
+      index: indexWriter(dir),
       path,
       text,
       message: compileCommitMessage(correction),

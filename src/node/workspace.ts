@@ -7,6 +7,7 @@ import { PloverError } from '../lib/errors.ts';
 import type { LocatedCorrection } from '../lib/export.ts';
 import { ReviewIndex } from '../lib/review-index.ts';
 import type { Reviewer } from '../lib/schema-types.ts';
+import { indexWriter } from './git-index.ts';
 import { commitDecision, commitUndo, type CommitDecisionResult, type GitFs } from '../git/commit-decision.ts';
 import { readCandidateHistory, type HistoryEntry } from './history.ts';
 
@@ -62,7 +63,7 @@ export class Workspace {
   submit(decision: Decision, reviewer: Reviewer, options: { now?: Date; durationMs?: number } = {}): Promise<CommitDecisionResult> {
     return this.serialize(async () => {
       this.requireCandidate(decision.candidate_id);
-      const result = await commitDecision({ fs: this.fs, dir: this.dir, cache: this.cache, decision, reviewer, ...options });
+      const result = await commitDecision({ fs: this.fs, dir: this.dir, cache: this.cache, index: indexWriter(this.dir), decision, reviewer, ...options });
       this.index.set({ correction: result.correction, file: result.path });
       return result;
     });
@@ -75,7 +76,7 @@ export class Workspace {
   undo(candidateId: string, reviewer: Reviewer, now?: Date) {
     return this.serialize(async () => {
       this.requireCandidate(candidateId);
-      const result = await commitUndo({ fs: this.fs, dir: this.dir, cache: this.cache, candidateId, reviewer, ...(now ? { now } : {}) });
+      const result = await commitUndo({ fs: this.fs, dir: this.dir, cache: this.cache, index: indexWriter(this.dir), candidateId, reviewer, ...(now ? { now } : {}) });
       this.index.delete(result.path);
       return result;
     });

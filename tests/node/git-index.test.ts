@@ -1,0 +1,55 @@
+// The fast index entry update, judged by native git: the checksum it verifies on every
+// read, `git ls-files` order, and `git diff-files` (empty only when the stat data recorded
+// matches the file, i.e. `git status` has nothing to re-check).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { updateIndexEntry } from '../../src/node/git-index.ts';
+import { git, useTempRepos } from '../helpers/repo.ts';
+
+const repo = useTempRepos();
+
+function write(dir: string, path: string, text: string): string {
+  mkdirSync(dirname(join(dir, path)), { recursive: true });
+  writeFileSync(join(dir, path), text);
+  return git(dir, 'hash-object', '-w', path);
+}
+
+describe('updateIndexEntry', () => {
+  it('adds, replaces and removes one entry in order, with stat data git accepts, keeping the index valid', () => {
+    const { dir } = repo({ candidates: false, files: { 'b/middle.json': '1\n', 'a.txt': 'a\n', 'z/last.txt': 'z\n' } });
+    const gitdir = join(dir, '.git');
+    // git commit wrote a TREE extension (cached trees); it must be dropped, not left stale.
+    const paths = ['0-first.json', 'b/m.json', 'b/middle.json', 'zz/after-all.json'];
+    for (const path of paths) expect(updateIndexEntry(dir, gitdir, path, write(dir, path, `${path}\n`))).toBe(true);
+    expect(git(dir, 'ls-files').split('\n')).toEqual(['0-first.json', 'a.txt', 'b/m.json', 'b/middle.json', 'z/last.txt', 'zz/after-all.json']);
+    expect(git(dir, 'diff-files', '--name-only')).toBe('');
+    expect(git(dir, 'status', '--porcelain').split('\n').sort()).toEqual(['A  0-first.json', 'A  b/m.json', 'A  zz/after-all.json', 'M  b/middle.json']);
+    // The index tree is what a native commit would record.
+    git(dir, 'commit', '-q', '-m', 'next');
+    expect(git(dir, 'status', '--porcelain')).toBe('');
+    expect(git(dir, 'show', 'HEAD:b/middle.json')).toBe('b/middle.json');
+
+    expect(updateIndexEntry(dir, gitdir, 'a.txt', null)).toBe(true);
+    expect(git(dir, 'ls-files')).not.toContain('a.txt');
+    expect(updateIndexEntry(dir, gitdir, 'not-there.txt', null)).toBe(true);
+    expect(git(dir, 'fsck', '--no-progress')).toBe('');
+  });
+
+  it('leaves indexes it does not handle to isomorphic-git: version 4, a split index', () => {
+    for (const setup of [['--index-version', '4'], ['--split-index']]) {
+      const { dir } = repo({ candidates: false, files: { 'a.txt': 'a\n' } });
+      git(dir, 'update-index', ...setup);
+      const before = git(dir, 'ls-files', '--stage');
+      expect(updateIndexEntry(dir, join(dir, '.git'), 'b.txt', write(dir, 'b.txt', 'b\n'))).toBe(false);
+      expect(git(dir, 'ls-files', '--stage')).toBe(before);
+    }
+  });
+
+  it('refuses while another git command holds index.lock, and writes nothing', () => {
+    const { dir } = repo({ candidates: false, files: { 'a.txt': 'a\n' } });
+    writeFileSync(join(dir, '.git/index.lock'), '');
+    expect(() => updateIndexEntry(dir, join(dir, '.git'), 'b.txt', write(dir, 'b.txt', 'b\n'))).toThrow(/index\.lock exists: another git command is using the index/);
+    expect(git(dir, 'ls-files')).toBe('a.txt');
+  });
+});
