@@ -15,7 +15,7 @@
  * an entry in conflict) returns false, and the caller lets isomorphic-git do it.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, lstatSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, readFileSync, renameSync, unlinkSync, writevSync } from 'node:fs';
 import { PloverError } from '../lib/errors.ts';
 
 const DROPPED_EXTENSIONS = new Set(['TREE', 'EOIE', 'IEOT', 'UNTR', 'FSMN']);
@@ -81,9 +81,11 @@ export function updateIndexEntry(dir: string, gitdir: string, path: string, blob
   const before = index.subarray(12, replace ? replace.start : at);
   const after = index.subarray(replace ? replace.end : at, entriesEnd);
   if (blob === null && !replace) return true; // nothing to remove
-  const body = Buffer.concat([header, before, entry, after, ...kept]);
-  const checksum = createHash('sha1').update(body).digest();
-  writeLocked(gitdir, Buffer.concat([body, checksum]));
+  // Hashed and written part by part: no 10 MB copy of a large index per decision.
+  const parts = [header, before, entry, after, ...kept];
+  const sha1 = createHash('sha1');
+  for (const part of parts) sha1.update(part);
+  writeLocked(gitdir, [...parts, sha1.digest()]);
   return true;
 }
 
@@ -109,7 +111,7 @@ function indexEntry(file: string, name: Buffer, blob: string): Buffer {
 }
 
 /** git's protocol: create `index.lock` exclusively, write, rename over `index`. */
-function writeLocked(gitdir: string, data: Buffer): void {
+function writeLocked(gitdir: string, data: Buffer[]): void {
   const lock = `${gitdir}/index.lock`;
   let fd: number;
   try {
@@ -121,7 +123,7 @@ function writeLocked(gitdir: string, data: Buffer): void {
     throw err;
   }
   try {
-    writeSync(fd, data);
+    writevAll(fd, data);
   } catch (err) {
     closeSync(fd);
     unlinkSync(lock);
@@ -129,6 +131,16 @@ function writeLocked(gitdir: string, data: Buffer): void {
   }
   closeSync(fd);
   renameSync(lock, `${gitdir}/index`);
+}
+
+/** writev until every byte is written (a short write continues where it stopped). */
+function writevAll(fd: number, parts: Buffer[]): void {
+  let pending = parts.filter((p) => p.length);
+  while (pending.length) {
+    let written = writevSync(fd, pending);
+    while (pending.length && written >= pending[0]!.length) written -= pending.shift()!.length;
+    if (pending.length && written) pending[0] = pending[0]!.subarray(written);
+  }
 }
 
 /** The `index` option of a commit in the working tree at `dir` (see GitTarget). */
