@@ -3,10 +3,12 @@
  *
  * isomorphic-git parses the whole index into objects, serialises it back and hashes it
  * with a JavaScript SHA-1: about 400 ms per decision at 100k files, more than native
- * `git add && git commit`. Here the index stays a buffer: one pass over the entries to
- * find the place (they are sorted by path), one splice, node:crypto's SHA-1 over the
+ * `git add && git commit`. Here the index stays a buffer: a binary search over the
+ * entries' offsets (they are sorted by path), one splice, node:crypto's SHA-1 over the
  * result, written as git does (`index.lock` created exclusively, then renamed over
- * `index`), so a native git command running at the same time is never raced.
+ * `index`), so a native git command running at the same time is never raced. The index
+ * just written is kept in memory for the next decision, and used only while the file's
+ * size and checksum say it is still the same (any other writer changes them).
  *
  * Handled: index versions 2 and 3 (what git writes unless told otherwise). The TREE
  * extension (cached trees) and the other optional extensions that hold offsets or
@@ -15,7 +17,7 @@
  * an entry in conflict) returns false, and the caller lets isomorphic-git do it.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, lstatSync, openSync, readFileSync, renameSync, unlinkSync, writevSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writevSync } from 'node:fs';
 import { PloverError } from '../lib/errors.ts';
 
 const DROPPED_EXTENSIONS = new Set(['TREE', 'EOIE', 'IEOT', 'UNTR', 'FSMN']);
@@ -28,65 +30,129 @@ const KEPT_EXTENSIONS = new Set(['REUC']);
  * @throws PloverError `E_INDEX_LOCKED` when another git command holds `index.lock`.
  */
 export function updateIndexEntry(dir: string, gitdir: string, path: string, blob: string | null): boolean {
-  let index: Buffer;
-  try {
-    index = readFileSync(`${gitdir}/index`);
-  } catch {
-    return false; // no index yet: isomorphic-git creates one
-  }
-  if (index.length < 32 || index.toString('latin1', 0, 4) !== 'DIRC') return false;
-  const version = index.readUInt32BE(4);
-  if (version !== 2 && version !== 3) return false;
-  const count = index.readUInt32BE(8);
+  const index = load(gitdir);
+  if (!index) return false;
+  const { buffer, version, offsets } = index;
+  const count = offsets.length - 1;
   const name = Buffer.from(path, 'utf8');
 
-  // Walk the entries: where does `path` go, and is it there already?
-  let offset = 12;
-  let at = -1; // offset of the first entry sorting after `path`
-  let replace: { start: number; end: number } | null = null;
-  for (let i = 0; i < count; i++) {
-    const flags = index.readUInt16BE(offset + 60);
-    const extended = version === 3 && (flags & 0x4000) !== 0;
-    const nameStart = offset + 62 + (extended ? 2 : 0);
-    let nameLength = flags & 0xfff;
-    if (nameLength === 0xfff) nameLength = index.indexOf(0, nameStart) - nameStart;
-    const end = offset + ((62 + (extended ? 2 : 0) + nameLength + 8) & ~7);
-    if (at < 0) {
-      const order = Buffer.compare(index.subarray(nameStart, nameStart + nameLength), name);
-      if (order === 0) {
-        if ((flags & 0x3000) !== 0 || extended) return false; // in conflict, or skip-worktree/intent-to-add: not ours to touch
-        replace = { start: offset, end };
-        at = end;
-      } else if (order > 0) at = offset;
-    }
-    offset = end;
+  // Binary search (the entries are sorted by path bytes): the first entry not before `path`.
+  let lo = 0;
+  let hi = count;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (Buffer.compare(entryName(index, mid), name) < 0) lo = mid + 1;
+    else hi = mid;
   }
-  if (at < 0) at = offset;
-  const entriesEnd = offset;
+  const exists = lo < count && Buffer.compare(entryName(index, lo), name) === 0;
+  if (exists) {
+    const flags = buffer.readUInt16BE(offsets[lo]! + 60);
+    if ((flags & 0x3000) !== 0 || (version === 3 && (flags & 0x4000) !== 0)) return false; // in conflict, or skip-worktree/intent-to-add: not ours to touch
+  }
+  if (blob === null && !exists) return true; // nothing to remove
 
-  // Extensions: keep what stays true, drop what a changed entry makes stale.
+  const entriesEnd = offsets[count]!;
   const kept: Buffer[] = [];
-  while (offset < index.length - 20) {
-    const signature = index.toString('latin1', offset, offset + 4);
-    const size = index.readUInt32BE(offset + 4);
-    const whole = index.subarray(offset, offset + 8 + size);
-    if (KEPT_EXTENSIONS.has(signature)) kept.push(whole);
+  for (let offset = entriesEnd; offset < buffer.length - 20; ) {
+    const signature = buffer.toString('latin1', offset, offset + 4);
+    const size = buffer.readUInt32BE(offset + 4);
+    // Extensions: keep what stays true, drop what a changed entry makes stale.
+    if (KEPT_EXTENSIONS.has(signature)) kept.push(buffer.subarray(offset, offset + 8 + size));
     else if (!DROPPED_EXTENSIONS.has(signature)) return false; // unknown, or required (e.g. a split index's "link")
     offset += 8 + size;
   }
 
   const entry = blob === null ? Buffer.alloc(0) : indexEntry(`${dir}/${path}`, name, blob);
-  const header = Buffer.from(index.subarray(0, 12));
-  header.writeUInt32BE(count + (blob === null ? 0 : 1) - (replace ? 1 : 0), 8);
-  const before = index.subarray(12, replace ? replace.start : at);
-  const after = index.subarray(replace ? replace.end : at, entriesEnd);
-  if (blob === null && !replace) return true; // nothing to remove
-  // Hashed and written part by part: no 10 MB copy of a large index per decision.
-  const parts = [header, before, entry, after, ...kept];
-  const sha1 = createHash('sha1');
-  for (const part of parts) sha1.update(part);
-  writeLocked(gitdir, [...parts, sha1.digest()]);
+  const at = offsets[lo]!;
+  const resume = exists ? offsets[lo + 1]! : at;
+  const newCount = count + (blob === null ? 0 : 1) - (exists ? 1 : 0);
+  // One buffer, the next index whole: body, then its SHA-1.
+  const parts = [buffer.subarray(0, at), entry, buffer.subarray(resume, entriesEnd), ...kept];
+  const length = parts.reduce((n, part) => n + part.length, 0);
+  const next = Buffer.allocUnsafe(length + 20);
+  let into = 0;
+  for (const part of parts) into += part.copy(next, into);
+  next.writeUInt32BE(newCount, 8);
+  createHash('sha1').update(next.subarray(0, length)).digest().copy(next, length);
+  writeLocked(gitdir, [next]);
+
+  // What was just written is the next call's index (as long as nobody else writes one).
+  const shift = entry.length - (resume - at);
+  const nextOffsets = new Uint32Array(newCount + 1);
+  nextOffsets.set(offsets.subarray(0, lo));
+  let i = lo;
+  if (blob !== null) nextOffsets[i++] = at;
+  for (let j = exists ? lo + 1 : lo; j <= count; j++) nextOffsets[i++] = offsets[j]! + shift;
+  remember(gitdir, { buffer: next, version, offsets: nextOffsets });
   return true;
+}
+
+interface ParsedIndex {
+  buffer: Buffer;
+  version: number;
+  /** Where each entry starts, and (last) where the entries end. */
+  offsets: Uint32Array;
+}
+
+/** The last index this process wrote per git directory, with the file's identity then (see identity). */
+const written = new Map<string, { identity: string; index: ParsedIndex }>();
+
+/** The index file's size and trailing checksum (a SHA-1 of all the rest): equal means the same content. */
+function identity(gitdir: string): string | null {
+  let fd: number;
+  try {
+    fd = openSync(`${gitdir}/index`, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const { size } = fstatSync(fd);
+    if (size < 32) return `${size}`;
+    const checksum = Buffer.alloc(20);
+    readSync(fd, checksum, 0, 20, size - 20);
+    return `${size}:${checksum.toString('hex')}`;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function remember(gitdir: string, index: ParsedIndex): void {
+  const id = identity(gitdir);
+  if (id) written.set(gitdir, { identity: id, index });
+}
+
+/** The index, from memory when the file is still the one this process wrote, else read and walked. */
+function load(gitdir: string): ParsedIndex | null {
+  const id = identity(gitdir);
+  if (id === null) return null; // no index yet: isomorphic-git creates one
+  const known = written.get(gitdir);
+  if (known && known.identity === id) return known.index;
+  written.delete(gitdir);
+  const buffer = readFileSync(`${gitdir}/index`);
+  if (buffer.length < 32 || buffer.toString('latin1', 0, 4) !== 'DIRC') return null;
+  const version = buffer.readUInt32BE(4);
+  if (version !== 2 && version !== 3) return null;
+  const count = buffer.readUInt32BE(8);
+  const offsets = new Uint32Array(count + 1);
+  let offset = 12;
+  for (let i = 0; i < count; i++) {
+    offsets[i] = offset;
+    const flags = buffer.readUInt16BE(offset + 60);
+    const extra = version === 3 && (flags & 0x4000) !== 0 ? 2 : 0;
+    let nameLength = flags & 0xfff;
+    if (nameLength === 0xfff) nameLength = buffer.indexOf(0, offset + 62 + extra) - (offset + 62 + extra);
+    offset += (62 + extra + nameLength + 8) & ~7;
+  }
+  offsets[count] = offset;
+  return { buffer, version, offsets };
+}
+
+function entryName({ buffer, version, offsets }: ParsedIndex, i: number): Buffer {
+  const offset = offsets[i]!;
+  const flags = buffer.readUInt16BE(offset + 60);
+  const start = offset + 62 + (version === 3 && (flags & 0x4000) !== 0 ? 2 : 0);
+  const length = (flags & 0xfff) === 0xfff ? buffer.indexOf(0, start) - start : flags & 0xfff;
+  return buffer.subarray(start, start + length);
 }
 
 /** A version 2 entry for the file at `file`, as git writes it (stat fields truncated to 32 bits). */

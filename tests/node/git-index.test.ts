@@ -36,6 +36,18 @@ describe('updateIndexEntry', () => {
     expect(git(dir, 'fsck', '--no-progress')).toBe('');
   });
 
+  it('keeps what another git command wrote between two of its updates (the index it remembers is used only while the file is unchanged)', () => {
+    const { dir } = repo({ candidates: false, files: { 'a.txt': 'a\n' } });
+    const gitdir = join(dir, '.git');
+    expect(updateIndexEntry(dir, gitdir, 'c1.json', write(dir, 'c1.json', '1\n'))).toBe(true);
+    write(dir, 'native.txt', 'n\n');
+    git(dir, 'add', 'native.txt');
+    expect(updateIndexEntry(dir, gitdir, 'c2.json', write(dir, 'c2.json', '2\n'))).toBe(true);
+    expect(updateIndexEntry(dir, gitdir, 'c3.json', write(dir, 'c3.json', '3\n'))).toBe(true);
+    expect(git(dir, 'ls-files').split('\n')).toEqual(['a.txt', 'c1.json', 'c2.json', 'c3.json', 'native.txt']);
+    expect(git(dir, 'diff-files', '--name-only')).toBe('');
+  });
+
   it('leaves indexes it does not handle to isomorphic-git: version 4, a split index', () => {
     for (const setup of [['--index-version', '4'], ['--split-index']]) {
       const { dir } = repo({ candidates: false, files: { 'a.txt': 'a\n' } });
