@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the cost of committing one decision at 1k and 10k existing
+ * `npm run bench`: the cost of committing one decision at 1k, 10k and 100k existing
  * corrections, against native `git add && git commit` on the same repository.
  *
  * Repositories are generated from the real candidates in ../shared/data (cycled with
@@ -18,7 +18,7 @@ import { correctionPath } from '../src/lib/paths.ts';
 import { Workspace } from '../src/node/workspace.ts';
 import { GIT_ENV as ENV, ROOT, addCorrections, benchId, generateRepository, git, median, real, reviewer } from './generate.ts';
 
-const SIZES = (process.env.BENCH_SIZES ?? '1000,10000').split(',').map(Number);
+const SIZES = (process.env.BENCH_COMMIT_SIZES ?? process.env.BENCH_SIZES ?? '1000,10000,100000').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
 
 function time(fn: () => void): number {
