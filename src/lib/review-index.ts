@@ -14,15 +14,41 @@ import type { Candidate, Correction, Reviewer } from './schema-types.ts';
 import { StatsCompiler, type Stats } from './stats.ts';
 
 const DEFAULT_FILTER: QueueFilter = parseQueueFilter(new URLSearchParams());
+const NONE: ReadonlyMap<string, Correction> = new Map();
+
+type FacetTally = Map<string, { count: number; label: string }>;
+
+/** Candidates counted by run, model and task type (with each one's label). */
+function tallyFacets(candidates: Iterable<Candidate>): Record<'runs' | 'models' | 'taskTypes', FacetTally> {
+  const out: Record<'runs' | 'models' | 'taskTypes', FacetTally> = { runs: new Map(), models: new Map(), taskTypes: new Map() };
+  for (const c of candidates) {
+    for (const [map, key, label] of [
+      [out.runs, c.benchmark_run_id, c.benchmark_run_id],
+      [out.models, c.model_id, c.model_name || c.model_id],
+      [out.taskTypes, c.task_type, c.task_type],
+    ] as const) {
+      const entry = map.get(key);
+      if (entry) entry.count += 1;
+      else map.set(key, { count: 1, label });
+    }
+  }
+  return out;
+}
 
 export class ReviewIndex {
   private readonly data: CandidateData;
   /** Corrections by path: a new decision of the same reviewer replaces the old one. */
-  private readonly corrections: Map<string, LocatedCorrection>;
+  private readonly corrections = new Map<string, LocatedCorrection>();
+  /**
+   * Each reviewer's current decisions by candidate id (reviewers by normalised email),
+   * kept with every change, so what the page asks after each decision does not walk
+   * every correction (at 100k that walk was most of a decision's round trip).
+   */
+  private readonly byReviewer = new Map<string, Map<string, Correction>>();
 
   constructor(data: CandidateData, corrections: LocatedCorrection[]) {
     this.data = data;
-    this.corrections = new Map(corrections.map((c) => [c.file, c]));
+    for (const c of corrections) this.set(c);
   }
 
   get candidateCount(): number {
@@ -35,12 +61,21 @@ export class ReviewIndex {
 
   /** Records a committed correction (replacing the one at its path). */
   set(correction: LocatedCorrection): void {
+    this.delete(correction.file);
     this.corrections.set(correction.file, correction);
+    const key = normalizeEmail(correction.correction.reviewer.email);
+    let mine = this.byReviewer.get(key);
+    if (!mine) this.byReviewer.set(key, (mine = new Map()));
+    mine.set(correction.correction.candidate_id, correction.correction);
   }
 
   /** Forgets the correction at `path` (an undo). */
   delete(path: string): void {
+    const old = this.corrections.get(path)?.correction;
+    if (!old) return;
     this.corrections.delete(path);
+    const mine = this.byReviewer.get(normalizeEmail(old.reviewer.email));
+    if (mine?.get(old.candidate_id) === old) mine.delete(old.candidate_id);
   }
 
   /** The candidates this reviewer has not decided yet, in file order. */
@@ -73,27 +108,14 @@ export class ReviewIndex {
 
   /** Runs, models and task types with their totals and this reviewer's progress, for the filter bar. */
   facets(reviewer: Reviewer) {
-    const mine = this.mine(reviewer);
-    const tally = () => new Map<string, { total: number; decided: number; label: string }>();
-    const runs = tally();
-    const models = tally();
-    const taskTypes = tally();
-    for (const { candidate: c } of this.data.candidates.values()) {
-      const done = mine.has(c.id) ? 1 : 0;
-      for (const [map, key, label] of [
-        [runs, c.benchmark_run_id, c.benchmark_run_id],
-        [models, c.model_id, c.model_name || c.model_id],
-        [taskTypes, c.task_type, c.task_type],
-      ] as const) {
-        const entry = map.get(key) ?? { total: 0, decided: 0, label };
-        entry.total += 1;
-        entry.decided += done;
-        map.set(key, entry);
-      }
-    }
-    const list = (map: ReturnType<typeof tally>) => [...map].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, v]) => ({ id, ...v }));
-    return { runs: list(runs), models: list(models), task_types: list(taskTypes) };
+    // Totals once (candidates do not change); this reviewer's progress from their decisions only.
+    this.facetTotals ??= tallyFacets(this.candidatesInOrder());
+    const decided = tallyFacets([...this.mine(reviewer).keys()].flatMap((id) => this.data.candidates.get(id)?.candidate ?? []));
+    const list = (totals: FacetTally, done: FacetTally) =>
+      [...totals].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, v]) => ({ id, total: v.count, decided: done.get(id)?.count ?? 0, label: v.label }));
+    return { runs: list(this.facetTotals.runs, decided.runs), models: list(this.facetTotals.models, decided.models), task_types: list(this.facetTotals.taskTypes, decided.taskTypes) };
   }
+  private facetTotals: Record<'runs' | 'models' | 'taskTypes', FacetTally> | undefined;
 
   /** Review statistics of the whole repository (every reviewer), as `plover stats` computes them. */
   stats(resolve: ResolvePolicy = DEFAULT_EXPORT_OPTIONS.resolve): Stats {
@@ -108,7 +130,7 @@ export class ReviewIndex {
 
   /** This reviewer's decisions per action. */
   counts(reviewer: Reviewer) {
-    return countByAction(this.correctionRecords(), reviewer.email);
+    return countByAction(this.mine(reviewer).values());
   }
 
   /** Every current correction record. */
@@ -122,11 +144,8 @@ export class ReviewIndex {
   }
 
   /** This reviewer's current decisions, by candidate id. */
-  private mine(reviewer: Reviewer): Map<string, Correction> {
-    const me = normalizeEmail(reviewer.email);
-    const out = new Map<string, Correction>();
-    for (const { correction } of this.corrections.values()) if (normalizeEmail(correction.reviewer.email) === me) out.set(correction.candidate_id, correction);
-    return out;
+  private mine(reviewer: Reviewer): ReadonlyMap<string, Correction> {
+    return this.byReviewer.get(normalizeEmail(reviewer.email)) ?? NONE;
   }
 
   private readonly orders = new Map<SortOrder, { ids: string[]; position: Map<string, number> }>();
