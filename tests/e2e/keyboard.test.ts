@@ -132,9 +132,10 @@ describe.skipIf(!CHROMIUM)('reviewing by keyboard in Chromium', () => {
     await page.getByLabel('Score from').press('Tab');
     await page.getByLabel('Sort').selectOption('-score');
     await expect.poll(() => new URL(page.url()).search).toBe('?task_type=math&score_min=0.5&sort=-score');
-    await page.getByRole('article', { name: 'Candidate' }).waitFor();
+    // The card of the old queue may still show for a moment while the filtered one loads.
+    const taskType = async () => (await page.getByRole('article', { name: 'Candidate' }).locator('dd').allTextContents())[1];
+    await expect.poll(taskType).toBe('math');
     const shown = await page.getByRole('article', { name: 'Candidate' }).locator('dd').allTextContents();
-    expect(shown[1]).toBe('math');
     const score = Number(shown[3]!.split(' ')[0]);
     expect(score).toBeGreaterThanOrEqual(0.5);
     const id = await currentId(page);
