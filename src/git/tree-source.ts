@@ -14,7 +14,7 @@ export interface TreeSourceOptions {
   commit: string;
 }
 
-/** The files of one commit. Sizes are not known without reading (0): no size limit applies. */
+/** The files of one commit. Sizes are not known without reading: `read` checks them on the blob. */
 export function treeSource(options: TreeSourceOptions): DataSource & { oidOf(path: string): string | undefined } {
   const { fs, gitdir, cache } = options;
   const oids = new Map<string, string>();
@@ -24,7 +24,7 @@ export function treeSource(options: TreeSourceOptions): DataSource & { oidOf(pat
       if (entry.type === 'tree') await walk(entry.oid, `${path}/`, out);
       else if (entry.type === 'blob') {
         oids.set(path, entry.oid);
-        out.push({ path, size: 0 });
+        out.push({ path });
       }
     }
   }
@@ -36,10 +36,10 @@ export function treeSource(options: TreeSourceOptions): DataSource & { oidOf(pat
       if (entry) await walk(entry.oid, `${folder}/`, out);
       return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     },
-    async read(path) {
+    async read(path, maxBytes) {
       const oid = oids.get(path);
-      if (oid) return (await git.readBlob({ fs, gitdir, oid, cache })).blob;
-      return (await git.readBlob({ fs, gitdir, oid: options.commit, filepath: path, cache })).blob;
+      const { blob } = oid ? await git.readBlob({ fs, gitdir, oid, cache }) : await git.readBlob({ fs, gitdir, oid: options.commit, filepath: path, cache });
+      return blob.length > maxBytes ? { tooLarge: blob.length } : blob;
     },
     oidOf: (path) => oids.get(path),
     close() {},
@@ -59,7 +59,7 @@ export function overlaySource(base: DataSource, overlay: DataSource, fromOverlay
       for (const f of files) origin.set(f.path, fromOverlay(f.path) ? overlay : base);
       return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     },
-    read: (path) => (origin.get(path) ?? (fromOverlay(path) ? overlay : base)).read(path),
+    read: (path, maxBytes) => (origin.get(path) ?? (fromOverlay(path) ? overlay : base)).read(path, maxBytes),
     close() {
       base.close();
       overlay.close();

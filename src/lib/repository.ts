@@ -13,15 +13,21 @@ import { CORRECTIONS_DIR, CORRECTION_PATH_PATTERN, correctionPath } from './path
 export interface SourceFile {
   /** Relative to the repository root, with `/`. */
   path: string;
-  /** In bytes; 0 when the source cannot tell without reading (then no size limit applies). */
-  size: number;
+  /** In bytes, when the listing tells it for free (git ls-tree); otherwise `read` checks the size. */
+  size?: number;
+}
+
+/** A file `read` did not read because it is larger than the limit it was given. */
+export interface TooLarge {
+  tooLarge: number;
 }
 
 /** Where the repository's files are read from. */
 export interface DataSource {
   /** Files under `folder` (recursively), sorted by path; none when the folder is missing. */
   list(folder: string): Promise<SourceFile[]>;
-  read(path: string): Promise<Uint8Array>;
+  /** The file's bytes, or its size without its bytes when it is over `maxBytes`. */
+  read(path: string, maxBytes: number): Promise<Uint8Array | TooLarge>;
   /** Frees what the source holds (a git process). */
   close(): void;
 }
@@ -57,11 +63,12 @@ export async function readCandidates(source: DataSource): Promise<CandidateData>
       problems.push({ file, message: 'is not a candidate file; candidates/ holds one <run_id>.jsonl per benchmark run (see `plover import`)' });
       continue;
     }
-    if (size > MAX_CANDIDATE_FILE_BYTES) {
-      problems.push({ file, message: `is ${size} bytes, over the ${MAX_CANDIDATE_FILE_BYTES}-byte limit for a candidate file; split the run` });
+    const bytes = size !== undefined && size > MAX_CANDIDATE_FILE_BYTES ? { tooLarge: size } : await source.read(file, MAX_CANDIDATE_FILE_BYTES);
+    if ('tooLarge' in bytes) {
+      problems.push({ file, message: `is ${bytes.tooLarge} bytes, over the ${MAX_CANDIDATE_FILE_BYTES}-byte limit for a candidate file; split the run` });
       continue;
     }
-    const text = decodeUtf8(await source.read(file), file, problems);
+    const text = decodeUtf8(bytes, file, problems);
     if (text === undefined) continue;
     const parsed = parseCandidateFile(text, file);
     located.push(...parsed.candidates);
@@ -86,8 +93,8 @@ export async function* iterateCorrections(source: DataSource, problems: Problem[
     if (isDoc(file)) continue;
     if (!CORRECTION_PATH_PATTERN.test(file)) {
       problems.push({ file, message: 'is not where plover puts corrections (corrections/<2 hex>/<16 hex>--<reviewer>-<8 hex>.json); move or delete it' });
-    } else if (size > MAX_CORRECTION_BYTES) {
-      problems.push({ file, message: `is ${size} bytes, over the ${MAX_CORRECTION_BYTES}-byte limit for a correction; a correction holds one response` });
+    } else if (size !== undefined && size > MAX_CORRECTION_BYTES) {
+      problems.push(tooLargeCorrection(file, size));
     } else files.push(file);
   }
 
@@ -95,9 +102,14 @@ export async function* iterateCorrections(source: DataSource, problems: Problem[
   let groupKey = '';
   for (let i = 0; i < files.length; i += READ_CONCURRENCY) {
     const batch = files.slice(i, i + READ_CONCURRENCY);
-    const texts = await Promise.all(batch.map((file) => source.read(file)));
+    const read = await Promise.all(batch.map((file) => source.read(file, MAX_CORRECTION_BYTES)));
     for (const [j, file] of batch.entries()) {
-      const text = decodeUtf8(texts[j]!, file, problems);
+      const bytes = read[j]!;
+      if ('tooLarge' in bytes) {
+        problems.push(tooLargeCorrection(file, bytes.tooLarge));
+        continue;
+      }
+      const text = decodeUtf8(bytes, file, problems);
       if (text === undefined) continue;
       const { correction, problems: bad } = parseCorrection(text, file);
       problems.push(...bad);
@@ -123,6 +135,10 @@ export async function* iterateCorrections(source: DataSource, problems: Problem[
     }
   }
   if (group.length) yield* splitById(group);
+}
+
+function tooLargeCorrection(file: string, size: number): Problem {
+  return { file, message: `is ${size} bytes, over the ${MAX_CORRECTION_BYTES}-byte limit for a correction; a correction holds one response` };
 }
 
 /** One group per candidate id (two ids share a 64-bit key only by a hash collision). */
