@@ -1,9 +1,14 @@
 /**
- * `npm run bench` (part 3): the review page in Chromium, with all 2,250 real candidates
- * imported. Measures (a) what the browser transfers before the first card can be
- * decided on, gzip-compressed as a static host serves it, and (b) the time from a
- * decision to the next card painted (performance marks in the page), median and p95
- * over DECISIONS decisions. Writes docs/bench/ui.md and docs/bench/ui.json.
+ * `npm run bench` (part 3): the review page in Chromium (`plover serve`), on the 2,250
+ * real candidates and on a generated repository at 100k candidates whose every
+ * candidate another reviewer has already decided (100k corrections), so the queue, the
+ * facets and the counts all work over the whole data. Measures:
+ *   (a) the time `plover serve` takes to start (read and index the repository);
+ *   (b) what the browser transfers before the first card can be decided on,
+ *       gzip-compressed as a static host serves it (the target: flat in N);
+ *   (c) the time from a decision to the next card painted (performance marks in the
+ *       page), median and p95 over DECISIONS decisions.
+ * Writes docs/bench/ui.md and docs/bench/ui.json.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,10 +16,12 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { spawn } from 'node:child_process';
 import { chromium } from 'playwright-core';
-import { GIT_ENV, ROOT, git } from './generate.ts';
+import { GIT_ENV, ROOT, addCorrections, generateRepository, git } from './generate.ts';
 
 const CHROMIUM = [process.env.PLOVER_CHROMIUM, '/usr/bin/chromium'].find((p) => p && existsSync(p));
 const DECISIONS = Number(process.env.BENCH_UI_DECISIONS ?? 60);
+/** Generated repositories to measure besides the real data (candidates = corrections). */
+const SIZES = (process.env.BENCH_UI_SIZES ?? '100000').split(',').filter(Boolean).map(Number);
 const DATA = join(ROOT, '../shared/data/bench_results');
 
 if (!CHROMIUM) {
@@ -26,88 +33,135 @@ const percentile = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
 };
+const round = (x: number) => Math.round(x * 10) / 10;
 
-const dir = mkdtempSync(join(tmpdir(), 'plover-bench-ui-'));
-git(dir, 'init', '-q', '-b', 'main');
-const plover = (...args: string[]) => spawn(process.execPath, [join(ROOT, 'bin/plover.mjs'), ...args], { cwd: dir, env: GIT_ENV, stdio: ['ignore', 'pipe', 'inherit'] });
-await new Promise((resolve) => plover('import', DATA).on('exit', resolve));
-git(dir, 'add', '-A');
-git(dir, 'commit', '-qm', 'import');
+interface Result {
+  data: string;
+  candidates: number;
+  corrections_by_others: number;
+  serve_start_ms: number;
+  first_card_ms: number;
+  transfer_before_first_card: { requests: number; bytes: number; gzip_bytes: number; files: { url: string; bytes: number; gzip: number }[] };
+  next_card_ms: { decisions: number; median: number; p95: number };
+}
 
-const server = plover('serve', '--port', '0', '--reviewer', 'Bench Reviewer <bench@example.org>');
-const url = await new Promise<string>((resolve) => {
-  let out = '';
-  server.stdout!.on('data', (c: Buffer) => {
-    out += c.toString();
-    const m = /open (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
-    if (m) resolve(m[1]!);
+/** Starts `plover serve` in `dir` and measures the page against it. */
+async function measure(dir: string, data: string, candidates: number, correctionsByOthers: number): Promise<Result> {
+  const started = performance.now();
+  // Not the reviewer who made the generated corrections: the whole queue is left to decide.
+  const server = spawn(process.execPath, [join(ROOT, 'bin/plover.mjs'), 'serve', '--port', '0', '--reviewer', 'UI Reviewer <ui@example.org>'], {
+    cwd: dir,
+    env: GIT_ENV,
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
-});
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    server.on('exit', (code) => reject(new Error(`plover serve exited with ${code}`)));
+    server.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /open (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+  });
+  const serveStart = performance.now() - started;
 
-const profile = mkdtempSync(join(tmpdir(), 'plover-bench-chromium-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: CHROMIUM,
-  headless: true,
-  viewport: { width: 1280, height: 720 },
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-try {
-  const page = await context.newPage();
-  const loaded: string[] = [];
-  page.on('requestfinished', (r) => loaded.push(r.url()));
-  await page.goto(url);
-  await page.waitForFunction(() => performance.getEntriesByName('plover:first-card').length > 0);
-  const firstCardAt = await page.evaluate(() => performance.getEntriesByName('plover:first-card')[0]!.startTime);
-  // Everything requested before the first card was usable, gzip-compressed as a static host would serve it.
-  const before = await page.evaluate((t) => performance.getEntriesByType('resource').filter((e) => e.startTime < t).map((e) => e.name), firstCardAt);
-  const urls = [url, ...before];
-  let raw = 0;
-  let gzip = 0;
-  const files: { url: string; bytes: number; gzip: number }[] = [];
-  for (const u of urls) {
-    const body = Buffer.from(await (await fetch(u)).arrayBuffer());
-    const z = gzipSync(body, { level: 6 }).length;
-    raw += body.length;
-    gzip += z;
-    files.push({ url: u.replace(url, '/'), bytes: body.length, gzip: z });
+  const profile = mkdtempSync(join(tmpdir(), 'plover-bench-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1280, height: 720 },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = await context.newPage();
+    await page.goto(url);
+    await page.waitForFunction(() => performance.getEntriesByName('plover:first-card').length > 0, null, { timeout: 120_000 });
+    const firstCardAt = await page.evaluate(() => performance.getEntriesByName('plover:first-card')[0]!.startTime);
+    // Everything requested before the first card was usable, gzip-compressed as a static host would serve it.
+    const before = await page.evaluate((t) => performance.getEntriesByType('resource').filter((e) => e.startTime < t).map((e) => e.name), firstCardAt);
+    const urls = [url, ...before];
+    let raw = 0;
+    let gzip = 0;
+    const files: Result['transfer_before_first_card']['files'] = [];
+    for (const u of urls) {
+      const body = Buffer.from(await (await fetch(u)).arrayBuffer());
+      const z = gzipSync(body, { level: 6 }).length;
+      raw += body.length;
+      gzip += z;
+      files.push({ url: u.replace(url, '/'), bytes: body.length, gzip: z });
+    }
+
+    // Decisions by keyboard (d = discard): decide → next card painted.
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    for (let i = 0; i < DECISIONS; i++) {
+      await page.keyboard.press('d');
+      await page.waitForFunction((n) => performance.getEntriesByName('plover:next-card').length > n, i);
+      await page.waitForTimeout(30);
+    }
+    const latencies = await page.evaluate(() => performance.getEntriesByName('plover:next-card').map((e) => e.duration));
+    await page.waitForFunction(() => document.querySelectorAll('.commit[data-state="pending"]').length === 0, null, { timeout: 120_000 });
+    return {
+      data,
+      candidates,
+      corrections_by_others: correctionsByOthers,
+      serve_start_ms: Math.round(serveStart),
+      first_card_ms: Math.round(firstCardAt),
+      transfer_before_first_card: { requests: urls.length, bytes: raw, gzip_bytes: gzip, files },
+      next_card_ms: { decisions: latencies.length, median: round(percentile(latencies, 50)), p95: round(percentile(latencies, 95)) },
+    };
+  } finally {
+    await context.close();
+    server.kill();
+    rmSync(profile, { recursive: true, force: true });
   }
+}
 
-  // Decisions by keyboard (d = discard): decide → next card painted.
-  const latencies: number[] = [];
-  await page.locator('body').click({ position: { x: 5, y: 5 } });
-  for (let i = 0; i < DECISIONS; i++) {
-    await page.keyboard.press('d');
-    await page.waitForFunction((n) => performance.getEntriesByName('plover:next-card').length > n, i);
-    await page.waitForTimeout(30);
-  }
-  latencies.push(...(await page.evaluate(() => performance.getEntriesByName('plover:next-card').map((e) => e.duration))));
-  await page.waitForFunction((n) => document.querySelectorAll('.commit[data-state="pending"]').length === 0 && n > 0, DECISIONS, { timeout: 60_000 });
-
-  const result = {
-    date: new Date().toISOString(),
-    candidates: 2250,
-    first_card_ms: Math.round(firstCardAt),
-    transfer_before_first_card: { requests: urls.length, bytes: raw, gzip_bytes: gzip, files },
-    next_card_ms: { decisions: latencies.length, median: Math.round(percentile(latencies, 50) * 10) / 10, p95: Math.round(percentile(latencies, 95) * 10) / 10 },
-  };
-  const table = [
-    '| measure | value | target |',
-    '|---|---:|---:|',
-    `| transferred before the first card is usable (gzip) | ${(gzip / 1024).toFixed(1)} KB in ${urls.length} requests | ≤ 250 KB |`,
-    `| first card usable after navigation | ${result.first_card_ms} ms | — |`,
-    `| next card after a decision, median | ${result.next_card_ms.median} ms | — |`,
-    `| next card after a decision, p95 | ${result.next_card_ms.p95} ms | ≤ 50 ms |`,
-  ].join('\n');
-  mkdirSync(join(ROOT, 'docs/bench'), { recursive: true });
-  writeFileSync(join(ROOT, 'docs/bench/ui.json'), `${JSON.stringify(result, null, 2)}\n`);
-  writeFileSync(
-    join(ROOT, 'docs/bench/ui.md'),
-    `# The review page in Chromium\n\nAll 2,250 real candidates imported; ${DECISIONS} decisions by keyboard; ${result.date}. Generated by \`npm run bench\`. The page loads the queue 20 candidates at a time, so what it transfers before the first card does not depend on how many candidates there are.\n\n${table}\n\nWhat was transferred before the first card:\n\n| file | bytes | gzip |\n|---|---:|---:|\n${files.map((f) => `| ${f.url} | ${f.bytes} | ${f.gzip} |`).join('\n')}\n`,
-  );
-  console.log(`${table}\n\nwrote docs/bench/ui.md and docs/bench/ui.json`);
-} finally {
-  await context.close();
-  server.kill();
-  rmSync(profile, { recursive: true, force: true });
+const results: Result[] = [];
+{
+  const dir = mkdtempSync(join(tmpdir(), 'plover-bench-ui-'));
+  git(dir, 'init', '-q', '-b', 'main');
+  await new Promise((resolve) => spawn(process.execPath, [join(ROOT, 'bin/plover.mjs'), 'import', DATA], { cwd: dir, env: GIT_ENV, stdio: 'ignore' }).on('exit', resolve));
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-qm', 'import');
+  console.log('real data (2,250 candidates)…');
+  results.push(await measure(dir, 'real (../shared/data)', 2250, 0));
   rmSync(dir, { recursive: true, force: true });
 }
+for (const n of SIZES) {
+  console.log(`generating ${n} candidates and ${n} corrections…`);
+  const dir = generateRepository(n);
+  addCorrections(dir, 0, n);
+  results.push(await measure(dir, 'generated', n, n));
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const table = [
+  '| candidates | corrections by others | `plover serve` ready | transferred before the first card (gzip) | first card usable | next card, median | next card, p95 |',
+  '|---:|---:|---:|---:|---:|---:|---:|',
+  ...results.map(
+    (r) =>
+      `| ${r.candidates} (${r.data}) | ${r.corrections_by_others} | ${r.serve_start_ms} ms | ${(r.transfer_before_first_card.gzip_bytes / 1024).toFixed(1)} KB in ${r.transfer_before_first_card.requests} requests | ${r.first_card_ms} ms | ${r.next_card_ms.median} ms | ${r.next_card_ms.p95} ms |`,
+  ),
+  '| target | | | ≤ 250 KB, flat in N | | | ≤ 50 ms |',
+].join('\n');
+const date = new Date().toISOString();
+mkdirSync(join(ROOT, 'docs/bench'), { recursive: true });
+writeFileSync(join(ROOT, 'docs/bench/ui.json'), `${JSON.stringify({ date, decisions: DECISIONS, results }, null, 2)}\n`);
+writeFileSync(
+  join(ROOT, 'docs/bench/ui.md'),
+  `# The review page in Chromium
+
+\`plover serve\` and the page, on the 2,250 real candidates and on generated repositories whose every candidate another reviewer has already decided (the queue, facets and counts work over all of it); ${DECISIONS} decisions by keyboard each; ${date}. Generated by \`npm run bench\`. The page loads the queue 20 candidates at a time, so what it transfers before the first card does not depend on how many candidates there are. "Next card" is from the key press to the next card painted; the commit happens behind it.
+
+${table}
+
+What was transferred before the first card:
+
+| file | ${results.map((r) => `${r.candidates}: bytes | gzip`).join(' | ')} |
+|---|${results.map(() => '---:|---:').join('|')}|
+${[...new Set(results.flatMap((r) => r.transfer_before_first_card.files.map((f) => f.url)))]
+  .map((url) => `| ${url} | ${results.map((r) => { const f = r.transfer_before_first_card.files.find((g) => g.url === url); return f ? `${f.bytes} | ${f.gzip}` : '— | —'; }).join(' | ')} |`)
+  .join('\n')}
+`,
+);
+console.log(`${table}\n\nwrote docs/bench/ui.md and docs/bench/ui.json`);
