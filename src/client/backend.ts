@@ -19,8 +19,6 @@ export interface Session {
 
 export interface QueuePage {
   items: Candidate[];
-  /** How many candidates match the filters in all. */
-  matching: number;
   /** How many candidates this reviewer has left overall. */
   remaining: number;
 }

@@ -214,13 +214,27 @@ export function ReviewApp(props: ReviewAppProps) {
     });
   }
 
-  async function send(entry: CommitStatus, durationMs?: number) {
+  /**
+   * Decisions go out one at a time, in the order they were made. The backend commits
+   * them one at a time anyway; sent all at once, a fast reviewer's decisions would take
+   * every connection the browser allows a host (six) and the next queue page would wait
+   * behind them.
+   */
+  let outbox: Promise<void> = Promise.resolve();
+  let unsent = 0;
+  function send(entry: CommitStatus, durationMs?: number) {
+    unsent += 1;
+    outbox = outbox.then(() => commit(entry, durationMs)).finally(() => (unsent -= 1));
+  }
+
+  async function commit(entry: CommitStatus, durationMs?: number) {
     try {
       const result = await backend.decide(entry.decision, durationMs);
       updateCommit(entry.key, { state: 'done', oid: result.oid });
       setCounts(result.counts);
       setServerRemaining(result.remaining);
-      setHistoryVersion((v) => v + 1);
+      // Progress and history are read again once the decisions made so far are committed, not after each.
+      if (unsent === 1) setHistoryVersion((v) => v + 1);
     } catch (err) {
       updateCommit(entry.key, { state: 'failed', error: (err as Error).message });
     }
@@ -261,12 +275,12 @@ export function ReviewApp(props: ReviewAppProps) {
     if (current()) requestAnimationFrame(() => performance.measure('plover:next-card', 'plover:decide'));
     else awaitingCard = true;
     focusCard();
-    void send(entry, performance.now() - shownAt);
+    send(entry, performance.now() - shownAt);
   }
 
   function retry(entry: CommitStatus) {
     updateCommit(entry.key, { state: 'pending', error: undefined });
-    void send({ ...entry, state: 'pending' });
+    send({ ...entry, state: 'pending' });
   }
 
   /** Puts a failed decision's candidate back in front, to decide it again by hand. */

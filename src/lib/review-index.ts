@@ -86,19 +86,19 @@ export class ReviewIndex {
   /**
    * One page of the queue under a filter: up to `limit` matching candidates that come
    * after `after` in the filter's sort order (from the start when `after` is null or
-   * unknown), how many match in all, and how many this reviewer has left overall.
+   * unknown), and how many this reviewer has left overall.
    */
   queuePage(reviewer: Reviewer, after: string | null, limit: number, filter: QueueFilter = DEFAULT_FILTER) {
     const order = this.sorted(filter.sort);
     const mine = this.mine(reviewer);
-    const matching = order.ids.filter((id) => {
-      const c = this.data.candidates.get(id)!.candidate;
-      return matchesFilter(filter, c, mine.get(id), () => this.searchText(c));
-    });
-    const position = after === null ? -1 : (order.position.get(after) ?? -1);
-    const start = matching.findIndex((id) => order.position.get(id)! > position);
-    const items: Candidate[] = start < 0 ? [] : matching.slice(start, start + limit).map((id) => this.data.candidates.get(id)!.candidate);
-    return { items, matching: matching.length, remaining: this.remaining(reviewer) };
+    // Walks on from `after` only as far as one page needs: a page costs the same at 100k candidates as at 1k.
+    const items: Candidate[] = [];
+    const from = after === null ? 0 : (order.position.get(after) ?? -1) + 1;
+    for (let i = from; i < order.ids.length && items.length < limit; i++) {
+      const c = this.data.candidates.get(order.ids[i]!)!.candidate;
+      if (matchesFilter(filter, c, mine.get(c.id), () => this.searchText(c))) items.push(c);
+    }
+    return { items, remaining: this.remaining(reviewer) };
   }
 
   /** How many candidates this reviewer has not decided. */

@@ -124,6 +124,32 @@ describe.skipIf(!CHROMIUM)('reviewing by keyboard in Chromium', () => {
     await page.close();
   });
 
+  it('commits a burst of decisions in the order they were made, one request at a time, leaving the connections free for the queue', async () => {
+    const page = await open();
+    let inFlight = 0;
+    let most = 0;
+    page.on('request', (r) => {
+      if (r.url().endsWith('/api/decisions')) most = Math.max(most, ++inFlight);
+    });
+    const finished = (r: { url(): string }) => {
+      if (r.url().endsWith('/api/decisions')) inFlight -= 1;
+    };
+    page.on('requestfinished', finished);
+    page.on('requestfailed', finished);
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    const before = await page.locator('.commit[data-state="done"], .commit[data-state="undone"]').count();
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      ids.push((await currentId(page))!);
+      await page.keyboard.press('d');
+    }
+    await done(page, before + 8);
+    expect(most).toBe(1);
+    const subjects = git(repo.dir, 'log', '-8', '--format=%s').split('\n').reverse();
+    expect(subjects).toEqual(ids.map((id) => `plover: discard ${id}`));
+    await page.close();
+  });
+
   it('keeps filters in the URL: a shared or reloaded view shows the same candidates', async () => {
     const page = await open();
     await page.getByText('Filters and sort').click();

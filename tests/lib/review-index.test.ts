@@ -65,6 +65,12 @@ describe('ReviewIndex', () => {
           const queue = compileQueue(data.candidateOrder.map((id) => data.candidates.get(id)!.candidate), records, reviewer.email);
           expect(index.remaining(reviewer)).toBe(queue.length);
           expect(index.queuePage(reviewer, null, 100).items.map((c) => c.id)).toEqual(queue.map((c) => c.id));
+          // Page by page, as the review page loads it, the same queue.
+          const paged: string[] = [];
+          for (let page = index.queuePage(reviewer, null, 2); page.items.length > 0; page = index.queuePage(reviewer, paged.at(-1)!, 2)) {
+            paged.push(...page.items.map((c) => c.id));
+          }
+          expect(paged).toEqual(queue.map((c) => c.id));
           const facets = index.facets(reviewer);
           for (const model of MODELS) {
             const all = IDS.filter((_, i) => MODELS[i % 2] === model);
