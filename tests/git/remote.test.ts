@@ -56,6 +56,13 @@ describe('pushing decisions from a clone without a working tree', () => {
     expect(again).toEqual({ fetched: 0, cloned: false });
     expect(remote.server.stats.fetchBytes).toBeLessThan(1024);
     expect(await pushOutbox(clone, options('labels/ann'))).toEqual({ pushed: 0, bytes: 0, replayed: 0 });
+
+    // The branch is where the last push left it: the next push is one request, without asking first.
+    await decide(clone, 'labels/ann', IDS[0]!, bob, '2024-05-01T11:00:00Z');
+    remote.server.resetStats();
+    expect(await pushOutbox(clone, options('labels/ann'))).toMatchObject({ pushed: 1, replayed: 0 });
+    expect(remote.server.stats).toMatchObject({ requests: 1, pushes: 1 });
+    expect(git(remote.bare, 'log', '-1', '--format=%an|%s', 'labels/ann')).toBe(`Bob Ray|plover: flag ${IDS[0]}`);
   });
 
   it('reports a wrong token clearly, without the token, and keeps the decisions for the next push', async () => {
@@ -86,12 +93,24 @@ describe('pushing decisions from a clone without a working tree', () => {
     // The answer of a push is lost (tab closed right after sending): the clone still thinks the commit waits.
     await decide(clone, 'labels/ann', IDS[2]!, ann, '2024-05-03T11:00:00Z');
     const base = join(clone.gitdir, 'refs/plover/base/labels/ann');
+    const tracking = join(clone.gitdir, 'refs/remotes/origin/labels/ann');
     const beforeLost = fs.readFileSync(base, 'utf8');
+    expect(fs.readFileSync(tracking, 'utf8')).toBe(beforeLost);
     await pushOutbox(clone, options('labels/ann'));
     fs.writeFileSync(base, beforeLost);
     expect(await waitingCommits(clone, 'labels/ann')).toHaveLength(1);
     expect(await pushOutbox(clone, options('labels/ann'))).toEqual({ pushed: 0, bytes: 0, replayed: 0 });
     expect(git(remote.bare, 'rev-list', '--count', `${before}..labels/ann`)).toBe('2');
+    // Lost before anything was recorded: the push that guesses the branch's place is refused, the next looks and finds the commit there.
+    await decide(clone, 'labels/ann', IDS[0]!, ann, '2024-05-03T12:00:00Z');
+    const beforeLost2 = fs.readFileSync(base, 'utf8');
+    await pushOutbox(clone, options('labels/ann'));
+    fs.writeFileSync(base, beforeLost2);
+    fs.writeFileSync(tracking, beforeLost2);
+    expect(await waitingCommits(clone, 'labels/ann')).toHaveLength(1);
+    expect(await pushOutbox(clone, options('labels/ann'))).toMatchObject({ pushed: 0, replayed: 0 });
+    expect(await waitingCommits(clone, 'labels/ann')).toHaveLength(0);
+    expect(git(remote.bare, 'rev-list', '--count', `${before}..labels/ann`)).toBe('3');
     expect(fsck(remote.bare).status).toBe(0);
   });
 
