@@ -10,7 +10,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, addCorrections, generateRepository, git, median } from './generate.ts';
 
-const SIZES = (process.env.BENCH_EXPORT_SIZES ?? '1000,10000,30000').split(',').map(Number);
+const SIZES = (process.env.BENCH_EXPORT_SIZES ?? '1000,10000,100000').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const CANDIDATES = Math.max(...SIZES);
 

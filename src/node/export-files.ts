@@ -11,7 +11,8 @@ import { promisify } from 'node:util';
 import cliProgress from 'cli-progress';
 import { ExportCompiler, serializeExportLine, type Conflict, type ExportCounts, type ExportOptions } from '../lib/export.ts';
 import { SCHEMA_VERSION } from '../lib/schemas.ts';
-import { invalidRepository, iterateCorrections, readCandidates } from '../lib/repository.ts';
+import { invalidRepository, readCandidates } from '../lib/repository.ts';
+import { readCorrectionsOnThread } from './corrections-thread.ts';
 import { gitRefSource, worktreeSource, type DataSource } from './sources.ts';
 
 const run = promisify(execFile);
@@ -59,6 +60,8 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
   // Asked of git while the export runs, on the other core (git status alone is ~0.3 s at 100k files); never rejected.
   const commit = source.commit ? Promise.resolve(source.commit) : gitOutput(dir, ['rev-parse', '--verify', '--quiet', 'HEAD']);
   const clean = ref ? Promise.resolve(null) : gitOutput(dir, ['status', '--porcelain', '--', 'candidates', 'corrections']).then((s) => (s === null ? null : s === ''));
+  // The corrections are read on a second thread, beside the candidates here and everything after.
+  const corrections = readCorrectionsOnThread({ dir, ...(source.commit ? { commit: source.commit } : {}) });
   try {
     const { candidates, problems } = await readCandidates(source);
     const compiler = new ExportCompiler(candidates, exportOptions);
@@ -89,19 +92,19 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
       bar.start(total, 0);
     }
     let seen = 0;
-    for await (const group of iterateCorrections(source, problems)) {
+    for await (const group of corrections.groups) {
       const line = compiler.add(group);
       seen += group.length;
       bar?.update(seen);
       // Once anything is wrong nothing will be written: keep reading only to list every problem.
-      if (!line || problems.length || compiler.problems.length) continue;
+      if (!line || problems.length || corrections.problems.length || compiler.problems.length) continue;
       const text = serializeExportLine(line);
       pending.push(text);
       pendingBytes += text.length;
       if (pendingBytes >= FLUSH_BYTES) await flush();
     }
     bar?.stop();
-    const all = [...problems, ...compiler.problems];
+    const all = [...problems, ...corrections.problems, ...compiler.problems];
     if (all.length) throw invalidRepository(all);
     await flush();
     await writing;
@@ -131,6 +134,7 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
     throw err;
   } finally {
     source.close();
+    await corrections.stop();
   }
 }
 

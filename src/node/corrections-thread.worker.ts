@@ -1,0 +1,42 @@
+/**
+ * The worker of corrections-thread.ts: runs `iterateCorrections` and posts its groups in
+ * chunks, at most AHEAD chunks ahead of what the main thread has taken.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Problem } from '../lib/errors.ts';
+import type { LocatedCorrection } from '../lib/export.ts';
+import { iterateCorrections } from '../lib/repository.ts';
+import { AHEAD, CHUNK_GROUPS, type CorrectionsAt, type ThreadMessage } from './corrections-thread.ts';
+import { gitRefSource, worktreeSource } from './sources.ts';
+
+const at = workerData as CorrectionsAt;
+const port = parentPort!;
+let credit = AHEAD;
+let wake: (() => void) | undefined;
+port.on('message', () => {
+  credit += 1;
+  wake?.();
+  wake = undefined;
+});
+const post = (message: ThreadMessage) => port.postMessage(message);
+
+const problems: Problem[] = [];
+const source = at.commit ? await gitRefSource(at.dir, at.commit) : worktreeSource(at.dir);
+try {
+  let groups: LocatedCorrection[][] = [];
+  for await (const group of iterateCorrections(source, problems)) {
+    groups.push(group);
+    if (groups.length < CHUNK_GROUPS) continue;
+    while (credit === 0) await new Promise<void>((resolve) => (wake = resolve));
+    credit -= 1;
+    post({ groups, problems: problems.splice(0), done: false });
+    groups = [];
+  }
+  post({ groups, problems: problems.splice(0), done: true });
+} catch (err) {
+  const e = err as Error & { code?: string; problems?: Problem[] };
+  post({ error: { message: e.message, ...(e.code ? { code: e.code } : {}), ...(e.problems ? { problems: e.problems } : {}) } });
+} finally {
+  source.close();
+  port.close();
+}

@@ -1,0 +1,83 @@
+// The export reads corrections on a worker thread: what it yields must be exactly what
+// iterateCorrections yields on the main thread (groups, order, problems), across many
+// chunks of flow control, from the working tree and from a commit; failures must surface.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createCorrection, serializeCorrection } from '../../src/lib/correction.ts';
+import type { Problem } from '../../src/lib/errors.ts';
+import type { LocatedCorrection } from '../../src/lib/export.ts';
+import { correctionPath } from '../../src/lib/paths.ts';
+import { iterateCorrections } from '../../src/lib/repository.ts';
+import { AHEAD, CHUNK_GROUPS, readCorrectionsOnThread } from '../../src/node/corrections-thread.ts';
+import { gitRefSource, worktreeSource } from '../../src/node/sources.ts';
+import { git, useTempRepos } from '../helpers/repo.ts';
+
+const REVIEWERS = [
+  { name: 'Ann', email: 'ann@example.org' },
+  { name: 'Bob', email: 'bob@example.org' },
+];
+
+describe('reading corrections on a worker thread', () => {
+  const repo = useTempRepos();
+  // More groups than the thread may send ahead, so it has to wait for the main thread and go on.
+  const candidates = CHUNK_GROUPS * (AHEAD + 2) + 7;
+
+  function files(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (let i = 0; i < candidates; i++) {
+      const id = `cand_${i}`;
+      for (const reviewer of i % 3 === 0 ? REVIEWERS : [REVIEWERS[i % 2]!]) {
+        const c = createCorrection({ candidate_id: id, action: i % 2 ? 'discard' : 'correct', corrected_response: i % 2 ? null : `fixed ${i}` }, reviewer, new Date(Date.UTC(2024, 0, 1, 0, i % 60)));
+        out[correctionPath(id, reviewer.email)] = serializeCorrection(c);
+      }
+    }
+    // Problems, spread through the listing: a file out of place, one not JSON, one whose record belongs elsewhere.
+    out['corrections/00/not-a-correction.txt'] = 'x';
+    const somePath = Object.keys(out).sort()[Math.floor(Object.keys(out).length / 2)]!;
+    out[somePath] = '{ not json';
+    const moved = Object.keys(out).sort().at(-2)!;
+    out[moved] = out[correctionPath('cand_1', REVIEWERS[1]!.email)]!;
+    return out;
+  }
+
+  async function onMainThread(source: ReturnType<typeof worktreeSource>) {
+    const problems: Problem[] = [];
+    const groups: LocatedCorrection[][] = [];
+    for await (const g of iterateCorrections(source, problems)) groups.push(g);
+    source.close();
+    return { groups, problems };
+  }
+
+  async function onThread(at: Parameters<typeof readCorrectionsOnThread>[0]) {
+    const thread = readCorrectionsOnThread(at);
+    const groups: LocatedCorrection[][] = [];
+    for await (const g of thread.groups) groups.push(g);
+    return { groups, problems: thread.problems };
+  }
+
+  it('yields the same groups and problems as on the main thread, from the working tree and from a commit', async () => {
+    const r = repo({ files: files(), candidates: false });
+    const expected = await onMainThread(worktreeSource(r.dir));
+    expect(expected.groups.length).toBeGreaterThan(CHUNK_GROUPS * AHEAD);
+    expect(expected.problems.map((p) => p.file)).toHaveLength(3);
+    expect(await onThread({ dir: r.dir })).toEqual(expected);
+
+    const commit = git(r.dir, 'rev-parse', 'HEAD');
+    // A change in the working tree after the commit: the commit's tree is what is read.
+    writeFileSync(join(r.dir, 'corrections/00/not-a-correction.txt'), 'changed');
+    git(r.dir, 'rm', '-q', '--cached', 'corrections/00/not-a-correction.txt');
+    expect(await onThread({ dir: r.dir, commit })).toEqual(await onMainThread(await gitRefSource(r.dir, commit)));
+  });
+
+  it('stops when the caller stops taking groups, and reports a failure of the thread as an error', async () => {
+    const r = repo({ files: files(), candidates: false });
+    const thread = readCorrectionsOnThread({ dir: r.dir });
+    for await (const _ of thread.groups) break;
+    await thread.stop();
+
+    // A file where the repository should be: reading its corrections/ fails with the system's error.
+    const notADir = join(r.dir, 'corrections/00/not-a-correction.txt');
+    await expect(onThread({ dir: notADir })).rejects.toMatchObject({ code: 'ENOTDIR' });
+  });
+});
