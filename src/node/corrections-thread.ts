@@ -37,7 +37,11 @@ export interface CorrectionsThread {
 
 /** Starts reading the corrections on a worker thread at once; take them from `groups`. */
 export function readCorrectionsOnThread(at: CorrectionsAt): CorrectionsThread {
-  const worker = new Worker(new URL('./corrections-thread.worker.ts', import.meta.url), { workerData: at });
+  const worker = new Worker(new URL('./corrections-thread.worker.ts', import.meta.url), {
+    workerData: at,
+    // A worker inherits the process's flags; --input-type (a script given with -e) would refuse to load a file.
+    execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
+  });
   const problems: Problem[] = [];
   const inbox: ThreadMessage[] = [];
   let wake: (() => void) | undefined;

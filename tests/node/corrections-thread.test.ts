@@ -1,6 +1,7 @@
 // The export reads corrections on a worker thread: what it yields must be exactly what
 // iterateCorrections yields on the main thread (groups, order, problems), across many
 // chunks of flow control, from the working tree and from a commit; failures must surface.
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -79,5 +80,14 @@ describe('reading corrections on a worker thread', () => {
     // A file where the repository should be: reading its corrections/ fails with the system's error.
     const notADir = join(r.dir, 'corrections/00/not-a-correction.txt');
     await expect(onThread({ dir: notADir })).rejects.toMatchObject({ code: 'ENOTDIR' });
+  });
+
+  it('works from a script given with -e (a worker inherits --input-type, which refuses files)', () => {
+    const r = repo({ files: { [correctionPath('c1', 'ann@example.org')]: serializeCorrection(createCorrection({ candidate_id: 'c1', action: 'flag' }, REVIEWERS[0]!, new Date())) }, candidates: false });
+    const code = `const { readCorrectionsOnThread } = await import(${JSON.stringify(new URL('../../src/node/corrections-thread.ts', import.meta.url).href)});
+const t = readCorrectionsOnThread({ dir: ${JSON.stringify(r.dir)} });
+let n = 0; for await (const g of t.groups) n += g.length;
+console.log(n);`;
+    expect(execFileSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' }).trim()).toBe('1');
   });
 });
