@@ -39,8 +39,9 @@ export interface CorrectionsThread {
 export function readCorrectionsOnThread(at: CorrectionsAt): CorrectionsThread {
   const worker = new Worker(new URL('./corrections-thread.worker.ts', import.meta.url), {
     workerData: at,
-    // A worker inherits the process's flags; --input-type (a script given with -e) would refuse to load a file.
-    execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
+    // None of the process's flags: inherited, --input-type (a script given with -e) refuses to
+    // load a file, and V8 flags (--max-old-space-size…) are refused for a worker; V8's apply to the process anyway.
+    execArgv: [],
   });
   const problems: Problem[] = [];
   const inbox: ThreadMessage[] = [];

@@ -82,12 +82,12 @@ describe('reading corrections on a worker thread', () => {
     await expect(onThread({ dir: notADir })).rejects.toMatchObject({ code: 'ENOTDIR' });
   });
 
-  it('works from a script given with -e (a worker inherits --input-type, which refuses files)', () => {
+  it('works from a script given with -e and with V8 flags (a worker refuses both when it inherits them)', () => {
     const r = repo({ files: { [correctionPath('c1', 'ann@example.org')]: serializeCorrection(createCorrection({ candidate_id: 'c1', action: 'flag' }, REVIEWERS[0]!, new Date())) }, candidates: false });
     const code = `const { readCorrectionsOnThread } = await import(${JSON.stringify(new URL('../../src/node/corrections-thread.ts', import.meta.url).href)});
 const t = readCorrectionsOnThread({ dir: ${JSON.stringify(r.dir)} });
 let n = 0; for await (const g of t.groups) n += g.length;
 console.log(n);`;
-    expect(execFileSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' }).trim()).toBe('1');
+    expect(execFileSync(process.execPath, ['--max-old-space-size=4096', '--input-type=module', '-e', code], { encoding: 'utf8' }).trim()).toBe('1');
   });
 });
