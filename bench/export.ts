@@ -53,8 +53,16 @@ let have = 0;
 for (const n of SIZES) {
   addCorrections(dir, have, n);
   have = n;
-  const exports = Array.from({ length: RUNS }, () => measure(dir, exportCode));
-  const floors = Array.from({ length: RUNS }, () => measure(dir, floorCode));
+  // The files just written are still being flushed to disk: one untimed pass first, then
+  // export and floor in turn, so neither gets a quieter machine than the other.
+  execFileSync('sync');
+  measure(dir, floorCode);
+  const exports: { ms: number; rss_mb: number }[] = [];
+  const floors: { ms: number; rss_mb: number }[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    exports.push(measure(dir, exportCode));
+    floors.push(measure(dir, floorCode));
+  }
   const row: Row = {
     corrections: n,
     candidates: CANDIDATES,

@@ -1,6 +1,6 @@
 /**
  * `npm run bench` (part 4): the hosted mode in Chromium against a real git server on
- * loopback (git http-backend behind scripts/git-http-server.ts), at 1k and 10k existing
+ * loopback (git http-backend behind scripts/git-http-server.ts), at 1k, 10k and 100k existing
  * corrections, next to native git against the same server.
  *
  * The page (the site `npm run build` makes, fresh browser profile):
@@ -29,7 +29,7 @@ import { createCorrection, serializeCorrection } from '../src/lib/correction.ts'
 import { correctionPath } from '../src/lib/paths.ts';
 import { GIT_ENV, ROOT, addCorrections, benchId, generateRepository, git, median, real, reviewer } from './generate.ts';
 
-const SIZES = (process.env.BENCH_SIZES ?? '1000,10000').split(',').map(Number);
+const SIZES = (process.env.BENCH_SIZES ?? '1000,10000,100000').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
 const CHROMIUM = [process.env.PLOVER_CHROMIUM, '/usr/bin/chromium'].find((p) => p && existsSync(p));
 const TOKEN = 'bench-token';
