@@ -45,6 +45,8 @@ export class ReviewIndex {
    * every correction (at 100k that walk was most of a decision's round trip).
    */
   private readonly byReviewer = new Map<string, Map<string, Correction>>();
+  /** Each reviewer's decided candidates counted by run, model and task type, kept the same way. */
+  private readonly decidedFacets = new Map<string, Record<'runs' | 'models' | 'taskTypes', Map<string, number>>>();
 
   constructor(data: CandidateData, corrections: LocatedCorrection[]) {
     this.data = data;
@@ -66,7 +68,9 @@ export class ReviewIndex {
     const key = normalizeEmail(correction.correction.reviewer.email);
     let mine = this.byReviewer.get(key);
     if (!mine) this.byReviewer.set(key, (mine = new Map()));
+    const had = mine.has(correction.correction.candidate_id);
     mine.set(correction.correction.candidate_id, correction.correction);
+    if (!had) this.countDecided(key, correction.correction.candidate_id, 1);
   }
 
   /** Forgets the correction at `path` (an undo). */
@@ -74,8 +78,26 @@ export class ReviewIndex {
     const old = this.corrections.get(path)?.correction;
     if (!old) return;
     this.corrections.delete(path);
-    const mine = this.byReviewer.get(normalizeEmail(old.reviewer.email));
-    if (mine?.get(old.candidate_id) === old) mine.delete(old.candidate_id);
+    const key = normalizeEmail(old.reviewer.email);
+    const mine = this.byReviewer.get(key);
+    if (mine?.get(old.candidate_id) === old) {
+      mine.delete(old.candidate_id);
+      this.countDecided(key, old.candidate_id, -1);
+    }
+  }
+
+  private countDecided(reviewer: string, candidateId: string, by: 1 | -1): void {
+    const c = this.data.candidates.get(candidateId)?.candidate;
+    if (!c) return;
+    let tally = this.decidedFacets.get(reviewer);
+    if (!tally) this.decidedFacets.set(reviewer, (tally = { runs: new Map(), models: new Map(), taskTypes: new Map() }));
+    for (const [map, value] of [
+      [tally.runs, c.benchmark_run_id],
+      [tally.models, c.model_id],
+      [tally.taskTypes, c.task_type],
+    ] as const) {
+      map.set(value, (map.get(value) ?? 0) + by);
+    }
   }
 
   /** The candidates this reviewer has not decided yet, in file order. */
@@ -110,9 +132,9 @@ export class ReviewIndex {
   facets(reviewer: Reviewer) {
     // Totals once (candidates do not change); this reviewer's progress from their decisions only.
     this.facetTotals ??= tallyFacets(this.candidatesInOrder());
-    const decided = tallyFacets([...this.mine(reviewer).keys()].flatMap((id) => this.data.candidates.get(id)?.candidate ?? []));
-    const list = (totals: FacetTally, done: FacetTally) =>
-      [...totals].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, v]) => ({ id, total: v.count, decided: done.get(id)?.count ?? 0, label: v.label }));
+    const decided = this.decidedFacets.get(normalizeEmail(reviewer.email)) ?? { runs: new Map(), models: new Map(), taskTypes: new Map() };
+    const list = (totals: FacetTally, done: Map<string, number>) =>
+      [...totals].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, v]) => ({ id, total: v.count, decided: done.get(id) ?? 0, label: v.label }));
     return { runs: list(this.facetTotals.runs, decided.runs), models: list(this.facetTotals.models, decided.models), task_types: list(this.facetTotals.taskTypes, decided.taskTypes) };
   }
   private facetTotals: Record<'runs' | 'models' | 'taskTypes', FacetTally> | undefined;

@@ -77,6 +77,7 @@ describe('ReviewIndex', () => {
             expect(facets.models.find((f) => f.id === model)).toMatchObject({ total: all.length, decided: all.filter((id) => mine.some((c) => c.candidate_id === id)).length });
           }
           expect(facets.runs.map((f) => [f.id, f.total])).toEqual([['run_a', 3], ['run_b', 3]]);
+          expect(facets.runs.map((f) => f.decided)).toEqual([IDS.slice(0, 3), IDS.slice(3)].map((ids) => ids.filter((id) => mine.some((c) => c.candidate_id === id)).length));
         }
         expect(index.correctionRecords()).toHaveLength(records.length);
       }),
