@@ -17,7 +17,7 @@
  * an entry in conflict) returns false, and the caller lets isomorphic-git do it.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, lstatSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writevSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readFileSync, readSync, renameSync, rmSync, unlinkSync, writeFileSync, writevSync } from 'node:fs';
 import { PloverError } from '../lib/errors.ts';
 
 const DROPPED_EXTENSIONS = new Set(['TREE', 'EOIE', 'IEOT', 'UNTR', 'FSMN']);
@@ -176,7 +176,15 @@ function indexEntry(file: string, name: Buffer, blob: string): Buffer {
   return entry;
 }
 
-/** git's protocol: create `index.lock` exclusively, write, rename over `index`. */
+/** Beside `index.lock` while plover holds it: which process, and which lock file (inode). */
+const lockOwner = (gitdir: string) => `${gitdir}/plover-index.lock.owner`;
+
+/**
+ * git's protocol: create `index.lock` exclusively, write, rename over `index`. While it
+ * holds the lock, plover notes its pid and the lock's inode beside it, so a lock left by
+ * a plover process that was killed can be told from one a git command holds
+ * (see clearStaleIndexLock).
+ */
 function writeLocked(gitdir: string, data: Buffer[]): void {
   const lock = `${gitdir}/index.lock`;
   let fd: number;
@@ -189,14 +197,55 @@ function writeLocked(gitdir: string, data: Buffer[]): void {
     throw err;
   }
   try {
+    writeFileSync(lockOwner(gitdir), JSON.stringify({ pid: process.pid, ino: fstatSync(fd).ino }));
     writevAll(fd, data);
   } catch (err) {
     closeSync(fd);
     unlinkSync(lock);
+    rmSync(lockOwner(gitdir), { force: true });
     throw err;
   }
   closeSync(fd);
   renameSync(lock, `${gitdir}/index`);
+  rmSync(lockOwner(gitdir), { force: true });
+}
+
+/**
+ * Removes an `index.lock` that a plover process left when it was killed while writing
+ * the index (its pid is gone and the lock is the very file it created). A lock of any
+ * other process is left alone: the next write then says so, naming the file.
+ * @returns whether a stale lock was removed.
+ */
+export function clearStaleIndexLock(gitdir: string): boolean {
+  let owner: { pid?: unknown; ino?: unknown };
+  try {
+    owner = JSON.parse(readFileSync(lockOwner(gitdir), 'utf8'));
+  } catch {
+    rmSync(lockOwner(gitdir), { force: true }); // none, or cut short by the kill
+    return false;
+  }
+  // writeLocked is synchronous: a note naming this very process is left from an earlier one.
+  if (typeof owner.pid === 'number' && owner.pid !== process.pid && isAlive(owner.pid)) return false;
+  let removed = false;
+  try {
+    if (lstatSync(`${gitdir}/index.lock`).ino === owner.ino) {
+      unlinkSync(`${gitdir}/index.lock`);
+      removed = true;
+    }
+  } catch {
+    // no lock: the process died after renaming it
+  }
+  rmSync(lockOwner(gitdir), { force: true });
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === 'EPERM';
+  }
 }
 
 /** writev until every byte is written (a short write continues where it stopped). */

@@ -4,7 +4,8 @@
  * leaves a correction that is in the working tree but not in a commit (or, for an undo,
  * removed but not committed). On the next start, each such change is committed as it
  * was meant to be, so a decision the reviewer submitted is never lost; and what the
- * killed process left in `.git/plover-tmp/` is removed.
+ * killed process left in `.git/plover-tmp/` is removed, with its `index.lock` if it
+ * was killed while writing the index.
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -13,7 +14,7 @@ import { compileCommitMessage, compileUndoMessage } from '../lib/commit-message.
 import { parseCorrection } from '../lib/correction.ts';
 import { CORRECTION_PATH_PATTERN, correctionPath } from '../lib/paths.ts';
 import { commitFile, readCommittedFile, type GitFs } from '../git/commit-file.ts';
-import { indexWriter } from './git-index.ts';
+import { clearStaleIndexLock, indexWriter } from './git-index.ts';
 import { clearTemporaryFiles } from './atomic-fs.ts';
 
 const run = promisify(execFile);
@@ -30,6 +31,7 @@ export interface Recovered {
  */
 export async function recoverUncommitted(options: { fs: GitFs; dir: string; cache: object; now?: Date }): Promise<Recovered[]> {
   const { fs, dir, cache } = options;
+  clearStaleIndexLock(`${dir}/.git`);
   clearTemporaryFiles(`${dir}/.git`);
   let status: string;
   try {

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createCorrection, serializeCorrection } from '../../src/lib/correction.ts';
@@ -25,6 +25,37 @@ describe('after a crash', () => {
     expect(git(dir, 'log', '-1', '--format=%an <%ae>|%aI|%s')).toBe(`Ann Lee <ann@example.org>|2024-05-01T12:00:00+00:00|plover: flag ${ID} [hallucination]`);
     expect(git(dir, 'status', '--porcelain')).toBe('');
     expect(ws.index.counts(ann)).toEqual({ correct: 0, discard: 0, flag: 1 });
+  });
+
+  it('removes the index.lock of a plover killed while writing the index, and leaves any other alone', async () => {
+    const { dir } = repo();
+    const path = correctionPath(ID, ann.email);
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), serializeCorrection(createCorrection({ candidate_id: ID, action: 'discard' }, ann, new Date('2024-05-01T12:00:00Z'))));
+    const lock = join(dir, '.git/index.lock');
+    const owner = join(dir, '.git/plover-index.lock.owner');
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+
+    // A lock without plover's note (a git command's): recovery cannot commit, and says why.
+    writeFileSync(lock, 'half an index');
+    await expect(Workspace.open(dir)).rejects.toMatchObject({ code: 'E_INDEX_LOCKED' });
+    expect(existsSync(lock)).toBe(true);
+    // The note of a dead plover, but a different lock file (git took the lock since): still left alone.
+    writeFileSync(owner, JSON.stringify({ pid: dead, ino: lstatSync(lock).ino + 1 }));
+    await expect(Workspace.open(dir)).rejects.toMatchObject({ code: 'E_INDEX_LOCKED' });
+    expect(existsSync(lock)).toBe(true);
+    // The note of a live process (this one's parent stands in for a plover still writing): left alone.
+    writeFileSync(owner, JSON.stringify({ pid: process.ppid, ino: lstatSync(lock).ino }));
+    await expect(Workspace.open(dir)).rejects.toMatchObject({ code: 'E_INDEX_LOCKED' });
+
+    // The very lock a dead plover created: removed, and the decision it was writing is committed.
+    writeFileSync(owner, JSON.stringify({ pid: dead, ino: lstatSync(lock).ino }));
+    const ws = await Workspace.open(dir);
+    expect(ws.recovered.map((r) => [r.path, r.kind])).toEqual([[path, 'decision']]);
+    expect(existsSync(lock)).toBe(false);
+    expect(existsSync(owner)).toBe(false);
+    expect(git(dir, 'status', '--porcelain')).toBe('');
+    expect(fsck(dir).status).toBe(0);
   });
 
   it('commits an undo whose file was removed but not committed, and clears temporary files', async () => {
@@ -53,6 +84,8 @@ describe('after a crash', () => {
     for (let round = 0; round < 5; round++) {
       const child = spawn(process.execPath, [join(ROOT, 'bin/plover.mjs'), 'serve', '--port', '0', '--reviewer', 'Ann Lee <ann@example.org>'], { cwd: dir, env: GIT_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
       const exited = new Promise((r) => child.once('exit', r));
+      let err = '';
+      child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
       const url = await new Promise<string>((resolve, reject) => {
         let out = '';
         child.stdout!.on('data', (c: Buffer) => {
@@ -60,7 +93,7 @@ describe('after a crash', () => {
           const m = /open (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
           if (m) resolve(m[1]!);
         });
-        child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
+        child.on('exit', (code) => reject(new Error(`serve exited ${code} in round ${round}: ${out}${err}`)));
       });
       // Eight writers keep commits in flight; the kill lands at a random moment among them.
       let alive = true;
