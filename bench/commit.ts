@@ -50,6 +50,8 @@ for (const n of SIZES) {
   console.log('done');
   const sample = real[0]!.model_response;
 
+  // The files just generated are still being written back to disk; each series starts after that.
+  execFileSync('sync');
   // plover, warm: one Workspace for the whole series, as the label server keeps it.
   const workspace = await Workspace.open(dir);
   const warm: number[] = [];
@@ -70,6 +72,7 @@ for (const n of SIZES) {
   }
 
   // Native git on the same repository: the same kind of file, then add + commit.
+  execFileSync('sync');
   const native: number[] = [];
   for (let i = 2 * RUNS; i < 3 * RUNS; i++) {
     const correction = createCorrection({ candidate_id: ids[i]!, action: 'correct', corrected_response: sample }, reviewer, new Date());
