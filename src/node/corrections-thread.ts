@@ -7,9 +7,8 @@
  * AHEAD chunks ahead of what was taken, so memory stays flat in the number of corrections.
  */
 import { Worker } from 'node:worker_threads';
-import { PloverError } from '../lib/errors.ts';
+import { PloverError, type Problem } from '../lib/errors.ts';
 import type { LocatedCorrection } from '../lib/export.ts';
-import type { Problem } from '../lib/errors.ts';
 
 /** Where the worker reads from: the working tree at `dir`, or the tree of `commit` there. */
 export interface CorrectionsAt {
