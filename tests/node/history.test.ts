@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { candidateKey } from '../../src/lib/paths.ts';
 import { Workspace } from '../../src/node/workspace.ts';
 import { plover } from '../helpers/cli.ts';
-import { git, useTempRepos } from '../helpers/repo.ts';
+import { candidateLine, git, useTempRepos } from '../helpers/repo.ts';
 
 const repo = useTempRepos();
 const ann = { name: 'Ann Lee', email: 'ann@example.org' };
@@ -10,8 +11,14 @@ const ID = 'sftc_b5505e86f70999cf';
 
 describe('history and undo', () => {
   it('reads who decided what on a candidate, when and in which commit, undos included, newest first', async () => {
-    const { dir } = repo();
+    // A candidate whose corrections share ID's shard folder: its decisions are not ID's history.
+    const shard = candidateKey(ID).shard;
+    let neighbour = '';
+    for (let i = 0; candidateKey(neighbour).shard !== shard; i++) neighbour = `neighbour_${i}`;
+    const { dir } = repo({ files: { 'candidates/run_neighbour.jsonl': `${candidateLine({ id: neighbour })}\n` } });
     const ws = await Workspace.open(dir);
+    await ws.submit({ candidate_id: neighbour, action: 'flag' }, bob, { now: new Date('2024-05-01T10:30:00Z') });
+    await ws.undo(neighbour, bob, new Date('2024-05-01T10:40:00Z'));
     const first = await ws.submit({ candidate_id: ID, action: 'correct', corrected_response: 'v1', failure_category: 'wrong_answer' }, ann, { now: new Date('2024-05-01T10:00:00Z'), durationMs: 12_345 });
     const second = await ws.submit({ candidate_id: ID, action: 'discard' }, bob, { now: new Date('2024-05-01T11:00:00Z') });
     await ws.submit({ candidate_id: 'sftc_723a003ab86cbec2', action: 'flag' }, ann);
