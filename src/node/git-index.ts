@@ -17,7 +17,7 @@
  * an entry in conflict) returns false, and the caller lets isomorphic-git do it.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, lstatSync, openSync, readFileSync, readSync, renameSync, rmSync, unlinkSync, writeFileSync, writevSync } from 'node:fs';
+import { closeSync, fstatSync, linkSync, lstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, unlinkSync, writeFileSync, writevSync } from 'node:fs';
 import { PloverError } from '../lib/errors.ts';
 
 const DROPPED_EXTENSIONS = new Set(['TREE', 'EOIE', 'IEOT', 'UNTR', 'FSMN']);
@@ -176,28 +176,25 @@ function indexEntry(file: string, name: Buffer, blob: string): Buffer {
   return entry;
 }
 
-/** Beside `index.lock` while plover holds it: which process, and which lock file (inode). */
+/** Beside `index.lock` while plover holds it: which process, and which file (inode) is its lock. */
 const lockOwner = (gitdir: string) => `${gitdir}/plover-index.lock.owner`;
+/** The lock file plover prepares under its own name before linking it in as `index.lock`. */
+const lockDraft = (gitdir: string, pid: number) => `${gitdir}/plover-index.lock.${pid}`;
+const LOCK_DRAFT = /^plover-index\.lock\.(\d+)$/;
 
 /**
- * git's protocol: create `index.lock` exclusively, write, rename over `index`. While it
- * holds the lock, plover notes its pid and the lock's inode beside it, so a lock left by
- * a plover process that was killed can be told from one a git command holds
- * (see clearStaleIndexLock).
+ * git's protocol: take `index.lock` exclusively, write, rename over `index`. So that a
+ * lock left by a plover process that was killed can be told from one a git command
+ * holds (see clearStaleIndexLock), the note naming the owner is complete before the
+ * lock exists: plover creates its lock file under its own name, writes the note (pid and
+ * the file's inode) atomically, and only then links the file in as `index.lock`, which
+ * fails if the name is taken, as an exclusive create does. Where the file system has no
+ * hard links, the lock is created exclusively and the note written after it.
  */
 function writeLocked(gitdir: string, data: Buffer[]): void {
   const lock = `${gitdir}/index.lock`;
-  let fd: number;
+  const fd = takeLock(gitdir);
   try {
-    fd = openSync(lock, 'wx');
-  } catch (err) {
-    if ((err as { code?: string }).code === 'EEXIST') {
-      throw new PloverError('E_INDEX_LOCKED', `${lock} exists: another git command is using the index. Let it finish; if none is running, delete ${lock}`);
-    }
-    throw err;
-  }
-  try {
-    writeFileSync(lockOwner(gitdir), JSON.stringify({ pid: process.pid, ino: fstatSync(fd).ino }));
     writevAll(fd, data);
   } catch (err) {
     closeSync(fd);
@@ -210,22 +207,65 @@ function writeLocked(gitdir: string, data: Buffer[]): void {
   rmSync(lockOwner(gitdir), { force: true });
 }
 
+/** Error codes of a file system without hard links. */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
+
+/** Takes `index.lock` with its owner noted (see writeLocked). @returns the lock, open for writing. */
+function takeLock(gitdir: string): number {
+  const lock = `${gitdir}/index.lock`;
+  const draft = lockDraft(gitdir, process.pid);
+  const locked = () => new PloverError('E_INDEX_LOCKED', `${lock} exists: another git command is using the index. Let it finish; if none is running, delete ${lock}`);
+  let fd = openSync(draft, 'w');
+  try {
+    writeAtomically(lockOwner(gitdir), JSON.stringify({ pid: process.pid, ino: fstatSync(fd).ino }));
+    linkSync(draft, lock);
+  } catch (err) {
+    closeSync(fd);
+    rmSync(draft, { force: true });
+    rmSync(lockOwner(gitdir), { force: true });
+    const code = (err as { code?: string }).code ?? '';
+    if (code === 'EEXIST') throw locked();
+    if (!NO_HARD_LINKS.has(code)) throw err;
+    try {
+      fd = openSync(lock, 'wx'); // git's exclusive create, with the note written after it
+    } catch (err) {
+      throw (err as { code?: string }).code === 'EEXIST' ? locked() : err;
+    }
+    writeAtomically(lockOwner(gitdir), JSON.stringify({ pid: process.pid, ino: fstatSync(fd).ino }));
+    return fd;
+  }
+  unlinkSync(draft);
+  return fd;
+}
+
+/** A small file replaced whole (temporary file, then rename), so a kill leaves the old or the new. */
+function writeAtomically(path: string, text: string): void {
+  writeFileSync(`${path}.tmp`, text);
+  renameSync(`${path}.tmp`, path);
+}
+
 /**
  * Removes an `index.lock` that a plover process left when it was killed while writing
- * the index (its pid is gone and the lock is the very file it created). A lock of any
- * other process is left alone: the next write then says so, naming the file.
+ * the index (its pid is gone and the lock is the very file it created), and the lock
+ * files of dead plover processes that never became the lock. A lock of any other
+ * process is left alone: the next write then says so, naming the file.
  * @returns whether a stale lock was removed.
  */
 export function clearStaleIndexLock(gitdir: string): boolean {
+  // writeLocked is synchronous: a note or draft naming this very process is left from an earlier one.
+  const dead = (pid: number) => pid === process.pid || !isAlive(pid);
+  for (const name of readdirSync(gitdir)) {
+    const draft = LOCK_DRAFT.exec(name);
+    if (draft && dead(Number(draft[1]))) rmSync(`${gitdir}/${name}`, { force: true });
+  }
+  rmSync(`${lockOwner(gitdir)}.tmp`, { force: true });
   let owner: { pid?: unknown; ino?: unknown };
   try {
     owner = JSON.parse(readFileSync(lockOwner(gitdir), 'utf8'));
   } catch {
-    rmSync(lockOwner(gitdir), { force: true }); // none, or cut short by the kill
-    return false;
+    return false; // no note: no lock of plover's (the note is whole before the lock exists)
   }
-  // writeLocked is synchronous: a note naming this very process is left from an earlier one.
-  if (typeof owner.pid === 'number' && owner.pid !== process.pid && isAlive(owner.pid)) return false;
+  if (typeof owner.pid !== 'number' || !dead(owner.pid)) return false;
   let removed = false;
   try {
     if (lstatSync(`${gitdir}/index.lock`).ino === owner.ino) {
@@ -233,7 +273,7 @@ export function clearStaleIndexLock(gitdir: string): boolean {
       removed = true;
     }
   } catch {
-    // no lock: the process died after renaming it
+    // no lock: the process died before linking it in, or after renaming it
   }
   rmSync(lockOwner(gitdir), { force: true });
   return removed;

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createCorrection, serializeCorrection } from '../../src/lib/correction.ts';
@@ -48,12 +48,17 @@ describe('after a crash', () => {
     writeFileSync(owner, JSON.stringify({ pid: process.ppid, ino: lstatSync(lock).ino }));
     await expect(Workspace.open(dir)).rejects.toMatchObject({ code: 'E_INDEX_LOCKED' });
 
-    // The very lock a dead plover created: removed, and the decision it was writing is committed.
+    // The very lock a dead plover created (killed before it unlinked its draft name, which
+    // the lock is linked from): both removed, and the decision it was writing is committed.
+    // A draft of a live process is its own business.
     writeFileSync(owner, JSON.stringify({ pid: dead, ino: lstatSync(lock).ino }));
+    linkSync(lock, join(dir, `.git/plover-index.lock.${dead}`));
+    writeFileSync(join(dir, `.git/plover-index.lock.${process.ppid}`), '');
     const ws = await Workspace.open(dir);
     expect(ws.recovered.map((r) => [r.path, r.kind])).toEqual([[path, 'decision']]);
     expect(existsSync(lock)).toBe(false);
     expect(existsSync(owner)).toBe(false);
+    expect(readdirSync(join(dir, '.git')).filter((name) => name.startsWith('plover-index'))).toEqual([`plover-index.lock.${process.ppid}`]);
     expect(git(dir, 'status', '--porcelain')).toBe('');
     expect(fsck(dir).status).toBe(0);
   });
