@@ -15,7 +15,8 @@
  *   - write the same kind of file, `git add && git commit`, median;
  *   - `git push` of that one commit to a review branch, median time and bytes.
  * Times come from performance.measure in the page (plover:open, plover:commit,
- * plover:push); bytes from the server's own count of request and response bodies.
+ * plover:push); bytes from the server's own count of request and response bodies, and
+ * the host's share of each push (receive-pack POST in → git done) from its clock.
  * Writes docs/bench/hosted.md and docs/bench/hosted.json.
  */
 import { execFile, execFileSync } from 'node:child_process';
@@ -74,15 +75,18 @@ interface Row {
   page_commit_ms: number;
   page_push_ms: number;
   page_push_bytes: number;
+  /** The host's share of the page's push: receive-pack POST in → git done, median. */
+  page_push_host_ms: number;
   native_clone_ms: number;
   native_clone_no_checkout_ms: number;
   native_clone_bytes: number;
   native_add_commit_ms: number;
   native_push_ms: number;
   native_push_bytes: number;
+  native_push_host_ms: number;
 }
 
-async function measurePage(): Promise<Pick<Row, 'page_first_visit_ms' | 'page_first_visit_bytes' | 'page_later_visit_ms' | 'page_later_visit_bytes' | 'page_commit_ms' | 'page_push_ms' | 'page_push_bytes'>> {
+async function measurePage(): Promise<Pick<Row, 'page_first_visit_ms' | 'page_first_visit_bytes' | 'page_later_visit_ms' | 'page_later_visit_bytes' | 'page_commit_ms' | 'page_push_ms' | 'page_push_bytes' | 'page_push_host_ms'>> {
   const profile = mkdtempSync(join(tmpdir(), 'plover-bench-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -119,6 +123,7 @@ async function measurePage(): Promise<Pick<Row, 'page_first_visit_ms' | 'page_fi
     const pushes = await measures('plover:push');
     if (pushes.some((p) => (p.detail as { pushed: number }).pushed !== 1)) throw new Error(`expected one decision per push, got ${JSON.stringify(pushes.map((p) => p.detail))}`);
     const pushBytes = server.stats.pushBytes / server.stats.pushes;
+    const pushHost = median(server.stats.pushHostMs);
 
     console.log('  page: later visit');
     // A later visit: the tab signs in again from its clone and fetches what is new.
@@ -135,6 +140,7 @@ async function measurePage(): Promise<Pick<Row, 'page_first_visit_ms' | 'page_fi
       page_commit_ms: round(median(commits)),
       page_push_ms: round(median(pushes.map((p) => p.duration))),
       page_push_bytes: Math.round(pushBytes),
+      page_push_host_ms: round(pushHost),
     };
   } finally {
     await context.close();
@@ -142,7 +148,7 @@ async function measurePage(): Promise<Pick<Row, 'page_first_visit_ms' | 'page_fi
   }
 }
 
-async function measureNative(n: number): Promise<Pick<Row, 'native_clone_ms' | 'native_clone_no_checkout_ms' | 'native_clone_bytes' | 'native_add_commit_ms' | 'native_push_ms' | 'native_push_bytes'>> {
+async function measureNative(n: number): Promise<Pick<Row, 'native_clone_ms' | 'native_clone_no_checkout_ms' | 'native_clone_bytes' | 'native_add_commit_ms' | 'native_push_ms' | 'native_push_bytes' | 'native_push_host_ms'>> {
   const work = mkdtempSync(join(tmpdir(), 'plover-bench-native-'));
   try {
     const clones: number[] = [];
@@ -181,6 +187,7 @@ async function measureNative(n: number): Promise<Pick<Row, 'native_clone_ms' | '
       native_add_commit_ms: round(median(commits)),
       native_push_ms: round(median(pushes)),
       native_push_bytes: Math.round(server.stats.pushBytes / server.stats.pushes),
+      native_push_host_ms: round(median(server.stats.pushHostMs)),
     };
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -224,6 +231,8 @@ const table = [
     `| ${r.corrections} | later visit: sign in → queue ready; bytes downloaded | ${r.page_later_visit_ms} ms; ${kb(r.page_later_visit_bytes)} | — | — |`,
     `| ${r.corrections} | commit one decision | ${r.page_commit_ms} ms | ${r.native_add_commit_ms} ms (\`git add && git commit\`) | ${ratio(r.page_commit_ms, r.native_add_commit_ms)} |`,
     `| ${r.corrections} | push one decision: time | ${r.page_push_ms} ms | ${r.native_push_ms} ms (\`git push\`) | ${ratio(r.page_push_ms, r.native_push_ms)} |`,
+    `| ${r.corrections} | push one decision: of it, the host's receive-pack (POST in → git done) | ${r.page_push_host_ms} ms | ${r.native_push_host_ms} ms | ${ratio(r.page_push_host_ms, r.native_push_host_ms)} |`,
+    `| ${r.corrections} | push one decision: the rest (the pusher's own work, and its requests) | ${round(r.page_push_ms - r.page_push_host_ms)} ms | ${round(r.native_push_ms - r.native_push_host_ms)} ms | ${ratio(r.page_push_ms - r.page_push_host_ms, r.native_push_ms - r.native_push_host_ms)} |`,
     `| ${r.corrections} | push one decision: bytes uploaded | ${kb(r.page_push_bytes)} | ${kb(r.native_push_bytes)} | ${ratio(r.page_push_bytes, r.native_push_bytes)} |`,
   ]),
 ].join('\n');

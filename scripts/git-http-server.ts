@@ -30,6 +30,8 @@ export interface WireStats {
   /** Request body bytes of `git-receive-pack` POSTs: what pushes upload. */
   pushBytes: number;
   pushes: number;
+  /** Each `git-receive-pack` POST's milliseconds from its arrival to git's exit: the host's share of a push. */
+  pushHostMs: number[];
   /** Response bytes of `git-upload-pack` POSTs: what clones and fetches download. */
   fetchBytes: number;
   fetches: number;
@@ -67,7 +69,7 @@ export interface Faults {
   random?: () => number;
 }
 
-const emptyStats = (): WireStats => ({ requests: 0, pushBytes: 0, pushes: 0, fetchBytes: 0, fetches: 0, unauthorized: 0, droppedBefore: 0, droppedAfter: 0 });
+const emptyStats = (): WireStats => ({ requests: 0, pushBytes: 0, pushes: 0, pushHostMs: [], fetchBytes: 0, fetches: 0, unauthorized: 0, droppedBefore: 0, droppedAfter: 0 });
 
 export async function startGitHttpServer(options: GitHttpServerOptions): Promise<GitHttpServer> {
   const root = resolve(options.root);
@@ -133,6 +135,7 @@ function corsHeaders(req: IncomingMessage): Record<string, string> {
 }
 
 async function handleGit(req: IncomingMessage, res: ServerResponse, root: string, token: string | undefined, stats: WireStats, faults: Faults) {
+  const arrived = performance.now();
   stats.requests += 1;
   const cors = corsHeaders(req);
   if (req.method === 'OPTIONS') {
@@ -216,7 +219,10 @@ async function handleGit(req: IncomingMessage, res: ServerResponse, root: string
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   await new Promise<void>((done) => {
     child.on('close', (code) => {
-      if (service === 'push') stats.pushes += 1;
+      if (service === 'push') {
+        stats.pushes += 1;
+        stats.pushHostMs.push(performance.now() - arrived);
+      }
       if (service === 'fetch') stats.fetches += 1;
       if (loseAnswer) {
         req.socket.destroy();

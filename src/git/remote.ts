@@ -20,6 +20,7 @@
 import git, { type HttpClient, type ReadCommitResult } from 'isomorphic-git';
 import { PloverError } from '../lib/errors.ts';
 import { commitFile, type GitFs } from './commit-file.ts';
+import { packObjects } from './pack.ts';
 
 export interface RemoteOptions {
   /** The repository's smart-HTTP URL, e.g. `https://git.example.org/team/labels.git`. */
@@ -229,8 +230,8 @@ export async function pushOutbox(clone: Clone, remote: RemoteOptions): Promise<P
       const parentTree = c.commit.parent[0] ? (await git.readCommit({ fs: clone.fs, gitdir: clone.gitdir, oid: c.commit.parent[0], cache: clone.cache })).commit.tree : null;
       await diffTrees(clone, parentTree, c.commit.tree, '', objects, []);
     }
-    const { packfile } = await git.packObjects({ fs: clone.fs, gitdir: clone.gitdir, oids: [...objects], cache: clone.cache });
-    const answer = await receivePack(remote, remoteHead, head, `refs/heads/${remote.dest}`, packfile!);
+    const packfile = await packObjects(clone, [...objects]);
+    const answer = await receivePack(remote, remoteHead, head, `refs/heads/${remote.dest}`, packfile);
     result.bytes += answer.bytes;
     if (answer.ok) {
       result.pushed += waiting.length;
@@ -250,9 +251,7 @@ async function hasTracking(clone: Clone, dest: string): Promise<boolean> {
 }
 
 async function recordPushed(clone: Clone, dest: string, oid: string): Promise<void> {
-  await setRef(clone, trackingRef(dest), oid);
-  await setRef(clone, `refs/heads/${dest}`, oid);
-  await setRef(clone, baseRef(dest), oid);
+  await Promise.all([setRef(clone, trackingRef(dest), oid), setRef(clone, `refs/heads/${dest}`, oid), setRef(clone, baseRef(dest), oid)]);
 }
 
 /**
@@ -316,8 +315,9 @@ async function diffTrees(clone: Clone, before: string | null, tree: string | nul
   if (before === tree) return;
   const read = async (oid: string | null) => (oid ? (await git.readTree({ fs: clone.fs, gitdir: clone.gitdir, oid, cache: clone.cache })).tree : []);
   if (tree) objects.add(tree);
-  const old = new Map((await read(before)).map((e) => [e.path, e]));
-  for (const entry of await read(tree)) {
+  const [then, now] = await Promise.all([read(before), read(tree)]);
+  const old = new Map(then.map((e) => [e.path, e]));
+  for (const entry of now) {
     const was = old.get(entry.path);
     old.delete(entry.path);
     if (was?.oid === entry.oid) continue;
