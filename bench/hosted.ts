@@ -14,6 +14,9 @@
  *     page does), time and bytes;
  *   - write the same kind of file, `git add && git commit`, median;
  *   - `git push` of that one commit to a review branch, median time and bytes.
+ * The page's decisions and native git's commits alternate (page decision and push, then
+ * native add, commit and push), so that whatever else the machine is doing at the time
+ * weighs on both alike: between whole runs, the same push took the host 20 to 35 ms at 10k.
  * Times come from performance.measure in the page (plover:open, plover:commit,
  * plover:push); bytes from the server's own count of request and response bodies, and
  * the host's share of each push (receive-pack POST in → git done) from its clock.
@@ -86,7 +89,40 @@ interface Row {
   native_push_host_ms: number;
 }
 
-async function measurePage(): Promise<Pick<Row, 'page_first_visit_ms' | 'page_first_visit_bytes' | 'page_later_visit_ms' | 'page_later_visit_bytes' | 'page_commit_ms' | 'page_push_ms' | 'page_push_bytes' | 'page_push_host_ms'>> {
+/** What the server saw of the pushes `push` made: bytes uploaded and the host's time. */
+async function serverPush(push: () => Promise<unknown>): Promise<{ bytes: number; hostMs: number }> {
+  const bytes = server.stats.pushBytes;
+  const seen = server.stats.pushHostMs.length;
+  await push();
+  const host = server.stats.pushHostMs.slice(seen);
+  if (host.length !== 1) throw new Error(`expected one receive-pack request per push, the server saw ${host.length}`);
+  return { bytes: server.stats.pushBytes - bytes, hostMs: host[0]! };
+}
+
+/** Native `git clone --depth 1` (with checkout, and with --no-checkout as the page does), median of 3; leaves the clone at `work/c`. */
+async function nativeClone(work: string): Promise<Pick<Row, 'native_clone_ms' | 'native_clone_no_checkout_ms' | 'native_clone_bytes'>> {
+  const clones: number[] = [];
+  const bare: number[] = [];
+  let bytes = 0;
+  for (let i = 0; i < 3; i++) {
+    rmSync(join(work, 'c'), { recursive: true, force: true });
+    server.resetStats();
+    bare.push(await time(() => nativeGit(work, 'clone', '-q', '--depth', '1', '--single-branch', '--branch', 'main', '--no-checkout', remote, 'c')));
+    rmSync(join(work, 'c'), { recursive: true, force: true });
+    clones.push(await time(() => nativeGit(work, 'clone', '-q', '--depth', '1', '--single-branch', '--branch', 'main', remote, 'c')));
+    bytes = server.stats.fetchBytes / 2;
+  }
+  return { native_clone_ms: round(median(clones)), native_clone_no_checkout_ms: round(median(bare)), native_clone_bytes: Math.round(bytes) };
+}
+
+type Measured = Omit<Row, 'corrections' | 'candidates' | 'native_clone_ms' | 'native_clone_no_checkout_ms' | 'native_clone_bytes'>;
+
+/**
+ * The page's first visit, then RUNS rounds of: one decision in the page (f = flag), pushed
+ * alone; the same kind of file committed and pushed by native git from `clone`. Then a
+ * later visit (reload).
+ */
+async function measurePageAndNative(n: number, clone: string): Promise<Measured> {
   const profile = mkdtempSync(join(tmpdir(), 'plover-bench-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -111,19 +147,38 @@ async function measurePage(): Promise<Pick<Row, 'page_first_visit_ms' | 'page_fi
     const first = (await measures('plover:open'))[0]!.duration;
     const firstBytes = server.stats.fetchBytes;
 
-    console.log(`  page: ${RUNS} decisions, each pushed`);
-    // Decisions one at a time (f = flag), each pushed before the next.
+    console.log(`  ${RUNS} rounds: a decision in the page, pushed; a commit by native git, pushed`);
     await page.locator('body').click({ position: { x: 5, y: 5 } });
-    server.resetStats();
+    const page_ = { bytes: [] as number[], host: [] as number[] };
+    const native = { commit: [] as number[], push: [] as number[], bytes: [] as number[], host: [] as number[] };
     for (let i = 0; i < RUNS; i++) {
-      await page.keyboard.press('f');
-      await page.waitForFunction((n) => performance.getEntriesByName('plover:push').length > n, i, { timeout: 120_000 });
+      const p = await serverPush(async () => {
+        await page.keyboard.press('f');
+        await page.waitForFunction((k) => performance.getEntriesByName('plover:push').length > k, i, { timeout: 120_000 });
+      });
+      page_.bytes.push(p.bytes);
+      page_.host.push(p.hostMs);
+
+      const id = benchId(n + RUNS + i);
+      const correction = createCorrection({ candidate_id: id, action: 'flag' }, reviewer, new Date());
+      const path = correctionPath(id, reviewer.email);
+      native.commit.push(
+        await time(async () => {
+          mkdirSync(dirname(join(clone, path)), { recursive: true });
+          writeFileSync(join(clone, path), serializeCorrection(correction));
+          await nativeGit(clone, 'add', path);
+          await nativeGit(clone, 'commit', '-q', '-m', `plover: flag ${id}`);
+        }),
+      );
+      let pushMs = 0;
+      const q = await serverPush(async () => (pushMs = await time(() => nativeGit(clone, 'push', '-q', 'origin', 'HEAD:refs/heads/labels/native'))));
+      native.push.push(pushMs);
+      native.bytes.push(q.bytes);
+      native.host.push(q.hostMs);
     }
     const commits = (await measures('plover:commit')).map((m) => m.duration);
     const pushes = await measures('plover:push');
     if (pushes.some((p) => (p.detail as { pushed: number }).pushed !== 1)) throw new Error(`expected one decision per push, got ${JSON.stringify(pushes.map((p) => p.detail))}`);
-    const pushBytes = server.stats.pushBytes / server.stats.pushes;
-    const pushHost = median(server.stats.pushHostMs);
 
     console.log('  page: later visit');
     // A later visit: the tab signs in again from its clone and fetches what is new.
@@ -139,61 +194,18 @@ async function measurePage(): Promise<Pick<Row, 'page_first_visit_ms' | 'page_fi
       page_later_visit_bytes: laterBytes,
       page_commit_ms: round(median(commits)),
       page_push_ms: round(median(pushes.map((p) => p.duration))),
-      page_push_bytes: Math.round(pushBytes),
-      page_push_host_ms: round(pushHost),
+      page_push_bytes: Math.round(median(page_.bytes)),
+      page_push_host_ms: round(median(page_.host)),
+      native_add_commit_ms: round(median(native.commit)),
+      native_push_ms: round(median(native.push)),
+      native_push_bytes: Math.round(median(native.bytes)),
+      native_push_host_ms: round(median(native.host)),
     };
   } finally {
     await context.close();
     rmSync(profile, { recursive: true, force: true });
   }
 }
-
-async function measureNative(n: number): Promise<Pick<Row, 'native_clone_ms' | 'native_clone_no_checkout_ms' | 'native_clone_bytes' | 'native_add_commit_ms' | 'native_push_ms' | 'native_push_bytes' | 'native_push_host_ms'>> {
-  const work = mkdtempSync(join(tmpdir(), 'plover-bench-native-'));
-  try {
-    const clones: number[] = [];
-    const bare: number[] = [];
-    let bytes = 0;
-    for (let i = 0; i < 3; i++) {
-      rmSync(join(work, 'c'), { recursive: true, force: true });
-      server.resetStats();
-      bare.push(await time(() => nativeGit(work, 'clone', '-q', '--depth', '1', '--single-branch', '--branch', 'main', '--no-checkout', remote, 'c')));
-      rmSync(join(work, 'c'), { recursive: true, force: true });
-      clones.push(await time(() => nativeGit(work, 'clone', '-q', '--depth', '1', '--single-branch', '--branch', 'main', remote, 'c')));
-      bytes = server.stats.fetchBytes / 2;
-    }
-    const clone = join(work, 'c');
-    const commits: number[] = [];
-    const pushes: number[] = [];
-    server.resetStats();
-    for (let i = 0; i < RUNS; i++) {
-      const id = benchId(n + RUNS + i);
-      const correction = createCorrection({ candidate_id: id, action: 'flag' }, reviewer, new Date());
-      const path = correctionPath(id, reviewer.email);
-      commits.push(
-        await time(async () => {
-          mkdirSync(dirname(join(clone, path)), { recursive: true });
-          writeFileSync(join(clone, path), serializeCorrection(correction));
-          await nativeGit(clone, 'add', path);
-          await nativeGit(clone, 'commit', '-q', '-m', `plover: flag ${id}`);
-        }),
-      );
-      pushes.push(await time(() => nativeGit(clone, 'push', '-q', 'origin', 'HEAD:refs/heads/labels/native')));
-    }
-    return {
-      native_clone_ms: round(median(clones)),
-      native_clone_no_checkout_ms: round(median(bare)),
-      native_clone_bytes: Math.round(bytes),
-      native_add_commit_ms: round(median(commits)),
-      native_push_ms: round(median(pushes)),
-      native_push_bytes: Math.round(server.stats.pushBytes / server.stats.pushes),
-      native_push_host_ms: round(median(server.stats.pushHostMs)),
-    };
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
-}
-
 const rows: Row[] = [];
 try {
   for (const n of SIZES) {
@@ -206,11 +218,16 @@ try {
     git(bare, 'gc', '-q');
     rmSync(dir, { recursive: true, force: true });
     console.log('done');
-    const page = await measurePage();
-    console.log('  native git: clone, commit, push');
-    const native = await measureNative(n);
+    const work = mkdtempSync(join(tmpdir(), 'plover-bench-native-'));
+    let row: Row;
+    try {
+      console.log('  native git: clone');
+      const clone = await nativeClone(work);
+      row = { corrections: n, candidates, ...clone, ...(await measurePageAndNative(n, join(work, 'c'))) };
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
     git(bare, 'fsck', '--no-progress'); // throws (and the bench fails) on any error
-    const row: Row = { corrections: n, candidates, ...page, ...native };
     rows.push(row);
     console.log(row);
   }
@@ -245,7 +262,7 @@ writeFileSync(
     `The site built by \`npm run build\`, in Chromium (headless, fresh profile), against a real git server on loopback ` +
     `(\`git http-backend\` with Basic auth, scripts/git-http-server.ts); native git against the same server and repository. ` +
     `Repositories of N committed corrections plus their candidates, generated from the real data. Commit and push: medians of ${RUNS} decisions, ` +
-    `each pushed alone; clone: median of 3. Bytes are request (push) and response (fetch) bodies counted by the server. ` +
+    `each pushed alone, the page's and native git's taken in turns; clone: median of 3. Bytes are request (push) and response (fetch) bodies counted by the server. ` +
     `${meta.node}, ${meta.git}, ${meta.cpus} cores; ${meta.date}. Generated by \`npm run bench\`.\n\n${table}\n`,
 );
 console.log(`\n${table}\n\nwrote docs/bench/hosted.md and docs/bench/hosted.json`);
