@@ -4,9 +4,10 @@
  * followed by its zlib-deflated content, and the SHA-1 of all of that at the end.
  *
  * isomorphic-git's packObjects does the same one object at a time: read, inflate,
- * deflate, then the next. Here the objects are read and deflated all at once (the
- * reads are IndexedDB requests in the page, the deflating is the browser's own
- * CompressionStream), which is most of what a push spends on the pusher's side.
+ * deflate, then the next. Here each object is read and deflated as soon as it is known,
+ * all of them at once (the reads are IndexedDB requests in the page, the deflating is
+ * the browser's own CompressionStream), which is most of what a push spends on the
+ * pusher's side.
  */
 import git from 'isomorphic-git';
 import { sha1 } from '@noble/hashes/legacy.js';
@@ -14,25 +15,65 @@ import type { GitFs } from './commit-file.ts';
 
 const TYPE_CODE = { commit: 1, tree: 2, blob: 3, tag: 4 } as const;
 
+type PackContext = { fs: GitFs; gitdir: string; cache: object };
+
+export interface PackWriter {
+  /** Adds an object (again: ignored) and starts reading and deflating it at once. */
+  add(oid: string): void;
+  /** The pack of the objects added, in the order they were added. */
+  finish(): Promise<Uint8Array>;
+}
+
+/**
+ * A pack written while the caller is still finding its objects: each one added is read
+ * and deflated straight away, so in a push that work overlaps the walk of the trees
+ * that finds the next.
+ */
+export function packWriter(ctx: PackContext): PackWriter {
+  const entries = new Map<string, Promise<Uint8Array>>();
+  return {
+    add(oid) {
+      if (entries.has(oid)) return;
+      const entry = packEntry(ctx, oid);
+      // Reported by finish(); a caller that gives up before it must not leave an unhandled rejection.
+      entry.catch(() => undefined);
+      entries.set(oid, entry);
+    },
+    async finish() {
+      return assemble(await Promise.all(entries.values()));
+    },
+  };
+}
+
 /** The pack of these objects, in this order. */
-export async function packObjects(ctx: { fs: GitFs; gitdir: string; cache: object }, oids: string[]): Promise<Uint8Array> {
-  const entries = await Promise.all(
-    oids.map(async (oid) => {
-      const { type, object } = await git.readObject({ ...ctx, oid, format: 'content' });
-      const body = object as Uint8Array;
-      return [objectHeader(TYPE_CODE[type as keyof typeof TYPE_CODE], body.length), await deflate(body)] as const;
-    }),
-  );
-  const head = new Uint8Array(12);
-  head.set([0x50, 0x41, 0x43, 0x4b, 0, 0, 0, 2]); // "PACK", version 2
-  new DataView(head.buffer).setUint32(8, oids.length);
-  const parts = [head, ...entries.flat()];
-  const size = parts.reduce((n, p) => n + p.length, 0);
+export function packObjects(ctx: PackContext, oids: string[]): Promise<Uint8Array> {
+  const writer = packWriter(ctx);
+  for (const oid of oids) writer.add(oid);
+  return writer.finish();
+}
+
+/** One object as a pack entry: its type and size header, then its deflated content. */
+async function packEntry(ctx: PackContext, oid: string): Promise<Uint8Array> {
+  const { type, object } = await git.readObject({ ...ctx, oid, format: 'content' });
+  const body = object as Uint8Array;
+  const header = objectHeader(TYPE_CODE[type as keyof typeof TYPE_CODE], body.length);
+  const deflated = await deflate(body);
+  const entry = new Uint8Array(header.length + deflated.length);
+  entry.set(header);
+  entry.set(deflated, header.length);
+  return entry;
+}
+
+/** "PACK", version 2, the count, the entries, then the SHA-1 of all of that. */
+function assemble(entries: Uint8Array[]): Uint8Array {
+  const size = 12 + entries.reduce((n, e) => n + e.length, 0);
   const pack = new Uint8Array(size + 20);
-  let at = 0;
-  for (const part of parts) {
-    pack.set(part, at);
-    at += part.length;
+  pack.set([0x50, 0x41, 0x43, 0x4b, 0, 0, 0, 2]);
+  new DataView(pack.buffer).setUint32(8, entries.length);
+  let at = 12;
+  for (const entry of entries) {
+    pack.set(entry, at);
+    at += entry.length;
   }
   pack.set(sha1(pack.subarray(0, size)), size);
   return pack;

@@ -20,7 +20,7 @@
 import git, { type HttpClient, type ReadCommitResult } from 'isomorphic-git';
 import { PloverError } from '../lib/errors.ts';
 import { commitFile, type GitFs } from './commit-file.ts';
-import { packObjects } from './pack.ts';
+import { packWriter } from './pack.ts';
 
 export interface RemoteOptions {
   /** The repository's smart-HTTP URL, e.g. `https://git.example.org/team/labels.git`. */
@@ -180,16 +180,21 @@ async function packSize(clone: Clone, result: object): Promise<number> {
 
 /** The outbox's commits that the destination has not received, oldest first. */
 export async function waitingCommits(clone: Clone, dest: string): Promise<ReadCommitResult[]> {
-  const base = await resolveOrNull(clone, baseRef(dest));
-  let oid = await resolveOrNull(clone, outboxRef(dest));
-  const out: ReadCommitResult[] = [];
+  return (await readOutbox(clone, dest)).waiting;
+}
+
+/** Where the destination was last seen (the base), and the outbox's commits on top of it, oldest first. */
+async function readOutbox(clone: Clone, dest: string): Promise<{ base: string | null; waiting: ReadCommitResult[] }> {
+  const [base, head] = await Promise.all([resolveOrNull(clone, baseRef(dest)), resolveOrNull(clone, outboxRef(dest))]);
+  let oid = head;
+  const waiting: ReadCommitResult[] = [];
   while (oid && oid !== base) {
     const commit = await git.readCommit({ fs: clone.fs, gitdir: clone.gitdir, oid, cache: clone.cache });
-    out.push(commit);
+    waiting.push(commit);
     oid = commit.commit.parent[0] ?? null;
   }
   if (oid !== base) throw new PloverError('E_OUTBOX', `the outbox ${outboxRef(dest)} does not descend from ${baseRef(dest)}; clear this site's storage to start over`);
-  return out.reverse();
+  return { base, waiting: waiting.reverse() };
 }
 
 /**
@@ -205,13 +210,14 @@ export async function pushOutbox(clone: Clone, remote: RemoteOptions): Promise<P
   // our last push or fetch left it (the base), and one request instead of two is most of the
   // time a push takes. If the branch moved, the host refuses the update and the rounds
   // after it look first.
-  const tracking = await resolveOrNull(clone, trackingRef(remote.dest));
-  const guess = tracking !== null && tracking === (await resolveOrNull(clone, baseRef(remote.dest)));
+  const [tracking, first] = await Promise.all([resolveOrNull(clone, trackingRef(remote.dest)), readOutbox(clone, remote.dest)]);
+  const guess = tracking !== null && tracking === first.base;
+  let outbox: typeof first | null = first;
   for (let round = guess ? 0 : 1; round <= MAX_PUSH_ROUNDS; round++) {
-    const waiting = await waitingCommits(clone, remote.dest);
+    const { base, waiting } = outbox ?? (await readOutbox(clone, remote.dest));
+    outbox = null;
     if (!waiting.length) return result;
-    const base = (await resolveOrNull(clone, baseRef(remote.dest)))!;
-    const remoteHead = round === 0 ? base : ((await discoverReceivePack(remote)).get(`refs/heads/${remote.dest}`) ?? ZERO);
+    const remoteHead = round === 0 ? base! : ((await discoverReceivePack(remote)).get(`refs/heads/${remote.dest}`) ?? ZERO);
     const landed = waiting.findIndex((c) => c.oid === remoteHead);
     if (landed >= 0) {
       // An earlier push arrived but its answer was lost (tab closed, network cut): those commits are there.
@@ -224,13 +230,13 @@ export async function pushOutbox(clone: Clone, remote: RemoteOptions): Promise<P
       continue;
     }
     const head = waiting[waiting.length - 1]!.oid;
-    const objects = new Set<string>();
+    const pack = packWriter(clone);
     for (const c of waiting) {
-      objects.add(c.oid);
+      pack.add(c.oid);
       const parentTree = c.commit.parent[0] ? (await git.readCommit({ fs: clone.fs, gitdir: clone.gitdir, oid: c.commit.parent[0], cache: clone.cache })).commit.tree : null;
-      await diffTrees(clone, parentTree, c.commit.tree, '', objects, []);
+      await diffTrees(clone, parentTree, c.commit.tree, '', pack.add, []);
     }
-    const packfile = await packObjects(clone, [...objects]);
+    const packfile = await pack.finish();
     const answer = await receivePack(remote, remoteHead, head, `refs/heads/${remote.dest}`, packfile);
     result.bytes += answer.bytes;
     if (answer.ok) {
@@ -280,7 +286,7 @@ async function replayOnRemote(clone: Clone, remote: RemoteOptions): Promise<numb
   for (const c of waiting) {
     const parentTree = c.commit.parent[0] ? (await git.readCommit({ fs: clone.fs, gitdir: clone.gitdir, oid: c.commit.parent[0], cache: clone.cache })).commit.tree : null;
     const changes: Change[] = [];
-    await diffTrees(clone, parentTree, c.commit.tree, '', new Set(), changes);
+    await diffTrees(clone, parentTree, c.commit.tree, '', () => undefined, changes);
     if (changes.length !== 1) {
       throw new PloverError('E_OUTBOX', `commit ${c.oid.slice(0, 7)} in the outbox changes ${changes.length} files; plover only replays its own one-file commits`);
     }
@@ -308,27 +314,28 @@ interface Change {
 }
 
 /**
- * Walks two trees in step, descending only where they differ: collects the objects of
- * `tree` that `before` does not have, and the files that changed.
+ * Walks two trees in step, descending only where they differ: hands each object of
+ * `tree` that `before` does not have to `found` as soon as it is seen, and collects the
+ * files that changed.
  */
-async function diffTrees(clone: Clone, before: string | null, tree: string | null, prefix: string, objects: Set<string>, changes: Change[]): Promise<void> {
+async function diffTrees(clone: Clone, before: string | null, tree: string | null, prefix: string, found: (oid: string) => void, changes: Change[]): Promise<void> {
   if (before === tree) return;
   const read = async (oid: string | null) => (oid ? (await git.readTree({ fs: clone.fs, gitdir: clone.gitdir, oid, cache: clone.cache })).tree : []);
-  if (tree) objects.add(tree);
+  if (tree) found(tree);
   const [then, now] = await Promise.all([read(before), read(tree)]);
   const old = new Map(then.map((e) => [e.path, e]));
   for (const entry of now) {
     const was = old.get(entry.path);
     old.delete(entry.path);
     if (was?.oid === entry.oid) continue;
-    if (entry.type === 'tree') await diffTrees(clone, was?.type === 'tree' ? was.oid : null, entry.oid, `${prefix}${entry.path}/`, objects, changes);
+    if (entry.type === 'tree') await diffTrees(clone, was?.type === 'tree' ? was.oid : null, entry.oid, `${prefix}${entry.path}/`, found, changes);
     else if (entry.type === 'blob') {
-      objects.add(entry.oid);
+      found(entry.oid);
       changes.push({ path: `${prefix}${entry.path}`, oid: entry.oid });
     }
   }
   for (const gone of old.values()) {
-    if (gone.type === 'tree') await diffTrees(clone, gone.oid, null, `${prefix}${gone.path}/`, objects, changes);
+    if (gone.type === 'tree') await diffTrees(clone, gone.oid, null, `${prefix}${gone.path}/`, found, changes);
     else changes.push({ path: `${prefix}${gone.path}`, oid: null });
   }
 }

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { packObjects } from '../../src/git/pack.ts';
+import { packObjects, packWriter } from '../../src/git/pack.ts';
 import { GIT_ENV, createRepo, git, useTempRepos } from '../helpers/repo.ts';
 
 const repo = useTempRepos();
@@ -40,5 +40,26 @@ describe('packObjects', () => {
     } finally {
       target.remove();
     }
+  });
+
+  it('packs each object once, in the order first added, and reports an object it cannot read from finish', async () => {
+    const { dir } = repo({ files: { 'a.txt': 'a\n', 'b/c.txt': 'c\n' }, candidates: false });
+    const ctx = { fs, gitdir: join(dir, '.git'), cache: {} };
+    const oids = git(dir, 'rev-list', '--objects', 'HEAD')
+      .split('\n')
+      .map((line) => line.slice(0, 40));
+    const writer = packWriter(ctx);
+    for (const oid of [...oids, ...oids.slice().reverse()]) writer.add(oid);
+    expect(Buffer.from(await writer.finish()).equals(Buffer.from(await packObjects(ctx, oids)))).toBe(true);
+
+    // An object that is not there: the writer started reading it at add(); the error waits for finish().
+    const missing = packWriter(ctx);
+    missing.add(oids[0]!);
+    missing.add('0123456789012345678901234567890123456789');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await expect(missing.finish()).rejects.toThrow(/0123456789012345678901234567890123456789/);
+    // Given up on before finish(): no unhandled rejection (vitest fails the run on one).
+    packWriter(ctx).add('9876543210987654321098765432109876543210');
+    await new Promise((resolve) => setTimeout(resolve, 50));
   });
 });
