@@ -9,8 +9,9 @@
  * `git status` stays clean; without one (a browser clone without checkout), only
  * objects and the ref are written.
  */
-import git, { type PromiseFsClient, type TreeEntry } from 'isomorphic-git';
+import git, { type PromiseFsClient } from 'isomorphic-git';
 import { PloverError } from '../lib/errors.ts';
+import { readTree, writeTree } from './tree-cache.ts';
 
 /**
  * A promise-style fs as isomorphic-git takes it. Its `writeFile` must replace a file
@@ -89,7 +90,7 @@ export async function commitFile(options: CommitFileOptions): Promise<string> {
     const current = await resolveOrNull(fs, gitdir, ref);
     const parent = current ?? (await resolveOrNull(fs, gitdir, options.base ?? 'HEAD'));
     const baseTree = parent ? (await git.readCommit({ fs, gitdir, oid: parent, cache })).commit.tree : null;
-    const tree = (await replaceAlongPath({ fs, gitdir, cache }, baseTree, path.split('/'), blob)) ?? (await emptyTree(fs, gitdir));
+    const tree = (await replaceAlongPath({ fs, gitdir, cache }, baseTree, path.split('/'), blob)) ?? (await writeTree({ fs, gitdir, cache }, []));
     const oid = await git.writeCommit({
       fs,
       gitdir,
@@ -152,7 +153,7 @@ async function replaceAlongPath(
   blob: string | null,
 ): Promise<string | null> {
   const [name, ...rest] = segments as [string, ...string[]];
-  const entries: TreeEntry[] = treeOid ? (await git.readTree({ ...ctx, oid: treeOid })).tree : [];
+  const entries = treeOid ? await readTree(ctx, treeOid) : [];
   const existing = entries.find((e) => e.path === name);
   const tree = entries.filter((e) => e.path !== name);
   if (rest.length) {
@@ -162,11 +163,7 @@ async function replaceAlongPath(
     tree.push({ mode: '100644', path: name, type: 'blob', oid: blob });
   }
   if (!tree.length) return null;
-  return git.writeTree({ fs: ctx.fs, gitdir: ctx.gitdir, tree });
-}
-
-async function emptyTree(fs: GitFs, gitdir: string): Promise<string> {
-  return git.writeTree({ fs, gitdir, tree: [] });
+  return writeTree(ctx, tree);
 }
 
 async function removeFile(fs: GitFs, path: string): Promise<void> {

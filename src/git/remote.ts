@@ -21,6 +21,7 @@ import git, { type HttpClient, type ReadCommitResult } from 'isomorphic-git';
 import { PloverError } from '../lib/errors.ts';
 import { commitFile, type GitFs } from './commit-file.ts';
 import { packWriter } from './pack.ts';
+import { readTree } from './tree-cache.ts';
 
 export interface RemoteOptions {
   /** The repository's smart-HTTP URL, e.g. `https://git.example.org/team/labels.git`. */
@@ -320,7 +321,7 @@ interface Change {
  */
 async function diffTrees(clone: Clone, before: string | null, tree: string | null, prefix: string, found: (oid: string) => void, changes: Change[]): Promise<void> {
   if (before === tree) return;
-  const read = async (oid: string | null) => (oid ? (await git.readTree({ fs: clone.fs, gitdir: clone.gitdir, oid, cache: clone.cache })).tree : []);
+  const read = async (oid: string | null) => (oid ? readTree(clone, oid) : []);
   if (tree) found(tree);
   const [then, now] = await Promise.all([read(before), read(tree)]);
   const old = new Map(then.map((e) => [e.path, e]));
