@@ -36,6 +36,21 @@ describe('updateIndexEntry', () => {
     expect(git(dir, 'fsck', '--no-progress')).toBe('');
   });
 
+  it('keeps every index it writes whole while it reuses its buffers: growing, shrinking, growing again', () => {
+    const { dir } = repo({ candidates: false, files: { 'a.txt': 'a\n' } });
+    const gitdir = join(dir, '.git');
+    const add = (path: string) => expect(updateIndexEntry(dir, gitdir, path, write(dir, path, `${path}\n`))).toBe(true);
+    for (let i = 0; i < 10; i++) add(`c/${i}.json`);
+    for (let i = 0; i < 5; i++) expect(updateIndexEntry(dir, gitdir, `c/${i}.json`, null)).toBe(true);
+    // Added after removals: the buffer the index came from has room, and must not be written into.
+    for (let i = 0; i < 5; i++) add(`b/${i}.json`);
+    add('c/7.json');
+    const want = ['a.txt', ...[0, 1, 2, 3, 4].map((i) => `b/${i}.json`), ...[5, 6, 7, 8, 9].map((i) => `c/${i}.json`)];
+    expect(git(dir, 'ls-files').split('\n')).toEqual(want);
+    expect(git(dir, 'diff-files', '--name-only')).toBe('');
+    for (const path of want.slice(1)) expect(git(dir, 'ls-files', '-s', path)).toContain(git(dir, 'hash-object', path));
+  });
+
   it('keeps what another git command wrote between two of its updates (the index it remembers is used only while the file is unchanged)', () => {
     const { dir } = repo({ candidates: false, files: { 'a.txt': 'a\n' } });
     const gitdir = join(dir, '.git');
