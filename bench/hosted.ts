@@ -169,15 +169,15 @@ async function measurePageAndNative(n: number, clone: string): Promise<Measured>
 
     console.log(`  ${RUNS} rounds: a decision in the page, pushed; a commit by native git, pushed`);
     await page.locator('body').click({ position: { x: 5, y: 5 } });
-    const page_ = { bytes: [] as number[], host: [] as number[] };
+    const pagePush = { bytes: [] as number[], host: [] as number[] };
     const native = { commit: [] as number[], push: [] as number[], bytes: [] as number[], host: [] as number[] };
     for (let i = 0; i < RUNS; i++) {
       const p = await serverPush(async () => {
         await page.keyboard.press('f');
         await pushed(i);
       });
-      page_.bytes.push(p.bytes);
-      page_.host.push(p.hostMs);
+      pagePush.bytes.push(p.bytes);
+      pagePush.host.push(p.hostMs);
 
       const id = benchId(n + RUNS + i);
       const correction = createCorrection({ candidate_id: id, action: 'flag' }, reviewer, new Date());
@@ -214,8 +214,8 @@ async function measurePageAndNative(n: number, clone: string): Promise<Measured>
       page_later_visit_bytes: laterBytes,
       page_commit_ms: round(median(commits)),
       page_push_ms: round(median(pushes.map((p) => p.duration))),
-      page_push_bytes: Math.round(median(page_.bytes)),
-      page_push_host_ms: round(median(page_.host)),
+      page_push_bytes: Math.round(median(pagePush.bytes)),
+      page_push_host_ms: round(median(pagePush.host)),
       native_add_commit_ms: round(median(native.commit)),
       native_push_ms: round(median(native.push)),
       native_push_bytes: Math.round(median(native.bytes)),

@@ -232,9 +232,10 @@ function takeLock(gitdir: string): number {
   const lock = `${gitdir}/index.lock`;
   const draft = lockDraft(gitdir, process.pid);
   const locked = () => new PloverError('E_INDEX_LOCKED', `${lock} exists: another git command is using the index. Let it finish; if none is running, delete ${lock}`);
+  const noteOwner = (fd: number) => writeAtomically(lockOwner(gitdir), JSON.stringify({ pid: process.pid, ino: fstatSync(fd).ino }));
   let fd = openSync(draft, 'w');
   try {
-    writeAtomically(lockOwner(gitdir), JSON.stringify({ pid: process.pid, ino: fstatSync(fd).ino }));
+    noteOwner(fd);
     linkSync(draft, lock);
   } catch (err) {
     closeSync(fd);
@@ -248,7 +249,7 @@ function takeLock(gitdir: string): number {
     } catch (err) {
       throw (err as { code?: string }).code === 'EEXIST' ? locked() : err;
     }
-    writeAtomically(lockOwner(gitdir), JSON.stringify({ pid: process.pid, ino: fstatSync(fd).ino }));
+    noteOwner(fd);
     return fd;
   }
   unlinkSync(draft);
