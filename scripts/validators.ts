@@ -32,7 +32,14 @@ export async function compileValidators(): Promise<string> {
   const ajv = new Ajv2020({ ...AJV_OPTIONS, code: { source: true, esm: false }, logger: { log: console.log, warn, error: console.error } });
   addFormats(ajv);
   ajv.addSchema([candidateSchema, correctionSchema, exportLineSchema]);
-  const cjs = standalone(ajv, { candidate: candidateSchema.$id, correction: correctionSchema.$id, exportLine: exportLineSchema.$id });
+  const cjs = standalone(ajv, {
+    candidate: candidateSchema.$id,
+    correction: correctionSchema.$id,
+    exportLine: exportLineSchema.$id,
+    promptCompletionLine: `${exportLineSchema.$id}#/$defs/prompt_completion_line`,
+    preferenceLine: `${exportLineSchema.$id}#/$defs/preference_line`,
+    ktoLine: `${exportLineSchema.$id}#/$defs/kto_line`,
+  });
   const result = await build({
     stdin: { contents: cjs, resolveDir: new URL('../', import.meta.url).pathname, loader: 'js' },
     bundle: true,

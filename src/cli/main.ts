@@ -12,7 +12,7 @@ import type { Action, FailureCategory } from '../lib/schema-types.ts';
 import { ACTIONS, FAILURE_CATEGORIES } from '../lib/schemas.ts';
 import { writeExport, manifestPath } from '../node/export-files.ts';
 import { worktreeSource } from '../node/sources.ts';
-import { DEFAULT_EXPORT_OPTIONS, RESOLVE_POLICIES } from '../lib/export.ts';
+import { DEFAULT_EXPORT_OPTIONS, EXPORT_FORMATS, PAIR_FORMATS, RESOLVE_POLICIES, SYSTEM_POLICIES } from '../lib/export.ts';
 import { resolveReviewer } from '../node/identity.ts';
 import { invalidRepository, iterateCorrections, readCandidates, readRepository } from '../lib/repository.ts';
 import { StatsCompiler } from '../lib/stats.ts';
@@ -34,7 +34,9 @@ Commands:
             Commit one decision, exactly as the review page does.
               --action correct|discard|flag
               --response TEXT | --response-file FILE   the corrected response (correct only)
-              --category ${FAILURE_CATEGORIES.map((c) => c.value).join('|')}
+              --category ${FAILURE_CATEGORIES.map((c) => c.value).join('|')}|none
+              --unchanged         the corrected response is the model's own (the model
+                                  was right); without it such a correction is refused
               --reviewer "Name <email>"
   undo <candidate-id>
             Undo your decision on a candidate: a new commit removes your correction
@@ -42,11 +44,19 @@ Commands:
               --reviewer "Name <email>"
   export    Compile the decisions into fine-tuning JSONL plus a manifest.
               --out FILE          default dist/sft.jsonl (manifest: dist/sft.manifest.json)
-              --format full|messages        full (default): messages + ids and labels
+              --format full|messages|prompt-completion|preference|kto
+                                  full (default): messages + ids and labels; see README
               --action A[,A]      resolved actions to export (default correct)
               --category C[,C]    only these categories ('none': lines without one)
               --resolve majority|unanimous|latest   when reviewers disagree (default majority)
               --ref REF           read a commit (branch, tag, sha) without checking it out
+              --keep-earlier-turns   keep the model's own earlier turns in the context even
+                                  where a reviewer corrected them
+              --exclude-unchanged leave out corrections that are the model's answer unchanged
+              --max-tokens N      leave out lines longer than N tokens (listed in the manifest)
+              --fail-on-control-tokens   refuse when a line holds a chat-template control token
+              --system keep|drop|merge   the system prompt: kept (default), dropped, or
+                                  merged into the first user message (Gemma refuses a system role)
   import <path>
             Bring benchmark runs into candidates/: a harness output folder
             (<run_id>/sft_candidates.jsonl), one run folder, or one .jsonl file.
@@ -92,6 +102,7 @@ async function submit(args: string[]): Promise<void> {
       response: { type: 'string' },
       'response-file': { type: 'string' },
       category: { type: 'string' },
+      unchanged: { type: 'boolean' },
       reviewer: { type: 'string' },
     },
     1,
@@ -101,7 +112,7 @@ async function submit(args: string[]): Promise<void> {
   if (candidateId === undefined) throw new PloverError('E_USAGE', 'submit needs a candidate id: plover submit <candidate-id> --action correct|discard|flag');
   const action: Action | undefined = oneOf('action', values.action, ACTIONS);
   if (!action) throw new PloverError('E_USAGE', '--action is required: correct, discard or flag');
-  const category: FailureCategory | undefined = oneOf('category', values.category, FAILURE_CATEGORIES);
+  const category = categoryOf(oneOf('category', values.category, CATEGORY_CHOICES));
   if (values.response !== undefined && values['response-file'] !== undefined) {
     throw new PloverError('E_USAGE', 'give the corrected response once: --response TEXT or --response-file FILE, not both');
   }
@@ -117,9 +128,10 @@ async function submit(args: string[]): Promise<void> {
   const reviewer = await resolveReviewer(dir, values.reviewer);
   // A commit does not need the other corrections; `plover validate` checks them.
   const workspace = await Workspace.open(dir, { corrections: false });
-  const decision: Decision = { candidate_id: candidateId, action, corrected_response: response ?? null, failure_category: category ?? null };
+  if (values.unchanged && action !== 'correct') throw new PloverError('E_USAGE', `--unchanged goes with --action correct only (this is --action ${action})`);
+  const decision: Decision = { candidate_id: candidateId, action, corrected_response: response ?? null, failure_category: category, unchanged: Boolean(values.unchanged) };
   const result = await workspace.submit(decision, reviewer);
-  console.log(`${result.oid.slice(0, 7)} ${action} ${candidateId}${category ? ` [${category}]` : ''} by ${formatReviewer(reviewer)}\n  ${result.path}`);
+  console.log(`${result.oid.slice(0, 7)} ${action}${result.correction.unchanged ? ' (unchanged)' : ''} ${candidateId}${category ? ` [${category}]` : ''} by ${formatReviewer(reviewer)}\n  ${result.path}`);
 }
 
 async function undo(args: string[]): Promise<void> {
@@ -142,6 +154,14 @@ async function readResponseFile(path: string): Promise<string> {
   }
 }
 
+/** The failure categories, and `none` for "no category": the same vocabulary in every command. */
+const CATEGORY_CHOICES = [...FAILURE_CATEGORIES, { value: 'none' as const }];
+
+/** `none` (or no value) → null. */
+function categoryOf(value: FailureCategory | 'none' | undefined): FailureCategory | null {
+  return value === undefined || value === 'none' ? null : value;
+}
+
 /** Values of a repeatable option that also takes comma-separated lists: `--category a,b --category c`. */
 function listOf<T extends string>(flag: string, values: string[] | undefined, choices: { value: T }[]): T[] | undefined {
   if (!values?.length) return undefined;
@@ -156,13 +176,27 @@ async function exportCommand(args: string[]): Promise<void> {
     category: { type: 'string', multiple: true },
     resolve: { type: 'string' },
     ref: { type: 'string' },
+    'keep-earlier-turns': { type: 'boolean' },
+    'exclude-unchanged': { type: 'boolean' },
+    'max-tokens': { type: 'string' },
+    'fail-on-control-tokens': { type: 'boolean' },
+    system: { type: 'string' },
   });
   const dir = resolve(values.dir ?? '.');
   const out = resolve(dir, values.out ?? 'dist/sft.jsonl');
-  const format = oneOf('format', values.format, [{ value: 'full' as const }, { value: 'messages' as const }]) ?? DEFAULT_EXPORT_OPTIONS.format;
+  const format = oneOf('format', values.format, EXPORT_FORMATS.map((value) => ({ value }))) ?? DEFAULT_EXPORT_OPTIONS.format;
   const policy = oneOf('resolve', values.resolve, RESOLVE_POLICIES.map((value) => ({ value }))) ?? DEFAULT_EXPORT_OPTIONS.resolve;
   const actions = listOf('action', values.action, ACTIONS) ?? DEFAULT_EXPORT_OPTIONS.actions;
-  const categories = listOf('category', values.category, [...FAILURE_CATEGORIES, { value: 'none' as const }]);
+  const categories = listOf('category', values.category, CATEGORY_CHOICES);
+  const system = oneOf('system', values.system, SYSTEM_POLICIES.map((value) => ({ value }))) ?? DEFAULT_EXPORT_OPTIONS.system;
+  if (PAIR_FORMATS.includes(format) && actions.some((a) => a !== 'correct')) {
+    throw new PloverError('E_USAGE', `--format ${format} pairs a correction with the answer it replaces, so it takes only --action correct (this is --action ${actions.join(',')})`);
+  }
+  let maxTokens: number | undefined;
+  if (values['max-tokens'] !== undefined) {
+    maxTokens = Number(values['max-tokens']);
+    if (!Number.isInteger(maxTokens) || maxTokens < 1) throw new PloverError('E_USAGE', `--max-tokens ${JSON.stringify(values['max-tokens'])} is not a positive whole number of tokens, e.g. --max-tokens 4096`);
+  }
   const m = await writeExport({
     dir,
     out,
@@ -170,8 +204,13 @@ async function exportCommand(args: string[]): Promise<void> {
     resolve: policy,
     actions,
     ...(categories ? { categories } : {}),
+    substituteEarlierTurns: !values['keep-earlier-turns'],
+    excludeUnchanged: Boolean(values['exclude-unchanged']),
+    ...(maxTokens === undefined ? {} : { maxTokens }),
+    system,
     ...(values.ref === undefined ? {} : { ref: values.ref }),
     progress: Boolean(process.stderr.isTTY),
+    failOnControlTokens: Boolean(values['fail-on-control-tokens']),
   });
   const c = m.counts;
   const nonzero = (r: Record<string, number>) => Object.entries(r).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
@@ -182,7 +221,19 @@ async function exportCommand(args: string[]): Promise<void> {
     `  categories: ${nonzero(c.by_category)}`,
     `  sha256 ${m.sha256}${m.source_commit ? `, commit ${m.source_commit.slice(0, 12)}` : ''}${m.source_ref ? ` (--ref ${m.source_ref})` : ''}`,
   ];
+  lines.push(`  tokens per line (${m.lengths.tokenizer}): p50 ${m.lengths.p50}, p95 ${m.lengths.p95}, max ${m.lengths.max}; over 1k ${m.lengths.over_1k}, 4k ${m.lengths.over_4k}, 8k ${m.lengths.over_8k}, 16k ${m.lengths.over_16k}`);
+  lines.push(`  earlier turns: ${c.earlier_turns.substituted} replaced by a reviewer's correction, ${c.earlier_turns.kept} kept as context${c.earlier_turns.ambiguous ? ` (${c.earlier_turns.ambiguous} where corrections disagree)` : ''}`);
   if (c.filtered_out) lines.push(`  left out by --category: ${c.filtered_out}`);
+  if (c.unchanged) lines.push(`  unchanged (the model's answer, confirmed by the reviewer): ${c.unchanged}`);
+  if (c.excluded_unchanged) lines.push(`  left out by --exclude-unchanged: ${c.excluded_unchanged}`);
+  if (c.no_pair) lines.push(`  no preference pair (the correction is the model's answer): ${c.no_pair}`);
+  if (c.normalized) lines.push(`  corrections whose text broke the text rule (applied here): ${c.normalized}`);
+  if (m.too_long.length) lines.push(`  left out by --max-tokens: ${m.too_long.length} (${m.too_long.slice(0, 5).map((t) => `${t.candidate_id} ${t.tokens}`).join(', ')}${m.too_long.length > 5 ? ', …' : ''}; listed in the manifest)`);
+  if (m.control_tokens.length) {
+    lines.push(`  warning: ${plural(m.control_tokens.length, 'line')} hold chat-template control tokens (listed in the manifest; --fail-on-control-tokens refuses):`);
+    for (const l of m.control_tokens.slice(0, 5)) lines.push(`    ${l.candidate_id}: ${l.tokens.join(' ')}${l.in_target ? ' (in the target)' : ''}`);
+    if (m.control_tokens.length > 5) lines.push(`    … and ${m.control_tokens.length - 5} more`);
+  }
   if (m.conflicts.length) {
     lines.push(`  ${plural(m.conflicts.length, 'conflict')} between reviewers (not exported; listed in the manifest):`);
     for (const conflict of m.conflicts.slice(0, 10)) {

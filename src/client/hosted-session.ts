@@ -268,7 +268,9 @@ export class HostedSession {
       }
     };
     const requireCandidate = (id: string) => {
-      if (!this.index.hasCandidate(id)) throw new PloverError('E_UNKNOWN_CANDIDATE', `unknown candidate ${JSON.stringify(id)}`);
+      const candidate = this.index.candidate(id);
+      if (!candidate) throw new PloverError('E_UNKNOWN_CANDIDATE', `unknown candidate ${JSON.stringify(id)}`);
+      return candidate;
     };
     return {
       session: async () => ({ reviewer: this.reviewer, counts: this.index.counts(this.reviewer), remaining: this.index.remaining(this.reviewer), total: this.index.candidateCount }),
@@ -276,8 +278,8 @@ export class HostedSession {
       facets: async () => this.index.facets(this.reviewer),
       decide: (decision: Decision, durationMs?: number) =>
         guard(async () => {
-          requireCandidate(decision.candidate_id);
-          const result = await this.commit(() => commitDecision({ ...target, decision, reviewer: this.reviewer, ...(durationMs === undefined ? {} : { durationMs }) }));
+          const modelResponse = requireCandidate(decision.candidate_id).model_response;
+          const result = await this.commit(() => commitDecision({ ...target, decision, reviewer: this.reviewer, modelResponse, ...(durationMs === undefined ? {} : { durationMs }) }));
           const located: LocatedCorrection = { correction: result.correction, file: result.path };
           this.index.set(located);
           this.tabs.postMessage({ kind: 'set', reviewer: this.reviewer.email, located } satisfies TabMessage);

@@ -20,6 +20,8 @@ export interface CommitDecisionOptions extends GitTarget {
   now?: Date;
   /** Milliseconds the reviewer spent on the candidate, recorded in the correction. */
   durationMs?: number;
+  /** The candidate's model response, so that an unchanged correction is caught (see createCorrection). */
+  modelResponse?: string;
 }
 
 export interface CommitDecisionResult {
@@ -32,11 +34,14 @@ export interface CommitDecisionResult {
 
 /**
  * Turns one reviewer's decision into one commit that adds or replaces its correction file.
- * @throws PloverError `E_INVALID_DECISION` (nothing written then), `E_DETACHED_HEAD`, `E_REF_MOVED`.
+ * @throws PloverError `E_INVALID_DECISION`, `E_UNCHANGED` (nothing written then), `E_DETACHED_HEAD`, `E_REF_MOVED`.
  */
 export async function commitDecision(options: CommitDecisionOptions): Promise<CommitDecisionResult> {
   const now = options.now ?? new Date();
-  const correction = createCorrection(options.decision, options.reviewer, now, options.durationMs);
+  const correction = createCorrection(options.decision, options.reviewer, now, {
+    ...(options.durationMs === undefined ? {} : { durationMs: options.durationMs }),
+    ...(options.modelResponse === undefined ? {} : { modelResponse: options.modelResponse }),
+  });
   const path = correctionPath(correction.candidate_id, correction.reviewer.email);
   const oid = await commitFile({
     ...options,

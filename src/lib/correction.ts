@@ -12,23 +12,57 @@ export interface Decision {
   /** Required and non-blank for `correct`; must be empty for `discard` and `flag`. */
   corrected_response?: string | null;
   failure_category?: FailureCategory | null;
+  /** The reviewer confirmed that the corrected text may equal the model's response (the model was right). */
+  unchanged?: boolean;
 }
 
 /**
- * Builds a correction record from a decision and checks it against the schema.
- * @throws PloverError `E_INVALID_DECISION` listing every bad field.
+ * The text rule for corrected responses: CRLF becomes LF and the whitespace at the end
+ * of the text is removed; everything else, leading indentation included, is kept.
  */
-export function createCorrection(decision: Decision, reviewer: Reviewer, decidedAt: Date, durationMs?: number): Correction {
+export function normalizeCorrectedText(text: string): string {
+  return text.replace(/\r\n/g, '\n').trimEnd();
+}
+
+/** Whether a corrected text is the model's response unchanged, under the text rule. */
+export function isUnchangedResponse(corrected: string, modelResponse: string): boolean {
+  return normalizeCorrectedText(corrected) === normalizeCorrectedText(modelResponse);
+}
+
+export interface CreateCorrectionOptions {
+  /** Milliseconds the reviewer spent on the candidate. */
+  durationMs?: number;
+  /** The candidate's model response: a `correct` equal to it is refused unless the decision says `unchanged`. */
+  modelResponse?: string;
+}
+
+/**
+ * Builds a correction record from a decision and checks it against the schema. A
+ * corrected text is written under the text rule (normalizeCorrectedText).
+ * @throws PloverError `E_INVALID_DECISION` listing every bad field; `E_UNCHANGED` when the
+ * correction equals the model's response and the decision does not say `unchanged`.
+ */
+export function createCorrection(decision: Decision, reviewer: Reviewer, decidedAt: Date, options: CreateCorrectionOptions = {}): Correction {
+  const text = typeof decision.corrected_response === 'string' ? normalizeCorrectedText(decision.corrected_response) : (decision.corrected_response ?? null);
   const record: Record<string, unknown> = {
     schema_version: SCHEMA_VERSION,
     candidate_id: decision.candidate_id,
     action: decision.action,
-    corrected_response: decision.corrected_response ?? null,
+    corrected_response: text,
     failure_category: decision.failure_category ?? null,
     reviewer: { name: reviewer.name, email: reviewer.email },
     decided_at: decidedAt.toISOString(),
   };
-  if (durationMs !== undefined) record.duration_ms = Math.round(durationMs);
+  if (decision.action === 'correct' && typeof text === 'string' && text !== '' && options.modelResponse !== undefined && isUnchangedResponse(text, options.modelResponse)) {
+    if (!decision.unchanged) {
+      throw new PloverError(
+        'E_UNCHANGED',
+        `the corrected response of ${JSON.stringify(decision.candidate_id)} is the model's response unchanged (after the text rule: CRLF to LF, trailing whitespace removed), so it would train the model on the answer that failed. Edit it; or, if the model was right, say so (the page asks; \`plover submit --unchanged\`) and consider the category scoring_artifact`,
+      );
+    }
+    record.unchanged = true;
+  }
+  if (options.durationMs !== undefined) record.duration_ms = Math.round(options.durationMs);
   const problems = checkAgainstSchema('correction', record, { file: 'decision' });
   if (problems.length) {
     throw new PloverError('E_INVALID_DECISION', `invalid decision:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`, {
@@ -46,6 +80,7 @@ export function serializeCorrection(c: Correction): string {
     action: c.action,
     corrected_response: c.corrected_response ?? null,
     failure_category: c.failure_category ?? null,
+    ...(c.unchanged === undefined ? {} : { unchanged: c.unchanged }),
     reviewer: { name: c.reviewer.name, email: c.reviewer.email },
     decided_at: c.decided_at,
     ...(c.duration_ms === undefined ? {} : { duration_ms: c.duration_ms }),

@@ -5,11 +5,15 @@
  * read and write files without holding all corrections in memory.
  */
 import type { LocatedCandidate } from './candidates.ts';
-import type { Problem } from './errors.ts';
-import type { Action, Correction, ExportLine, FailureCategory, Message } from './schema-types.ts';
+import { PloverError, type Problem } from './errors.ts';
+import type { Action, AssistantMessage, Candidate, Correction, ExportLine, FailureCategory, KTOLine, Message, PreferenceLine, PromptCompletionLine, PromptMessage } from './schema-types.ts';
+import { normalizeCorrectedText } from './correction.ts';
+import { controlTokensIn } from './control-tokens.ts';
+import { indexEarlierTurns, type EarlierTurns } from './earlier-turns.ts';
 import { decidingCorrection, groupByCandidate } from './review-state.ts';
 import { ACTIONS, FAILURE_CATEGORIES } from './schemas.ts';
-import { checkAgainstSchema } from './validate.ts';
+import { summarizeLengths, type LengthSummary } from './lengths.ts';
+import { checkAgainstSchema, type SchemaName } from './validate.ts';
 
 /** A correction and the file it was read from. */
 export interface LocatedCorrection {
@@ -30,17 +34,47 @@ export const RESOLVE_POLICIES: ResolvePolicy[] = ['majority', 'unanimous', 'late
 
 export type CategoryFilter = FailureCategory | 'none';
 
+/**
+ * What a line looks like (the README names the trainers that read each):
+ * - `full`: `messages` plus ids, labels and metadata;
+ * - `messages`: only `messages` (OpenAI chat fine-tuning, TRL's conversational language modeling);
+ * - `prompt-completion`: TRL's conversational prompt-completion (`prompt`, `completion`);
+ * - `preference`: TRL's conversational preference (`prompt`, `chosen`, `rejected`), for DPO;
+ * - `kto`: TRL's conversational unpaired preference (`prompt`, `completion`, `label`), for KTO.
+ */
+export type ExportFormat = 'full' | 'messages' | 'prompt-completion' | 'preference' | 'kto';
+export const EXPORT_FORMATS: ExportFormat[] = ['full', 'messages', 'prompt-completion', 'preference', 'kto'];
+/** Formats built from a correction and the answer it replaced: only `correct` decisions make them. */
+export const PAIR_FORMATS: ExportFormat[] = ['preference', 'kto'];
+
+/** What becomes of a system prompt: kept, dropped, or merged into the first user message (for templates such as Gemma's that refuse a system role). */
+export type SystemPolicy = 'keep' | 'drop' | 'merge';
+export const SYSTEM_POLICIES: SystemPolicy[] = ['keep', 'drop', 'merge'];
+
 export interface ExportOptions {
-  /** `full`: messages plus ids, labels and metadata; `messages`: only `messages`. */
-  format: 'full' | 'messages';
+  format: ExportFormat;
   resolve: ResolvePolicy;
   /** Deciding actions to export (default: correct). Others use the model's original response. */
   actions: Action[];
   /** Categories to export, `none` for lines without one; all when not given. */
   categories?: CategoryFilter[];
+  /** Put a reviewer's correction of an earlier turn into the context in place of the model's answer (default true). */
+  substituteEarlierTurns: boolean;
+  /** Leave out corrections that are the model's response unchanged. */
+  excludeUnchanged: boolean;
+  /** Leave out lines longer than this many tokens. */
+  maxTokens?: number;
+  system: SystemPolicy;
 }
 
-export const DEFAULT_EXPORT_OPTIONS: ExportOptions = { format: 'full', resolve: 'majority', actions: ['correct'] };
+export const DEFAULT_EXPORT_OPTIONS: ExportOptions = {
+  format: 'full',
+  resolve: 'majority',
+  actions: ['correct'],
+  substituteEarlierTurns: true,
+  excludeUnchanged: false,
+  system: 'keep',
+};
 
 /** Reviewers who disagree about a candidate under the chosen policy. */
 export interface Conflict {
@@ -58,6 +92,20 @@ export interface ExportCounts {
   conflicts: number;
   /** Candidates whose resolved action is exported but whose category --category leaves out (other actions show in by_action). */
   filtered_out: number;
+  /** Exported corrections whose text is the model's response unchanged (the reviewer said the model was right). */
+  unchanged: number;
+  /** Unchanged corrections left out by --exclude-unchanged. */
+  excluded_unchanged: number;
+  /** Corrections whose committed text breaks the text rule; the export applied it. */
+  normalized: number;
+  /** Earlier assistant turns in the exported lines: replaced by a reviewer's correction, or the model's answer kept as context (weight 0); ambiguous: several candidates' corrections disagree, so the model's answer is kept. */
+  earlier_turns: { substituted: number; kept: number; ambiguous: number };
+  /** --format preference: corrections that give no pair because they are the model's response unchanged. */
+  no_pair: number;
+  /** Lines left out by --max-tokens. */
+  too_long: number;
+  /** Exported lines with a chat-template control token in a message. */
+  with_control_tokens: number;
   lines: number;
   /** Exported lines per failure category; `none` counts lines without one. */
   by_category: Record<string, number>;
@@ -69,6 +117,15 @@ export interface ExportCounts {
 
 /** A line of `--format messages`. */
 export type MessagesLine = Pick<ExportLine, 'messages'>;
+/** Any line of any format. */
+export type ExportRecord = ExportLine | MessagesLine | PromptCompletionLine | PreferenceLine | KTOLine;
+
+/** An exported line with a control token: which tokens, and whether the target (chosen, completion) holds one. */
+export interface ControlTokenLine {
+  candidate_id: string;
+  tokens: string[];
+  in_target: boolean;
+}
 
 /**
  * Chooses the deciding correction of one candidate under `policy`.
@@ -91,17 +148,61 @@ export function resolveDecision(corrections: Correction[], policy: ResolvePolicy
   };
 }
 
+/**
+ * The corrected texts (under the text rule) of the candidates in `sources` whose
+ * resolved decision is `correct`: what the context of a later turn carries.
+ */
+export function resolveCorrectedTurns(groups: Iterable<Correction[]>, sources: Set<string>, policy: ResolvePolicy): Map<string, string> {
+  const texts = new Map<string, string>();
+  for (const group of groups) {
+    const id = group[0]?.candidate_id;
+    if (id === undefined || !sources.has(id)) continue;
+    const resolved = resolveDecision(group, policy);
+    if ('decision' in resolved && resolved.decision.action === 'correct' && resolved.decision.corrected_response) {
+      texts.set(id, normalizeCorrectedText(resolved.decision.corrected_response));
+    }
+  }
+  return texts;
+}
+
+/** What the compiler knows of earlier turns: where they are, and the corrected texts of those reviewed. */
+export interface EarlierTurnContext {
+  turns: EarlierTurns;
+  corrected: Map<string, string>;
+}
+
+export interface CompilerContext {
+  earlier?: EarlierTurnContext;
+  /**
+   * Counts the tokens of a text (src/node/token-count.ts in Node). Without it lines are
+   * not measured: the page's stats use the compiler and never load a tokenizer.
+   */
+  countTokens?: (text: string) => number;
+}
+
 /** Compiles export lines one candidate at a time, keeping only counts, conflicts and problems. */
 export class ExportCompiler {
   readonly problems: Problem[] = [];
   readonly conflicts: Conflict[] = [];
+  readonly controlTokenLines: ControlTokenLine[] = [];
+  readonly tooLong: { candidate_id: string; tokens: number }[] = [];
+  /** Tokens of each exported line (a kto decision gives two). */
+  readonly lineTokens: number[] = [];
   private readonly candidates: Map<string, LocatedCandidate>;
   private readonly options: ExportOptions;
   private readonly counts: ExportCounts;
+  private readonly earlier: EarlierTurnContext;
+  private readonly countTextTokens: (text: string) => number;
+  /** Token counts of prompt texts and model responses, which repeat across runs and lines. */
+  private readonly tokenMemo = new Map<string, number>();
 
-  constructor(candidates: Map<string, LocatedCandidate>, options: ExportOptions = DEFAULT_EXPORT_OPTIONS) {
+  /** @throws PloverError `E_USAGE` when `maxTokens` is given without a token counter. */
+  constructor(candidates: Map<string, LocatedCandidate>, options: ExportOptions = DEFAULT_EXPORT_OPTIONS, context: CompilerContext = {}) {
     this.candidates = candidates;
     this.options = options;
+    this.earlier = context.earlier ?? { turns: new Map(), corrected: new Map() };
+    if (options.maxTokens !== undefined && !context.countTokens) throw new PloverError('E_USAGE', 'maxTokens needs a token counter');
+    this.countTextTokens = context.countTokens ?? (() => 0);
     this.counts = {
       candidates: candidates.size,
       corrections: 0,
@@ -109,6 +210,13 @@ export class ExportCompiler {
       by_action: Object.fromEntries(ACTIONS.map((a) => [a.value, 0])),
       conflicts: 0,
       filtered_out: 0,
+      unchanged: 0,
+      excluded_unchanged: 0,
+      normalized: 0,
+      earlier_turns: { substituted: 0, kept: 0, ambiguous: 0 },
+      no_pair: 0,
+      too_long: 0,
+      with_control_tokens: 0,
       lines: 0,
       by_category: Object.fromEntries([...FAILURE_CATEGORIES.map((c) => [c.value, 0]), ['none', 0]]),
       by_model: {},
@@ -118,9 +226,9 @@ export class ExportCompiler {
 
   /**
    * Takes every correction of one candidate.
-   * @returns the line to write, or undefined (not `correct`, filtered out, a conflict, or a problem).
+   * @returns the lines to write: none (not exported, filtered out, a conflict, or a problem), one, or two (kto).
    */
-  add(group: LocatedCorrection[]): ExportLine | MessagesLine | undefined {
+  add(group: LocatedCorrection[]): ExportRecord[] {
     this.counts.corrections += group.length;
     const id = group[0]!.correction.candidate_id;
     const located = this.candidates.get(id);
@@ -128,26 +236,96 @@ export class ExportCompiler {
       for (const c of group) {
         this.problems.push({ file: c.file, path: 'candidate_id', message: `refers to unknown candidate ${JSON.stringify(id)}; import its run into candidates/ or delete this file` });
       }
-      return undefined;
+      return [];
     }
     this.counts.decided += 1;
     const resolved = resolveDecision(group.map((c) => c.correction), this.options.resolve);
     if ('conflict' in resolved) {
       this.counts.conflicts += 1;
       this.conflicts.push(resolved.conflict);
-      return undefined;
+      return [];
     }
     const decision = resolved.decision;
     this.counts.by_action[decision.action] = (this.counts.by_action[decision.action] ?? 0) + 1;
     const category: CategoryFilter = decision.failure_category ?? 'none';
-    if (!this.options.actions.includes(decision.action)) return undefined;
+    if (!this.options.actions.includes(decision.action)) return [];
     if (this.options.categories && !this.options.categories.includes(category)) {
       this.counts.filtered_out += 1;
-      return undefined;
+      return [];
     }
 
     const { candidate, file, line } = located;
-    const messages: Message[] = [];
+    const prompt = this.compilePrompt(candidate, file, line);
+    // A correction's text, or for an exported discard/flag the model's own response; both under the text rule.
+    const failed = normalizeCorrectedText(candidate.model_response);
+    let answer = failed;
+    let unchanged = false;
+    if (decision.action === 'correct') {
+      answer = normalizeCorrectedText(decision.corrected_response!);
+      if (answer !== decision.corrected_response) this.counts.normalized += 1;
+      unchanged = answer === failed;
+    }
+    if (answer === '') {
+      this.problems.push({ file, line, path: 'model_response', message: `is empty, so this ${decision.action} cannot be exported; leave ${decision.action} out of --action` });
+      return [];
+    }
+    if (!prompt) return [];
+    if (unchanged && this.options.excludeUnchanged) {
+      this.counts.excluded_unchanged += 1;
+      return [];
+    }
+
+    const decisionFile = group.find((c) => c.correction === decision)!.file;
+    const records = this.compileRecords(prompt, answer, failed, unchanged, { candidate, decision });
+    if (records.length === 0) {
+      this.counts.no_pair += 1;
+      return [];
+    }
+    const tokens = records.map((r) => r.tokens);
+    if (this.options.maxTokens !== undefined && Math.max(...tokens) > this.options.maxTokens) {
+      this.counts.too_long += 1;
+      this.tooLong.push({ candidate_id: id, tokens: Math.max(...tokens) });
+      return [];
+    }
+    for (const r of records) {
+      // The export schema is the contract with the fine-tuning job: check every line.
+      const lineProblems = checkAgainstSchema(r.schema, r.line, { file: decisionFile });
+      if (lineProblems.length) {
+        this.problems.push(...lineProblems.map((p) => ({ ...p, message: `${p.message} (in the export line built from this correction)` })));
+        return [];
+      }
+    }
+    if (unchanged) this.counts.unchanged += 1;
+    this.noteControlTokens(id, prompt.messages, records);
+    this.lineTokens.push(...tokens);
+    this.counts.lines += records.length;
+    this.counts.earlier_turns.substituted += prompt.substituted;
+    this.counts.earlier_turns.kept += prompt.kept;
+    this.counts.earlier_turns.ambiguous += prompt.ambiguous;
+    this.counts.by_category[category] = (this.counts.by_category[category] ?? 0) + records.length;
+    this.counts.by_model[candidate.model_id] = (this.counts.by_model[candidate.model_id] ?? 0) + records.length;
+    this.counts.by_run[candidate.benchmark_run_id] = (this.counts.by_run[candidate.benchmark_run_id] ?? 0) + records.length;
+    return records.map((r) => r.line);
+  }
+
+  /** The counts so far, with per-model and per-run keys sorted. */
+  result(): ExportCounts {
+    return { ...this.counts, earlier_turns: { ...this.counts.earlier_turns }, by_model: sortKeys(this.counts.by_model), by_run: sortKeys(this.counts.by_run) };
+  }
+
+  /**
+   * The context of a line: the prompt messages without empty system messages, the system
+   * prompt as --system says, earlier assistant turns replaced by their correction where a
+   * reviewer made one.
+   * @returns undefined after recording a problem (an empty user or assistant message).
+   */
+  private compilePrompt(candidate: Candidate, file: string, line: number): CompiledPrompt | undefined {
+    const messages: PromptMessage[] = [];
+    const system: string[] = [];
+    const turns = this.options.substituteEarlierTurns ? this.earlier.turns.get(candidate.id) : undefined;
+    let substituted = 0;
+    let kept = 0;
+    let ambiguous = 0;
     let bad = false;
     candidate.prompt_messages.forEach((m, i) => {
       if (m.content.trim() === '') {
@@ -156,54 +334,133 @@ export class ExportCompiler {
         bad = true;
         return;
       }
-      messages.push({ role: m.role, content: m.content });
+      if (m.role === 'system' && this.options.system !== 'keep') {
+        if (this.options.system === 'merge') system.push(m.content);
+        return;
+      }
+      let content = m.content;
+      if (m.role === 'assistant') {
+        const texts = [...new Set((turns?.get(i) ?? []).map((source) => this.earlier.corrected.get(source)).filter((t) => t !== undefined))];
+        if (texts.length === 1) {
+          content = texts[0]!;
+          substituted += 1;
+        } else {
+          if (texts.length > 1) ambiguous += 1;
+          kept += 1;
+        }
+      }
+      messages.push({ role: m.role, content });
     });
-    // A correction's text, or for an exported discard/flag the model's own response.
-    const answer = decision.action === 'correct' ? decision.corrected_response! : candidate.model_response;
-    if (answer.trim() === '') {
-      this.problems.push({ file, line, path: 'model_response', message: `is empty, so this ${decision.action} cannot be exported; leave ${decision.action} out of --action` });
-      bad = true;
-    }
     if (bad) return undefined;
-    messages.push({ role: 'assistant', content: answer });
-
-    const exportLine: ExportLine = {
-      messages,
-      candidate_id: id,
-      action: decision.action,
-      failure_category: decision.failure_category ?? null,
-      benchmark_run_id: candidate.benchmark_run_id,
-      task_id: candidate.task_id ?? null,
-      task_type: candidate.task_type,
-      model_id: candidate.model_id,
-      quality_score: candidate.quality_score,
-      reviewer: decision.reviewer.email,
-      decided_at: decision.decided_at,
-    };
-    const decisionFile = group.find((c) => c.correction === decision)!.file;
-    // The export schema is the contract with the fine-tuning job: check every line.
-    const lineProblems = checkAgainstSchema('exportLine', exportLine, { file: decisionFile });
-    if (lineProblems.length) {
-      this.problems.push(...lineProblems.map((p) => ({ ...p, message: `${p.message} (in the export line built from this correction)` })));
-      return undefined;
+    if (system.length) {
+      const first = messages.findIndex((m) => m.role === 'user');
+      const merged = system.join('\n\n');
+      if (first === -1) messages.unshift({ role: 'user', content: merged });
+      else messages[first] = { role: 'user', content: `${merged}\n\n${messages[first]!.content}` };
     }
-    this.counts.lines += 1;
-    this.counts.by_category[category] = (this.counts.by_category[category] ?? 0) + 1;
-    this.counts.by_model[candidate.model_id] = (this.counts.by_model[candidate.model_id] ?? 0) + 1;
-    this.counts.by_run[candidate.benchmark_run_id] = (this.counts.by_run[candidate.benchmark_run_id] ?? 0) + 1;
-    return this.options.format === 'messages' ? { messages } : exportLine;
+    return { messages, substituted, kept, ambiguous, tokens: messages.reduce((n, m) => n + this.countMemo(m.content), 0) };
   }
 
-  /** The counts so far, with per-model and per-run keys sorted. */
-  result(): ExportCounts {
-    return { ...this.counts, by_model: sortKeys(this.counts.by_model), by_run: sortKeys(this.counts.by_run) };
+  /** The lines of one decision in the chosen format, with their schema and length in tokens. */
+  private compileRecords(prompt: CompiledPrompt, answer: string, failed: string, unchanged: boolean, from: { candidate: Candidate; decision: Correction }): CompiledRecord[] {
+    const { candidate, decision } = from;
+    const assistant = (content: string): AssistantMessage => ({ role: 'assistant', content });
+    const answerTokens = () => (unchanged ? this.countMemo(failed) : this.countTextTokens(answer));
+    switch (this.options.format) {
+      case 'full':
+      case 'messages': {
+        // Earlier assistant turns are context: OpenAI trains on an assistant message unless its weight is 0.
+        const messages: Message[] = prompt.messages.map((m) => (m.role === 'assistant' ? { role: m.role, content: m.content, weight: 0 } : { role: m.role, content: m.content }));
+        messages.push(assistant(answer));
+        const line: ExportLine | MessagesLine =
+          this.options.format === 'messages'
+            ? { messages }
+            : {
+                messages,
+                candidate_id: candidate.id,
+                action: decision.action,
+                failure_category: decision.failure_category ?? null,
+                benchmark_run_id: candidate.benchmark_run_id,
+                task_id: candidate.task_id ?? null,
+                task_type: candidate.task_type,
+                model_id: candidate.model_id,
+                quality_score: candidate.quality_score,
+                reviewer: decision.reviewer.email,
+                decided_at: decision.decided_at,
+              };
+        return [{ line, schema: 'exportLine', tokens: prompt.tokens + answerTokens() }];
+      }
+      case 'prompt-completion':
+        return [{ line: { prompt: prompt.messages, completion: [assistant(answer)] }, schema: 'promptCompletionLine', tokens: prompt.tokens + answerTokens() }];
+      case 'preference':
+        // A correction that is the model's own answer is no preference between two answers.
+        if (unchanged) return [];
+        return [
+          {
+            line: { prompt: prompt.messages, chosen: [assistant(answer)], rejected: [assistant(failed)] },
+            schema: 'preferenceLine',
+            tokens: prompt.tokens + Math.max(this.countTextTokens(answer), this.countMemo(failed)),
+          },
+        ];
+      case 'kto': {
+        const good: CompiledRecord = { line: { prompt: prompt.messages, completion: [assistant(answer)], label: true }, schema: 'ktoLine', tokens: prompt.tokens + answerTokens() };
+        if (unchanged) return [good];
+        return [good, { line: { prompt: prompt.messages, completion: [assistant(failed)], label: false }, schema: 'ktoLine', tokens: prompt.tokens + this.countMemo(failed) }];
+      }
+    }
+  }
+
+  private noteControlTokens(candidateId: string, prompt: PromptMessage[], records: CompiledRecord[]) {
+    const found = new Set<string>();
+    let inTarget = false;
+    for (const m of prompt) for (const t of controlTokensIn(m.content)) found.add(t);
+    for (const { line } of records) {
+      const targets: string[] = [];
+      if ('messages' in line) targets.push(line.messages.at(-1)!.content);
+      if ('completion' in line && (!('label' in line) || line.label)) targets.push(line.completion[0]!.content);
+      if ('chosen' in line) targets.push(line.chosen[0]!.content);
+      if ('rejected' in line) for (const t of controlTokensIn(line.rejected[0]!.content)) found.add(t);
+      if ('label' in line && !line.label) for (const t of controlTokensIn(line.completion[0]!.content)) found.add(t);
+      for (const text of targets) {
+        const tokens = controlTokensIn(text);
+        if (tokens.length) inTarget = true;
+        for (const t of tokens) found.add(t);
+      }
+    }
+    if (found.size === 0) return;
+    this.counts.with_control_tokens += 1;
+    this.controlTokenLines.push({ candidate_id: candidateId, tokens: [...found].sort(), in_target: inTarget });
+  }
+
+  /** Tokens of a text that other lines may share (prompt messages, model responses). */
+  private countMemo(text: string): number {
+    let n = this.tokenMemo.get(text);
+    if (n === undefined) this.tokenMemo.set(text, (n = this.countTextTokens(text)));
+    return n;
   }
 }
 
+interface CompiledPrompt {
+  messages: PromptMessage[];
+  substituted: number;
+  kept: number;
+  ambiguous: number;
+  tokens: number;
+}
+
+interface CompiledRecord {
+  line: ExportRecord;
+  schema: SchemaName;
+  tokens: number;
+}
+
 export interface CompiledExport {
-  lines: (ExportLine | MessagesLine)[];
+  lines: ExportRecord[];
   counts: ExportCounts;
   conflicts: Conflict[];
+  controlTokenLines: ControlTokenLine[];
+  tooLong: { candidate_id: string; tokens: number }[];
+  lengths: LengthSummary;
   problems: Problem[];
 }
 
@@ -215,19 +472,42 @@ export function compileExport(
   candidates: Map<string, LocatedCandidate>,
   corrections: LocatedCorrection[],
   options: ExportOptions = DEFAULT_EXPORT_OPTIONS,
+  countTokens?: (text: string) => number,
 ): CompiledExport {
-  const compiler = new ExportCompiler(candidates, options);
+  const earlier = indexEarlierTurns(candidates);
+  const byCandidate = groupByCandidate(corrections.map((c) => c.correction));
+  const compiler = new ExportCompiler(candidates, options, {
+    earlier: { turns: earlier.turns, corrected: resolveCorrectedTurns(byCandidate.values(), earlier.sources, options.resolve) },
+    ...(countTokens ? { countTokens } : {}),
+  });
   const fileOf = new Map(corrections.map((c) => [c.correction, c.file]));
-  const groups = [...groupByCandidate(corrections.map((c) => c.correction)).values()]
+  const groups = [...byCandidate.values()]
     .map((g) => g.map((correction) => ({ correction, file: fileOf.get(correction)! })))
     .sort((a, b) => compareOrdinal(a[0]!.file, b[0]!.file));
-  const lines = groups.map((g) => compiler.add(g)).filter((l) => l !== undefined);
-  return { lines, counts: compiler.result(), conflicts: compiler.conflicts, problems: compiler.problems };
+  const lines = groups.flatMap((g) => compiler.add(g));
+  return {
+    lines,
+    counts: compiler.result(),
+    conflicts: compiler.conflicts,
+    controlTokenLines: compiler.controlTokenLines,
+    tooLong: compiler.tooLong,
+    lengths: summarizeLengths(compiler.lineTokens),
+    problems: compiler.problems,
+  };
 }
 
-/** One JSONL line (with its `\n`): keys in a fixed order, UTF-8 as is, no BOM. */
-export function serializeExportLine(line: ExportLine | MessagesLine): string {
-  return `${JSON.stringify(line)}\n`;
+/**
+ * One JSONL line (with its `\n`): keys in a fixed order, UTF-8 as is, no BOM, and
+ * `quality_score` always with a fraction (`1.0`), so that every line infers one type.
+ */
+export function serializeExportLine(line: ExportRecord): string {
+  if (!('quality_score' in line) || typeof line.quality_score !== 'number' || !Number.isInteger(line.quality_score)) return `${JSON.stringify(line)}\n`;
+  let text = '{';
+  for (const [key, value] of Object.entries(line)) {
+    if (text.length > 1) text += ',';
+    text += `${JSON.stringify(key)}:${key === 'quality_score' ? (value as number).toFixed(1) : JSON.stringify(value)}`;
+  }
+  return `${text}}\n`;
 }
 
 /** Orders strings by UTF-16 code unit, independent of locale, for deterministic output. */

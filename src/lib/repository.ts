@@ -83,10 +83,12 @@ export async function readCandidates(source: DataSource): Promise<CandidateData>
  * Reads every correction file in path order and yields them grouped by candidate (the
  * files of one candidate are adjacent: their names start with its key). Checks each
  * file's place in the layout, size, encoding, schema, and path against its record;
- * problems go to `problems`. Holds one batch of files at a time.
+ * problems go to `problems`. Holds one batch of files at a time. With `onlyKeys`, reads
+ * only the files of those candidates (keys as `candidateKey` makes them: `<shard>/<key>`).
  */
-export async function* iterateCorrections(source: DataSource, problems: Problem[]): AsyncGenerator<LocatedCorrection[]> {
-  const listed = await source.list(CORRECTIONS_DIR);
+export async function* iterateCorrections(source: DataSource, problems: Problem[], onlyKeys?: Set<string>): AsyncGenerator<LocatedCorrection[]> {
+  let listed = await source.list(CORRECTIONS_DIR);
+  if (onlyKeys) listed = listed.filter((f) => onlyKeys.has(f.path.slice(CORRECTIONS_DIR.length + 1, f.path.indexOf('--'))));
   const present = new Set(listed.map((f) => f.path));
   const files: string[] = [];
   for (const { path: file, size } of listed) {

@@ -61,6 +61,11 @@ export class ReviewIndex {
     return this.data.candidates.has(id);
   }
 
+  /** The candidate with this id, if there is one. */
+  candidate(id: string): Candidate | undefined {
+    return this.data.candidates.get(id)?.candidate;
+  }
+
   /** Records a committed correction (replacing the one at its path). */
   set(correction: LocatedCorrection): void {
     this.delete(correction.file);

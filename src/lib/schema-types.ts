@@ -15,13 +15,17 @@ export type Correction = {
   candidate_id: CandidateId1;
   action: Action;
   /**
-   * The response the model should have given. Required and non-blank exactly when action is 'correct'; absent or null for 'discard' and 'flag'. It becomes the assistant message of the export line.
+   * The response the model should have given. Required and non-blank exactly when action is 'correct'; absent or null for 'discard' and 'flag'. It becomes the assistant message of the export line. The text rule: plover writes it with CRLF turned into LF and the whitespace at the end of the text removed; everything else, leading indentation included, is kept byte for byte. `plover validate` names a committed file whose text breaks the rule (the file is never rewritten), and the export applies the rule to it.
    */
   corrected_response?: string | null;
   /**
    * Why the model's response failed, if the reviewer said so. Optional with every action: absent and null both mean 'not given' and export as null.
    */
   failure_category?: FailureCategory | null;
+  /**
+   * true when the corrected response equals the model's response under the text rule: the reviewer confirmed that the model was right (often with the category scoring_artifact). plover refuses such a correction unless the reviewer says so (the page asks; `plover submit` needs --unchanged). Absent when the text differs, for 'discard' and 'flag', and in records written before the field existed.
+   */
+  unchanged?: true;
   reviewer: Reviewer;
   /**
    * When the reviewer decided (ISO 8601 with time zone, UTC as written by plover).
@@ -193,11 +197,11 @@ export interface Reviewer {
   email: string;
 }
 /**
- * One line of the fine-tuning export (dist/sft.jsonl): a chat conversation in the OpenAI/TRL/Axolotl 'messages' format. With --format full (the default) plover's ids, labels and metadata stand beside the messages, never inside them; with --format messages a line holds only 'messages'. One line per candidate whose resolved decision is exported (by default: 'correct'), in the order of the candidates' correction paths (a hash of the candidate id), so the same repository always gives the same bytes.
+ * One line of the fine-tuning export. The top level is a line of --format full (the default) or --format messages: a chat conversation in the OpenAI/TRL/Axolotl 'messages' format, where only the last, assistant, message is a training target; earlier assistant messages are context and carry "weight": 0. With --format full plover's ids, labels and metadata stand beside the messages, never inside them; with --format messages a line holds only 'messages'. The other formats are in $defs: prompt_completion_line (--format prompt-completion), preference_line (--format preference) and kto_line (--format kto). Every target obeys the text rule (CRLF to LF, no whitespace at the end), and every field keeps one JSON type on every line (quality_score is always written with a fraction, e.g. 1.0). Lines are in the order of the candidates' correction paths (a hash of the candidate id), so the same repository always gives the same bytes.
  */
 export interface ExportLine {
   /**
-   * The prompt messages (empty system messages dropped) followed by the reviewer's corrected response as the last, assistant, message.
+   * The prompt messages (empty system messages dropped; the system prompt kept, dropped or merged into the first user message as --system says; a reviewer's correction of an earlier turn in place of the model's answer), followed by the reviewer's corrected response as the last, assistant, message: the only one trained on. Earlier assistant messages carry "weight": 0.
    *
    * @minItems 2
    */
@@ -225,7 +229,7 @@ export interface ExportLine {
    */
   model_id?: string;
   /**
-   * The benchmark's score of the original response (0..1) or null.
+   * The benchmark's score of the original response (0..1) or null. Always written with a fraction (1.0, not 1), so that every line infers the same floating-point type.
    */
   quality_score?: number | null;
   /**
@@ -249,4 +253,99 @@ export interface Message {
    * The message text; never empty.
    */
   content: string;
+  /**
+   * 0 on an earlier assistant message: context, not trained on (OpenAI's field; the last assistant message, the target, has no weight and is trained on).
+   */
+  weight?: 0;
+}
+/**
+ * A line of --format prompt-completion: TRL's conversational prompt-completion format. Trainers compute the loss on the completion only by default.
+ */
+export interface PromptCompletionLine {
+  /**
+   * The conversation before the answer: the same messages as in --format messages without the last, and without weight (trainers do not train on the prompt).
+   *
+   * @minItems 1
+   */
+  prompt: PromptMessage1[];
+  /**
+   * The reviewer's corrected response (or, with --action discard|flag, the model's own).
+   *
+   * @minItems 1
+   * @maxItems 1
+   */
+  completion: AssistantMessage[];
+}
+/**
+ * One message of a prompt.
+ */
+export interface PromptMessage1 {
+  /**
+   * system, user or assistant (an earlier turn).
+   */
+  role: "system" | "user" | "assistant";
+  /**
+   * The message text; never empty.
+   */
+  content: string;
+}
+/**
+ * One assistant message: an answer.
+ */
+export interface AssistantMessage {
+  /**
+   * Always assistant.
+   */
+  role: "assistant";
+  /**
+   * The answer text; never empty.
+   */
+  content: string;
+}
+/**
+ * A line of --format preference: TRL's conversational preference format (DPO, ORPO, …). One line per correction whose text differs from the model's response.
+ */
+export interface PreferenceLine {
+  /**
+   * The conversation before the answer: the same messages as in --format messages without the last, and without weight (trainers do not train on the prompt).
+   *
+   * @minItems 1
+   */
+  prompt: PromptMessage1[];
+  /**
+   * The reviewer's corrected response.
+   *
+   * @minItems 1
+   * @maxItems 1
+   */
+  chosen: AssistantMessage[];
+  /**
+   * The model's failed response, under the same text rule.
+   *
+   * @minItems 1
+   * @maxItems 1
+   */
+  rejected: AssistantMessage[];
+}
+/**
+ * A line of --format kto: TRL's conversational unpaired preference format. Each correction gives a line with label true (the corrected response) and, unless the correction is the model's response unchanged, a line with label false (the model's failed response).
+ */
+export interface KTOLine {
+  /**
+   * The conversation before the answer: the same messages as in --format messages without the last, and without weight (trainers do not train on the prompt).
+   *
+   * @minItems 1
+   */
+  prompt: PromptMessage1[];
+  /**
+   * The corrected response (label true) or the model's failed response (label false).
+   *
+   * @minItems 1
+   * @maxItems 1
+   */
+  completion: AssistantMessage[];
+  /**
+   * true: a desirable answer; false: an undesirable one.
+   */
+  label: boolean;
 }

@@ -4,7 +4,7 @@
  * decisions per category; corrections per reviewer. Accumulated one candidate at a time.
  */
 import type { LocatedCandidate } from './candidates.ts';
-import { ExportCompiler, resolveDecision, type LocatedCorrection, type ResolvePolicy } from './export.ts';
+import { DEFAULT_EXPORT_OPTIONS, ExportCompiler, resolveDecision, type LocatedCorrection, type ResolvePolicy } from './export.ts';
 import { normalizeEmail } from './paths.ts';
 import { FAILURE_CATEGORIES } from './schemas.ts';
 
@@ -53,7 +53,7 @@ export class StatsCompiler {
   constructor(candidates: Map<string, LocatedCandidate>, resolve: ResolvePolicy) {
     this.candidates = candidates;
     this.resolve = resolve;
-    this.exporter = new ExportCompiler(candidates, { format: 'full', resolve, actions: ['correct'] });
+    this.exporter = new ExportCompiler(candidates, { ...DEFAULT_EXPORT_OPTIONS, resolve });
   }
 
   /** Takes every correction of one candidate. */
@@ -65,7 +65,7 @@ export class StatsCompiler {
     }
     const id = group[0]!.correction.candidate_id;
     if (!this.candidates.has(id)) return;
-    const ready = this.exporter.add(group) !== undefined;
+    const ready = this.exporter.add(group).length > 0;
     const resolved = resolveDecision(group.map((c) => c.correction), this.resolve);
     if ('conflict' in resolved) {
       this.state.set(id, { state: 'conflict', ready });

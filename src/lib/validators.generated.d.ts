@@ -5,5 +5,8 @@ declare const validators: {
   candidate: ValidateFunction;
   correction: ValidateFunction;
   exportLine: ValidateFunction;
+  promptCompletionLine: ValidateFunction;
+  preferenceLine: ValidateFunction;
+  ktoLine: ValidateFunction;
 };
 export default validators;

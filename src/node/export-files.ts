@@ -9,11 +9,20 @@ import { mkdir, open, rename, rm, writeFile, type FileHandle } from 'node:fs/pro
 import { basename, dirname, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import cliProgress from 'cli-progress';
-import { ExportCompiler, serializeExportLine, type Conflict, type ExportCounts, type ExportOptions } from '../lib/export.ts';
+import type { LocatedCandidate } from '../lib/candidates.ts';
+import { indexEarlierTurns } from '../lib/earlier-turns.ts';
+import { PloverError } from '../lib/errors.ts';
+import { ExportCompiler, resolveCorrectedTurns, serializeExportLine, type Conflict, type ControlTokenLine, type EarlierTurnContext, type ExportCounts, type ExportOptions } from '../lib/export.ts';
+import { summarizeLengths, type LengthSummary } from '../lib/lengths.ts';
+import { candidateKey } from '../lib/paths.ts';
 import { SCHEMA_VERSION } from '../lib/schemas.ts';
-import { invalidRepository, readCandidates } from '../lib/repository.ts';
+import { invalidRepository, iterateCorrections, readCandidates } from '../lib/repository.ts';
+import { writeDatasetCard } from './dataset-card.ts';
+import { TOKENIZER, countTextTokens } from './token-count.ts';
 import { readCorrectionsOnThread } from './corrections-thread.ts';
-import { gitRefSource, worktreeSource, type DataSource } from './sources.ts';
+import { gitRefSource, worktreeSource } from './sources.ts';
+import type { DataSource } from '../lib/repository.ts';
+import type { Correction } from '../lib/schema-types.ts';
 
 const run = promisify(execFile);
 const FLUSH_BYTES = 1024 * 1024;
@@ -33,7 +42,13 @@ export interface Manifest {
   schema_version: number;
   options: ExportOptions;
   counts: ExportCounts;
+  /** Line lengths in tokens, of the exported lines (after --max-tokens). */
+  lengths: LengthSummary & { tokenizer: string };
   conflicts: Conflict[];
+  /** Exported lines with a chat-template control token in a message (src/lib/control-tokens.ts). */
+  control_tokens: ControlTokenLine[];
+  /** Lines left out by --max-tokens, with their length. */
+  too_long: { candidate_id: string; tokens: number }[];
 }
 
 export interface WriteExportOptions extends ExportOptions {
@@ -44,14 +59,18 @@ export interface WriteExportOptions extends ExportOptions {
   ref?: string;
   /** Draw a progress bar on stderr (a terminal) for long exports. */
   progress?: boolean;
+  /** Refuse the export (write nothing) when an exported line holds a control token. */
+  failOnControlTokens?: boolean;
 }
 
 /**
- * Compiles the export of a repository and writes it.
- * @throws PloverError `E_INVALID_REPOSITORY` listing every problem, `E_BAD_REF`; nothing is written then.
+ * Compiles the export of a repository and writes it, with its manifest and the dataset
+ * card (README.md) of the folder.
+ * @throws PloverError `E_INVALID_REPOSITORY` listing every problem, `E_BAD_REF`,
+ * `E_CONTROL_TOKENS` (with failOnControlTokens); nothing is written then.
  */
 export async function writeExport(options: WriteExportOptions): Promise<Manifest> {
-  const { dir, out, ref, progress, ...exportOptions } = options;
+  const { dir, out, ref, progress, failOnControlTokens, ...exportOptions } = options;
   const source: DataSource & { commit?: string } = ref ? await gitRefSource(dir, ref) : worktreeSource(dir);
   const temp = `${out}.tmp-${process.pid}`;
   // Opened at the first write: invalid input leaves no file and no folder behind.
@@ -64,7 +83,8 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
   const corrections = readCorrectionsOnThread({ dir, ...(source.commit ? { commit: source.commit } : {}) });
   try {
     const { candidates, problems } = await readCandidates(source);
-    const compiler = new ExportCompiler(candidates, exportOptions);
+    const earlier = exportOptions.substituteEarlierTurns ? await readEarlierTurns(source, candidates, exportOptions) : undefined;
+    const compiler = new ExportCompiler(candidates, exportOptions, { ...(earlier ? { earlier } : {}), countTokens: countTextTokens });
     const hash = createHash('sha256');
     let bytes = 0;
     // Lines are encoded straight into one of two buffers (no joined string to copy first); one
@@ -106,16 +126,17 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
     }
     let seen = 0;
     for await (const group of corrections.groups) {
-      const line = compiler.add(group);
+      const lines = compiler.add(group);
       seen += group.length;
       bar?.update(seen);
       // Once anything is wrong nothing will be written: keep reading only to list every problem.
-      if (!line || problems.length || corrections.problems.length || compiler.problems.length) continue;
-      await add(serializeExportLine(line));
+      if (problems.length || corrections.problems.length || compiler.problems.length) continue;
+      for (const line of lines) await add(serializeExportLine(line));
     }
     bar?.stop();
     const all = [...problems, ...corrections.problems, ...compiler.problems];
     if (all.length) throw invalidRepository(all);
+    if (failOnControlTokens && compiler.controlTokenLines.length) throw controlTokensFound(compiler.controlTokenLines);
     await flush();
     await writing;
     await file!.close();
@@ -130,10 +151,14 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
       schema_version: SCHEMA_VERSION,
       options: exportOptions,
       counts: compiler.result(),
+      lengths: { tokenizer: TOKENIZER, ...summarizeLengths(compiler.lineTokens) },
       conflicts: compiler.conflicts,
+      control_tokens: compiler.controlTokenLines,
+      too_long: compiler.tooLong,
     };
     await rename(temp, out);
     await writeAtomic(manifestPath(out), `${JSON.stringify(manifest, null, 2)}\n`);
+    await writeDatasetCard(dirname(resolve(out)), dir, writeAtomic);
     return manifest;
   } catch (err) {
     bar?.stop();
@@ -146,6 +171,32 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
     source.close();
     await corrections.stop();
   }
+}
+
+/**
+ * The corrected texts of candidates that are earlier turns of others, read before the
+ * export streams (a later turn's line may come before its earlier turn's file). Problems
+ * in these files are left to the streaming pass, which reports every one.
+ */
+async function readEarlierTurns(source: DataSource, candidates: Map<string, LocatedCandidate>, options: ExportOptions): Promise<EarlierTurnContext> {
+  const { turns, sources } = indexEarlierTurns(candidates);
+  if (sources.size === 0) return { turns, corrected: new Map() };
+  const keys = new Set([...sources].map((id) => {
+    const { shard, key } = candidateKey(id);
+    return `${shard}/${key}`;
+  }));
+  const groups: Correction[][] = [];
+  for await (const group of iterateCorrections(source, [], keys)) groups.push(group.map((c) => c.correction));
+  return { turns, corrected: resolveCorrectedTurns(groups, sources, options.resolve) };
+}
+
+function controlTokensFound(lines: ControlTokenLine[]): PloverError {
+  const shown = lines.slice(0, 20).map((l) => `  ${l.candidate_id}: ${l.tokens.join(' ')}${l.in_target ? ' (in the target)' : ''}`);
+  if (lines.length > 20) shown.push(`  … and ${lines.length - 20} more`);
+  return new PloverError(
+    'E_CONTROL_TOKENS',
+    `${lines.length} exported line${lines.length === 1 ? '' : 's'} hold chat-template control tokens, which a tokenizer turns into real turn markers:\n${shown.join('\n')}\nedit those corrections (or discard the candidates), or export without --fail-on-control-tokens; nothing was written`,
+  );
 }
 
 /** `dist/sft.jsonl` → `dist/sft.manifest.json`. */

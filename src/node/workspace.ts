@@ -6,7 +6,7 @@ import type { Decision } from '../lib/correction.ts';
 import { PloverError } from '../lib/errors.ts';
 import type { LocatedCorrection } from '../lib/export.ts';
 import { ReviewIndex } from '../lib/review-index.ts';
-import type { Reviewer } from '../lib/schema-types.ts';
+import type { Candidate, Reviewer } from '../lib/schema-types.ts';
 import { indexWriter } from './git-index.ts';
 import { commitDecision, commitUndo, type CommitDecisionResult, type GitFs } from '../git/commit-decision.ts';
 import { readCandidateHistory, type HistoryEntry } from './history.ts';
@@ -62,8 +62,8 @@ export class Workspace {
    */
   submit(decision: Decision, reviewer: Reviewer, options: { now?: Date; durationMs?: number } = {}): Promise<CommitDecisionResult> {
     return this.serialize(async () => {
-      this.requireCandidate(decision.candidate_id);
-      const result = await commitDecision({ fs: this.fs, dir: this.dir, cache: this.cache, index: indexWriter(this.dir), decision, reviewer, ...options });
+      const candidate = this.requireCandidate(decision.candidate_id);
+      const result = await commitDecision({ fs: this.fs, dir: this.dir, cache: this.cache, index: indexWriter(this.dir), decision, reviewer, modelResponse: candidate.model_response, ...options });
       this.index.set({ correction: result.correction, file: result.path });
       return result;
     });
@@ -95,9 +95,11 @@ export class Workspace {
     return result;
   }
 
-  private requireCandidate(id: string) {
-    if (!this.index.hasCandidate(id)) {
+  private requireCandidate(id: string): Candidate {
+    const candidate = this.index.candidate(id);
+    if (!candidate) {
       throw new PloverError('E_UNKNOWN_CANDIDATE', `unknown candidate ${JSON.stringify(id)}: no line in candidates/*.jsonl has this id (see \`plover validate\`)`);
     }
+    return candidate;
   }
 }

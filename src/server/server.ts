@@ -7,7 +7,7 @@
  *   GET  /api/queue?after=ID&limit=N&<filters>   the next matching candidates after ID (filters: lib/queue-filter.ts)
  *   GET  /api/facets               runs, models and task types with totals and my progress
  *   GET  /api/stats                review statistics of every reviewer (see lib/stats.ts)
- *   POST /api/decisions            {candidate_id, action, corrected_response?, failure_category?, duration_ms?}
+ *   POST /api/decisions            {candidate_id, action, corrected_response?, failure_category?, unchanged?, duration_ms?}
  *   POST /api/undo                 {candidate_id}: undo this reviewer's decision on it
  *   GET  /api/history?candidate=ID     every decision and undo on a candidate, from git
  */
@@ -155,6 +155,7 @@ async function api(req: IncomingMessage, res: ServerResponse, url: URL, ctx: Ser
       action: body.action,
       corrected_response: body.corrected_response ?? null,
       failure_category: body.failure_category ?? null,
+      unchanged: body.unchanged === true,
     } as Decision;
     const durationMs = typeof body.duration_ms === 'number' && Number.isFinite(body.duration_ms) && body.duration_ms >= 0 ? body.duration_ms : undefined;
     return respond(res, async () => {
@@ -213,6 +214,7 @@ const STATUS: Record<string, number> = {
   E_UNKNOWN_CANDIDATE: 404,
   E_NOTHING_TO_UNDO: 404,
   E_TOO_LARGE: 413,
+  E_UNCHANGED: 422,
 };
 
 function sendError(res: ServerResponse, err: PloverError) {

@@ -5,6 +5,7 @@ import { createCorrection } from '../../src/lib/correction.ts';
 import { DEFAULT_EXPORT_OPTIONS, compileExport, serializeExportLine, type LocatedCorrection } from '../../src/lib/export.ts';
 import { correctionPath } from '../../src/lib/paths.ts';
 import type { Decision } from '../../src/lib/correction.ts';
+import type { ExportLine } from '../../src/lib/schema-types.ts';
 import { candidateLine, sharedRuns } from '../helpers/repo.ts';
 import { checkExportRules } from '../helpers/export-rules.ts';
 
@@ -42,6 +43,13 @@ describe('compileExport', () => {
       by_action: { correct: 2, discard: 1, flag: 0 },
       conflicts: 0,
       filtered_out: 0,
+      unchanged: 0,
+      excluded_unchanged: 0,
+      normalized: 0,
+      earlier_turns: { substituted: 0, kept: 0, ambiguous: 0 },
+      no_pair: 0,
+      too_long: 0,
+      with_control_tokens: 0,
       lines: 2,
       by_category: { scoring_artifact: 0, style_violation: 0, partial_answer: 0, wrong_answer: 1, format_error: 0, hallucination: 0, none: 1 },
       by_model: { 'org/model-a': 2 },
@@ -137,7 +145,7 @@ describe('compileExport', () => {
     expect(checkExportRules(bytes)).toEqual([]);
     // 805 real candidates carry an empty system message; none survives.
     expect(located.filter((l) => l.candidate.prompt_messages.some((m) => m.role === 'system' && m.content === ''))).toHaveLength(805);
-    expect(out.lines.some((l) => l.messages.some((m) => m.role === 'system'))).toBe(false);
+    expect(out.lines.some((l) => (l as ExportLine).messages.some((m) => m.role === 'system'))).toBe(false);
     expect(compileExport(byId, [...corrections].reverse()).lines).toEqual(out.lines);
   });
 });

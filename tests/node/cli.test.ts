@@ -34,7 +34,8 @@ describe('plover submit then plover export', () => {
     const bytes = readFileSync(join(dir, 'dist/sft.jsonl'));
     const lines = bytes.toString('utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
     expect(Object.fromEntries(lines.map((l) => [l.candidate_id, [l.failure_category, l.messages.at(-1)]]))).toEqual({
-      sftc_723a003ab86cbec2: [null, { role: 'assistant', content: 'A corrected answer\nwith two lines\n' }],
+      // The file's trailing newline is not part of the answer (the text rule).
+      sftc_723a003ab86cbec2: [null, { role: 'assistant', content: 'A corrected answer\nwith two lines' }],
       sftc_b5505e86f70999cf: ['style_violation', { role: 'assistant', content: 'Dear team,\n…' }],
     });
     expect(checkExportRules(bytes)).toEqual([]);
@@ -79,7 +80,7 @@ describe('bad input gets a clear error, a non-zero exit, and nothing written or 
   it.each([
     ['an unknown candidate id', ['submit', 'nope', '--action', 'discard', '--reviewer', ANN], 'plover: unknown candidate "nope": no line in candidates/*.jsonl has this id (see `plover validate`)\n'],
     ['a blank correction', ['submit', 'sftc_b5505e86f70999cf', '--action', 'correct', '--response', ' \n ', '--reviewer', ANN], 'plover: --action correct needs a non-blank corrected response: --response TEXT or --response-file FILE\n'],
-    ['an unknown category', ['submit', 'sftc_b5505e86f70999cf', '--action', 'flag', '--category', 'rude', '--reviewer', ANN], 'plover: --category "rude" is not one of scoring_artifact, style_violation, partial_answer, wrong_answer, format_error, hallucination\n'],
+    ['an unknown category', ['submit', 'sftc_b5505e86f70999cf', '--action', 'flag', '--category', 'rude', '--reviewer', ANN], 'plover: --category "rude" is not one of scoring_artifact, style_violation, partial_answer, wrong_answer, format_error, hallucination, none\n'],
     ['an unknown action', ['submit', 'sftc_b5505e86f70999cf', '--action', 'approve', '--reviewer', ANN], 'plover: --action "approve" is not one of correct, discard, flag\n'],
     ['a response with discard', ['submit', 'sftc_b5505e86f70999cf', '--action', 'discard', '--response', 'x', '--reviewer', ANN], 'plover: --response and --response-file go with --action correct only (this is --action discard)\n'],
     ['an id that would escape corrections/', ['submit', '../../../tmp/x', '--action', 'discard', '--reviewer', ANN], 'plover: unknown candidate "../../../tmp/x": no line in candidates/*.jsonl has this id (see `plover validate`)\n'],

@@ -1,0 +1,147 @@
+/**
+ * The dataset card of an export folder: `README.md` beside the JSONL files, with the
+ * YAML header that dataset hubs read (a config per exported file, license, task
+ * categories, size category) and a body that says what the lines are and how they
+ * were made. Written from every `*.manifest.json` in the folder, so exporting several
+ * formats into one folder gives one card for all; the folder can be uploaded as is.
+ */
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ExportFormat } from '../lib/export.ts';
+import type { Manifest } from './export-files.ts';
+import { SITE_CONFIG_FILE } from './site-config.ts';
+
+/** The trainers that read each format, as the card and the README name them. */
+export const FORMAT_READERS: Record<ExportFormat, string> = {
+  full: 'OpenAI chat fine-tuning after dropping the fields beside `messages`; TRL `SFTTrainer` and Axolotl `chat_template` (extra columns are ignored)',
+  messages: 'OpenAI chat fine-tuning (`weight: 0` marks context turns); TRL `SFTTrainer` (conversational language modeling: set `assistant_only_loss` to train on the answer only); Axolotl `chat_template`',
+  'prompt-completion': 'TRL `SFTTrainer` (conversational prompt-completion: the loss is on the completion only by default)',
+  preference: 'TRL `DPOTrainer` (also `ORPOTrainer`, `CPOTrainer`): conversational preference, chosen = the correction, rejected = the failed answer',
+  kto: 'TRL `KTOTrainer`: conversational unpaired preference, the correction labelled true, the failed answer false',
+};
+
+/** The dataset settings of plover.config.json (`dataset`). */
+interface DatasetSettings {
+  license: string;
+  pretty_name: string;
+}
+
+async function readSettings(repoDir: string): Promise<DatasetSettings> {
+  const path = join(repoDir, SITE_CONFIG_FILE);
+  const settings: DatasetSettings = { license: 'unknown', pretty_name: 'plover export' };
+  if (!existsSync(path)) return settings;
+  // The file's syntax is checked where the site is built; here a broken file means the defaults.
+  let file: { dataset?: Partial<DatasetSettings> };
+  try {
+    file = JSON.parse(await readFile(path, 'utf8'));
+  } catch {
+    return settings;
+  }
+  if (typeof file.dataset?.license === 'string') settings.license = file.dataset.license;
+  if (typeof file.dataset?.pretty_name === 'string') settings.pretty_name = file.dataset.pretty_name;
+  return settings;
+}
+
+/** The size category a dataset hub files this many lines under. */
+export function sizeCategory(n: number): string {
+  const bounds: [number, string][] = [
+    [1e3, 'n<1K'],
+    [1e4, '1K<n<10K'],
+    [1e5, '10K<n<100K'],
+    [1e6, '100K<n<1M'],
+    [1e7, '1M<n<10M'],
+  ];
+  return bounds.find(([limit]) => n < limit)?.[1] ?? '10M<n<100M';
+}
+
+const q = (s: string) => JSON.stringify(s); // a JSON string is a YAML double-quoted scalar
+
+/** The card's text for these manifests (sorted by file). */
+export function compileDatasetCard(manifests: Manifest[], settings: DatasetSettings): string {
+  const sorted = [...manifests].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  const main = sorted.find((m) => m.options.format === 'full') ?? sorted[0]!;
+  const configName = (file: string) => file.replace(/\.jsonl$/, '').replace(/[^A-Za-z0-9_-]+/g, '_');
+  const largest = Math.max(...sorted.map((m) => m.counts.lines));
+  const yaml = [
+    '---',
+    `license: ${q(settings.license)}`,
+    `pretty_name: ${q(settings.pretty_name)}`,
+    'task_categories:',
+    '- text-generation',
+    'tags:',
+    '- sft',
+    ...(sorted.some((m) => m.options.format === 'preference' || m.options.format === 'kto') ? ['- dpo', '- kto'] : []),
+    '- plover',
+    'size_categories:',
+    `- ${q(sizeCategory(largest))}`,
+    'configs:',
+    ...sorted.flatMap((m) => [
+      `- config_name: ${q(configName(m.file))}`,
+      ...(m === main ? ['  default: true'] : []),
+      '  data_files:',
+      '  - split: train',
+      `    path: ${q(m.file)}`,
+    ]),
+    '---',
+  ];
+  const commits = [...new Set(sorted.map((m) => m.source_commit ?? 'none'))];
+  const c = main.counts;
+  const table = (title: string, record: Record<string, number>) => [
+    `| ${title} | lines |`,
+    '|---|---:|',
+    ...Object.entries(record)
+      .filter(([, n]) => n > 0)
+      .map(([k, n]) => `| ${k.replace(/\|/g, '\\|')} | ${n} |`),
+  ];
+  const body = [
+    `# ${settings.pretty_name}`,
+    '',
+    'Fine-tuning data made by [plover](https://plover.invalid) from benchmark answers that failed a check: each line comes from a reviewer\'s decision, committed to git with the reviewer as author.',
+    '',
+    commits.length === 1
+      ? `Source commit: \`${commits[0]}\`${main.worktree_clean === false ? ' (with uncommitted changes in candidates/ or corrections/)' : ''}.`
+      : `**These files come from different commits** (${commits.map((x) => `\`${x}\``).join(', ')}): export them again from one commit.`,
+    '',
+    '## Files',
+    '',
+    '| file | format | lines | tokens p50 / p95 / max | read by |',
+    '|---|---|---:|---|---|',
+    ...sorted.map((m) => `| \`${m.file}\` | ${m.options.format} | ${m.counts.lines} | ${m.lengths.p50} / ${m.lengths.p95} / ${m.lengths.max} | ${FORMAT_READERS[m.options.format]} |`),
+    '',
+    'Each file has a `.manifest.json` beside it: its sha256, the options it was made with, every count, the lines with control tokens and the lines left out for length.',
+    '',
+    '## How the lines are made',
+    '',
+    `- Decisions: one per candidate, resolved among reviewers by the \`${main.options.resolve}\` policy; exported actions: ${main.options.actions.join(', ')}. Candidates the reviewers disagree on are left out (${c.conflicts} in \`${main.file}\`).`,
+    '- Only the reviewed answer is a target. Earlier assistant turns of a multi-turn prompt are context: where a reviewer corrected that turn, the context carries the correction' +
+      ` (${c.earlier_turns.substituted} turns in \`${main.file}\`); otherwise the model's answer stays, with \`weight: 0\` in the messages formats (${c.earlier_turns.kept}).`,
+    '- Text rule: CRLF becomes LF and whitespace at the end of a text is removed; nothing else is changed.',
+    `- Corrections that are the model's answer unchanged (the reviewer said it was right): ${c.unchanged}${main.options.excludeUnchanged ? ' (left out)' : ''}.`,
+    `- Lines with chat-template control tokens: ${c.with_control_tokens}; left out for length: ${c.too_long}${main.options.maxTokens === undefined ? '' : ` (over ${main.options.maxTokens} tokens)`}.`,
+    `- Lengths are counted with ${main.lengths.tokenizer} over the message texts; a chat template adds a few tokens per message.`,
+    `- System prompts: ${main.options.system === 'keep' ? 'kept' : main.options.system === 'drop' ? 'dropped' : 'merged into the first user message'}.`,
+    '',
+    `## Counts (\`${main.file}\`)`,
+    '',
+    ...table('failure category', main.counts.by_category),
+    '',
+    ...table('model', main.counts.by_model),
+    '',
+    ...table('benchmark run', main.counts.by_run),
+    '',
+  ];
+  return `${[...yaml, ...body].join('\n')}`;
+}
+
+/** Writes `README.md` in `outDir` from the manifests there. */
+export async function writeDatasetCard(outDir: string, repoDir: string, write: (path: string, text: string) => Promise<void>): Promise<void> {
+  const manifests: Manifest[] = [];
+  for (const name of (await readdir(outDir)).sort()) {
+    if (!name.endsWith('.manifest.json')) continue;
+    const manifest = JSON.parse(await readFile(join(outDir, name), 'utf8')) as Manifest;
+    // A manifest from before the card existed has no lengths: export that file again to list it.
+    if (manifest.lengths && existsSync(join(outDir, manifest.file))) manifests.push(manifest);
+  }
+  if (manifests.length) await write(join(outDir, 'README.md'), compileDatasetCard(manifests, await readSettings(repoDir)));
+}
