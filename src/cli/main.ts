@@ -6,7 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Decision } from '../lib/correction.ts';
-import { PloverError, formatProblem } from '../lib/errors.ts';
+import { PloverError, formatProblem, type Problem } from '../lib/errors.ts';
+import { checkTargets } from '../lib/target-checks.ts';
 import { formatReviewer } from '../lib/reviewer.ts';
 import type { Action, FailureCategory } from '../lib/schema-types.ts';
 import { ACTIONS, FAILURE_CATEGORIES } from '../lib/schemas.ts';
@@ -63,7 +64,10 @@ Commands:
             Ids already imported are skipped and counted; running it twice changes nothing.
               --dry-run           say what would be imported, write nothing
   validate  Check every candidate and correction; list every problem; exit 1 if any.
+            Warns (exit 0) about corrections that break the text rule, hold
+            chat-template control tokens, or are the model's answer unconfirmed.
               --json              the result as JSON, for tools
+              --strict            warnings fail too
   stats     Review status: undecided, decided per action, conflicts and ready for
             export, by run, model and task type; decisions by category; per reviewer.
               --agreement         add agreement between reviewers (Cohen's and Fleiss' κ)
@@ -246,24 +250,29 @@ async function exportCommand(args: string[]): Promise<void> {
 }
 
 async function validate(args: string[]): Promise<number> {
-  const { values } = parse(args, { json: { type: 'boolean' } });
+  const { values } = parse(args, { json: { type: 'boolean' }, strict: { type: 'boolean' } });
   const data = await readRepository(worktreeSource(resolve(values.dir ?? '.')));
+  const { warnings, unchanged } = checkTargets(data.candidates, data.corrections);
+  const failed = data.problems.length > 0 || (Boolean(values.strict) && warnings.length > 0);
   if (values.json) {
-    console.log(JSON.stringify({ valid: data.problems.length === 0, candidates: data.candidates.size, corrections: data.corrections.length, problems: data.problems }, null, 2));
-    return data.problems.length ? 1 : 0;
+    console.log(JSON.stringify({ valid: !failed, candidates: data.candidates.size, corrections: data.corrections.length, unchanged, problems: data.problems, warnings }, null, 2));
+    return failed ? 1 : 0;
   }
   const annotate = process.env.GITHUB_ACTIONS === 'true';
-  for (const p of data.problems) {
-    console.log(formatProblem(p));
+  const print = (p: Problem, level: 'error' | 'warning') => {
+    console.log(level === 'warning' ? `${formatProblem(p)} (warning)` : formatProblem(p));
     // GitHub and Forgejo Actions turn this into an annotation on the file in the pull request.
-    if (annotate) console.log(`::error file=${escapeAnnotation(p.file)}${p.line ? `,line=${p.line}` : ''}::${escapeAnnotation(`${p.path ? `${p.path}: ` : ''}${p.message}`)}`);
-  }
-  const summary = `${plural(data.candidates.size, 'candidate')}, ${plural(data.corrections.length, 'correction')}`;
-  if (data.problems.length) {
-    console.log(`\n${plural(data.problems.length, 'problem')} (${summary})`);
+    if (annotate) console.log(`::${level} file=${escapeAnnotation(p.file)}${p.line ? `,line=${p.line}` : ''}::${escapeAnnotation(`${p.path ? `${p.path}: ` : ''}${p.message}`)}`);
+  };
+  for (const p of data.problems) print(p, 'error');
+  for (const w of warnings) print(w, 'warning');
+  const summary = `${plural(data.candidates.size, 'candidate')}, ${plural(data.corrections.length, 'correction')} (${unchanged} unchanged)`;
+  const warned = warnings.length ? `, ${plural(warnings.length, 'warning')}${values.strict ? ' (--strict: warnings fail)' : ''}` : '';
+  if (failed) {
+    console.log(`\n${plural(data.problems.length, 'problem')}${warned}: ${summary}`);
     return 1;
   }
-  console.log(`valid: ${summary}`);
+  console.log(`${warnings.length ? '\n' : ''}valid${warned}: ${summary}`);
   return 0;
 }
 

@@ -30,6 +30,8 @@ export interface Stats {
   by_category: Record<string, number>;
   /** Corrections per reviewer email. */
   by_reviewer: Record<string, number>;
+  /** Resolved corrections that are the model's answer unchanged (the reviewer said the model was right). */
+  unchanged: number;
   /** Resolved decisions per model and failure category. */
   by_model_category: Record<string, Record<string, number>>;
   /** Per reviewer: decisions with a recorded time on the candidate, their median and total, and decisions per hour of that time. */
@@ -105,6 +107,7 @@ export class StatsCompiler {
       by_task_type: sorted(byTaskType),
       by_category: this.byCategory,
       by_reviewer: sorted(this.byReviewer),
+      unchanged: this.exporter.result().unchanged,
       by_model_category: sorted(this.byModelCategory),
       throughput: sorted(
         Object.fromEntries(

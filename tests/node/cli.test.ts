@@ -132,7 +132,7 @@ describe('bad input gets a clear error, a non-zero exit, and nothing written or 
 describe('plover validate', () => {
   it('passes on the demo data', () => {
     const { dir } = repo();
-    expect(plover(dir, ['validate'])).toEqual({ status: 0, stdout: 'valid: 640 candidates, 0 corrections\n', stderr: '' });
+    expect(plover(dir, ['validate'])).toEqual({ status: 0, stdout: "valid: 640 candidates, 0 corrections (0 unchanged)\n", stderr: '' });
   });
 
   it('lists every problem with file and line or JSON path, then exits 1', () => {
@@ -150,7 +150,7 @@ describe('plover validate', () => {
     const result = plover(dir, ['validate']);
     expect(result.status).toBe(1);
     const [problems, summary] = result.stdout.split('\n\n');
-    expect(summary).toBe('5 problems (1 candidate, 1 correction)\n');
+    expect(summary).toBe('5 problems: 1 candidate, 1 correction (0 unchanged)\n');
     expect(problems!.split('\n').sort()).toEqual(
       [
         expect.stringMatching(/^candidates\/run\.jsonl:2: is not valid JSON \(.*\); received "not json"$/),

@@ -26,7 +26,7 @@ describe('plover import', () => {
     expect(second.stdout).toContain('run_20240325_mt_bench_9d9abd96 → candidates/run_20240325_mt_bench_9d9abd96.jsonl: imported 0, skipped 160 (160 already imported, 0 conflicting, 0 repeated in the input)');
     expect(second.stdout.split('\n').at(-2)).toBe('imported 0 candidates in 6 runs');
     expect(snapshot(dir)).toBe('');
-    expect(plover(dir, ['validate']).stdout).toBe('valid: 2250 candidates, 0 corrections\n');
+    expect(plover(dir, ['validate']).stdout).toBe("valid: 2250 candidates, 0 corrections (0 unchanged)\n");
   });
 
   it('takes one run folder or one JSONL file, and writes nothing with --dry-run', () => {
