@@ -3,7 +3,8 @@
  * reasons are text nodes; prompts and the response are sanitised Markdown (RichText),
  * or text nodes when `raw`.
  */
-import { For, Show } from 'solid-js';
+import { createMemo, For, Show } from 'solid-js';
+import { controlTokensIn } from '../lib/control-tokens.ts';
 import type { Candidate } from '../lib/schema-types.ts';
 import { RichText } from './RichText.tsx';
 
@@ -21,6 +22,7 @@ export function scoreBand(score: number | null): 'low' | 'fair' | 'acceptable' |
 
 export function CandidateCard(props: CandidateCardProps) {
   const band = () => scoreBand(props.candidate.quality_score);
+  const controlTokens = createMemo(() => controlTokensIn(props.candidate.model_response));
   return (
     <article class="card" aria-label="Candidate" data-candidate-id={props.candidate.id}>
       <header class="card-meta">
@@ -79,7 +81,12 @@ export function CandidateCard(props: CandidateCardProps) {
       </section>
       <section class="response" aria-label="Model response">
         <h3>Model response</h3>
-        <RichText text={props.candidate.model_response} raw={props.raw ?? false} />
+        <Show when={controlTokens().length}>
+          <p class="control-token-note">
+            Holds chat-template control tokens ({controlTokens().join(' ')}), marked below: a tokenizer turns them into real turn markers. Leave them out of a correction.
+          </p>
+        </Show>
+        <RichText text={props.candidate.model_response} raw={props.raw ?? false} markControlTokens />
       </section>
     </article>
   );

@@ -8,6 +8,8 @@
  */
 import { createEffect, createMemo, createSignal, For, on, onCleanup, onMount, Show } from 'solid-js';
 import type { Decision } from '../lib/correction.ts';
+import { controlTokensIn } from '../lib/control-tokens.ts';
+import { isUnchangedResponse } from '../lib/target-text.ts';
 import type { ActionCounts } from '../lib/review-state.ts';
 import type { Action, Candidate, FailureCategory } from '../lib/schema-types.ts';
 import { ACTIONS, FAILURE_CATEGORIES } from '../lib/schemas.ts';
@@ -86,6 +88,9 @@ export function ReviewApp(props: ReviewAppProps) {
   const [draft, setDraft] = createSignal('');
   const [category, setCategory] = createSignal<FailureCategory | null>(null);
   const [formError, setFormError] = createSignal<string | null>(null);
+  /** Correct was chosen with the model's response unchanged: the page asks whether the model was right. */
+  const [askUnchanged, setAskUnchanged] = createSignal(false);
+  const draftTokens = createMemo(() => controlTokensIn(draft()));
   const [commits, setCommits] = createSignal<CommitStatus[]>([]);
   const [sheetOpen, setSheetOpen] = createSignal(false);
   const [startEmpty, setStartEmpty] = createSignal(false);
@@ -99,6 +104,7 @@ export function ReviewApp(props: ReviewAppProps) {
   let nextKey = 0;
   let shownAt = 0;
   let textarea: HTMLTextAreaElement | undefined;
+  let unchangedPanel: HTMLDivElement | undefined;
   let cardRegion: HTMLDivElement | undefined;
 
   const current = () => items()[cursor()];
@@ -203,6 +209,7 @@ export function ReviewApp(props: ReviewAppProps) {
     setDraft(initialDraft(c));
     setCategory((c ? decided().get(c.id) : undefined)?.decision.failure_category ?? null);
     setFormError(null);
+    setAskUnchanged(false);
   }
 
   function updateCommit(key: number, patch: Partial<CommitStatus>) {
@@ -252,7 +259,11 @@ export function ReviewApp(props: ReviewAppProps) {
     queueMicrotask(() => cardRegion?.focus({ preventScroll: false }));
   }
 
-  function decide(action: Action) {
+  /**
+   * Decides the current card. A correction equal to the model's response (after the text
+   * rule) is not committed until the reviewer says the model was right (`unchanged`).
+   */
+  function decide(action: Action, unchanged = false) {
     const candidate = current();
     if (!candidate) return;
     if (action === 'correct' && draft().trim() === '') {
@@ -260,12 +271,19 @@ export function ReviewApp(props: ReviewAppProps) {
       textarea?.focus();
       return;
     }
+    if (action === 'correct' && !unchanged && isUnchangedResponse(draft(), candidate.model_response)) {
+      setAskUnchanged(true);
+      queueMicrotask(() => unchangedPanel?.querySelector('button')?.focus());
+      return;
+    }
+    setAskUnchanged(false);
     performance.mark('plover:decide');
     const decision: Decision = {
       candidate_id: candidate.id,
       action,
       corrected_response: action === 'correct' ? draft() : null,
       failure_category: category(),
+      ...(action === 'correct' && unchanged ? { unchanged: true } : {}),
     };
     const entry: CommitStatus = { key: nextKey++, candidate, decision, state: 'pending', wasUndecided: !decided().has(candidate.id) };
     setCommits((list) => keepVisible([entry, ...list]));
@@ -506,6 +524,7 @@ export function ReviewApp(props: ReviewAppProps) {
                 onInput={(e) => {
                   setDraft(e.currentTarget.value);
                   setFormError(null);
+                  setAskUnchanged(false);
                 }}
                 rows={12}
                 spellcheck={true}
@@ -515,6 +534,39 @@ export function ReviewApp(props: ReviewAppProps) {
                 <p class="error" role="alert">
                   {formError()}
                 </p>
+              </Show>
+              <Show when={draftTokens().length}>
+                <p class="warning control-token-warning" role="status">
+                  The corrected response holds chat-template control tokens ({draftTokens().join(' ')}): a tokenizer turns them into real turn markers, so the model would learn to end or fake a turn. Remove them before Correct.
+                </p>
+              </Show>
+              <Show when={askUnchanged()}>
+                <div class="unchanged-ask" role="alert" ref={unchangedPanel}>
+                  <p>
+                    <strong>Unchanged: was the model's answer right?</strong> The corrected response is the model's response as it is, so Correct would train on the answer that failed the check.
+                  </p>
+                  <button
+                    type="button"
+                    onClick={() => {
+                      setCategory('scoring_artifact');
+                      decide('correct', true);
+                    }}
+                  >
+                    Yes: Correct as Scoring artifact
+                  </button>
+                  <button type="button" onClick={() => decide('correct', true)}>
+                    Yes: Correct{category() ? ` (${FAILURE_CATEGORIES.find((c) => c.value === category())!.label})` : ''}
+                  </button>
+                  <button
+                    type="button"
+                    onClick={() => {
+                      setAskUnchanged(false);
+                      textarea?.focus();
+                    }}
+                  >
+                    No: edit it
+                  </button>
+                </div>
               </Show>
               <details class="diff-toggle" onToggle={(e) => setDiffOpen(e.currentTarget.open)}>
                 <summary>Changes to the model response</summary>

@@ -4,6 +4,7 @@ import { SCHEMA_VERSION } from './schemas.ts';
 import type { Action, Correction, FailureCategory, Reviewer } from './schema-types.ts';
 import { checkAgainstSchema } from './validate.ts';
 import { parseJsonText } from './json.ts';
+import { isUnchangedResponse, normalizeCorrectedText } from './target-text.ts';
 
 /** What a reviewer decided, before it is a record. */
 export interface Decision {
@@ -14,19 +15,6 @@ export interface Decision {
   failure_category?: FailureCategory | null;
   /** The reviewer confirmed that the corrected text may equal the model's response (the model was right). */
   unchanged?: boolean;
-}
-
-/**
- * The text rule for corrected responses: CRLF becomes LF and the whitespace at the end
- * of the text is removed; everything else, leading indentation included, is kept.
- */
-export function normalizeCorrectedText(text: string): string {
-  return text.replace(/\r\n/g, '\n').trimEnd();
-}
-
-/** Whether a corrected text is the model's response unchanged, under the text rule. */
-export function isUnchangedResponse(corrected: string, modelResponse: string): boolean {
-  return normalizeCorrectedText(corrected) === normalizeCorrectedText(modelResponse);
 }
 
 export interface CreateCorrectionOptions {

@@ -7,7 +7,7 @@
 import type { LocatedCandidate } from './candidates.ts';
 import { PloverError, type Problem } from './errors.ts';
 import type { Action, AssistantMessage, Candidate, Correction, ExportLine, FailureCategory, KTOLine, Message, PreferenceLine, PromptCompletionLine, PromptMessage } from './schema-types.ts';
-import { normalizeCorrectedText } from './correction.ts';
+import { normalizeCorrectedText } from './target-text.ts';
 import { controlTokensIn } from './control-tokens.ts';
 import { indexEarlierTurns, type EarlierTurns } from './earlier-turns.ts';
 import { decidingCorrection, groupByCandidate } from './review-state.ts';

@@ -6,7 +6,7 @@
  */
 import type { LocatedCandidate } from './candidates.ts';
 import { controlTokensIn } from './control-tokens.ts';
-import { isUnchangedResponse, normalizeCorrectedText } from './correction.ts';
+import { isUnchangedResponse, normalizeCorrectedText } from './target-text.ts';
 import type { Problem } from './errors.ts';
 import type { LocatedCorrection } from './export.ts';
 
