@@ -52,13 +52,14 @@ export function generateRepository(candidates: number): string {
   return dir;
 }
 
-/** Adds committed `correct` decisions for candidates [from, to), with real response texts. */
+/** Adds committed `correct` decisions for candidates [from, to): real response texts, each edited. */
 export function addCorrections(dir: string, from: number, to: number): void {
   const at = new Date('2024-05-01T12:00:00Z');
   for (let i = from; i < to; i++) {
     const base = real[i % real.length]!;
     const correction = createCorrection(
-      { candidate_id: benchId(i), action: 'correct', corrected_response: base.model_response.trim() ? base.model_response : 'x' },
+      // An edited answer, as a reviewer's correction is: each target is its own text (an unchanged copy would be a no-op).
+      { candidate_id: benchId(i), action: 'correct', corrected_response: `${base.model_response.trim() ? base.model_response.trimEnd() : 'x'}\n\nReviewed as candidate ${i}.` },
       reviewer,
       at,
     );

@@ -1,0 +1,160 @@
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { correctionPath } from '../../src/lib/paths.ts';
+import { plover } from '../helpers/cli.ts';
+import { fsck, git, ROOT, useTempRepos } from '../helpers/repo.ts';
+import { checkExportRules } from '../helpers/export-rules.ts';
+
+const ANN = 'Ann Lee <ann@example.org>';
+const repo = useTempRepos();
+const all = readdirSync(join(ROOT, 'candidates'))
+  .filter((f) => f.endsWith('.jsonl'))
+  .sort()
+  .flatMap((f) => readFileSync(join(ROOT, 'candidates', f), 'utf8').trimEnd().split('\n'))
+  .map((l) => JSON.parse(l) as { id: string; model_id: string; model_response: string; prompt_messages: { role: string; content: string }[] });
+const turn2 = all.find((c) => c.prompt_messages.length === 3 && !c.model_response.includes('[/INST]'))!;
+const turn1 = all.find((c) => c.model_id === turn2.model_id && c.model_response === turn2.prompt_messages[1]!.content)!;
+const leaky = all.find((c) => c.prompt_messages.length === 1 && c.model_response.includes('[/INST]'))!;
+
+const readLines = (file: string) => readFileSync(file, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+
+describe('plover submit writes clean targets', () => {
+  it('applies the text rule to a --response-file, refuses an unchanged answer without --unchanged, and takes --category none', () => {
+    const { dir } = repo();
+    writeFileSync(join(dir, 'answer.txt'), '    indented\r\nsecond line  \r\n\r\n');
+    expect(plover(dir, ['submit', turn1.id, '--action', 'correct', '--response-file', 'answer.txt', '--category', 'none', '--reviewer', ANN]).status).toBe(0);
+    const written = JSON.parse(readFileSync(join(dir, correctionPath(turn1.id, 'ann@example.org')), 'utf8'));
+    expect(written).toMatchObject({ corrected_response: '    indented\nsecond line', failure_category: null });
+
+    const head = git(dir, 'rev-parse', 'HEAD');
+    writeFileSync(join(dir, 'same.txt'), `${turn2.model_response}\n`);
+    const refused = plover(dir, ['submit', turn2.id, '--action', 'correct', '--response-file', 'same.txt', '--reviewer', ANN]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/^plover: the corrected response of "sftc_[0-9a-f]+" is the model's response unchanged .*--unchanged/);
+    expect(git(dir, 'rev-parse', 'HEAD')).toBe(head);
+    const confirmed = plover(dir, ['submit', turn2.id, '--action', 'correct', '--response-file', 'same.txt', '--unchanged', '--category', 'scoring_artifact', '--reviewer', ANN]);
+    expect(confirmed.status, confirmed.stderr).toBe(0);
+    expect(confirmed.stdout).toMatch(/^[0-9a-f]{7} correct \(unchanged\) /);
+    expect(JSON.parse(readFileSync(join(dir, correctionPath(turn2.id, 'ann@example.org')), 'utf8')).unchanged).toBe(true);
+    expect(plover(dir, ['submit', turn2.id, '--action', 'flag', '--unchanged', '--reviewer', ANN]).status).toBe(1);
+    expect(fsck(dir).status).toBe(0);
+  });
+});
+
+describe('plover export in every format', () => {
+  it('writes each format with its manifest and one dataset card for the folder; the turn-1 correction is the turn-2 context', () => {
+    const { dir } = repo({ files: { 'plover.config.json': JSON.stringify({ dataset: { license: 'apache-2.0', pretty_name: 'Test labels' } }) } });
+    for (const [id, text] of [
+      [turn1.id, 'Turn one, corrected.'],
+      [turn2.id, 'Turn two, corrected.'],
+      [leaky.id, `${leaky.model_response}\nReviewed.`],
+    ] as const) {
+      expect(plover(dir, ['submit', id, '--action', 'correct', '--response', text, '--reviewer', ANN]).status).toBe(0);
+    }
+    const full = plover(dir, ['export']);
+    expect(full.status, full.stderr).toBe(0);
+    expect(full.stdout).toContain("earlier turns: 1 replaced by a reviewer's correction, 0 kept as context");
+    expect(full.stdout).toContain('warning: 1 line hold chat-template control tokens');
+    expect(checkExportRules(readFileSync(join(dir, 'dist/sft.jsonl')))).toEqual([]);
+    const line = readLines(join(dir, 'dist/sft.jsonl')).find((l) => l.candidate_id === turn2.id);
+    expect(line.messages[1]).toEqual({ role: 'assistant', content: 'Turn one, corrected.', weight: 0 });
+
+    for (const format of ['messages', 'prompt-completion', 'preference', 'kto']) {
+      const r = plover(dir, ['export', '--format', format, '--out', `dist/${format}.jsonl`]);
+      expect(r.status, r.stderr).toBe(0);
+    }
+    expect(readLines(join(dir, 'dist/kto.jsonl'))).toHaveLength(6);
+    expect(readLines(join(dir, 'dist/preference.jsonl')).find((l) => l.chosen[0].content === 'Turn two, corrected.')).toEqual({
+      prompt: [
+        { role: 'user', content: turn2.prompt_messages[0]!.content },
+        { role: 'assistant', content: 'Turn one, corrected.' },
+        { role: 'user', content: turn2.prompt_messages[2]!.content },
+      ],
+      chosen: [{ role: 'assistant', content: 'Turn two, corrected.' }],
+      rejected: [{ role: 'assistant', content: turn2.model_response.trimEnd() }],
+    });
+
+    const manifest = JSON.parse(readFileSync(join(dir, 'dist/sft.manifest.json'), 'utf8'));
+    expect(manifest.lengths).toMatchObject({ tokenizer: 'o200k_base (gpt-tokenizer)', lines: 3 });
+    expect(manifest.lengths.max).toBeGreaterThan(manifest.lengths.p50);
+    expect(manifest.control_tokens).toEqual([{ candidate_id: leaky.id, tokens: expect.arrayContaining(['[/INST]']), in_target: true }]);
+    expect(manifest.counts).toMatchObject({ earlier_turns: { substituted: 1, kept: 0, ambiguous: 0 }, with_control_tokens: 1, lines: 3 });
+
+    // The card: a YAML header a dataset hub reads, a config per file, the full export the default.
+    const card = readFileSync(join(dir, 'dist/README.md'), 'utf8');
+    const [, header] = card.split('---\n');
+    const meta = parseYaml(header!);
+    expect(meta).toMatchObject({ license: 'apache-2.0', task_categories: ['text-generation'], size_categories: ['n<1K'] });
+    expect(meta.configs.map((c: { config_name: string; data_files: { path: string }[] }) => [c.config_name, c.data_files[0]!.path])).toEqual([
+      ['kto', 'kto.jsonl'],
+      ['messages', 'messages.jsonl'],
+      ['preference', 'preference.jsonl'],
+      ['prompt-completion', 'prompt-completion.jsonl'],
+      ['sft', 'sft.jsonl'],
+    ]);
+    expect(meta.configs.find((c: { default?: boolean }) => c.default).config_name).toBe('sft');
+    expect(card).toContain(`Source commit: \`${git(dir, 'rev-parse', 'HEAD')}\``);
+    expect(card).toContain('| `preference.jsonl` | preference | 3 |');
+  });
+
+  it('refuses control tokens with --fail-on-control-tokens, leaves long lines out with --max-tokens, and refuses a preference export of discards', () => {
+    const { dir } = repo();
+    expect(plover(dir, ['submit', leaky.id, '--action', 'correct', '--response', `${leaky.model_response}\nReviewed.`, '--reviewer', ANN]).status).toBe(0);
+    expect(plover(dir, ['submit', turn1.id, '--action', 'correct', '--response', 'Short.', '--reviewer', ANN]).status).toBe(0);
+    const refused = plover(dir, ['export', '--fail-on-control-tokens']);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain(`${leaky.id}: `);
+    expect(refused.stderr).toContain('[/INST]');
+    expect(existsSync(join(dir, 'dist'))).toBe(false);
+
+    // Every line is over 1 token: both are listed with their lengths, and the file is empty.
+    expect(plover(dir, ['export', '--max-tokens', '1']).status).toBe(0);
+    const lengths = JSON.parse(readFileSync(join(dir, 'dist/sft.manifest.json'), 'utf8')).too_long as { candidate_id: string; tokens: number }[];
+    expect(lengths.map((l) => l.candidate_id).sort()).toEqual([leaky.id, turn1.id].sort());
+    expect(readFileSync(join(dir, 'dist/sft.jsonl'), 'utf8')).toBe('');
+    // A limit between the two keeps the shorter line only.
+    const [shorter, longer] = [...lengths].sort((a, b) => a.tokens - b.tokens);
+    expect(shorter!.tokens).toBeLessThan(longer!.tokens);
+    const capped = plover(dir, ['export', '--max-tokens', String(shorter!.tokens)]);
+    expect(capped.status, capped.stderr).toBe(0);
+    expect(capped.stdout).toContain(`left out by --max-tokens: 1 (${longer!.candidate_id} ${longer!.tokens};`);
+    expect(JSON.parse(readFileSync(join(dir, 'dist/sft.manifest.json'), 'utf8')).too_long).toEqual([longer]);
+    expect(readLines(join(dir, 'dist/sft.jsonl')).map((l) => l.candidate_id)).toEqual([shorter!.candidate_id]);
+
+    expect(plover(dir, ['export', '--max-tokens', 'lots']).stderr).toMatch(/--max-tokens "lots" is not a positive whole number/);
+    expect(plover(dir, ['export', '--format', 'preference', '--action', 'correct,discard']).stderr).toMatch(/takes only --action correct/);
+  });
+});
+
+describe('plover validate on training targets', () => {
+  it('warns about a committed file that breaks the text rule or holds control tokens, and fails on warnings with --strict', () => {
+    const { dir } = repo();
+    const path = correctionPath(leaky.id, 'ann@example.org');
+    const record = {
+      schema_version: 1,
+      candidate_id: leaky.id,
+      action: 'correct',
+      corrected_response: 'Fixed.[/INST]\n',
+      failure_category: null,
+      reviewer: { name: 'Ann Lee', email: 'ann@example.org' },
+      decided_at: '2024-05-01T12:00:00.000Z',
+    };
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), `${JSON.stringify(record, null, 2)}\n`);
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-q', '-m', 'written before the text rule');
+    const r = plover(dir, ['validate']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`${path}: corrected_response: ends with whitespace, which the text rule removes`);
+    expect(r.stdout).toContain(`${path}: corrected_response: holds chat-template control tokens ([/INST])`);
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('valid, 2 warnings: 640 candidates, 1 correction (0 unchanged)');
+    expect(plover(dir, ['validate', '--strict']).status).toBe(1);
+    expect(JSON.parse(plover(dir, ['validate', '--json']).stdout)).toMatchObject({ valid: true, unchanged: 0, warnings: [{ file: path }, { file: path }] });
+    // The export applies the rule to it; the file itself is never rewritten.
+    expect(plover(dir, ['export']).status).toBe(0);
+    expect(readLines(join(dir, 'dist/sft.jsonl'))[0].messages.at(-1).content).toBe('Fixed.[/INST]');
+    expect(git(dir, 'status', '--porcelain', '--', 'corrections')).toBe('');
+  });
+});
