@@ -18,7 +18,7 @@ import { candidateKey } from '../lib/paths.ts';
 import { SCHEMA_VERSION } from '../lib/schemas.ts';
 import { invalidRepository, iterateCorrections, readCandidates } from '../lib/repository.ts';
 import { writeDatasetCard } from './dataset-card.ts';
-import { TOKENIZER, countTextTokens } from './token-count.ts';
+import { TOKENIZER, TokenCountCache } from './token-count.ts';
 import { readCorrectionsOnThread } from './corrections-thread.ts';
 import { gitRefSource, worktreeSource } from './sources.ts';
 import type { DataSource } from '../lib/repository.ts';
@@ -84,7 +84,8 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
   try {
     const { candidates, problems } = await readCandidates(source);
     const earlier = exportOptions.substituteEarlierTurns ? await readEarlierTurns(source, candidates, exportOptions) : undefined;
-    const compiler = new ExportCompiler(candidates, exportOptions, { ...(earlier ? { earlier } : {}), countTokens: countTextTokens });
+    const tokens = await TokenCountCache.open(dir);
+    const compiler = new ExportCompiler(candidates, exportOptions, { ...(earlier ? { earlier } : {}), countTokens: tokens.count });
     const hash = createHash('sha256');
     let bytes = 0;
     // Lines are encoded straight into one of two buffers (no joined string to copy first); one
@@ -159,6 +160,7 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
     await rename(temp, out);
     await writeAtomic(manifestPath(out), `${JSON.stringify(manifest, null, 2)}\n`);
     await writeDatasetCard(dirname(resolve(out)), dir, writeAtomic);
+    await tokens.save(writeAtomic);
     return manifest;
   } catch (err) {
     bar?.stop();

@@ -4,6 +4,9 @@
  * A count is a length guard, not an exact bill for every model: another model's
  * tokenizer gives a different number, and a chat template adds a few tokens per message.
  */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { countTokens as countO200k } from 'gpt-tokenizer/encoding/o200k_base';
 
 /** The name the manifest gives the tokenizer. */
@@ -43,3 +46,74 @@ export function countTextTokens(text: string): number {
   }
   return n;
 }
+
+/**
+ * Token counts kept between exports in the clone's git directory
+ * (`.git/plover/token-counts`, never committed): BPE is most of an export's time, and
+ * most texts are the same from one export to the next. An entry is keyed by the SHA-1 of
+ * the text, so it can never be stale; a missing or unreadable file is an empty cache.
+ */
+export class TokenCountCache {
+  private readonly file: string | null;
+  private readonly known = new Map<string, number>();
+  private readonly used = new Map<string, number>();
+  private added = 0;
+
+  private constructor(file: string | null) {
+    this.file = file;
+  }
+
+  /** Opens the cache of the repository at `dir` (none outside a git working tree). */
+  static async open(dir: string): Promise<TokenCountCache> {
+    const gitDir = join(dir, '.git');
+    const isDir = await stat(gitDir).then((s) => s.isDirectory(), () => false); // a worktree's .git is a file: no cache there
+    const cache = new TokenCountCache(isDir ? join(gitDir, 'plover', CACHE_FILE) : null);
+    if (!cache.file) return cache;
+    let text = '';
+    try {
+      text = await readFile(cache.file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      return cache; // ENOENT: the first export of this clone
+    }
+    for (const line of text.split('\n')) {
+      const tab = line.indexOf('\t');
+      const n = Number(line.slice(tab + 1));
+      if (tab === KEY_LENGTH && Number.isInteger(n) && n >= 0) cache.known.set(line.slice(0, tab), n);
+    }
+    return cache;
+  }
+
+  /** The number of tokens of `text`, from the cache or counted. */
+  count = (text: string): number => {
+    const key = createHash('sha1').update(text).digest('hex').slice(0, KEY_LENGTH);
+    let n = this.used.get(key) ?? this.known.get(key);
+    if (n === undefined) {
+      n = countTextTokens(text);
+      this.added += 1;
+    }
+    this.used.set(key, n);
+    return n;
+  };
+
+  /** Writes the counts this export used (and the older ones, up to a bound) when it counted anything new. */
+  async save(write: (path: string, text: string) => Promise<void>): Promise<void> {
+    if (!this.file || this.added === 0) return;
+    const entries = new Map(this.used);
+    // Older entries (other formats, other filters) are kept while the file stays small.
+    for (const [k, n] of this.known) {
+      if (entries.size >= MAX_ENTRIES) break;
+      if (!entries.has(k)) entries.set(k, n);
+    }
+    let text = '';
+    for (const [k, n] of entries) text += `${k}\t${n}\n`;
+    await mkdir(dirname(this.file), { recursive: true });
+    await write(this.file, text);
+  }
+}
+
+const CACHE_FILE = 'token-counts';
+/** 64 bits of SHA-1: a collision among a few million texts is out of reach. */
+const KEY_LENGTH = 16;
+/** About 50 MB of file. */
+const MAX_ENTRIES = 2_000_000;

@@ -97,6 +97,14 @@ describe('plover export in every format', () => {
     expect(meta.configs.find((c: { default?: boolean }) => c.default).config_name).toBe('sft');
     expect(card).toContain(`Source commit: \`${git(dir, 'rev-parse', 'HEAD')}\``);
     expect(card).toContain('| `preference.jsonl` | preference | 3 |');
+
+    // Token counts are kept in the git directory between exports, keyed by the text: the next export counts the same.
+    const cache = join(dir, '.git/plover/token-counts');
+    expect(readFileSync(cache, 'utf8')).toMatch(/^([0-9a-f]{16}\t\d+\n)+$/);
+    writeFileSync(cache, `${readFileSync(cache, 'utf8')}not a line\n`);
+    expect(plover(dir, ['export']).status).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'dist/sft.manifest.json'), 'utf8')).lengths).toEqual(manifest.lengths);
+    expect(git(dir, 'status', '--porcelain')).toBe('?? dist/');
   });
 
   it('refuses control tokens with --fail-on-control-tokens, leaves long lines out with --max-tokens, and refuses a preference export of discards', () => {
