@@ -43,7 +43,8 @@ export function generateRepository(candidates: number): string {
   git(dir, 'config', 'gc.auto', '0');
   const lines: string[] = [];
   for (let i = 0; i < candidates; i++) {
-    lines.push(JSON.stringify({ ...real[i % real.length]!, id: benchId(i), benchmark_run_id: 'run_bench' }));
+    // Each pass through the real candidates is a run of its own, as more runs of the same benchmark would be.
+    lines.push(JSON.stringify({ ...real[i % real.length]!, id: benchId(i), benchmark_run_id: `run_bench_${Math.floor(i / real.length)}` }));
   }
   mkdirSync(join(dir, 'candidates'));
   writeFileSync(join(dir, 'candidates/run_bench.jsonl'), `${lines.join('\n')}\n`);

@@ -27,43 +27,62 @@ function sameMessages(a: Message[], b: Message[]): boolean {
 /**
  * Finds, for every assistant message in a prompt, the candidates it is the response of:
  * the same model, a prompt equal to the messages before it, a model response equal to it.
- * Where several match, those of the same benchmark run are preferred.
+ * Where a run has matches, only those are taken; candidates of other runs match only
+ * an assistant message that none of its own run produced.
  */
 export function indexEarlierTurns(candidates: Map<string, LocatedCandidate>): EarlierTurnIndex {
   const turns: EarlierTurns = new Map();
   const sources = new Set<string>();
-  // Only prompts with an assistant message are looked at; a Map keyed by the text keeps the scan linear.
-  const wanted = new Map<string, { candidate: Candidate; index: number }[]>();
+  // Only prompts with an assistant message are looked at. Keyed by the text, then the run:
+  // one pass finds the matches within each run, a second (only for what is left) any run.
+  const wanted = new Map<string, Map<string, Wanted[]>>();
   for (const { candidate } of candidates.values()) {
     candidate.prompt_messages.forEach((m, index) => {
       if (m.role !== 'assistant') return;
-      const list = wanted.get(m.content);
-      if (list) list.push({ candidate, index });
-      else wanted.set(m.content, [{ candidate, index }]);
+      let byRun = wanted.get(m.content);
+      if (!byRun) wanted.set(m.content, (byRun = new Map()));
+      const list = byRun.get(candidate.benchmark_run_id);
+      if (list) list.push({ candidate, index, found: [] });
+      else byRun.set(candidate.benchmark_run_id, [{ candidate, index, found: [] }]);
     });
   }
   if (wanted.size === 0) return { turns, sources };
-  const matches = new Map<Candidate, Map<number, Candidate[]>>();
+  const match = (earlier: Candidate, w: Wanted) => {
+    if (earlier !== w.candidate && earlier.model_id === w.candidate.model_id && sameMessages(earlier.prompt_messages, w.candidate.prompt_messages.slice(0, w.index))) w.found.push(earlier);
+  };
+  // A length is checked before a text is looked up: most responses are nobody's earlier turn.
+  const lengths = new Set([...wanted.keys()].map((t) => t.length));
   for (const { candidate: earlier } of candidates.values()) {
-    const list = wanted.get(earlier.model_response);
-    if (!list) continue;
-    for (const { candidate, index } of list) {
-      if (earlier === candidate || earlier.model_id !== candidate.model_id) continue;
-      if (!sameMessages(earlier.prompt_messages, candidate.prompt_messages.slice(0, index))) continue;
-      let byIndex = matches.get(candidate);
-      if (!byIndex) matches.set(candidate, (byIndex = new Map()));
-      byIndex.set(index, [...(byIndex.get(index) ?? []), earlier]);
-    }
+    if (!lengths.has(earlier.model_response.length)) continue;
+    for (const w of wanted.get(earlier.model_response)?.get(earlier.benchmark_run_id) ?? []) match(earlier, w);
   }
-  for (const [candidate, byIndex] of matches) {
-    const resolved = new Map<number, string[]>();
-    for (const [index, found] of byIndex) {
-      const sameRun = found.filter((e) => e.benchmark_run_id === candidate.benchmark_run_id);
-      const ids = (sameRun.length ? sameRun : found).map((e) => e.id).sort();
-      resolved.set(index, ids);
-      for (const id of ids) sources.add(id);
+  const unmatched = [...wanted.values()].flatMap((byRun) => [...byRun.values()].flat()).filter((w) => w.found.length === 0);
+  if (unmatched.length) {
+    const byText = new Map<string, Wanted[]>();
+    for (const w of unmatched) {
+      const text = w.candidate.prompt_messages[w.index]!.content;
+      byText.set(text, [...(byText.get(text) ?? []), w]);
     }
-    turns.set(candidate.id, resolved);
+    for (const { candidate: earlier } of candidates.values()) for (const w of byText.get(earlier.model_response) ?? []) match(earlier, w);
+  }
+  for (const byRun of wanted.values()) {
+    for (const list of byRun.values()) {
+      for (const w of list) {
+        if (!w.found.length) continue;
+        const ids = w.found.map((e) => e.id).sort();
+        let byIndex = turns.get(w.candidate.id);
+        if (!byIndex) turns.set(w.candidate.id, (byIndex = new Map()));
+        byIndex.set(w.index, ids);
+        for (const id of ids) sources.add(id);
+      }
+    }
   }
   return { turns, sources };
+}
+
+/** An assistant message of a prompt, and the candidates found to have produced it. */
+interface Wanted {
+  candidate: Candidate;
+  index: number;
+  found: Candidate[];
 }

@@ -19,6 +19,8 @@ import { checkAgainstSchema, type SchemaName } from './validate.ts';
 export interface LocatedCorrection {
   correction: Correction;
   file: string;
+  /** The tokens of its corrected text under the text rule, when the reader counted them (the export's reading thread does). */
+  tokens?: number;
 }
 
 /**
@@ -262,7 +264,7 @@ export class ExportCompiler {
     let unchanged = false;
     if (decision.action === 'correct') {
       answer = normalizeCorrectedText(decision.corrected_response!);
-      if (answer !== decision.corrected_response) this.counts.normalized += 1;
+      if (answer.length !== decision.corrected_response!.length) this.counts.normalized += 1;
       unchanged = answer === failed;
     }
     if (answer === '') {
@@ -275,8 +277,9 @@ export class ExportCompiler {
       return [];
     }
 
-    const decisionFile = group.find((c) => c.correction === decision)!.file;
-    const records = this.compileRecords(prompt, answer, failed, unchanged, { candidate, decision });
+    const decided = group.find((c) => c.correction === decision)!;
+    const decisionFile = decided.file;
+    const records = this.compileRecords(prompt, answer, failed, unchanged, { candidate, decision, answerTokens: decision.action === 'correct' ? decided.tokens : undefined });
     if (records.length === 0) {
       this.counts.no_pair += 1;
       return [];
@@ -362,10 +365,10 @@ export class ExportCompiler {
   }
 
   /** The lines of one decision in the chosen format, with their schema and length in tokens. */
-  private compileRecords(prompt: CompiledPrompt, answer: string, failed: string, unchanged: boolean, from: { candidate: Candidate; decision: Correction }): CompiledRecord[] {
+  private compileRecords(prompt: CompiledPrompt, answer: string, failed: string, unchanged: boolean, from: { candidate: Candidate; decision: Correction; answerTokens: number | undefined }): CompiledRecord[] {
     const { candidate, decision } = from;
     const assistant = (content: string): AssistantMessage => ({ role: 'assistant', content });
-    const answerTokens = () => (unchanged ? this.countMemo(failed) : this.countTextTokens(answer));
+    const answerTokens = () => (unchanged ? this.countMemo(failed) : (from.answerTokens ?? this.countTextTokens(answer)));
     switch (this.options.format) {
       case 'full':
       case 'messages': {
@@ -399,7 +402,7 @@ export class ExportCompiler {
           {
             line: { prompt: prompt.messages, chosen: [assistant(answer)], rejected: [assistant(failed)] },
             schema: 'preferenceLine',
-            tokens: prompt.tokens + Math.max(this.countTextTokens(answer), this.countMemo(failed)),
+            tokens: prompt.tokens + Math.max(answerTokens(), this.countMemo(failed)),
           },
         ];
       case 'kto': {
@@ -501,13 +504,12 @@ export function compileExport(
  * `quality_score` always with a fraction (`1.0`), so that every line infers one type.
  */
 export function serializeExportLine(line: ExportRecord): string {
-  if (!('quality_score' in line) || typeof line.quality_score !== 'number' || !Number.isInteger(line.quality_score)) return `${JSON.stringify(line)}\n`;
-  let text = '{';
-  for (const [key, value] of Object.entries(line)) {
-    if (text.length > 1) text += ',';
-    text += `${JSON.stringify(key)}:${key === 'quality_score' ? (value as number).toFixed(1) : JSON.stringify(value)}`;
-  }
-  return `${text}}\n`;
+  const json = JSON.stringify(line);
+  if (!('quality_score' in line) || typeof line.quality_score !== 'number' || !Number.isInteger(line.quality_score)) return `${json}\n`;
+  // Only the top-level key can read `,"quality_score":` here: a quote inside a string value is escaped.
+  const key = `,"quality_score":${JSON.stringify(line.quality_score)}`;
+  const at = json.indexOf(key) + key.length;
+  return `${json.slice(0, at)}.0${json.slice(at)}\n`;
 }
 
 /** Orders strings by UTF-16 code unit, independent of locale, for deterministic output. */

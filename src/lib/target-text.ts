@@ -9,7 +9,7 @@
  * of the text is removed; everything else, leading indentation included, is kept.
  */
 export function normalizeCorrectedText(text: string): string {
-  return text.replace(/\r\n/g, '\n').trimEnd();
+  return (text.includes('\r\n') ? text.replace(/\r\n/g, '\n') : text).trimEnd();
 }
 
 /** Whether a corrected text is the model's response unchanged, under the text rule. */

@@ -14,6 +14,14 @@ import type { LocatedCorrection } from '../lib/export.ts';
 export interface CorrectionsAt {
   dir: string;
   commit?: string;
+  /** Count the tokens of each corrected text there (LocatedCorrection.tokens), with the clone's kept counts. */
+  countTokens?: boolean;
+}
+
+/** The token counts the thread used, for the main thread's cache to save. */
+export interface ThreadTokenCounts {
+  used: [string, number][];
+  added: number;
 }
 
 /** Groups per message, and messages the worker may send before the first is taken. */
@@ -22,7 +30,7 @@ export const AHEAD = 4;
 
 /** What the worker sends: a chunk of groups with the problems found while reading them; the last has `done`. */
 export type ThreadMessage =
-  | { groups: LocatedCorrection[][]; problems: Problem[]; done: boolean }
+  | { groups: LocatedCorrection[][]; problems: Problem[]; done: boolean; tokenCounts?: ThreadTokenCounts }
   | { error: { message: string; code?: string; problems?: Problem[] } };
 
 export interface CorrectionsThread {
@@ -32,6 +40,8 @@ export interface CorrectionsThread {
   problems: Problem[];
   /** Stops the thread (at the end, or when the caller gives up early). */
   stop(): Promise<void>;
+  /** With `countTokens`, once every group was taken: the counts the thread used. */
+  tokenCounts?: ThreadTokenCounts;
 }
 
 /** Starts reading the corrections on a worker thread at once; take them from `groups`. */
@@ -80,12 +90,16 @@ export function readCorrectionsOnThread(at: CorrectionsAt): CorrectionsThread {
         }
         problems.push(...message.problems);
         for (const group of message.groups) yield group;
-        if (message.done) return;
+        if (message.done) {
+          if (message.tokenCounts) thread.tokenCounts = message.tokenCounts;
+          return;
+        }
         worker.postMessage('more');
       }
     } finally {
       await stop();
     }
   }
-  return { groups: groups(), problems, stop };
+  const thread: CorrectionsThread = { groups: groups(), problems, stop };
+  return thread;
 }

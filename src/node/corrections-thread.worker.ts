@@ -8,6 +8,8 @@ import type { LocatedCorrection } from '../lib/export.ts';
 import { iterateCorrections } from '../lib/repository.ts';
 import { AHEAD, CHUNK_GROUPS, type CorrectionsAt, type ThreadMessage } from './corrections-thread.ts';
 import { gitRefSource, worktreeSource } from './sources.ts';
+import { normalizeCorrectedText } from '../lib/target-text.ts';
+import { TokenCountCache } from './token-count.ts';
 
 const at = workerData as CorrectionsAt;
 const port = parentPort!;
@@ -22,9 +24,17 @@ const post = (message: ThreadMessage) => port.postMessage(message);
 
 const problems: Problem[] = [];
 const source = at.commit ? await gitRefSource(at.dir, at.commit) : worktreeSource(at.dir);
+// Counting the targets' tokens here takes it off the thread that compiles and writes.
+const tokens = at.countTokens ? await TokenCountCache.open(at.dir) : undefined;
 try {
   let groups: LocatedCorrection[][] = [];
   for await (const group of iterateCorrections(source, problems)) {
+    if (tokens) {
+      for (const c of group) {
+        const text = c.correction.corrected_response;
+        if (c.correction.action === 'correct' && typeof text === 'string') c.tokens = tokens.count(normalizeCorrectedText(text));
+      }
+    }
     groups.push(group);
     if (groups.length < CHUNK_GROUPS) continue;
     while (credit === 0) await new Promise<void>((resolve) => (wake = resolve));
@@ -32,7 +42,7 @@ try {
     post({ groups, problems: problems.splice(0), done: false });
     groups = [];
   }
-  post({ groups, problems: problems.splice(0), done: true });
+  post({ groups, problems: problems.splice(0), done: true, ...(tokens ? { tokenCounts: tokens.takeUsed() } : {}) });
 } catch (err) {
   const e = err as Error & { code?: string; problems?: Problem[] };
   post({ error: { message: e.message, ...(e.code ? { code: e.code } : {}), ...(e.problems ? { problems: e.problems } : {}) } });

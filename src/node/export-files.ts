@@ -80,7 +80,7 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
   const commit = source.commit ? Promise.resolve(source.commit) : gitOutput(dir, ['rev-parse', '--verify', '--quiet', 'HEAD']);
   const clean = ref ? Promise.resolve(null) : gitOutput(dir, ['status', '--porcelain', '--', 'candidates', 'corrections']).then((s) => (s === null ? null : s === ''));
   // The corrections are read on a second thread, beside the candidates here and everything after.
-  const corrections = readCorrectionsOnThread({ dir, ...(source.commit ? { commit: source.commit } : {}) });
+  const corrections = readCorrectionsOnThread({ dir, ...(source.commit ? { commit: source.commit } : {}), countTokens: true });
   try {
     const { candidates, problems } = await readCandidates(source);
     const earlier = exportOptions.substituteEarlierTurns ? await readEarlierTurns(source, candidates, exportOptions) : undefined;
@@ -160,6 +160,7 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
     await rename(temp, out);
     await writeAtomic(manifestPath(out), `${JSON.stringify(manifest, null, 2)}\n`);
     await writeDatasetCard(dirname(resolve(out)), dir, writeAtomic);
+    if (corrections.tokenCounts) tokens.merge(corrections.tokenCounts);
     await tokens.save(writeAtomic);
     return manifest;
   } catch (err) {

@@ -4,10 +4,21 @@
  * A count is a length guard, not an exact bill for every model: another model's
  * tokenizer gives a different number, and a chat template adds a few tokens per message.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { countTokens as countO200k } from 'gpt-tokenizer/encoding/o200k_base';
+import { createRequire } from 'node:module';
+
+/**
+ * The encoder, loaded on the first text to count (its vocabulary takes ~0.2 s to load;
+ * an export whose counts are all kept never needs it). Node loads an ES module with
+ * `require` when it has no top-level await.
+ */
+let encoder: ((text: string, options: { disallowedSpecial: Set<string> }) => number) | undefined;
+function countO200k(text: string, options: { disallowedSpecial: Set<string> }): number {
+  encoder ??= (createRequire(import.meta.url)('gpt-tokenizer/encoding/o200k_base') as typeof import('gpt-tokenizer/encoding/o200k_base')).countTokens;
+  return encoder(text, options);
+}
 
 /** The name the manifest gives the tokenizer. */
 export const TOKENIZER = 'o200k_base (gpt-tokenizer)';
@@ -86,7 +97,7 @@ export class TokenCountCache {
 
   /** The number of tokens of `text`, from the cache or counted. */
   count = (text: string): number => {
-    const key = createHash('sha1').update(text).digest('hex').slice(0, KEY_LENGTH);
+    const key = hash('sha1', text, 'hex').slice(0, KEY_LENGTH);
     let n = this.used.get(key) ?? this.known.get(key);
     if (n === undefined) {
       n = countTextTokens(text);
@@ -95,6 +106,17 @@ export class TokenCountCache {
     this.used.set(key, n);
     return n;
   };
+
+  /** The counts used so far, and how many of them were counted rather than found: what a reading thread hands back. */
+  takeUsed(): { used: [string, number][]; added: number } {
+    return { used: [...this.used], added: this.added };
+  }
+
+  /** Adds what another thread's cache used (see takeUsed), so that save writes it too. */
+  merge(other: { used: [string, number][]; added: number }): void {
+    for (const [k, n] of other.used) this.used.set(k, n);
+    this.added += other.added;
+  }
 
   /** Writes the counts this export used (and the older ones, up to a bound) when it counted anything new. */
   async save(write: (path: string, text: string) => Promise<void>): Promise<void> {

@@ -12,7 +12,7 @@ import { correctionPath } from '../../src/lib/paths.ts';
 import type { Candidate, ExportLine, KTOLine, PreferenceLine, PromptCompletionLine } from '../../src/lib/schema-types.ts';
 import { checkTargets } from '../../src/lib/target-checks.ts';
 import { countTextTokens } from '../../src/node/token-count.ts';
-import { ROOT } from '../helpers/repo.ts';
+import { candidateLine, ROOT } from '../helpers/repo.ts';
 
 const ann = { name: 'Ann Lee', email: 'ann@example.org' };
 const at = new Date('2024-05-01T12:00:00Z');
@@ -47,6 +47,22 @@ describe('earlier turns of the real MT-Bench runs', () => {
     expect(turns.size).toBe(320);
     for (const c of turnTwo) expect(turns.get(c.id)).toEqual(new Map([[1, [turnOneOf(c).id]]]));
     expect(sources.size).toBe(320);
+  });
+
+  it('prefers a match in the same run, and finds one in another run when its own has none', () => {
+    const user = { role: 'user', content: 'Name a colour.' };
+    const line = (id: string, run: string, extra: Record<string, unknown>) => candidateLine({ id, benchmark_run_id: run, ...extra });
+    const text = [
+      line('t1-a', 'run_a', { prompt_messages: [user], model_response: 'Blue.' }),
+      line('t1-b', 'run_b', { prompt_messages: [user], model_response: 'Blue.' }),
+      line('t1-other-model', 'run_a', { prompt_messages: [user], model_response: 'Blue.', model_id: 'org/model-b' }),
+      line('t2-a', 'run_a', { prompt_messages: [user, { role: 'assistant', content: 'Blue.' }, { role: 'user', content: 'Another?' }] }),
+      line('t2-c', 'run_c', { prompt_messages: [user, { role: 'assistant', content: 'Blue.' }, { role: 'user', content: 'Another?' }] }),
+    ].join('\n');
+    const { byId } = indexCandidates(parseCandidateFile(`${text}\n`, 'candidates/runs.jsonl').candidates);
+    const { turns } = indexEarlierTurns(byId);
+    expect(turns.get('t2-a')).toEqual(new Map([[1, ['t1-a']]]));
+    expect(turns.get('t2-c')).toEqual(new Map([[1, ['t1-a', 't1-b']]]));
   });
 
   it("puts the reviewer's correction of turn 1 into turn 2's context, with weight 0, and only the turn-2 correction is a target", () => {
