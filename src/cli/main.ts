@@ -3,7 +3,7 @@
  * exits 1; anything else is a bug and prints its stack.
  */
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Decision } from '../lib/correction.ts';
 import { PloverError, formatProblem, type Problem } from '../lib/errors.ts';
@@ -221,6 +221,7 @@ async function exportCommand(args: string[]): Promise<void> {
   const lines = [
     `exported ${plural(c.lines, 'line')} (${format}) to ${out}`,
     `  manifest ${manifestPath(out)}`,
+    m.card ? `  dataset card ${m.card}` : `  dataset card not written: ${join(dirname(out), 'README.md')} is not one plover wrote`,
     `  ${plural(c.candidates, 'candidate')}, ${plural(c.corrections, 'correction')}, ${c.decided} decided; resolved (${policy}): ${nonzero(c.by_action)}`,
     `  categories: ${nonzero(c.by_category)}`,
     `  sha256 ${m.sha256}${m.source_commit ? `, commit ${m.source_commit.slice(0, 12)}` : ''}${m.source_ref ? ` (--ref ${m.source_ref})` : ''}`,

@@ -21,6 +21,8 @@ export interface LocatedCorrection {
   file: string;
   /** The tokens of its corrected text under the text rule, when the reader counted them (the export's reading thread does). */
   tokens?: number;
+  /** The control tokens in that text, when the reader looked (the export's reading thread does). */
+  controlTokens?: string[];
 }
 
 /**
@@ -265,7 +267,7 @@ export class ExportCompiler {
     if (decision.action === 'correct') {
       answer = normalizeCorrectedText(decision.corrected_response!);
       if (answer.length !== decision.corrected_response!.length) this.counts.normalized += 1;
-      unchanged = answer === failed;
+      unchanged = answer.length === failed.length && answer === failed;
     }
     if (answer === '') {
       this.problems.push({ file, line, path: 'model_response', message: `is empty, so this ${decision.action} cannot be exported; leave ${decision.action} out of --action` });
@@ -299,7 +301,8 @@ export class ExportCompiler {
       }
     }
     if (unchanged) this.counts.unchanged += 1;
-    this.noteControlTokens(id, prompt.messages, records);
+    const failedShown = !unchanged && (this.options.format === 'preference' || this.options.format === 'kto');
+    this.noteControlTokens(id, prompt.messages, { text: answer, ...(decision.action === 'correct' && decided.controlTokens ? { controlTokens: decided.controlTokens } : {}) }, failedShown ? failed : null);
     this.lineTokens.push(...tokens);
     this.counts.lines += records.length;
     this.counts.earlier_turns.substituted += prompt.substituted;
@@ -413,26 +416,19 @@ export class ExportCompiler {
     }
   }
 
-  private noteControlTokens(candidateId: string, prompt: PromptMessage[], records: CompiledRecord[]) {
+  /**
+   * Lists the line(s) of a decision when a message holds a control token. Every target of
+   * a decision's lines is `answer`; `failed` shows only as `rejected` or a false kto label.
+   */
+  private noteControlTokens(candidateId: string, prompt: PromptMessage[], answer: { text: string; controlTokens?: string[] }, failed: string | null) {
     const found = new Set<string>();
-    let inTarget = false;
     for (const m of prompt) for (const t of controlTokensIn(m.content)) found.add(t);
-    for (const { line } of records) {
-      const targets: string[] = [];
-      if ('messages' in line) targets.push(line.messages.at(-1)!.content);
-      if ('completion' in line && (!('label' in line) || line.label)) targets.push(line.completion[0]!.content);
-      if ('chosen' in line) targets.push(line.chosen[0]!.content);
-      if ('rejected' in line) for (const t of controlTokensIn(line.rejected[0]!.content)) found.add(t);
-      if ('label' in line && !line.label) for (const t of controlTokensIn(line.completion[0]!.content)) found.add(t);
-      for (const text of targets) {
-        const tokens = controlTokensIn(text);
-        if (tokens.length) inTarget = true;
-        for (const t of tokens) found.add(t);
-      }
-    }
+    const inTarget = answer.controlTokens ?? controlTokensIn(answer.text);
+    for (const t of inTarget) found.add(t);
+    if (failed !== null) for (const t of controlTokensIn(failed)) found.add(t);
     if (found.size === 0) return;
     this.counts.with_control_tokens += 1;
-    this.controlTokenLines.push({ candidate_id: candidateId, tokens: [...found].sort(), in_target: inTarget });
+    this.controlTokenLines.push({ candidate_id: candidateId, tokens: [...found].sort(), in_target: inTarget.length > 0 });
   }
 
   /** Tokens of a text that other lines may share (prompt messages, model responses). */

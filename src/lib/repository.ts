@@ -83,10 +83,10 @@ export async function readCandidates(source: DataSource): Promise<CandidateData>
  * Reads every correction file in path order and yields them grouped by candidate (the
  * files of one candidate are adjacent: their names start with its key). Checks each
  * file's place in the layout, size, encoding, schema, and path against its record;
- * problems go to `problems`. Holds one batch of files at a time. With `onlyKeys`, reads
- * only the files of those candidates (keys as `candidateKey` makes them: `<shard>/<key>`).
+ * problems go to `problems`. Holds one batch of files at a time.
  */
-export async function* iterateCorrections(source: DataSource, problems: Problem[], onlyKeys?: Set<string>): AsyncGenerator<LocatedCorrection[]> {
+export async function* iterateCorrections(source: DataSource, problems: Problem[], options: IterateOptions = {}): AsyncGenerator<LocatedCorrection[]> {
+  const { onlyKeys } = options;
   let listed = await source.list(CORRECTIONS_DIR);
   if (onlyKeys) listed = listed.filter((f) => onlyKeys.has(f.path.slice(CORRECTIONS_DIR.length + 1, f.path.indexOf('--'))));
   const present = new Set(listed.map((f) => f.path));
@@ -113,7 +113,7 @@ export async function* iterateCorrections(source: DataSource, problems: Problem[
       }
       const text = decodeUtf8(bytes, file, problems);
       if (text === undefined) continue;
-      const { correction, problems: bad } = parseCorrection(text, file);
+      const { correction, problems: bad } = parseCorrection(text, file, options.check !== false);
       problems.push(...bad);
       if (!correction) continue;
       const expected = correctionPath(correction.candidate_id, correction.reviewer.email);
@@ -137,6 +137,13 @@ export async function* iterateCorrections(source: DataSource, problems: Problem[
     }
   }
   if (group.length) yield* splitById(group);
+}
+
+export interface IterateOptions {
+  /** Read only the files of these candidates (keys as `candidateKey` makes them: `<shard>/<key>`). */
+  onlyKeys?: Set<string>;
+  /** false: parse without the schema check, for a second look at files another pass checks. */
+  check?: boolean;
 }
 
 function tooLargeCorrection(file: string, size: number): Problem {

@@ -10,6 +10,7 @@ import { AHEAD, CHUNK_GROUPS, type CorrectionsAt, type ThreadMessage } from './c
 import { gitRefSource, worktreeSource } from './sources.ts';
 import { normalizeCorrectedText } from '../lib/target-text.ts';
 import { TokenCountCache } from './token-count.ts';
+import { controlTokensIn } from '../lib/control-tokens.ts';
 
 const at = workerData as CorrectionsAt;
 const port = parentPort!;
@@ -24,7 +25,7 @@ const post = (message: ThreadMessage) => port.postMessage(message);
 
 const problems: Problem[] = [];
 const source = at.commit ? await gitRefSource(at.dir, at.commit) : worktreeSource(at.dir);
-// Counting the targets' tokens here takes it off the thread that compiles and writes.
+// Counting the targets' tokens and looking for control tokens in them here takes that off the thread that compiles and writes.
 const tokens = at.countTokens ? await TokenCountCache.open(at.dir) : undefined;
 try {
   let groups: LocatedCorrection[][] = [];
@@ -32,7 +33,10 @@ try {
     if (tokens) {
       for (const c of group) {
         const text = c.correction.corrected_response;
-        if (c.correction.action === 'correct' && typeof text === 'string') c.tokens = tokens.count(normalizeCorrectedText(text));
+        if (c.correction.action !== 'correct' || typeof text !== 'string') continue;
+        const target = normalizeCorrectedText(text);
+        c.tokens = tokens.count(target);
+        c.controlTokens = controlTokensIn(target);
       }
     }
     groups.push(group);

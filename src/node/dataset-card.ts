@@ -97,7 +97,7 @@ export function compileDatasetCard(manifests: Manifest[], settings: DatasetSetti
   const body = [
     `# ${settings.pretty_name}`,
     '',
-    'Fine-tuning data made by [plover](https://plover.invalid) from benchmark answers that failed a check: each line comes from a reviewer\'s decision, committed to git with the reviewer as author.',
+    "Fine-tuning data made by plover from benchmark answers that failed a check: each line comes from a reviewer's decision, committed to git with the reviewer as author.",
     '',
     commits.length === 1
       ? `Source commit: \`${commits[0]}\`${main.worktree_clean === false ? ' (with uncommitted changes in candidates/ or corrections/)' : ''}.`
@@ -131,11 +131,20 @@ export function compileDatasetCard(manifests: Manifest[], settings: DatasetSetti
     ...table('benchmark run', main.counts.by_run),
     '',
   ];
-  return `${[...yaml, ...body].join('\n')}`;
+  return `${[...yaml, CARD_MARK, ...body].join('\n')}`;
 }
 
-/** Writes `README.md` in `outDir` from the manifests there. */
-export async function writeDatasetCard(outDir: string, repoDir: string, write: (path: string, text: string) => Promise<void>): Promise<void> {
+/** The line that marks a README.md as a card plover wrote, which a later export may replace. */
+export const CARD_MARK = '<!-- written by plover export from the manifests in this folder; exporting again replaces it -->';
+
+/**
+ * Writes `README.md` in `outDir` from the manifests there, unless a README.md that plover
+ * did not write is there (an export into the repository's own folder, say).
+ * @returns the card's path, or null when a README.md of someone else's was left alone.
+ */
+export async function writeDatasetCard(outDir: string, repoDir: string, write: (path: string, text: string) => Promise<void>): Promise<string | null> {
+  const card = join(outDir, 'README.md');
+  if (existsSync(card) && !(await readFile(card, 'utf8')).includes(CARD_MARK)) return null;
   const manifests: Manifest[] = [];
   for (const name of (await readdir(outDir)).sort()) {
     if (!name.endsWith('.manifest.json')) continue;
@@ -143,5 +152,6 @@ export async function writeDatasetCard(outDir: string, repoDir: string, write: (
     // A manifest from before the card existed has no lengths: export that file again to list it.
     if (manifest.lengths && existsSync(join(outDir, manifest.file))) manifests.push(manifest);
   }
-  if (manifests.length) await write(join(outDir, 'README.md'), compileDatasetCard(manifests, await readSettings(repoDir)));
+  if (manifests.length) await write(card, compileDatasetCard(manifests, await readSettings(repoDir)));
+  return card;
 }

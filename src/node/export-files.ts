@@ -30,6 +30,8 @@ const FLUSH_BYTES = 1024 * 1024;
 const PROGRESS_FROM = 5000;
 
 export interface Manifest {
+  /** Where the dataset card was written (not part of the manifest file); null when a README.md of someone else's was left alone. */
+  card?: string | null;
   file: string;
   sha256: string;
   bytes: number;
@@ -159,7 +161,7 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
     };
     await rename(temp, out);
     await writeAtomic(manifestPath(out), `${JSON.stringify(manifest, null, 2)}\n`);
-    await writeDatasetCard(dirname(resolve(out)), dir, writeAtomic);
+    manifest.card = await writeDatasetCard(dirname(resolve(out)), dir, writeAtomic);
     if (corrections.tokenCounts) tokens.merge(corrections.tokenCounts);
     await tokens.save(writeAtomic);
     return manifest;
@@ -189,7 +191,8 @@ async function readEarlierTurns(source: DataSource, candidates: Map<string, Loca
     return `${shard}/${key}`;
   }));
   const groups: Correction[][] = [];
-  for await (const group of iterateCorrections(source, [], keys)) groups.push(group.map((c) => c.correction));
+  // Unchecked here: the streaming pass checks every file, and fails the export on any problem.
+  for await (const group of iterateCorrections(source, [], { onlyKeys: keys, check: false })) groups.push(group.map((c) => c.correction));
   return { turns, corrected: resolveCorrectedTurns(groups, sources, options.resolve) };
 }
 

@@ -136,6 +136,18 @@ describe('plover export in every format', () => {
   });
 });
 
+describe('the dataset card', () => {
+  it("never replaces a README.md that plover did not write, as in an export into the repository's own folder", () => {
+    const { dir } = repo({ files: { 'README.md': '# Our labels\n' } });
+    expect(plover(dir, ['submit', turn1.id, '--action', 'correct', '--response', 'Fixed.', '--reviewer', ANN]).status).toBe(0);
+    const r = plover(dir, ['export', '--out', 'sft.jsonl']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`dataset card not written: ${join(dir, 'README.md')} is not one plover wrote`);
+    expect(readFileSync(join(dir, 'README.md'), 'utf8')).toBe('# Our labels\n');
+    expect(readLines(join(dir, 'sft.jsonl'))).toHaveLength(1);
+  });
+});
+
 describe('plover validate on training targets', () => {
   it('warns about a committed file that breaks the text rule or holds control tokens, and fails on warnings with --strict', () => {
     const { dir } = repo();
