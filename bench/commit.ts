@@ -2,8 +2,8 @@
  * `npm run bench`: the cost of committing one decision at 1k, 10k and 100k existing
  * corrections, against native `git add && git commit` on the same repository.
  *
- * Repositories are generated from the real candidates in ../shared/data (cycled with
- * new ids, so sizes follow the real distribution), with N sharded correction files
+ * Repositories are generated from the candidates the repository holds (generate.ts;
+ * cycled with new ids, so sizes follow theirs), with N sharded correction files
  * committed by native git. Reported: medians over RUNS decisions of
  *   - plover warm: Workspace.submit in a running process (what the label server does),
  *     after WARMUP untimed decisions (the first ones read the pack index and compile the

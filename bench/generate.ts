@@ -1,4 +1,7 @@
-/** Repositories for the benchmarks, generated from the real candidates in ../shared/data. */
+/**
+ * Repositories for the benchmarks, generated from the candidates the repository holds:
+ * the four real MT-Bench runs of candidates/ and the messy fixture run of the tests.
+ */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +12,8 @@ import { correctionPath } from '../src/lib/paths.ts';
 import type { Candidate } from '../src/lib/schema-types.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const DATA = join(ROOT, '../shared/data/bench_results');
+/** The harness layout of the tests' fixture run. */
+export const FIXTURE_HARNESS = join(ROOT, 'tests/fixtures/harness');
 export const GIT_ENV = {
   ...process.env,
   GIT_CONFIG_GLOBAL: '/dev/null',
@@ -22,10 +26,20 @@ export const GIT_ENV = {
 export const reviewer = { name: 'Bench Reviewer', email: 'bench@example.org' };
 export const git = (dir: string, ...args: string[]) => execFileSync('git', args, { cwd: dir, env: GIT_ENV, encoding: 'utf8' });
 
-/** The 2,250 real candidates; generated ones cycle through them, so sizes follow the real distribution. */
-export const real: Candidate[] = readdirSync(DATA).flatMap((run) =>
-  readFileSync(join(DATA, run, 'sft_candidates.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as Candidate),
-);
+/** The files of those candidates: the runs of candidates/, then the fixture run. */
+export const dataFiles: string[] = [
+  ...readdirSync(join(ROOT, 'candidates'))
+    .filter((f) => f.endsWith('.jsonl'))
+    .sort()
+    .map((f) => join(ROOT, 'candidates', f)),
+  ...readdirSync(FIXTURE_HARNESS)
+    .filter((run) => run.startsWith('run_'))
+    .sort()
+    .map((run) => join(FIXTURE_HARNESS, run, 'sft_candidates.jsonl')),
+];
+
+/** The 652 candidates the repository holds; generated ones cycle through them, so sizes follow theirs. */
+export const real: Candidate[] = dataFiles.flatMap((file) => readFileSync(file, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as Candidate));
 
 export const benchId = (i: number) => `bench_${i.toString().padStart(7, '0')}`;
 

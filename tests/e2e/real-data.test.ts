@@ -2,16 +2,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext } from 'playwright-core';
 import { CHROMIUM, launchBrowser } from '../helpers/browser.ts';
 import { plover } from '../helpers/cli.ts';
-import { SHARED_DATA, createRepo, git, type TempRepo } from '../helpers/repo.ts';
+import { DATA_CANDIDATES, createRepo, git, harnessFolder, type TempRepo } from '../helpers/repo.ts';
 import { startPlover } from '../helpers/serve.ts';
 
-// Real candidates from ../shared/data that carry what untrusted text carries.
+// Candidates that carry what untrusted text carries: the messy fixture run, and a real MT-Bench answer that leaks template tokens.
 const CASES: [string, string, RegExp][] = [
-  ['a <script> tag in the response', 'sftc_85b1155998077da9', /<script/i],
-  ['a 65,477-character line of dashes', 'sftc_17dc293cd45b7f51', /-{200}/],
-  ['CJK text', 'sftc_5d85334aee0c18d6', /[\u4e00-\u9fff]/],
-  ['astral-plane emoji', 'sftc_5c4f662da24c1f5f', /[\u{1F300}-\u{1FAFF}]/u],
+  ['a <script> tag in the response', 'sftc_messy_01', /<script/i],
+  ['a 65,477-character line of dashes', 'sftc_messy_02', /-{200}/],
+  ['CJK text', 'sftc_messy_03', /[\u4e00-\u9fff]/],
+  ['astral-plane emoji', 'sftc_messy_04', /[\u{1F300}-\u{1FAFF}]/u],
   ['leaked chat-template tokens', 'sftc_1755c38db9b50c9d', /\[\/INST\]/],
+  ['ChatML, Llama 3 and Gemma turn markers', 'sftc_messy_06', /<\|im_end\|>/],
+  ['template syntax', 'sftc_messy_09', /\{\{ name \}\}/],
 ];
 
 describe.skipIf(!CHROMIUM)('the real data in Chromium', () => {
@@ -21,7 +23,7 @@ describe.skipIf(!CHROMIUM)('the real data in Chromium', () => {
   let server: Awaited<ReturnType<typeof startPlover>>;
   beforeAll(async () => {
     repo = createRepo({ candidates: false });
-    expect(plover(repo.dir, ['import', SHARED_DATA]).stdout).toContain('imported 2250 candidates in 6 runs');
+    expect(plover(repo.dir, ['import', harnessFolder()]).stdout).toContain(`imported ${DATA_CANDIDATES} candidates in 5 runs`);
     git(repo.dir, 'add', '-A');
     git(repo.dir, 'commit', '-qm', 'import');
     server = await startPlover(repo.dir, 'Ann <ann@example.org>');

@@ -7,17 +7,35 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../');
-export const SHARED_DATA = join(ROOT, '../shared/data/bench_results');
+/** A run written for the tests, one messy pattern per candidate (see its README). */
+export const FIXTURE_HARNESS = join(ROOT, 'tests/fixtures/harness');
 
-/** The real benchmark runs in ../shared/data: `[run folder, candidate file path]`. */
-export function sharedRuns(): { run: string; file: string }[] {
-  if (!existsSync(SHARED_DATA)) {
-    throw new Error(`the real data is not at ${SHARED_DATA}: these tests need the workplace's shared/ folder beside the repository`);
-  }
-  return readdirSync(SHARED_DATA)
-    .sort()
-    .map((run) => ({ run, file: join(SHARED_DATA, run, 'sft_candidates.jsonl') }));
+/**
+ * The runs the tests take as real data, as `{run, file}`: the four MT-Bench runs of
+ * candidates/ (640 candidates) and the messy fixture run (12), 652 in all.
+ */
+export function dataRuns(): { run: string; file: string }[] {
+  const project = readdirSync(join(ROOT, 'candidates'))
+    .filter((f) => f.endsWith('.jsonl'))
+    .map((f) => ({ run: f.slice(0, -'.jsonl'.length), file: join(ROOT, 'candidates', f) }));
+  const fixture = readdirSync(FIXTURE_HARNESS)
+    .filter((run) => run.startsWith('run_'))
+    .map((run) => ({ run, file: join(FIXTURE_HARNESS, run, 'sft_candidates.jsonl') }));
+  return [...project, ...fixture].sort((a, b) => (a.run < b.run ? -1 : 1));
 }
+export const DATA_CANDIDATES = 652;
+
+/** A harness output folder (`<run_id>/sft_candidates.jsonl`) holding dataRuns(), made once per test file. */
+export function harnessFolder(): string {
+  if (harness && existsSync(harness)) return harness;
+  harness = mkdtempSync(join(tmpdir(), 'plover-harness-'));
+  for (const { run, file } of dataRuns()) {
+    mkdirSync(join(harness, run));
+    cpSync(file, join(harness, run, 'sft_candidates.jsonl'));
+  }
+  return harness;
+}
+let harness: string | undefined;
 export const FIXED_DATE = '2024-05-01T12:00:00Z';
 
 /** The environment every git call in tests uses: no user config, fixed identity and dates. */

@@ -1,17 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { indexCandidates, parseCandidateFile } from '../../src/lib/candidates.ts';
-import { candidateLine, sharedRuns } from '../helpers/repo.ts';
+import { DATA_CANDIDATES, candidateLine, dataRuns } from '../helpers/repo.ts';
 
 describe('parseCandidateFile', () => {
-  it('reads every one of the 2,250 real candidates in ../shared/data without a problem', () => {
+  it('reads every one of the real and messy candidates without a problem', () => {
     let count = 0;
-    for (const { run, file } of sharedRuns()) {
+    for (const { run, file } of dataRuns()) {
       const { candidates, problems } = parseCandidateFile(readFileSync(file, 'utf8'), run);
       expect(problems).toEqual([]);
       count += candidates.length;
     }
-    expect(count).toBe(2250);
+    expect(count).toBe(DATA_CANDIDATES);
   });
 
   it('reports each bad line with its number and keeps the good ones', () => {

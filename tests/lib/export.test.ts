@@ -6,7 +6,7 @@ import { DEFAULT_EXPORT_OPTIONS, compileExport, serializeExportLine, type Locate
 import { correctionPath } from '../../src/lib/paths.ts';
 import type { Decision } from '../../src/lib/correction.ts';
 import type { ExportLine } from '../../src/lib/schema-types.ts';
-import { candidateLine, sharedRuns } from '../helpers/repo.ts';
+import { DATA_CANDIDATES, candidateLine, dataRuns } from '../helpers/repo.ts';
 import { checkExportRules } from '../helpers/export-rules.ts';
 
 const ann = { name: 'Ann', email: 'ann@example.org' };
@@ -132,20 +132,22 @@ describe('compileExport', () => {
     ]);
   });
 
-  it('compiles all 2,250 real candidates into lines that obey every export rule in DESIGN.md', () => {
-    const located = sharedRuns().flatMap(({ run, file }) => parseCandidateFile(readFileSync(file, 'utf8'), run).candidates);
+  it('compiles every real and messy candidate into lines that obey every export rule in DESIGN.md', () => {
+    const located = dataRuns().flatMap(({ run, file }) => parseCandidateFile(readFileSync(file, 'utf8'), run).candidates);
     const { byId } = indexCandidates(located);
     const corrections = located.map(({ candidate }, i) =>
       decided({ candidate_id: candidate.id, action: 'correct', corrected_response: candidate.model_response.trim() ? candidate.model_response : 'fixed', failure_category: i % 2 ? 'hallucination' : null }),
     );
     const out = compileExport(byId, corrections);
     expect(out.problems).toEqual([]);
-    expect(out.lines).toHaveLength(2250);
+    expect(out.lines).toHaveLength(DATA_CANDIDATES);
     const bytes = new TextEncoder().encode(out.lines.map(serializeExportLine).join(''));
     expect(checkExportRules(bytes)).toEqual([]);
-    // 805 real candidates carry an empty system message; none survives.
-    expect(located.filter((l) => l.candidate.prompt_messages.some((m) => m.role === 'system' && m.content === ''))).toHaveLength(805);
-    expect(out.lines.some((l) => (l as ExportLine).messages.some((m) => m.role === 'system'))).toBe(false);
+    // 10 messy candidates carry an empty system message; none survives.
+    expect(located.filter((l) => l.candidate.prompt_messages.some((m) => m.role === 'system' && m.content === ''))).toHaveLength(10);
+    expect(out.lines.some((l) => (l as ExportLine).messages.some((m) => m.role === 'system' && m.content.trim() === ''))).toBe(false);
+    // A system prompt with text is kept (--system keep, the default).
+    expect(out.lines.filter((l) => (l as ExportLine).messages[0]!.role === 'system').map((l) => (l as ExportLine).candidate_id)).toEqual(['sftc_messy_07']);
     expect(compileExport(byId, [...corrections].reverse()).lines).toEqual(out.lines);
   });
 });

@@ -2,36 +2,36 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { plover } from '../helpers/cli.ts';
-import { SHARED_DATA, candidateLine, git, sharedRuns, useTempRepos } from '../helpers/repo.ts';
+import { DATA_CANDIDATES, candidateLine, dataRuns, git, harnessFolder, useTempRepos } from '../helpers/repo.ts';
 
 const repo = useTempRepos();
 const empty = () => repo({ candidates: false });
 const snapshot = (dir: string) => git(dir, 'status', '--porcelain', '--untracked-files=all');
 
 describe('plover import', () => {
-  it('imports all 2,250 real candidates from the harness output folder, byte for byte, and a second run changes nothing', () => {
+  it('imports every real and messy candidate from the harness output folder, byte for byte, and a second run changes nothing', () => {
     const { dir } = empty();
-    const first = plover(dir, ['import', SHARED_DATA]);
+    const first = plover(dir, ['import', harnessFolder()]);
     expect(first.status).toBe(0);
-    expect(first.stdout.split('\n').at(-2)).toBe('imported 2250 candidates in 6 runs');
-    expect(first.stdout).toContain('run_20240110_alpaca_eval_cc65e4e9 → candidates/run_20240110_alpaca_eval_cc65e4e9.jsonl: imported 805, skipped 0 (0 already imported, 0 conflicting, 0 repeated in the input)');
-    for (const { run, file } of sharedRuns()) {
+    expect(first.stdout.split('\n').at(-2)).toBe(`imported ${DATA_CANDIDATES} candidates in 5 runs`);
+    expect(first.stdout).toContain('run_20240501_messy_0f1c2d3e → candidates/run_20240501_messy_0f1c2d3e.jsonl: imported 12, skipped 0 (0 already imported, 0 conflicting, 0 repeated in the input)');
+    for (const { run, file } of dataRuns()) {
       expect(readFileSync(join(dir, 'candidates', `${run}.jsonl`)).equals(readFileSync(file))).toBe(true);
     }
     git(dir, 'add', '-A');
     git(dir, 'commit', '-qm', 'import');
 
-    const second = plover(dir, ['import', SHARED_DATA]);
+    const second = plover(dir, ['import', harnessFolder()]);
     expect(second.status).toBe(0);
     expect(second.stdout).toContain('run_20240325_mt_bench_9d9abd96 → candidates/run_20240325_mt_bench_9d9abd96.jsonl: imported 0, skipped 160 (160 already imported, 0 conflicting, 0 repeated in the input)');
-    expect(second.stdout.split('\n').at(-2)).toBe('imported 0 candidates in 6 runs');
+    expect(second.stdout.split('\n').at(-2)).toBe('imported 0 candidates in 5 runs');
     expect(snapshot(dir)).toBe('');
-    expect(plover(dir, ['validate']).stdout).toBe("valid: 2250 candidates, 0 corrections (0 unchanged)\n");
+    expect(plover(dir, ['validate']).stdout).toBe(`valid: ${DATA_CANDIDATES} candidates, 0 corrections (0 unchanged)\n`);
   });
 
   it('takes one run folder or one JSONL file, and writes nothing with --dry-run', () => {
     const { dir } = empty();
-    const run = join(SHARED_DATA, 'run_20240325_mt_bench_9d9abd96');
+    const run = join(harnessFolder(), 'run_20240325_mt_bench_9d9abd96');
     const dry = plover(dir, ['import', run, '--dry-run']);
     expect(dry.stdout.split('\n').at(-2)).toBe('would import 160 candidates in 1 run (dry run: nothing written)');
     expect(existsSync(join(dir, 'candidates'))).toBe(false);
