@@ -85,10 +85,8 @@ export async function readCandidates(source: DataSource): Promise<CandidateData>
  * file's place in the layout, size, encoding, schema, and path against its record;
  * problems go to `problems`. Holds one batch of files at a time.
  */
-export async function* iterateCorrections(source: DataSource, problems: Problem[], options: IterateOptions = {}): AsyncGenerator<LocatedCorrection[]> {
-  const { onlyKeys } = options;
-  let listed = await source.list(CORRECTIONS_DIR);
-  if (onlyKeys) listed = listed.filter((f) => onlyKeys.has(f.path.slice(CORRECTIONS_DIR.length + 1, f.path.indexOf('--'))));
+export async function* iterateCorrections(source: DataSource, problems: Problem[]): AsyncGenerator<LocatedCorrection[]> {
+  const listed = await source.list(CORRECTIONS_DIR);
   const present = new Set(listed.map((f) => f.path));
   const files: string[] = [];
   for (const { path: file, size } of listed) {
@@ -113,7 +111,7 @@ export async function* iterateCorrections(source: DataSource, problems: Problem[
       }
       const text = decodeUtf8(bytes, file, problems);
       if (text === undefined) continue;
-      const { correction, problems: bad } = parseCorrection(text, file, options.check !== false);
+      const { correction, problems: bad } = parseCorrection(text, file);
       problems.push(...bad);
       if (!correction) continue;
       const expected = correctionPath(correction.candidate_id, correction.reviewer.email);
@@ -137,13 +135,6 @@ export async function* iterateCorrections(source: DataSource, problems: Problem[
     }
   }
   if (group.length) yield* splitById(group);
-}
-
-export interface IterateOptions {
-  /** Read only the files of these candidates (keys as `candidateKey` makes them: `<shard>/<key>`). */
-  onlyKeys?: Set<string>;
-  /** false: parse without the schema check, for a second look at files another pass checks. */
-  check?: boolean;
 }
 
 function tooLargeCorrection(file: string, size: number): Problem {

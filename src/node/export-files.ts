@@ -12,11 +12,12 @@ import cliProgress from 'cli-progress';
 import type { LocatedCandidate } from '../lib/candidates.ts';
 import { indexEarlierTurns } from '../lib/earlier-turns.ts';
 import { PloverError } from '../lib/errors.ts';
-import { ExportCompiler, resolveCorrectedTurns, serializeExportLine, type Conflict, type ControlTokenLine, type EarlierTurnContext, type ExportCounts, type ExportOptions } from '../lib/export.ts';
+import { ExportCompiler, resolveCorrectedTurns, serializeExportLine, type Conflict, type ControlTokenLine, type EarlierTurnContext, type ExportCounts, type ExportOptions, type LocatedCorrection } from '../lib/export.ts';
 import { summarizeLengths, type LengthSummary } from '../lib/lengths.ts';
-import { candidateKey } from '../lib/paths.ts';
+import { CORRECTIONS_DIR, candidateKey } from '../lib/paths.ts';
 import { SCHEMA_VERSION } from '../lib/schemas.ts';
-import { invalidRepository, iterateCorrections, readCandidates } from '../lib/repository.ts';
+import { MAX_CORRECTION_BYTES, invalidRepository, readCandidates } from '../lib/repository.ts';
+import { parseCorrection } from '../lib/correction.ts';
 import { writeDatasetCard } from './dataset-card.ts';
 import { TOKENIZER, TokenCountCache } from './token-count.ts';
 import { readCorrectionsOnThread } from './corrections-thread.ts';
@@ -85,9 +86,9 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
   const corrections = readCorrectionsOnThread({ dir, ...(source.commit ? { commit: source.commit } : {}), countTokens: true });
   try {
     const { candidates, problems } = await readCandidates(source);
-    const earlier = exportOptions.substituteEarlierTurns ? await readEarlierTurns(source, candidates, exportOptions) : undefined;
+    const earlier = exportOptions.substituteEarlierTurns ? new EarlierTurnReader(source, candidates, exportOptions.resolve) : undefined;
     const tokens = await TokenCountCache.open(dir);
-    const compiler = new ExportCompiler(candidates, exportOptions, { ...(earlier ? { earlier } : {}), countTokens: tokens.count });
+    const compiler = new ExportCompiler(candidates, exportOptions, { ...(earlier ? { earlier: earlier.context } : {}), countTokens: tokens.count });
     const hash = createHash('sha256');
     let bytes = 0;
     // Lines are encoded straight into one of two buffers (no joined string to copy first); one
@@ -129,6 +130,7 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
     }
     let seen = 0;
     for await (const group of corrections.groups) {
+      await earlier?.prepare(group);
       const lines = compiler.add(group);
       seen += group.length;
       bar?.update(seen);
@@ -179,21 +181,63 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
 }
 
 /**
- * The corrected texts of candidates that are earlier turns of others, read before the
- * export streams (a later turn's line may come before its earlier turn's file). Problems
- * in these files are left to the streaming pass, which reports every one.
+ * The corrected texts of earlier turns, for the compiler's context. They are taken from
+ * the stream as their groups pass; a later turn whose earlier turn has not passed yet
+ * (files come in hash order) has that turn's files read there and then. Those files are
+ * parsed without a second schema check: the streaming pass checks every file, and fails
+ * the export on any problem.
  */
-async function readEarlierTurns(source: DataSource, candidates: Map<string, LocatedCandidate>, options: ExportOptions): Promise<EarlierTurnContext> {
-  const { turns, sources } = indexEarlierTurns(candidates);
-  if (sources.size === 0) return { turns, corrected: new Map() };
-  const keys = new Set([...sources].map((id) => {
+class EarlierTurnReader {
+  readonly context: EarlierTurnContext;
+  private readonly sources: Set<string>;
+  private readonly source: DataSource;
+  private readonly policy: ExportOptions['resolve'];
+  /** Sources whose decision is known (from the stream or read ahead of it). */
+  private readonly known = new Set<string>();
+  /** Correction files by candidate key (`<shard>/<key>`), listed at the first read ahead. */
+  private files: Map<string, string[]> | undefined;
+
+  constructor(source: DataSource, candidates: Map<string, LocatedCandidate>, policy: ExportOptions['resolve']) {
+    const { turns, sources } = indexEarlierTurns(candidates);
+    this.context = { turns, corrected: new Map() };
+    this.sources = sources;
+    this.source = source;
+    this.policy = policy;
+  }
+
+  /** Makes sure the compiler knows every earlier turn `group`'s candidate needs, and takes what `group` itself settles. */
+  async prepare(group: LocatedCorrection[]): Promise<void> {
+    const id = group[0]!.correction.candidate_id;
+    if (this.sources.has(id) && !this.known.has(id)) this.take(id, group.map((c) => c.correction));
+    const turns = this.context.turns.get(id);
+    if (!turns) return;
+    for (const ids of turns.values()) for (const earlier of ids) if (!this.known.has(earlier)) await this.readAhead(earlier);
+  }
+
+  private take(id: string, corrections: Correction[]) {
+    this.known.add(id);
+    const text = resolveCorrectedTurns([corrections], this.sources, this.policy).get(id);
+    if (text !== undefined) this.context.corrected.set(id, text);
+  }
+
+  private async readAhead(id: string) {
+    if (!this.files) {
+      this.files = new Map();
+      for (const { path } of await this.source.list(CORRECTIONS_DIR)) {
+        const key = path.slice(CORRECTIONS_DIR.length + 1, path.indexOf('--'));
+        this.files.set(key, [...(this.files.get(key) ?? []), path]);
+      }
+    }
     const { shard, key } = candidateKey(id);
-    return `${shard}/${key}`;
-  }));
-  const groups: Correction[][] = [];
-  // Unchecked here: the streaming pass checks every file, and fails the export on any problem.
-  for await (const group of iterateCorrections(source, [], { onlyKeys: keys, check: false })) groups.push(group.map((c) => c.correction));
-  return { turns, corrected: resolveCorrectedTurns(groups, sources, options.resolve) };
+    const corrections: Correction[] = [];
+    for (const path of this.files.get(`${shard}/${key}`) ?? []) {
+      const bytes = await this.source.read(path, MAX_CORRECTION_BYTES);
+      if ('tooLarge' in bytes) continue; // reported by the streaming pass
+      const { correction } = parseCorrection(new TextDecoder().decode(bytes), path, false);
+      if (correction?.candidate_id === id) corrections.push(correction);
+    }
+    this.take(id, corrections);
+  }
 }
 
 function controlTokensFound(lines: ControlTokenLine[]): PloverError {

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { createCorrection, serializeCorrection } from '../../src/lib/correction.ts';
 import { correctionPath } from '../../src/lib/paths.ts';
 import { plover } from '../helpers/cli.ts';
 import { fsck, git, ROOT, useTempRepos } from '../helpers/repo.ts';
@@ -133,6 +134,36 @@ describe('plover export in every format', () => {
 
     expect(plover(dir, ['export', '--max-tokens', 'lots']).stderr).toMatch(/--max-tokens "lots" is not a positive whole number/);
     expect(plover(dir, ['export', '--format', 'preference', '--action', 'correct,discard']).stderr).toMatch(/takes only --action correct/);
+  });
+});
+
+describe('earlier turns in a streamed export', () => {
+  it("puts each corrected turn 1 into its turn 2's context whether its file comes before or after turn 2's", () => {
+    const pairs = all
+      .filter((c) => c.prompt_messages.length === 3)
+      .slice(0, 30)
+      .map((t2) => [all.find((c) => c.model_id === t2.model_id && c.prompt_messages.length === 1 && c.model_response === t2.prompt_messages[1]!.content)!, t2] as const);
+    const files: Record<string, string> = {};
+    const write = (id: string, text: string) => {
+      files[correctionPath(id, 'ann@example.org')] = serializeCorrection(createCorrection({ candidate_id: id, action: 'correct', corrected_response: text }, { name: 'Ann Lee', email: 'ann@example.org' }, new Date('2024-05-01T12:00:00Z')));
+    };
+    for (const [t1, t2] of pairs) {
+      write(t1.id, `Fixed turn 1 of ${t2.id}.`);
+      write(t2.id, `Fixed turn 2 ${t2.id}.`);
+    }
+    // Files stream in path order: both orders are here.
+    const before = pairs.filter(([t1, t2]) => correctionPath(t1.id, 'a@b.c') < correctionPath(t2.id, 'a@b.c')).length;
+    expect(before).toBeGreaterThan(0);
+    expect(before).toBeLessThan(pairs.length);
+    const { dir } = repo({ files });
+    const r = plover(dir, ['export', '--format', 'messages']);
+    expect(r.status, r.stderr).toBe(0);
+    const lines = readLines(join(dir, 'dist/sft.jsonl'));
+    for (const [, t2] of pairs) {
+      const line = lines.find((l) => l.messages.at(-1).content === `Fixed turn 2 ${t2.id}.`);
+      expect(line.messages[1]).toEqual({ role: 'assistant', content: `Fixed turn 1 of ${t2.id}.`, weight: 0 });
+    }
+    expect(JSON.parse(readFileSync(join(dir, 'dist/sft.manifest.json'), 'utf8')).counts.earlier_turns).toEqual({ substituted: 30, kept: 0, ambiguous: 0 });
   });
 });
 
