@@ -18,9 +18,10 @@ export interface EarlierTurnIndex {
   sources: Set<string>;
 }
 
-function sameMessages(a: Message[], b: Message[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i]!.role !== b[i]!.role || a[i]!.content !== b[i]!.content) return false;
+/** Whether `prompt` equals the first `n` messages of `messages`. */
+function samePrefix(prompt: Message[], messages: Message[], n: number): boolean {
+  if (prompt.length !== n) return false;
+  for (let i = 0; i < n; i++) if (prompt[i]!.role !== messages[i]!.role || prompt[i]!.content !== messages[i]!.content) return false;
   return true;
 }
 
@@ -33,49 +34,61 @@ function sameMessages(a: Message[], b: Message[]): boolean {
 export function indexEarlierTurns(candidates: Map<string, LocatedCandidate>): EarlierTurnIndex {
   const turns: EarlierTurns = new Map();
   const sources = new Set<string>();
-  // Only prompts with an assistant message are looked at. Keyed by the text, then the run:
-  // one pass finds the matches within each run, a second (only for what is left) any run.
+  // Only prompts with an assistant message are looked at. Keyed by a short fingerprint of
+  // the text (hashing every response whole was a tenth of an export at 100k), then the
+  // run: one pass finds the matches within each run, a second (only for what is left) any run.
   const wanted = new Map<string, Map<string, Wanted[]>>();
+  const all: Wanted[] = [];
   for (const { candidate } of candidates.values()) {
-    candidate.prompt_messages.forEach((m, index) => {
-      if (m.role !== 'assistant') return;
-      let byRun = wanted.get(m.content);
-      if (!byRun) wanted.set(m.content, (byRun = new Map()));
+    const messages = candidate.prompt_messages;
+    for (let index = 1; index < messages.length; index++) {
+      const m = messages[index]!;
+      if (m.role !== 'assistant') continue;
+      const key = fingerprint(m.content);
+      let byRun = wanted.get(key);
+      if (!byRun) wanted.set(key, (byRun = new Map()));
+      const w: Wanted = { candidate, index, found: [] };
+      all.push(w);
       const list = byRun.get(candidate.benchmark_run_id);
-      if (list) list.push({ candidate, index, found: [] });
-      else byRun.set(candidate.benchmark_run_id, [{ candidate, index, found: [] }]);
-    });
+      if (list) list.push(w);
+      else byRun.set(candidate.benchmark_run_id, [w]);
+    }
   }
-  if (wanted.size === 0) return { turns, sources };
+  if (all.length === 0) return { turns, sources };
   const match = (earlier: Candidate, w: Wanted) => {
-    if (earlier !== w.candidate && earlier.model_id === w.candidate.model_id && sameMessages(earlier.prompt_messages, w.candidate.prompt_messages.slice(0, w.index))) w.found.push(earlier);
+    if (
+      earlier !== w.candidate &&
+      earlier.model_id === w.candidate.model_id &&
+      earlier.model_response === w.candidate.prompt_messages[w.index]!.content &&
+      samePrefix(earlier.prompt_messages, w.candidate.prompt_messages, w.index)
+    ) {
+      w.found.push(earlier);
+    }
   };
   // A length is checked before a text is looked up: most responses are nobody's earlier turn.
-  const lengths = new Set([...wanted.keys()].map((t) => t.length));
+  const lengths = new Set(all.map((w) => w.candidate.prompt_messages[w.index]!.content.length));
   for (const { candidate: earlier } of candidates.values()) {
     if (!lengths.has(earlier.model_response.length)) continue;
-    for (const w of wanted.get(earlier.model_response)?.get(earlier.benchmark_run_id) ?? []) match(earlier, w);
+    for (const w of wanted.get(fingerprint(earlier.model_response))?.get(earlier.benchmark_run_id) ?? []) match(earlier, w);
   }
-  const unmatched = [...wanted.values()].flatMap((byRun) => [...byRun.values()].flat()).filter((w) => w.found.length === 0);
+  const unmatched = all.filter((w) => w.found.length === 0);
   if (unmatched.length) {
     const byText = new Map<string, Wanted[]>();
     for (const w of unmatched) {
-      const text = w.candidate.prompt_messages[w.index]!.content;
-      byText.set(text, [...(byText.get(text) ?? []), w]);
+      const key = fingerprint(w.candidate.prompt_messages[w.index]!.content);
+      byText.set(key, [...(byText.get(key) ?? []), w]);
     }
-    for (const { candidate: earlier } of candidates.values()) for (const w of byText.get(earlier.model_response) ?? []) match(earlier, w);
+    for (const { candidate: earlier } of candidates.values()) {
+      if (lengths.has(earlier.model_response.length)) for (const w of byText.get(fingerprint(earlier.model_response)) ?? []) match(earlier, w);
+    }
   }
-  for (const byRun of wanted.values()) {
-    for (const list of byRun.values()) {
-      for (const w of list) {
-        if (!w.found.length) continue;
-        const ids = w.found.map((e) => e.id).sort();
-        let byIndex = turns.get(w.candidate.id);
-        if (!byIndex) turns.set(w.candidate.id, (byIndex = new Map()));
-        byIndex.set(w.index, ids);
-        for (const id of ids) sources.add(id);
-      }
-    }
+  for (const w of all) {
+    if (!w.found.length) continue;
+    const ids = w.found.length === 1 ? [w.found[0]!.id] : w.found.map((e) => e.id).sort();
+    let byIndex = turns.get(w.candidate.id);
+    if (!byIndex) turns.set(w.candidate.id, (byIndex = new Map()));
+    byIndex.set(w.index, ids);
+    for (const id of ids) sources.add(id);
   }
   return { turns, sources };
 }
@@ -85,4 +98,9 @@ interface Wanted {
   candidate: Candidate;
   index: number;
   found: Candidate[];
+}
+
+/** The length and both ends of a text: equal texts have equal fingerprints; a match is then compared whole. */
+function fingerprint(text: string): string {
+  return text.length <= 64 ? text : `${text.length}\u0000${text.slice(0, 24)}\u0000${text.slice(-24)}`;
 }

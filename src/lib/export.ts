@@ -161,12 +161,19 @@ export function resolveCorrectedTurns(groups: Iterable<Correction[]>, sources: S
   for (const group of groups) {
     const id = group[0]?.candidate_id;
     if (id === undefined || !sources.has(id)) continue;
-    const resolved = resolveDecision(group, policy);
-    if ('decision' in resolved && resolved.decision.action === 'correct' && resolved.decision.corrected_response) {
-      texts.set(id, normalizeCorrectedText(resolved.decision.corrected_response));
-    }
+    const text = resolveCorrectedText(group, policy);
+    if (text !== undefined) texts.set(id, text);
   }
   return texts;
+}
+
+/** One candidate's corrected text (under the text rule) when its resolved decision is `correct`. */
+export function resolveCorrectedText(group: Correction[], policy: ResolvePolicy): string | undefined {
+  const resolved = resolveDecision(group, policy);
+  if ('decision' in resolved && resolved.decision.action === 'correct' && resolved.decision.corrected_response) {
+    return normalizeCorrectedText(resolved.decision.corrected_response);
+  }
+  return undefined;
 }
 
 /** What the compiler knows of earlier turns: where they are, and the corrected texts of those reviewed. */
@@ -376,7 +383,7 @@ export class ExportCompiler {
       case 'full':
       case 'messages': {
         // Earlier assistant turns are context: OpenAI trains on an assistant message unless its weight is 0.
-        const messages: Message[] = prompt.messages.map((m) => (m.role === 'assistant' ? { role: m.role, content: m.content, weight: 0 } : { role: m.role, content: m.content }));
+        const messages: Message[] = prompt.kept + prompt.substituted > 0 ? prompt.messages.map((m) => (m.role === 'assistant' ? { role: m.role, content: m.content, weight: 0 } : m)) : [...prompt.messages];
         messages.push(assistant(answer));
         const line: ExportLine | MessagesLine =
           this.options.format === 'messages'

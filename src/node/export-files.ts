@@ -12,7 +12,7 @@ import cliProgress from 'cli-progress';
 import type { LocatedCandidate } from '../lib/candidates.ts';
 import { indexEarlierTurns } from '../lib/earlier-turns.ts';
 import { PloverError } from '../lib/errors.ts';
-import { ExportCompiler, resolveCorrectedTurns, serializeExportLine, type Conflict, type ControlTokenLine, type EarlierTurnContext, type ExportCounts, type ExportOptions, type LocatedCorrection } from '../lib/export.ts';
+import { ExportCompiler, resolveCorrectedText, serializeExportLine, type Conflict, type ControlTokenLine, type EarlierTurnContext, type ExportCounts, type ExportOptions, type LocatedCorrection } from '../lib/export.ts';
 import { summarizeLengths, type LengthSummary } from '../lib/lengths.ts';
 import { CORRECTIONS_DIR, candidateKey } from '../lib/paths.ts';
 import { SCHEMA_VERSION } from '../lib/schemas.ts';
@@ -130,7 +130,8 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
     }
     let seen = 0;
     for await (const group of corrections.groups) {
-      await earlier?.prepare(group);
+      const reading = earlier?.prepare(group);
+      if (reading) await reading;
       const lines = compiler.add(group);
       seen += group.length;
       bar?.update(seen);
@@ -205,39 +206,53 @@ class EarlierTurnReader {
     this.policy = policy;
   }
 
-  /** Makes sure the compiler knows every earlier turn `group`'s candidate needs, and takes what `group` itself settles. */
-  async prepare(group: LocatedCorrection[]): Promise<void> {
+  /**
+   * Makes sure the compiler knows every earlier turn `group`'s candidate needs, and takes
+   * what `group` itself settles.
+   * @returns a promise to wait for when files must be read first; otherwise nothing (most groups: no await per group).
+   */
+  prepare(group: LocatedCorrection[]): Promise<void> | undefined {
     const id = group[0]!.correction.candidate_id;
     if (this.sources.has(id) && !this.known.has(id)) this.take(id, group.map((c) => c.correction));
     const turns = this.context.turns.get(id);
-    if (!turns) return;
-    for (const ids of turns.values()) for (const earlier of ids) if (!this.known.has(earlier)) await this.readAhead(earlier);
+    if (!turns) return undefined;
+    let missing: string[] | undefined;
+    for (const ids of turns.values()) for (const earlier of ids) if (!this.known.has(earlier)) (missing ??= []).push(earlier);
+    return missing ? this.readAhead(missing) : undefined;
   }
 
   private take(id: string, corrections: Correction[]) {
     this.known.add(id);
-    const text = resolveCorrectedTurns([corrections], this.sources, this.policy).get(id);
+    const text = corrections.length ? resolveCorrectedText(corrections, this.policy) : undefined;
     if (text !== undefined) this.context.corrected.set(id, text);
   }
 
-  private async readAhead(id: string) {
+  private async readAhead(ids: string[]) {
     if (!this.files) {
-      this.files = new Map();
+      const files = new Map<string, string[]>();
       for (const { path } of await this.source.list(CORRECTIONS_DIR)) {
         const key = path.slice(CORRECTIONS_DIR.length + 1, path.indexOf('--'));
-        this.files.set(key, [...(this.files.get(key) ?? []), path]);
+        const list = files.get(key);
+        if (list) list.push(path);
+        else files.set(key, [path]);
       }
+      this.files = files;
     }
-    const { shard, key } = candidateKey(id);
-    const corrections: Correction[] = [];
-    for (const path of this.files.get(`${shard}/${key}`) ?? []) {
-      const bytes = await this.source.read(path, MAX_CORRECTION_BYTES);
-      if ('tooLarge' in bytes) continue; // reported by the streaming pass
-      const { correction } = parseCorrection(new TextDecoder().decode(bytes), path, false);
-      if (correction?.candidate_id === id) corrections.push(correction);
+    for (const id of ids) {
+      const { shard, key } = candidateKey(id);
+      const corrections: Correction[] = [];
+      for (const path of this.files.get(`${shard}/${key}`) ?? []) {
+        const bytes = await this.source.read(path, MAX_CORRECTION_BYTES);
+        if ('tooLarge' in bytes) continue; // reported by the streaming pass
+        const { correction } = parseCorrection(this.decoder.decode(bytes), path, false);
+        if (correction?.candidate_id === id) corrections.push(correction);
+      }
+      this.take(id, corrections);
     }
-    this.take(id, corrections);
   }
+
+  /** Invalid UTF-8 is reported by the streaming pass; here it only has to be read. */
+  private readonly decoder = new TextDecoder();
 }
 
 function controlTokensFound(lines: ControlTokenLine[]): PloverError {
