@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Decision } from '../lib/correction.ts';
-import { PloverError, formatProblem, type Problem } from '../lib/errors.ts';
+import { PloverError, formatProblem, type Problem, errorCode } from '../lib/errors.ts';
 import { checkTargets } from '../lib/target-checks.ts';
 import { formatReviewer } from '../lib/reviewer.ts';
 import type { Action, FailureCategory } from '../lib/schema-types.ts';
@@ -389,7 +389,7 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`plover: ${err.message}`);
       return 1;
     }
-    if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (errorCode(err)?.startsWith('ERR_PARSE_ARGS')) {
       console.error(`plover: ${(err as Error).message}; see \`plover help\``);
       return 1;
     }

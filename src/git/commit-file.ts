@@ -10,7 +10,7 @@
  * objects and the ref are written.
  */
 import git, { type PromiseFsClient } from 'isomorphic-git';
-import { PloverError } from '../lib/errors.ts';
+import { PloverError, errorCode } from '../lib/errors.ts';
 import { readTree, writeTree } from './tree-cache.ts';
 
 /**
@@ -118,7 +118,7 @@ export async function readCommittedFile(target: GitTarget, path: string): Promis
     return new TextDecoder().decode(blob);
   } catch (err) {
     // NotFoundError: the file is not in that commit.
-    if ((err as { code?: string }).code === 'NotFoundError') return null;
+    if (errorCode(err) === 'NotFoundError') return null;
     throw err;
   }
 }
@@ -131,12 +131,13 @@ async function checkedOutBranch(fs: GitFs, gitdir: string): Promise<string> {
   return branch;
 }
 
-async function resolveOrNull(fs: GitFs, gitdir: string, ref: string): Promise<string | null> {
+/** The oid a ref points at, or null when there is no such ref (an unborn branch, a ref never written). */
+export async function resolveOrNull(fs: GitFs, gitdir: string, ref: string): Promise<string | null> {
   try {
     return await git.resolveRef({ fs, gitdir, ref });
   } catch (err) {
-    // NotFoundError: an unborn branch (a repository without commits yet) has no parent.
-    if ((err as { code?: string }).code === 'NotFoundError') return null;
+    // NotFoundError: the ref does not exist (e.g. a repository without commits has no parent).
+    if (errorCode(err) === 'NotFoundError') return null;
     throw err;
   }
 }
@@ -171,7 +172,7 @@ async function removeFile(fs: GitFs, path: string): Promise<void> {
     await fs.promises.unlink(path);
   } catch (err) {
     // ENOENT: already gone from the working tree; the index and the commit still change.
-    if ((err as { code?: string }).code !== 'ENOENT') throw err;
+    if (errorCode(err) !== 'ENOENT') throw err;
   }
 }
 
@@ -185,7 +186,7 @@ async function writeWorkingFile(fs: GitFs, dir: string, path: string, text: stri
       await fs.promises.mkdir(folder);
     } catch (err) {
       // EEXIST: the folder is already there, which is the usual case.
-      if ((err as { code?: string }).code !== 'EEXIST') throw err;
+      if (errorCode(err) !== 'EEXIST') throw err;
     }
   }
   await fs.promises.writeFile(`${dir}/${path}`, text, 'utf8');

@@ -18,8 +18,8 @@
  * commit is made again on its new head (same file, message, author and time), then pushed.
  */
 import git, { type HttpClient, type ReadCommitResult } from 'isomorphic-git';
-import { PloverError } from '../lib/errors.ts';
-import { commitFile, type GitFs } from './commit-file.ts';
+import { PloverError, errorCode } from '../lib/errors.ts';
+import { commitFile, resolveOrNull, type GitFs } from './commit-file.ts';
 import { packWriter } from './pack.ts';
 import { readTree } from './tree-cache.ts';
 
@@ -102,14 +102,8 @@ function authError(status: number, what: string): PloverError {
   );
 }
 
-async function resolveOrNull(clone: Clone, ref: string): Promise<string | null> {
-  try {
-    return await git.resolveRef({ fs: clone.fs, gitdir: clone.gitdir, ref });
-  } catch (err) {
-    if ((err as { code?: string }).code === 'NotFoundError') return null;
-    throw err;
-  }
-}
+/** The oid of `ref` in the clone, or null when the ref does not exist. */
+const resolveIn = (clone: Clone, ref: string) => resolveOrNull(clone.fs, clone.gitdir, ref);
 
 async function setRef(clone: Clone, ref: string, value: string): Promise<void> {
   await git.writeRef({ fs: clone.fs, gitdir: clone.gitdir, ref, value, force: true });
@@ -126,7 +120,7 @@ export async function syncClone(clone: Clone, remote: RemoteOptions, onProgress?
   const headers = authHeaders(remote);
   const common = { fs, http, gitdir, cache, headers, ...(remote.corsProxy ? { corsProxy: remote.corsProxy } : {}), ...(onProgress ? { onProgress: (p: { phase: string; loaded: number; total?: number }) => onProgress(p.phase, p.loaded, p.total ?? 0) } : {}) };
   let fetched = 0;
-  const cloned = (await resolveOrNull(clone, trackingRef(remote.branch))) === null;
+  const cloned = (await resolveIn(clone, trackingRef(remote.branch))) === null;
   try {
     if (cloned) {
       await git.init({ fs, gitdir, bare: true, defaultBranch: remote.branch });
@@ -138,14 +132,14 @@ export async function syncClone(clone: Clone, remote: RemoteOptions, onProgress?
       const result = await git.fetch({ ...common, url: remote.url, ref: remote.branch, singleBranch: true, tags: false });
       fetched += await packSize(clone, result);
     }
-    await setRef(clone, `refs/heads/${remote.branch}`, (await resolveOrNull(clone, trackingRef(remote.branch)))!);
+    await setRef(clone, `refs/heads/${remote.branch}`, (await resolveIn(clone, trackingRef(remote.branch)))!);
     if (remote.dest !== remote.branch) fetched += await fetchDest(clone, remote, common);
   } catch (err) {
     throw remoteError(err, cloned ? 'Cloning the repository failed' : 'Fetching new commits failed');
   }
-  const outbox = await resolveOrNull(clone, outboxRef(remote.dest));
+  const outbox = await resolveIn(clone, outboxRef(remote.dest));
   if (outbox === null) {
-    const start = (await resolveOrNull(clone, trackingRef(remote.dest))) ?? (await resolveOrNull(clone, trackingRef(remote.branch)))!;
+    const start = (await resolveIn(clone, trackingRef(remote.dest))) ?? (await resolveIn(clone, trackingRef(remote.branch)))!;
     await setRef(clone, outboxRef(remote.dest), start);
     await setRef(clone, baseRef(remote.dest), start);
   }
@@ -154,15 +148,15 @@ export async function syncClone(clone: Clone, remote: RemoteOptions, onProgress?
 
 /** Fetches the destination branch if the host has it: depth 1 the first time, only what is new later. */
 async function fetchDest(clone: Clone, remote: RemoteOptions, common: object): Promise<number> {
-  const known = await resolveOrNull(clone, trackingRef(remote.dest));
+  const known = await resolveIn(clone, trackingRef(remote.dest));
   try {
     const result = await git.fetch({ ...common, url: remote.url, ref: remote.dest, singleBranch: true, tags: false, ...(known ? {} : { depth: 1 }) } as Parameters<typeof git.fetch>[0]);
-    const head = await resolveOrNull(clone, trackingRef(remote.dest));
+    const head = await resolveIn(clone, trackingRef(remote.dest));
     if (head) await setRef(clone, `refs/heads/${remote.dest}`, head);
     return await packSize(clone, result);
   } catch (err) {
     // The review branch does not exist on the host yet: the first push creates it.
-    if ((err as { code?: string }).code === 'NotFoundError') return 0;
+    if (errorCode(err) === 'NotFoundError') return 0;
     throw err;
   }
 }
@@ -186,7 +180,7 @@ export async function waitingCommits(clone: Clone, dest: string): Promise<ReadCo
 
 /** Where the destination was last seen (the base), and the outbox's commits on top of it, oldest first. */
 async function readOutbox(clone: Clone, dest: string): Promise<{ base: string | null; waiting: ReadCommitResult[] }> {
-  const [base, head] = await Promise.all([resolveOrNull(clone, baseRef(dest)), resolveOrNull(clone, outboxRef(dest))]);
+  const [base, head] = await Promise.all([resolveIn(clone, baseRef(dest)), resolveIn(clone, outboxRef(dest))]);
   let oid = head;
   const waiting: ReadCommitResult[] = [];
   while (oid && oid !== base) {
@@ -211,7 +205,7 @@ export async function pushOutbox(clone: Clone, remote: RemoteOptions): Promise<P
   // our last push or fetch left it (the base), and one request instead of two is most of the
   // time a push takes. If the branch moved, the host refuses the update and the rounds
   // after it look first.
-  const [tracking, first] = await Promise.all([resolveOrNull(clone, trackingRef(remote.dest)), readOutbox(clone, remote.dest)]);
+  const [tracking, first] = await Promise.all([resolveIn(clone, trackingRef(remote.dest)), readOutbox(clone, remote.dest)]);
   const guess = tracking !== null && tracking === first.base;
   let outbox: typeof first | null = first;
   for (let round = guess ? 0 : 1; round <= MAX_PUSH_ROUNDS; round++) {
@@ -254,7 +248,7 @@ export async function pushOutbox(clone: Clone, remote: RemoteOptions): Promise<P
 }
 
 async function hasTracking(clone: Clone, dest: string): Promise<boolean> {
-  return (await resolveOrNull(clone, trackingRef(dest))) !== null;
+  return (await resolveIn(clone, trackingRef(dest))) !== null;
 }
 
 async function recordPushed(clone: Clone, dest: string, oid: string): Promise<void> {
@@ -273,12 +267,12 @@ async function replayOnRemote(clone: Clone, remote: RemoteOptions): Promise<numb
   let onto: string | null;
   try {
     await git.fetch({ ...common, url: remote.url, ref: remote.branch, singleBranch: true, tags: false });
-    await setRef(clone, `refs/heads/${remote.branch}`, (await resolveOrNull(clone, trackingRef(remote.branch)))!);
+    await setRef(clone, `refs/heads/${remote.branch}`, (await resolveIn(clone, trackingRef(remote.branch)))!);
     if (remote.dest !== remote.branch) {
       await git.deleteRef({ fs: clone.fs, gitdir: clone.gitdir, ref: trackingRef(remote.dest) }).catch(() => undefined);
       await fetchDest(clone, remote, common);
     }
-    onto = (await resolveOrNull(clone, trackingRef(remote.dest))) ?? (await resolveOrNull(clone, trackingRef(remote.branch)));
+    onto = (await resolveIn(clone, trackingRef(remote.dest))) ?? (await resolveIn(clone, trackingRef(remote.branch)));
   } catch (err) {
     throw remoteError(err, 'Fetching the branch that moved failed');
   }

@@ -29,3 +29,12 @@ export function formatProblem(p: Problem): string {
   const where = p.line === undefined ? p.file : `${p.file}:${p.line}`;
   return p.path ? `${where}: ${p.path}: ${p.message}` : `${where}: ${p.message}`;
 }
+
+/**
+ * The `code` of a thrown value: Node's system errors (`ENOENT`, `EEXIST`…), isomorphic-git's
+ * errors (`NotFoundError`…), a PloverError's, or undefined for anything without one.
+ */
+export function errorCode(err: unknown): string | undefined {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : undefined;
+}

@@ -18,7 +18,7 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, linkSync, lstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, unlinkSync, writeFileSync, writevSync } from 'node:fs';
-import { PloverError } from '../lib/errors.ts';
+import { PloverError, errorCode } from '../lib/errors.ts';
 
 const DROPPED_EXTENSIONS = new Set(['TREE', 'EOIE', 'IEOT', 'UNTR', 'FSMN']);
 const KEPT_EXTENSIONS = new Set(['REUC']);
@@ -241,13 +241,13 @@ function takeLock(gitdir: string): number {
     closeSync(fd);
     rmSync(draft, { force: true });
     rmSync(lockOwner(gitdir), { force: true });
-    const code = (err as { code?: string }).code ?? '';
+    const code = errorCode(err) ?? '';
     if (code === 'EEXIST') throw locked();
     if (!NO_HARD_LINKS.has(code)) throw err;
     try {
       fd = openSync(lock, 'wx'); // git's exclusive create, with the note written after it
     } catch (err) {
-      throw (err as { code?: string }).code === 'EEXIST' ? locked() : err;
+      throw errorCode(err) === 'EEXIST' ? locked() : err;
     }
     noteOwner(fd);
     return fd;
@@ -302,7 +302,7 @@ function isAlive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (err) {
-    return (err as { code?: string }).code === 'EPERM';
+    return errorCode(err) === 'EPERM';
   }
 }
 

@@ -7,7 +7,7 @@
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { parseCandidateFile } from '../lib/candidates.ts';
-import { PloverError, type Problem } from '../lib/errors.ts';
+import { PloverError, type Problem, errorCode } from '../lib/errors.ts';
 import { CANDIDATES_DIR, invalidRepository, readCandidates } from '../lib/repository.ts';
 import { worktreeSource } from './sources.ts';
 
@@ -145,7 +145,7 @@ async function appendLines(path: string, lines: string[]): Promise<void> {
     current = await readFile(path, 'utf8');
   } catch (err) {
     // ENOENT: a new run gets a new file.
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    if (errorCode(err) !== 'ENOENT') throw err;
   }
   if (current && !current.endsWith('\n')) current += '\n';
   await mkdir(dirname(path), { recursive: true });

@@ -8,7 +8,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { PloverError } from '../lib/errors.ts';
+import { PloverError, errorCode } from '../lib/errors.ts';
 import type { DataSource, SourceFile, TooLarge } from '../lib/repository.ts';
 
 export type { DataSource, SourceFile } from '../lib/repository.ts';
@@ -30,7 +30,7 @@ export function worktreeSource(dir: string): DataSource {
         entries = await readdir(join(dir, folder), { recursive: true, withFileTypes: true });
       } catch (err) {
         // ENOENT: a repository without that folder simply has no such files yet.
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+        if (errorCode(err) === 'ENOENT') return [];
         throw err;
       }
       const base = join(dir, folder).length + 1;

@@ -8,6 +8,7 @@ import { hash } from 'node:crypto';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
+import { errorCode } from '../lib/errors.ts';
 
 /**
  * The encoder, loaded on the first text to count (its vocabulary takes ~0.2 s to load;
@@ -84,7 +85,7 @@ export class TokenCountCache {
     try {
       text = await readFile(cache.file, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      if (errorCode(err) !== 'ENOENT') throw err;
       return cache; // ENOENT: the first export of this clone
     }
     for (const line of text.split('\n')) {
