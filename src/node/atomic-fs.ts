@@ -1,10 +1,11 @@
 /**
- * The fs that plover hands isomorphic-git in Node: node:fs, except that writeFile
- * writes a temporary file in `.git/plover-tmp/` and renames it over the target. A
- * process killed at any moment leaves every file (loose object, ref, index, correction)
- * either as it was or as it was meant to be, never half-written, and no temporary file
- * in the working tree. (In the browser, LightningFS writes each file in one IndexedDB
- * transaction, which gives the same guarantee.)
+ * Files replaced whole, never half-written: `writeFileAtomic` (and its sync twin) write a
+ * temporary file and rename it over the target, so a process killed at any moment leaves
+ * the old file or the new one. The fs that plover hands isomorphic-git in Node is node:fs
+ * with that writeFile, its temporary files in `.git/plover-tmp/` so that none is ever in
+ * the working tree: every loose object, ref, index and correction is written that way.
+ * (In the browser, LightningFS writes each file in one IndexedDB transaction, which gives
+ * the same guarantee.)
  */
 import * as fs from 'node:fs';
 import { join } from 'node:path';
@@ -35,19 +36,38 @@ export function createAtomicFs(gitdir: string): GitFs {
         await p.mkdir(tmpDir, { recursive: true });
         made = true;
       }
-      const temp = join(tmpDir, `${process.pid}-${counter++}`);
-      await p.writeFile(temp, data, options);
-      try {
-        await p.rename(temp, path);
-      } catch (err) {
-        // e.g. ENOENT: the target's folder does not exist yet (isomorphic-git then creates
-        // it and writes again); leave no temporary file behind either way.
-        await p.unlink(temp).catch(() => undefined);
-        throw err;
-      }
+      // On ENOENT (the target's folder does not exist yet) isomorphic-git creates it and writes again.
+      await writeFileAtomic(path, data, { temp: join(tmpDir, `${process.pid}-${counter++}`), ...(options ? { options } : {}) });
     },
   };
   return { promises } as unknown as GitFs;
+}
+
+/**
+ * Writes `data` to a temporary file (by default beside `path`), then renames it over
+ * `path`. A failed rename leaves no temporary file behind.
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, how: { temp?: string; options?: fs.WriteFileOptions } = {}): Promise<void> {
+  const temp = how.temp ?? `${path}.tmp-${process.pid}`;
+  await fs.promises.writeFile(temp, data, how.options);
+  try {
+    await fs.promises.rename(temp, path);
+  } catch (err) {
+    await fs.promises.unlink(temp).catch(() => undefined); // already gone is fine: only the rename's error matters
+    throw err;
+  }
+}
+
+/** writeFileAtomic for code that must not yield (the index lock's owner note). */
+export function writeFileAtomicSync(path: string, data: string): void {
+  const temp = `${path}.tmp-${process.pid}`;
+  fs.writeFileSync(temp, data);
+  try {
+    fs.renameSync(temp, path);
+  } catch (err) {
+    fs.rmSync(temp, { force: true });
+    throw err;
+  }
 }
 
 /** Removes what a killed process may have left in `.git/plover-tmp/`. */

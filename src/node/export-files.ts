@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, open, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import cliProgress from 'cli-progress';
@@ -22,6 +22,7 @@ import { writeDatasetCard } from './dataset-card.ts';
 import { TOKENIZER, TokenCountCache } from './token-count.ts';
 import { readCorrectionsOnThread } from './corrections-thread.ts';
 import { gitRefSource, worktreeSource } from './sources.ts';
+import { writeFileAtomic } from './atomic-fs.ts';
 import type { DataSource } from '../lib/repository.ts';
 import type { Correction } from '../lib/schema-types.ts';
 
@@ -163,10 +164,10 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
       too_long: compiler.tooLong,
     };
     await rename(temp, out);
-    await writeAtomic(manifestPath(out), `${JSON.stringify(manifest, null, 2)}\n`);
-    manifest.card = await writeDatasetCard(dirname(resolve(out)), dir, writeAtomic);
+    await writeFileAtomic(manifestPath(out), `${JSON.stringify(manifest, null, 2)}\n`);
+    manifest.card = await writeDatasetCard(dirname(resolve(out)), dir, writeFileAtomic);
     if (corrections.tokenCounts) tokens.merge(corrections.tokenCounts);
-    await tokens.save(writeAtomic);
+    await tokens.save(writeFileAtomic);
     return manifest;
   } catch (err) {
     bar?.stop();
@@ -269,11 +270,6 @@ export function manifestPath(out: string): string {
   return `${out.replace(/\.jsonl$/, '')}.manifest.json`;
 }
 
-async function writeAtomic(path: string, data: string): Promise<void> {
-  const temp = `${path}.tmp-${process.pid}`;
-  await writeFile(temp, data);
-  await rename(temp, path);
-}
 
 /** The trimmed stdout of a git command, or null when git is missing or it fails (not a repository). */
 async function gitOutput(dir: string, args: string[]): Promise<string | null> {

@@ -17,8 +17,9 @@
  * an entry in conflict) returns false, and the caller lets isomorphic-git do it.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, linkSync, lstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, unlinkSync, writeFileSync, writevSync } from 'node:fs';
+import { closeSync, fstatSync, linkSync, lstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, unlinkSync, writevSync } from 'node:fs';
 import { PloverError, errorCode } from '../lib/errors.ts';
+import { writeFileAtomicSync } from './atomic-fs.ts';
 
 const DROPPED_EXTENSIONS = new Set(['TREE', 'EOIE', 'IEOT', 'UNTR', 'FSMN']);
 const KEPT_EXTENSIONS = new Set(['REUC']);
@@ -198,6 +199,8 @@ const lockOwner = (gitdir: string) => `${gitdir}/plover-index.lock.owner`;
 /** The lock file plover prepares under its own name before linking it in as `index.lock`. */
 const lockDraft = (gitdir: string, pid: number) => `${gitdir}/plover-index.lock.${pid}`;
 const LOCK_DRAFT = /^plover-index\.lock\.(\d+)$/;
+/** The owner note's temporary file while it is written (writeFileAtomicSync), of process N. */
+const OWNER_DRAFT = /^plover-index\.lock\.owner\.tmp-(\d+)$/;
 
 /**
  * git's protocol: take `index.lock` exclusively, write, rename over `index`. So that a
@@ -232,7 +235,7 @@ function takeLock(gitdir: string): number {
   const lock = `${gitdir}/index.lock`;
   const draft = lockDraft(gitdir, process.pid);
   const locked = () => new PloverError('E_INDEX_LOCKED', `${lock} exists: another git command is using the index. Let it finish; if none is running, delete ${lock}`);
-  const noteOwner = (fd: number) => writeAtomically(lockOwner(gitdir), JSON.stringify({ pid: process.pid, ino: fstatSync(fd).ino }));
+  const noteOwner = (fd: number) => writeFileAtomicSync(lockOwner(gitdir), JSON.stringify({ pid: process.pid, ino: fstatSync(fd).ino }));
   let fd = openSync(draft, 'w');
   try {
     noteOwner(fd);
@@ -256,11 +259,6 @@ function takeLock(gitdir: string): number {
   return fd;
 }
 
-/** A small file replaced whole (temporary file, then rename), so a kill leaves the old or the new. */
-function writeAtomically(path: string, text: string): void {
-  writeFileSync(`${path}.tmp`, text);
-  renameSync(`${path}.tmp`, path);
-}
 
 /**
  * Removes an `index.lock` that a plover process left when it was killed while writing
@@ -273,10 +271,9 @@ export function clearStaleIndexLock(gitdir: string): boolean {
   // writeLocked is synchronous: a note or draft naming this very process is left from an earlier one.
   const dead = (pid: number) => pid === process.pid || !isAlive(pid);
   for (const name of readdirSync(gitdir)) {
-    const draft = LOCK_DRAFT.exec(name);
+    const draft = LOCK_DRAFT.exec(name) ?? OWNER_DRAFT.exec(name);
     if (draft && dead(Number(draft[1]))) rmSync(`${gitdir}/${name}`, { force: true });
   }
-  rmSync(`${lockOwner(gitdir)}.tmp`, { force: true });
   let owner: { pid?: unknown; ino?: unknown };
   try {
     owner = JSON.parse(readFileSync(lockOwner(gitdir), 'utf8'));

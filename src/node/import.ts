@@ -4,12 +4,13 @@
  * original line text (existing lines never change), ids already present anywhere in
  * candidates/ are skipped and counted, and a run with any bad line writes nothing.
  */
-import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { parseCandidateFile } from '../lib/candidates.ts';
 import { PloverError, type Problem, errorCode } from '../lib/errors.ts';
 import { CANDIDATES_DIR, invalidRepository, readCandidates } from '../lib/repository.ts';
 import { worktreeSource } from './sources.ts';
+import { writeFileAtomic } from './atomic-fs.ts';
 
 /** What the harness calls a run's candidate file. */
 export const HARNESS_FILE = 'sft_candidates.jsonl';
@@ -149,9 +150,7 @@ async function appendLines(path: string, lines: string[]): Promise<void> {
   }
   if (current && !current.endsWith('\n')) current += '\n';
   await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.tmp-${process.pid}`;
-  await writeFile(temp, `${current}${lines.join('\n')}\n`);
-  await rename(temp, path);
+  await writeFileAtomic(path, `${current}${lines.join('\n')}\n`);
 }
 
 /** JSON with keys sorted at every level, to compare records whatever their key order. */

@@ -54,11 +54,14 @@ describe('after a crash', () => {
     writeFileSync(owner, JSON.stringify({ pid: dead, ino: lstatSync(lock).ino }));
     linkSync(lock, join(dir, `.git/plover-index.lock.${dead}`));
     writeFileSync(join(dir, `.git/plover-index.lock.${process.ppid}`), '');
+    // A half-written note of a dead plover goes too; a live one's is left.
+    writeFileSync(join(dir, `.git/plover-index.lock.owner.tmp-${dead}`), '{"pid"');
+    writeFileSync(join(dir, `.git/plover-index.lock.owner.tmp-${process.ppid}`), '');
     const ws = await Workspace.open(dir);
     expect(ws.recovered.map((r) => [r.path, r.kind])).toEqual([[path, 'decision']]);
     expect(existsSync(lock)).toBe(false);
     expect(existsSync(owner)).toBe(false);
-    expect(readdirSync(join(dir, '.git')).filter((name) => name.startsWith('plover-index'))).toEqual([`plover-index.lock.${process.ppid}`]);
+    expect(readdirSync(join(dir, '.git')).filter((name) => name.startsWith('plover-index')).sort()).toEqual([`plover-index.lock.${process.ppid}`, `plover-index.lock.owner.tmp-${process.ppid}`].sort());
     expect(git(dir, 'status', '--porcelain')).toBe('');
     expect(fsck(dir).status).toBe(0);
   });
