@@ -69,8 +69,8 @@ export interface LabelBackend {
 /** A failure the page shows to the reviewer as is. */
 export class BackendError extends Error {
   readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
+  constructor(code: string, message: string, options: { cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
     this.name = 'BackendError';
     this.code = code;
   }

@@ -262,9 +262,9 @@ export class HostedSession {
       } catch (err) {
         const e = err as PloverError;
         if (isStorageFull(e)) {
-          throw new BackendError('E_STORAGE', 'The browser refused to store more (storage quota exceeded); this decision was not saved. Free up site storage, then retry.');
+          throw new BackendError('E_STORAGE', 'The browser refused to store more (storage quota exceeded); this decision was not saved. Free up site storage, then retry.', { cause: err });
         }
-        throw new BackendError(e.code ?? 'E_HOSTED', e.message);
+        throw new BackendError(e.code ?? 'E_HOSTED', e.message, { cause: err });
       }
     };
     const requireCandidate = (id: string) => {

@@ -6,8 +6,8 @@ async function call<T>(path: string, init?: RequestInit): Promise<T> {
   let res: Response;
   try {
     res = await fetch(path, init);
-  } catch {
-    throw new BackendError('E_OFFLINE', 'the label server does not answer; is `npm start` still running?');
+  } catch (err) {
+    throw new BackendError('E_OFFLINE', 'the label server does not answer; is `npm start` still running?', { cause: err });
   }
   const body = (await res.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
   if (!res.ok) {

@@ -88,11 +88,11 @@ export function remoteError(err: unknown, what: string): PloverError {
   const e = err as { code?: string; data?: { statusCode?: number }; name?: string; message?: string };
   const status = e.code === 'HttpError' ? e.data?.statusCode : undefined;
   if (status === 401 || status === 403) return authError(status, what);
-  if (status !== undefined) return new PloverError('E_REMOTE', `${what}: the git host answered HTTP ${status}`);
+  if (status !== undefined) return new PloverError('E_REMOTE', `${what}: the git host answered HTTP ${status}`, { cause: err });
   if (e.name === 'TypeError' || e.code === 'ECONNREFUSED' || /fetch failed|NetworkError|Failed to fetch/i.test(e.message ?? '')) {
-    return new PloverError('E_OFFLINE', `${what}: the git host cannot be reached (offline, or the server is down); decisions wait and are pushed when it answers`);
+    return new PloverError('E_OFFLINE', `${what}: the git host cannot be reached (offline, or the server is down); decisions wait and are pushed when it answers`, { cause: err });
   }
-  return new PloverError('E_REMOTE', `${what}: ${e.message ?? String(err)}`);
+  return new PloverError('E_REMOTE', `${what}: ${e.message ?? String(err)}`, { cause: err });
 }
 
 function authError(status: number, what: string): PloverError {
