@@ -76,7 +76,9 @@ export function indexEarlierTurns(candidates: Map<string, LocatedCandidate>): Ea
     const byText = new Map<string, Wanted[]>();
     for (const w of unmatched) {
       const key = fingerprint(w.candidate.prompt_messages[w.index]!.content);
-      byText.set(key, [...(byText.get(key) ?? []), w]);
+      const list = byText.get(key);
+      if (list) list.push(w);
+      else byText.set(key, [w]);
     }
     for (const { candidate: earlier } of candidates.values()) {
       if (lengths.has(earlier.model_response.length)) for (const w of byText.get(fingerprint(earlier.model_response)) ?? []) match(earlier, w);

@@ -203,7 +203,7 @@ export class ExportCompiler {
   private readonly options: ExportOptions;
   private readonly counts: ExportCounts;
   private readonly earlier: EarlierTurnContext;
-  private readonly countTextTokens: (text: string) => number;
+  private readonly countTextTokens: ((text: string) => number) | undefined;
   /** Token counts of prompt texts and model responses, which repeat across runs and lines. */
   private readonly tokenMemo = new Map<string, number>();
 
@@ -213,7 +213,7 @@ export class ExportCompiler {
     this.options = options;
     this.earlier = context.earlier ?? { turns: new Map(), corrected: new Map() };
     if (options.maxTokens !== undefined && !context.countTokens) throw new PloverError('E_USAGE', 'maxTokens needs a token counter');
-    this.countTextTokens = context.countTokens ?? (() => 0);
+    this.countTextTokens = context.countTokens;
     this.counts = {
       candidates: candidates.size,
       corrections: 0,
@@ -274,7 +274,7 @@ export class ExportCompiler {
     if (decision.action === 'correct') {
       answer = normalizeCorrectedText(decision.corrected_response!);
       if (answer.length !== decision.corrected_response!.length) this.counts.normalized += 1;
-      unchanged = answer.length === failed.length && answer === failed;
+      unchanged = answer === failed;
     }
     if (answer === '') {
       this.problems.push({ file, line, path: 'model_response', message: `is empty, so this ${decision.action} cannot be exported; leave ${decision.action} out of --action` });
@@ -378,7 +378,7 @@ export class ExportCompiler {
   private compileRecords(prompt: CompiledPrompt, answer: string, failed: string, unchanged: boolean, from: { candidate: Candidate; decision: Correction; answerTokens: number | undefined }): CompiledRecord[] {
     const { candidate, decision } = from;
     const assistant = (content: string): AssistantMessage => ({ role: 'assistant', content });
-    const answerTokens = () => (unchanged ? this.countMemo(failed) : (from.answerTokens ?? this.countTextTokens(answer)));
+    const answerTokens = () => (unchanged ? this.countMemo(failed) : (from.answerTokens ?? this.countTextTokens?.(answer) ?? 0));
     switch (this.options.format) {
       case 'full':
       case 'messages': {
@@ -438,8 +438,9 @@ export class ExportCompiler {
     this.controlTokenLines.push({ candidate_id: candidateId, tokens: [...found].sort(), in_target: inTarget.length > 0 });
   }
 
-  /** Tokens of a text that other lines may share (prompt messages, model responses). */
+  /** Tokens of a text that other lines may share (prompt messages, model responses); 0 without a counter. */
   private countMemo(text: string): number {
+    if (!this.countTextTokens) return 0;
     let n = this.tokenMemo.get(text);
     if (n === undefined) this.tokenMemo.set(text, (n = this.countTextTokens(text)));
     return n;

@@ -26,7 +26,8 @@ export function checkTargets(candidates: Map<string, LocatedCandidate>, correcti
     const path = 'corrected_response';
     const normalized = normalizeCorrectedText(text);
     if (normalized !== text) {
-      const what = text.includes('\r\n') ? (normalized.length < text.replace(/\r\n/g, '\n').length ? 'has CRLF line ends and ends with whitespace' : 'has CRLF line ends') : 'ends with whitespace';
+      const lf = text.replace(/\r\n/g, '\n');
+      const what = [lf !== text ? 'has CRLF line ends' : '', lf !== normalized ? 'ends with whitespace' : ''].filter(Boolean).join(' and ');
       warnings.push({ file, path, message: `${what}, which the text rule removes; the export applies the rule to it (committed files are never rewritten; deciding again writes it clean)` });
     }
     const tokens = controlTokensIn(text);

@@ -10,7 +10,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExportFormat } from '../lib/export.ts';
 import type { Manifest } from './export-files.ts';
-import { SITE_CONFIG_FILE } from './site-config.ts';
+import { readConfigFile } from './site-config.ts';
 
 /** The trainers that read each format, as the card and the README name them. */
 export const FORMAT_READERS: Record<ExportFormat, string> = {
@@ -27,19 +27,11 @@ interface DatasetSettings {
   pretty_name: string;
 }
 
-async function readSettings(repoDir: string): Promise<DatasetSettings> {
-  const path = join(repoDir, SITE_CONFIG_FILE);
+function readSettings(repoDir: string): DatasetSettings {
   const settings: DatasetSettings = { license: 'unknown', pretty_name: 'plover export' };
-  if (!existsSync(path)) return settings;
-  // The file's syntax is checked where the site is built; here a broken file means the defaults.
-  let file: { dataset?: Partial<DatasetSettings> };
-  try {
-    file = JSON.parse(await readFile(path, 'utf8'));
-  } catch {
-    return settings;
-  }
-  if (typeof file.dataset?.license === 'string') settings.license = file.dataset.license;
-  if (typeof file.dataset?.pretty_name === 'string') settings.pretty_name = file.dataset.pretty_name;
+  const dataset = (readConfigFile(repoDir) as { dataset?: Partial<DatasetSettings> } | undefined)?.dataset;
+  if (typeof dataset?.license === 'string') settings.license = dataset.license;
+  if (typeof dataset?.pretty_name === 'string') settings.pretty_name = dataset.pretty_name;
   return settings;
 }
 
@@ -152,6 +144,6 @@ export async function writeDatasetCard(outDir: string, repoDir: string, write: (
     // A manifest from before the card existed has no lengths: export that file again to list it.
     if (manifest.lengths && existsSync(join(outDir, manifest.file))) manifests.push(manifest);
   }
-  if (manifests.length) await write(card, compileDatasetCard(manifests, await readSettings(repoDir)));
+  if (manifests.length) await write(card, compileDatasetCard(manifests, readSettings(repoDir)));
   return card;
 }

@@ -9,12 +9,18 @@ export const SITE_CONFIG_FILE = 'plover.config.json';
 
 /** @throws PloverError `E_SITE_CONFIG` naming the file or variable and the fix. */
 export function loadSiteConfig(root: string, env: Record<string, string | undefined> = process.env): SiteConfig {
+  return resolveSiteConfig(readConfigFile(root), env, SITE_CONFIG_FILE);
+}
+
+/**
+ * The parsed contents of plover.config.json at `root` (the site's settings, and `dataset`
+ * for the export's card), or undefined when there is none.
+ * @throws PloverError `E_SITE_CONFIG` when it is not valid JSON, naming the line.
+ */
+export function readConfigFile(root: string): unknown {
   const path = join(root, SITE_CONFIG_FILE);
-  let file: unknown;
-  if (existsSync(path)) {
-    const { value, problems } = parseJsonText(readFileSync(path, 'utf8'), { file: SITE_CONFIG_FILE });
-    if (problems.length) throw new PloverError('E_SITE_CONFIG', problems.map(formatProblem).join('\n'));
-    file = value;
-  }
-  return resolveSiteConfig(file, env, SITE_CONFIG_FILE);
+  if (!existsSync(path)) return undefined;
+  const { value, problems } = parseJsonText(readFileSync(path, 'utf8'), { file: SITE_CONFIG_FILE });
+  if (problems.length) throw new PloverError('E_SITE_CONFIG', problems.map(formatProblem).join('\n'));
+  return value;
 }
