@@ -5,7 +5,7 @@
  * Repositories are generated from the candidates the repository holds (generate.ts;
  * cycled with new ids, so sizes follow theirs), with N sharded correction files
  * committed by native git. Reported: medians over RUNS decisions of
- *   - plover warm: Workspace.submit in a running process (what the label server does),
+ *   - plover warm: ReviewService.decide in a running process (what the label server does),
  *     after WARMUP untimed decisions (the first ones read the pack index and compile the
  *     code: 445, 136, 60 ms, then 30-45 ms, at 100k),
  *   - plover submit: the whole CLI process (start Node, read the repository, commit),
@@ -63,7 +63,7 @@ for (const n of SIZES) {
   const warm: number[] = [];
   for (let i = 0; i < WARMUP + RUNS; i++) {
     const t = performance.now();
-    await workspace.submit({ candidate_id: ids[next++]!, action: 'correct', corrected_response: sample }, reviewer);
+    await workspace.service.decide(reviewer, { candidate_id: ids[next++]!, action: 'correct', corrected_response: sample });
     if (i >= WARMUP) warm.push(performance.now() - t);
   }
 

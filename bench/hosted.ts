@@ -31,7 +31,7 @@ import { chromium } from 'playwright-core';
 import { startGitHttpServer, startStaticHost } from '../scripts/git-http-server.ts';
 import { createCorrection, serializeCorrection } from '../src/lib/correction.ts';
 import { correctionPath } from '../src/lib/paths.ts';
-import { GIT_ENV, ROOT, addCorrections, benchId, generateRepository, git, median, real, reviewer } from './generate.ts';
+import { GIT_ENV, ROOT, addCorrections, benchId, generateRepository, git, median, reviewer } from './generate.ts';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1000,10000,100000').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);

@@ -134,7 +134,7 @@ async function submit(args: string[]): Promise<void> {
   const workspace = await Workspace.open(dir, { corrections: false });
   if (values.unchanged && action !== 'correct') throw new PloverError('E_USAGE', `--unchanged goes with --action correct only (this is --action ${action})`);
   const decision: Decision = { candidate_id: candidateId, action, corrected_response: response ?? null, failure_category: category, unchanged: Boolean(values.unchanged) };
-  const result = await workspace.submit(decision, reviewer);
+  const result = await workspace.service.decide(reviewer, decision);
   console.log(`${result.oid.slice(0, 7)} ${action}${result.correction.unchanged ? ' (unchanged)' : ''} ${candidateId}${category ? ` [${category}]` : ''} by ${formatReviewer(reviewer)}\n  ${result.path}`);
 }
 
@@ -145,7 +145,7 @@ async function undo(args: string[]): Promise<void> {
   const dir = resolve(values.dir ?? '.');
   const reviewer = await resolveReviewer(dir, values.reviewer);
   const workspace = await Workspace.open(dir, { corrections: false });
-  const result = await workspace.undo(candidateId, reviewer);
+  const result = await workspace.service.undo(reviewer, candidateId);
   console.log(`${result.oid.slice(0, 7)} undo ${result.undone.action} ${candidateId} by ${formatReviewer(reviewer)}\n  removed ${result.path}`);
 }
 

@@ -1,7 +1,7 @@
 /**
- * The hosted mode in the page: a clone of the repository in IndexedDB (LightningFS),
- * decisions committed in it by the same commit function as the local mode, and pushed in
- * the background to the reviewer's branch (src/git/remote.ts).
+ * The hosted mode in the page: a clone of the repository in IndexedDB (LightningFS), the
+ * review service committing decisions in it (clone-committer.ts), and the sync loop that
+ * pushes them in the background to the reviewer's branch (src/git/remote.ts).
  *
  * Durability: a decision is acknowledged once its commit is in IndexedDB (LightningFS
  * flushed). Pushes retry with backoff; a tab closed mid-push leaves the commit in the
@@ -14,21 +14,18 @@ import './buffer-global.ts';
 import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/web';
 import { createSignal, type Accessor } from 'solid-js';
-import { commitDecision, commitUndo } from '../git/commit-decision.ts';
-import { outboxRef, pushOutbox, remoteError, syncClone, waitingCommits, type Clone, type RemoteOptions } from '../git/remote.ts';
+import { outboxRef, pushOutbox, syncClone, waitingCommits, type Clone, type RemoteOptions } from '../git/remote.ts';
+import { remoteError } from '../git/smart-http.ts';
 import { overlaySource, treeSource } from '../git/tree-source.ts';
-import { parseCorrection, type Decision } from '../lib/correction.ts';
 import { PloverError } from '../lib/errors.ts';
-import type { LocatedCorrection } from '../lib/export.ts';
-import type { HistoryEntry } from '../lib/history.ts';
-import { candidateKey, correctionPath, reviewerTag } from '../lib/paths.ts';
-import { parseQueueFilter } from '../lib/queue-filter.ts';
+import { reviewerTag } from '../lib/paths.ts';
 import { invalidRepository, readCandidates, readCorrections } from '../lib/repository.ts';
 import { ReviewIndex } from '../lib/review-index.ts';
 import type { Reviewer } from '../lib/schema-types.ts';
 import { authUsername, destinationBranch, pullRequestUrl, type HostedConfig } from '../lib/site-config.ts';
-import type { Stats } from '../lib/stats.ts';
-import { BackendError, type LabelBackend } from './backend.ts';
+import type { LabelBackend } from '../lib/label-backend.ts';
+import { ReviewService } from '../lib/review-service.ts';
+import { CloneCommitter, type CloneChange } from './clone-committer.ts';
 import { isStorageFull, openStore, type StoreFs } from './browser-store.ts';
 
 export interface SyncStatus {
@@ -45,10 +42,7 @@ export interface SyncStatus {
 }
 
 /** What one tab tells the other tabs of the same site. */
-type TabMessage =
-  | { kind: 'set'; reviewer: string; located: LocatedCorrection }
-  | { kind: 'delete'; reviewer: string; file: string }
-  | { kind: 'pushed' };
+type TabMessage = (CloneChange & { reviewer: string }) | { kind: 'pushed' };
 
 const GITDIR = '/repo.git';
 const RETRY_MIN_MS = 1000;
@@ -66,11 +60,13 @@ export class HostedSession {
   /** The host's page for opening a pull request from the reviewer's branch, or null when pushing to the target branch. */
   readonly pullRequestUrl: string | null;
   readonly status: Accessor<SyncStatus>;
-  readonly backend: LabelBackend;
+  /** What the pages call; set once the candidates are read. */
+  backend!: LabelBackend;
   private readonly setStatus: (s: SyncStatus) => void;
   private readonly clone: Clone & { fs: StoreFs };
+  private readonly committer: CloneCommitter;
   private readonly remote: RemoteOptions;
-  private index!: ReviewIndex;
+  private service: ReviewService | undefined;
   private pushing = false;
   private pushAgain = false;
   private retryMs = 0;
@@ -95,7 +91,7 @@ export class HostedSession {
     const [status, setStatus] = createSignal<SyncStatus>({ online: navigator.onLine, waiting: 0, pushing: false, error: null, errorCode: null, lastSync: null });
     this.status = status;
     this.setStatus = setStatus;
-    this.backend = this.createBackend();
+    this.committer = new CloneCommitter(this.clone, this.dest, `plover-git:${config.remote}`, (change) => this.committed(change));
     this.tabs = new BroadcastChannel(storeName(config));
     this.tabs.onmessage = (event: MessageEvent<TabMessage>) => this.fromOtherTab(event.data);
   }
@@ -113,13 +109,13 @@ export class HostedSession {
     const session = new HostedSession(config, reviewer, token);
     const started = performance.now();
     try {
-      await session.writing(() =>
+      await session.committer.writing(() =>
         syncClone(session.clone, session.remote, (phase, loaded, total) => onProgress?.(total ? `${phase}: ${loaded} of ${total}` : `${phase}: ${loaded}`)),
       );
       session.update({ online: true, lastSync: new Date() });
     } catch (err) {
       const e = remoteError(err, 'Opening the repository failed');
-      const haveClone = await session.locked(() => git.resolveRef({ fs: session.clone.fs, gitdir: GITDIR, ref: outboxRef(session.dest) }).then(() => true, () => false));
+      const haveClone = await session.committer.locked(() => git.resolveRef({ fs: session.clone.fs, gitdir: GITDIR, ref: outboxRef(session.dest) }).then(() => true, () => false));
       if (e.code !== 'E_OFFLINE' || !haveClone) throw storageError(e);
       session.update({ online: false, error: e.message, errorCode: e.code });
     }
@@ -141,16 +137,20 @@ export class HostedSession {
     this.tabs.close();
   }
 
-  /** Another tab committed or pushed: take its decision into the queue and recount what waits. */
-  private fromOtherTab(message: TabMessage): void {
-    if (this.closed || !this.index) return;
-    if (message.kind === 'set' && message.reviewer === this.reviewer.email) this.index.set(message.located);
-    if (message.kind === 'delete' && message.reviewer === this.reviewer.email) this.index.delete(message.file);
+  /** This tab committed a decision or an undo: tell the other tabs, and push it. */
+  private committed(change: CloneChange): void {
+    this.tabs.postMessage({ ...change, reviewer: this.reviewer.email } satisfies TabMessage);
     void this.refreshWaiting();
+    void this.push();
   }
 
-  stats(): Stats {
-    return this.index.stats();
+  /** Another tab committed or pushed: take its decision into the queue and recount what waits. */
+  private fromOtherTab(message: TabMessage): void {
+    const index = this.service?.index;
+    if (this.closed || !index) return;
+    if (message.kind === 'set' && message.reviewer === this.reviewer.email) index.set(message.located);
+    if (message.kind === 'delete' && message.reviewer === this.reviewer.email) index.delete(message.file);
+    void this.refreshWaiting();
   }
 
   /** Pushes the outbox now (and again later if it fails). */
@@ -168,7 +168,7 @@ export class HostedSession {
         this.pushAgain = false;
         try {
           const started = performance.now();
-          const pushed = await this.writing(() => pushOutbox(this.clone, this.remote));
+          const pushed = await this.committer.writing(() => pushOutbox(this.clone, this.remote));
           if (pushed.pushed) {
             performance.measure('plover:push', { start: started, detail: pushed });
             this.tabs.postMessage({ kind: 'pushed' } satisfies TabMessage);
@@ -201,36 +201,16 @@ export class HostedSession {
   }
 
   private async refreshWaiting(): Promise<void> {
-    const waiting = await this.locked(() => waitingCommits(this.clone, this.dest)).catch((err: Error) => {
+    const waiting = await this.committer.locked(() => waitingCommits(this.clone, this.dest)).catch((err: Error) => {
       console.warn(`plover: counting the decisions waiting to be pushed failed: ${err.message}`);
       return null;
     });
     if (waiting) this.update({ waiting: waiting.length });
   }
 
-  /** Runs git work under the lock every tab of this site shares: one writer at a time. */
-  private locked<T>(work: () => Promise<T>): Promise<T> {
-    return navigator.locks.request(`plover-git:${this.config.remote}`, work) as Promise<T>;
-  }
-
-  /**
-   * Git work that writes, made durable before the lock is released: LightningFS keeps
-   * its file table in memory and saves it only after 500 ms idle, so a tab closed sooner
-   * would lose the refs just written (a commit, or what a push or fetch recorded).
-   */
-  private writing<T>(work: () => Promise<T>): Promise<T> {
-    return this.locked(async () => {
-      try {
-        return await work();
-      } finally {
-        await this.clone.fs.promises.flush();
-      }
-    });
-  }
-
   /** The target branch's candidates and corrections, with this reviewer's own corrections from the outbox. */
   private async load(): Promise<void> {
-    await this.locked(async () => {
+    await this.committer.locked(async () => {
       const { fs, gitdir, cache } = this.clone;
       const target = await git.resolveRef({ fs, gitdir, ref: `refs/remotes/origin/${this.config.branch}` });
       const outbox = await git.resolveRef({ fs, gitdir, ref: outboxRef(this.dest) });
@@ -240,89 +220,11 @@ export class HostedSession {
       const read = await readCorrections(source, data.candidates);
       const problems = [...data.problems, ...read.problems];
       if (problems.length) throw invalidRepository(problems);
-      this.index = new ReviewIndex(data, read.corrections);
+      this.service = new ReviewService(new ReviewIndex(data, read.corrections), this.committer);
+      this.backend = this.service.backend(this.reviewer);
     });
   }
 
-  /** Commits under the lock, durable (in IndexedDB) before anyone is told it exists. */
-  private async commit<T>(work: () => Promise<T>): Promise<T> {
-    const started = performance.now();
-    const result = await this.writing(work);
-    performance.measure('plover:commit', { start: started });
-    await this.refreshWaiting();
-    void this.push();
-    return result;
-  }
-
-  private createBackend(): LabelBackend {
-    const target = { fs: this.clone.fs, gitdir: GITDIR, cache: this.clone.cache, ref: outboxRef(this.dest) };
-    const guard = async <T>(work: () => Promise<T>): Promise<T> => {
-      try {
-        return await work();
-      } catch (err) {
-        const e = err as PloverError;
-        if (isStorageFull(e)) {
-          throw new BackendError('E_STORAGE', 'The browser refused to store more (storage quota exceeded); this decision was not saved. Free up site storage, then retry.', { cause: err });
-        }
-        throw new BackendError(e.code ?? 'E_HOSTED', e.message, { cause: err });
-      }
-    };
-    const requireCandidate = (id: string) => {
-      const candidate = this.index.candidate(id);
-      if (!candidate) throw new PloverError('E_UNKNOWN_CANDIDATE', `unknown candidate ${JSON.stringify(id)}`);
-      return candidate;
-    };
-    return {
-      session: async () => ({ reviewer: this.reviewer, counts: this.index.counts(this.reviewer), remaining: this.index.remaining(this.reviewer), total: this.index.candidateCount }),
-      queue: async (after, limit, filters = {}) => this.index.queuePage(this.reviewer, after, limit, parseQueueFilter(new URLSearchParams(filters))),
-      facets: async () => this.index.facets(this.reviewer),
-      decide: (decision: Decision, durationMs?: number) =>
-        guard(async () => {
-          const modelResponse = requireCandidate(decision.candidate_id).model_response;
-          const result = await this.commit(() => commitDecision({ ...target, decision, reviewer: this.reviewer, modelResponse, ...(durationMs === undefined ? {} : { durationMs }) }));
-          const located: LocatedCorrection = { correction: result.correction, file: result.path };
-          this.index.set(located);
-          this.tabs.postMessage({ kind: 'set', reviewer: this.reviewer.email, located } satisfies TabMessage);
-          return { ...result, counts: this.index.counts(this.reviewer), remaining: this.index.remaining(this.reviewer) };
-        }),
-      undo: (candidateId: string) =>
-        guard(async () => {
-          requireCandidate(candidateId);
-          const result = await this.commit(() => commitUndo({ ...target, candidateId, reviewer: this.reviewer }));
-          this.index.delete(result.path);
-          this.tabs.postMessage({ kind: 'delete', reviewer: this.reviewer.email, file: result.path } satisfies TabMessage);
-          return { oid: result.oid, undone: result.undone, counts: this.index.counts(this.reviewer), remaining: this.index.remaining(this.reviewer) };
-        }),
-      history: (candidateId: string) => guard(() => this.history(candidateId)),
-    };
-  }
-
-  /**
-   * The candidate's history as far as this clone knows it (it is shallow: the target
-   * branch's latest state, and every commit made or fetched since), newest first.
-   */
-  private async history(candidateId: string): Promise<HistoryEntry[]> {
-    const { fs, gitdir, cache } = this.clone;
-    const { shard, key } = candidateKey(candidateId);
-    const prefix = `corrections/${shard}/${key}--`;
-    const paths = new Set<string>([correctionPath(candidateId, this.reviewer.email)]);
-    for (const c of this.index.correctionRecords()) if (c.candidate_id === candidateId) paths.add(correctionPath(c.candidate_id, c.reviewer.email));
-    const entries: HistoryEntry[] = [];
-    await this.locked(async () => {
-      for (const path of paths) {
-        if (!path.startsWith(prefix)) continue;
-        const commits = await git.log({ fs, gitdir, cache, ref: outboxRef(this.dest), filepath: path, force: true }).catch(() => []);
-        for (const c of commits) {
-          const text = await git.readBlob({ fs, gitdir, cache, oid: c.oid, filepath: path }).then((b) => new TextDecoder().decode(b.blob), () => null);
-          const correction = text === null ? undefined : parseCorrection(text, path).correction;
-          const base = { commit: c.oid, author: { name: c.commit.author.name, email: c.commit.author.email }, date: new Date(c.commit.author.timestamp * 1000).toISOString(), path };
-          if (correction) entries.push({ ...base, kind: 'decision', correction });
-          else entries.push({ ...base, kind: 'undo' });
-        }
-      }
-    });
-    return entries.sort((a, b) => (a.date < b.date ? 1 : a.date > b.date ? -1 : 0));
-  }
 }
 
 /** IndexedDB failures (quota, blocked storage) say what to do; others pass through. */

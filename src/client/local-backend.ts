@@ -1,17 +1,18 @@
-/** The LabelBackend of local mode: the label server's JSON API on the same origin. */
-import type { Decision } from '../lib/correction.ts';
-import { BackendError, type DecisionResult, type Facets, type HistoryEntry, type LabelBackend, type QueuePage, type Session, type UndoResult } from './backend.ts';
+/** The LabelBackend of local mode: the label server's JSON API (server/server.ts) on the same origin. */
+import { isErrorCode, PloverError } from '../lib/errors.ts';
+import type { DecisionResult, Facets, HistoryEntry, LabelBackend, QueuePage, Session, Stats, UndoResult } from '../lib/label-backend.ts';
 
 async function call<T>(path: string, init?: RequestInit): Promise<T> {
   let res: Response;
   try {
     res = await fetch(path, init);
   } catch (err) {
-    throw new BackendError('E_OFFLINE', 'the label server does not answer; is `npm start` still running?', { cause: err });
+    throw new PloverError('E_OFFLINE', 'the label server does not answer; is `npm start` still running?', { cause: err });
   }
   const body = (await res.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
   if (!res.ok) {
-    throw new BackendError(body?.error?.code ?? 'E_HTTP', body?.error?.message ?? `the label server answered ${res.status}`);
+    const code = body?.error?.code;
+    throw new PloverError(isErrorCode(code) ? code : 'E_HTTP', body?.error?.message ?? `the label server answered ${res.status}`);
   }
   return body as T;
 }
@@ -25,10 +26,11 @@ export function createLocalBackend(): LabelBackend {
     session: () => call<Session>('/api/session'),
     queue: (after, limit, filters = {}) =>
       call<QueuePage>(`/api/queue?${new URLSearchParams({ ...filters, limit: String(limit), ...(after === null ? {} : { after }) })}`),
-    decide: (decision: Decision, durationMs?: number) => post<DecisionResult>('/api/decisions', { ...decision, duration_ms: durationMs }),
+    decide: (decision, durationMs) => post<DecisionResult>('/api/decisions', { ...decision, duration_ms: durationMs }),
     facets: () => call<Facets>('/api/facets'),
     undo: (candidateId) => post<UndoResult>('/api/undo', { candidate_id: candidateId }),
     history: (candidateId) =>
       call<{ entries: HistoryEntry[] }>(`/api/history?${new URLSearchParams({ candidate: candidateId })}`).then((r) => r.entries),
+    stats: () => call<Stats>('/api/stats'),
   };
 }

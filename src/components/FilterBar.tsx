@@ -3,7 +3,7 @@
  * parameters (lib/queue-filter.ts), which ReviewApp keeps in the page's URL.
  */
 import { createResource, For, Show } from 'solid-js';
-import type { Facet, LabelBackend } from '../client/backend.ts';
+import type { Facet, LabelBackend } from '../lib/label-backend.ts';
 import { FAILURE_CATEGORIES } from '../lib/schemas.ts';
 
 export interface FilterBarProps {

@@ -136,7 +136,7 @@ export function HostedApp(props: HostedAppProps) {
           <SyncBar session={s()} onSignOut={signOut} />
           <Switch>
             <Match when={props.view === 'stats'}>
-              <StatsApp load={async () => s().stats()} />
+              <StatsApp backend={s().backend} />
             </Match>
             <Match when={true}>
               <ReviewApp backend={s().backend} />

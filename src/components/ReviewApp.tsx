@@ -13,7 +13,7 @@ import { isUnchangedResponse } from '../lib/target-text.ts';
 import type { ActionCounts } from '../lib/review-state.ts';
 import type { Action, Candidate, FailureCategory } from '../lib/schema-types.ts';
 import { ACTIONS, FAILURE_CATEGORIES } from '../lib/schemas.ts';
-import type { LabelBackend, Session } from '../client/backend.ts';
+import type { LabelBackend, Session } from '../lib/label-backend.ts';
 import { createLocalBackend } from '../client/local-backend.ts';
 import { CandidateCard } from './CandidateCard.tsx';
 import { FilterBar } from './FilterBar.tsx';

@@ -4,12 +4,14 @@
  * Bars where a picture reads better than a table; every figure is also text.
  */
 import { createResource, createSignal, For, onMount, Show } from 'solid-js';
-import type { StateCounts, Stats } from '../lib/stats.ts';
+import { createLocalBackend } from '../client/local-backend.ts';
+import type { LabelBackend } from '../lib/label-backend.ts';
+import type { StateCounts } from '../lib/stats.ts';
 import { FAILURE_CATEGORIES } from '../lib/schemas.ts';
 
 export interface StatsAppProps {
-  /** Loads the stats; the local label server's /api/stats when not given. */
-  load?: () => Promise<Stats>;
+  /** Where the stats come from; the local label server when not given. */
+  backend?: LabelBackend;
 }
 
 const STATES: { key: keyof StateCounts; label: string }[] = [
@@ -46,11 +48,11 @@ export function StatsApp(props: StatsAppProps) {
   // Fetched once mounted: Astro also renders the island at build time, where there is no server to ask.
   const [mounted, setMounted] = createSignal(false);
   onMount(() => setMounted(true));
-  const [resource] = createResource(mounted, () => (props.load ?? (() => fetch('/api/stats').then((r) => r.json() as Promise<Stats>)))());
+  const [resource] = createResource(mounted, () => (props.backend ?? createLocalBackend()).stats());
   // `.latest` does not suspend the island (see FilterBar).
   const stats = () => (resource.error ? undefined : resource.latest);
   return (
-    <Show when={stats()} fallback={<p>{resource.error ? `Stats unavailable: ${String(resource.error)}` : 'Loading…'}</p>}>
+    <Show when={stats()} fallback={<p>{resource.error ? `Stats unavailable: ${(resource.error as Error).message}` : 'Loading…'}</p>}>
       {(s) => {
         const t = s().totals;
         const categories = [...FAILURE_CATEGORIES.map((c) => ({ value: c.value as string, label: c.label })), { value: 'none', label: 'None given' }];

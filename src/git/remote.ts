@@ -21,19 +21,14 @@ import git, { type HttpClient, type ReadCommitResult } from 'isomorphic-git';
 import { PloverError, errorCode } from '../lib/errors.ts';
 import { commitFile, resolveOrNull, type GitFs } from './commit-file.ts';
 import { packWriter } from './pack.ts';
-import { readTree } from './tree-cache.ts';
+import { advertiseReceivePack, authHeaders, remoteError, sendReceivePack, USUAL_CAPABILITIES, type HttpRemote, type ReceivePackResult } from './smart-http.ts';
+import { diffTrees, type Change } from './tree-diff.ts';
 
-export interface RemoteOptions {
-  /** The repository's smart-HTTP URL, e.g. `https://git.example.org/team/labels.git`. */
-  url: string;
-  /** A CORS proxy (`@isomorphic-git/cors-proxy`) the requests go through, when the host sends no CORS headers. */
-  corsProxy?: string;
+export interface RemoteOptions extends HttpRemote {
   /** The target branch, whose candidates are reviewed (e.g. `main`). */
   branch: string;
   /** Where decisions are pushed: a review branch (`labels/<reviewer>`) or the target branch itself. */
   dest: string;
-  /** Sent as HTTP Basic auth; the password is the access token. Never stored by this module. */
-  auth?: { username: string; password: string };
 }
 
 export interface Clone {
@@ -65,42 +60,6 @@ const MAX_PUSH_ROUNDS = 5;
 export const outboxRef = (dest: string) => `refs/plover/outbox/${dest}`;
 const baseRef = (dest: string) => `refs/plover/base/${dest}`;
 const trackingRef = (branch: string) => `refs/remotes/origin/${branch}`;
-
-/** `Authorization` header for the remote, or none. */
-function authHeaders(remote: RemoteOptions): Record<string, string> {
-  if (!remote.auth) return {};
-  const bytes = new TextEncoder().encode(`${remote.auth.username}:${remote.auth.password}`);
-  let binary = '';
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return { authorization: `Basic ${btoa(binary)}` };
-}
-
-/** The URL a request goes to, through the CORS proxy when one is set (as isomorphic-git builds it). */
-function proxied(remote: RemoteOptions, url: string): string {
-  const proxy = remote.corsProxy;
-  if (!proxy) return url;
-  return proxy.endsWith('?') ? `${proxy}${url}` : `${proxy.replace(/\/$/, '')}/${url.replace(/^https?:\/\//, '')}`;
-}
-
-/** Turns what went wrong talking to the host into a message for the reviewer; never includes the token. */
-export function remoteError(err: unknown, what: string): PloverError {
-  if (err instanceof PloverError) return err;
-  const e = err as { code?: string; data?: { statusCode?: number }; name?: string; message?: string };
-  const status = e.code === 'HttpError' ? e.data?.statusCode : undefined;
-  if (status === 401 || status === 403) return authError(status, what);
-  if (status !== undefined) return new PloverError('E_REMOTE', `${what}: the git host answered HTTP ${status}`, { cause: err });
-  if (e.name === 'TypeError' || e.code === 'ECONNREFUSED' || /fetch failed|NetworkError|Failed to fetch/i.test(e.message ?? '')) {
-    return new PloverError('E_OFFLINE', `${what}: the git host cannot be reached (offline, or the server is down); decisions wait and are pushed when it answers`, { cause: err });
-  }
-  return new PloverError('E_REMOTE', `${what}: ${e.message ?? String(err)}`, { cause: err });
-}
-
-function authError(status: number, what: string): PloverError {
-  return new PloverError(
-    'E_AUTH',
-    `${what}: the git host refused the access token (HTTP ${status}). Sign out and sign in with a token that can read and write the repository; your decisions are kept and wait to be pushed.`,
-  );
-}
 
 /** The oid of `ref` in the clone, or null when the ref does not exist. */
 const resolveIn = (clone: Clone, ref: string) => resolveOrNull(clone.fs, clone.gitdir, ref);
@@ -197,7 +156,7 @@ async function readOutbox(clone: Clone, dest: string): Promise<{ base: string | 
  * commits and the objects they created (trees on the changed paths, blobs), never the
  * whole tree. A destination that moved is fetched and the waiting commits are made
  * again on it; never a force push.
- * @throws PloverError `E_AUTH`, `E_OFFLINE`, `E_REMOTE`.
+ * @throws PloverError `E_AUTH`, `E_OFFLINE`, `E_REMOTE`, `E_REFUSED` (the host refused the update: a hook, a protected branch).
  */
 export async function pushOutbox(clone: Clone, remote: RemoteOptions): Promise<PushResult> {
   const result: PushResult = { pushed: 0, bytes: 0, replayed: 0 };
@@ -208,11 +167,19 @@ export async function pushOutbox(clone: Clone, remote: RemoteOptions): Promise<P
   const [tracking, first] = await Promise.all([resolveIn(clone, trackingRef(remote.dest)), readOutbox(clone, remote.dest)]);
   const guess = tracking !== null && tracking === first.base;
   let outbox: typeof first | null = first;
+  const ref = `refs/heads/${remote.dest}`;
+  // Round 0 has not seen the host's capabilities; every receive-pack offers these.
+  let offered = USUAL_CAPABILITIES;
   for (let round = guess ? 0 : 1; round <= MAX_PUSH_ROUNDS; round++) {
     const { base, waiting } = outbox ?? (await readOutbox(clone, remote.dest));
     outbox = null;
     if (!waiting.length) return result;
-    const remoteHead = round === 0 ? base! : ((await discoverReceivePack(remote)).get(`refs/heads/${remote.dest}`) ?? ZERO);
+    let remoteHead = base!;
+    if (round > 0) {
+      const advertised = await advertiseReceivePack(remote);
+      offered = advertised.capabilities;
+      remoteHead = advertised.refs.get(ref) ?? ZERO;
+    }
     const landed = waiting.findIndex((c) => c.oid === remoteHead);
     if (landed >= 0) {
       // An earlier push arrived but its answer was lost (tab closed, network cut): those commits are there.
@@ -232,19 +199,29 @@ export async function pushOutbox(clone: Clone, remote: RemoteOptions): Promise<P
       await diffTrees(clone, parentTree, c.commit.tree, '', pack.add, []);
     }
     const packfile = await pack.finish();
-    const answer = await receivePack(remote, remoteHead, head, `refs/heads/${remote.dest}`, packfile);
+    const answer = await sendReceivePack(remote, { old: remoteHead, new: head, ref }, packfile, offered);
     result.bytes += answer.bytes;
-    if (answer.ok) {
+    if (answer.unpack === 'ok' && answer.refs.get(ref)?.ok) {
       result.pushed += waiting.length;
       await recordPushed(clone, remote.dest, head);
       return result;
     }
     // The guess was wrong (someone else pushed, or an earlier answer was lost): look, then push.
     if (round === 0) continue;
-    // Rejected (the branch moved between our look and our push): fetch, make the commits again, retry.
+    // Refused. If the branch is still where we said it was, the host refused for a reason of its own (a hook, a protected branch).
+    if (((await advertiseReceivePack(remote)).refs.get(ref) ?? ZERO) === remoteHead) throw refusal(remote.dest, ref, answer);
+    // The branch moved between our look and our push: fetch, make the commits again, retry.
     result.replayed += await replayOnRemote(clone, remote);
   }
   throw new PloverError('E_REMOTE', `the branch ${remote.dest} kept moving while pushing; the decisions are kept and the push is retried`);
+}
+
+/** The host refused the update for its own reasons: its words, verbatim (hook output such as `GH006: Protected branch update failed…`). */
+function refusal(dest: string, ref: string, answer: ReceivePackResult): PloverError {
+  const status = answer.refs.get(ref);
+  const reason = answer.unpack !== 'ok' ? `unpack ${answer.unpack || 'failed'}` : status && !status.ok ? status.reason : 'no answer for the branch';
+  const said = [...answer.messages, ...(answer.fatal ? [answer.fatal] : [])];
+  return new PloverError('E_REFUSED', `the git host refused the push to ${dest} (${reason})${said.length ? `:\n${said.join('\n')}` : ''}`);
 }
 
 async function hasTracking(clone: Clone, dest: string): Promise<boolean> {
@@ -300,107 +277,4 @@ async function replayOnRemote(clone: Clone, remote: RemoteOptions): Promise<numb
     });
   }
   return waiting.length;
-}
-
-interface Change {
-  path: string;
-  /** The new blob, or null when the file was removed. */
-  oid: string | null;
-}
-
-/**
- * Walks two trees in step, descending only where they differ: hands each object of
- * `tree` that `before` does not have to `found` as soon as it is seen, and collects the
- * files that changed.
- */
-async function diffTrees(clone: Clone, before: string | null, tree: string | null, prefix: string, found: (oid: string) => void, changes: Change[]): Promise<void> {
-  if (before === tree) return;
-  const read = async (oid: string | null) => (oid ? readTree(clone, oid) : []);
-  if (tree) found(tree);
-  const [then, now] = await Promise.all([read(before), read(tree)]);
-  const old = new Map(then.map((e) => [e.path, e]));
-  for (const entry of now) {
-    const was = old.get(entry.path);
-    old.delete(entry.path);
-    if (was?.oid === entry.oid) continue;
-    if (entry.type === 'tree') await diffTrees(clone, was?.type === 'tree' ? was.oid : null, entry.oid, `${prefix}${entry.path}/`, found, changes);
-    else if (entry.type === 'blob') {
-      found(entry.oid);
-      changes.push({ path: `${prefix}${entry.path}`, oid: entry.oid });
-    }
-  }
-  for (const gone of old.values()) {
-    if (gone.type === 'tree') await diffTrees(clone, gone.oid, null, `${prefix}${gone.path}/`, found, changes);
-    else changes.push({ path: `${prefix}${gone.path}`, oid: null });
-  }
-}
-
-// --- git smart HTTP, receive-pack side (what `git push` speaks) -----------------------
-
-function pktLine(text: string): Uint8Array {
-  const body = new TextEncoder().encode(text);
-  const head = (body.length + 4).toString(16).padStart(4, '0');
-  const out = new Uint8Array(body.length + 4);
-  out.set(new TextEncoder().encode(head));
-  out.set(body, 4);
-  return out;
-}
-
-/** Splits a pkt-line stream into its lines (flush packets are skipped). */
-function parsePktLines(bytes: Uint8Array): string[] {
-  const lines: string[] = [];
-  const decoder = new TextDecoder();
-  let i = 0;
-  while (i + 4 <= bytes.length) {
-    const length = Number.parseInt(decoder.decode(bytes.subarray(i, i + 4)), 16);
-    if (Number.isNaN(length)) break;
-    if (length < 4) {
-      i += 4;
-      continue;
-    }
-    lines.push(decoder.decode(bytes.subarray(i + 4, i + length)));
-    i += length;
-  }
-  return lines;
-}
-
-async function request(remote: RemoteOptions, path: string, init: RequestInit, what: string): Promise<Uint8Array> {
-  let res: Response;
-  try {
-    res = await fetch(proxied(remote, `${remote.url.replace(/\/$/, '')}${path}`), { ...init, headers: { ...authHeaders(remote), ...(init.headers as Record<string, string>) } });
-  } catch (err) {
-    throw remoteError(err, what);
-  }
-  if (res.status === 401 || res.status === 403) throw authError(res.status, what);
-  if (!res.ok) throw new PloverError('E_REMOTE', `${what}: the git host answered HTTP ${res.status}`);
-  return new Uint8Array(await res.arrayBuffer());
-}
-
-/** The destination's refs as the host advertises them for a push. */
-async function discoverReceivePack(remote: RemoteOptions): Promise<Map<string, string>> {
-  const body = await request(remote, '/info/refs?service=git-receive-pack', { method: 'GET' }, 'Pushing failed');
-  const refs = new Map<string, string>();
-  for (const line of parsePktLines(body)) {
-    if (line.startsWith('#')) continue;
-    const [oid, rest] = [line.slice(0, 40), line.slice(41)];
-    const name = rest.split('\0')[0]!.trim();
-    if (/^[0-9a-f]{40}$/.test(oid) && name.startsWith('refs/')) refs.set(name, oid);
-  }
-  return refs;
-}
-
-/** One receive-pack POST: the ref update and the pack. `ok` is false when the host refused the update. */
-async function receivePack(remote: RemoteOptions, oldOid: string, newOid: string, ref: string, pack: Uint8Array): Promise<{ ok: boolean; bytes: number; reason: string }> {
-  const command = pktLine(`${oldOid} ${newOid} ${ref}\0report-status agent=plover\n`);
-  const body = new Uint8Array(command.length + 4 + pack.length);
-  body.set(command);
-  body.set(new TextEncoder().encode('0000'), command.length);
-  body.set(pack, command.length + 4);
-  const answer = parsePktLines(
-    await request(remote, '/git-receive-pack', { method: 'POST', headers: { 'content-type': 'application/x-git-receive-pack-request', accept: 'application/x-git-receive-pack-result' }, body }, 'Pushing failed'),
-  );
-  const unpack = answer.find((l) => l.startsWith('unpack '));
-  const status = answer.find((l) => l.startsWith('ok ') || l.startsWith('ng '));
-  const ok = unpack?.trim() === 'unpack ok' && status?.startsWith('ok ') === true;
-  return { ok, bytes: body.length, reason: ok ? '' : (status ?? unpack ?? 'no answer').trim() };
 }

@@ -10,13 +10,64 @@ export interface Problem {
 }
 
 /**
+ * Every code a PloverError or the label server's API answers with, and what it means.
+ * The CLI prints the message; the pages show it; tests and callers branch on the code.
+ */
+export const ERROR_CODES = {
+  // Input: what the reviewer or the data got wrong. The message names the file, line or option.
+  E_USAGE: 'the command line cannot be run as given; the message names the option and the fix',
+  E_REVIEWER: 'a reviewer is not of the form "Name <email>", or its email is not valid',
+  E_NO_REVIEWER: 'no reviewer given and none in git config (user.name, user.email) or PLOVER_REVIEWER',
+  E_INVALID_DECISION: 'a decision breaks the correction schema (e.g. a blank corrected response); nothing is written',
+  E_UNCHANGED: "a correction equal to the model's response, not marked unchanged; nothing is written",
+  E_UNKNOWN_CANDIDATE: 'no candidate in candidates/*.jsonl has this id',
+  E_NOTHING_TO_UNDO: 'the reviewer has no decision on this candidate',
+  E_INVALID_REPOSITORY: 'candidates or corrections that break their schema; `problems` lists every one',
+  E_NOTHING_TO_IMPORT: 'the import found no harness output where it was pointed',
+  E_CONTROL_TOKENS: 'the export refused lines with chat-template control tokens (--fail-on-control-tokens); nothing is written',
+  E_SITE_CONFIG: 'plover.config.json or a PLOVER_* setting is invalid',
+  E_BAD_REF: '--ref names no commit',
+  // Git state.
+  E_DETACHED_HEAD: 'HEAD is detached; decisions are committed on a branch',
+  E_REF_MOVED: 'the branch kept moving under the commit (another writer); nothing is lost, try again',
+  E_INDEX_LOCKED: "another live process holds git's index.lock",
+  E_OUTBOX: "the hosted clone's outbox is not plover's own one-file commits on the branch",
+  // The git host (hosted mode).
+  E_AUTH: 'the git host refused the access token (HTTP 401 or 403)',
+  E_OFFLINE: 'the git host, or the label server, cannot be reached',
+  E_REMOTE: 'the git host answered with an error (HTTP status), or the branch kept moving while pushing',
+  E_REFUSED: "the git host refused the push for its own reasons (a hook, a protected branch); the message carries the host's words",
+  E_PROTOCOL: 'the git host sent bytes that are not git\'s smart-HTTP protocol',
+  E_STORAGE: 'the browser gives no IndexedDB or Web Locks, or refused to store more (quota)',
+  // The label server's API (HTTP).
+  E_PORT_IN_USE: 'the port asked for is taken on 127.0.0.1',
+  E_NO_SITE: 'the review site is not built',
+  E_HOST: 'a request with a Host header other than 127.0.0.1 or localhost (DNS rebinding)',
+  E_ORIGIN: 'a write from another origin',
+  E_METHOD: 'an HTTP method the site does not serve',
+  E_BAD_JSON: 'a request body that is not a JSON object',
+  E_BAD_PATH: 'a malformed URL path',
+  E_TOO_LARGE: 'a request body over 4 MB',
+  E_NOT_FOUND: 'no such API route or file',
+  E_INTERNAL: 'a bug: the server log has the stack',
+  E_HTTP: 'the label server answered an error without a body the page can read',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Whether `code` (e.g. from the label server's JSON, or another thread) is one of plover's. */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
+}
+
+/**
  * The one error class of plover. `code` says what kind of failure it is (tests and the
  * CLI branch on it); `problems` lists every bad input found, so callers fail once with all.
  */
 export class PloverError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly problems: Problem[];
-  constructor(code: string, message: string, options: { problems?: Problem[]; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, options: { problems?: Problem[]; cause?: unknown } = {}) {
     super(message, { cause: options.cause });
     this.name = 'PloverError';
     this.code = code;

@@ -7,7 +7,7 @@
  * AHEAD chunks ahead of what was taken, so memory stays flat in the number of corrections.
  */
 import { Worker } from 'node:worker_threads';
-import { PloverError, type Problem } from '../lib/errors.ts';
+import { isErrorCode, PloverError, type Problem } from '../lib/errors.ts';
 import type { LocatedCorrection } from '../lib/export.ts';
 
 /** Where the worker reads from: the working tree at `dir`, or the tree of `commit` there. */
@@ -86,7 +86,7 @@ export function readCorrectionsOnThread(at: CorrectionsAt): CorrectionsThread {
         if (!message) throw failure!;
         if ('error' in message) {
           const { message: text, code, problems: listed } = message.error;
-          throw code?.startsWith('E_') ? new PloverError(code, text, { problems: listed ?? [] }) : Object.assign(new Error(text), { code });
+          throw isErrorCode(code) ? new PloverError(code, text, { problems: listed ?? [] }) : Object.assign(new Error(text), { code });
         }
         problems.push(...message.problems);
         for (const group of message.groups) yield group;

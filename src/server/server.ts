@@ -1,7 +1,7 @@
 /**
- * The local label server: serves the built review site and a small JSON API on
- * 127.0.0.1, and commits each decision through the Workspace (the same path as
- * `plover submit`).
+ * The local label server: serves the built review site on 127.0.0.1 and carries the
+ * review service's LabelBackend (lib/label-backend.ts) over a small JSON API; each
+ * decision is committed by the same service as `plover submit`.
  *
  *   GET  /api/session              reviewer, their counts per action, remaining, total
  *   GET  /api/queue?after=ID&limit=N&<filters>   the next matching candidates after ID (filters: lib/queue-filter.ts)
@@ -17,7 +17,6 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Decision } from '../lib/correction.ts';
-import { parseQueueFilter } from '../lib/queue-filter.ts';
 import { PloverError } from '../lib/errors.ts';
 import type { Reviewer } from '../lib/schema-types.ts';
 import type { Workspace } from '../node/workspace.ts';
@@ -117,51 +116,38 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerOpti
 }
 
 async function api(req: IncomingMessage, res: ServerResponse, url: URL, ctx: ServerOptions) {
-  const { workspace, reviewer } = ctx;
+  const backend = ctx.workspace.service.backend(ctx.reviewer);
   const route = `${req.method} ${url.pathname}`;
-  if (route === 'GET /api/session') {
-    return sendJson(res, 200, {
-      reviewer,
-      counts: workspace.index.counts(reviewer),
-      remaining: workspace.index.remaining(reviewer),
-      total: workspace.index.candidateCount,
-    });
-  }
-  if (route === 'GET /api/queue') {
-    const limit = Math.min(Math.max(Number(url.searchParams.get('limit') ?? 20) || 20, 1), MAX_QUEUE_PAGE);
-    return sendJson(res, 200, workspace.index.queuePage(reviewer, url.searchParams.get('after'), limit, parseQueueFilter(url.searchParams)));
-  }
-  if (route === 'GET /api/stats') {
-    return sendJson(res, 200, workspace.index.stats());
-  }
-  if (route === 'GET /api/facets') {
-    return sendJson(res, 200, workspace.index.facets(reviewer));
-  }
-  if (route === 'GET /api/history') {
-    const id = url.searchParams.get('candidate') ?? '';
-    return respond(res, async () => ({ entries: await workspace.history(id) }), 200);
-  }
-  if (route === 'POST /api/decisions' || route === 'POST /api/undo') {
-    const body = await readJsonObject(req, res);
-    if (!body) return;
-    if (route === 'POST /api/undo') {
-      return respond(res, async () => {
-        const result = await workspace.undo(String(body.candidate_id ?? ''), reviewer);
-        return { ...result, counts: workspace.index.counts(reviewer), remaining: workspace.index.remaining(reviewer) };
-      });
+  switch (route) {
+    case 'GET /api/session':
+      return respond(res, () => backend.session(), 200);
+    case 'GET /api/queue': {
+      const limit = Math.min(Math.max(Number(url.searchParams.get('limit') ?? 20) || 20, 1), MAX_QUEUE_PAGE);
+      return respond(res, () => backend.queue(url.searchParams.get('after'), limit, Object.fromEntries(url.searchParams)), 200);
     }
-    const decision = {
-      candidate_id: body.candidate_id,
-      action: body.action,
-      corrected_response: body.corrected_response ?? null,
-      failure_category: body.failure_category ?? null,
-      unchanged: body.unchanged === true,
-    } as Decision;
-    const durationMs = typeof body.duration_ms === 'number' && Number.isFinite(body.duration_ms) && body.duration_ms >= 0 ? body.duration_ms : undefined;
-    return respond(res, async () => {
-      const result = await workspace.submit(decision, reviewer, durationMs === undefined ? {} : { durationMs });
-      return { ...result, counts: workspace.index.counts(reviewer), remaining: workspace.index.remaining(reviewer) };
-    });
+    case 'GET /api/stats':
+      return respond(res, () => backend.stats(), 200);
+    case 'GET /api/facets':
+      return respond(res, () => backend.facets(), 200);
+    case 'GET /api/history':
+      return respond(res, async () => ({ entries: await backend.history(url.searchParams.get('candidate') ?? '') }), 200);
+    case 'POST /api/undo': {
+      const body = await readJsonObject(req, res);
+      return body && respond(res, () => backend.undo(String(body.candidate_id ?? '')));
+    }
+    case 'POST /api/decisions': {
+      const body = await readJsonObject(req, res);
+      if (!body) return;
+      const decision = {
+        candidate_id: body.candidate_id,
+        action: body.action,
+        corrected_response: body.corrected_response ?? null,
+        failure_category: body.failure_category ?? null,
+        unchanged: body.unchanged === true,
+      } as Decision;
+      const durationMs = typeof body.duration_ms === 'number' && Number.isFinite(body.duration_ms) && body.duration_ms >= 0 ? body.duration_ms : undefined;
+      return respond(res, () => backend.decide(decision, durationMs));
+    }
   }
   return sendJson(res, 404, { error: { code: 'E_NOT_FOUND', message: `no API route ${route}` } });
 }

@@ -1,6 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PloverError, errorCode } from '../../src/lib/errors.ts';
+import { ERROR_CODES, PloverError, errorCode, isErrorCode } from '../../src/lib/errors.ts';
+import { ROOT } from '../helpers/repo.ts';
 
 describe('errorCode', () => {
   it("reads the code of Node's system errors, of plover's and of anything with a string code, and nothing else", async () => {
@@ -14,12 +16,21 @@ describe('errorCode', () => {
 
 describe('wrapped errors', () => {
   it('keep what they wrap as their cause', async () => {
-    const { remoteError } = await import('../../src/git/remote.ts');
-    const { BackendError } = await import('../../src/client/backend.ts');
+    const { remoteError } = await import('../../src/git/smart-http.ts');
     const down = new TypeError('fetch failed');
     expect(remoteError(down, 'push')).toMatchObject({ code: 'E_OFFLINE', cause: down });
     const http = Object.assign(new Error('HTTP Error: 500'), { code: 'HttpError', data: { statusCode: 500 } });
     expect(remoteError(http, 'fetch')).toMatchObject({ code: 'E_REMOTE', cause: http });
-    expect(new BackendError('E_OFFLINE', 'x', { cause: down }).cause).toBe(down);
+  });
+});
+
+describe('the list of error codes', () => {
+  it('holds every code the source uses, each with what it means, and none that is unused', async () => {
+    const files = (await readdir(join(ROOT, 'src'), { recursive: true })).filter((f) => /\.tsx?$/.test(f) && !f.endsWith('errors.ts'));
+    const used = new Set<string>();
+    for (const f of files) for (const m of (await readFile(join(ROOT, 'src', f), 'utf8')).matchAll(/'(E_[A-Z_]+)'/g)) used.add(m[1]!);
+    expect([...used].filter((c) => !isErrorCode(c))).toEqual([]);
+    expect(Object.keys(ERROR_CODES).filter((c) => !used.has(c))).toEqual([]);
+    for (const meaning of Object.values(ERROR_CODES)) expect(meaning.length).toBeGreaterThan(10);
   });
 });

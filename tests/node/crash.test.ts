@@ -69,7 +69,7 @@ describe('after a crash', () => {
   it('commits an undo whose file was removed but not committed, and clears temporary files', async () => {
     const { dir } = repo();
     const ws = await Workspace.open(dir);
-    const { path } = await ws.submit({ candidate_id: ID, action: 'discard' }, ann);
+    const { path } = await ws.service.decide(ann, { candidate_id: ID, action: 'discard' });
     rmSync(join(dir, path));
     mkdirSync(join(dir, '.git/plover-tmp'), { recursive: true });
     writeFileSync(join(dir, '.git/plover-tmp/123-4'), 'half');

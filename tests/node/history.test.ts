@@ -17,16 +17,16 @@ describe('history and undo', () => {
     for (let i = 0; candidateKey(neighbour).shard !== shard; i++) neighbour = `neighbour_${i}`;
     const { dir } = repo({ files: { 'candidates/run_neighbour.jsonl': `${candidateLine({ id: neighbour })}\n` } });
     const ws = await Workspace.open(dir);
-    await ws.submit({ candidate_id: neighbour, action: 'flag' }, bob, { now: new Date('2024-05-01T10:30:00Z') });
-    await ws.undo(neighbour, bob, new Date('2024-05-01T10:40:00Z'));
-    const first = await ws.submit({ candidate_id: ID, action: 'correct', corrected_response: 'v1', failure_category: 'wrong_answer' }, ann, { now: new Date('2024-05-01T10:00:00Z'), durationMs: 12_345 });
-    const second = await ws.submit({ candidate_id: ID, action: 'discard' }, bob, { now: new Date('2024-05-01T11:00:00Z') });
-    await ws.submit({ candidate_id: 'sftc_723a003ab86cbec2', action: 'flag' }, ann);
-    const undo = await ws.undo(ID, ann, new Date('2024-05-01T12:00:00Z'));
+    await ws.service.decide(bob, { candidate_id: neighbour, action: 'flag' }, { now: new Date('2024-05-01T10:30:00Z') });
+    await ws.service.undo(bob, neighbour, new Date('2024-05-01T10:40:00Z'));
+    const first = await ws.service.decide(ann, { candidate_id: ID, action: 'correct', corrected_response: 'v1', failure_category: 'wrong_answer' }, { now: new Date('2024-05-01T10:00:00Z'), durationMs: 12_345 });
+    const second = await ws.service.decide(bob, { candidate_id: ID, action: 'discard' }, { now: new Date('2024-05-01T11:00:00Z') });
+    await ws.service.decide(ann, { candidate_id: 'sftc_723a003ab86cbec2', action: 'flag' });
+    const undo = await ws.service.undo(ann, ID, new Date('2024-05-01T12:00:00Z'));
     expect(ws.index.queue(ann).some((c) => c.id === ID)).toBe(true);
     expect(ws.index.counts(ann)).toEqual({ correct: 0, discard: 0, flag: 1 });
 
-    const history = await ws.history(ID);
+    const history = await ws.service.history(ID);
     expect(history.map((e) => [e.commit, e.kind, e.author.email, e.correction?.action ?? null])).toEqual([
       [undo.oid, 'undo', 'ann@example.org', null],
       [second.oid, 'decision', 'bob@example.org', 'discard'],

@@ -1,14 +1,16 @@
 /**
- * What the review page needs from wherever decisions are stored. The local label
- * server implements it over HTTP (local-backend.ts); a hosted mode can implement it
- * with git in the page, and tests with anything, without touching the components.
+ * What the review and stats pages ask of wherever decisions are stored. ReviewService
+ * (review-service.ts) answers it in the page in hosted mode and in the label server in
+ * local mode, where client/local-backend.ts carries it over HTTP; components see only
+ * this interface. Failures are PloverErrors whose message is shown to the reviewer as is.
  */
-import type { Decision } from '../lib/correction.ts';
-import type { HistoryEntry } from '../lib/history.ts';
+import type { Decision } from './correction.ts';
+import type { HistoryEntry } from './history.ts';
+import type { ActionCounts } from './review-state.ts';
+import type { Candidate, Correction, Reviewer } from './schema-types.ts';
+import type { Stats } from './stats.ts';
 
-export type { HistoryEntry };
-import type { ActionCounts } from '../lib/review-state.ts';
-import type { Candidate, Correction, Reviewer } from '../lib/schema-types.ts';
+export type { HistoryEntry, Stats };
 
 export interface Session {
   reviewer: Reviewer;
@@ -54,24 +56,16 @@ export interface Facets {
 
 export interface LabelBackend {
   session(): Promise<Session>;
-  /** Candidates after `after` (null: from the start), in queue order, matching `filters` (see FilterBar; default: undecided by me). */
+  /** Candidates after `after` (null: from the start), in queue order, matching `filters` (lib/queue-filter.ts; default: undecided by me). */
   queue(after: string | null, limit: number, filters?: Record<string, string>): Promise<QueuePage>;
-  /** Commits a decision; `durationMs` is the time spent on the candidate. @throws BackendError with the server's message. */
+  /** Commits a decision; `durationMs` is the time spent on the candidate. @throws PloverError with a message for the reviewer. */
   decide(decision: Decision, durationMs?: number): Promise<DecisionResult>;
-  /** Undoes this reviewer's decision on a candidate (a new commit). @throws BackendError. */
+  /** Undoes this reviewer's decision on a candidate (a new commit). @throws PloverError. */
   undo(candidateId: string): Promise<UndoResult>;
   /** Runs, models and task types, with totals and this reviewer's progress. */
   facets(): Promise<Facets>;
   /** Every decision and undo on a candidate, newest first. */
   history(candidateId: string): Promise<HistoryEntry[]>;
-}
-
-/** A failure the page shows to the reviewer as is. */
-export class BackendError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options: { cause?: unknown } = {}) {
-    super(message, { cause: options.cause });
-    this.name = 'BackendError';
-    this.code = code;
-  }
+  /** Review statistics of every reviewer (what `plover stats` prints). */
+  stats(): Promise<Stats>;
 }

@@ -1,0 +1,115 @@
+/**
+ * The Committer of hosted mode: each decision is a commit on the outbox branch of the
+ * page's clone (LightningFS in IndexedDB), written by the same commitDecision as local
+ * mode and durable in IndexedDB before it is acknowledged. Pushing is not its job: the
+ * hosted session (hosted-session.ts) is told of each commit and pushes in its own loop.
+ *
+ * Every tab of a site shares one clone, so every git write, here and in the session's
+ * sync, runs under one Web Lock (`locked`, `writing`).
+ */
+import git from 'isomorphic-git';
+import { commitDecision, commitUndo } from '../git/commit-decision.ts';
+import { outboxRef, type Clone } from '../git/remote.ts';
+import { parseCorrection, type Decision } from '../lib/correction.ts';
+import { PloverError } from '../lib/errors.ts';
+import type { LocatedCorrection } from '../lib/export.ts';
+import type { HistoryEntry } from '../lib/history.ts';
+import { candidateKey, CORRECTIONS_DIR } from '../lib/paths.ts';
+import type { CommitOptions, Committer } from '../lib/review-service.ts';
+import type { Reviewer } from '../lib/schema-types.ts';
+import { isStorageFull, type StoreFs } from './browser-store.ts';
+
+/** What a commit changed, as the session tells the other tabs. */
+export type CloneChange = { kind: 'set'; located: LocatedCorrection } | { kind: 'delete'; file: string };
+
+export class CloneCommitter implements Committer {
+  readonly clone: Clone & { fs: StoreFs };
+  /** The branch decisions are pushed to; commits go to its outbox ref. */
+  readonly dest: string;
+  private readonly lockName: string;
+  private readonly committed: (change: CloneChange) => void;
+
+  constructor(clone: Clone & { fs: StoreFs }, dest: string, lockName: string, committed: (change: CloneChange) => void) {
+    this.clone = clone;
+    this.dest = dest;
+    this.lockName = lockName;
+    this.committed = committed;
+  }
+
+  /** Runs git work under the lock every tab of this site shares: one writer at a time. */
+  locked<T>(work: () => Promise<T>): Promise<T> {
+    return navigator.locks.request(this.lockName, work) as Promise<T>;
+  }
+
+  /**
+   * Git work that writes, made durable before the lock is released: LightningFS keeps
+   * its file table in memory and saves it only after 500 ms idle, so a tab closed sooner
+   * would lose the refs just written (a commit, or what a push or fetch recorded).
+   */
+  writing<T>(work: () => Promise<T>): Promise<T> {
+    return this.locked(async () => {
+      try {
+        return await work();
+      } finally {
+        await this.clone.fs.promises.flush();
+      }
+    });
+  }
+
+  private target() {
+    return { fs: this.clone.fs, gitdir: this.clone.gitdir, cache: this.clone.cache, ref: outboxRef(this.dest) };
+  }
+
+  async commit(decision: Decision, reviewer: Reviewer, options: CommitOptions) {
+    const result = await this.store(() => commitDecision({ ...this.target(), decision, reviewer, ...options }));
+    this.committed({ kind: 'set', located: { correction: result.correction, file: result.path } });
+    return result;
+  }
+
+  async undo(candidateId: string, reviewer: Reviewer, now?: Date) {
+    const result = await this.store(() => commitUndo({ ...this.target(), candidateId, reviewer, ...(now ? { now } : {}) }));
+    this.committed({ kind: 'delete', file: result.path });
+    return result;
+  }
+
+  /** A commit, durable in IndexedDB when this resolves; a full store says so. */
+  private async store<T>(work: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      return await this.writing(work);
+    } catch (err) {
+      if (isStorageFull(err)) {
+        throw new PloverError('E_STORAGE', 'The browser refused to store more (storage quota exceeded); this decision was not saved. Free up site storage, then retry.', { cause: err });
+      }
+      throw err;
+    } finally {
+      // For `npm run bench`: a decision from the click to durable in IndexedDB.
+      performance.measure('plover:commit', { start: started });
+    }
+  }
+
+  /**
+   * The candidate's history as far as this clone knows it (it is shallow: the target
+   * branch's latest state, and every commit made or fetched since), newest first.
+   */
+  async history(candidateId: string, paths: string[]): Promise<HistoryEntry[]> {
+    const { fs, gitdir, cache } = this.clone;
+    const { shard, key } = candidateKey(candidateId);
+    const prefix = `${CORRECTIONS_DIR}/${shard}/${key}--`;
+    const entries: HistoryEntry[] = [];
+    await this.locked(async () => {
+      for (const path of paths) {
+        if (!path.startsWith(prefix)) continue;
+        const commits = await git.log({ fs, gitdir, cache, ref: outboxRef(this.dest), filepath: path, force: true }).catch(() => []);
+        for (const c of commits) {
+          const text = await git.readBlob({ fs, gitdir, cache, oid: c.oid, filepath: path }).then((b) => new TextDecoder().decode(b.blob), () => null);
+          const correction = text === null ? undefined : parseCorrection(text, path).correction;
+          const base = { commit: c.oid, author: { name: c.commit.author.name, email: c.commit.author.email }, date: new Date(c.commit.author.timestamp * 1000).toISOString(), path };
+          if (correction) entries.push({ ...base, kind: 'decision', correction });
+          else entries.push({ ...base, kind: 'undo' });
+        }
+      }
+    });
+    return entries.sort((a, b) => (a.date < b.date ? 1 : a.date > b.date ? -1 : 0));
+  }
+}

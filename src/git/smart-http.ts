@@ -1,0 +1,243 @@
+/**
+ * The wire: git's smart-HTTP protocol, receive-pack side (what `git push` speaks), as
+ * plover's push uses it; fetches go through isomorphic-git. Pure byte work (pkt-lines,
+ * the request, report-status and side-band parsing) and the two HTTP requests of a push.
+ *
+ * Reference: git's Documentation/gitprotocol-pack.txt, gitprotocol-http.txt and
+ * gitprotocol-capabilities.txt. tests/git/smart-http.test.ts checks every parser
+ * against bytes produced by git itself.
+ */
+import { PloverError } from '../lib/errors.ts';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** A pkt-line: four hex digits of length (itself included), then the payload. */
+export function pktLine(payload: string | Uint8Array): Uint8Array {
+  const body = typeof payload === 'string' ? encoder.encode(payload) : payload;
+  if (body.length > 65516) throw new RangeError(`a pkt-line holds at most 65516 bytes, not ${body.length}`);
+  const out = new Uint8Array(body.length + 4);
+  out.set(encoder.encode((body.length + 4).toString(16).padStart(4, '0')));
+  out.set(body, 4);
+  return out;
+}
+
+export const FLUSH = encoder.encode('0000');
+
+/**
+ * Splits a pkt-line stream into payloads; a flush packet (`0000`) is an empty payload
+ * marked `flush`. Stops at the end of `bytes`.
+ * @throws PloverError `E_PROTOCOL` on a malformed length or a packet cut short.
+ */
+export function readPktLines(bytes: Uint8Array): { payload: Uint8Array; flush: boolean }[] {
+  const packets: { payload: Uint8Array; flush: boolean }[] = [];
+  let i = 0;
+  while (i < bytes.length) {
+    const head = decoder.decode(bytes.subarray(i, i + 4));
+    const length = /^[0-9a-f]{4}$/.test(head) ? Number.parseInt(head, 16) : NaN;
+    if (Number.isNaN(length) || (length > 0 && length < 4) || i + Math.max(length, 4) > bytes.length) {
+      throw new PloverError('E_PROTOCOL', `the git host sent a malformed pkt-line at byte ${i} (${JSON.stringify(head)})`);
+    }
+    if (length === 0) {
+      packets.push({ payload: new Uint8Array(0), flush: true });
+      i += 4;
+      continue;
+    }
+    packets.push({ payload: bytes.subarray(i + 4, i + length), flush: false });
+    i += length;
+  }
+  return packets;
+}
+
+export interface Advertisement {
+  /** Ref name to oid. */
+  refs: Map<string, string>;
+  /** The capabilities after the first ref (`report-status`, `side-band-64k`, `agent=…`). */
+  capabilities: Set<string>;
+}
+
+/**
+ * Reads `GET /info/refs?service=git-receive-pack`: the `# service=` banner, then one
+ * ref per line, the first one carrying the capabilities after a NUL. An empty
+ * repository advertises `capabilities^{}` with the zero oid.
+ */
+export function parseAdvertisement(bytes: Uint8Array): Advertisement {
+  const refs = new Map<string, string>();
+  const capabilities = new Set<string>();
+  let first = true;
+  for (const { payload, flush } of readPktLines(bytes)) {
+    if (flush) continue;
+    const line = decoder.decode(payload).replace(/\n$/, '');
+    if (line.startsWith('# service=')) continue;
+    const [refPart, caps] = line.split('\0') as [string, string | undefined];
+    if (first && caps !== undefined) for (const c of caps.trim().split(' ')) if (c) capabilities.add(c);
+    first = false;
+    const [oid, name] = [refPart.slice(0, 40), refPart.slice(41)];
+    if (/^[0-9a-f]{40}$/.test(oid) && name.startsWith('refs/')) refs.set(name, oid);
+  }
+  return { refs, capabilities };
+}
+
+export interface RefUpdate {
+  /** The oid the ref must have now (40 zeros: it must not exist). */
+  old: string;
+  new: string;
+  ref: string;
+}
+
+/**
+ * The body of a receive-pack POST: one command with the capabilities we ask for (of
+ * those the host offered: report-status, and side-band-64k so hook messages come
+ * back), a flush, then the pack.
+ */
+export function receivePackRequest(update: RefUpdate, pack: Uint8Array, offered: ReadonlySet<string>): { body: Uint8Array<ArrayBuffer>; sideBand: boolean } {
+  const sideBand = offered.has('side-band-64k');
+  const asked = ['report-status', ...(sideBand ? ['side-band-64k'] : []), 'agent=plover'];
+  const command = pktLine(`${update.old} ${update.new} ${update.ref}\0${asked.join(' ')}\n`);
+  const body = new Uint8Array(command.length + FLUSH.length + pack.length);
+  body.set(command);
+  body.set(FLUSH, command.length);
+  body.set(pack, command.length + FLUSH.length);
+  return { body, sideBand };
+}
+
+export interface ReceivePackResult {
+  /** `ok`, or why the host could not unpack the pack. */
+  unpack: string;
+  /** Each ref's answer: `ok`, or the host's reason for refusing it (`ng <ref> <reason>`). */
+  refs: Map<string, { ok: true } | { ok: false; reason: string }>;
+  /** What the host printed on the side-band's message channel (hook output, `GH006: …`), line by line. */
+  messages: string[];
+  /** A fatal error sent on the side-band's error channel, if any. */
+  fatal: string | null;
+}
+
+/**
+ * Reads a receive-pack answer: report-status pkt-lines, wrapped in side-band packets
+ * (band 1 data, 2 messages, 3 fatal) when side-band was asked for.
+ * @throws PloverError `E_PROTOCOL` when the answer is malformed.
+ */
+export function parseReceivePackResult(bytes: Uint8Array, sideBand: boolean): ReceivePackResult {
+  const messages: string[] = [];
+  let fatal: string | null = null;
+  let status = bytes;
+  if (sideBand) {
+    const data: Uint8Array[] = [];
+    let text = '';
+    for (const { payload, flush } of readPktLines(bytes)) {
+      if (flush || payload.length === 0) continue;
+      const band = payload[0];
+      if (band === 1) data.push(payload.subarray(1));
+      else if (band === 2) text += decoder.decode(payload.subarray(1), { stream: true });
+      else if (band === 3) fatal = (fatal ?? '') + decoder.decode(payload.subarray(1));
+      else throw new PloverError('E_PROTOCOL', `the git host sent side-band ${band}, which does not exist`);
+    }
+    messages.push(...text.split(/\r|\n/).map((l) => l.trimEnd()).filter(Boolean));
+    status = concat(data);
+  }
+  const result: ReceivePackResult = { unpack: '', refs: new Map(), messages, fatal: fatal?.trim() ?? null };
+  for (const { payload, flush } of readPktLines(status)) {
+    if (flush) continue;
+    const line = decoder.decode(payload).replace(/\n$/, '');
+    if (line.startsWith('unpack ')) result.unpack = line.slice('unpack '.length);
+    else if (line.startsWith('ok ')) result.refs.set(line.slice(3), { ok: true });
+    else if (line.startsWith('ng ')) {
+      const [ref, ...reason] = line.slice(3).split(' ');
+      result.refs.set(ref!, { ok: false, reason: reason.join(' ') });
+    }
+  }
+  return result;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+// --- the HTTP requests of a push --------------------------------------------------------
+
+/** Where a repository is and how to reach it. */
+export interface HttpRemote {
+  /** The repository's smart-HTTP URL, e.g. `https://git.example.org/team/labels.git`. */
+  url: string;
+  /** A CORS proxy (`@isomorphic-git/cors-proxy`) the requests go through, when the host sends no CORS headers. */
+  corsProxy?: string;
+  /** Sent as HTTP Basic auth; the password is the access token. Never stored by this module. */
+  auth?: { username: string; password: string };
+}
+
+/** `Authorization` header for the remote, or none. */
+export function authHeaders(remote: HttpRemote): Record<string, string> {
+  if (!remote.auth) return {};
+  const bytes = encoder.encode(`${remote.auth.username}:${remote.auth.password}`);
+  let binary = '';
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return { authorization: `Basic ${btoa(binary)}` };
+}
+
+/** The URL a request goes to, through the CORS proxy when one is set (as isomorphic-git builds it). */
+function proxied(remote: HttpRemote, url: string): string {
+  const proxy = remote.corsProxy;
+  if (!proxy) return url;
+  return proxy.endsWith('?') ? `${proxy}${url}` : `${proxy.replace(/\/$/, '')}/${url.replace(/^https?:\/\//, '')}`;
+}
+
+/** Turns what went wrong talking to the host into a message for the reviewer; never includes the token. */
+export function remoteError(err: unknown, what: string): PloverError {
+  if (err instanceof PloverError) return err;
+  const e = err as { code?: string; data?: { statusCode?: number }; name?: string; message?: string };
+  const status = e.code === 'HttpError' ? e.data?.statusCode : undefined;
+  if (status === 401 || status === 403) return authError(status, what);
+  if (status !== undefined) return new PloverError('E_REMOTE', `${what}: the git host answered HTTP ${status}`, { cause: err });
+  if (e.name === 'TypeError' || e.code === 'ECONNREFUSED' || /fetch failed|NetworkError|Failed to fetch/i.test(e.message ?? '')) {
+    return new PloverError('E_OFFLINE', `${what}: the git host cannot be reached (offline, or the server is down); decisions wait and are pushed when it answers`, { cause: err });
+  }
+  return new PloverError('E_REMOTE', `${what}: ${e.message ?? String(err)}`, { cause: err });
+}
+
+function authError(status: number, what: string): PloverError {
+  return new PloverError(
+    'E_AUTH',
+    `${what}: the git host refused the access token (HTTP ${status}). Sign out and sign in with a token that can read and write the repository; your decisions are kept and wait to be pushed.`,
+  );
+}
+
+async function request(remote: HttpRemote, path: string, init: RequestInit, what: string): Promise<Uint8Array> {
+  let res: Response;
+  try {
+    res = await fetch(proxied(remote, `${remote.url.replace(/\/$/, '')}${path}`), { ...init, headers: { ...authHeaders(remote), ...(init.headers as Record<string, string>) } });
+  } catch (err) {
+    throw remoteError(err, what);
+  }
+  if (res.status === 401 || res.status === 403) throw authError(res.status, what);
+  if (!res.ok) throw new PloverError('E_REMOTE', `${what}: the git host answered HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+/**
+ * What every receive-pack since git 1.6 offers; a push made without asking first (see
+ * pushOutbox) asks for these.
+ */
+export const USUAL_CAPABILITIES: ReadonlySet<string> = new Set(['report-status', 'side-band-64k']);
+
+/** `GET /info/refs?service=git-receive-pack`: where the host's refs are, and what it offers. */
+export async function advertiseReceivePack(remote: HttpRemote): Promise<Advertisement> {
+  return parseAdvertisement(await request(remote, '/info/refs?service=git-receive-pack', { method: 'GET' }, 'Pushing failed'));
+}
+
+/** One receive-pack POST: the ref update and the pack, and the host's answer; `bytes` is what was uploaded. */
+export async function sendReceivePack(remote: HttpRemote, update: RefUpdate, pack: Uint8Array, offered: ReadonlySet<string>): Promise<ReceivePackResult & { bytes: number }> {
+  const { body, sideBand } = receivePackRequest(update, pack, offered);
+  const answer = await request(
+    remote,
+    '/git-receive-pack',
+    { method: 'POST', headers: { 'content-type': 'application/x-git-receive-pack-request', accept: 'application/x-git-receive-pack-result' }, body },
+    'Pushing failed',
+  );
+  return { ...parseReceivePackResult(answer, sideBand), bytes: body.length };
+}

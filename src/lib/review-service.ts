@@ -1,0 +1,129 @@
+/**
+ * The review service: one labeling session over a repository, the same in the label
+ * server (local mode) and in the page (hosted mode). It owns the review index (queue,
+ * facets, counts, statistics) and turns each decision into a commit through a Committer,
+ * one at a time, updating the index once the commit is durable.
+ *
+ * Committers: node/worktree-committer.ts (the working tree of a local clone),
+ * client/clone-committer.ts (the page's IndexedDB clone; pushing is the hosted session's
+ * own loop) and memory-committer.ts (tests).
+ */
+import type { Decision } from './correction.ts';
+import { PloverError } from './errors.ts';
+import type { HistoryEntry } from './history.ts';
+import type { DecisionResult, LabelBackend, Session, UndoResult } from './label-backend.ts';
+import { correctionPath } from './paths.ts';
+import { parseQueueFilter } from './queue-filter.ts';
+import { ReviewIndex } from './review-index.ts';
+import type { Candidate, Correction, Reviewer } from './schema-types.ts';
+
+/** Where decisions are stored: each method resolves once what it wrote is durable. */
+export interface Committer {
+  /**
+   * Commits one decision as its correction file.
+   * @throws PloverError `E_INVALID_DECISION`, `E_UNCHANGED` (see createCorrection); nothing is written then.
+   */
+  commit(decision: Decision, reviewer: Reviewer, options: CommitOptions): Promise<{ oid: string; path: string; correction: Correction }>;
+  /**
+   * Commits the removal of the reviewer's correction file for a candidate.
+   * @throws PloverError `E_NOTHING_TO_UNDO`.
+   */
+  undo(candidateId: string, reviewer: Reviewer, now?: Date): Promise<{ oid: string; path: string; undone: Correction }>;
+  /** Every commit that touched the candidate's correction files, newest first; `paths` are the ones the index knows of. */
+  history(candidateId: string, paths: string[]): Promise<HistoryEntry[]>;
+}
+
+export interface CommitOptions {
+  /** The candidate's model response, so that an unchanged correction is caught. */
+  modelResponse: string;
+  /** Milliseconds the reviewer spent on the candidate. */
+  durationMs?: number;
+  /** The decision time (default: now). */
+  now?: Date;
+}
+
+export class ReviewService {
+  /** The queue, facets, counts and statistics, kept current with every commit. */
+  readonly index: ReviewIndex;
+  private readonly committer: Committer;
+  /** Decisions commit one at a time: each commit's parent is the one before. */
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(index: ReviewIndex, committer: Committer) {
+    this.index = index;
+    this.committer = committer;
+  }
+
+  session(reviewer: Reviewer): Session {
+    return { reviewer, counts: this.index.counts(reviewer), remaining: this.index.remaining(reviewer), total: this.index.candidateCount };
+  }
+
+  /**
+   * Commits one decision, after every decision submitted before it.
+   * @throws PloverError `E_UNKNOWN_CANDIDATE`, or whatever the committer throws; nothing is written then.
+   */
+  decide(reviewer: Reviewer, decision: Decision, options: { durationMs?: number; now?: Date } = {}): Promise<DecisionResult> {
+    return this.serialize(async () => {
+      const candidate = this.requireCandidate(decision.candidate_id);
+      const result = await this.committer.commit(decision, reviewer, { ...options, modelResponse: candidate.model_response });
+      this.index.set({ correction: result.correction, file: result.path });
+      return { ...result, counts: this.index.counts(reviewer), remaining: this.index.remaining(reviewer) };
+    });
+  }
+
+  /**
+   * Undoes the reviewer's current decision on a candidate (a commit that removes its file).
+   * @throws PloverError `E_UNKNOWN_CANDIDATE`, `E_NOTHING_TO_UNDO`.
+   */
+  undo(reviewer: Reviewer, candidateId: string, now?: Date): Promise<UndoResult & { path: string }> {
+    return this.serialize(async () => {
+      this.requireCandidate(candidateId);
+      const result = await this.committer.undo(candidateId, reviewer, now);
+      this.index.delete(result.path);
+      return { ...result, counts: this.index.counts(reviewer), remaining: this.index.remaining(reviewer) };
+    });
+  }
+
+  /**
+   * Who decided what on a candidate, when, in which commit, newest first; `reviewer`'s
+   * own file is looked at even when they undid their decision.
+   * @throws PloverError `E_UNKNOWN_CANDIDATE`.
+   */
+  async history(candidateId: string, reviewer?: Reviewer): Promise<HistoryEntry[]> {
+    this.requireCandidate(candidateId);
+    const paths = new Set<string>(reviewer ? [correctionPath(candidateId, reviewer.email)] : []);
+    for (const c of this.index.correctionRecords()) if (c.candidate_id === candidateId) paths.add(correctionPath(c.candidate_id, c.reviewer.email));
+    return this.committer.history(candidateId, [...paths]);
+  }
+
+  /** The LabelBackend of one reviewer: what the pages call. */
+  backend(reviewer: Reviewer): LabelBackend {
+    return {
+      session: async () => this.session(reviewer),
+      queue: async (after, limit, filters = {}) => this.index.queuePage(reviewer, after, limit, parseQueueFilter(new URLSearchParams(filters))),
+      facets: async () => this.index.facets(reviewer),
+      stats: async () => this.index.stats(),
+      decide: (decision, durationMs) => this.decide(reviewer, decision, durationMs === undefined ? {} : { durationMs }),
+      undo: async (candidateId) => {
+        const { path: _path, ...result } = await this.undo(reviewer, candidateId);
+        return result;
+      },
+      history: (candidateId) => this.history(candidateId, reviewer),
+    };
+  }
+
+  /** Runs commits one at a time; a failed one does not stop those after it. */
+  private serialize<T>(run: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(run, run);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  private requireCandidate(id: string): Candidate {
+    const candidate = this.index.candidate(id);
+    if (!candidate) {
+      throw new PloverError('E_UNKNOWN_CANDIDATE', `unknown candidate ${JSON.stringify(id)}: no line in candidates/*.jsonl has this id (see \`plover validate\`)`);
+    }
+    return candidate;
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * The Committer of local mode: each decision is a commit on the checked-out branch of a
+ * local clone, with the correction file and its index entry written too, so `git status`
+ * stays clean (see git/commit-decision.ts). History is read with git itself.
+ */
+import { commitDecision, commitUndo, type GitFs } from '../git/commit-decision.ts';
+import type { Decision } from '../lib/correction.ts';
+import type { CommitOptions, Committer } from '../lib/review-service.ts';
+import type { Reviewer } from '../lib/schema-types.ts';
+import { indexWriter } from './git-index.ts';
+import { readCandidateHistory } from './history.ts';
+
+export class WorktreeCommitter implements Committer {
+  private readonly dir: string;
+  private readonly fs: GitFs;
+  /** One isomorphic-git cache for the session (the first packed read hashes the whole pack). */
+  private readonly cache: object;
+
+  constructor(dir: string, fs: GitFs, cache: object) {
+    this.dir = dir;
+    this.fs = fs;
+    this.cache = cache;
+  }
+
+  private target() {
+    return { fs: this.fs, dir: this.dir, cache: this.cache, index: indexWriter(this.dir) };
+  }
+
+  commit(decision: Decision, reviewer: Reviewer, options: CommitOptions) {
+    return commitDecision({ ...this.target(), decision, reviewer, ...options });
+  }
+
+  undo(candidateId: string, reviewer: Reviewer, now?: Date) {
+    return commitUndo({ ...this.target(), candidateId, reviewer, ...(now ? { now } : {}) });
+  }
+
+  history(candidateId: string) {
+    return readCandidateHistory(this.dir, candidateId);
+  }
+}

@@ -1,0 +1,16 @@
+// A review service over candidates written for the test and the in-memory committer.
+import { indexCandidates, parseCandidateFile } from '../../src/lib/candidates.ts';
+import { MemoryCommitter } from '../../src/lib/memory-committer.ts';
+import { ReviewIndex } from '../../src/lib/review-index.ts';
+import { ReviewService } from '../../src/lib/review-service.ts';
+import { candidateLine } from './repo.ts';
+
+/** One candidate per override (see candidateLine), in this order. */
+export function memoryService(overrides: Record<string, unknown>[]): { service: ReviewService; committer: MemoryCommitter } {
+  const parsed = parseCandidateFile(overrides.map((o) => candidateLine(o)).join('\n'), 'candidates/test.jsonl');
+  if (parsed.problems.length) throw new Error(JSON.stringify(parsed.problems));
+  const { byId } = indexCandidates(parsed.candidates);
+  const data = { candidates: byId, candidateOrder: parsed.candidates.map((c) => c.candidate.id), problems: [] };
+  const committer = new MemoryCommitter();
+  return { service: new ReviewService(new ReviewIndex(data, []), committer), committer };
+}
