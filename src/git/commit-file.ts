@@ -1,7 +1,8 @@
 /**
  * The mechanism under every plover commit: one file written or removed, as git objects
  * along its path only (blob, the trees from its folder up to the root, the commit), then
- * a compare-and-set of the branch. The cost does not grow with the number of other
+ * the branch is moved if it is still where the commit was built on (atomically with
+ * `updateRef`), else the commit is built again on the new tip. The cost does not grow with the number of other
  * files, unlike `git add` + `git commit` through the index, which rebuilds every tree.
  *
  * Like isomorphic-git itself, it is handed its `fs` (node:fs in Node, LightningFS in the
@@ -38,6 +39,13 @@ export interface GitTarget {
    * isomorphic-git does (node/git-index.ts); false lets isomorphic-git do it.
    */
   index?: (change: { path: string; blob: string | null }) => Promise<boolean> | boolean;
+  /**
+   * Moves `ref` to `oid` only if it still points at `expected` (null: it does not exist),
+   * atomically; false when it moved (node/ref-update.ts). Without it the ref is checked,
+   * then written: enough where one lock already keeps out every other writer (the page,
+   * under its Web Lock).
+   */
+  updateRef?: (ref: string, oid: string, expected: string | null) => Promise<boolean>;
 }
 
 export interface CommitFileOptions extends GitTarget {
@@ -63,7 +71,7 @@ export function gitdirOf(target: { dir?: string; gitdir?: string }): string {
 /**
  * Commits one file's new content (or its removal).
  * @returns the new commit's sha.
- * @throws PloverError `E_DETACHED_HEAD`, `E_REF_MOVED`.
+ * @throws PloverError `E_DETACHED_HEAD`, `E_REF_MOVED`, and what `updateRef` throws (`E_REF_LOCKED`).
  */
 export async function commitFile(options: CommitFileOptions): Promise<string> {
   const { fs, dir, cache, path, text } = options;
@@ -96,7 +104,11 @@ export async function commitFile(options: CommitFileOptions): Promise<string> {
       gitdir,
       commit: { message: options.message, tree, parent: parent ? [parent] : [], author: who, committer: who },
     });
-    // Compare-and-set: only move the ref if nobody else moved it while we built the commit.
+    // Only move the ref if nobody else moved it while we built the commit; else build again on theirs.
+    if (options.updateRef) {
+      if (await options.updateRef(ref, oid, current)) return oid;
+      continue;
+    }
     if ((await resolveOrNull(fs, gitdir, ref)) !== current) continue;
     await git.writeRef({ fs, gitdir, ref, value: oid, force: true });
     return oid;

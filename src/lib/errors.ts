@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   E_DETACHED_HEAD: 'HEAD is detached; decisions are committed on a branch',
   E_REF_MOVED: 'the branch kept moving under the commit (another writer); nothing is lost, try again',
   E_INDEX_LOCKED: "another live process holds git's index.lock",
+  E_REF_LOCKED: 'another git command holds the branch\'s lock (`<ref>.lock`) while a decision is committed',
   E_OUTBOX: "the hosted clone's outbox is not plover's own one-file commits on the branch",
   // The git host (hosted mode).
   E_AUTH: 'the git host refused the access token (HTTP 401 or 403)',

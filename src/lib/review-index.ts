@@ -1,8 +1,8 @@
 /**
  * What the review page asks of the data, computed from the candidates and the current
  * corrections: the queue under a filter, the filter bar's facets, counts and statistics.
- * Pure: the local label server (node/workspace.ts) and the hosted page
- * (client/hosted-backend.ts) both keep one and tell it about each commit.
+ * Pure: the review service (review-service.ts) keeps one, in the label server and in
+ * the hosted page alike, and tells it about each commit.
  */
 import type { LocatedCorrection } from './export.ts';
 import { DEFAULT_EXPORT_OPTIONS, type ResolvePolicy } from './export.ts';

@@ -16,6 +16,7 @@ import { CORRECTION_PATH_PATTERN, correctionPath } from '../lib/paths.ts';
 import { commitFile, readCommittedFile, type GitFs } from '../git/commit-file.ts';
 import { clearStaleIndexLock, indexWriter } from './git-index.ts';
 import { clearTemporaryFiles } from './atomic-fs.ts';
+import { refUpdater } from './ref-update.ts';
 
 const run = promisify(execFile);
 
@@ -49,7 +50,7 @@ export async function recoverUncommitted(options: { fs: GitFs; dir: string; cach
       const text = await readCommittedFile({ fs, dir, cache }, path);
       const undone = text === null ? undefined : parseCorrection(text, path).correction;
       if (!undone) continue;
-      const commit = await commitFile({ fs, dir, cache, index: indexWriter(dir), path, text: null, message: compileUndoMessage(undone), author: { ...undone.reviewer, date: now } });
+      const commit = await commitFile({ fs, dir, cache, index: indexWriter(dir), updateRef: refUpdater(fs, `${dir}/.git`), path, text: null, message: compileUndoMessage(undone), author: { ...undone.reviewer, date: now } });
       recovered.push({ path, commit, kind: 'undo' });
       continue;
     }
@@ -61,6 +62,7 @@ export async function recoverUncommitted(options: { fs: GitFs; dir: string; cach
       dir,
       cache,
       index: indexWriter(dir),
+      updateRef: refUpdater(fs, `${dir}/.git`),
       path,
       text,
       message: compileCommitMessage(correction),

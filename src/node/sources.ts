@@ -1,7 +1,8 @@
 /**
  * Where the repository's data is read from: the working tree, or any git ref without
- * checking it out (`plover export --ref`). Both list files with their sizes, so
- * oversize files are caught before they are read.
+ * checking it out (`plover export --ref`). Neither reads a file over the size limit:
+ * the ref's listing carries every size, and the working tree's read looks at the size
+ * of the open file first.
  */
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';

@@ -9,6 +9,7 @@ import type { CommitOptions, Committer } from '../lib/review-service.ts';
 import type { Reviewer } from '../lib/schema-types.ts';
 import { indexWriter } from './git-index.ts';
 import { readCandidateHistory } from './history.ts';
+import { refUpdater } from './ref-update.ts';
 
 export class WorktreeCommitter implements Committer {
   private readonly dir: string;
@@ -23,7 +24,7 @@ export class WorktreeCommitter implements Committer {
   }
 
   private target() {
-    return { fs: this.fs, dir: this.dir, cache: this.cache, index: indexWriter(this.dir) };
+    return { fs: this.fs, dir: this.dir, cache: this.cache, index: indexWriter(this.dir), updateRef: refUpdater(this.fs, `${this.dir}/.git`) };
   }
 
   commit(decision: Decision, reviewer: Reviewer, options: CommitOptions) {
