@@ -27,9 +27,9 @@ export class CloneCommitter implements Committer {
   /** The branch decisions are pushed to; commits go to its outbox ref. */
   readonly dest: string;
   private readonly lockName: string;
-  private readonly committed: (change: CloneChange) => void;
+  private readonly committed: (change: CloneChange) => Promise<void>;
 
-  constructor(clone: Clone & { fs: StoreFs }, dest: string, lockName: string, committed: (change: CloneChange) => void) {
+  constructor(clone: Clone & { fs: StoreFs }, dest: string, lockName: string, committed: (change: CloneChange) => Promise<void>) {
     this.clone = clone;
     this.dest = dest;
     this.lockName = lockName;
@@ -62,13 +62,13 @@ export class CloneCommitter implements Committer {
 
   async commit(decision: Decision, reviewer: Reviewer, options: CommitOptions) {
     const result = await this.store(() => commitDecision({ ...this.target(), decision, reviewer, ...options }));
-    this.committed({ kind: 'set', located: { correction: result.correction, file: result.path } });
+    await this.committed({ kind: 'set', located: { correction: result.correction, file: result.path } });
     return result;
   }
 
   async undo(candidateId: string, reviewer: Reviewer, now?: Date) {
     const result = await this.store(() => commitUndo({ ...this.target(), candidateId, reviewer, ...(now ? { now } : {}) }));
-    this.committed({ kind: 'delete', file: result.path });
+    await this.committed({ kind: 'delete', file: result.path });
     return result;
   }
 

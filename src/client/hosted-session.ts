@@ -137,10 +137,10 @@ export class HostedSession {
     this.tabs.close();
   }
 
-  /** This tab committed a decision or an undo: tell the other tabs, and push it. */
-  private committed(change: CloneChange): void {
+  /** This tab committed a decision or an undo: tell the other tabs, count what waits, and push it. */
+  private async committed(change: CloneChange): Promise<void> {
     this.tabs.postMessage({ ...change, reviewer: this.reviewer.email } satisfies TabMessage);
-    void this.refreshWaiting();
+    await this.refreshWaiting();
     void this.push();
   }
 

@@ -9,6 +9,7 @@
  */
 import { createSignal, Match, onCleanup, Show, Switch } from 'solid-js';
 import { HostedSession } from '../client/hosted-session.ts';
+import { readStored, writeStored } from '../client/web-storage.ts';
 import { checkReviewer } from '../lib/reviewer.ts';
 import type { HostedConfig } from '../lib/site-config.ts';
 import type { Reviewer } from '../lib/schema-types.ts';
@@ -23,26 +24,10 @@ export interface HostedAppProps {
 const IDENTITY_KEY = 'plover.identity';
 const tokenKey = (config: HostedConfig) => `plover.token:${config.remote}`;
 
-function read(storage: () => Storage, key: string): string | null {
-  try {
-    return storage().getItem(key);
-  } catch {
-    return null; // storage blocked: nothing remembered
-  }
-}
-function write(storage: () => Storage, key: string, value: string | null): void {
-  try {
-    if (value === null) storage().removeItem(key);
-    else storage().setItem(key, value);
-  } catch {
-    // storage blocked: the value lasts for this page only
-  }
-}
-
 export function HostedApp(props: HostedAppProps) {
   const remembered = (() => {
     try {
-      return JSON.parse(read(() => localStorage, IDENTITY_KEY) ?? 'null') as Reviewer | null;
+      return JSON.parse(readStored('local', IDENTITY_KEY) ?? 'null') as Reviewer | null;
     } catch {
       return null;
     }
@@ -60,12 +45,12 @@ export function HostedApp(props: HostedAppProps) {
     setProgress('Connecting to the git host…');
     try {
       const opened = await HostedSession.open(props.config, reviewer, secret, (text) => setProgress(text));
-      write(() => sessionStorage, tokenKey(props.config), secret);
-      write(() => localStorage, IDENTITY_KEY, JSON.stringify(reviewer));
+      writeStored('session', tokenKey(props.config), secret);
+      writeStored('local', IDENTITY_KEY, JSON.stringify(reviewer));
       setToken('');
       setSession(opened);
     } catch (err) {
-      write(() => sessionStorage, tokenKey(props.config), null);
+      writeStored('session', tokenKey(props.config), null);
       setError((err as Error).message);
     } finally {
       setProgress(null);
@@ -86,12 +71,12 @@ export function HostedApp(props: HostedAppProps) {
 
   function signOut() {
     session()?.close();
-    write(() => sessionStorage, tokenKey(props.config), null);
+    writeStored('session', tokenKey(props.config), null);
     setSession(null);
   }
 
   // A reload in the same tab signs in again with the token kept for this tab.
-  const saved = read(() => sessionStorage, tokenKey(props.config));
+  const saved = readStored('session', tokenKey(props.config));
   if (saved && remembered && typeof window !== 'undefined') queueMicrotask(() => void signIn(remembered, saved));
 
   return (

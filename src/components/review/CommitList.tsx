@@ -1,0 +1,61 @@
+/** The decisions of this visit and the state of their commits, with Undo, Retry and Reopen. */
+import { For, Show } from 'solid-js';
+import { ACTIONS } from '../../lib/schemas.ts';
+import type { Action } from '../../lib/schema-types.ts';
+import type { CommitStatus, Outbox } from './outbox.ts';
+
+export const actionLabel = (action: Action) => ACTIONS.find((a) => a.value === action)!.label;
+
+export const STATE_TEXT: Record<CommitStatus['state'], string> = {
+  pending: 'committing…',
+  done: 'committed',
+  failed: 'not committed:',
+  undoing: 'undoing…',
+  undone: 'undone by',
+};
+
+export interface CommitListProps {
+  outbox: Outbox;
+  onUndo: (entry: CommitStatus) => void;
+  onReopen: (entry: CommitStatus) => void;
+}
+
+export function CommitList(props: CommitListProps) {
+  const commits = () => props.outbox.commits();
+  return (
+    <section class="commits" aria-label="Commits">
+      <ul>
+        <For each={commits()}>
+          {(entry) => (
+            <li class={`commit commit-${entry.state}`} role={entry.state === 'failed' ? 'alert' : undefined} data-state={entry.state}>
+              <span class="commit-what">
+                {actionLabel(entry.decision.action)} <code>{entry.decision.candidate_id}</code>
+                {entry.decision.failure_category ? ` [${entry.decision.failure_category}]` : ''}
+              </span>{' '}
+              <span>{STATE_TEXT[entry.state]}</span>{' '}
+              <Show when={entry.oid && (entry.state === 'done' || entry.state === 'undone')}>
+                <code class="sha">{entry.oid!.slice(0, 7)}</code>{' '}
+              </Show>
+              <Show when={entry.state === 'done'}>
+                <button type="button" onClick={() => props.onUndo(entry)} aria-keyshortcuts={props.outbox.lastUndoable() === entry ? 'u' : undefined}>
+                  Undo
+                </button>
+              </Show>
+              <Show when={entry.error}>
+                <span class="commit-error"> {entry.error}</span>{' '}
+              </Show>
+              <Show when={entry.state === 'failed'}>
+                <button type="button" onClick={() => props.outbox.retry(entry)}>
+                  Retry
+                </button>{' '}
+                <button type="button" onClick={() => props.onReopen(entry)}>
+                  Reopen
+                </button>
+              </Show>
+            </li>
+          )}
+        </For>
+      </ul>
+    </section>
+  );
+}

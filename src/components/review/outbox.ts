@@ -1,0 +1,148 @@
+/**
+ * The decisions of this page visit and their commits. A decision is listed at once and
+ * committed in the background, one at a time in the order they were made: the backend
+ * commits them one at a time anyway, and sent all at once a fast reviewer's decisions
+ * would take every connection the browser allows a host (six), leaving the next queue
+ * page to wait behind them. A failed commit stays listed, to retry (with the time spent
+ * on the candidate, as first sent) or to reopen; a committed one can be undone.
+ */
+import { batch, createMemo, createSignal } from 'solid-js';
+import type { Decision } from '../../lib/correction.ts';
+import type { LabelBackend, Session } from '../../lib/label-backend.ts';
+import type { ActionCounts } from '../../lib/review-state.ts';
+import type { Candidate } from '../../lib/schema-types.ts';
+
+export interface CommitStatus {
+  key: number;
+  candidate: Candidate;
+  decision: Decision;
+  /** Milliseconds the reviewer spent on the candidate. */
+  durationMs?: number;
+  state: 'pending' | 'done' | 'failed' | 'undoing' | 'undone';
+  /** Whether the candidate was undecided when the decision was made (it leaves the queue). */
+  wasUndecided: boolean;
+  oid?: string;
+  error?: string;
+}
+
+/** Of the finished commits, the latest few stay listed; pending, failed and undoing ones always do. */
+const FINISHED_SHOWN = 6;
+
+function keepVisible(list: CommitStatus[]): CommitStatus[] {
+  let finished = 0;
+  return list.filter((c) => !(c.state === 'done' || c.state === 'undone') || ++finished <= FINISHED_SHOWN);
+}
+
+export function createOutbox(backend: LabelBackend) {
+  /** Newest first. */
+  const [commits, setCommits] = createSignal<CommitStatus[]>([]);
+  /** The latest decision of this visit per candidate id (undone and reopened ones removed). */
+  const [decided, setDecided] = createSignal<ReadonlyMap<string, CommitStatus>>(new Map());
+  const [counts, setCounts] = createSignal<ActionCounts>({ correct: 0, discard: 0, flag: 0 });
+  const [serverRemaining, setServerRemaining] = createSignal(0);
+  /** Goes up when what the backend holds changed and the decisions sent so far are all answered: history and progress are read again. */
+  const [version, setVersion] = createSignal(0);
+  const pending = createMemo(() => commits().filter((c) => c.state === 'pending' && c.wasUndecided).length);
+  let nextKey = 0;
+  let chain: Promise<void> = Promise.resolve();
+  let unsent = 0;
+
+  function update(key: number, patch: Partial<CommitStatus>) {
+    batch(() => {
+      setCommits((list) => list.map((c) => (c.key === key ? { ...c, ...patch } : c)));
+      setDecided((map) => {
+        const next = new Map(map);
+        for (const [id, entry] of map) if (entry.key === key) next.set(id, { ...entry, ...patch });
+        return next;
+      });
+    });
+  }
+
+  function forget(candidateId: string) {
+    setDecided((map) => {
+      const next = new Map(map);
+      next.delete(candidateId);
+      return next;
+    });
+  }
+
+  function send(entry: CommitStatus) {
+    unsent += 1;
+    chain = chain
+      .then(async () => {
+        try {
+          const result = await backend.decide(entry.decision, entry.durationMs);
+          batch(() => {
+            update(entry.key, { state: 'done', oid: result.oid });
+            setCounts(result.counts);
+            setServerRemaining(result.remaining);
+            if (unsent === 1) setVersion((v) => v + 1);
+          });
+        } catch (err) {
+          update(entry.key, { state: 'failed', error: (err as Error).message });
+        }
+      })
+      .finally(() => (unsent -= 1));
+  }
+
+  return {
+    commits,
+    decided,
+    counts,
+    version,
+    /** Candidates this reviewer has not decided: the backend's count, less the decisions still on their way. */
+    remaining: () => Math.max(serverRemaining() - pending(), 0),
+    /** Starts from what the backend says of this reviewer. */
+    start(session: Session) {
+      setCounts(session.counts);
+      setServerRemaining(session.remaining);
+    },
+    /** Lists a decision and sends it after those before it. */
+    decide(candidate: Candidate, decision: Decision, durationMs?: number): CommitStatus {
+      const entry: CommitStatus = { key: nextKey++, candidate, decision, state: 'pending', wasUndecided: !decided().has(candidate.id), ...(durationMs === undefined ? {} : { durationMs }) };
+      batch(() => {
+        setCommits((list) => keepVisible([entry, ...list]));
+        setDecided((map) => new Map(map).set(candidate.id, entry));
+      });
+      send(entry);
+      return entry;
+    },
+    retry(entry: CommitStatus) {
+      update(entry.key, { state: 'pending', error: undefined });
+      send({ ...entry, state: 'pending' });
+    },
+    /** Drops a failed decision, so its candidate can be decided again by hand. */
+    reopen(entry: CommitStatus) {
+      batch(() => {
+        setCommits((list) => list.filter((c) => c.key !== entry.key));
+        forget(entry.candidate.id);
+      });
+    },
+    /** The newest committed decision: what `u` undoes. */
+    lastUndoable: () => commits().find((c) => c.state === 'done'),
+    /**
+     * Undoes a committed decision (a new commit).
+     * @returns whether it was undone; a failure is shown on the entry.
+     */
+    async undo(entry: CommitStatus | undefined): Promise<boolean> {
+      if (!entry || entry.state !== 'done') return false;
+      update(entry.key, { state: 'undoing' });
+      try {
+        const result = await backend.undo(entry.candidate.id);
+        batch(() => {
+          update(entry.key, { state: 'undone', oid: result.oid });
+          forget(entry.candidate.id);
+          setCounts(result.counts);
+          setServerRemaining(result.remaining);
+          setVersion((v) => v + 1);
+        });
+        return true;
+      } catch (err) {
+        update(entry.key, { state: 'done', error: `undo failed: ${(err as Error).message}` });
+        return false;
+      }
+    },
+  };
+}
+
+export type Outbox = ReturnType<typeof createOutbox>;
