@@ -1,0 +1,131 @@
+// @vitest-environment jsdom
+// The review page in jsdom against the review service over the in-memory committer:
+// keyboard, undo, retry, paging and filters, checked against what was committed.
+// Chromium (tests/e2e) keeps what only a browser shows: layout, focus, the real server.
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@solidjs/testing-library';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ReviewApp } from '../../src/components/ReviewApp.tsx';
+import { parseCorrection } from '../../src/lib/correction.ts';
+import type { MemoryCommitter } from '../../src/lib/memory-committer.ts';
+import type { Reviewer } from '../../src/lib/schema-types.ts';
+import { memoryService } from '../helpers/memory-service.ts';
+
+const ann: Reviewer = { name: 'Ann Lee', email: 'ann@example.org' };
+
+afterEach(() => {
+  cleanup();
+  localStorage.clear();
+});
+
+const ids = (n: number) => Array.from({ length: n }, (_, i) => `c${String(i + 1).padStart(2, '0')}`);
+
+function mount(candidates: Record<string, unknown>[], filters: Record<string, string> = {}) {
+  const { service, committer } = memoryService(candidates);
+  render(() => <ReviewApp backend={service.backend(ann)} filters={filters} />);
+  return { service, committer };
+}
+
+/** The id on the card shown, once there is one. */
+const shown = () => screen.getByRole('article', { name: 'Candidate' }).getAttribute('data-candidate-id');
+const press = (key: string, init: KeyboardEventInit = {}) => fireEvent.keyDown(document.body, { key, ...init });
+/** The decisions committed so far, in commit order (removals as `undo`). */
+const committed = (committer: MemoryCommitter) =>
+  committer.commits.map((c) => (c.text === null ? ['undo', c.path.split('/')[2]!.split('--')[0]] : [parseCorrection(c.text, c.path).correction!.action, parseCorrection(c.text, c.path).correction!.candidate_id]));
+const correctionOf = (committer: MemoryCommitter, id: string) => {
+  const c = [...committer.commits].reverse().find((c) => c.text !== null && c.text.includes(`"${id}"`))!;
+  return parseCorrection(c.text!, c.path).correction!;
+};
+
+describe('the review page (jsdom, in-memory committer)', () => {
+  it('decides by keyboard: d discards, 2 then f flags with a category, j and k move, u undoes the last', async () => {
+    const { committer } = mount(ids(5).map((id) => ({ id })));
+    await waitFor(() => expect(shown()).toBe('c01'));
+    press('d');
+    expect(shown()).toBe('c02');
+    press('2');
+    expect(screen.getAllByRole('button', { pressed: true }).map((b) => b.textContent)).toEqual([expect.stringContaining('Style violation')]);
+    press('f');
+    expect(shown()).toBe('c03');
+    press('k');
+    expect(shown()).toBe('c02');
+    press('j');
+    expect(shown()).toBe('c03');
+    await waitFor(() => expect(committed(committer)).toEqual([['discard', 'c01'], ['flag', 'c02']]));
+    expect(correctionOf(committer, 'c02').failure_category).toBe('style_violation');
+    await waitFor(() => expect(screen.getByTestId('count-flag').textContent).toBe('1'));
+    expect(screen.getByTestId('remaining').textContent).toBe('3');
+    press('u');
+    await waitFor(() => expect(committed(committer).at(-1)).toEqual(['undo', expect.any(String)]));
+    await waitFor(() => expect(shown()).toBe('c02'));
+    expect(screen.getByTestId('count-flag').textContent).toBe('0');
+    expect(screen.getByTestId('remaining').textContent).toBe('4');
+  });
+
+  it('corrects with Ctrl+Enter, refuses a blank correction, and asks before committing an unchanged answer', async () => {
+    const { committer } = mount([{ id: 'c01', model_response: 'Paris' }, { id: 'c02' }, { id: 'c03' }]);
+    await waitFor(() => expect(shown()).toBe('c01'));
+    const box = screen.getByLabelText('Corrected response') as HTMLTextAreaElement;
+    expect(box.value).toBe('Paris');
+    press('Enter', { ctrlKey: true });
+    const ask = await screen.findByText("Unchanged: was the model's answer right?");
+    expect(committer.commits).toEqual([]);
+    fireEvent.click(within(ask.closest('div')!).getByRole('button', { name: 'Yes: Correct as Scoring artifact' }));
+    await waitFor(() => expect(committer.commits).toHaveLength(1));
+    expect(correctionOf(committer, 'c01')).toMatchObject({ action: 'correct', unchanged: true, failure_category: 'scoring_artifact', corrected_response: 'Paris' });
+    expect(shown()).toBe('c02');
+    fireEvent.input(box, { target: { value: '   ' } });
+    press('Enter', { ctrlKey: true });
+    expect(screen.getByRole('alert').textContent).toMatch(/Write the corrected response/);
+    fireEvent.input(box, { target: { value: '4\r\n' } });
+    press('Enter', { ctrlKey: true });
+    await waitFor(() => expect(committer.commits).toHaveLength(2));
+    expect(correctionOf(committer, 'c02').corrected_response).toBe('4');
+  });
+
+  it('keeps a failed commit listed; Retry commits it with the time first spent on the candidate', async () => {
+    const { committer } = mount(ids(3).map((id) => ({ id })));
+    await waitFor(() => expect(shown()).toBe('c01'));
+    committer.gate = async () => {
+      committer.gate = null;
+      throw new Error('disk on fire');
+    };
+    await new Promise((r) => setTimeout(r, 60));
+    press('d');
+    const failed = await screen.findByText(/disk on fire/);
+    const entry = failed.closest('li')!;
+    expect(entry.getAttribute('data-state')).toBe('failed');
+    expect(committer.commits).toEqual([]);
+    fireEvent.click(within(entry).getByRole('button', { name: 'Retry' }));
+    await waitFor(() => expect(committed(committer)).toEqual([['discard', 'c01']]));
+    expect(correctionOf(committer, 'c01').duration_ms).toBeGreaterThanOrEqual(50);
+  });
+
+  it('pages through a long queue: 45 candidates decided one after another, then nothing left', async () => {
+    const all = ids(45);
+    const { committer } = mount(all.map((id) => ({ id })));
+    for (const id of all) {
+      await waitFor(() => expect(shown()).toBe(id));
+      press('d');
+    }
+    await screen.findByText(/Nothing left to review/);
+    await waitFor(() => expect(committer.commits).toHaveLength(45));
+    expect(committed(committer).map(([, id]) => id)).toEqual(all);
+  });
+
+  it('shows only what the filters match, decided ones included when asked', async () => {
+    const candidates = ids(6).map((id, i) => ({ id, model_response: i % 2 ? `needle ${id}` : 'hay' }));
+    const first = memoryService(candidates);
+    await first.service.decide(ann, { candidate_id: 'c02', action: 'flag' });
+    render(() => <ReviewApp backend={first.service.backend(ann)} filters={{ q: 'needle' }} />);
+    await waitFor(() => expect(shown()).toBe('c04'));
+    press('j');
+    expect(shown()).toBe('c06');
+    press('j');
+    expect(screen.queryByRole('article', { name: 'Candidate' })).toBeNull();
+    cleanup();
+    render(() => <ReviewApp backend={first.service.backend(ann)} filters={{ state: 'decided' }} />);
+    await waitFor(() => expect(shown()).toBe('c02'));
+    press('j');
+    expect(screen.queryByRole('article', { name: 'Candidate' })).toBeNull();
+  });
+});
