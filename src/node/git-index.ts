@@ -17,9 +17,9 @@
  * an entry in conflict) returns false, and the caller lets isomorphic-git do it.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, linkSync, lstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, unlinkSync, writevSync } from 'node:fs';
-import { PloverError, errorCode } from '../lib/errors.ts';
-import { writeFileAtomicSync } from './atomic-fs.ts';
+import { closeSync, fstatSync, lstatSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writevSync } from 'node:fs';
+import { PloverError } from '../lib/errors.ts';
+import { indexLock, releaseLock, takeLock } from './owned-lock.ts';
 
 const DROPPED_EXTENSIONS = new Set(['TREE', 'EOIE', 'IEOT', 'UNTR', 'FSMN']);
 const KEPT_EXTENSIONS = new Set(['REUC']);
@@ -194,113 +194,25 @@ function indexEntry(file: string, name: Buffer, blob: string): Buffer {
   return entry;
 }
 
-/** Beside `index.lock` while plover holds it: which process, and which file (inode) is its lock. */
-const lockOwner = (gitdir: string) => `${gitdir}/plover-index.lock.owner`;
-/** The lock file plover prepares under its own name before linking it in as `index.lock`. */
-const lockDraft = (gitdir: string, pid: number) => `${gitdir}/plover-index.lock.${pid}`;
-const LOCK_DRAFT = /^plover-index\.lock\.(\d+)$/;
-/** The owner note's temporary file while it is written (writeFileAtomicSync), of process N. */
-const OWNER_DRAFT = /^plover-index\.lock\.owner\.tmp-(\d+)$/;
-
 /**
- * git's protocol: take `index.lock` exclusively, write, rename over `index`. So that a
- * lock left by a plover process that was killed can be told from one a git command
- * holds (see clearStaleIndexLock), the note naming the owner is complete before the
- * lock exists: plover creates its lock file under its own name, writes the note (pid and
- * the file's inode) atomically, and only then links the file in as `index.lock`, which
- * fails if the name is taken, as an exclusive create does. Where the file system has no
- * hard links, the lock is created exclusively and the note written after it.
+ * git's protocol: take `index.lock` exclusively, write, rename over `index`; the lock is
+ * taken with its owner noted (owned-lock.ts), so that a killed plover's lock is removed
+ * on the next start.
  */
 function writeLocked(gitdir: string, data: Buffer[]): void {
-  const lock = `${gitdir}/index.lock`;
-  const fd = takeLock(gitdir);
+  const files = indexLock(gitdir);
+  const fd = takeLock(files, () => new PloverError('E_INDEX_LOCKED', `${files.lock} exists: another git command is using the index. Let it finish; if none is running, delete ${files.lock}`));
   try {
     writevAll(fd, data);
   } catch (err) {
     closeSync(fd);
-    unlinkSync(lock);
-    rmSync(lockOwner(gitdir), { force: true });
+    unlinkSync(files.lock);
+    releaseLock(files);
     throw err;
   }
   closeSync(fd);
-  renameSync(lock, `${gitdir}/index`);
-  rmSync(lockOwner(gitdir), { force: true });
-}
-
-/** Error codes of a file system without hard links. */
-const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
-
-/** Takes `index.lock` with its owner noted (see writeLocked). @returns the lock, open for writing. */
-function takeLock(gitdir: string): number {
-  const lock = `${gitdir}/index.lock`;
-  const draft = lockDraft(gitdir, process.pid);
-  const locked = () => new PloverError('E_INDEX_LOCKED', `${lock} exists: another git command is using the index. Let it finish; if none is running, delete ${lock}`);
-  const noteOwner = (fd: number) => writeFileAtomicSync(lockOwner(gitdir), JSON.stringify({ pid: process.pid, ino: fstatSync(fd).ino }));
-  let fd = openSync(draft, 'w');
-  try {
-    noteOwner(fd);
-    linkSync(draft, lock);
-  } catch (err) {
-    closeSync(fd);
-    rmSync(draft, { force: true });
-    rmSync(lockOwner(gitdir), { force: true });
-    const code = errorCode(err) ?? '';
-    if (code === 'EEXIST') throw locked();
-    if (!NO_HARD_LINKS.has(code)) throw err;
-    try {
-      fd = openSync(lock, 'wx'); // git's exclusive create, with the note written after it
-    } catch (err) {
-      throw errorCode(err) === 'EEXIST' ? locked() : err;
-    }
-    noteOwner(fd);
-    return fd;
-  }
-  unlinkSync(draft);
-  return fd;
-}
-
-
-/**
- * Removes an `index.lock` that a plover process left when it was killed while writing
- * the index (its pid is gone and the lock is the very file it created), and the lock
- * files of dead plover processes that never became the lock. A lock of any other
- * process is left alone: the next write then says so, naming the file.
- * @returns whether a stale lock was removed.
- */
-export function clearStaleIndexLock(gitdir: string): boolean {
-  // writeLocked is synchronous: a note or draft naming this very process is left from an earlier one.
-  const dead = (pid: number) => pid === process.pid || !isAlive(pid);
-  for (const name of readdirSync(gitdir)) {
-    const draft = LOCK_DRAFT.exec(name) ?? OWNER_DRAFT.exec(name);
-    if (draft && dead(Number(draft[1]))) rmSync(`${gitdir}/${name}`, { force: true });
-  }
-  let owner: { pid?: unknown; ino?: unknown };
-  try {
-    owner = JSON.parse(readFileSync(lockOwner(gitdir), 'utf8'));
-  } catch {
-    return false; // no note: no lock of plover's (the note is whole before the lock exists)
-  }
-  if (typeof owner.pid !== 'number' || !dead(owner.pid)) return false;
-  let removed = false;
-  try {
-    if (lstatSync(`${gitdir}/index.lock`).ino === owner.ino) {
-      unlinkSync(`${gitdir}/index.lock`);
-      removed = true;
-    }
-  } catch {
-    // no lock: the process died before linking it in, or after renaming it
-  }
-  rmSync(lockOwner(gitdir), { force: true });
-  return removed;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return errorCode(err) === 'EPERM';
-  }
+  renameSync(files.lock, `${gitdir}/index`);
+  releaseLock(files);
 }
 
 /** writev until every byte is written (a short write continues where it stopped). */

@@ -14,7 +14,8 @@ import { compileCommitMessage, compileUndoMessage } from '../lib/commit-message.
 import { parseCorrection } from '../lib/correction.ts';
 import { CORRECTION_PATH_PATTERN, correctionPath } from '../lib/paths.ts';
 import { commitFile, readCommittedFile, type GitFs } from '../git/commit-file.ts';
-import { clearStaleIndexLock, indexWriter } from './git-index.ts';
+import { indexWriter } from './git-index.ts';
+import { clearStaleLocks } from './owned-lock.ts';
 import { clearTemporaryFiles } from './atomic-fs.ts';
 import { refUpdater } from './ref-update.ts';
 
@@ -32,7 +33,7 @@ export interface Recovered {
  */
 export async function recoverUncommitted(options: { fs: GitFs; dir: string; cache: object; now?: Date }): Promise<Recovered[]> {
   const { fs, dir, cache } = options;
-  clearStaleIndexLock(`${dir}/.git`);
+  clearStaleLocks(`${dir}/.git`);
   clearTemporaryFiles(`${dir}/.git`);
   let status: string;
   try {

@@ -1,40 +1,35 @@
 /**
  * A branch moved only if it is still where the commit was built on: git's own protocol
- * for a ref update. `<ref>.lock` is created exclusively (a native `git commit` running
- * at the same moment holds it, or waits for ours), the ref is read under the lock, and
- * the new value is renamed over it. Nothing can move the branch between the check and
- * the write, so a commit made meanwhile by another program is never lost.
+ * for a ref update. `<ref>.lock` is taken exclusively (a native `git commit` running at
+ * the same moment holds it, or fails on ours), the ref is read under the lock, and the
+ * new value is renamed over it. Nothing can move the branch between the check and the
+ * write, so a commit made meanwhile by another program is never lost. The lock is noted
+ * as plover's (owned-lock.ts): a plover killed holding it leaves nothing that blocks.
  */
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { closeSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { resolveOrNull, type GitFs } from '../git/commit-file.ts';
-import { errorCode, PloverError } from '../lib/errors.ts';
+import { PloverError } from '../lib/errors.ts';
+import { refLock, releaseLock, takeLock } from './owned-lock.ts';
 
 /** The `updateRef` of a GitTarget in a local clone (see commit-file.ts). */
 export function refUpdater(fs: GitFs, gitdir: string) {
   return async (ref: string, oid: string, expected: string | null): Promise<boolean> => {
-    const file = join(gitdir, ref);
-    const lock = `${file}.lock`;
-    mkdirSync(dirname(file), { recursive: true });
-    let fd: number;
-    try {
-      fd = openSync(lock, 'wx');
-    } catch (err) {
-      if (errorCode(err) !== 'EEXIST') throw err;
-      throw new PloverError('E_REF_LOCKED', `${lock} exists: another git command is moving ${ref}. Let it finish; if none is running, delete ${lock}`);
-    }
+    const files = refLock(gitdir, ref);
+    let fd = takeLock(files, () => new PloverError('E_REF_LOCKED', `${files.lock} exists: another git command is moving ${ref}. Let it finish; if none is running, delete ${files.lock}`));
     let renamed = false;
     try {
       if ((await resolveOrNull(fs, gitdir, ref)) !== expected) return false;
       writeSync(fd, `${oid}\n`);
       closeSync(fd);
       fd = -1;
-      renameSync(lock, file);
+      renameSync(files.lock, join(gitdir, ref));
       renamed = true;
       return true;
     } finally {
       if (fd !== -1) closeSync(fd);
-      if (!renamed) rmSync(lock, { force: true });
+      if (!renamed) rmSync(files.lock, { force: true });
+      releaseLock(files);
     }
   };
 }

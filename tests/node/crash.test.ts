@@ -66,6 +66,30 @@ describe('after a crash', () => {
     expect(fsck(dir).status).toBe(0);
   });
 
+  it("removes a branch lock (refs/heads/main.lock) of a plover killed while moving the branch, and leaves git's alone", async () => {
+    const { dir } = repo();
+    const path = correctionPath(ID, ann.email);
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), serializeCorrection(createCorrection({ candidate_id: ID, action: 'flag' }, ann, new Date('2024-05-01T12:00:00Z'))));
+    const lock = join(dir, '.git/refs/heads/main.lock');
+    const owner = join(dir, `.git/plover-ref.${encodeURIComponent('refs/heads/main')}.lock.owner`);
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    // A git command's lock: the commit of the recovered decision fails and names it.
+    writeFileSync(lock, '');
+    await expect(Workspace.open(dir)).rejects.toMatchObject({ code: 'E_REF_LOCKED', message: expect.stringContaining('main.lock') });
+    expect(existsSync(lock)).toBe(true);
+    // The lock a dead plover took: removed, and the decision committed.
+    writeFileSync(owner, JSON.stringify({ pid: dead, ino: lstatSync(lock).ino }));
+    const ws = await Workspace.open(dir);
+    expect(ws.recovered.map((r) => r.kind)).toEqual(['decision']);
+    expect(existsSync(lock)).toBe(false);
+    expect(existsSync(owner)).toBe(false);
+    expect(git(dir, 'log', '-1', '--format=%s')).toBe(`plover: flag ${ID}`);
+    expect(git(dir, 'status', '--porcelain')).toBe('');
+    expect(readdirSync(join(dir, '.git')).filter((name) => name.startsWith('plover-ref'))).toEqual([]);
+    expect(fsck(dir).status).toBe(0);
+  });
+
   it('commits an undo whose file was removed but not committed, and clears temporary files', async () => {
     const { dir } = repo();
     const ws = await Workspace.open(dir);
