@@ -9,12 +9,13 @@
  */
 import git from 'isomorphic-git';
 import { commitDecision, commitUndo } from '../git/commit-decision.ts';
+import { readCommittedFile } from '../git/commit-file.ts';
 import { outboxRef, type Clone } from '../git/remote.ts';
 import { parseCorrection, type Decision } from '../lib/correction.ts';
 import { PloverError } from '../lib/errors.ts';
 import type { LocatedCorrection } from '../lib/export.ts';
 import type { HistoryEntry } from '../lib/history.ts';
-import { candidateKey, CORRECTIONS_DIR } from '../lib/paths.ts';
+import { candidateKey, correctionPath, CORRECTIONS_DIR } from '../lib/paths.ts';
 import type { CommitOptions, Committer } from '../lib/review-service.ts';
 import type { Reviewer } from '../lib/schema-types.ts';
 import { isStorageFull, type StoreFs } from './browser-store.ts';
@@ -70,6 +71,17 @@ export class CloneCommitter implements Committer {
     const result = await this.store(() => commitUndo({ ...this.target(), candidateId, reviewer, ...(now ? { now } : {}) }));
     await this.committed({ kind: 'delete', file: result.path });
     return result;
+  }
+
+  /**
+   * Whether the outbox holds this reviewer's decision on a candidate made at `decidedAt`
+   * or later: a decision kept in the journal whose commit landed, or one overtaken since.
+   */
+  async holds(candidateId: string, reviewer: Reviewer, decidedAt: Date): Promise<boolean> {
+    const path = correctionPath(candidateId, reviewer.email);
+    const text = await this.locked(() => readCommittedFile(this.target(), path));
+    const committed = text === null ? undefined : parseCorrection(text, path).correction;
+    return committed !== undefined && Date.parse(committed.decided_at) >= decidedAt.getTime();
   }
 
   /** A commit, durable in IndexedDB when this resolves; a full store says so. */

@@ -17,7 +17,7 @@ import { createSignal, type Accessor } from 'solid-js';
 import { outboxRef, pushOutbox, syncClone, waitingCommits, type Clone, type RemoteOptions } from '../git/remote.ts';
 import { remoteError } from '../git/smart-http.ts';
 import { overlaySource, treeSource } from '../git/tree-source.ts';
-import { PloverError } from '../lib/errors.ts';
+import { failsForGood, PloverError } from '../lib/errors.ts';
 import { reviewerTag } from '../lib/paths.ts';
 import { invalidRepository, readCandidates, readCorrections } from '../lib/repository.ts';
 import { ReviewIndex } from '../lib/review-index.ts';
@@ -26,6 +26,7 @@ import { authUsername, destinationBranch, pullRequestUrl, type HostedConfig } fr
 import type { LabelBackend } from '../lib/label-backend.ts';
 import { ReviewService } from '../lib/review-service.ts';
 import { CloneCommitter, type CloneChange } from './clone-committer.ts';
+import { DecisionJournal } from './decision-journal.ts';
 import { isStorageFull, openStore, type StoreFs } from './browser-store.ts';
 
 export interface SyncStatus {
@@ -62,6 +63,8 @@ export class HostedSession {
   readonly status: Accessor<SyncStatus>;
   /** What the pages call; set once the candidates are read. */
   backend!: LabelBackend;
+  /** Where the page keeps each decision until its commit is stored. */
+  readonly journal: DecisionJournal;
   private readonly setStatus: (s: SyncStatus) => void;
   private readonly clone: Clone & { fs: StoreFs };
   private readonly committer: CloneCommitter;
@@ -69,6 +72,8 @@ export class HostedSession {
   private service: ReviewService | undefined;
   private pushing = false;
   private pushAgain = false;
+  /** The host refused the last push (E_REFUSED): nothing is pushed until retry(). */
+  private refused = false;
   private retryMs = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
@@ -91,6 +96,7 @@ export class HostedSession {
     const [status, setStatus] = createSignal<SyncStatus>({ online: navigator.onLine, waiting: 0, pushing: false, error: null, errorCode: null, lastSync: null });
     this.status = status;
     this.setStatus = setStatus;
+    this.journal = new DecisionJournal(config.remote, reviewer.email);
     this.committer = new CloneCommitter(this.clone, this.dest, `plover-git:${config.remote}`, (change) => this.committed(change));
     this.tabs = new BroadcastChannel(storeName(config));
     this.tabs.onmessage = (event: MessageEvent<TabMessage>) => this.fromOtherTab(event.data);
@@ -121,6 +127,7 @@ export class HostedSession {
     }
     onProgress?.('Reading candidates');
     await session.load();
+    await session.commitJournal();
     // For `npm run bench`: from sign-in to the queue ready (clone or fetch, read, index).
     performance.measure('plover:open', { start: started });
     await session.refreshWaiting();
@@ -135,6 +142,26 @@ export class HostedSession {
     clearTimeout(this.retryTimer);
     window.removeEventListener('online', this.onOnline);
     this.tabs.close();
+  }
+
+  /**
+   * Commits the decisions that closed tabs left in the journal, each once: a decision
+   * whose commit landed (its record is at least as new as the decision), or that a later
+   * decision overtook, is only forgotten.
+   */
+  private async commitJournal(): Promise<void> {
+    for (const entry of await this.journal.orphans()) {
+      try {
+        if (!(await this.committer.holds(entry.decision.candidate_id, this.reviewer, new Date(entry.decidedAt)))) {
+          await this.service!.decide(this.reviewer, entry.decision, entry.durationMs === undefined ? {} : { durationMs: entry.durationMs });
+        }
+        this.journal.remove(entry.id);
+      } catch (err) {
+        // A decision that can never be committed (invalid, or its candidate gone) is dropped; others wait for the next visit.
+        if (failsForGood(err)) this.journal.remove(entry.id);
+        console.warn(`plover: a decision on ${entry.decision.candidate_id} kept from an earlier visit could not be committed: ${(err as Error).message}`);
+      }
+    }
   }
 
   /** This tab committed a decision or an undo: tell the other tabs, count what waits, and push it. */
@@ -153,9 +180,16 @@ export class HostedSession {
     void this.refreshWaiting();
   }
 
-  /** Pushes the outbox now (and again later if it fails). */
+  /** Pushes now what waits, after a refusal by the host too (the Retry button). */
+  retry(): void {
+    this.refused = false;
+    this.retryMs = 0;
+    void this.push();
+  }
+
+  /** Pushes the outbox now (and again later if it fails); after a refusal by the host, only retry() does. */
   async push(): Promise<void> {
-    if (this.closed) return;
+    if (this.closed || this.refused) return;
     if (this.pushing) {
       this.pushAgain = true;
       return;
@@ -168,7 +202,7 @@ export class HostedSession {
         this.pushAgain = false;
         try {
           const started = performance.now();
-          const pushed = await this.committer.writing(() => pushOutbox(this.clone, this.remote));
+          const pushed = await pushOutbox(this.clone, this.remote, { locked: (work) => this.committer.writing(work) });
           if (pushed.pushed) {
             performance.measure('plover:push', { start: started, detail: pushed });
             this.tabs.postMessage({ kind: 'pushed' } satisfies TabMessage);
@@ -178,8 +212,10 @@ export class HostedSession {
         } catch (err) {
           const e = remoteError(err, 'Pushing your decisions failed');
           this.update({ online: e.code !== 'E_OFFLINE', error: e.message, errorCode: e.code });
-          // A refused token does not get better by retrying; signing in again pushes.
-          if (e.code !== 'E_AUTH') this.retryLater();
+          // A refused token or a refusal by the host does not get better by retrying: signing
+          // in again, or Retry once the cause is dealt with, pushes.
+          if (e.code === 'E_REFUSED') this.refused = true;
+          else if (e.code !== 'E_AUTH') this.retryLater();
           break;
         } finally {
           await this.refreshWaiting();

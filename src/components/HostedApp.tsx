@@ -124,7 +124,7 @@ export function HostedApp(props: HostedAppProps) {
               <StatsApp backend={s().backend} />
             </Match>
             <Match when={true}>
-              <ReviewApp backend={s().backend} />
+              <ReviewApp backend={s().backend} journal={s().journal} />
             </Match>
           </Switch>
         </>
@@ -156,9 +156,17 @@ function SyncBar(props: { session: HostedSession; onSignOut: () => void }) {
         Sign out
       </button>
       <Show when={status().error}>
-        <p role={status().errorCode === 'E_AUTH' ? 'alert' : 'status'} class="error" data-testid="sync-error">
-          {status().error}
-        </p>
+        <div role={status().errorCode === 'E_AUTH' || status().errorCode === 'E_REFUSED' ? 'alert' : 'status'} class="error" data-testid="sync-error">
+          <Show when={status().errorCode === 'E_REFUSED'}>
+            <strong>Refused by the host.</strong> Your decisions stay queued in this browser; deal with the host's reason, then Retry.{' '}
+          </Show>
+          <span class="sync-message">{status().error}</span>{' '}
+          <Show when={status().errorCode !== 'E_AUTH'}>
+            <button type="button" onClick={() => props.session.retry()}>
+              Retry
+            </button>
+          </Show>
+        </div>
       </Show>
     </section>
   );

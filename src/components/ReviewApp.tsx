@@ -11,6 +11,7 @@
  * list (review/CommitList.tsx) and the keys (review/shortcuts.ts).
  */
 import { createEffect, createSignal, For, on, onCleanup, onMount, Show } from 'solid-js';
+import type { DecisionJournal } from '../client/decision-journal.ts';
 import { createLocalBackend } from '../client/local-backend.ts';
 import type { Decision } from '../lib/correction.ts';
 import type { LabelBackend, Session } from '../lib/label-backend.ts';
@@ -33,6 +34,8 @@ export interface ReviewAppProps {
   backend?: LabelBackend;
   /** Initial filters (query parameters, see lib/queue-filter.ts); default: the page URL's. */
   filters?: Record<string, string>;
+  /** Where decisions are kept until their commit is stored (hosted mode). */
+  journal?: DecisionJournal;
 }
 
 /** Fetch the next page while this many undecided candidates are still ahead: a fast reviewer never waits for it. */
@@ -41,7 +44,7 @@ const PREFETCH_BELOW = 10;
 export function ReviewApp(props: ReviewAppProps) {
   const backend = props.backend ?? createLocalBackend();
   const queue = createQueue(backend, props.filters ?? {});
-  const outbox = createOutbox(backend);
+  const outbox = createOutbox(backend, props.journal);
   const settings = createSettings();
   const form = createDecisionForm();
   const [session, setSession] = createSignal<Session | null>(null);
@@ -208,6 +211,15 @@ export function ReviewApp(props: ReviewAppProps) {
   };
   onMount(() => window.addEventListener('keydown', onKeyDown));
   onCleanup(() => typeof window !== 'undefined' && window.removeEventListener('keydown', onKeyDown));
+
+  // Leaving while a decision is not yet stored (committing, or an undo on its way) asks first.
+  const onBeforeUnload = (e: BeforeUnloadEvent) => {
+    if (!outbox.unsaved()) return;
+    e.preventDefault();
+    e.returnValue = '';
+  };
+  onMount(() => window.addEventListener('beforeunload', onBeforeUnload));
+  onCleanup(() => typeof window !== 'undefined' && window.removeEventListener('beforeunload', onBeforeUnload));
 
   return (
     <div class="review">

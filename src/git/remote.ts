@@ -92,7 +92,7 @@ export async function syncClone(clone: Clone, remote: RemoteOptions, onProgress?
       fetched += await packSize(clone, result);
     }
     await setRef(clone, `refs/heads/${remote.branch}`, (await resolveIn(clone, trackingRef(remote.branch)))!);
-    if (remote.dest !== remote.branch) fetched += await fetchDest(clone, remote, common);
+    if (remote.dest !== remote.branch) fetched += (await fetchDest(clone, remote, common)) ?? 0;
   } catch (err) {
     throw remoteError(err, cloned ? 'Cloning the repository failed' : 'Fetching new commits failed');
   }
@@ -105,8 +105,11 @@ export async function syncClone(clone: Clone, remote: RemoteOptions, onProgress?
   return { fetched, cloned };
 }
 
-/** Fetches the destination branch if the host has it: depth 1 the first time, only what is new later. */
-async function fetchDest(clone: Clone, remote: RemoteOptions, common: object): Promise<number> {
+/**
+ * Fetches the destination branch if the host has it: depth 1 the first time, only what is new later.
+ * @returns the bytes fetched, or null when the host has no such branch.
+ */
+async function fetchDest(clone: Clone, remote: RemoteOptions, common: object): Promise<number | null> {
   const known = await resolveIn(clone, trackingRef(remote.dest));
   try {
     const result = await git.fetch({ ...common, url: remote.url, ref: remote.dest, singleBranch: true, tags: false, ...(known ? {} : { depth: 1 }) } as Parameters<typeof git.fetch>[0]);
@@ -114,8 +117,8 @@ async function fetchDest(clone: Clone, remote: RemoteOptions, common: object): P
     if (head) await setRef(clone, `refs/heads/${remote.dest}`, head);
     return await packSize(clone, result);
   } catch (err) {
-    // The review branch does not exist on the host yet: the first push creates it.
-    if (errorCode(err) === 'NotFoundError') return 0;
+    // The review branch does not exist on the host (yet, or any more): the first push creates it.
+    if (errorCode(err) === 'NotFoundError') return null;
     throw err;
   }
 }
@@ -151,67 +154,87 @@ async function readOutbox(clone: Clone, dest: string): Promise<{ base: string | 
   return { base, waiting: waiting.reverse() };
 }
 
+/** Runs git work that must not interleave with other writers of the clone (the page's Web Lock). */
+export type Locked = <T>(work: () => Promise<T>) => Promise<T>;
+
+/** What one round of a push found under the lock. */
+type Step =
+  | { kind: 'done' }
+  | { kind: 'landed' }
+  | { kind: 'moved' }
+  | { kind: 'refused' }
+  | { kind: 'send'; old: string; head: string; pack: Uint8Array; count: number };
+
 /**
  * Pushes the outbox to the destination branch: one receive-pack request with the
  * commits and the objects they created (trees on the changed paths, blobs), never the
  * whole tree. A destination that moved is fetched and the waiting commits are made
  * again on it; never a force push.
+ *
+ * `locked` is held only while the clone is read or written, never during a request:
+ * decisions are committed while a push waits for the host. Commits made meanwhile wait
+ * for the next push.
  * @throws PloverError `E_AUTH`, `E_OFFLINE`, `E_REMOTE`, `E_REFUSED` (the host refused the update: a hook, a protected branch).
  */
-export async function pushOutbox(clone: Clone, remote: RemoteOptions): Promise<PushResult> {
+export async function pushOutbox(clone: Clone, remote: RemoteOptions, options: { locked?: Locked } = {}): Promise<PushResult> {
+  const locked: Locked = options.locked ?? ((work) => work());
   const result: PushResult = { pushed: 0, bytes: 0, replayed: 0 };
+  const ref = `refs/heads/${remote.dest}`;
   // Round 0 pushes without asking the host where the branch is first: as a rule it is where
   // our last push or fetch left it (the base), and one request instead of two is most of the
   // time a push takes. If the branch moved, the host refuses the update and the rounds
   // after it look first.
-  const [tracking, first] = await Promise.all([resolveIn(clone, trackingRef(remote.dest)), readOutbox(clone, remote.dest)]);
-  const guess = tracking !== null && tracking === first.base;
-  let outbox: typeof first | null = first;
-  const ref = `refs/heads/${remote.dest}`;
+  const guess = await locked(async () => {
+    const [tracking, { base }] = await Promise.all([resolveIn(clone, trackingRef(remote.dest)), readOutbox(clone, remote.dest)]);
+    return tracking !== null && tracking === base;
+  });
   // Round 0 has not seen the host's capabilities; every receive-pack offers these.
   let offered = USUAL_CAPABILITIES;
+  let failed: { old: string; answer: ReceivePackResult } | null = null;
   for (let round = guess ? 0 : 1; round <= MAX_PUSH_ROUNDS; round++) {
-    const { base, waiting } = outbox ?? (await readOutbox(clone, remote.dest));
-    outbox = null;
-    if (!waiting.length) return result;
-    let remoteHead = base!;
+    let advertised: string | null = null;
     if (round > 0) {
-      const advertised = await advertiseReceivePack(remote);
-      offered = advertised.capabilities;
-      remoteHead = advertised.refs.get(ref) ?? ZERO;
+      const ad = await advertiseReceivePack(remote);
+      offered = ad.capabilities;
+      advertised = ad.refs.get(ref) ?? ZERO;
     }
-    const landed = waiting.findIndex((c) => c.oid === remoteHead);
-    if (landed >= 0) {
-      // An earlier push arrived but its answer was lost (tab closed, network cut): those commits are there.
-      await recordPushed(clone, remote.dest, remoteHead);
+    const step = await locked(async (): Promise<Step> => {
+      const { base, waiting } = await readOutbox(clone, remote.dest);
+      if (!waiting.length) return { kind: 'done' };
+      const remoteHead = advertised ?? base!;
+      if (waiting.some((c) => c.oid === remoteHead)) {
+        // An earlier push arrived (its answer lost, or another tab's): those commits are there.
+        await recordPushed(clone, remote.dest, remoteHead);
+        return { kind: 'landed' };
+      }
+      const baseIsRemote = remoteHead === base || (remoteHead === ZERO && !(await hasTracking(clone, remote.dest)));
+      if (!baseIsRemote) return { kind: 'moved' };
+      // Refused, and the branch is still where we said it was: the host has reasons of its own.
+      if (failed?.old === remoteHead) return { kind: 'refused' };
+      const pack = packWriter(clone);
+      for (const c of waiting) {
+        pack.add(c.oid);
+        const parentTree = c.commit.parent[0] ? (await git.readCommit({ fs: clone.fs, gitdir: clone.gitdir, oid: c.commit.parent[0], cache: clone.cache })).commit.tree : null;
+        await diffTrees(clone, parentTree, c.commit.tree, '', pack.add, []);
+      }
+      return { kind: 'send', old: remoteHead, head: waiting[waiting.length - 1]!.oid, pack: await pack.finish(), count: waiting.length };
+    });
+    if (step.kind === 'done') return result;
+    if (step.kind === 'landed') continue;
+    if (step.kind === 'refused') throw refusal(remote.dest, ref, failed!.answer);
+    if (step.kind === 'moved') {
+      result.replayed += await replayOnRemote(clone, remote, locked);
       continue;
     }
-    const baseIsRemote = remoteHead === base || (remoteHead === ZERO && !(await hasTracking(clone, remote.dest)));
-    if (!baseIsRemote) {
-      result.replayed += await replayOnRemote(clone, remote);
-      continue;
-    }
-    const head = waiting[waiting.length - 1]!.oid;
-    const pack = packWriter(clone);
-    for (const c of waiting) {
-      pack.add(c.oid);
-      const parentTree = c.commit.parent[0] ? (await git.readCommit({ fs: clone.fs, gitdir: clone.gitdir, oid: c.commit.parent[0], cache: clone.cache })).commit.tree : null;
-      await diffTrees(clone, parentTree, c.commit.tree, '', pack.add, []);
-    }
-    const packfile = await pack.finish();
-    const answer = await sendReceivePack(remote, { old: remoteHead, new: head, ref }, packfile, offered);
+    const answer = await sendReceivePack(remote, { old: step.old, new: step.head, ref }, step.pack, offered);
     result.bytes += answer.bytes;
     if (answer.unpack === 'ok' && answer.refs.get(ref)?.ok) {
-      result.pushed += waiting.length;
-      await recordPushed(clone, remote.dest, head);
+      await locked(() => recordPushed(clone, remote.dest, step.head));
+      result.pushed += step.count;
       return result;
     }
-    // The guess was wrong (someone else pushed, or an earlier answer was lost): look, then push.
-    if (round === 0) continue;
-    // Refused. If the branch is still where we said it was, the host refused for a reason of its own (a hook, a protected branch).
-    if (((await advertiseReceivePack(remote)).refs.get(ref) ?? ZERO) === remoteHead) throw refusal(remote.dest, ref, answer);
-    // The branch moved between our look and our push: fetch, make the commits again, retry.
-    result.replayed += await replayOnRemote(clone, remote);
+    // Not taken: the next round looks where the branch is (moved, landed after all, or refused).
+    failed = { old: step.old, answer };
   }
   throw new PloverError('E_REMOTE', `the branch ${remote.dest} kept moving while pushing; the decisions are kept and the push is retried`);
 }
@@ -235,46 +258,47 @@ async function recordPushed(clone: Clone, dest: string, oid: string): Promise<vo
 /**
  * Fetches the destination and makes each waiting commit again on its new head (or on the
  * target branch when the destination is gone, e.g. a merged and deleted review branch).
+ * The fetch runs without the lock; the outbox is read and made again under it.
  * @returns how many commits were made again.
  */
-async function replayOnRemote(clone: Clone, remote: RemoteOptions): Promise<number> {
-  const waiting = await waitingCommits(clone, remote.dest);
+async function replayOnRemote(clone: Clone, remote: RemoteOptions, locked: Locked): Promise<number> {
   const headers = authHeaders(remote);
   const common = { fs: clone.fs, http: clone.http, gitdir: clone.gitdir, cache: clone.cache, headers, ...(remote.corsProxy ? { corsProxy: remote.corsProxy } : {}) };
-  let onto: string | null;
+  let destFound = true;
   try {
     await git.fetch({ ...common, url: remote.url, ref: remote.branch, singleBranch: true, tags: false });
-    await setRef(clone, `refs/heads/${remote.branch}`, (await resolveIn(clone, trackingRef(remote.branch)))!);
-    if (remote.dest !== remote.branch) {
-      await git.deleteRef({ fs: clone.fs, gitdir: clone.gitdir, ref: trackingRef(remote.dest) }).catch(() => undefined);
-      await fetchDest(clone, remote, common);
-    }
-    onto = (await resolveIn(clone, trackingRef(remote.dest))) ?? (await resolveIn(clone, trackingRef(remote.branch)));
+    if (remote.dest !== remote.branch) destFound = (await fetchDest(clone, remote, common)) !== null;
   } catch (err) {
     throw remoteError(err, 'Fetching the branch that moved failed');
   }
-  await setRef(clone, outboxRef(remote.dest), onto!);
-  await setRef(clone, baseRef(remote.dest), onto!);
-  for (const c of waiting) {
-    const parentTree = c.commit.parent[0] ? (await git.readCommit({ fs: clone.fs, gitdir: clone.gitdir, oid: c.commit.parent[0], cache: clone.cache })).commit.tree : null;
-    const changes: Change[] = [];
-    await diffTrees(clone, parentTree, c.commit.tree, '', () => undefined, changes);
-    if (changes.length !== 1) {
-      throw new PloverError('E_OUTBOX', `commit ${c.oid.slice(0, 7)} in the outbox changes ${changes.length} files; plover only replays its own one-file commits`);
+  return locked(async () => {
+    await setRef(clone, `refs/heads/${remote.branch}`, (await resolveIn(clone, trackingRef(remote.branch)))!);
+    if (!destFound) await git.deleteRef({ fs: clone.fs, gitdir: clone.gitdir, ref: trackingRef(remote.dest) }).catch(() => undefined);
+    const onto = (await resolveIn(clone, trackingRef(remote.dest))) ?? (await resolveIn(clone, trackingRef(remote.branch)))!;
+    const waiting = await waitingCommits(clone, remote.dest);
+    await setRef(clone, outboxRef(remote.dest), onto);
+    await setRef(clone, baseRef(remote.dest), onto);
+    for (const c of waiting) {
+      const parentTree = c.commit.parent[0] ? (await git.readCommit({ fs: clone.fs, gitdir: clone.gitdir, oid: c.commit.parent[0], cache: clone.cache })).commit.tree : null;
+      const changes: Change[] = [];
+      await diffTrees(clone, parentTree, c.commit.tree, '', () => undefined, changes);
+      if (changes.length !== 1) {
+        throw new PloverError('E_OUTBOX', `commit ${c.oid.slice(0, 7)} in the outbox changes ${changes.length} files; plover only replays its own one-file commits`);
+      }
+      const [change] = changes as [Change];
+      const text = change.oid === null ? null : new TextDecoder().decode((await git.readBlob({ fs: clone.fs, gitdir: clone.gitdir, oid: change.oid, cache: clone.cache })).blob);
+      const { author } = c.commit;
+      await commitFile({
+        fs: clone.fs,
+        gitdir: clone.gitdir,
+        cache: clone.cache,
+        ref: outboxRef(remote.dest),
+        path: change.path,
+        text,
+        message: c.commit.message,
+        author: { name: author.name, email: author.email, date: new Date(author.timestamp * 1000) },
+      });
     }
-    const [change] = changes as [Change];
-    const text = change.oid === null ? null : new TextDecoder().decode((await git.readBlob({ fs: clone.fs, gitdir: clone.gitdir, oid: change.oid, cache: clone.cache })).blob);
-    const { author } = c.commit;
-    await commitFile({
-      fs: clone.fs,
-      gitdir: clone.gitdir,
-      cache: clone.cache,
-      ref: outboxRef(remote.dest),
-      path: change.path,
-      text,
-      message: c.commit.message,
-      author: { name: author.name, email: author.email, date: new Date(author.timestamp * 1000) },
-    });
-  }
-  return waiting.length;
+    return waiting.length;
+  });
 }

@@ -90,3 +90,9 @@ export function errorCode(err: unknown): string | undefined {
   const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
   return typeof code === 'string' ? code : undefined;
 }
+
+/** Whether a decision meets this error every time it is sent (invalid, unchanged, no such candidate): retrying cannot help. */
+export function failsForGood(err: unknown): boolean {
+  const code = errorCode(err);
+  return code === 'E_INVALID_DECISION' || code === 'E_UNCHANGED' || code === 'E_UNKNOWN_CANDIDATE';
+}

@@ -4,6 +4,7 @@
 // Chromium (tests/e2e) keeps what only a browser shows: layout, focus, the real server.
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@solidjs/testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DecisionJournal } from '../../src/client/decision-journal.ts';
 import { ReviewApp } from '../../src/components/ReviewApp.tsx';
 import { parseCorrection } from '../../src/lib/correction.ts';
 import type { MemoryCommitter } from '../../src/lib/memory-committer.ts';
@@ -98,6 +99,31 @@ describe('the review page (jsdom, in-memory committer)', () => {
     fireEvent.click(within(entry).getByRole('button', { name: 'Retry' }));
     await waitFor(() => expect(committed(committer)).toEqual([['discard', 'c01']]));
     expect(correctionOf(committer, 'c01').duration_ms).toBeGreaterThanOrEqual(50);
+  });
+
+  it('asks before the page is left while a decision is not stored, and keeps it in the journal until its commit is', async () => {
+    const leaving = () => !fireEvent(window, new Event('beforeunload', { cancelable: true }));
+    for (const journal of [undefined, new DecisionJournal('https://git.example.org/t.git', ann.email)]) {
+      const { service, committer } = memoryService(ids(3).map((id) => ({ id })));
+      let release!: () => void;
+      committer.gate = () => new Promise<void>((r) => (release = r));
+      render(() => <ReviewApp backend={service.backend(ann)} filters={{}} {...(journal ? { journal } : {})} />);
+      await waitFor(() => expect(shown()).toBe('c01'));
+      expect(leaving()).toBe(false);
+      press('f');
+      const kept = () => Object.keys(localStorage).filter((k) => k.startsWith('plover.journal:'));
+      // Without a journal the decision exists only in the page until committed; with one it is kept at once.
+      expect(leaving()).toBe(journal === undefined);
+      expect(kept()).toHaveLength(journal ? 1 : 0);
+      if (journal) expect(JSON.parse(localStorage.getItem(kept()[0]!)!)).toMatchObject({ decision: { candidate_id: 'c01', action: 'flag' }, tab: journal.tab });
+      await waitFor(() => expect(release).toBeTypeOf('function'));
+      committer.gate = null;
+      release();
+      await waitFor(() => expect(committer.commits).toHaveLength(1));
+      await waitFor(() => expect(leaving()).toBe(false));
+      expect(kept()).toEqual([]);
+      cleanup();
+    }
   });
 
   it('pages through a long queue: 45 candidates decided one after another, then nothing left', async () => {

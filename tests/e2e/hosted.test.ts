@@ -2,7 +2,7 @@
 // loopback (git http-backend, Basic auth, CORS), served by a static host on another
 // origin, used in Chromium by reviewers who only have a browser.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -178,6 +178,68 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     expect(danLog.sort()).toEqual(decided.d1.map((id) => `plover: flag ${id}`).sort());
     expect(fsck(remote.bare).status).toBe(0);
   }, 180_000);
+  it('keeps five quick decisions made while the host takes 3 s per push, through a tab closed right after the fifth card shows', async () => {
+    const gil = { name: 'Gil Ho', email: 'gil@example.org' };
+    const context = await browser();
+    const page = await open(context);
+    await signIn(page, gil);
+    await card(page).waitFor({ timeout: 60_000 });
+    await page.route('**/git-receive-pack', async (route) => {
+      await new Promise((r) => setTimeout(r, 3000));
+      await route.continue().catch(() => undefined); // the page may be gone by then
+    });
+    const decided: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const id = (await currentId(page))!;
+      decided.push(id);
+      await page.getByRole('button', { name: 'Flag', exact: true }).click();
+      await expect.poll(() => currentId(page), { timeout: 5_000 }).not.toBe(id);
+    }
+    await page.close({ runBeforeUnload: false });
+
+    const again = await open(context);
+    await signIn(again, gil);
+    await card(again).waitFor({ timeout: 60_000 });
+    await expect.poll(() => waiting(again), { timeout: 45_000 }).toBe('0');
+    expect(git(remote.bare, 'log', '--format=%s', `main..${branchOf(gil)}`).split('\n').sort()).toEqual(decided.map((id) => `plover: flag ${id}`).sort());
+    expect(decided).not.toContain(await currentId(again));
+    expect(fsck(remote.bare).status).toBe(0);
+  }, 180_000);
+
+  it("shows a refusal by the host in the host's words, stops pushing, and lands every queued decision once on Retry", async () => {
+    const hal = { name: 'Hal Ito', email: 'hal@example.org' };
+    const hook = join(remote.bare, 'hooks/pre-receive');
+    writeFileSync(hook, '#!/bin/sh\necho "GH006: Protected branch update failed for refs/heads/labels/hal." >&2\nexit 1\n');
+    chmodSync(hook, 0o755);
+    try {
+      const page = await open(await browser());
+      await signIn(page, hal);
+      await card(page).waitFor({ timeout: 60_000 });
+      remote.server.resetStats();
+      const first = await flag(page, 1);
+      const second = await flag(page, 2);
+      const error = page.getByTestId('sync-error');
+      await expect.poll(() => error.textContent(), { timeout: 15_000 }).toMatch(/Refused by the host[\s\S]*GH006: Protected branch update failed for refs\/heads\/labels\/hal\./);
+      expect(await error.getAttribute('role')).toBe('alert');
+      await expect.poll(() => waiting(page), { timeout: 5_000 }).toBe('2');
+      // No retries on its own: the count of receive-pack requests stays where the refusal left it.
+      const afterRefusal = remote.server.stats.pushes;
+      expect(afterRefusal).toBeLessThanOrEqual(3);
+      await page.waitForTimeout(8_000);
+      expect(remote.server.stats.pushes).toBe(afterRefusal);
+      expect(git(remote.bare, 'branch', '--list', branchOf(hal))).toBe('');
+
+      rmSync(hook);
+      await error.getByRole('button', { name: 'Retry' }).click();
+      await expect.poll(() => waiting(page), { timeout: 30_000 }).toBe('0');
+      expect(git(remote.bare, 'log', '--format=%s', `main..${branchOf(hal)}`).split('\n').sort()).toEqual([first, second].map((id) => `plover: flag ${id}`).sort());
+      expect(await error.count()).toBe(0);
+      expect(fsck(remote.bare).status).toBe(0);
+    } finally {
+      rmSync(hook, { force: true });
+    }
+  }, 120_000);
+
   describe('the browser store', () => {
     const cid = { name: 'Cid Moe', email: 'cid@example.org' };
     const eve = { name: 'Eve Ng', email: 'eve@example.org' };

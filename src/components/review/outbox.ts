@@ -11,6 +11,8 @@ import type { Decision } from '../../lib/correction.ts';
 import type { LabelBackend, Session } from '../../lib/label-backend.ts';
 import type { ActionCounts } from '../../lib/review-state.ts';
 import type { Candidate } from '../../lib/schema-types.ts';
+import type { DecisionJournal } from '../../client/decision-journal.ts';
+import { failsForGood } from '../../lib/errors.ts';
 
 export interface CommitStatus {
   key: number;
@@ -18,6 +20,10 @@ export interface CommitStatus {
   decision: Decision;
   /** Milliseconds the reviewer spent on the candidate. */
   durationMs?: number;
+  /** When the decision was made (its record says when it was committed, a moment later). */
+  decidedAt: Date;
+  /** Its id in the journal, where it is kept until its commit is stored; none without a journal. */
+  journalId?: string;
   state: 'pending' | 'done' | 'failed' | 'undoing' | 'undone';
   /** Whether the candidate was undecided when the decision was made (it leaves the queue). */
   wasUndecided: boolean;
@@ -33,7 +39,7 @@ function keepVisible(list: CommitStatus[]): CommitStatus[] {
   return list.filter((c) => !(c.state === 'done' || c.state === 'undone') || ++finished <= FINISHED_SHOWN);
 }
 
-export function createOutbox(backend: LabelBackend) {
+export function createOutbox(backend: LabelBackend, journal?: DecisionJournal) {
   /** Newest first. */
   const [commits, setCommits] = createSignal<CommitStatus[]>([]);
   /** The latest decision of this visit per candidate id (undone and reopened ones removed). */
@@ -72,6 +78,7 @@ export function createOutbox(backend: LabelBackend) {
       .then(async () => {
         try {
           const result = await backend.decide(entry.decision, entry.durationMs);
+          if (entry.journalId) journal?.remove(entry.journalId);
           batch(() => {
             update(entry.key, { state: 'done', oid: result.oid });
             setCounts(result.counts);
@@ -79,6 +86,7 @@ export function createOutbox(backend: LabelBackend) {
             if (unsent === 1) setVersion((v) => v + 1);
           });
         } catch (err) {
+          if (entry.journalId && failsForGood(err)) journal?.remove(entry.journalId);
           update(entry.key, { state: 'failed', error: (err as Error).message });
         }
       })
@@ -97,9 +105,20 @@ export function createOutbox(backend: LabelBackend) {
       setCounts(session.counts);
       setServerRemaining(session.remaining);
     },
-    /** Lists a decision and sends it after those before it. */
+    /** Keeps a decision in the journal, lists it and sends it after those before it. */
     decide(candidate: Candidate, decision: Decision, durationMs?: number): CommitStatus {
-      const entry: CommitStatus = { key: nextKey++, candidate, decision, state: 'pending', wasUndecided: !decided().has(candidate.id), ...(durationMs === undefined ? {} : { durationMs }) };
+      const decidedAt = new Date();
+      const journalId = journal?.add(decision, decidedAt, durationMs) ?? undefined;
+      const entry: CommitStatus = {
+        key: nextKey++,
+        candidate,
+        decision,
+        decidedAt,
+        state: 'pending',
+        wasUndecided: !decided().has(candidate.id),
+        ...(durationMs === undefined ? {} : { durationMs }),
+        ...(journalId ? { journalId } : {}),
+      };
       batch(() => {
         setCommits((list) => keepVisible([entry, ...list]));
         setDecided((map) => new Map(map).set(candidate.id, entry));
@@ -113,11 +132,14 @@ export function createOutbox(backend: LabelBackend) {
     },
     /** Drops a failed decision, so its candidate can be decided again by hand. */
     reopen(entry: CommitStatus) {
+      if (entry.journalId) journal?.remove(entry.journalId);
       batch(() => {
         setCommits((list) => list.filter((c) => c.key !== entry.key));
         forget(entry.candidate.id);
       });
     },
+    /** Whether a decision is on its way that the browser has not stored (leaving the page would lose it). */
+    unsaved: () => commits().some((c) => (c.state === 'pending' && !c.journalId) || c.state === 'undoing'),
     /** The newest committed decision: what `u` undoes. */
     lastUndoable: () => commits().find((c) => c.state === 'done'),
     /**

@@ -1,0 +1,74 @@
+/**
+ * Decisions kept in the browser from the moment they are made until their commit is
+ * stored: the hosted page writes each decision here (localStorage, synchronously) before
+ * it shows the next card, so a tab closed at any moment loses nothing. The next visit
+ * commits what a closed tab left (HostedSession), each decision once: a record of the
+ * reviewer on that candidate at least as new as the decision means its commit landed.
+ *
+ * Each tab holds a Web Lock of its own for its lifetime; entries of a tab whose lock is
+ * free were left by a tab that is gone. Where localStorage is blocked or full, nothing is
+ * kept and the page asks before it is left while a decision is not yet stored.
+ */
+import type { Decision } from '../lib/correction.ts';
+import { readStored, writeStored } from './web-storage.ts';
+
+export interface JournalEntry {
+  id: string;
+  /** The tab that made the decision. */
+  tab: string;
+  decision: Decision;
+  /** When the decision was made, ISO 8601 (its commit's `decided_at` is this or later). */
+  decidedAt: string;
+  durationMs?: number;
+}
+
+const PREFIX = 'plover.journal:';
+
+export class DecisionJournal {
+  /** This tab's id; its Web Lock `plover-tab:<id>` is held while the tab lives. */
+  readonly tab = crypto.randomUUID();
+  private readonly scope: string;
+
+  /** A journal per git remote and reviewer. */
+  constructor(remote: string, reviewerEmail: string) {
+    this.scope = `${PREFIX}${encodeURIComponent(remote)}:${encodeURIComponent(reviewerEmail.toLowerCase())}:`;
+    if (typeof navigator !== 'undefined' && navigator.locks) void navigator.locks.request(`plover-tab:${this.tab}`, () => new Promise<void>(() => undefined));
+  }
+
+  /**
+   * Keeps a decision.
+   * @returns its id, or null when the browser would not store it.
+   */
+  add(decision: Decision, decidedAt: Date, durationMs?: number): string | null {
+    const id = `${decidedAt.getTime().toString(36)}-${crypto.randomUUID()}`;
+    const entry: JournalEntry = { id, tab: this.tab, decision, decidedAt: decidedAt.toISOString(), ...(durationMs === undefined ? {} : { durationMs }) };
+    writeStored('local', this.scope + id, JSON.stringify(entry));
+    return readStored('local', this.scope + id) === null ? null : id;
+  }
+
+  /** Forgets a decision once its commit is stored (or it was dropped). */
+  remove(id: string): void {
+    writeStored('local', this.scope + id, null);
+  }
+
+  /** The decisions that tabs now gone left, oldest first. */
+  async orphans(): Promise<JournalEntry[]> {
+    const held = new Set(((await navigator.locks.query()).held ?? []).map((l) => l.name));
+    const entries: JournalEntry[] = [];
+    let keys: string[];
+    try {
+      keys = Object.keys(localStorage).filter((k) => k.startsWith(this.scope));
+    } catch {
+      return [];
+    }
+    for (const key of keys) {
+      try {
+        const entry = JSON.parse(readStored('local', key) ?? 'null') as JournalEntry | null;
+        if (entry && !held.has(`plover-tab:${entry.tab}`)) entries.push(entry);
+      } catch {
+        writeStored('local', key, null); // not whole: never written by add (one setItem), so not ours
+      }
+    }
+    return entries.sort((a, b) => (a.decidedAt < b.decidedAt ? -1 : a.decidedAt > b.decidedAt ? 1 : 0));
+  }
+}
