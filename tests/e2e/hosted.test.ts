@@ -206,6 +206,51 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     expect(fsck(remote.bare).status).toBe(0);
   }, 180_000);
 
+  it('commits on the next sign-in, once, a decision whose tab closed before IndexedDB had it, and loses none in seeded closes at random moments', async () => {
+    const ivy = { name: 'Ivy Kim', email: 'ivy@example.org' };
+    const context = await browser();
+    // IndexedDB writes can be held (never completing) while window.__holdWrites is set: a commit that never reaches the store.
+    await context.addInitScript(() => {
+      const put = IDBObjectStore.prototype.put;
+      IDBObjectStore.prototype.put = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
+        if ((window as { __holdWrites?: boolean }).__holdWrites) return {} as IDBRequest<IDBValidKey>;
+        return put.apply(this, args);
+      };
+    });
+    const decided: string[] = [];
+    let page = await open(context);
+    await signIn(page, ivy);
+    await card(page).waitFor({ timeout: 60_000 });
+    await page.evaluate(() => ((window as { __holdWrites?: boolean }).__holdWrites = true));
+    const held = (await currentId(page))!;
+    await page.getByRole('button', { name: 'Flag', exact: true }).click();
+    await expect.poll(() => currentId(page), { timeout: 5_000 }).not.toBe(held);
+    decided.push(held);
+    expect(await page.locator('.commit[data-state="pending"]').count()).toBe(1);
+    await page.close({ runBeforeUnload: false });
+
+    // Seeded closes at random moments after a decision: 0 to 400 ms, commit and push or not.
+    let seed = 17;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let round = 0; round < 6; round++) {
+      page = await open(context);
+      await signIn(page, ivy);
+      await card(page).waitFor({ timeout: 60_000 });
+      const id = (await currentId(page))!;
+      await page.getByRole('button', { name: 'Flag', exact: true }).click();
+      decided.push(id);
+      await page.waitForTimeout(Math.floor(random() * 400));
+      await page.close({ runBeforeUnload: false });
+    }
+    page = await open(context);
+    await signIn(page, ivy);
+    await card(page).waitFor({ timeout: 60_000 });
+    await expect.poll(() => waiting(page), { timeout: 45_000 }).toBe('0');
+    expect(git(remote.bare, 'log', '--format=%s', `main..${branchOf(ivy)}`).split('\n').sort()).toEqual(decided.map((id) => `plover: flag ${id}`).sort());
+    expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('plover.journal:')))).toEqual([]);
+    expect(fsck(remote.bare).status).toBe(0);
+  }, 240_000);
+
   it("shows a refusal by the host in the host's words, stops pushing, and lands every queued decision once on Retry", async () => {
     const hal = { name: 'Hal Ito', email: 'hal@example.org' };
     const hook = join(remote.bare, 'hooks/pre-receive');
