@@ -23,6 +23,8 @@ export interface GitHttpServerOptions {
   port?: number;
   /** When set, every request needs Basic auth whose password is this token. */
   token?: string;
+  /** false: no CORS headers, as GitHub's git endpoints (a page then needs a CORS proxy). Default true. */
+  cors?: boolean;
 }
 
 export interface WireStats {
@@ -77,7 +79,7 @@ export async function startGitHttpServer(options: GitHttpServerOptions): Promise
   let token = options.token;
   let faults: Faults = {};
   const server = createServer((req, res) => {
-    handleGit(req, res, root, token, stats, faults).catch((err: Error) => {
+    handleGit(req, res, root, token, stats, faults, options.cors !== false).catch((err: Error) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end(String(err.message));
     });
@@ -134,10 +136,10 @@ function corsHeaders(req: IncomingMessage): Record<string, string> {
   };
 }
 
-async function handleGit(req: IncomingMessage, res: ServerResponse, root: string, token: string | undefined, stats: WireStats, faults: Faults) {
+async function handleGit(req: IncomingMessage, res: ServerResponse, root: string, token: string | undefined, stats: WireStats, faults: Faults, withCors: boolean) {
   const arrived = performance.now();
   stats.requests += 1;
-  const cors = corsHeaders(req);
+  const cors = withCors ? corsHeaders(req) : {};
   if (req.method === 'OPTIONS') {
     res.writeHead(204, cors);
     return res.end();

@@ -15,7 +15,7 @@ import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/web';
 import { createSignal, type Accessor } from 'solid-js';
 import { outboxRef, pushOutbox, syncClone, waitingCommits, type Clone, type RemoteOptions } from '../git/remote.ts';
-import { remoteError } from '../git/smart-http.ts';
+import { adviseOn, remoteError } from '../git/smart-http.ts';
 import { overlaySource, treeSource } from '../git/tree-source.ts';
 import { failsForGood, PloverError } from '../lib/errors.ts';
 import { reviewerTag } from '../lib/paths.ts';
@@ -106,7 +106,7 @@ export class HostedSession {
    * Signs in: clones the repository on the first visit (fetches what is new on later
    * ones), reads the candidates and corrections, and pushes what earlier visits left.
    * Offline with a clone from an earlier visit, it opens that clone and keeps trying.
-   * @throws PloverError `E_AUTH` (wrong token), `E_OFFLINE` (first visit without the host), `E_STORAGE`, `E_INVALID_REPOSITORY`.
+   * @throws PloverError `E_AUTH` (wrong token), `E_OFFLINE` or `E_PROXY` (first visit without the host or the proxy), `E_REMOTE`, `E_STORAGE`, `E_INVALID_REPOSITORY`.
    */
   static async open(config: HostedConfig, reviewer: Reviewer, token: string, onProgress?: (text: string) => void): Promise<HostedSession> {
     if (typeof indexedDB === 'undefined' || !navigator.locks) {
@@ -120,10 +120,12 @@ export class HostedSession {
       );
       session.update({ online: true, lastSync: new Date() });
     } catch (err) {
-      const e = remoteError(err, 'Opening the repository failed');
+      const e = remoteError(err, 'Opening the repository failed', session.remote);
       const haveClone = await session.committer.locked(() => git.resolveRef({ fs: session.clone.fs, gitdir: GITDIR, ref: outboxRef(session.dest) }).then(() => true, () => false));
-      if (e.code !== 'E_OFFLINE' || !haveClone) throw storageError(e);
-      session.update({ online: false, error: e.message, errorCode: e.code });
+      const unreachable = e.code === 'E_OFFLINE' || e.code === 'E_PROXY';
+      if (!unreachable || !haveClone) throw storageError(adviseOn(e, 'sign-in'));
+      const said = adviseOn(e, 'review');
+      session.update({ online: false, error: said.message, errorCode: said.code });
     }
     onProgress?.('Reading candidates');
     await session.load();
@@ -210,8 +212,8 @@ export class HostedSession {
           this.retryMs = 0;
           this.update({ online: true, error: null, errorCode: null, lastSync: new Date() });
         } catch (err) {
-          const e = remoteError(err, 'Pushing your decisions failed');
-          this.update({ online: e.code !== 'E_OFFLINE', error: e.message, errorCode: e.code });
+          const e = adviseOn(remoteError(err, 'Pushing your decisions failed', this.remote), 'review');
+          this.update({ online: e.code !== 'E_OFFLINE' && e.code !== 'E_PROXY', error: e.message, errorCode: e.code });
           // A refused token or a refusal by the host does not get better by retrying: signing
           // in again, or Retry once the cause is dealt with, pushes.
           if (e.code === 'E_REFUSED') this.refused = true;

@@ -94,7 +94,7 @@ export async function syncClone(clone: Clone, remote: RemoteOptions, onProgress?
     await setRef(clone, `refs/heads/${remote.branch}`, (await resolveIn(clone, trackingRef(remote.branch)))!);
     if (remote.dest !== remote.branch) fetched += (await fetchDest(clone, remote, common)) ?? 0;
   } catch (err) {
-    throw remoteError(err, cloned ? 'Cloning the repository failed' : 'Fetching new commits failed');
+    throw remoteError(err, cloned ? 'Cloning the repository failed' : 'Fetching new commits failed', remote);
   }
   const outbox = await resolveIn(clone, outboxRef(remote.dest));
   if (outbox === null) {
@@ -269,7 +269,7 @@ async function replayOnRemote(clone: Clone, remote: RemoteOptions, locked: Locke
     await git.fetch({ ...common, url: remote.url, ref: remote.branch, singleBranch: true, tags: false });
     if (remote.dest !== remote.branch) destFound = (await fetchDest(clone, remote, common)) !== null;
   } catch (err) {
-    throw remoteError(err, 'Fetching the branch that moved failed');
+    throw remoteError(err, 'Fetching the branch that moved failed', remote);
   }
   return locked(async () => {
     await setRef(clone, `refs/heads/${remote.branch}`, (await resolveIn(clone, trackingRef(remote.branch)))!);

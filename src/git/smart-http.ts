@@ -187,24 +187,47 @@ function proxied(remote: HttpRemote, url: string): string {
   return proxy.endsWith('?') ? `${proxy}${url}` : `${proxy.replace(/\/$/, '')}/${url.replace(/^https?:\/\//, '')}`;
 }
 
-/** Turns what went wrong talking to the host into a message for the reviewer; never includes the token. */
-export function remoteError(err: unknown, what: string): PloverError {
+/**
+ * Turns what went wrong talking to the host into a message that names the party at
+ * fault (the CORS proxy, the git host, the token) and never includes the token. What to
+ * do about it depends on where the reviewer is: see adviseOn.
+ */
+export function remoteError(err: unknown, what: string, remote?: HttpRemote): PloverError {
   if (err instanceof PloverError) return err;
   const e = err as { code?: string; data?: { statusCode?: number }; name?: string; message?: string };
   const status = e.code === 'HttpError' ? e.data?.statusCode : undefined;
-  if (status === 401 || status === 403) return authError(status, what);
-  if (status !== undefined) return new PloverError('E_REMOTE', `${what}: the git host answered HTTP ${status}`, { cause: err });
+  if (status !== undefined) return httpError(status, what, remote, err);
   if (e.name === 'TypeError' || e.code === 'ECONNREFUSED' || /fetch failed|NetworkError|Failed to fetch/i.test(e.message ?? '')) {
-    return new PloverError('E_OFFLINE', `${what}: the git host cannot be reached (offline, or the server is down); decisions wait and are pushed when it answers`, { cause: err });
+    if (remote?.corsProxy) {
+      return new PloverError('E_PROXY', `${what}: the CORS proxy ${new URL(remote.corsProxy).origin} cannot be reached (it is down, or this network blocks it; whoever runs it can check).`, { cause: err });
+    }
+    return new PloverError('E_OFFLINE', `${what}: the git host cannot be reached (offline, or the server is down).`, { cause: err });
   }
   return new PloverError('E_REMOTE', `${what}: ${e.message ?? String(err)}`, { cause: err });
 }
 
-function authError(status: number, what: string): PloverError {
-  return new PloverError(
-    'E_AUTH',
-    `${what}: the git host refused the access token (HTTP ${status}). Sign out and sign in with a token that can read and write the repository; your decisions are kept and wait to be pushed.`,
-  );
+function httpError(status: number, what: string, remote: HttpRemote | undefined, cause?: unknown): PloverError {
+  if (status === 401 || status === 403) return new PloverError('E_AUTH', `${what}: the git host refused the access token (HTTP ${status}).`, { cause });
+  // @isomorphic-git/cors-proxy answers 502 when it cannot reach the host.
+  if (remote?.corsProxy && status === 502) {
+    return new PloverError('E_OFFLINE', `${what}: the CORS proxy answers, but cannot reach the git host ${new URL(remote.url).host} (HTTP 502): the host is down, or the proxy does not reach it.`, { cause });
+  }
+  return new PloverError('E_REMOTE', `${what}: the git host answered HTTP ${status}, an error on its side.`, { cause });
+}
+
+/** What the reviewer can do about a failure talking to the host: at sign-in, or while reviewing (decisions then wait in the browser). */
+export function adviseOn(err: PloverError, when: 'sign-in' | 'review'): PloverError {
+  const advice: Record<string, [string, string]> = {
+    E_AUTH: [
+      'Check the token: it must be current and able to read and write the repository.',
+      'Sign out and sign in with a token that can read and write the repository; your decisions are kept in this browser and wait to be pushed.',
+    ],
+    E_PROXY: ['Try again once it answers.', 'Your decisions are kept in this browser and pushed when it answers.'],
+    E_OFFLINE: ['Try again once it answers.', 'Your decisions are kept in this browser and pushed when it answers.'],
+    E_REMOTE: ['Try again later.', 'Your decisions are kept in this browser; the push is tried again.'],
+  };
+  const text = advice[err.code]?.[when === 'sign-in' ? 0 : 1];
+  return text && !err.message.endsWith(text) ? new PloverError(err.code, `${err.message} ${text}`, { cause: err.cause ?? err, problems: err.problems }) : err;
 }
 
 async function request(remote: HttpRemote, path: string, init: RequestInit, what: string): Promise<Uint8Array> {
@@ -212,10 +235,9 @@ async function request(remote: HttpRemote, path: string, init: RequestInit, what
   try {
     res = await fetch(proxied(remote, `${remote.url.replace(/\/$/, '')}${path}`), { ...init, headers: { ...authHeaders(remote), ...(init.headers as Record<string, string>) } });
   } catch (err) {
-    throw remoteError(err, what);
+    throw remoteError(err, what, remote);
   }
-  if (res.status === 401 || res.status === 403) throw authError(res.status, what);
-  if (!res.ok) throw new PloverError('E_REMOTE', `${what}: the git host answered HTTP ${res.status}`);
+  if (!res.ok) throw httpError(res.status, what, remote);
   return new Uint8Array(await res.arrayBuffer());
 }
 

@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   // The git host (hosted mode).
   E_AUTH: 'the git host refused the access token (HTTP 401 or 403)',
   E_OFFLINE: 'the git host, or the label server, cannot be reached',
+  E_PROXY: 'the CORS proxy in front of the git host cannot be reached',
   E_REMOTE: 'the git host answered with an error (HTTP status), or the branch kept moving while pushing',
   E_REFUSED: "the git host refused the push for its own reasons (a hook, a protected branch); the message carries the host's words",
   E_PROTOCOL: 'the git host sent bytes that are not git\'s smart-HTTP protocol',

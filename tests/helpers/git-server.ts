@@ -20,7 +20,7 @@ export interface ServedRemote {
  * A server (token required) holding `demo.git`: one commit with the demo candidates (or
  * `files`) on `main`, for the calling describe.
  */
-export function useGitServer(options: Parameters<typeof createRepo>[0] = {}): ServedRemote {
+export function useGitServer(options: Parameters<typeof createRepo>[0] & { cors?: boolean } = {}): ServedRemote {
   const state = {} as ServedRemote;
   let root = '';
   beforeAll(async () => {
@@ -29,7 +29,7 @@ export function useGitServer(options: Parameters<typeof createRepo>[0] = {}): Se
     state.bare = join(root, 'demo.git');
     git(root, 'clone', '-q', '--bare', source.dir, state.bare);
     source.remove();
-    state.server = await startGitHttpServer({ root, token: TOKEN });
+    state.server = await startGitHttpServer({ root, token: TOKEN, ...(options.cors === false ? { cors: false } : {}) });
     state.url = `${state.server.origin}/demo.git`;
   });
   afterAll(async () => {

@@ -34,3 +34,22 @@ describe('the list of error codes', () => {
     for (const meaning of Object.values(ERROR_CODES)) expect(meaning.length).toBeGreaterThan(10);
   });
 });
+
+describe('failures talking to the git host', () => {
+  it('name the party at fault, and say what to do where the reviewer is', async () => {
+    const { adviseOn, remoteError } = await import('../../src/git/smart-http.ts');
+    const viaProxy = { url: 'https://git.example.org/team/labels.git', corsProxy: 'https://proxy.example.org/' };
+    const down = new TypeError('Failed to fetch');
+    expect(remoteError(down, 'Pushing failed', viaProxy)).toMatchObject({ code: 'E_PROXY', message: expect.stringContaining('the CORS proxy https://proxy.example.org cannot be reached') });
+    expect(remoteError(down, 'Pushing failed', { url: viaProxy.url })).toMatchObject({ code: 'E_OFFLINE', message: expect.stringContaining('the git host cannot be reached') });
+    const http = (status: number) => Object.assign(new Error(`HTTP Error: ${status}`), { code: 'HttpError', data: { statusCode: status } });
+    expect(remoteError(http(502), 'Pushing failed', viaProxy)).toMatchObject({ code: 'E_OFFLINE', message: expect.stringContaining('cannot reach the git host git.example.org') });
+    expect(remoteError(http(500), 'Pushing failed', viaProxy)).toMatchObject({ code: 'E_REMOTE', message: expect.stringContaining('the git host answered HTTP 500') });
+    const refused = remoteError(http(401), 'Opening the repository failed', viaProxy);
+    expect(refused.code).toBe('E_AUTH');
+    expect(adviseOn(refused, 'sign-in').message).toMatch(/refused the access token \(HTTP 401\)\. Check the token/);
+    expect(adviseOn(refused, 'sign-in').message).not.toMatch(/Sign out|decisions/);
+    expect(adviseOn(refused, 'review').message).toMatch(/Sign out and sign in .* your decisions are kept/);
+    expect(adviseOn(adviseOn(refused, 'review'), 'review').message).toBe(adviseOn(refused, 'review').message);
+  });
+});
