@@ -244,7 +244,7 @@ function refusal(dest: string, ref: string, answer: ReceivePackResult): PloverEr
   const status = answer.refs.get(ref);
   const reason = answer.unpack !== 'ok' ? `unpack ${answer.unpack || 'failed'}` : status && !status.ok ? status.reason : 'no answer for the branch';
   const said = [...answer.messages, ...(answer.fatal ? [answer.fatal] : [])];
-  return new PloverError('E_REFUSED', `the git host refused the push to ${dest} (${reason})${said.length ? `:\n${said.join('\n')}` : ''}`);
+  return new PloverError('E_REFUSED', `The git host refused the push to ${dest} (${reason})${said.length ? `:\n${said.join('\n')}` : '.'}`);
 }
 
 async function hasTracking(clone: Clone, dest: string): Promise<boolean> {

@@ -258,6 +258,12 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     chmodSync(hook, 0o755);
     try {
       const page = await open(await browser());
+      await page.getByLabel('Access token').waitFor();
+      for (const [width, height, name] of [[1280, 720, 'hosted-sign-in'], [390, 844, 'hosted-sign-in-phone']] as const) {
+        await page.setViewportSize({ width, height });
+        await screenshot(page, name, { fullPage: false });
+      }
+      await page.setViewportSize({ width: 1280, height: 720 });
       await signIn(page, hal);
       await card(page).waitFor({ timeout: 60_000 });
       remote.server.resetStats();
@@ -267,6 +273,16 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
       await expect.poll(() => error.textContent(), { timeout: 15_000 }).toMatch(/Refused by the host[\s\S]*GH006: Protected branch update failed for refs\/heads\/labels\/hal\./);
       expect(await error.getAttribute('role')).toBe('alert');
       await expect.poll(() => waiting(page), { timeout: 5_000 }).toBe('2');
+      // The refusal stays in view while reviewing: with the decision buttons scrolled to, on a laptop and a phone.
+      for (const [width, height, name] of [[1280, 720, 'hosted-refused'], [390, 844, 'hosted-refused-phone']] as const) {
+        await page.setViewportSize({ width, height });
+        await page.getByRole('button', { name: 'Flag', exact: true }).scrollIntoViewIfNeeded();
+        const box = (await error.boundingBox())!;
+        expect(box.y).toBeGreaterThanOrEqual(0);
+        expect(box.y + box.height).toBeLessThanOrEqual(height);
+        await screenshot(page, name, { fullPage: false });
+      }
+      await page.setViewportSize({ width: 1280, height: 720 });
       // No retries on its own: the count of receive-pack requests stays where the refusal left it.
       const afterRefusal = remote.server.stats.pushes;
       expect(afterRefusal).toBeLessThanOrEqual(3);
