@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import { plover } from '../helpers/cli.ts';
 import { GIT_ENV, ROOT, git } from '../helpers/repo.ts';
 import { checkExportRules } from '../helpers/export-rules.ts';
+import { TOKEN, useGitServer } from '../helpers/git-server.ts';
 
 interface Step {
   uses?: string;
@@ -105,3 +106,83 @@ describe('the validate step on a bad pull request', () => {
     }
   });
 });
+
+interface SiteStep extends Step {
+  env?: Record<string, string>;
+}
+interface SiteWorkflow {
+  on: Record<string, unknown>;
+  jobs: Record<string, { steps: SiteStep[]; needs?: string }>;
+}
+
+/** The value of a workflow expression in a step's env, for the repository variables given (the forms the site workflows use). */
+function evaluate(value: string, vars: Record<string, string>, repository: string): string {
+  const m = /^\$\{\{ vars\.(\w+)(?: \|\| (.+))? \}\}$/.exec(value);
+  if (!m) throw new Error(`unexpected expression in a site workflow: ${value}`);
+  if (vars[m[1]!]) return vars[m[1]!]!;
+  const fallback = m[2];
+  if (fallback === undefined) return '';
+  if (/^'[^']*'$/.test(fallback)) return fallback.slice(1, -1);
+  if (fallback === "format('/{0}/', github.event.repository.name)") return `/${repository}/`;
+  throw new Error(`unexpected default in a site workflow: ${fallback}`);
+}
+
+describe.each([
+  ['.github/workflows/plover-site.yml', 'github'],
+  ['.forgejo/workflows/plover-site.yml', 'forgejo'],
+] as const)('%s', (file, forge) => {
+  const workflow = parse(readFileSync(join(ROOT, file), 'utf8')) as SiteWorkflow;
+  const remote = useGitServer();
+  const site = () => {
+    const project = mkdtempSync(join(tmpdir(), 'plover-site-ci-'));
+    for (const name of ['node_modules', 'bin', 'src', 'schemas', 'scripts', 'astro.config.mjs', 'tsconfig.json']) symlinkSync(join(ROOT, name), join(project, name));
+    cpSync(join(ROOT, 'package.json'), join(project, 'package.json'));
+    return project;
+  };
+
+  it('builds the hosted site from repository variables on each push to main', () => {
+    expect(workflow.on).toMatchObject({ push: { branches: ['main'] } });
+    const steps = Object.values(workflow.jobs).flatMap((j) => j.steps);
+    expect(steps.filter((s) => s.run?.startsWith('npm ')).map((s) => s.run)).toEqual(['npm ci --no-audit --no-fund', 'npm run build']);
+    if (forge === 'github') {
+      expect(steps.find((s) => s.uses?.startsWith('actions/upload-pages-artifact@'))!.with).toEqual({ path: 'dist/site' });
+      expect(workflow.jobs.deploy!.needs).toBe('build');
+      expect(workflow.jobs.deploy!.steps.map((s) => s.uses)).toEqual(['actions/deploy-pages@v4']);
+    }
+  });
+
+  it('its steps build the site for the configured remote and publish it', async () => {
+    const project = site();
+    try {
+      const vars = { PLOVER_REMOTE: remote.url, PLOVER_CORS_PROXY: 'https://proxy.example.org' };
+      const steps = Object.values(workflow.jobs).flatMap((j) => j.steps).filter((s) => s.run && !s.run.startsWith('npm ci'));
+      for (const step of steps) {
+        const env = Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, k === 'TOKEN' ? TOKEN : evaluate(v, vars, 'labels')]));
+        const result = await runIn(project, step.run!, { ...env, GITHUB_SHA: 'f'.repeat(40), GITHUB_SERVER_URL: remote.server.origin, GITHUB_REPOSITORY: 'demo' });
+        expect(result.status, `${step.run}\n${result.stdout}\n${result.stderr}`).toBe(0);
+      }
+      const html = readFileSync(join(project, 'dist/site/index.html'), 'utf8');
+      // GitHub Pages serves a project site under /<repository>/; elsewhere the site is at the root.
+      expect(html).toContain(forge === 'github' ? '/labels/_astro/' : '/_astro/');
+      expect(html).toContain(remote.url);
+      if (forge === 'forgejo') {
+        expect(git(remote.bare, 'ls-tree', '--name-only', 'pages')).toContain('index.html');
+        expect(git(remote.bare, 'log', '-1', '--format=%s', 'pages')).toBe(`hosted site for ${'f'.repeat(40)}`);
+      }
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
+
+/** Runs a step without blocking this process, which serves the git remote the step may push to. */
+function runIn(cwd: string, command: string, env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('bash', ['-eo', 'pipefail', '-c', command], { cwd, env: { ...process.env, ...GIT_ENV, ASTRO_TELEMETRY_DISABLED: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
