@@ -348,6 +348,17 @@ async function serve(args: string[]): Promise<void> {
   );
 }
 
+/** Each command: resolves to its exit code (0 when it says nothing). */
+const COMMANDS: Record<string, (args: string[]) => Promise<number | void>> = {
+  serve,
+  submit,
+  export: exportCommand,
+  undo,
+  validate,
+  import: importCommand,
+  stats: statsCommand,
+};
+
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
@@ -356,34 +367,13 @@ export async function main(argv: string[]): Promise<number> {
       console.log(USAGE);
       return 0;
     }
-    switch (command) {
-      case 'serve':
-        await serve(args);
-        return 0;
-      case 'submit':
-        await submit(args);
-        return 0;
-      case 'export':
-        await exportCommand(args);
-        return 0;
-      case 'undo':
-        await undo(args);
-        return 0;
-      case 'validate':
-        return await validate(args);
-      case 'import':
-        return await importCommand(args);
-      case 'stats':
-        return await statsCommand(args);
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        console.log(USAGE);
-        return 0;
-      default:
-        throw new PloverError('E_USAGE', `unknown command ${JSON.stringify(command)}; see \`plover help\``);
+    if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+      console.log(USAGE);
+      return 0;
     }
+    const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+    if (!run) throw new PloverError('E_USAGE', `unknown command ${JSON.stringify(command)}; see \`plover help\``);
+    return (await run(args)) ?? 0;
   } catch (err) {
     if (err instanceof PloverError) {
       console.error(`plover: ${err.message}`);

@@ -3,7 +3,7 @@
  * types, and reviewer throughput (time on each decision, recorded in the corrections).
  * Bars where a picture reads better than a table; every figure is also text.
  */
-import { createResource, createSignal, For, onMount, Show } from 'solid-js';
+import { createResource, createSignal, For, onMount, Show, type JSX } from 'solid-js';
 import { createLocalBackend } from '../client/local-backend.ts';
 import type { LabelBackend } from '../lib/label-backend.ts';
 import type { StateCounts } from '../lib/stats.ts';
@@ -42,6 +42,31 @@ function Bars(props: { rows: { label: string; value: number; class?: string }[];
   );
 }
 
+/** A table with a header row and one row per entry, its first cell the entry's key; it scrolls within its own box when too wide. */
+function Table<T>(props: { headers: string[]; rows: [string, T][]; cells: (row: T, key: string) => JSX.Element; class?: string; empty?: string }) {
+  return (
+    <div class="table-wrap">
+      <table class={props.class}>
+        <thead>
+          <tr>
+            <For each={props.headers}>{(h) => <th scope="col">{h}</th>}</For>
+          </tr>
+        </thead>
+        <tbody>
+          <For each={props.rows} fallback={props.empty ? <tr><td colSpan={props.headers.length}>{props.empty}</td></tr> : undefined}>
+            {([key, row]) => (
+              <tr>
+                <th scope="row">{key}</th>
+                {props.cells(row, key)}
+              </tr>
+            )}
+          </For>
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 const seconds = (ms: number | null) => (ms === null ? '–' : `${(ms / 1000).toFixed(1)} s`);
 
 export function StatsApp(props: StatsAppProps) {
@@ -66,83 +91,50 @@ export function StatsApp(props: StatsAppProps) {
             <Bars caption="Decided per task type" rows={Object.entries(s().by_task_type).map(([k, c]) => ({ label: k, value: c.decided }))} />
             <section>
               <h2>Failure categories per model</h2>
-              <div class="table-wrap">
-                <table class="matrix">
-                  <thead>
-                    <tr>
-                      <th scope="col">Model</th>
-                      <For each={categories}>{(c) => <th scope="col">{c.label}</th>}</For>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    <For each={Object.entries(s().by_model_category)} fallback={<tr><td colSpan={categories.length + 1}>No decisions yet.</td></tr>}>
-                      {([model, row]) => (
-                        <tr>
-                          <th scope="row">{model}</th>
-                          <For each={categories}>
-                            {(c) => {
-                              const n = row[c.value] ?? 0;
-                              return <td style={{ 'background-color': `rgba(36, 86, 199, ${(0.6 * n) / maxCell})` }}>{n}</td>;
-                            }}
-                          </For>
-                        </tr>
-                      )}
-                    </For>
-                  </tbody>
-                </table>
-              </div>
+              <Table
+                class="matrix"
+                headers={['Model', ...categories.map((c) => c.label)]}
+                rows={Object.entries(s().by_model_category)}
+                empty="No decisions yet."
+                cells={(row) => (
+                  <For each={categories}>
+                    {(c) => {
+                      const n = row[c.value] ?? 0;
+                      return <td style={{ 'background-color': `rgba(36, 86, 199, ${(0.6 * n) / maxCell})` }}>{n}</td>;
+                    }}
+                  </For>
+                )}
+              />
             </section>
             <section>
               <h2>Progress per run</h2>
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Run</th>
-                    <th scope="col">Decided</th>
-                    <th scope="col">Ready for export</th>
-                    <th scope="col">Conflicts</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  <For each={Object.entries(s().by_run)}>
-                    {([run, c]) => (
-                      <tr>
-                        <th scope="row">{run}</th>
-                        <td>
-                          <progress max={c.candidates} value={c.decided} aria-label={`${run}: ${c.decided} of ${c.candidates} decided`} /> {c.decided}/{c.candidates}
-                        </td>
-                        <td>{c.ready_for_export}</td>
-                        <td>{c.conflict}</td>
-                      </tr>
-                    )}
-                  </For>
-                </tbody>
-              </table>
+              <Table
+                headers={['Run', 'Decided', 'Ready for export', 'Conflicts']}
+                rows={Object.entries(s().by_run)}
+                cells={(c, run) => (
+                  <>
+                    <td>
+                      <progress max={c.candidates} value={c.decided} aria-label={`${run}: ${c.decided} of ${c.candidates} decided`} /> {c.decided}/{c.candidates}
+                    </td>
+                    <td>{c.ready_for_export}</td>
+                    <td>{c.conflict}</td>
+                  </>
+                )}
+              />
             </section>
             <section>
               <h2>Reviewer throughput</h2>
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Reviewer</th>
-                    <th scope="col">Decisions</th>
-                    <th scope="col">Median time per decision</th>
-                    <th scope="col">Decisions per hour of review</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  <For each={Object.entries(s().throughput)}>
-                    {([email, r]) => (
-                      <tr>
-                        <th scope="row">{email}</th>
-                        <td>{r.decisions}</td>
-                        <td>{seconds(r.median_ms)}</td>
-                        <td>{r.per_hour ?? '–'}</td>
-                      </tr>
-                    )}
-                  </For>
-                </tbody>
-              </table>
+              <Table
+                headers={['Reviewer', 'Decisions', 'Median time per decision', 'Decisions per hour of review']}
+                rows={Object.entries(s().throughput)}
+                cells={(r) => (
+                  <>
+                    <td>{r.decisions}</td>
+                    <td>{seconds(r.median_ms)}</td>
+                    <td>{r.per_hour ?? '–'}</td>
+                  </>
+                )}
+              />
               <p class="muted">Times come from the review page (time from a card showing to the decision); decisions made with <code>plover submit</code> have none.</p>
             </section>
           </div>

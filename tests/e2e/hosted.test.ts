@@ -209,25 +209,23 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
   it('commits on the next sign-in, once, a decision whose tab closed before IndexedDB had it, and loses none in seeded closes at random moments', async () => {
     const ivy = { name: 'Ivy Kim', email: 'ivy@example.org' };
     const context = await browser();
-    // IndexedDB writes can be held (never completing) while window.__holdWrites is set: a commit that never reaches the store.
-    await context.addInitScript(() => {
-      const put = IDBObjectStore.prototype.put;
-      IDBObjectStore.prototype.put = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
-        if ((window as { __holdWrites?: boolean }).__holdWrites) return {} as IDBRequest<IDBValidKey>;
-        return put.apply(this, args);
-      };
-    });
     const decided: string[] = [];
     let page = await open(context);
     await signIn(page, ivy);
     await card(page).waitFor({ timeout: 60_000 });
-    await page.evaluate(() => ((window as { __holdWrites?: boolean }).__holdWrites = true));
+    // Another tab of the site holds the clone's lock (as a push or a sign-in there does): this tab's commit waits for it.
+    const holder = await open(context);
+    await holder.evaluate((name) => {
+      void navigator.locks.request(name, () => new Promise<void>(() => undefined));
+    }, `plover-git:${remote.url}`);
     const held = (await currentId(page))!;
     await page.getByRole('button', { name: 'Flag', exact: true }).click();
     await expect.poll(() => currentId(page), { timeout: 5_000 }).not.toBe(held);
     decided.push(held);
+    await page.waitForTimeout(300);
     expect(await page.locator('.commit[data-state="pending"]').count()).toBe(1);
     await page.close({ runBeforeUnload: false });
+    await holder.close();
 
     // Seeded closes at random moments after a decision: 0 to 400 ms, commit and push or not.
     let seed = 17;
