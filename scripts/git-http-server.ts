@@ -250,7 +250,7 @@ export async function startStaticHost(options: { dir: string; base?: string; por
       res.writeHead(404, { 'content-type': 'text/plain' });
       return res.end('not found');
     }
-    serveStatic(res, `/${url.pathname.slice(base.length)}`, dir, req.method === 'HEAD').catch(() => res.end());
+    serveStatic(res, `/${url.pathname.slice(base.length)}`, dir, req.method === 'HEAD', req.headers['accept-encoding']).catch(() => res.end());
   });
   const port = await listen(server, options.port ?? 0);
   const origin = `http://127.0.0.1:${port}`;

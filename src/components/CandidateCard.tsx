@@ -59,12 +59,12 @@ export function CandidateCard(props: CandidateCardProps) {
       </header>
       <Show when={props.candidate.failure_reason}>
         <section class="failure-reason" aria-label="Why the check failed">
-          <h3>Why the check failed</h3>
+          <h2>Why the check failed</h2>
           <p class="text">{props.candidate.failure_reason}</p>
         </section>
       </Show>
       <section class="prompt" aria-label="Prompt">
-        <h3>Prompt</h3>
+        <h2>Prompt</h2>
         <For each={props.candidate.prompt_messages}>
           {(message, i) => (
             <details class={`message role-${message.role}`} open={i() === props.candidate.prompt_messages.length - 1 || message.role === 'user'}>
@@ -80,7 +80,7 @@ export function CandidateCard(props: CandidateCardProps) {
         </For>
       </section>
       <section class="response" aria-label="Model response">
-        <h3>Model response</h3>
+        <h2>Model response</h2>
         <Show when={controlTokens().length}>
           <p class="control-token-note">
             Holds chat-template control tokens ({controlTokens().join(' ')}), marked below: a tokenizer turns them into real turn markers. Leave them out of a correction.

@@ -47,7 +47,7 @@ export function FilterBar(props: FilterBarProps) {
       </label>
       <label>
         to
-        <input type="number" min="0" max="1" step="0.05" inputmode="decimal" value={props.value.score_max ?? ''} onChange={(e) => set('score_max', e.currentTarget.value)} />
+        <input type="number" aria-label="Score to" min="0" max="1" step="0.05" inputmode="decimal" value={props.value.score_max ?? ''} onChange={(e) => set('score_max', e.currentTarget.value)} />
       </label>
       <label>
         Review state

@@ -23,6 +23,7 @@ import { FilterBar } from './FilterBar.tsx';
 import { HistoryPanel } from './HistoryPanel.tsx';
 import { actionLabel, CommitList, STATE_TEXT } from './review/CommitList.tsx';
 import { createDecisionForm, DecisionForm } from './review/DecisionForm.tsx';
+import { createDrafts } from './review/drafts.ts';
 import { createOutbox, type CommitStatus } from './review/outbox.ts';
 import { createQueue } from './review/queue.ts';
 import { createSettings } from './review/settings.ts';
@@ -46,7 +47,11 @@ export function ReviewApp(props: ReviewAppProps) {
   const queue = createQueue(backend, props.filters ?? {});
   const outbox = createOutbox(backend, props.journal);
   const settings = createSettings();
-  const form = createDecisionForm();
+  const drafts = createDrafts(() => session()?.reviewer.email);
+  const form = createDecisionForm((text) => {
+    const c = current();
+    if (c) drafts.keep(c.id, text, initialDraft(c));
+  });
   const [session, setSession] = createSignal<Session | null>(null);
   const [sheetOpen, setSheetOpen] = createSignal(false);
   const [announcement, setAnnouncement] = createSignal('');
@@ -117,8 +122,9 @@ export function ReviewApp(props: ReviewAppProps) {
     return prior?.decision.corrected_response ?? (settings.startEmpty.on() ? '' : (c?.model_response ?? ''));
   }
 
+  /** A card's form: its kept draft, else what initialDraft says. */
   function resetForm(c: Candidate | undefined) {
-    form.reset(initialDraft(c), (c ? outbox.decided().get(c.id) : undefined)?.decision.failure_category ?? null);
+    form.reset((c && drafts.get(c.id)) ?? initialDraft(c), (c ? outbox.decided().get(c.id) : undefined)?.decision.failure_category ?? null);
   }
 
   function focusCard() {
@@ -145,6 +151,7 @@ export function ReviewApp(props: ReviewAppProps) {
     };
     const durationMs = performance.now() - shownAt;
     outbox.decide(candidate, decision, durationMs);
+    drafts.clear(candidate.id);
     queue.advance(isDecided);
     setAnnouncement(`${actionLabel(action)}: ${candidate.id}. ${current() ? 'Next candidate.' : ''}`);
     if (current()) requestAnimationFrame(() => performance.measure('plover:next-card', 'plover:decide'));
@@ -173,7 +180,16 @@ export function ReviewApp(props: ReviewAppProps) {
   }
 
   function move(step: 1 | -1) {
-    if (queue.move(step)) focusCard();
+    if (!queue.move(step)) return;
+    focusCard();
+    const c = current();
+    setAnnouncement(c ? `Candidate ${c.id}${isDecided(c) ? ', decided' : ''}.` : 'No more candidates here.');
+  }
+
+  function toggleCategory(index: number) {
+    const c = FAILURE_CATEGORIES[index]!;
+    form.toggleCategory(c.value);
+    setAnnouncement(`${c.label} ${form.category() === c.value ? 'chosen' : 'cleared'}.`);
   }
 
   const onKeyDown = (e: KeyboardEvent) => {
@@ -183,7 +199,9 @@ export function ReviewApp(props: ReviewAppProps) {
       // Esc cancels: the sheet if open, else the edit of the correction (wherever focus is).
       if (sheetOpen()) setSheetOpen(false);
       else if (form.isTextFocused() || form.draft() !== initialDraft(current())) {
-        resetForm(current());
+        const c = current();
+        if (c) drafts.clear(c.id);
+        resetForm(c);
         focusCard();
       }
       return;
@@ -195,7 +213,7 @@ export function ReviewApp(props: ReviewAppProps) {
       case 'sheet':
         return setSheetOpen(!sheetOpen());
       case 'category':
-        return form.toggleCategory(FAILURE_CATEGORIES[shortcut.index]!.value);
+        return toggleCategory(shortcut.index);
       case 'edit':
         return form.focusText();
       case 'discard':
@@ -283,7 +301,7 @@ export function ReviewApp(props: ReviewAppProps) {
       >
         {(candidate) => (
           <div class="workspace">
-            <div class="card-column" tabindex="-1" ref={cardRegion} aria-label="Current candidate">
+            <div class="card-column" role="region" tabindex="-1" ref={cardRegion} aria-label="Current candidate">
               <Show when={currentDecision()}>
                 {(d) => (
                   <p class="decided-banner" role="status">
@@ -307,7 +325,7 @@ export function ReviewApp(props: ReviewAppProps) {
                 </Show>
               </details>
             </div>
-            <DecisionForm form={form} candidate={candidate()} onDecide={decide} />
+            <DecisionForm form={form} candidate={candidate()} onDecide={decide} isDraft={form.draft() !== initialDraft(candidate())} />
           </div>
         )}
       </Show>
@@ -325,7 +343,7 @@ export function ReviewApp(props: ReviewAppProps) {
       </footer>
 
       <Show when={sheetOpen()}>
-        <ShortcutSheet onClose={() => setSheetOpen(false)} />
+        <ShortcutSheet onClose={() => setSheetOpen(false)} returnFocus={focusCard} />
       </Show>
     </div>
   );

@@ -52,13 +52,14 @@ export function RichText(props: RichTextProps) {
     <Show
       when={!props.raw}
       fallback={
-        <pre class="text" ref={pre}>
+        <pre class="text" ref={pre} tabindex="0">
           {props.text}
         </pre>
       }
     >
       {/* renderMarkdown escapes raw HTML and sanitises the result with DOMPurify. */}
-      <div class="text markdown" ref={div} innerHTML={renderMarkdown(props.text)} />
+      {/* Focusable: a long text scrolls in its box, which the keyboard must reach too. */}
+      <div class="text markdown" ref={div} tabindex="0" innerHTML={renderMarkdown(props.text)} />
     </Show>
   );
 }

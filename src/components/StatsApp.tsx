@@ -43,9 +43,10 @@ function Bars(props: { rows: { label: string; value: number; class?: string }[];
 }
 
 /** A table with a header row and one row per entry, its first cell the entry's key; it scrolls within its own box when too wide. */
-function Table<T>(props: { headers: string[]; rows: [string, T][]; cells: (row: T, key: string) => JSX.Element; class?: string; empty?: string }) {
+function Table<T>(props: { label: string; headers: string[]; rows: [string, T][]; cells: (row: T, key: string) => JSX.Element; class?: string; empty?: string }) {
   return (
-    <div class="table-wrap">
+    // Focusable and named: on a narrow screen the box scrolls, and the keyboard must reach it.
+    <div class="table-wrap" role="region" aria-label={props.label} tabindex="0">
       <table class={props.class}>
         <thead>
           <tr>
@@ -92,6 +93,7 @@ export function StatsApp(props: StatsAppProps) {
             <section>
               <h2>Failure categories per model</h2>
               <Table
+                label="Failure categories per model"
                 class="matrix"
                 headers={['Model', ...categories.map((c) => c.label)]}
                 rows={Object.entries(s().by_model_category)}
@@ -109,6 +111,7 @@ export function StatsApp(props: StatsAppProps) {
             <section>
               <h2>Progress per run</h2>
               <Table
+                label="Progress per run"
                 headers={['Run', 'Decided', 'Ready for export', 'Conflicts']}
                 rows={Object.entries(s().by_run)}
                 cells={(c, run) => (
@@ -125,6 +128,7 @@ export function StatsApp(props: StatsAppProps) {
             <section>
               <h2>Reviewer throughput</h2>
               <Table
+                label="Reviewer throughput"
                 headers={['Reviewer', 'Decisions', 'Median time per decision', 'Decisions per hour of review']}
                 rows={Object.entries(s().throughput)}
                 cells={(r) => (

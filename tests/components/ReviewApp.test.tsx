@@ -45,10 +45,13 @@ describe('the review page (jsdom, in-memory committer)', () => {
     expect(shown()).toBe('c02');
     press('2');
     expect(screen.getAllByRole('button', { pressed: true }).map((b) => b.textContent)).toEqual([expect.stringContaining('Style violation')]);
+    const live = () => document.querySelector('[aria-live="polite"]')!.textContent;
+    expect(live()).toBe('Style violation chosen.');
     press('f');
     expect(shown()).toBe('c03');
     press('k');
     expect(shown()).toBe('c02');
+    expect(live()).toBe('Candidate c02, decided.');
     press('j');
     expect(shown()).toBe('c03');
     await waitFor(() => expect(committed(committer)).toEqual([['discard', 'c01'], ['flag', 'c02']]));
@@ -77,6 +80,8 @@ describe('the review page (jsdom, in-memory committer)', () => {
     fireEvent.input(box, { target: { value: '   ' } });
     press('Enter', { ctrlKey: true });
     expect(screen.getByRole('alert').textContent).toMatch(/Write the corrected response/);
+    expect(box.getAttribute('aria-invalid')).toBe('true');
+    expect(document.getElementById(box.getAttribute('aria-describedby')!)!.textContent).toMatch(/Write the corrected response/);
     fireEvent.input(box, { target: { value: '4\r\n' } });
     press('Enter', { ctrlKey: true });
     await waitFor(() => expect(committer.commits).toHaveLength(2));
@@ -124,6 +129,55 @@ describe('the review page (jsdom, in-memory committer)', () => {
       expect(kept()).toEqual([]);
       cleanup();
     }
+  });
+
+  it('keeps focus in the shortcut sheet and gives it back on closing: to the button that opened it, or to the card', async () => {
+    mount(ids(3).map((id) => ({ id })));
+    await waitFor(() => expect(shown()).toBe('c01'));
+    const opener = screen.getByRole('button', { name: 'Shortcuts (?)' });
+    opener.focus();
+    fireEvent.click(opener);
+    const close = await screen.findByRole('button', { name: 'Close' });
+    await waitFor(() => expect(document.activeElement).toBe(close));
+    fireEvent.keyDown(close, { key: 'Tab' });
+    expect(document.activeElement).toBe(close);
+    fireEvent.click(close);
+    await waitFor(() => expect(document.activeElement).toBe(opener));
+    (document.activeElement as HTMLElement).blur();
+    press('?');
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Close' })));
+    press('Escape');
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    await waitFor(() => expect(document.activeElement?.getAttribute('aria-label')).toBe('Current candidate'));
+  });
+
+  it('keeps an unsubmitted correction as a draft through j/k, a new filter and a reload; Esc or a decision drops it', async () => {
+    const { service, committer } = memoryService(ids(3).map((id) => ({ id, model_response: `answer ${id}` })));
+    const app = () => render(() => <ReviewApp backend={service.backend(ann)} filters={{}} />);
+    app();
+    await waitFor(() => expect(shown()).toBe('c01'));
+    const box = () => screen.getByLabelText(/Corrected response/) as HTMLTextAreaElement;
+    expect(screen.queryByTestId('draft')).toBeNull();
+    fireEvent.input(box(), { target: { value: 'a better answer, half written' } });
+    expect(screen.getByTestId('draft')).toBeTruthy();
+    press('j');
+    expect(box().value).toBe('answer c02');
+    expect(screen.queryByTestId('draft')).toBeNull();
+    press('k');
+    expect(box().value).toBe('a better answer, half written');
+    cleanup();
+    app(); // a reload
+    await waitFor(() => expect(shown()).toBe('c01'));
+    expect(box().value).toBe('a better answer, half written');
+    expect(screen.getByTestId('draft')).toBeTruthy();
+    press('Escape');
+    expect(box().value).toBe('answer c01');
+    expect(Object.keys(localStorage).filter((k) => k.startsWith('plover.draft:'))).toEqual([]);
+    fireEvent.input(box(), { target: { value: 'the right answer' } });
+    press('Enter', { ctrlKey: true });
+    await waitFor(() => expect(committer.commits).toHaveLength(1));
+    expect(correctionOf(committer, 'c01').corrected_response).toBe('the right answer');
+    expect(Object.keys(localStorage).filter((k) => k.startsWith('plover.draft:'))).toEqual([]);
   });
 
   it('pages through a long queue: 45 candidates decided one after another, then nothing left', async () => {

@@ -115,6 +115,11 @@ describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
       expect((await row.locator('td').allTextContents()).slice(0, 1)).toEqual(['4']);
       expect(await row.locator('td').nth(1).textContent()).toMatch(/^\d+\.\d s$/);
       await screenshot(stats, 'stats', { fullPage: true });
+      // On a phone the page does not scroll sideways: wide tables scroll within their own box.
+      for (const width of [390, 320]) {
+        await stats.setViewportSize({ width, height: 844 });
+        expect(await stats.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+      }
       await stats.close();
     });
 

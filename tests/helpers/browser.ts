@@ -18,11 +18,13 @@ if (!CHROMIUM) {
 }
 
 /** A headless Chromium with a fresh profile; `close()` removes the profile. */
-export async function launchBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+export async function launchBrowser(options: { bypassCSP?: boolean } = {}): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   const profile = mkdtempSync(join(tmpdir(), 'plover-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM!,
     headless: true,
+    // Only for injecting test tools (axe): the site's own policy is tested as it is elsewhere.
+    bypassCSP: options.bypassCSP === true,
     viewport: { width: 1280, height: 720 },
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
@@ -36,10 +38,10 @@ export async function launchBrowser(): Promise<{ context: BrowserContext; close(
 }
 
 /** A browser for the tests of the calling describe: launched before them, closed after. */
-export function useBrowser(): { readonly context: BrowserContext } {
+export function useBrowser(options: { bypassCSP?: boolean } = {}): { readonly context: BrowserContext } {
   let browser: Awaited<ReturnType<typeof launchBrowser>> | undefined;
   beforeAll(async () => {
-    browser = await launchBrowser();
+    browser = await launchBrowser(options);
   });
   afterAll(async () => browser?.close());
   return {

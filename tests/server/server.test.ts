@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/server/server.ts';
 import { Workspace } from '../../src/node/workspace.ts';
@@ -32,6 +33,30 @@ function send(port: number, options: { method?: string; path: string; headers?: 
 }
 
 describe('the label server', () => {
+  it('sends the site gzipped to a browser that takes gzip, the same bytes once unzipped, and names a favicon so none is asked for', async () => {
+    const { server } = await serve();
+    const get = (path: string, gzip: boolean) =>
+      new Promise<{ headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
+        request({ host: '127.0.0.1', port: server.port, path, headers: gzip ? { 'accept-encoding': 'gzip, deflate, br' } : {} }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+        })
+          .on('error', reject)
+          .end();
+      });
+    const plain = await get('/', false);
+    const zipped = await get('/', true);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(zipped.headers.vary).toBe('accept-encoding');
+    expect(gunzipSync(zipped.body).equals(plain.body)).toBe(true);
+    expect(zipped.body.length).toBeLessThan(plain.body.length / 2);
+    expect(plain.body.toString()).toMatch(/<link rel="icon" href="data:image\/svg\+xml,/);
+    const script = /src="(\/_astro\/[^"]+\.js)"/.exec(plain.body.toString())?.[1];
+    if (script) expect((await get(script, true)).headers['content-encoding']).toBe('gzip');
+  });
+
   it('serves the session, the queue in pages, and commits a posted decision', async () => {
     const { dir, server } = await serve();
     const session = JSON.parse((await send(server.port, { path: '/api/session' })).body);

@@ -10,7 +10,8 @@ import type { Action, Candidate, FailureCategory } from '../../lib/schema-types.
 import { FAILURE_CATEGORIES } from '../../lib/schemas.ts';
 import { WordDiff } from '../WordDiff.tsx';
 
-export function createDecisionForm() {
+/** `onEdit`: called with the text after each change the reviewer makes (for drafts). */
+export function createDecisionForm(onEdit?: (text: string) => void) {
   const [draft, setDraft] = createSignal('');
   const [category, setCategory] = createSignal<FailureCategory | null>(null);
   const [error, setError] = createSignal<string | null>(null);
@@ -35,6 +36,7 @@ export function createDecisionForm() {
       setDraft(text);
       setError(null);
       setAskUnchanged(false);
+      onEdit?.(text);
     },
     /** A fresh form: this text and category, no error, no question. */
     reset(text: string, chosen: FailureCategory | null) {
@@ -67,6 +69,8 @@ export type DecisionFormState = ReturnType<typeof createDecisionForm>;
 export interface DecisionFormProps {
   form: DecisionFormState;
   candidate: Candidate;
+  /** The correction is an unsubmitted draft (kept in this browser). */
+  isDraft?: boolean;
   /** `unchanged`: the reviewer said the model's unchanged answer was right. */
   onDecide: (action: Action, unchanged?: boolean) => void;
 }
@@ -76,18 +80,26 @@ export function DecisionForm(props: DecisionFormProps) {
   const [diffOpen, setDiffOpen] = createSignal(false);
   return (
     <form class="decision" aria-label="Decision" onSubmit={(e) => e.preventDefault()}>
-      <label for="corrected-response">Corrected response</label>
+      <label for="corrected-response">
+        Corrected response
+        <Show when={props.isDraft}>
+          {' '}
+          <span class="draft-badge" data-testid="draft">Draft, not submitted: kept in this browser (Esc drops it)</span>
+        </Show>
+      </label>
       <textarea
         id="corrected-response"
         ref={form().refs.textarea}
         value={form().draft()}
         onInput={(e) => form().edit(e.currentTarget.value)}
+        aria-invalid={form().error() ? 'true' : undefined}
+        aria-describedby={form().error() ? 'correction-error' : undefined}
         rows={12}
         spellcheck={true}
         aria-keyshortcuts="c"
       />
       <Show when={form().error()}>
-        <p class="error" role="alert">
+        <p class="error" role="alert" id="correction-error">
           {form().error()}
         </p>
       </Show>
