@@ -179,6 +179,8 @@ export function ReviewApp(props: ReviewAppProps) {
     setAnnouncement(`Undone: ${entry!.candidate.id} is back in your queue.`);
   }
 
+  const commitList = () => <CommitList outbox={outbox} onUndo={(entry) => void undo(entry)} onReopen={reopen} />;
+
   function move(step: 1 | -1) {
     if (!queue.move(step)) return;
     focusCard();
@@ -325,12 +327,15 @@ export function ReviewApp(props: ReviewAppProps) {
                 </Show>
               </details>
             </div>
-            <DecisionForm form={form} candidate={candidate()} onDecide={decide} isDraft={form.draft() !== initialDraft(candidate())} />
+            {/* The commits list sits under the actions: in view after a decision, never over a control. */}
+            <div class="decision-column">
+              <DecisionForm form={form} candidate={candidate()} onDecide={decide} isDraft={form.draft() !== initialDraft(candidate())} />
+              {commitList()}
+            </div>
           </div>
         )}
       </Show>
-
-      <CommitList outbox={outbox} onUndo={(entry) => void undo(entry)} onReopen={reopen} />
+      <Show when={!current()}>{commitList()}</Show>
 
       <footer class="counts" aria-label="Your decisions">
         <For each={ACTIONS}>
