@@ -1,33 +1,10 @@
 // axe-core in Chromium over the review page's states and the stats page, at a laptop's
 // and a phone's size: no violation of WCAG 2.1 A/AA or axe's best practices.
-import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { CHROMIUM, useBrowser } from '../helpers/browser.ts';
 import { useServedRepo } from '../helpers/serve.ts';
-
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const SIZES = [
-  [1280, 720],
-  [390, 844],
-] as const;
-
-interface Violation {
-  id: string;
-  help: string;
-  nodes: { target: string[] }[];
-}
-
-async function violations(page: Page): Promise<string[]> {
-  // What the reviewer sees once it settles: a toast fading in is not a contrast failure.
-  await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished)));
-  await page.addScriptTag({ path: AXE });
-  const found = (await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: unknown[] }> } }).axe;
-    return (await axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] })).violations;
-  })) as Violation[];
-  return found.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-}
+import { SIZES, violations } from '../helpers/axe.ts';
 
 describe.skipIf(!CHROMIUM)('accessibility (axe-core) of the local site', () => {
   const browser = useBrowser({ bypassCSP: true });

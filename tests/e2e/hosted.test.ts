@@ -9,6 +9,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStaticHost } from '../../scripts/git-http-server.ts';
 import { reviewerTag } from '../../src/lib/paths.ts';
+import { violations } from '../helpers/axe.ts';
 import { CHROMIUM, launchBrowser, screenshot } from '../helpers/browser.ts';
 import { TOKEN, useGitServer } from '../helpers/git-server.ts';
 import { fsck, git, ROOT } from '../helpers/repo.ts';
@@ -38,8 +39,8 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     rmSync(outDir, { recursive: true, force: true });
   });
 
-  async function browser(): Promise<BrowserContext> {
-    const b = await launchBrowser();
+  async function browser(options: { bypassCSP?: boolean } = {}): Promise<BrowserContext> {
+    const b = await launchBrowser(options);
     browsers.push(b);
     return b.context;
   }
@@ -255,11 +256,14 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     writeFileSync(hook, '#!/bin/sh\necho "GH006: Protected branch update failed for refs/heads/labels/hal." >&2\nexit 1\n');
     chmodSync(hook, 0o755);
     try {
-      const page = await open(await browser());
+      // CSP bypassed only to inject axe-core, which checks the sign-in form and the refusal below.
+      const page = await open(await browser({ bypassCSP: true }));
       await page.getByLabel('Access token').waitFor();
+      const axeFound: Record<string, string[]> = {};
       for (const [width, height, name] of [[1280, 720, 'hosted-sign-in'], [390, 844, 'hosted-sign-in-phone']] as const) {
         await page.setViewportSize({ width, height });
         await screenshot(page, name, { fullPage: false });
+        axeFound[name] = await violations(page);
       }
       await page.setViewportSize({ width: 1280, height: 720 });
       await signIn(page, hal);
@@ -279,7 +283,9 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
         expect(box.y).toBeGreaterThanOrEqual(0);
         expect(box.y + box.height).toBeLessThanOrEqual(height);
         await screenshot(page, name, { fullPage: false });
+        axeFound[name] = await violations(page);
       }
+      expect(axeFound).toEqual(Object.fromEntries(Object.keys(axeFound).map((k) => [k, []])));
       await page.setViewportSize({ width: 1280, height: 720 });
       // No retries on its own: the count of receive-pack requests stays where the refusal left it.
       const afterRefusal = remote.server.stats.pushes;
