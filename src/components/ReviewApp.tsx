@@ -127,8 +127,13 @@ export function ReviewApp(props: ReviewAppProps) {
     form.reset((c && drafts.get(c.id)) ?? initialDraft(c), (c ? outbox.decided().get(c.id) : undefined)?.decision.failure_category ?? null);
   }
 
+  /** Focus on the card shown; if its top is above the window (a long card read to its end), it starts at its top. */
   function focusCard() {
-    queueMicrotask(() => cardRegion?.focus({ preventScroll: false }));
+    queueMicrotask(() => {
+      if (!cardRegion) return;
+      if (cardRegion.getBoundingClientRect().top < 0) cardRegion.scrollIntoView({ block: 'start' });
+      cardRegion.focus({ preventScroll: true });
+    });
   }
 
   /**

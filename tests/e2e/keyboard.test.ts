@@ -191,17 +191,37 @@ describe.skipIf(!CHROMIUM)('reviewing by keyboard in Chromium', () => {
     await page.close();
   });
 
-  it('is usable at phone width: every decision control is on screen and reachable', async () => {
+  it('is built for deciding at phone width: the actions in reach on every card, the next card at its top, focus never under the bars', async () => {
     const page = await browser.context.newPage();
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(repo.url);
     await page.getByRole('article', { name: 'Candidate' }).waitFor();
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
-    for (const name of ['Correct', 'Discard', 'Flag']) {
-      const button = page.getByRole('button', { name, exact: true });
-      await button.scrollIntoViewIfNeeded();
-      expect(await button.isVisible()).toBe(true);
+    const card = page.getByRole('article', { name: 'Candidate' });
+    const inView = async (name: string) => {
+      const box = (await page.getByRole('button', { name, exact: true }).boundingBox())!;
+      return box.y >= 0 && box.y + box.height <= 844;
+    };
+    // The actions are in reach without scrolling, on this card and the next, and after reading a long card to its end.
+    for (const name of ['Correct', 'Discard', 'Flag']) expect(await inView(name)).toBe(true);
+    await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+    for (const name of ['Correct', 'Discard', 'Flag']) expect(await inView(name)).toBe(true);
+    const first = await card.getAttribute('data-candidate-id');
+    await page.getByRole('button', { name: 'Flag', exact: true }).click();
+    await expect.poll(() => card.getAttribute('data-candidate-id')).not.toBe(first);
+    // The next card starts at its top.
+    await expect.poll(async () => (await page.getByRole('region', { name: 'Current candidate' }).boundingBox())!.y).toBeGreaterThanOrEqual(0);
+    expect((await page.getByRole('region', { name: 'Current candidate' }).boundingBox())!.y).toBeLessThan(120);
+    // A focused control is never hidden under the bars at the bottom (WCAG 2.4.11).
+    const bar = (await page.locator('.actions').boundingBox())!;
+    for (const name of ['Scoring artifact', 'Hallucination']) {
+      const category = page.getByRole('button', { name, exact: false }).filter({ hasText: name });
+      await category.focus();
+      const box = (await category.boundingBox())!;
+      expect(box.y + box.height).toBeLessThanOrEqual(bar.y);
+      expect(box.y).toBeGreaterThanOrEqual(0);
     }
+    await page.evaluate(() => window.scrollTo(0, 0));
     await screenshot(page, 'phone', { fullPage: false });
     await page.close();
   });
