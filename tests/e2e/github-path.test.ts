@@ -83,6 +83,8 @@ describe.skipIf(!CHROMIUM)('the hosted site behind the real CORS proxy, for a ho
       await page.getByRole('button', { name: 'Flag', exact: true }).click();
       await expect.poll(() => card(page).getAttribute('data-candidate-id')).not.toBe(decided.at(-1));
     }
+    // Both commits stored in the browser, then nothing left waiting.
+    await expect.poll(() => page.locator('.commit[data-state="done"]').count(), { timeout: 15_000 }).toBe(2);
     await expect.poll(() => waiting(page), { timeout: 30_000 }).toBe('0');
     expect(git(remote.bare, 'log', '--format=%an|%s', `main..${branch}`).split('\n').sort()).toEqual(decided.map((id) => `${jo.name}|plover: flag ${id}`).sort());
 

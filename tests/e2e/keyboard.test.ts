@@ -191,6 +191,41 @@ describe.skipIf(!CHROMIUM)('reviewing by keyboard in Chromium', () => {
     await page.close();
   });
 
+  it('draws controls a low-vision reviewer can find and hit: borders at 3:1 against white, targets of 24×24 px or more', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(repo.url);
+    await page.getByRole('article', { name: 'Candidate' }).waitFor();
+    await page.locator('summary', { hasText: 'Filters and sort' }).click();
+    await page.locator('.filters select').first().waitFor();
+    const found = await page.evaluate(() => {
+      const luminance = (rgb: number[]) => {
+        const [r, g, b] = rgb.map((v) => {
+          const c = v / 255;
+          return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+        });
+        return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+      };
+      const contrast = (color: string) => {
+        const rgb = color.match(/\d+(\.\d+)?/g)!.slice(0, 3).map(Number);
+        return (1.05) / (luminance(rgb) + 0.05);
+      };
+      const problems: string[] = [];
+      const controls = [...document.querySelectorAll<HTMLElement>('button, textarea, select, input, summary')].filter((el) => el.getClientRects().length);
+      for (const el of controls) {
+        const name = `${el.tagName.toLowerCase()} ${(el.textContent ?? el.getAttribute('aria-label') ?? '').trim().slice(0, 30)}`;
+        const style = getComputedStyle(el);
+        const bordered = parseFloat(style.borderTopWidth) > 0 && style.borderTopStyle !== 'none';
+        const filled = style.backgroundColor !== 'rgba(0, 0, 0, 0)' && style.backgroundColor !== 'rgb(255, 255, 255)';
+        if (bordered && !filled && contrast(style.borderTopColor) < 3) problems.push(`${name}: border ${style.borderTopColor}`);
+        const box = el.getBoundingClientRect();
+        if (box.height < 24 || box.width < 24) problems.push(`${name}: ${Math.round(box.width)}×${Math.round(box.height)}`);
+      }
+      return problems;
+    });
+    expect(found).toEqual([]);
+    await page.close();
+  });
+
   it('is built for deciding at phone width: the actions in reach on every card, the next card at its top, focus never under the bars', async () => {
     const page = await browser.context.newPage();
     await page.setViewportSize({ width: 390, height: 844 });
