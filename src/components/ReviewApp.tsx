@@ -68,13 +68,22 @@ export function ReviewApp(props: ReviewAppProps) {
   const undecidedAhead = () => queue.items().slice(queue.cursor()).filter((c) => !isDecided(c)).length;
   const filterCount = () => Object.keys(queue.filters()).length;
 
-  /** New filters: into the URL (shareable, survives a reload), and a fresh queue. */
+  /** New filters: into the URL (shareable, survives a reload), a fresh queue, and how many match, said to a screen reader. */
   function applyFilters(next: Record<string, string>) {
     const search = new URLSearchParams(next).toString();
     history.replaceState(null, '', `${location.pathname}${search ? `?${search}` : ''}`);
+    announceMatching = true;
     queue.setFilters(next);
     void queue.loadMore();
   }
+  let announceMatching = false;
+  createEffect(
+    on(queue.matching, (n) => {
+      if (n === null || !announceMatching) return;
+      announceMatching = false;
+      setAnnouncement(`${n} candidate${n === 1 ? '' : 's'} match${n === 1 ? 'es' : ''} these filters.`);
+    }),
+  );
 
   onMount(async () => {
     if (!props.filters) queue.setFilters(Object.fromEntries(new URLSearchParams(location.search)));

@@ -23,6 +23,8 @@ export interface QueuePage {
   items: Candidate[];
   /** How many candidates this reviewer has left overall. */
   remaining: number;
+  /** How many candidates match the filters in all; given with the first page (`after` null). */
+  matching?: number;
 }
 
 export interface DecisionResult {

@@ -115,17 +115,22 @@ export class ReviewIndex {
    * after `after` in the filter's sort order (from the start when `after` is null or
    * unknown), and how many this reviewer has left overall.
    */
-  queuePage(reviewer: Reviewer, after: string | null, limit: number, filter: QueueFilter = DEFAULT_FILTER) {
+  queuePage(reviewer: Reviewer, after: string | null, limit: number, filter: QueueFilter = DEFAULT_FILTER): { items: Candidate[]; remaining: number; matching?: number } {
     const order = this.sorted(filter.sort);
     const mine = this.mine(reviewer);
+    const matches = (c: Candidate) => matchesFilter(filter, c, mine.get(c.id), () => this.searchText(c));
     // Walks on from `after` only as far as one page needs: a page costs the same at 100k candidates as at 1k.
     const items: Candidate[] = [];
     const from = after === null ? 0 : (order.position.get(after) ?? -1) + 1;
     for (let i = from; i < order.ids.length && items.length < limit; i++) {
       const c = this.data.candidates.get(order.ids[i]!)!.candidate;
-      if (matchesFilter(filter, c, mine.get(c.id), () => this.searchText(c))) items.push(c);
+      if (matches(c)) items.push(c);
     }
-    return { items, remaining: this.remaining(reviewer) };
+    if (after !== null) return { items, remaining: this.remaining(reviewer) };
+    // The first page of a filter also says how many match in all (one pass, once per filter change).
+    let matching = 0;
+    for (const { candidate } of this.data.candidates.values()) if (matches(candidate)) matching += 1;
+    return { items, remaining: this.remaining(reviewer), matching };
   }
 
   /** How many candidates this reviewer has not decided. */

@@ -180,6 +180,16 @@ describe('the review page (jsdom, in-memory committer)', () => {
     expect(Object.keys(localStorage).filter((k) => k.startsWith('plover.draft:'))).toEqual([]);
   });
 
+  it('says how many candidates match when the filters change', async () => {
+    mount(ids(6).map((id, i) => ({ id, model_response: i % 2 ? `needle ${id}` : 'hay' })));
+    await waitFor(() => expect(shown()).toBe('c01'));
+    const search = await screen.findByRole('searchbox').catch(() => screen.getByLabelText(/Search/i));
+    fireEvent.input(search, { target: { value: 'needle' } });
+    fireEvent.change(search, { target: { value: 'needle' } });
+    await waitFor(() => expect(document.querySelector('[aria-live="polite"]')!.textContent).toBe('3 candidates match these filters.'));
+    expect(shown()).toBe('c02');
+  });
+
   it('pages through a long queue: 45 candidates decided one after another, then nothing left', async () => {
     const all = ids(45);
     const { committer } = mount(all.map((id) => ({ id })));

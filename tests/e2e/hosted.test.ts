@@ -9,7 +9,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStaticHost } from '../../scripts/git-http-server.ts';
 import { reviewerTag } from '../../src/lib/paths.ts';
-import { violations } from '../helpers/axe.ts';
+import { reviewStateViolations, SIZES, violations } from '../helpers/axe.ts';
 import { CHROMIUM, launchBrowser, screenshot } from '../helpers/browser.ts';
 import { TOKEN, useGitServer } from '../helpers/git-server.ts';
 import { fsck, git, ROOT } from '../helpers/repo.ts';
@@ -304,6 +304,15 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
       rmSync(hook, { force: true });
     }
   }, 120_000);
+
+  it.each(SIZES)('finds no axe violation in the hosted review page, its states and its stats page at %i×%i', async (width, height) => {
+    const kay = { name: 'Kay Lu', email: `kay-${width}@example.org` };
+    const page = await open(await browser({ bypassCSP: true }));
+    await page.setViewportSize({ width, height });
+    await signIn(page, kay);
+    const found = await reviewStateViolations(page, site.url, async () => undefined);
+    expect(found).toEqual(Object.fromEntries(Object.keys(found).map((k) => [k, []])));
+  }, 180_000);
 
   describe('the browser store', () => {
     const cid = { name: 'Cid Moe', email: 'cid@example.org' };

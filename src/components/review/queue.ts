@@ -26,6 +26,8 @@ export function createQueue(backend: LabelBackend, filters: Record<string, strin
   const [cursor, setCursor] = createSignal(0);
   const [exhausted, setExhausted] = createSignal(false);
   const [error, setError] = createSignal<string | null>(null);
+  /** How many candidates match the current filters, once the first page says. */
+  const [matching, setMatching] = createSignal<number | null>(null);
 
   /** Asks for the next page (once at a time), unless the queue has no more. */
   async function loadMore(): Promise<void> {
@@ -39,6 +41,7 @@ export function createQueue(backend: LabelBackend, filters: Record<string, strin
       if (last) asked.after = last.id;
       batch(() => {
         if (page.items.length < PAGE) setExhausted(true);
+        if (page.matching !== undefined) setMatching(page.matching);
         setItems((list) => {
           const known = new Set(list.map((c) => c.id));
           return [...list, ...page.items.filter((c) => !known.has(c.id))];
@@ -61,12 +64,14 @@ export function createQueue(backend: LabelBackend, filters: Record<string, strin
     error,
     setError,
     filters: () => run().filters,
+    matching,
     current: (): Candidate | undefined => items()[cursor()],
     loadMore,
     /** New filters: a new run of the queue from its start (loaded by the next loadMore). */
     setFilters(next: Record<string, string>) {
       batch(() => {
         setRun({ filters: next, after: null, loading: false });
+        setMatching(null);
         setExhausted(false);
         setItems([]);
         setCursor(0);
