@@ -226,6 +226,25 @@ describe.skipIf(!CHROMIUM)('reviewing by keyboard in Chromium', () => {
     await page.close();
   });
 
+  it('shows where focus is on every control reached with Tab', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(repo.url);
+    await page.getByRole('article', { name: 'Candidate' }).waitFor();
+    const unseen: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      await page.keyboard.press('Tab');
+      const seen = await page.evaluate(() => {
+        const el = document.activeElement as HTMLElement | null;
+        if (!el || el === document.body) return null;
+        const style = getComputedStyle(el);
+        return { name: `${el.tagName.toLowerCase()} ${(el.getAttribute('aria-label') ?? el.textContent ?? '').trim().slice(0, 30)}`, visible: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2 };
+      });
+      if (seen && !seen.visible) unseen.push(seen.name);
+    }
+    expect(unseen).toEqual([]);
+    await page.close();
+  });
+
   it('is built for deciding at phone width: the actions in reach on every card, the next card at its top, focus never under the bars', async () => {
     const page = await browser.context.newPage();
     await page.setViewportSize({ width: 390, height: 844 });
