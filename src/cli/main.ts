@@ -22,6 +22,8 @@ import { renderAgreement, renderStats } from './report.ts';
 import { importCandidates } from '../node/import.ts';
 import { Workspace } from '../node/workspace.ts';
 import { startServer } from '../server/server.ts';
+import cliProgress from 'cli-progress';
+import { parseDecisionFile } from '../lib/decision-file.ts';
 
 const USAGE = `plover — label failed LLM outputs into fine-tuning data, one git commit per decision
 
@@ -38,6 +40,12 @@ Commands:
               --category ${FAILURE_CATEGORIES.map((c) => c.value).join('|')}|none
               --unchanged         the corrected response is the model's own (the model
                                   was right); without it such a correction is refused
+              --reviewer "Name <email>"
+  submit --from FILE
+            Commit many decisions in one process, one commit each, in file order. FILE is
+            JSONL: {"candidate_id", "action", "corrected_response"?, "failure_category"?,
+            "unchanged"?} per line. Every line is checked first: any problem, and nothing is
+            committed (each problem is listed with its line).
               --reviewer "Name <email>"
   undo <candidate-id>
             Undo your decision on a candidate: a new commit removes your correction
@@ -108,10 +116,18 @@ async function submit(args: string[]): Promise<void> {
       category: { type: 'string' },
       unchanged: { type: 'boolean' },
       reviewer: { type: 'string' },
+      from: { type: 'string' },
     },
     1,
   );
   const dir = resolve(values.dir ?? '.');
+  if (values.from !== undefined) {
+    const single = ['action', 'response', 'response-file', 'category', 'unchanged'].filter((k) => values[k as keyof typeof values] !== undefined);
+    if (positionals.length || single.length) {
+      throw new PloverError('E_USAGE', `--from FILE takes every decision from the file: give no candidate id${single.length ? ` and no --${single.join(', --')}` : ''}`);
+    }
+    return submitFile(dir, values.from, values.reviewer);
+  }
   const candidateId = positionals[0];
   if (candidateId === undefined) throw new PloverError('E_USAGE', 'submit needs a candidate id: plover submit <candidate-id> --action correct|discard|flag');
   const action: Action | undefined = oneOf('action', values.action, ACTIONS);
@@ -136,6 +152,46 @@ async function submit(args: string[]): Promise<void> {
   const decision: Decision = { candidate_id: candidateId, action, corrected_response: response ?? null, failure_category: category, unchanged: Boolean(values.unchanged) };
   const result = await workspace.service.decide(reviewer, decision);
   console.log(`${result.oid.slice(0, 7)} ${action}${result.correction.unchanged ? ' (unchanged)' : ''} ${candidateId}${category ? ` [${category}]` : ''} by ${formatReviewer(reviewer)}\n  ${result.path}`);
+}
+
+/**
+ * `plover submit --from FILE`: checks every line first (any problem: nothing is committed,
+ * every problem listed with its line), then commits the decisions in one process, one
+ * commit each, in file order.
+ */
+async function submitFile(dir: string, file: string, reviewerFlag: string | undefined): Promise<void> {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(await readFile(file));
+  } catch (err) {
+    const reason = err instanceof TypeError ? 'it is not valid UTF-8' : (err as Error).message;
+    throw new PloverError('E_USAGE', `cannot read --from ${JSON.stringify(file)}: ${reason}`, { cause: err });
+  }
+  const reviewer = await resolveReviewer(dir, reviewerFlag);
+  const workspace = await Workspace.open(dir, { corrections: false });
+  const { decisions, problems } = parseDecisionFile(text, file, (id) => workspace.index.candidate(id), reviewer);
+  if (problems.length) {
+    throw new PloverError('E_INVALID_DECISION', `${plural(problems.length, 'problem')} in ${file}; nothing was committed:\n${problems.map(formatProblem).join('\n')}`, { problems });
+  }
+  const bar = decisions.length >= 20 && process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'committing [{bar}] {value}/{total} decisions, {eta_formatted} left', stream: process.stderr, clearOnComplete: true }, cliProgress.Presets.shades_classic) : undefined;
+  bar?.start(decisions.length, 0);
+  let done = 0;
+  try {
+    for (const { line, decision } of decisions) {
+      try {
+        await workspace.service.decide(reviewer, decision);
+      } catch (err) {
+        if (err instanceof PloverError) {
+          throw new PloverError(err.code, `${file}:${line}: ${err.message}; the ${plural(done, 'decision')} before it are committed, the rest are not`, { cause: err });
+        }
+        throw err;
+      }
+      bar?.update(++done);
+    }
+  } finally {
+    bar?.stop();
+  }
+  console.log(`committed ${plural(decisions.length, 'decision')} from ${file} by ${formatReviewer(reviewer)}, one commit each`);
 }
 
 async function undo(args: string[]): Promise<void> {

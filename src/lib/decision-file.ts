@@ -1,0 +1,65 @@
+/**
+ * A file of decisions for `plover submit --from FILE`: JSONL, one decision per line,
+ * `{"candidate_id", "action", "corrected_response"?, "failure_category"?, "unchanged"?}`.
+ * Every line is checked before anything is committed, as the review page and `plover
+ * submit` would check it (the same createCorrection), and every problem is listed.
+ */
+import { createCorrection, type Decision } from './correction.ts';
+import { PloverError, type Problem } from './errors.ts';
+import type { Candidate, Reviewer } from './schema-types.ts';
+
+const FIELDS = new Set(['candidate_id', 'action', 'corrected_response', 'failure_category', 'unchanged']);
+
+export interface DecisionLine {
+  /** 1-based line number in the file. */
+  line: number;
+  decision: Decision;
+}
+
+/** The file's decisions, in order, or every problem found (then no decision is to be committed). */
+export function parseDecisionFile(text: string, file: string, candidate: (id: string) => Candidate | undefined, reviewer: Reviewer): { decisions: DecisionLine[]; problems: Problem[] } {
+  const decisions: DecisionLine[] = [];
+  const problems: Problem[] = [];
+  const seen = new Map<string, number>();
+  const lines = text.replace(/^\uFEFF/, '').split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  lines.forEach((raw, i) => {
+    const line = i + 1;
+    const problem = (message: string, path?: string) => problems.push({ file, line, ...(path ? { path } : {}), message });
+    if (raw.trim() === '') return problem('is blank; write one decision per line (JSONL)');
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch (err) {
+      return problem(`is not JSON (${(err as Error).message}); write one JSON object per line`);
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return problem('must be a JSON object: {"candidate_id": …, "action": …}');
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) if (!FIELDS.has(key)) problem(`unknown field; a decision has ${[...FIELDS].join(', ')}`, key);
+    const id = record.candidate_id;
+    if (typeof id !== 'string' || id === '') return problem('must be a candidate id (a non-empty string)', 'candidate_id');
+    const found = candidate(id);
+    if (!found) return problem(`no line in candidates/*.jsonl has the id ${JSON.stringify(id)} (see \`plover validate\`)`, 'candidate_id');
+    const earlier = seen.get(id);
+    if (earlier !== undefined) return problem(`decides ${JSON.stringify(id)} again (line ${earlier} did already); keep one decision per candidate`, 'candidate_id');
+    seen.set(id, line);
+    const decision = {
+      candidate_id: id,
+      action: record.action,
+      corrected_response: record.corrected_response ?? null,
+      failure_category: record.failure_category ?? null,
+      unchanged: record.unchanged === true,
+    } as Decision;
+    try {
+      // The same check as every other way in; the record itself is made again at commit time.
+      createCorrection(decision, reviewer, new Date(), { modelResponse: found.model_response });
+    } catch (err) {
+      if (!(err instanceof PloverError)) throw err;
+      if (err.problems.length) for (const p of err.problems) problem(p.message, p.path);
+      else problem(err.message);
+      return;
+    }
+    decisions.push({ line, decision });
+  });
+  return { decisions, problems };
+}

@@ -1,0 +1,73 @@
+// `plover submit --from FILE`: every line checked before anything is committed; then one
+// commit per decision, in file order, as real git sees them.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { plover } from '../helpers/cli.ts';
+import { fsck, git, useTempRepos } from '../helpers/repo.ts';
+
+const repo = useTempRepos();
+const ANN = 'Ann Lee <ann@example.org>';
+const IDS = ['sftc_b5505e86f70999cf', 'sftc_723a003ab86cbec2', 'sftc_37883adc96cf1189'];
+
+describe('plover submit --from FILE', () => {
+  it('commits every decision of a good file, one commit each, in file order', () => {
+    const { dir } = repo();
+    const file = join(dir, 'decisions.jsonl');
+    writeFileSync(
+      file,
+      [
+        { candidate_id: IDS[0], action: 'correct', corrected_response: 'Fixed.\r\n', failure_category: 'wrong_answer' },
+        { candidate_id: IDS[1], action: 'discard' },
+        { candidate_id: IDS[2], action: 'flag', failure_category: 'hallucination' },
+      ]
+        .map((d) => JSON.stringify(d))
+        .join('\n') + '\n',
+    );
+    const head = git(dir, 'rev-parse', 'HEAD');
+    const result = plover(dir, ['submit', '--from', file, '--reviewer', ANN]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain('committed 3 decisions');
+    expect(git(dir, 'log', '--format=%an|%s', `${head}..HEAD`).split('\n').reverse()).toEqual([
+      `Ann Lee|plover: correct ${IDS[0]} [wrong_answer]`,
+      `Ann Lee|plover: discard ${IDS[1]}`,
+      `Ann Lee|plover: flag ${IDS[2]} [hallucination]`,
+    ]);
+    expect(git(dir, 'status', '--porcelain', '--', 'corrections')).toBe('');
+    expect(fsck(dir).status).toBe(0);
+    expect(plover(dir, ['validate']).status).toBe(0);
+  });
+
+  it('commits nothing when any line is wrong, and names every problem with its line', () => {
+    const { dir } = repo();
+    const file = join(dir, 'decisions.jsonl');
+    writeFileSync(
+      file,
+      [
+        JSON.stringify({ candidate_id: IDS[0], action: 'discard' }),
+        JSON.stringify({ candidate_id: 'sftc_nope', action: 'flag' }),
+        '{not json',
+        JSON.stringify({ candidate_id: IDS[1], action: 'correct', corrected_response: '   ' }),
+        JSON.stringify({ candidate_id: IDS[0], action: 'flag' }),
+        JSON.stringify({ candidate_id: IDS[2], action: 'maybe', colour: 'red' }),
+      ].join('\n'),
+    );
+    const head = git(dir, 'rev-parse', 'HEAD');
+    const result = plover(dir, ['submit', '--from', file, '--reviewer', ANN]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('nothing was committed');
+    for (const where of [`${file}:2: candidate_id:`, `${file}:3: is not JSON`, `${file}:4: corrected_response`, `${file}:5: candidate_id: decides`, `${file}:6: colour: unknown field`, `${file}:6: action`]) {
+      expect(result.stderr).toContain(where);
+    }
+    expect(result.stderr).not.toContain(`${file}:1:`);
+    expect(git(dir, 'rev-parse', 'HEAD')).toBe(head);
+    expect(git(dir, 'status', '--porcelain', '--untracked-files=no')).toBe('');
+  });
+
+  it('refuses to mix --from with a single decision', () => {
+    const { dir } = repo();
+    const result = plover(dir, ['submit', IDS[0]!, '--from', 'x.jsonl', '--action', 'flag', '--reviewer', ANN]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/--from FILE takes every decision from the file: give no candidate id and no --action/);
+  });
+});
