@@ -137,7 +137,7 @@ async function submit(args: string[]): Promise<void> {
     throw new PloverError('E_USAGE', 'give the corrected response once: --response TEXT or --response-file FILE, not both');
   }
   let response = values.response;
-  if (values['response-file'] !== undefined) response = await readResponseFile(values['response-file']);
+  if (values['response-file'] !== undefined) response = await readTextFile(values['response-file'], '--response-file');
   if (action !== 'correct' && response !== undefined) {
     throw new PloverError('E_USAGE', `--response and --response-file go with --action correct only (this is --action ${action})`);
   }
@@ -160,13 +160,7 @@ async function submit(args: string[]): Promise<void> {
  * commit each, in file order.
  */
 async function submitFile(dir: string, file: string, reviewerFlag: string | undefined): Promise<void> {
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(await readFile(file));
-  } catch (err) {
-    const reason = err instanceof TypeError ? 'it is not valid UTF-8' : (err as Error).message;
-    throw new PloverError('E_USAGE', `cannot read --from ${JSON.stringify(file)}: ${reason}`, { cause: err });
-  }
+  const text = await readTextFile(file, '--from');
   const reviewer = await resolveReviewer(dir, reviewerFlag);
   const workspace = await Workspace.open(dir, { corrections: false });
   const { decisions, problems } = parseDecisionFile(text, file, (id) => workspace.index.candidate(id), reviewer);
@@ -205,12 +199,13 @@ async function undo(args: string[]): Promise<void> {
   console.log(`${result.oid.slice(0, 7)} undo ${result.undone.action} ${candidateId} by ${formatReviewer(reviewer)}\n  removed ${result.path}`);
 }
 
-async function readResponseFile(path: string): Promise<string> {
+/** A UTF-8 file named by an option; a missing or non-UTF-8 file is a usage error naming the option. */
+async function readTextFile(path: string, option: string): Promise<string> {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(await readFile(path));
   } catch (err) {
     const reason = err instanceof TypeError ? 'it is not valid UTF-8' : (err as Error).message;
-    throw new PloverError('E_USAGE', `cannot read --response-file ${JSON.stringify(path)}: ${reason}`, { cause: err });
+    throw new PloverError('E_USAGE', `cannot read ${option} ${JSON.stringify(path)}: ${reason}`, { cause: err });
   }
 }
 

@@ -15,7 +15,7 @@ import { parseCorrection, type Decision } from '../lib/correction.ts';
 import { PloverError } from '../lib/errors.ts';
 import type { LocatedCorrection } from '../lib/export.ts';
 import type { HistoryEntry } from '../lib/history.ts';
-import { candidateKey, correctionPath, CORRECTIONS_DIR } from '../lib/paths.ts';
+import { correctionPath, correctionsPrefix } from '../lib/paths.ts';
 import type { CommitOptions, Committer } from '../lib/review-service.ts';
 import type { Reviewer } from '../lib/schema-types.ts';
 import { isStorageFull, type StoreFs } from './browser-store.ts';
@@ -106,8 +106,7 @@ export class CloneCommitter implements Committer {
    */
   async history(candidateId: string, paths: string[]): Promise<HistoryEntry[]> {
     const { fs, gitdir, cache } = this.clone;
-    const { shard, key } = candidateKey(candidateId);
-    const prefix = `${CORRECTIONS_DIR}/${shard}/${key}--`;
+    const prefix = correctionsPrefix(candidateId);
     const entries: HistoryEntry[] = [];
     await this.locked(async () => {
       for (const path of paths) {

@@ -42,8 +42,7 @@ export class DecisionJournal {
   add(decision: Decision, decidedAt: Date, durationMs?: number): string | null {
     const id = `${decidedAt.getTime().toString(36)}-${crypto.randomUUID()}`;
     const entry: JournalEntry = { id, tab: this.tab, decision, decidedAt: decidedAt.toISOString(), ...(durationMs === undefined ? {} : { durationMs }) };
-    writeStored('local', this.scope + id, JSON.stringify(entry));
-    return readStored('local', this.scope + id) === null ? null : id;
+    return writeStored('local', this.scope + id, JSON.stringify(entry)) ? id : null;
   }
 
   /** Forgets a decision once its commit is stored (or it was dropped). */

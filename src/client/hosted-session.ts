@@ -3,10 +3,12 @@
  * review service committing decisions in it (clone-committer.ts), and the sync loop that
  * pushes them in the background to the reviewer's branch (src/git/remote.ts).
  *
- * Durability: a decision is acknowledged once its commit is in IndexedDB (LightningFS
- * flushed). Pushes retry with backoff; a tab closed mid-push leaves the commit in the
- * outbox, and the next visit pushes it (once: a push that landed is recognised).
- * Several tabs share the clone; every git write runs under one Web Lock, and each tab
+ * Durability: the page keeps each decision in the journal (decision-journal.ts) before
+ * the next card shows; it is acknowledged once its commit is in IndexedDB (LightningFS
+ * flushed), and the next sign-in commits what a closed tab left. Pushes retry with
+ * backoff; a tab closed mid-push leaves the commit in the outbox, and the next visit
+ * pushes it (once: a push that landed is recognised). Several tabs share the clone;
+ * every git write runs under one Web Lock (never held while waiting on the network), and each tab
  * tells the others (BroadcastChannel) what it committed and when it pushed, so their
  * queues and "waiting" counts stay current.
  */

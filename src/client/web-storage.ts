@@ -18,12 +18,13 @@ export function readStored(kind: StorageKind, key: string): string | null {
   }
 }
 
-/** Stores `value` (null removes it); with storage blocked, the value lasts for this page only. */
-export function writeStored(kind: StorageKind, key: string, value: string | null): void {
+/** Stores `value` (null removes it). @returns false when storage is blocked or full: nothing remembered. */
+export function writeStored(kind: StorageKind, key: string, value: string | null): boolean {
   try {
     if (value === null) storage(kind).removeItem(key);
     else storage(kind).setItem(key, value);
+    return true;
   } catch {
-    // blocked: nothing remembered
+    return false;
   }
 }

@@ -22,7 +22,7 @@ export function pktLine(payload: string | Uint8Array): Uint8Array {
   return out;
 }
 
-export const FLUSH = encoder.encode('0000');
+const FLUSH = encoder.encode('0000');
 
 /**
  * Splits a pkt-line stream into payloads; a flush packet (`0000`) is an empty payload

@@ -7,7 +7,7 @@
 import { createCorrection, parseCorrection, serializeCorrection, type Decision } from './correction.ts';
 import { PloverError } from './errors.ts';
 import type { HistoryEntry } from './history.ts';
-import { candidateKey, correctionPath, CORRECTIONS_DIR } from './paths.ts';
+import { correctionPath, correctionsPrefix } from './paths.ts';
 import type { CommitOptions, Committer } from './review-service.ts';
 import type { Correction, Reviewer } from './schema-types.ts';
 
@@ -49,8 +49,7 @@ export class MemoryCommitter implements Committer {
   }
 
   async history(candidateId: string): Promise<HistoryEntry[]> {
-    const { shard, key } = candidateKey(candidateId);
-    const prefix = `${CORRECTIONS_DIR}/${shard}/${key}--`;
+    const prefix = correctionsPrefix(candidateId);
     const entries: HistoryEntry[] = [];
     for (const c of this.commits) {
       if (!c.path.startsWith(prefix)) continue;

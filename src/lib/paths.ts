@@ -59,6 +59,11 @@ export function candidateKey(candidateId: string): { shard: string; key: string 
  * root: `corrections/<2 hex>/<16 hex>--<reviewer slug>-<8 hex>.json`.
  */
 export function correctionPath(candidateId: string, reviewerEmail: string): string {
+  return `${correctionsPrefix(candidateId)}${reviewerTag(reviewerEmail)}.json`;
+}
+
+/** What the paths of every reviewer's correction of one candidate start with: `corrections/<2 hex>/<16 hex>--`. */
+export function correctionsPrefix(candidateId: string): string {
   const { shard, key } = candidateKey(candidateId);
-  return `${CORRECTIONS_DIR}/${shard}/${key}--${reviewerTag(reviewerEmail)}.json`;
+  return `${CORRECTIONS_DIR}/${shard}/${key}--`;
 }

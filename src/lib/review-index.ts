@@ -57,10 +57,6 @@ export class ReviewIndex {
     return this.data.candidates.size;
   }
 
-  hasCandidate(id: string): boolean {
-    return this.data.candidates.has(id);
-  }
-
   /** The candidate with this id, if there is one. */
   candidate(id: string): Candidate | undefined {
     return this.data.candidates.get(id)?.candidate;

@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { parseCorrection } from '../lib/correction.ts';
-import { candidateKey, CORRECTIONS_DIR } from '../lib/paths.ts';
+import { candidateKey, correctionsPrefix, CORRECTIONS_DIR } from '../lib/paths.ts';
 import type { HistoryEntry } from '../lib/history.ts';
 
 export type { HistoryEntry };
@@ -15,8 +15,8 @@ const run = promisify(execFile);
 
 /** The history of `candidateId` in the repository at `dir` (checked-out branch). */
 export async function readCandidateHistory(dir: string, candidateId: string): Promise<HistoryEntry[]> {
-  const { shard, key } = candidateKey(candidateId);
-  const mine = `${CORRECTIONS_DIR}/${shard}/${key}--`;
+  const { shard } = candidateKey(candidateId);
+  const mine = correctionsPrefix(candidateId);
   const { stdout } = await run(
     'git',
     // The shard's folder as a literal path, the candidate's files picked out below: git prunes

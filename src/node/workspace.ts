@@ -12,13 +12,11 @@ import { worktreeSource } from './sources.ts';
 import { WorktreeCommitter } from './worktree-committer.ts';
 
 export class Workspace {
-  readonly dir: string;
   readonly service: ReviewService;
   /** Decisions a previous, interrupted run wrote but did not commit, committed on opening. */
   readonly recovered: Recovered[];
 
-  private constructor(dir: string, service: ReviewService, recovered: Recovered[]) {
-    this.dir = dir;
+  private constructor(service: ReviewService, recovered: Recovered[]) {
     this.service = service;
     this.recovered = recovered;
   }
@@ -45,6 +43,6 @@ export class Workspace {
     const problems = [...data.problems, ...read.problems];
     if (problems.length) throw invalidRepository(problems);
     const service = new ReviewService(new ReviewIndex(data, read.corrections), new WorktreeCommitter(dir, fs, cache));
-    return new Workspace(dir, service, recovered);
+    return new Workspace(service, recovered);
   }
 }

@@ -20,8 +20,6 @@ export interface CommitStatus {
   decision: Decision;
   /** Milliseconds the reviewer spent on the candidate. */
   durationMs?: number;
-  /** When the decision was made (its record says when it was committed, a moment later). */
-  decidedAt: Date;
   /** Its id in the journal, where it is kept until its commit is stored; none without a journal. */
   journalId?: string;
   state: 'pending' | 'done' | 'failed' | 'undoing' | 'undone';
@@ -107,13 +105,11 @@ export function createOutbox(backend: LabelBackend, journal?: DecisionJournal) {
     },
     /** Keeps a decision in the journal, lists it and sends it after those before it. */
     decide(candidate: Candidate, decision: Decision, durationMs?: number): CommitStatus {
-      const decidedAt = new Date();
-      const journalId = journal?.add(decision, decidedAt, durationMs) ?? undefined;
+      const journalId = journal?.add(decision, new Date(), durationMs) ?? undefined;
       const entry: CommitStatus = {
         key: nextKey++,
         candidate,
         decision,
-        decidedAt,
         state: 'pending',
         wasUndecided: !decided().has(candidate.id),
         ...(durationMs === undefined ? {} : { durationMs }),
