@@ -163,7 +163,7 @@ async function submitFile(dir: string, file: string, reviewerFlag: string | unde
   const text = await readTextFile(file, '--from');
   const reviewer = await resolveReviewer(dir, reviewerFlag);
   const workspace = await Workspace.open(dir, { corrections: false });
-  const { decisions, problems } = parseDecisionFile(text, file, (id) => workspace.index.candidate(id), reviewer);
+  const { decisions, problems } = parseDecisionFile(text, file, (id) => workspace.candidate(id), reviewer);
   if (problems.length) {
     throw new PloverError('E_INVALID_DECISION', `${plural(problems.length, 'problem')} in ${file}; nothing was committed:\n${problems.map(formatProblem).join('\n')}`, { problems });
   }

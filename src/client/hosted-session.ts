@@ -18,17 +18,16 @@ import http from 'isomorphic-git/http/web';
 import { createSignal, type Accessor } from 'solid-js';
 import { outboxRef, pushOutbox, syncClone, waitingCommits, type Clone, type RemoteOptions } from '../git/remote.ts';
 import { adviseOn, remoteError } from '../git/smart-http.ts';
-import { overlaySource, treeSource } from '../git/tree-source.ts';
 import { failsForGood, PloverError } from '../lib/errors.ts';
 import { reviewerTag } from '../lib/paths.ts';
-import { invalidRepository, readCandidates, readCorrections } from '../lib/repository.ts';
-import { ReviewIndex } from '../lib/review-index.ts';
 import type { Reviewer } from '../lib/schema-types.ts';
 import { authUsername, destinationBranch, pullRequestUrl, type HostedConfig } from '../lib/site-config.ts';
 import type { LabelBackend } from '../lib/label-backend.ts';
 import { ReviewService } from '../lib/review-service.ts';
+import { computeStats } from '../lib/stats.ts';
 import { CloneCommitter, type CloneChange } from './clone-committer.ts';
 import { DecisionJournal } from './decision-journal.ts';
+import { IndexStore, openIndex, readWhole, type IndexRead, type IndexSource } from './index-snapshot.ts';
 import { isStorageFull, openStore, type StoreFs } from './browser-store.ts';
 
 export interface SyncStatus {
@@ -130,10 +129,10 @@ export class HostedSession {
       session.update({ online: false, error: said.message, errorCode: said.code });
     }
     onProgress?.('Reading candidates');
-    await session.load();
+    const read = await session.load();
     await session.commitJournal();
-    // For `npm run bench`: from sign-in to the queue ready (clone or fetch, read, index).
-    performance.measure('plover:open', { start: started });
+    // For `npm run bench` and the tests: from sign-in to the queue ready (clone or fetch, read, index), and how the index was read.
+    performance.measure('plover:open', { start: started, detail: { read } });
     await session.refreshWaiting();
     window.addEventListener('online', session.onOnline);
     void session.push();
@@ -248,23 +247,40 @@ export class HostedSession {
     if (waiting) this.update({ waiting: waiting.length });
   }
 
-  /** The target branch's candidates and corrections, with this reviewer's own corrections from the outbox. */
-  private async load(): Promise<void> {
-    await this.committer.locked(async () => {
-      const { fs, gitdir, cache } = this.clone;
-      const target = await git.resolveRef({ fs, gitdir, ref: `refs/remotes/origin/${this.config.branch}` });
-      const outbox = await git.resolveRef({ fs, gitdir, ref: outboxRef(this.dest) });
-      const mine = `--${reviewerTag(this.reviewer.email)}.json`;
-      const source = overlaySource(treeSource({ fs, gitdir, cache, commit: target }), treeSource({ fs, gitdir, cache, commit: outbox }), (p) => p.endsWith(mine));
-      const data = await readCandidates(source);
-      const read = await readCorrections(source, data.candidates);
-      const problems = [...data.problems, ...read.problems];
-      if (problems.length) throw invalidRepository(problems);
-      this.service = new ReviewService(new ReviewIndex(data, read.corrections), this.committer);
-      this.backend = this.service.backend(this.reviewer);
+  /** The review index of the target branch with this reviewer's own corrections from the outbox (index-snapshot.ts), and the service over it. */
+  private async load(): Promise<IndexRead> {
+    const store = await IndexStore.open(`plover-index:${this.config.remote}`).catch((err: Error) => {
+      console.warn(`plover: the review index cannot be kept in this browser (${err.message}); every visit reads the repository whole`);
+      return null;
     });
+    const locked = <T>(work: () => Promise<T>) => this.committer.locked(work);
+    const { index, read, stored } = await locked(async () => openIndex(await this.source(), store, `${this.dest}\n${reviewerTag(this.reviewer.email)}`, locked));
+    // The mark tells the tests and `npm run bench` that the next visit can start from this state.
+    void stored.then(
+      () => performance.mark('plover:index-kept'),
+      (err: Error) => console.warn(`plover: keeping the review index for the next visit failed: ${err.message}`),
+    );
+    const stats = () =>
+      locked(async () => {
+        const whole = await readWhole(await this.source());
+        return computeStats(whole.data.candidates, whole.corrections);
+      });
+    this.service = new ReviewService(index, this.committer, stats);
+    this.backend = this.service.backend(this.reviewer);
+    return read;
   }
 
+  /** The commits the page reads: the target branch as last fetched, and the reviewer's outbox. Under the clone's lock. */
+  private async source(): Promise<IndexSource> {
+    const { fs, gitdir } = this.clone;
+    const mine = `--${reviewerTag(this.reviewer.email)}.json`;
+    return {
+      clone: this.clone,
+      target: await git.resolveRef({ fs, gitdir, ref: `refs/remotes/origin/${this.config.branch}` }),
+      outbox: await git.resolveRef({ fs, gitdir, ref: outboxRef(this.dest) }),
+      mine: (p) => p.endsWith(mine),
+    };
+  }
 }
 
 /** IndexedDB failures (quota, blocked storage) say what to do; others pass through. */

@@ -65,7 +65,12 @@ export function serializeQueueFilter(f: QueueFilter): Record<string, string> {
 }
 
 /** Whether a candidate passes the filter, given my decision on it (if any) and its lower-cased search text. */
-export function matchesFilter(f: QueueFilter, c: Candidate, mine: Correction | undefined, searchText: () => string): boolean {
+export function matchesFilter(
+  f: QueueFilter,
+  c: Pick<Candidate, 'benchmark_run_id' | 'model_id' | 'task_type' | 'quality_score'>,
+  mine: Pick<Correction, 'failure_category'> | undefined,
+  searchText: () => string,
+): boolean {
   if (f.state === 'undecided' && mine) return false;
   if (f.state === 'decided' && !mine) return false;
   if (f.run && c.benchmark_run_id !== f.run) return false;
@@ -79,10 +84,10 @@ export function matchesFilter(f: QueueFilter, c: Candidate, mine: Correction | u
 }
 
 /** Sorts candidates (a copy) by a sort order; unscored and undated ones last, ties in file order. */
-export function sortCandidates(candidates: Candidate[], sort: SortOrder): Candidate[] {
+export function sortCandidates<C extends Pick<Candidate, 'quality_score' | 'timestamp'>>(candidates: C[], sort: SortOrder): C[] {
   if (sort === 'file') return candidates;
   const dir = sort.startsWith('-') ? -1 : 1;
-  const key = (c: Candidate) => (sort.endsWith('score') ? c.quality_score : c.timestamp ? Date.parse(c.timestamp) : null);
+  const key = (c: C) => (sort.endsWith('score') ? c.quality_score : c.timestamp ? Date.parse(c.timestamp) : null);
   return candidates
     .map((c, i) => ({ c, i, k: key(c) }))
     .sort((a, b) => {

@@ -1,25 +1,63 @@
 /**
- * What the review page asks of the data, computed from the candidates and the current
- * corrections: the queue under a filter, the filter bar's facets, counts and statistics.
- * Pure: the review service (review-service.ts) keeps one, in the label server and in
- * the hosted page alike, and tells it about each commit.
+ * What the review page asks of the data: the queue under a filter, the filter bar's
+ * facets and each reviewer's counts, computed from candidate outlines (no texts) and the
+ * current corrections. The review service (review-service.ts) keeps one, in the label
+ * server and in the hosted page alike, and tells it about each commit.
+ *
+ * Texts (prompt, response) come from a CandidateTexts: all in memory in the label
+ * server; in the hosted page, read from the browser's store as cards are shown
+ * (client/index-snapshot.ts), so a later visit does not read every candidate first.
  */
-import type { LocatedCorrection } from './export.ts';
-import { DEFAULT_EXPORT_OPTIONS, type ResolvePolicy } from './export.ts';
+import type { LocatedCandidate } from './candidates.ts';
 import { normalizeEmail } from './paths.ts';
 import { matchesFilter, parseQueueFilter, sortCandidates, type QueueFilter, type SortOrder } from './queue-filter.ts';
 import type { CandidateData } from './repository.ts';
-import { compileQueue, countByAction } from './review-state.ts';
+import { countByAction } from './review-state.ts';
 import type { Candidate, Correction, Reviewer } from './schema-types.ts';
-import { StatsCompiler, type Stats } from './stats.ts';
 
 const DEFAULT_FILTER: QueueFilter = parseQueueFilter(new URLSearchParams());
-const NONE: ReadonlyMap<string, Correction> = new Map();
+
+/** What the queue, its filters, sort orders and facets read of a candidate: everything but its texts. */
+export type CandidateOutline = Pick<Candidate, 'id' | 'benchmark_run_id' | 'model_id' | 'model_name' | 'task_type' | 'quality_score' | 'timestamp'>;
+
+/** What the index reads of a correction: who decided what on which candidate. */
+export interface LocatedOutline {
+  file: string;
+  correction: Pick<Correction, 'candidate_id' | 'action' | 'failure_category'> & { reviewer: Pick<Reviewer, 'email'> };
+}
+
+/** Where the whole candidates (with their texts) come from. */
+export interface CandidateTexts {
+  /** The candidate, once `load` brought it in. */
+  get(id: string): Candidate | undefined;
+  /** Brings these candidates (every candidate when `ids` is omitted) into memory. */
+  load(ids?: string[]): Promise<void>;
+}
+
+export function outlineOf(c: Candidate): CandidateOutline {
+  const outline: CandidateOutline = { id: c.id, benchmark_run_id: c.benchmark_run_id, model_id: c.model_id, model_name: c.model_name, task_type: c.task_type, quality_score: c.quality_score };
+  if (c.timestamp !== undefined) outline.timestamp = c.timestamp;
+  return outline;
+}
+
+export function correctionOutline({ file, correction: c }: LocatedOutline): LocatedOutline {
+  const outline: LocatedOutline['correction'] = { candidate_id: c.candidate_id, action: c.action, reviewer: { email: c.reviewer.email } };
+  if (c.failure_category !== undefined) outline.failure_category = c.failure_category;
+  return { file, correction: outline };
+}
+
+/** Candidates all in memory (the label server, `plover submit`, tests). */
+export function textsInMemory(candidates: ReadonlyMap<string, LocatedCandidate>): CandidateTexts {
+  return { get: (id) => candidates.get(id)?.candidate, load: async () => undefined };
+}
+
+type Outline = LocatedOutline['correction'];
+const NONE: ReadonlyMap<string, Outline> = new Map();
 
 type FacetTally = Map<string, { count: number; label: string }>;
 
 /** Candidates counted by run, model and task type (with each one's label). */
-function tallyFacets(candidates: Iterable<Candidate>): Record<'runs' | 'models' | 'taskTypes', FacetTally> {
+function tallyFacets(candidates: Iterable<CandidateOutline>): Record<'runs' | 'models' | 'taskTypes', FacetTally> {
   const out: Record<'runs' | 'models' | 'taskTypes', FacetTally> = { runs: new Map(), models: new Map(), taskTypes: new Map() };
   for (const c of candidates) {
     for (const [map, key, label] of [
@@ -35,35 +73,56 @@ function tallyFacets(candidates: Iterable<Candidate>): Record<'runs' | 'models' 
   return out;
 }
 
-export class ReviewIndex {
-  private readonly data: CandidateData;
+export class ReviewIndex<C extends LocatedOutline = LocatedOutline> {
+  /** The candidates' outlines, by id and in queue (file) order. */
+  private readonly outlines = new Map<string, CandidateOutline>();
+  private readonly order: string[];
+  readonly texts: CandidateTexts;
   /** Corrections by path: a new decision of the same reviewer replaces the old one. */
-  private readonly corrections = new Map<string, LocatedCorrection>();
+  private readonly corrections = new Map<string, C>();
   /**
    * Each reviewer's current decisions by candidate id (reviewers by normalised email),
    * kept with every change, so what the page asks after each decision does not walk
    * every correction (at 100k that walk was most of a decision's round trip).
    */
-  private readonly byReviewer = new Map<string, Map<string, Correction>>();
+  private readonly byReviewer = new Map<string, Map<string, Outline>>();
   /** Each reviewer's decided candidates counted by run, model and task type, kept the same way. */
   private readonly decidedFacets = new Map<string, Record<'runs' | 'models' | 'taskTypes', Map<string, number>>>();
 
-  constructor(data: CandidateData, corrections: LocatedCorrection[]) {
-    this.data = data;
+  /** @param outlines in queue (file) order, ids unique. */
+  constructor(outlines: Iterable<CandidateOutline>, texts: CandidateTexts, corrections: Iterable<C>) {
+    for (const o of outlines) this.outlines.set(o.id, o);
+    this.order = [...this.outlines.keys()];
+    this.texts = texts;
     for (const c of corrections) this.set(c);
   }
 
-  get candidateCount(): number {
-    return this.data.candidates.size;
+  /** An index over candidates read whole (the label server, tests). */
+  static ofData<C extends LocatedOutline>(data: CandidateData, corrections: Iterable<C>): ReviewIndex<C> {
+    return new ReviewIndex(
+      data.candidateOrder.map((id) => outlineOf(data.candidates.get(id)!.candidate)),
+      textsInMemory(data.candidates),
+      corrections,
+    );
   }
 
-  /** The candidate with this id, if there is one. */
-  candidate(id: string): Candidate | undefined {
-    return this.data.candidates.get(id)?.candidate;
+  get candidateCount(): number {
+    return this.outlines.size;
+  }
+
+  has(id: string): boolean {
+    return this.outlines.has(id);
+  }
+
+  /** The whole candidate with this id, if there is one. */
+  async candidate(id: string): Promise<Candidate | undefined> {
+    if (!this.outlines.has(id)) return undefined;
+    await this.texts.load([id]);
+    return this.texts.get(id);
   }
 
   /** Records a committed correction (replacing the one at its path). */
-  set(correction: LocatedCorrection): void {
+  set(correction: C): void {
     this.delete(correction.file);
     this.corrections.set(correction.file, correction);
     const key = normalizeEmail(correction.correction.reviewer.email);
@@ -88,7 +147,7 @@ export class ReviewIndex {
   }
 
   private countDecided(reviewer: string, candidateId: string, by: 1 | -1): void {
-    const c = this.data.candidates.get(candidateId)?.candidate;
+    const c = this.outlines.get(candidateId);
     if (!c) return;
     let tally = this.decidedFacets.get(reviewer);
     if (!tally) this.decidedFacets.set(reviewer, (tally = { runs: new Map(), models: new Map(), taskTypes: new Map() }));
@@ -101,43 +160,41 @@ export class ReviewIndex {
     }
   }
 
-  /** The candidates this reviewer has not decided yet, in file order. */
-  queue(reviewer: Reviewer): Candidate[] {
-    return compileQueue(this.candidatesInOrder(), this.correctionRecords(), reviewer.email);
-  }
-
   /**
    * One page of the queue under a filter: up to `limit` matching candidates that come
    * after `after` in the filter's sort order (from the start when `after` is null or
-   * unknown), and how many this reviewer has left overall.
+   * unknown), and how many this reviewer has left overall. A text search reads every
+   * candidate's texts first.
    */
-  queuePage(reviewer: Reviewer, after: string | null, limit: number, filter: QueueFilter = DEFAULT_FILTER): { items: Candidate[]; remaining: number; matching?: number } {
+  async queuePage(reviewer: Reviewer, after: string | null, limit: number, filter: QueueFilter = DEFAULT_FILTER): Promise<{ items: Candidate[]; remaining: number; matching?: number }> {
+    if (filter.q) await this.texts.load();
     const order = this.sorted(filter.sort);
     const mine = this.mine(reviewer);
-    const matches = (c: Candidate) => matchesFilter(filter, c, mine.get(c.id), () => this.searchText(c));
+    const matches = (c: CandidateOutline) => matchesFilter(filter, c, mine.get(c.id), () => this.searchText(c.id));
     // Walks on from `after` only as far as one page needs: a page costs the same at 100k candidates as at 1k.
-    const items: Candidate[] = [];
+    const ids: string[] = [];
     const from = after === null ? 0 : (order.position.get(after) ?? -1) + 1;
-    for (let i = from; i < order.ids.length && items.length < limit; i++) {
-      const c = this.data.candidates.get(order.ids[i]!)!.candidate;
-      if (matches(c)) items.push(c);
+    for (let i = from; i < order.ids.length && ids.length < limit; i++) {
+      if (matches(this.outlines.get(order.ids[i]!)!)) ids.push(order.ids[i]!);
     }
+    await this.texts.load(ids);
+    const items = ids.map((id) => this.texts.get(id)!);
     if (after !== null) return { items, remaining: this.remaining(reviewer) };
     // The first page of a filter also says how many match in all (one pass, once per filter change).
     let matching = 0;
-    for (const { candidate } of this.data.candidates.values()) if (matches(candidate)) matching += 1;
+    for (const outline of this.outlines.values()) if (matches(outline)) matching += 1;
     return { items, remaining: this.remaining(reviewer), matching };
   }
 
   /** How many candidates this reviewer has not decided. */
   remaining(reviewer: Reviewer): number {
-    return this.data.candidates.size - this.mine(reviewer).size;
+    return this.outlines.size - this.mine(reviewer).size;
   }
 
   /** Runs, models and task types with their totals and this reviewer's progress, for the filter bar. */
   facets(reviewer: Reviewer) {
     // Totals once (candidates do not change); this reviewer's progress from their decisions only.
-    this.facetTotals ??= tallyFacets(this.candidatesInOrder());
+    this.facetTotals ??= tallyFacets(this.outlines.values());
     const decided = this.decidedFacets.get(normalizeEmail(reviewer.email)) ?? { runs: new Map(), models: new Map(), taskTypes: new Map() };
     const list = (totals: FacetTally, done: Map<string, number>) =>
       [...totals].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, v]) => ({ id, total: v.count, decided: done.get(id) ?? 0, label: v.label }));
@@ -145,34 +202,23 @@ export class ReviewIndex {
   }
   private facetTotals: Record<'runs' | 'models' | 'taskTypes', FacetTally> | undefined;
 
-  /** Review statistics of the whole repository (every reviewer), as `plover stats` computes them. */
-  stats(resolve: ResolvePolicy = DEFAULT_EXPORT_OPTIONS.resolve): Stats {
-    const compiler = new StatsCompiler(this.data.candidates, resolve);
-    const groups = new Map<string, LocatedCorrection[]>();
-    for (const c of [...this.corrections.values()].sort((a, b) => (a.file < b.file ? -1 : 1))) {
-      groups.set(c.correction.candidate_id, [...(groups.get(c.correction.candidate_id) ?? []), c]);
-    }
-    for (const group of groups.values()) compiler.add(group);
-    return compiler.result();
-  }
-
   /** This reviewer's decisions per action. */
   counts(reviewer: Reviewer) {
     return countByAction(this.mine(reviewer).values());
   }
 
-  /** Every current correction record. */
-  correctionRecords(): Correction[] {
-    return [...this.corrections.values()].map((c) => c.correction);
+  /** Every current correction, in no particular order. */
+  records(): C[] {
+    return [...this.corrections.values()];
   }
 
-  /** The candidates in queue (file) order. */
-  candidatesInOrder(): Candidate[] {
-    return this.data.candidateOrder.map((id) => this.data.candidates.get(id)!.candidate);
+  /** The candidates' outlines in queue (file) order. */
+  outlinesInOrder(): CandidateOutline[] {
+    return this.order.map((id) => this.outlines.get(id)!);
   }
 
   /** This reviewer's current decisions, by candidate id. */
-  private mine(reviewer: Reviewer): ReadonlyMap<string, Correction> {
+  private mine(reviewer: Reviewer): ReadonlyMap<string, Outline> {
     return this.byReviewer.get(normalizeEmail(reviewer.email)) ?? NONE;
   }
 
@@ -181,7 +227,7 @@ export class ReviewIndex {
   private sorted(sort: SortOrder) {
     let order = this.orders.get(sort);
     if (!order) {
-      const ids = sortCandidates(this.candidatesInOrder(), sort).map((c) => c.id);
+      const ids = sortCandidates(this.outlinesInOrder(), sort).map((c) => c.id);
       order = { ids, position: new Map(ids.map((id, i) => [id, i])) };
       this.orders.set(sort, order);
     }
@@ -189,12 +235,13 @@ export class ReviewIndex {
   }
 
   private readonly search = new Map<string, string>();
-  /** A candidate's prompt, response and id, lower-cased, built on the first search. */
-  private searchText(c: Candidate): string {
-    let text = this.search.get(c.id);
+  /** A candidate's prompt, response and id, lower-cased, built on the first search (its texts loaded). */
+  private searchText(id: string): string {
+    let text = this.search.get(id);
     if (text === undefined) {
+      const c = this.texts.get(id)!;
       text = [c.id, ...c.prompt_messages.map((m) => m.content), c.model_response].join('\n').toLowerCase();
-      this.search.set(c.id, text);
+      this.search.set(id, text);
     }
     return text;
   }

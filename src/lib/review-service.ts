@@ -16,6 +16,7 @@ import { correctionPath } from './paths.ts';
 import { parseQueueFilter } from './queue-filter.ts';
 import { ReviewIndex } from './review-index.ts';
 import type { Candidate, Correction, Reviewer } from './schema-types.ts';
+import type { Stats } from './stats.ts';
 
 /** Where decisions are stored: each method resolves once what it wrote is durable. */
 export interface Committer {
@@ -43,15 +44,18 @@ export interface CommitOptions {
 }
 
 export class ReviewService {
-  /** The queue, facets, counts and statistics, kept current with every commit. */
+  /** The queue, facets and counts, kept current with every commit. */
   readonly index: ReviewIndex;
   private readonly committer: Committer;
+  /** The statistics of every reviewer's current decisions (`plover stats`). */
+  readonly stats: () => Promise<Stats>;
   /** Decisions commit one at a time: each commit's parent is the one before. */
   private tail: Promise<unknown> = Promise.resolve();
 
-  constructor(index: ReviewIndex, committer: Committer) {
+  constructor(index: ReviewIndex, committer: Committer, stats: () => Promise<Stats>) {
     this.index = index;
     this.committer = committer;
+    this.stats = stats;
   }
 
   session(reviewer: Reviewer): Session {
@@ -64,7 +68,7 @@ export class ReviewService {
    */
   decide(reviewer: Reviewer, decision: Decision, options: { durationMs?: number; now?: Date } = {}): Promise<DecisionResult> {
     return this.serialize(async () => {
-      const candidate = this.requireCandidate(decision.candidate_id);
+      const candidate = await this.requireCandidate(decision.candidate_id);
       const result = await this.committer.commit(decision, reviewer, { ...options, modelResponse: candidate.model_response });
       this.index.set({ correction: result.correction, file: result.path });
       return { ...result, counts: this.index.counts(reviewer), remaining: this.index.remaining(reviewer) };
@@ -77,7 +81,7 @@ export class ReviewService {
    */
   undo(reviewer: Reviewer, candidateId: string, now?: Date): Promise<UndoResult & { path: string }> {
     return this.serialize(async () => {
-      this.requireCandidate(candidateId);
+      this.requireKnown(candidateId);
       const result = await this.committer.undo(candidateId, reviewer, now);
       this.index.delete(result.path);
       return { ...result, counts: this.index.counts(reviewer), remaining: this.index.remaining(reviewer) };
@@ -90,9 +94,9 @@ export class ReviewService {
    * @throws PloverError `E_UNKNOWN_CANDIDATE`.
    */
   async history(candidateId: string, reviewer?: Reviewer): Promise<HistoryEntry[]> {
-    this.requireCandidate(candidateId);
+    this.requireKnown(candidateId);
     const paths = new Set<string>(reviewer ? [correctionPath(candidateId, reviewer.email)] : []);
-    for (const c of this.index.correctionRecords()) if (c.candidate_id === candidateId) paths.add(correctionPath(c.candidate_id, c.reviewer.email));
+    for (const { correction: c } of this.index.records()) if (c.candidate_id === candidateId) paths.add(correctionPath(c.candidate_id, c.reviewer.email));
     return this.committer.history(candidateId, [...paths]);
   }
 
@@ -100,9 +104,9 @@ export class ReviewService {
   backend(reviewer: Reviewer): LabelBackend {
     return {
       session: async () => this.session(reviewer),
-      queue: async (after, limit, filters = {}) => this.index.queuePage(reviewer, after, limit, parseQueueFilter(new URLSearchParams(filters))),
+      queue: (after, limit, filters = {}) => this.index.queuePage(reviewer, after, limit, parseQueueFilter(new URLSearchParams(filters))),
       facets: async () => this.index.facets(reviewer),
-      stats: async () => this.index.stats(),
+      stats: () => this.stats(),
       decide: (decision, durationMs) => this.decide(reviewer, decision, durationMs === undefined ? {} : { durationMs }),
       undo: async (candidateId) => {
         const { path: _path, ...result } = await this.undo(reviewer, candidateId);
@@ -119,11 +123,14 @@ export class ReviewService {
     return result;
   }
 
-  private requireCandidate(id: string): Candidate {
-    const candidate = this.index.candidate(id);
-    if (!candidate) {
+  private requireKnown(id: string): void {
+    if (!this.index.has(id)) {
       throw new PloverError('E_UNKNOWN_CANDIDATE', `unknown candidate ${JSON.stringify(id)}: no line in candidates/*.jsonl has this id (see \`plover validate\`)`);
     }
-    return candidate;
+  }
+
+  private async requireCandidate(id: string): Promise<Candidate> {
+    this.requireKnown(id);
+    return (await this.index.candidate(id))!;
   }
 }

@@ -17,7 +17,7 @@ export function compileQueue(candidates: Iterable<Candidate>, corrections: Itera
 export type ActionCounts = Record<Action, number>;
 
 /** Counts corrections per action, optionally only those of one reviewer. */
-export function countByAction(corrections: Iterable<Correction>, reviewerEmail?: string): ActionCounts {
+export function countByAction(corrections: Iterable<Pick<Correction, 'action'> & { reviewer: { email: string } }>, reviewerEmail?: string): ActionCounts {
   const counts = Object.fromEntries(ACTIONS.map((a) => [a.value, 0])) as ActionCounts;
   const me = reviewerEmail === undefined ? undefined : normalizeEmail(reviewerEmail);
   for (const c of corrections) {

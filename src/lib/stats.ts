@@ -124,6 +124,19 @@ export class StatsCompiler {
   }
 }
 
+/** The statistics of candidates and their current corrections (in any order). */
+export function computeStats(candidates: Map<string, LocatedCandidate>, corrections: Iterable<LocatedCorrection>, resolve: ResolvePolicy = DEFAULT_EXPORT_OPTIONS.resolve): Stats {
+  const compiler = new StatsCompiler(candidates, resolve);
+  const groups = new Map<string, LocatedCorrection[]>();
+  for (const c of [...corrections].sort((a, b) => (a.file < b.file ? -1 : 1))) {
+    const group = groups.get(c.correction.candidate_id);
+    if (group) group.push(c);
+    else groups.set(c.correction.candidate_id, [c]);
+  }
+  for (const group of groups.values()) compiler.add(group);
+  return compiler.result();
+}
+
 function sorted<T>(record: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

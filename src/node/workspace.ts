@@ -3,9 +3,12 @@
  * checks the candidates and corrections, and gives the review service that both the
  * label server and `plover submit` commit decisions through.
  */
+import type { LocatedCandidate } from '../lib/candidates.ts';
 import { invalidRepository, readCandidates, readCorrections } from '../lib/repository.ts';
 import { ReviewIndex } from '../lib/review-index.ts';
 import { ReviewService } from '../lib/review-service.ts';
+import type { Candidate } from '../lib/schema-types.ts';
+import { computeStats } from '../lib/stats.ts';
 import { createAtomicFs } from './atomic-fs.ts';
 import { recoverUncommitted, type Recovered } from './recover.ts';
 import { worktreeSource } from './sources.ts';
@@ -16,14 +19,22 @@ export class Workspace {
   /** Decisions a previous, interrupted run wrote but did not commit, committed on opening. */
   readonly recovered: Recovered[];
 
-  private constructor(service: ReviewService, recovered: Recovered[]) {
+  private readonly candidates: ReadonlyMap<string, LocatedCandidate>;
+
+  private constructor(service: ReviewService, recovered: Recovered[], candidates: ReadonlyMap<string, LocatedCandidate>) {
     this.service = service;
     this.recovered = recovered;
+    this.candidates = candidates;
   }
 
-  /** The queue, facets, counts and statistics, kept current with every commit. */
+  /** The queue, facets and counts, kept current with every commit. */
   get index(): ReviewIndex {
     return this.service.index;
+  }
+
+  /** The candidate with this id, if there is one. */
+  candidate(id: string): Candidate | undefined {
+    return this.candidates.get(id)?.candidate;
   }
 
   /**
@@ -42,7 +53,8 @@ export class Workspace {
     const read = options.corrections === false ? { corrections: [], problems: [] } : await readCorrections(source, data.candidates);
     const problems = [...data.problems, ...read.problems];
     if (problems.length) throw invalidRepository(problems);
-    const service = new ReviewService(new ReviewIndex(data, read.corrections), new WorktreeCommitter(dir, fs, cache));
-    return new Workspace(service, recovered);
+    const index = ReviewIndex.ofData(data, read.corrections);
+    const service = new ReviewService(index, new WorktreeCommitter(dir, fs, cache), async () => computeStats(data.candidates, index.records()));
+    return new Workspace(service, recovered, data.candidates);
   }
 }

@@ -2,17 +2,18 @@
 // loopback (git http-backend, Basic auth, CORS), served by a static host on another
 // origin, used in Chromium by reviewers who only have a browser.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStaticHost } from '../../scripts/git-http-server.ts';
-import { reviewerTag } from '../../src/lib/paths.ts';
+import { createCorrection, serializeCorrection } from '../../src/lib/correction.ts';
+import { correctionPath, reviewerTag } from '../../src/lib/paths.ts';
 import { reviewStateViolations, SIZES, violations } from '../helpers/axe.ts';
 import { CHROMIUM, launchBrowser, screenshot } from '../helpers/browser.ts';
 import { TOKEN, useGitServer } from '../helpers/git-server.ts';
-import { fsck, git, ROOT } from '../helpers/repo.ts';
+import { candidateLine, fsck, git, ROOT } from '../helpers/repo.ts';
 
 const ann = { name: 'Ann Lee', email: 'ann@example.org' };
 const bob = { name: 'Bob Ray', email: 'bob@example.org' };
@@ -304,6 +305,118 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
       rmSync(hook, { force: true });
     }
   }, 120_000);
+
+  it('starts a later visit from the review index it kept: only changed corrections are read, a bad one is named, new candidates are read whole, and texts come back from the clone if the store lost them', async () => {
+    const joy = { name: 'Joy Park', email: 'joy@example.org' };
+    const kim = { name: 'Kim Sato', email: 'kim@example.org' };
+    const page = await open(await browser());
+    const reads = () => page.evaluate(() => performance.getEntriesByName('plover:open').map((e) => (e as PerformanceMeasure).detail.read as string));
+    const kept = () => page.waitForFunction(() => performance.getEntriesByName('plover:index-kept').length > 0, null, { timeout: 60_000 });
+    const reload = async () => {
+      await kept();
+      await page.reload();
+      await card(page).waitFor({ timeout: 60_000 });
+    };
+    /** The correction files of the snapshot the page keeps for joy. */
+    const keptFiles = () =>
+      page.evaluate(
+        (remoteUrl) =>
+          new Promise<string[]>((resolve, reject) => {
+            const open = indexedDB.open(`plover-index:${remoteUrl}`);
+            open.onerror = () => reject(open.error);
+            open.onsuccess = () => {
+              const bodies = open.result.transaction('bodies').objectStore('bodies').getAll();
+              bodies.onsuccess = () => resolve((bodies.result as { corrections: { file: string }[] }[]).flatMap((b) => b.corrections.map((c) => c.file)).sort());
+            };
+          }),
+        remote.url,
+      );
+    /** Commits files to main on the server, as another reviewer's merged pull request would. */
+    const pushToMain = (files: Record<string, string | null>) => {
+      const work = mkdtempSync(join(tmpdir(), 'plover-main-'));
+      try {
+        git(work, 'clone', '-q', remote.bare, '.');
+        for (const [path, text] of Object.entries(files)) {
+          if (text === null) rmSync(join(work, path));
+          else {
+            mkdirSync(dirname(join(work, path)), { recursive: true });
+            writeFileSync(join(work, path), text);
+          }
+        }
+        git(work, 'add', '-A');
+        git(work, 'commit', '-q', '-m', 'merged');
+        git(work, 'push', '-q', 'origin', 'HEAD:main');
+      } finally {
+        rmSync(work, { recursive: true, force: true });
+      }
+    };
+
+    await signIn(page, joy);
+    await card(page).waitFor({ timeout: 60_000 });
+    const mine = [await flag(page, 1), await flag(page, 2)];
+    await expect.poll(() => waiting(page), { timeout: 30_000 }).toBe('0');
+    // The outbox moved since the index was kept: only joy's two files are read.
+    await reload();
+    expect(await reads()).toEqual(['changes']);
+    expect(mine).not.toContain(await currentId(page));
+    await expect.poll(() => page.getByTestId('count-flag').textContent(), { timeout: 10_000 }).toBe('2');
+    await reload();
+    expect(await reads()).toEqual(['snapshot']);
+
+    // Kim's decision merged into main: the next visit reads that one file.
+    const other = mine[0]!;
+    const kimFile = correctionPath(other, kim.email);
+    pushToMain({ [kimFile]: serializeCorrection(createCorrection({ candidate_id: other, action: 'discard' }, kim, new Date('2024-05-02T10:00:00Z'))) });
+    await reload();
+    expect(await reads()).toEqual(['changes']);
+    await kept();
+    expect(await keptFiles()).toEqual([kimFile, ...mine.map((id) => correctionPath(id, joy.email))].sort());
+
+    // A broken file merged into main is named, as a whole read names it.
+    pushToMain({ [kimFile]: '{"candidate_id": "x"' });
+    await page.reload();
+    await expect.poll(() => page.locator('.sign-in [role=alert]').textContent(), { timeout: 60_000 }).toContain(kimFile);
+    pushToMain({ [kimFile]: null });
+    await page.reload();
+    await page.getByLabel('Access token').fill(TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await card(page).waitFor({ timeout: 60_000 });
+    expect(await reads()).toEqual(['changes']);
+
+    // A new run: the candidates are read whole, and the new one is in the queue.
+    const fresh = JSON.parse(candidateLine({ id: 'sftc_new_run_0001', benchmark_run_id: 'run_20250101_new' })) as { id: string };
+    pushToMain({ 'candidates/run_20250101_new.jsonl': `${JSON.stringify(fresh)}\n` });
+    await reload();
+    expect(await reads()).toEqual(['whole']);
+    // A search (here from the address, as a bookmark would) reads every text from the store.
+    await kept();
+    await page.goto(`${site.url}?q=${encodeURIComponent('Fibonacci number using recursion')}`);
+    await card(page).waitFor({ timeout: 60_000 });
+    expect(await reads()).toEqual(['snapshot']);
+    expect(await card(page).textContent()).toContain('Fibonacci number using recursion');
+    await page.goto(`${site.url}?q=${encodeURIComponent(fresh.id)}`);
+    await expect.poll(() => currentId(page), { timeout: 30_000 }).toBe(fresh.id);
+
+    // Texts the store lost (site data partly cleared) are read again from the clone.
+    await page.evaluate(
+      (remoteUrl) =>
+        new Promise<void>((resolve, reject) => {
+          const open = indexedDB.open(`plover-index:${remoteUrl}`);
+          open.onsuccess = () => {
+            const tx = open.result.transaction('texts', 'readwrite');
+            tx.objectStore('texts').clear();
+            tx.oncomplete = () => resolve();
+            tx.onerror = () => reject(tx.error);
+          };
+        }),
+      remote.url,
+    );
+    await page.goto(site.url);
+    await card(page).waitFor({ timeout: 60_000 });
+    expect(await reads()).toEqual(['snapshot']);
+    expect(mine).not.toContain(await currentId(page));
+    expect((await card(page).locator('.response').textContent())?.trim()).not.toBe('');
+  }, 240_000);
 
   it.each(SIZES)('finds no axe violation in the hosted review page, its states and its stats page at %i×%i', async (width, height) => {
     const kay = { name: 'Kay Lu', email: `kay-${width}@example.org` };

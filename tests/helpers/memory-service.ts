@@ -3,6 +3,7 @@ import { indexCandidates, parseCandidateFile } from '../../src/lib/candidates.ts
 import { MemoryCommitter } from '../../src/lib/memory-committer.ts';
 import { ReviewIndex } from '../../src/lib/review-index.ts';
 import { ReviewService } from '../../src/lib/review-service.ts';
+import { computeStats } from '../../src/lib/stats.ts';
 import { candidateLine } from './repo.ts';
 
 /** One candidate per override (see candidateLine), in this order. */
@@ -12,5 +13,6 @@ export function memoryService(overrides: Record<string, unknown>[]): { service: 
   const { byId } = indexCandidates(parsed.candidates);
   const data = { candidates: byId, candidateOrder: parsed.candidates.map((c) => c.candidate.id), problems: [] };
   const committer = new MemoryCommitter();
-  return { service: new ReviewService(new ReviewIndex(data, []), committer), committer };
+  const index = ReviewIndex.ofData(data, []);
+  return { service: new ReviewService(index, committer, async () => computeStats(data.candidates, index.records())), committer };
 }

@@ -40,14 +40,14 @@ const step = fc.record({
 });
 
 describe('ReviewIndex', () => {
-  it('answers as a recomputation over all corrections would, after any decisions and undos', () => {
-    fc.assert(
-      fc.property(fc.array(step, { maxLength: 40 }), fc.integer({ min: 0, max: 10 }), (steps, initial) => {
+  it('answers as a recomputation over all corrections would, after any decisions and undos', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 40 }), fc.integer({ min: 0, max: 10 }), async (steps, initial) => {
         const data = candidates();
         const start = steps.slice(0, initial).filter((s) => !s.undo).map((s, i) => located(s.id, s.reviewer, s.action, i));
         // Later ones at the same path replace earlier ones, as a repository holds one file per path.
         const model = new Map(start.map((c) => [c.file, c]));
-        const index = new ReviewIndex(data, start);
+        const index = ReviewIndex.ofData(data, start);
         steps.slice(initial).forEach((s, i) => {
           const c = located(s.id, s.reviewer, s.action, 100 + i);
           if (s.undo) {
@@ -64,10 +64,10 @@ describe('ReviewIndex', () => {
           expect(index.counts(reviewer)).toEqual(countByAction(records, reviewer.email));
           const queue = compileQueue(data.candidateOrder.map((id) => data.candidates.get(id)!.candidate), records, reviewer.email);
           expect(index.remaining(reviewer)).toBe(queue.length);
-          expect(index.queuePage(reviewer, null, 100).items.map((c) => c.id)).toEqual(queue.map((c) => c.id));
+          expect((await index.queuePage(reviewer, null, 100)).items.map((c) => c.id)).toEqual(queue.map((c) => c.id));
           // Page by page, as the review page loads it, the same queue.
           const paged: string[] = [];
-          for (let page = index.queuePage(reviewer, null, 2); page.items.length > 0; page = index.queuePage(reviewer, paged.at(-1)!, 2)) {
+          for (let page = await index.queuePage(reviewer, null, 2); page.items.length > 0; page = await index.queuePage(reviewer, paged.at(-1)!, 2)) {
             paged.push(...page.items.map((c) => c.id));
           }
           expect(paged).toEqual(queue.map((c) => c.id));
@@ -79,7 +79,7 @@ describe('ReviewIndex', () => {
           expect(facets.runs.map((f) => [f.id, f.total])).toEqual([['run_a', 3], ['run_b', 3]]);
           expect(facets.runs.map((f) => f.decided)).toEqual([IDS.slice(0, 3), IDS.slice(3)].map((ids) => ids.filter((id) => mine.some((c) => c.candidate_id === id)).length));
         }
-        expect(index.correctionRecords()).toHaveLength(records.length);
+        expect(index.records()).toHaveLength(records.length);
       }),
       { numRuns: 200 },
     );

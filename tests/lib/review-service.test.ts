@@ -23,7 +23,7 @@ describe('ReviewService', () => {
     expect((await backend.queue(null, 10)).items.map((c) => c.id)).toEqual(['c2', 'c3']);
     expect(await backend.session()).toMatchObject({ remaining: 2, total: 3 });
     expect((await service.backend(bob).queue(null, 10)).items.map((c) => c.id)).toEqual(['c1', 'c2', 'c3']);
-    expect((await backend.stats()).totals).toEqual(service.index.stats().totals);
+    expect((await backend.stats()).totals).toMatchObject({ candidates: 3, undecided: 2, decided: 1, correct: 1 });
     expect((await backend.facets()).runs).toEqual([{ id: 'run_test', label: 'run_test', total: 3, decided: 1 }]);
   });
 
