@@ -5,8 +5,11 @@
  *
  * The page (the site `npm run build` makes, fresh browser profile):
  *   - first visit: from "Sign in" to the queue ready (depth-1 clone into IndexedDB, reading
- *     candidates and corrections from it), and the bytes the server sent;
- *   - a later visit (reload): the same, with what the server sent (only what is new);
+ *     candidates and corrections from it), and the bytes the server sent; then how long
+ *     keeping the review index for later visits takes, in the background;
+ *   - later visits (reload), medians: after one decision pushed (the index kept, brought up
+ *     to date with that file), and with nothing new; sign in → queue ready, and reload →
+ *     first card shown, with what the server sent (only what is new);
  *   - commit one decision in the page (stored in IndexedDB), median;
  *   - push one decision (each pushed alone), median time and bytes uploaded.
  * Native git, same server, same repository:
@@ -18,7 +21,7 @@
  * native add, commit and push), so that whatever else the machine is doing at the time
  * weighs on both alike: between whole runs, the same push took the host 20 to 35 ms at 10k.
  * Times come from performance.measure in the page (plover:open, plover:commit,
- * plover:push); bytes from the server's own count of request and response bodies, and
+ * plover:push, the plover:index-kept mark); bytes from the server's own count of request and response bodies, and
  * the host's share of each push (receive-pack POST in → git done) from its clock.
  * Writes docs/bench/hosted.md and docs/bench/hosted.json.
  */
@@ -35,6 +38,8 @@ import { GIT_ENV, ROOT, addCorrections, benchId, generateRepository, git, median
 
 const SIZES = (process.env.BENCH_SIZES ?? '1000,10000,100000').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+/** Later visits of each kind (medians). */
+const LATER = Number(process.env.BENCH_LATER ?? 3);
 const CHROMIUM = [process.env.PLOVER_CHROMIUM, '/usr/bin/chromium'].find((p) => p && existsSync(p));
 const TOKEN = 'bench-token';
 
@@ -73,8 +78,17 @@ interface Row {
   candidates: number;
   page_first_visit_ms: number;
   page_first_visit_bytes: number;
+  /** After the first visit's queue is ready, until its index is kept for later visits (texts and snapshot in IndexedDB). */
+  page_first_visit_keep_ms: number;
+  /** A later visit after one decision of this reviewer was pushed: sign in → queue ready (the changed file read), and reload → first card shown. */
   page_later_visit_ms: number;
+  page_later_visit_card_ms: number;
   page_later_visit_bytes: number;
+  page_later_visit_read: string;
+  /** A later visit with nothing new. */
+  page_unchanged_visit_ms: number;
+  page_unchanged_visit_card_ms: number;
+  page_unchanged_visit_read: string;
   page_commit_ms: number;
   page_push_ms: number;
   page_push_bytes: number;
@@ -133,6 +147,23 @@ async function measurePageAndNative(n: number, clone: string): Promise<Measured>
   try {
     const page = await context.newPage();
     page.on('pageerror', (err) => console.error('page error:', err.message));
+    /** Waits until the page kept its review index for later visits; how long after the queue was ready. */
+    const kept = () =>
+      page.evaluate(async () => {
+        while (performance.getEntriesByName('plover:index-kept').length === 0) await new Promise((r) => setTimeout(r, 100));
+        const open = performance.getEntriesByName('plover:open')[0]!;
+        return performance.getEntriesByName('plover:index-kept')[0]!.startTime - (open.startTime + open.duration);
+      });
+    /** Reloads: sign in → queue ready (the page's measure), reload → first card shown (from here), the bytes fetched, and how the index was read. */
+    const laterVisit = async () => {
+      server.resetStats();
+      const started = performance.now();
+      await page.reload();
+      await ready();
+      const card = performance.now() - started;
+      const open = (await measures('plover:open'))[0]!;
+      return { open: open.duration, card, bytes: server.stats.fetchBytes, read: (open.detail as { read: string }).read };
+    };
     const measures = (name: string) => page.evaluate((n) => performance.getEntriesByName(n).map((e) => ({ duration: e.duration, detail: (e as PerformanceMeasure).detail })), name);
     const ready = () => page.getByRole('article', { name: 'Candidate' }).waitFor({ timeout: 600_000 });
     // Waits for the page's push measure without polling: waitForFunction runs its check on
@@ -166,6 +197,7 @@ async function measurePageAndNative(n: number, clone: string): Promise<Measured>
     await ready();
     const first = (await measures('plover:open'))[0]!.duration;
     const firstBytes = server.stats.fetchBytes;
+    const keep = await kept();
 
     console.log(`  ${RUNS} rounds: a decision in the page, pushed; a commit by native git, pushed`);
     await page.locator('body').click({ position: { x: 5, y: 5 } });
@@ -200,18 +232,33 @@ async function measurePageAndNative(n: number, clone: string): Promise<Measured>
     const pushes = await measures('plover:push');
     if (pushes.some((p) => (p.detail as { pushed: number }).pushed !== 1)) throw new Error(`expected one decision per push, got ${JSON.stringify(pushes.map((p) => p.detail))}`);
 
-    console.log('  page: later visit');
-    // A later visit: the tab signs in again from its clone and fetches what is new.
-    server.resetStats();
-    await page.reload();
-    await ready();
-    const later = (await measures('plover:open'))[0]!.duration;
-    const laterBytes = server.stats.fetchBytes;
+    console.log(`  page: ${LATER} later visits after one decision pushed, then ${LATER} with nothing new`);
+    const after: Awaited<ReturnType<typeof laterVisit>>[] = [];
+    for (let i = 0; i < LATER; i++) {
+      await kept();
+      await page.locator('body').click({ position: { x: 5, y: 5 } });
+      const before = (await measures('plover:push')).length;
+      await page.keyboard.press('f');
+      await pushed(before);
+      after.push(await laterVisit());
+    }
+    const unchanged: Awaited<ReturnType<typeof laterVisit>>[] = [];
+    for (let i = 0; i < LATER; i++) {
+      await kept().catch(() => undefined);
+      unchanged.push(await laterVisit());
+    }
+    const reads = (visits: typeof after) => [...new Set(visits.map((v) => v.read))].join(', ');
     return {
       page_first_visit_ms: round(first),
       page_first_visit_bytes: firstBytes,
-      page_later_visit_ms: round(later),
-      page_later_visit_bytes: laterBytes,
+      page_first_visit_keep_ms: round(keep),
+      page_later_visit_ms: round(median(after.map((v) => v.open))),
+      page_later_visit_card_ms: round(median(after.map((v) => v.card))),
+      page_later_visit_bytes: Math.round(median(after.map((v) => v.bytes))),
+      page_later_visit_read: reads(after),
+      page_unchanged_visit_ms: round(median(unchanged.map((v) => v.open))),
+      page_unchanged_visit_card_ms: round(median(unchanged.map((v) => v.card))),
+      page_unchanged_visit_read: reads(unchanged),
       page_commit_ms: round(median(commits)),
       page_push_ms: round(median(pushes.map((p) => p.duration))),
       page_push_bytes: Math.round(median(pagePush.bytes)),
@@ -265,7 +312,9 @@ const table = [
   ...rows.flatMap((r) => [
     `| ${r.corrections} | first visit: sign in → queue ready (clone depth 1) | ${r.page_first_visit_ms} ms | ${r.native_clone_ms} ms (\`clone --depth 1\`); ${r.native_clone_no_checkout_ms} ms (\`--no-checkout\`) | ${ratio(r.page_first_visit_ms, r.native_clone_ms)}; ${ratio(r.page_first_visit_ms, r.native_clone_no_checkout_ms)} |`,
     `| ${r.corrections} | first visit: bytes downloaded | ${kb(r.page_first_visit_bytes)} | ${kb(r.native_clone_bytes)} | ${ratio(r.page_first_visit_bytes, r.native_clone_bytes)} |`,
-    `| ${r.corrections} | later visit: sign in → queue ready; bytes downloaded | ${r.page_later_visit_ms} ms; ${kb(r.page_later_visit_bytes)} | — | — |`,
+    `| ${r.corrections} | first visit: then keeping the index for later visits (in the background) | ${r.page_first_visit_keep_ms} ms | — | — |`,
+    `| ${r.corrections} | later visit after one decision pushed: sign in → queue ready; reload → first card; bytes downloaded (index read: ${r.page_later_visit_read}) | ${r.page_later_visit_ms} ms; ${r.page_later_visit_card_ms} ms; ${kb(r.page_later_visit_bytes)} | — | — |`,
+    `| ${r.corrections} | later visit with nothing new: sign in → queue ready; reload → first card (index read: ${r.page_unchanged_visit_read}) | ${r.page_unchanged_visit_ms} ms; ${r.page_unchanged_visit_card_ms} ms | — | — |`,
     `| ${r.corrections} | commit one decision | ${r.page_commit_ms} ms | ${r.native_add_commit_ms} ms (\`git add && git commit\`) | ${ratio(r.page_commit_ms, r.native_add_commit_ms)} |`,
     `| ${r.corrections} | push one decision: time | ${r.page_push_ms} ms | ${r.native_push_ms} ms (\`git push\`) | ${ratio(r.page_push_ms, r.native_push_ms)} |`,
     `| ${r.corrections} | push one decision: of it, the host's receive-pack (POST in → git done) | ${r.page_push_host_ms} ms | ${r.native_push_host_ms} ms | ${ratio(r.page_push_host_ms, r.native_push_host_ms)} |`,
