@@ -5,32 +5,33 @@
  * clone, `plover-index:<remote>`):
  *
  * - a snapshot per reviewer: the candidates' outlines (no texts) in queue order, the
- *   correction outlines, and the commits they were read from (the target branch and the
- *   reviewer's outbox);
+ *   correction outlines with their blobs, and the commits they were read from (the target
+ *   branch and the reviewer's outbox) with the entries of their corrections/ trees;
  * - the candidates' texts, keyed by the blob of their candidate file and their line, so
  *   they stay valid for as long as that file is unchanged; a card's texts are read when
  *   it is shown (all of them for a text search).
  *
  * A later visit reads the snapshot and brings it up to date with the correction files
- * that changed since its commits (tree diffs: only changed files are read and checked).
- * When the candidate files changed, or nothing usable is stored, the whole clone is read
- * as on the first visit. After either, the snapshot is replaced by the state just read.
+ * that changed since its commits: only the shard trees whose oid changed are read, and
+ * only the files whose blob changed are read and checked. When the candidate files
+ * changed, or nothing usable is stored, the whole clone is read as on the first visit.
+ * After either, the snapshot is replaced by the state just read, in the background.
  */
 import git from 'isomorphic-git';
 import { type Clone } from '../git/remote.ts';
 import { readTree } from '../git/tree-cache.ts';
-import { diffTrees, type Change } from '../git/tree-diff.ts';
+import type { Change } from '../git/tree-diff.ts';
 import { overlaySource, treeSource } from '../git/tree-source.ts';
 import { parseCandidateFile, type LocatedCandidate } from '../lib/candidates.ts';
 import { PloverError, type Problem } from '../lib/errors.ts';
 import type { LocatedCorrection } from '../lib/export.ts';
 import { CANDIDATES_DIR, invalidRepository, iterateCorrections, readCandidates, readCorrections, type CandidateData, type DataSource, type SourceFile } from '../lib/repository.ts';
-import { correctionOutline, outlineOf, ReviewIndex, type CandidateOutline, type CandidateTexts, type LocatedOutline } from '../lib/review-index.ts';
+import { outlineOf, ReviewIndex, type CandidateOutline, type CandidateTexts, type LocatedOutline } from '../lib/review-index.ts';
 import { CORRECTIONS_DIR } from '../lib/paths.ts';
 import type { Candidate } from '../lib/schema-types.ts';
 
 /** Bumped whenever what a snapshot holds changes shape: older snapshots are then read anew. */
-const FORMAT = 1;
+const FORMAT = 3;
 /** Texts written per IndexedDB transaction: the page stays responsive while a first visit stores them. */
 const TEXTS_PER_TRANSACTION = 500;
 
@@ -45,13 +46,101 @@ interface SnapshotHead {
   candidates: string | null;
   /** The candidate files, in path order. */
   files: { path: string; blob: string }[];
+  /** The entries of corrections/ (shard trees, and any file beside them) in the target and the outbox commit. */
+  shards: { target: Entries; outbox: Entries };
 }
 
+/**
+ * The outlines, column by column, strings that repeat (runs, models, reviewers, actions)
+ * kept once with indexes: no key names repeated per record. Reading the body at 100k
+ * takes 42–100 ms.
+ */
 interface SnapshotBody {
-  outlines: CandidateOutline[];
-  /** Per outline, flat: the index of its file in `files`, then its line. */
-  places: number[];
-  corrections: LocatedOutline[];
+  candidates: {
+    id: string[];
+    run: Interned;
+    model: Interned;
+    modelName: Interned;
+    taskType: Interned;
+    /** NaN for null. */
+    score: Float64Array;
+    /** '' for none. */
+    timestamp: string[];
+    /** Per candidate: the index of its file in `files`, and its line. */
+    file: Uint32Array;
+    line: Uint32Array;
+  };
+  corrections: {
+    file: string[];
+    /** Each file's blob. */
+    blob: string[];
+    candidateId: string[];
+    email: Interned;
+    action: Interned;
+    /** '' for none. */
+    category: Interned;
+  };
+}
+
+interface Interned {
+  values: string[];
+  at: Uint32Array;
+}
+
+function intern(column: string[]): Interned {
+  const index = new Map<string, number>();
+  const at = new Uint32Array(column.length);
+  column.forEach((v, i) => {
+    let k = index.get(v);
+    if (k === undefined) index.set(v, (k = index.size));
+    at[i] = k;
+  });
+  return { values: [...index.keys()], at };
+}
+
+const valueAt = (column: Interned, i: number) => column.values[column.at[i]!]!;
+
+function encodeCandidates(outlines: CandidateOutline[], places: { file: number; line: number }[]): SnapshotBody['candidates'] {
+  return {
+    id: outlines.map((o) => o.id),
+    run: intern(outlines.map((o) => o.benchmark_run_id)),
+    model: intern(outlines.map((o) => o.model_id)),
+    modelName: intern(outlines.map((o) => o.model_name)),
+    taskType: intern(outlines.map((o) => o.task_type)),
+    score: Float64Array.from(outlines, (o) => o.quality_score ?? NaN),
+    timestamp: outlines.map((o) => o.timestamp ?? ''),
+    file: Uint32Array.from(places, (p) => p.file),
+    line: Uint32Array.from(places, (p) => p.line),
+  };
+}
+
+function decodeCandidates(c: SnapshotBody['candidates']): CandidateOutline[] {
+  return c.id.map((id, i) => {
+    const score = c.score[i]!;
+    const o: CandidateOutline = { id, benchmark_run_id: valueAt(c.run, i), model_id: valueAt(c.model, i), model_name: valueAt(c.modelName, i), task_type: valueAt(c.taskType, i), quality_score: Number.isNaN(score) ? null : score };
+    if (c.timestamp[i]) o.timestamp = c.timestamp[i];
+    return o;
+  });
+}
+
+function encodeCorrections(corrections: LocatedOutline[], blobOf: (file: string) => string): SnapshotBody['corrections'] {
+  return {
+    file: corrections.map((c) => c.file),
+    blob: corrections.map((c) => blobOf(c.file)),
+    candidateId: corrections.map((c) => c.correction.candidate_id),
+    email: intern(corrections.map((c) => c.correction.reviewer.email)),
+    action: intern(corrections.map((c) => c.correction.action)),
+    category: intern(corrections.map((c) => c.correction.failure_category ?? '')),
+  };
+}
+
+function decodeCorrections(c: SnapshotBody['corrections']): LocatedOutline[] {
+  return c.file.map((file, i) => {
+    const correction: LocatedOutline['correction'] = { candidate_id: c.candidateId[i]!, action: valueAt(c.action, i) as LocatedOutline['correction']['action'], reviewer: { email: valueAt(c.email, i) } };
+    const category = valueAt(c.category, i);
+    if (category) correction.failure_category = category as NonNullable<LocatedOutline['correction']['failure_category']>;
+    return { file, correction };
+  });
 }
 
 /** How the index was read, for `npm run bench` and the tests. */
@@ -163,12 +252,24 @@ async function subtree(clone: Clone, commit: string, name: string): Promise<stri
 function pageSource({ clone, target, outbox, mine }: IndexSource): DataSource & { oidOf(path: string): string | undefined } {
   const { fs, gitdir, cache } = clone;
   const base = treeSource({ fs, gitdir, cache, commit: target });
-  return { ...overlaySource(base, treeSource({ fs, gitdir, cache, commit: outbox }), mine), oidOf: base.oidOf };
+  const overlay = treeSource({ fs, gitdir, cache, commit: outbox });
+  return { ...overlaySource(base, overlay, mine), oidOf: (path) => (mine(path) ? overlay : base).oidOf(path) };
+}
+
+/** Names in a tree, with their oid and whether each is a tree. */
+type Entries = Record<string, { oid: string; tree: boolean }>;
+
+/** The entries of a commit's corrections/ folder. */
+async function shardsOf(clone: Clone, commit: string): Promise<Entries> {
+  const tree = await subtree(clone, commit, CORRECTIONS_DIR);
+  return Object.fromEntries((tree ? await readTree(clone, tree) : []).filter((e) => e.type === 'tree' || e.type === 'blob').map((e) => [e.path, { oid: e.oid, tree: e.type === 'tree' }]));
 }
 
 interface WholeRead {
   data: CandidateData;
   corrections: LocatedCorrection[];
+  /** The blob of each file read. */
+  blobOf: (path: string) => string;
   /** The candidate files, with their blobs, in path order. */
   files: { path: string; blob: string }[];
 }
@@ -184,7 +285,7 @@ export async function readWhole(source: IndexSource): Promise<WholeRead> {
   const problems = [...data.problems, ...read.problems];
   if (problems.length) throw invalidRepository(problems);
   const candidateFiles = [...new Set(data.candidateOrder.map((id) => data.candidates.get(id)!.file))].map((path) => ({ path, blob: files.oidOf(path)! }));
-  return { data, corrections: read.corrections, files: candidateFiles };
+  return { data, corrections: read.corrections, files: candidateFiles, blobOf: (path) => files.oidOf(path)! };
 }
 
 /**
@@ -203,26 +304,31 @@ export async function openIndex(
   locked: <T>(work: () => Promise<T>) => Promise<T>,
 ): Promise<{ index: ReviewIndex; read: IndexRead; stored: Promise<void> }> {
   const { clone, target, outbox } = source;
-  const candidatesTree = await subtree(clone, target, CANDIDATES_DIR);
   const kept = await store?.read(key).catch(() => undefined);
+  // The same target commit has the same candidate files: no need to read its tree (which loads the clone's pack).
+  const candidatesTree = kept?.head.target === target ? kept.head.candidates : await subtree(clone, target, CANDIDATES_DIR);
   if (store && kept && kept.head.candidates === candidatesTree && (await store.hasTexts(kept.head.files.map((f) => f.blob)))) {
     const body = await kept.body();
     if (body) {
       const unchanged = kept.head.target === target && kept.head.outbox === outbox;
-      const corrections = unchanged ? body.corrections : await applyChanges(source, kept.head, body);
-      if (corrections) {
-        const texts = new StoredTexts(store, kept.head.files, body, clone, locked);
-        const index = new ReviewIndex(body.outlines, texts, corrections);
-        const head = { ...kept.head, target, outbox };
-        const stored = unchanged ? Promise.resolve() : store.write(key, head, { ...body, corrections });
-        return { index, read: unchanged ? 'snapshot' : 'changes', stored };
-      }
+      const updated = unchanged ? { corrections: decodeCorrections(body.corrections), blobOf: blobsOf(body), shards: kept.head.shards } : await applyChanges(source, kept.head, body);
+      const texts = new StoredTexts(store, kept.head.files, body.candidates, clone, locked);
+      const index = new ReviewIndex(decodeCandidates(body.candidates), texts, updated.corrections);
+      const head = { ...kept.head, target, outbox, shards: updated.shards };
+      // Written once the first card is up: encoding and cloning the body takes the page a moment at 100k.
+      const stored = unchanged ? Promise.resolve() : later().then(() => store.write(key, head, { candidates: body.candidates, corrections: encodeCorrections(updated.corrections, updated.blobOf) }));
+      return { index, read: unchanged ? 'snapshot' : 'changes', stored };
     }
   }
   const whole = await readWhole(source);
   const index = ReviewIndex.ofData(whole.data, whole.corrections);
-  return { index, read: 'whole', stored: store ? keep(store, key, { format: FORMAT, target, outbox, candidates: candidatesTree, files: whole.files }, whole) : Promise.resolve() };
+  if (!store) return { index, read: 'whole', stored: Promise.resolve() };
+  const head = { format: FORMAT, target, outbox, candidates: candidatesTree, files: whole.files, shards: { target: await shardsOf(clone, target), outbox: await shardsOf(clone, outbox) } };
+  return { index, read: 'whole', stored: later().then(() => keep(store, key, head, whole)) };
 }
+
+/** Resolves after the page has had a second to show what it just read. */
+const later = () => new Promise<void>((resolve) => setTimeout(resolve, 1000));
 
 /** Stores the texts of a whole read, then its snapshot, then drops texts no snapshot needs. */
 async function keep(store: IndexStore, key: string, head: SnapshotHead, whole: WholeRead): Promise<void> {
@@ -233,60 +339,99 @@ async function keep(store: IndexStore, key: string, head: SnapshotHead, whole: W
   }
   for (const f of head.files) await store.storeTexts(f.blob, byFile.get(f.path)!);
   const fileIndex = new Map(head.files.map((f, i) => [f.path, i]));
-  const places: number[] = [];
-  const outlines = whole.data.candidateOrder.map((id) => {
-    const c = whole.data.candidates.get(id)!;
-    places.push(fileIndex.get(c.file)!, c.line);
-    return outlineOf(c.candidate);
-  });
-  await store.write(key, head, { outlines, places, corrections: whole.corrections.map(correctionOutline) });
+  const located = whole.data.candidateOrder.map((id) => whole.data.candidates.get(id)!);
+  const candidates = encodeCandidates(
+    located.map((c) => outlineOf(c.candidate)),
+    located.map((c) => ({ file: fileIndex.get(c.file)!, line: c.line })),
+  );
+  await store.write(key, head, { candidates, corrections: encodeCorrections(whole.corrections, whole.blobOf) });
   await store.prune();
+}
+
+/** Every file under a tree, with its blob. */
+async function filesIn(clone: Clone, tree: string, prefix: string): Promise<{ path: string; oid: string }[]> {
+  const out: { path: string; oid: string }[] = [];
+  for (const entry of await readTree(clone, tree)) {
+    if (entry.type === 'tree') out.push(...(await filesIn(clone, entry.oid, `${prefix}${entry.path}/`)));
+    else if (entry.type === 'blob') out.push({ path: `${prefix}${entry.path}`, oid: entry.oid });
+  }
+  return out;
+}
+
+/** Each kept correction file's blob. */
+function blobsOf(body: SnapshotBody): (file: string) => string {
+  const blobs = new Map(body.corrections.file.map((file, i) => [file, body.corrections.blob[i]!]));
+  return (file) => blobs.get(file)!;
 }
 
 /**
  * The snapshot's corrections brought up to the current commits: the files changed on the
  * target branch (other reviewers') and in the outbox (the reviewer's own) are read and
- * checked as a whole read checks them. Undefined when an old commit cannot be read
- * (then the clone is read whole).
+ * checked as a whole read checks them. Changes are found from the new commits' trees and
+ * the blobs the snapshot keeps: only shard trees whose oid changed are read, and never an
+ * old commit's (reading those would load the clone's whole pack).
  * @throws PloverError `E_INVALID_REPOSITORY` for a changed file that is invalid.
  */
-async function applyChanges(source: IndexSource, head: SnapshotHead, body: SnapshotBody): Promise<LocatedOutline[] | undefined> {
+async function applyChanges(source: IndexSource, head: SnapshotHead, body: SnapshotBody): Promise<{ corrections: LocatedOutline[]; blobOf: (file: string) => string; shards: SnapshotHead['shards'] }> {
   const { clone, mine } = source;
+  const kept = decodeCorrections(body.corrections);
+  const byPath = new Map(kept.map((c) => [c.file, c]));
+  const blobs = new Map(body.corrections.file.map((file, i) => [file, body.corrections.blob[i]!]));
   const changes: Change[] = [];
-  try {
-    for (const [before, now, ours] of [
-      [head.target, source.target, false],
-      [head.outbox, source.outbox, true],
-    ] as const) {
-      if (before === now) continue;
-      const found: Change[] = [];
-      await diffTrees(clone, await subtree(clone, before, CORRECTIONS_DIR), await subtree(clone, now, CORRECTIONS_DIR), `${CORRECTIONS_DIR}/`, () => undefined, found);
-      changes.push(...found.filter((c) => mine(c.path) === ours));
-    }
-  } catch (err) {
-    console.warn(`plover: the kept review index could not be brought up to date (${(err as Error).message}); reading the repository whole`);
-    return undefined;
+  const shards = { ...head.shards };
+  // The kept files by the corrections/ entry they are in (a shard, or themselves).
+  const keptIn = new Map<string, string[]>();
+  for (const path of blobs.keys()) {
+    const rest = path.slice(CORRECTIONS_DIR.length + 1);
+    const shard = rest.includes('/') ? rest.slice(0, rest.indexOf('/')) : rest;
+    const list = keptIn.get(shard);
+    if (list) list.push(path);
+    else keptIn.set(shard, [path]);
   }
-  const byPath = new Map(body.corrections.map((c) => [c.file, c]));
-  for (const c of changes) byPath.delete(c.path);
-  const known = new Set(body.outlines.map((o) => o.id));
+  for (const side of ['target', 'outbox'] as const) {
+    if (head[side] === source[side]) continue;
+    const ours = side === 'outbox';
+    const before = head.shards[side];
+    const now = await shardsOf(clone, source[side]);
+    shards[side] = now;
+    for (const shard of new Set([...Object.keys(before), ...Object.keys(now)])) {
+      const [was, is] = [before[shard], now[shard]];
+      if (was?.oid === is?.oid && was?.tree === is?.tree) continue;
+      const present = new Set<string>();
+      const files = !is ? [] : is.tree ? await filesIn(clone, is.oid, `${CORRECTIONS_DIR}/${shard}/`) : [{ path: `${CORRECTIONS_DIR}/${shard}`, oid: is.oid }];
+      for (const { path, oid } of files) {
+        if (mine(path) !== ours) continue;
+        present.add(path);
+        if (blobs.get(path) !== oid) changes.push({ path, oid });
+      }
+      for (const path of keptIn.get(shard) ?? []) if (mine(path) === ours && !present.has(path)) changes.push({ path, oid: null });
+    }
+  }
+  for (const c of changes) {
+    byPath.delete(c.path);
+    blobs.delete(c.path);
+  }
+  const known = new Set(body.candidates.id);
   const problems: Problem[] = [];
-  for await (const group of iterateCorrections(changedFiles(clone, changes), problems)) {
+  const files = changedFiles(clone, changes);
+  for await (const group of iterateCorrections(files, problems)) {
     for (const c of group) {
       if (!known.has(c.correction.candidate_id)) {
         problems.push({ file: c.file, path: 'candidate_id', message: `refers to unknown candidate ${JSON.stringify(c.correction.candidate_id)}; import its run into candidates/ or delete this file` });
       }
-      byPath.set(c.file, correctionOutline(c));
+      byPath.set(c.file, c);
+      blobs.set(c.file, files.oidOf(c.file)!);
     }
   }
   if (problems.length) throw invalidRepository(problems);
-  return [...byPath.values()];
+  return { corrections: [...byPath.values()], blobOf: (file) => blobs.get(file)!, shards };
 }
 
 /** A DataSource of just the files that changed (and still exist). */
-function changedFiles(clone: Clone, changes: Change[]): DataSource {
+function changedFiles(clone: Clone, changes: Change[]): DataSource & { oidOf(path: string): string | undefined } {
   const oids = new Map(changes.filter((c) => c.oid !== null).map((c) => [c.path, c.oid!]));
   return {
+    oidOf: (path) => oids.get(path),
     list: async (folder) => [...oids.keys()].filter((p) => p.startsWith(`${folder}/`)).sort().map((path): SourceFile => ({ path })),
     async read(path, maxBytes) {
       const { blob } = await git.readBlob({ fs: clone.fs, gitdir: clone.gitdir, oid: oids.get(path)!, cache: clone.cache });
@@ -299,18 +444,21 @@ function changedFiles(clone: Clone, changes: Change[]): DataSource {
 /** Candidate texts from the store, read as cards need them; from the clone should the store lack one. */
 class StoredTexts implements CandidateTexts {
   private readonly memory = new Map<string, Candidate>();
-  private readonly places = new Map<string, [file: number, line: number]>();
+  /** Each candidate's place in the snapshot's columns. */
+  private readonly places = new Map<string, number>();
+  private readonly columns: SnapshotBody['candidates'];
   private readonly store: IndexStore;
   private readonly files: { path: string; blob: string }[];
   private readonly clone: Clone;
   private readonly locked: <T>(work: () => Promise<T>) => Promise<T>;
 
-  constructor(store: IndexStore, files: { path: string; blob: string }[], body: SnapshotBody, clone: Clone, locked: <T>(work: () => Promise<T>) => Promise<T>) {
+  constructor(store: IndexStore, files: { path: string; blob: string }[], candidates: SnapshotBody['candidates'], clone: Clone, locked: <T>(work: () => Promise<T>) => Promise<T>) {
     this.store = store;
     this.files = files;
     this.clone = clone;
     this.locked = locked;
-    body.outlines.forEach((o, i) => this.places.set(o.id, [body.places[2 * i]!, body.places[2 * i + 1]!]));
+    this.columns = candidates;
+    candidates.id.forEach((id, i) => this.places.set(id, i));
   }
 
   get(id: string): Candidate | undefined {
@@ -328,15 +476,12 @@ class StoredTexts implements CandidateTexts {
     }
     const wanted = ids.filter((id) => !this.memory.has(id) && this.places.has(id));
     if (!wanted.length) return;
-    const keys = wanted.map((id) => {
-      const [file, line] = this.places.get(id)!;
-      return [this.files[file]!.blob, line] as [string, number];
-    });
-    const found = await this.store.texts(keys);
+    const at = wanted.map((id) => this.places.get(id)!);
+    const found = await this.store.texts(at.map((i) => [this.files[this.columns.file[i]!]!.blob, this.columns.line[i]!]));
     const missing = new Set<number>();
-    found.forEach((candidate, i) => {
+    found.forEach((candidate, k) => {
       if (candidate) this.memory.set(candidate.id, candidate);
-      else missing.add(this.places.get(wanted[i]!)![0]);
+      else missing.add(this.columns.file[at[k]!]!);
     });
     for (const file of missing) await this.fromClone(file);
   }

@@ -40,12 +40,6 @@ export function outlineOf(c: Candidate): CandidateOutline {
   return outline;
 }
 
-export function correctionOutline({ file, correction: c }: LocatedOutline): LocatedOutline {
-  const outline: LocatedOutline['correction'] = { candidate_id: c.candidate_id, action: c.action, reviewer: { email: c.reviewer.email } };
-  if (c.failure_category !== undefined) outline.failure_category = c.failure_category;
-  return { file, correction: outline };
-}
-
 /** Candidates all in memory (the label server, `plover submit`, tests). */
 export function textsInMemory(candidates: ReadonlyMap<string, LocatedCandidate>): CandidateTexts {
   return { get: (id) => candidates.get(id)?.candidate, load: async () => undefined };

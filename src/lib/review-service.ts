@@ -1,8 +1,9 @@
 /**
  * The review service: one labeling session over a repository, the same in the label
  * server (local mode) and in the page (hosted mode). It owns the review index (queue,
- * facets, counts, statistics) and turns each decision into a commit through a Committer,
- * one at a time, updating the index once the commit is durable.
+ * facets, counts) and turns each decision into a commit through a Committer, one at a
+ * time, updating the index once the commit is durable. Statistics come from whoever
+ * holds the whole data (the label server's read, the page's clone read whole).
  *
  * Committers: node/worktree-committer.ts (the working tree of a local clone),
  * client/clone-committer.ts (the page's IndexedDB clone; pushing is the hosted session's
