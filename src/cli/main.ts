@@ -20,7 +20,9 @@ import { StatsCompiler } from '../lib/stats.ts';
 import { AgreementCompiler } from '../lib/agreement.ts';
 import { renderAgreement, renderStats } from './report.ts';
 import { importCandidates } from '../node/import.ts';
-import { Workspace } from '../node/workspace.ts';
+import { readTeam, Workspace } from '../node/workspace.ts';
+import { readConfigFile, SITE_CONFIG_FILE } from '../node/site-config.ts';
+import { parseTeam } from '../lib/team.ts';
 import { startServer } from '../server/server.ts';
 import cliProgress from 'cli-progress';
 import { parseDecisionFile } from '../lib/decision-file.ts';
@@ -303,7 +305,10 @@ async function exportCommand(args: string[]): Promise<void> {
 
 async function validate(args: string[]): Promise<number> {
   const { values } = parse(args, { json: { type: 'boolean' }, strict: { type: 'boolean' } });
-  const data = await readRepository(worktreeSource(resolve(values.dir ?? '.')));
+  const dir = resolve(values.dir ?? '.');
+  const data = await readRepository(worktreeSource(dir));
+  // The team's split is checked with the data: a broken one would stop the review page.
+  data.problems.push(...parseTeam(readConfigFile(dir), SITE_CONFIG_FILE).problems);
   const { warnings, unchanged } = checkTargets(data.candidates, data.corrections);
   const failed = data.problems.length > 0 || (Boolean(values.strict) && warnings.length > 0);
   if (values.json) {
@@ -361,9 +366,10 @@ async function importCommand(args: string[]): Promise<number> {
 async function statsCommand(args: string[]): Promise<number> {
   const { values } = parse(args, { json: { type: 'boolean' }, markdown: { type: 'boolean' }, agreement: { type: 'boolean' }, resolve: { type: 'string' } });
   const policy = oneOf('resolve', values.resolve, RESOLVE_POLICIES.map((value) => ({ value }))) ?? DEFAULT_EXPORT_OPTIONS.resolve;
-  const source = worktreeSource(resolve(values.dir ?? '.'));
+  const dir = resolve(values.dir ?? '.');
+  const source = worktreeSource(dir);
   const { candidates, problems } = await readCandidates(source);
-  const stats = new StatsCompiler(candidates, policy);
+  const stats = new StatsCompiler(candidates, policy, readTeam(dir));
   const agreement = new AgreementCompiler();
   for await (const group of iterateCorrections(source, problems)) {
     stats.add(group);

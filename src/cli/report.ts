@@ -38,6 +38,13 @@ export function renderStats(stats: Stats, markdown: boolean): string {
     groups('By task type', 'task type', stats.by_task_type),
     section('Resolved decisions by failure category', table(['category', 'decisions'], Object.entries(stats.by_category), markdown), markdown),
     section('Corrections by reviewer', table(['reviewer', 'corrections'], Object.entries(stats.by_reviewer), markdown), markdown),
+    stats.team
+      ? section(
+          `Team progress (overlap ${stats.team.overlap}: each candidate assigned to ${stats.team.overlap === 1 ? 'one member' : `${stats.team.overlap} members`})`,
+          table(['member', 'assigned', 'decided', 'still open'], Object.entries(stats.team.members).map(([m, p]) => [m, p.assigned, p.decided, p.open]), markdown),
+          markdown,
+        )
+      : '',
   ]
     .filter(Boolean)
     .join('\n\n');

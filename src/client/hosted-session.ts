@@ -263,7 +263,7 @@ export class HostedSession {
     const stats = () =>
       locked(async () => {
         const whole = await readWhole(await this.source());
-        return computeStats(whole.data.candidates, whole.corrections);
+        return computeStats(whole.data.candidates, whole.corrections, index.team);
       });
     this.service = new ReviewService(index, this.committer, stats);
     this.backend = this.service.backend(this.reviewer);

@@ -23,15 +23,18 @@ import { readTree } from '../git/tree-cache.ts';
 import type { Change } from '../git/tree-diff.ts';
 import { overlaySource, treeSource } from '../git/tree-source.ts';
 import { parseCandidateFile, type LocatedCandidate } from '../lib/candidates.ts';
-import { PloverError, type Problem } from '../lib/errors.ts';
+import { formatProblem, PloverError, type Problem } from '../lib/errors.ts';
+import { parseJsonText } from '../lib/json.ts';
 import type { LocatedCorrection } from '../lib/export.ts';
 import { CANDIDATES_DIR, invalidRepository, iterateCorrections, readCandidates, readCorrections, type CandidateData, type DataSource, type SourceFile } from '../lib/repository.ts';
 import { outlineOf, ReviewIndex, type CandidateOutline, type CandidateTexts, type LocatedOutline } from '../lib/review-index.ts';
 import { CORRECTIONS_DIR } from '../lib/paths.ts';
 import type { Candidate } from '../lib/schema-types.ts';
+import { SITE_CONFIG_FILE } from '../lib/site-config.ts';
+import { parseTeam, type Team } from '../lib/team.ts';
 
 /** Bumped whenever what a snapshot holds changes shape: older snapshots are then read anew. */
-const FORMAT = 3;
+const FORMAT = 4;
 /** Texts written per IndexedDB transaction: the page stays responsive while a first visit stores them. */
 const TEXTS_PER_TRANSACTION = 500;
 
@@ -48,6 +51,8 @@ interface SnapshotHead {
   files: { path: string; blob: string }[];
   /** The entries of corrections/ (shard trees, and any file beside them) in the target and the outbox commit. */
   shards: { target: Entries; outbox: Entries };
+  /** The team of the target's plover.config.json. */
+  team: Team | null;
 }
 
 /**
@@ -256,6 +261,25 @@ function pageSource({ clone, target, outbox, mine }: IndexSource): DataSource & 
   return { ...overlaySource(base, overlay, mine), oidOf: (path) => (mine(path) ? overlay : base).oidOf(path) };
 }
 
+/**
+ * The team of a commit's plover.config.json (null without one).
+ * @throws PloverError `E_SITE_CONFIG` naming the JSON path and the fix.
+ */
+export async function readTeam(clone: Clone, commit: string): Promise<Team | null> {
+  const bytes = await git.readBlob({ fs: clone.fs, gitdir: clone.gitdir, oid: commit, filepath: SITE_CONFIG_FILE, cache: clone.cache }).then(
+    (b) => b.blob,
+    (err: { code?: string }) => {
+      if (err.code === 'NotFoundError') return null;
+      throw err;
+    },
+  );
+  if (!bytes) return null;
+  const { value, problems } = parseJsonText(new TextDecoder().decode(bytes), { file: SITE_CONFIG_FILE });
+  const parsed = problems.length ? { team: null, problems } : parseTeam(value, SITE_CONFIG_FILE);
+  if (parsed.problems.length) throw new PloverError('E_SITE_CONFIG', parsed.problems.map(formatProblem).join('\n'));
+  return parsed.team;
+}
+
 /** Names in a tree, with their oid and whether each is a tree. */
 type Entries = Record<string, { oid: string; tree: boolean }>;
 
@@ -305,25 +329,27 @@ export async function openIndex(
 ): Promise<{ index: ReviewIndex; read: IndexRead; stored: Promise<void> }> {
   const { clone, target, outbox } = source;
   const kept = await store?.read(key).catch(() => undefined);
-  // The same target commit has the same candidate files: no need to read its tree (which loads the clone's pack).
-  const candidatesTree = kept?.head.target === target ? kept.head.candidates : await subtree(clone, target, CANDIDATES_DIR);
+  // The same target commit has the same candidate files and team: no need to read its trees (which loads the clone's pack).
+  const same = kept?.head.target === target;
+  const candidatesTree = same ? kept!.head.candidates : await subtree(clone, target, CANDIDATES_DIR);
+  const team = same ? kept!.head.team : await readTeam(clone, target);
   if (store && kept && kept.head.candidates === candidatesTree && (await store.hasTexts(kept.head.files.map((f) => f.blob)))) {
     const body = await kept.body();
     if (body) {
       const unchanged = kept.head.target === target && kept.head.outbox === outbox;
       const updated = unchanged ? { corrections: decodeCorrections(body.corrections), blobOf: blobsOf(body), shards: kept.head.shards } : await applyChanges(source, kept.head, body);
       const texts = new StoredTexts(store, kept.head.files, body.candidates, clone, locked);
-      const index = new ReviewIndex(decodeCandidates(body.candidates), texts, updated.corrections);
-      const head = { ...kept.head, target, outbox, shards: updated.shards };
+      const index = new ReviewIndex(decodeCandidates(body.candidates), texts, updated.corrections, team);
+      const head = { ...kept.head, target, outbox, shards: updated.shards, team };
       // Written once the first card is up: encoding and cloning the body takes the page a moment at 100k.
       const stored = unchanged ? Promise.resolve() : later().then(() => store.write(key, head, { candidates: body.candidates, corrections: encodeCorrections(updated.corrections, updated.blobOf) }));
       return { index, read: unchanged ? 'snapshot' : 'changes', stored };
     }
   }
   const whole = await readWhole(source);
-  const index = ReviewIndex.ofData(whole.data, whole.corrections);
+  const index = ReviewIndex.ofData(whole.data, whole.corrections, team);
   if (!store) return { index, read: 'whole', stored: Promise.resolve() };
-  const head = { format: FORMAT, target, outbox, candidates: candidatesTree, files: whole.files, shards: { target: await shardsOf(clone, target), outbox: await shardsOf(clone, outbox) } };
+  const head = { format: FORMAT, target, outbox, candidates: candidatesTree, files: whole.files, team, shards: { target: await shardsOf(clone, target), outbox: await shardsOf(clone, outbox) } };
   return { index, read: 'whole', stored: later().then(() => keep(store, key, head, whole)) };
 }
 

@@ -69,6 +69,10 @@ export function ReviewApp(props: ReviewAppProps) {
   const filterCount = () => Object.keys(queue.filters()).length;
 
   /** New filters: into the URL (shareable, survives a reload), a fresh queue, and how many match, said to a screen reader. */
+  const withScope = (filters: Record<string, string>, scope: string) => {
+    const { scope: _old, ...rest } = filters;
+    return scope ? { ...rest, scope } : rest;
+  };
   function applyFilters(next: Record<string, string>) {
     const search = new URLSearchParams(next).toString();
     history.replaceState(null, '', `${location.pathname}${search ? `?${search}` : ''}`);
@@ -260,7 +264,17 @@ export function ReviewApp(props: ReviewAppProps) {
       <div class="toolbar">
         <p class="remaining">
           <Show when={session()} fallback="Loading…">
-            <strong data-testid="remaining">{outbox.remaining()}</strong> of {session()!.total} left to review
+            <Show when={session()!.team} fallback={<><strong data-testid="remaining">{outbox.remaining()}</strong> of {session()!.total} left to review</>}>
+              {(team) => (
+                <>
+                  <strong data-testid="remaining">{outbox.remaining()}</strong> of the {team().assigned} assigned to you left to review{' '}
+                  {/* The team's split (plover.config.json): the queue is the reviewer's share unless they ask for everything. */}
+                  <button type="button" class="scope" aria-pressed={queue.filters().scope === 'all'} onClick={() => applyFilters(withScope(queue.filters(), queue.filters().scope === 'all' ? '' : 'all'))}>
+                    Everything I have not decided
+                  </button>
+                </>
+              )}
+            </Show>
           </Show>
         </p>
         <div class="settings">

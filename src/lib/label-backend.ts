@@ -17,6 +17,8 @@ export interface Session {
   counts: ActionCounts;
   remaining: number;
   total: number;
+  /** When the reviewer is on the team of plover.config.json: reviewers per candidate, and how many candidates are assigned to them. */
+  team?: { overlap: number; assigned: number };
 }
 
 export interface QueuePage {

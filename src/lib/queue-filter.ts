@@ -1,6 +1,6 @@
 /**
  * The review queue's filters and sort orders, as the URL and the label server carry
- * them: `?run=…&model=…&task_type=…&score_min=0.2&score_max=0.6&state=decided&category=none&q=text&sort=-score`.
+ * them: `?run=…&model=…&task_type=…&score_min=0.2&score_max=0.6&state=decided&category=none&q=text&sort=-score&scope=all`.
  */
 import type { Candidate, Correction } from './schema-types.ts';
 
@@ -20,6 +20,8 @@ export interface QueueFilter {
   category?: string;
   /** Case-insensitive text in the prompt, the response or the id. */
   q?: string;
+  /** For a team member (team.ts): `all` shows every open candidate, not only those assigned to them. */
+  scope?: 'all';
   sort: SortOrder;
 }
 
@@ -45,6 +47,7 @@ export function parseQueueFilter(params: URLSearchParams): QueueFilter {
     const v = num(k);
     if (v !== undefined) filter[k] = v;
   }
+  if (params.get('scope') === 'all') filter.scope = 'all';
   if (filter.category !== undefined && filter.state === 'undecided') filter.state = 'decided';
   return filter;
 }
@@ -61,6 +64,7 @@ export function serializeQueueFilter(f: QueueFilter): Record<string, string> {
   if (f.category) out.category = f.category;
   if (f.q) out.q = f.q;
   if (f.sort !== 'file') out.sort = f.sort;
+  if (f.scope) out.scope = f.scope;
   return out;
 }
 

@@ -14,6 +14,7 @@ import { matchesFilter, parseQueueFilter, sortCandidates, type QueueFilter, type
 import type { CandidateData } from './repository.ts';
 import { countByAction } from './review-state.ts';
 import type { Candidate, Correction, Reviewer } from './schema-types.ts';
+import { assignees, type Team } from './team.ts';
 
 const DEFAULT_FILTER: QueueFilter = parseQueueFilter(new URLSearchParams());
 
@@ -82,22 +83,69 @@ export class ReviewIndex<C extends LocatedOutline = LocatedOutline> {
   private readonly byReviewer = new Map<string, Map<string, Outline>>();
   /** Each reviewer's decided candidates counted by run, model and task type, kept the same way. */
   private readonly decidedFacets = new Map<string, Record<'runs' | 'models' | 'taskTypes', Map<string, number>>>();
+  /** The team sharing the work (team.ts), or null: everyone reviews everything. */
+  readonly team: Team | null;
+  /** With a team: the members each candidate is assigned to. */
+  private readonly assigned = new Map<string, string[]>();
+  /** How many reviewers decided each candidate (one current decision each). */
+  private readonly deciders = new Map<string, number>();
+  /** With a team: per member, the candidates assigned to them that are still open (see isOpen). */
+  private readonly open = new Map<string, number>();
 
   /** @param outlines in queue (file) order, ids unique. */
-  constructor(outlines: Iterable<CandidateOutline>, texts: CandidateTexts, corrections: Iterable<C>) {
+  constructor(outlines: Iterable<CandidateOutline>, texts: CandidateTexts, corrections: Iterable<C>, team: Team | null = null) {
     for (const o of outlines) this.outlines.set(o.id, o);
     this.order = [...this.outlines.keys()];
     this.texts = texts;
+    this.team = team;
+    if (team) {
+      for (const m of team.members) this.open.set(m, 0);
+      for (const id of this.order) {
+        const to = assignees(team, id);
+        this.assigned.set(id, to);
+        for (const m of to) this.open.set(m, this.open.get(m)! + 1);
+      }
+    }
     for (const c of corrections) this.set(c);
   }
 
   /** An index over candidates read whole (the label server, tests). */
-  static ofData<C extends LocatedOutline>(data: CandidateData, corrections: Iterable<C>): ReviewIndex<C> {
+  static ofData<C extends LocatedOutline>(data: CandidateData, corrections: Iterable<C>, team: Team | null = null): ReviewIndex<C> {
     return new ReviewIndex(
       data.candidateOrder.map((id) => outlineOf(data.candidates.get(id)!.candidate)),
       textsInMemory(data.candidates),
       corrections,
+      team,
     );
+  }
+
+  /**
+   * Whether a candidate is still open for a member it is assigned to: they have not
+   * decided it, and fewer than `overlap` reviewers have (once `overlap` did, it leaves
+   * every member's queue).
+   */
+  private isOpen(member: string, id: string): boolean {
+    return !this.byReviewer.get(member)?.has(id) && (this.deciders.get(id) ?? 0) < this.team!.overlap;
+  }
+
+  /** Runs a change to one candidate's decisions, keeping its assignees' open counts. */
+  private counting(id: string, change: () => void): void {
+    const to = this.team ? (this.assigned.get(id) ?? []) : [];
+    const before = to.map((m) => this.isOpen(m, id));
+    change();
+    to.forEach((m, i) => {
+      const now = this.isOpen(m, id);
+      if (now !== before[i]) this.open.set(m, this.open.get(m)! + (now ? 1 : -1));
+    });
+  }
+
+  /** This reviewer's place in the team: null when there is no team or they are not on it. */
+  membership(reviewer: Reviewer): { overlap: number; assigned: number } | null {
+    const me = normalizeEmail(reviewer.email);
+    if (!this.team?.members.includes(me)) return null;
+    let assigned = 0;
+    for (const to of this.assigned.values()) if (to.includes(me)) assigned += 1;
+    return { overlap: this.team.overlap, assigned };
   }
 
   get candidateCount(): number {
@@ -117,8 +165,14 @@ export class ReviewIndex<C extends LocatedOutline = LocatedOutline> {
 
   /** Records a committed correction (replacing the one at its path). */
   set(correction: C): void {
-    this.delete(correction.file);
+    this.counting(correction.correction.candidate_id, () => this.setUncounted(correction));
+  }
+
+  private setUncounted(correction: C): void {
+    this.deleteUncounted(correction.file);
     this.corrections.set(correction.file, correction);
+    const id = correction.correction.candidate_id;
+    this.deciders.set(id, (this.deciders.get(id) ?? 0) + 1);
     const key = normalizeEmail(correction.correction.reviewer.email);
     let mine = this.byReviewer.get(key);
     if (!mine) this.byReviewer.set(key, (mine = new Map()));
@@ -130,8 +184,14 @@ export class ReviewIndex<C extends LocatedOutline = LocatedOutline> {
   /** Forgets the correction at `path` (an undo). */
   delete(path: string): void {
     const old = this.corrections.get(path)?.correction;
+    if (old) this.counting(old.candidate_id, () => this.deleteUncounted(path));
+  }
+
+  private deleteUncounted(path: string): void {
+    const old = this.corrections.get(path)?.correction;
     if (!old) return;
     this.corrections.delete(path);
+    this.deciders.set(old.candidate_id, this.deciders.get(old.candidate_id)! - 1);
     const key = normalizeEmail(old.reviewer.email);
     const mine = this.byReviewer.get(key);
     if (mine?.get(old.candidate_id) === old) {
@@ -164,7 +224,11 @@ export class ReviewIndex<C extends LocatedOutline = LocatedOutline> {
     if (filter.q) await this.texts.load();
     const order = this.sorted(filter.sort);
     const mine = this.mine(reviewer);
-    const matches = (c: CandidateOutline) => matchesFilter(filter, c, mine.get(c.id), () => this.searchText(c.id));
+    const me = normalizeEmail(reviewer.email);
+    // A member's undecided queue: open candidates, assigned to them unless they asked for everything.
+    const shared = this.team?.members.includes(me) && filter.state === 'undecided';
+    const inQueue = (id: string) => (this.deciders.get(id) ?? 0) < this.team!.overlap && (filter.scope === 'all' || this.assigned.get(id)!.includes(me));
+    const matches = (c: CandidateOutline) => (!shared || inQueue(c.id)) && matchesFilter(filter, c, mine.get(c.id), () => this.searchText(c.id));
     // Walks on from `after` only as far as one page needs: a page costs the same at 100k candidates as at 1k.
     const ids: string[] = [];
     const from = after === null ? 0 : (order.position.get(after) ?? -1) + 1;
@@ -180,8 +244,10 @@ export class ReviewIndex<C extends LocatedOutline = LocatedOutline> {
     return { items, remaining: this.remaining(reviewer), matching };
   }
 
-  /** How many candidates this reviewer has not decided. */
+  /** How many candidates this reviewer has left: not decided by them; for a team member, the open ones assigned to them. */
   remaining(reviewer: Reviewer): number {
+    const me = normalizeEmail(reviewer.email);
+    if (this.team?.members.includes(me)) return this.open.get(me)!;
     return this.outlines.size - this.mine(reviewer).size;
   }
 

@@ -60,7 +60,8 @@ export class ReviewService {
   }
 
   session(reviewer: Reviewer): Session {
-    return { reviewer, counts: this.index.counts(reviewer), remaining: this.index.remaining(reviewer), total: this.index.candidateCount };
+    const team = this.index.membership(reviewer);
+    return { reviewer, counts: this.index.counts(reviewer), remaining: this.index.remaining(reviewer), total: this.index.candidateCount, ...(team ? { team } : {}) };
   }
 
   /**

@@ -29,6 +29,9 @@ export interface SiteConfig {
   hosted: HostedConfig | null;
 }
 
+/** The repository's settings file: the hosted site's settings, `dataset` for the export's card, `team` (team.ts). */
+export const SITE_CONFIG_FILE = 'plover.config.json';
+
 /** The settings as written in plover.config.json (all optional). */
 export interface SiteConfigFile {
   remote?: string | null;
@@ -77,8 +80,8 @@ export function resolveSiteConfig(file: unknown, env: Record<string, string | un
   if (file !== undefined && (typeof file !== 'object' || file === null || Array.isArray(file))) fail(fileName, 'must hold a JSON object');
   const fromFile = (file ?? {}) as Record<string, unknown>;
   for (const key of Object.keys(fromFile)) {
-    // `dataset` holds the export's dataset card settings (src/node/dataset-card.ts), not the site's.
-    if (key !== '$comment' && key !== 'dataset' && !KEYS.includes(key as keyof SiteConfigFile)) fail(fileName, `unknown setting ${JSON.stringify(key)}; the settings are ${KEYS.join(', ')}`);
+    // `dataset` holds the export's dataset card settings (src/node/dataset-card.ts), `team` the team's split (team.ts), not the site's.
+    if (key !== '$comment' && key !== 'dataset' && key !== 'team' && !KEYS.includes(key as keyof SiteConfigFile)) fail(fileName, `unknown setting ${JSON.stringify(key)}; the settings are ${KEYS.join(', ')}`);
   }
   const get = (key: keyof SiteConfigFile): { value: string | null; where: string } => {
     const name = SITE_CONFIG_ENV[key];

@@ -7,6 +7,7 @@ import type { LocatedCandidate } from './candidates.ts';
 import { DEFAULT_EXPORT_OPTIONS, ExportCompiler, resolveDecision, type LocatedCorrection, type ResolvePolicy } from './export.ts';
 import { normalizeEmail } from './paths.ts';
 import { FAILURE_CATEGORIES } from './schemas.ts';
+import { assignees, type Team } from './team.ts';
 
 export interface StateCounts {
   candidates: number;
@@ -36,6 +37,8 @@ export interface Stats {
   by_model_category: Record<string, Record<string, number>>;
   /** Per reviewer: decisions with a recorded time on the candidate, their median and total, and decisions per hour of that time. */
   throughput: Record<string, { decisions: number; timed: number; median_ms: number | null; total_ms: number; per_hour: number | null }>;
+  /** With a team in plover.config.json: each member's share (team.ts), how much of it they decided, and how much is still open for them. */
+  team?: { overlap: number; members: Record<string, { assigned: number; decided: number; open: number }> };
 }
 
 type State = 'undecided' | 'correct' | 'discard' | 'flag' | 'conflict';
@@ -52,9 +55,14 @@ export class StatsCompiler {
   private readonly byModelCategory: Record<string, Record<string, number>> = {};
   private readonly durations = new Map<string, number[]>();
 
-  constructor(candidates: Map<string, LocatedCandidate>, resolve: ResolvePolicy) {
+  private readonly team: Team | null;
+  /** Who decided each candidate (normalised emails). */
+  private readonly deciders = new Map<string, Set<string>>();
+
+  constructor(candidates: Map<string, LocatedCandidate>, resolve: ResolvePolicy, team: Team | null = null) {
     this.candidates = candidates;
     this.resolve = resolve;
+    this.team = team;
     this.exporter = new ExportCompiler(candidates, { ...DEFAULT_EXPORT_OPTIONS, resolve });
   }
 
@@ -67,6 +75,7 @@ export class StatsCompiler {
     }
     const id = group[0]!.correction.candidate_id;
     if (!this.candidates.has(id)) return;
+    this.deciders.set(id, new Set(group.map((c) => normalizeEmail(c.correction.reviewer.email))));
     const ready = this.exporter.add(group).length > 0;
     const resolved = resolveDecision(group.map((c) => c.correction), this.resolve);
     if ('conflict' in resolved) {
@@ -78,6 +87,20 @@ export class StatsCompiler {
     this.byCategory[category] = (this.byCategory[category] ?? 0) + 1;
     const model = (this.byModelCategory[this.candidates.get(id)!.candidate.model_id] ??= {});
     model[category] = (model[category] ?? 0) + 1;
+  }
+
+  private teamProgress(team: Team): NonNullable<Stats['team']> {
+    const members = Object.fromEntries(team.members.map((m) => [m, { assigned: 0, decided: 0, open: 0 }]));
+    for (const id of this.candidates.keys()) {
+      const deciders = this.deciders.get(id);
+      for (const m of assignees(team, id)) {
+        const p = members[m]!;
+        p.assigned += 1;
+        if (deciders?.has(m)) p.decided += 1;
+        else if ((deciders?.size ?? 0) < team.overlap) p.open += 1;
+      }
+    }
+    return { overlap: team.overlap, members };
   }
 
   result(): Stats {
@@ -120,13 +143,14 @@ export class StatsCompiler {
           }),
         ),
       ),
+      ...(this.team ? { team: this.teamProgress(this.team) } : {}),
     };
   }
 }
 
 /** The statistics of candidates and their current corrections (in any order). */
-export function computeStats(candidates: Map<string, LocatedCandidate>, corrections: Iterable<LocatedCorrection>, resolve: ResolvePolicy = DEFAULT_EXPORT_OPTIONS.resolve): Stats {
-  const compiler = new StatsCompiler(candidates, resolve);
+export function computeStats(candidates: Map<string, LocatedCandidate>, corrections: Iterable<LocatedCorrection>, team: Team | null = null, resolve: ResolvePolicy = DEFAULT_EXPORT_OPTIONS.resolve): Stats {
+  const compiler = new StatsCompiler(candidates, resolve, team);
   const groups = new Map<string, LocatedCorrection[]>();
   for (const c of [...corrections].sort((a, b) => (a.file < b.file ? -1 : 1))) {
     const group = groups.get(c.correction.candidate_id);

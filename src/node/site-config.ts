@@ -3,9 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PloverError, formatProblem } from '../lib/errors.ts';
 import { parseJsonText } from '../lib/json.ts';
-import { resolveSiteConfig, type SiteConfig } from '../lib/site-config.ts';
+import { resolveSiteConfig, SITE_CONFIG_FILE, type SiteConfig } from '../lib/site-config.ts';
 
-export const SITE_CONFIG_FILE = 'plover.config.json';
+export { SITE_CONFIG_FILE };
 
 /** @throws PloverError `E_SITE_CONFIG` naming the file or variable and the fix. */
 export function loadSiteConfig(root: string, env: Record<string, string | undefined> = process.env): SiteConfig {

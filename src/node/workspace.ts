@@ -4,12 +4,15 @@
  * label server and `plover submit` commit decisions through.
  */
 import type { LocatedCandidate } from '../lib/candidates.ts';
+import { PloverError, formatProblem } from '../lib/errors.ts';
 import { invalidRepository, readCandidates, readCorrections } from '../lib/repository.ts';
+import { parseTeam, type Team } from '../lib/team.ts';
 import { ReviewIndex } from '../lib/review-index.ts';
 import { ReviewService } from '../lib/review-service.ts';
 import type { Candidate } from '../lib/schema-types.ts';
 import { computeStats } from '../lib/stats.ts';
 import { createAtomicFs } from './atomic-fs.ts';
+import { readConfigFile, SITE_CONFIG_FILE } from './site-config.ts';
 import { recoverUncommitted, type Recovered } from './recover.ts';
 import { worktreeSource } from './sources.ts';
 import { WorktreeCommitter } from './worktree-committer.ts';
@@ -53,8 +56,19 @@ export class Workspace {
     const read = options.corrections === false ? { corrections: [], problems: [] } : await readCorrections(source, data.candidates);
     const problems = [...data.problems, ...read.problems];
     if (problems.length) throw invalidRepository(problems);
-    const index = ReviewIndex.ofData(data, read.corrections);
-    const service = new ReviewService(index, new WorktreeCommitter(dir, fs, cache), async () => computeStats(data.candidates, index.records()));
+    const team = readTeam(dir);
+    const index = ReviewIndex.ofData(data, read.corrections, team);
+    const service = new ReviewService(index, new WorktreeCommitter(dir, fs, cache), async () => computeStats(data.candidates, index.records(), team));
     return new Workspace(service, recovered, data.candidates);
   }
+}
+
+/**
+ * The team of the repository's plover.config.json (null without one).
+ * @throws PloverError `E_SITE_CONFIG` naming the JSON path and the fix.
+ */
+export function readTeam(dir: string): Team | null {
+  const { team, problems } = parseTeam(readConfigFile(dir), SITE_CONFIG_FILE);
+  if (problems.length) throw new PloverError('E_SITE_CONFIG', problems.map(formatProblem).join('\n'));
+  return team;
 }

@@ -1,0 +1,80 @@
+/**
+ * Sharing the work of a team without a server: `team` in plover.config.json lists the
+ * members (reviewer emails) and `overlap`, how many of them review each candidate. Each
+ * candidate goes to the `overlap` members with the highest weight for it (rendezvous, or
+ * highest-random-weight, hashing): the same answer wherever it is computed (the label
+ * server, `plover`, the hosted page), and when a member joins or leaves, only the
+ * candidates of their share move.
+ */
+import type { Problem } from './errors.ts';
+import { normalizeEmail } from './paths.ts';
+
+export interface Team {
+  /** Normalised emails, in the order the file lists them. */
+  members: string[];
+  /** Members per candidate (1 or more; capped by the team's size). */
+  overlap: number;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+
+/**
+ * The team of plover.config.json's `team` (`{ "members": [...], "overlap": 1 }`), null
+ * when there is none; problems name the JSON path and the fix.
+ */
+export function parseTeam(config: unknown, file: string): { team: Team | null; problems: Problem[] } {
+  const value = (config as { team?: unknown } | null | undefined)?.team;
+  if (value === undefined || value === null) return { team: null, problems: [] };
+  const problems: Problem[] = [];
+  const fail = (path: string, message: string) => problems.push({ file, path, message });
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    fail('team', 'must be an object like {"members": ["ann@example.org", "bob@example.org"], "overlap": 1}');
+    return { team: null, problems };
+  }
+  const { members, overlap = 1, ...rest } = value as { members?: unknown; overlap?: unknown };
+  for (const key of Object.keys(rest)) fail(`team.${key}`, 'is not a team setting; the settings are "members" and "overlap"');
+  const emails: string[] = [];
+  if (!Array.isArray(members) || members.length === 0) fail('team.members', 'must list the reviewers\' emails, e.g. ["ann@example.org", "bob@example.org"]');
+  else {
+    members.forEach((m, i) => {
+      if (typeof m !== 'string' || !EMAIL.test(m.trim())) return fail(`team.members[${i}]`, `${JSON.stringify(m)} is not an email address; write the email the reviewer signs their decisions with`);
+      const email = normalizeEmail(m);
+      if (emails.includes(email)) return fail(`team.members[${i}]`, `${JSON.stringify(m)} is listed twice; list each reviewer once`);
+      emails.push(email);
+    });
+  }
+  if (!Number.isInteger(overlap) || (overlap as number) < 1) fail('team.overlap', `${JSON.stringify(overlap)} is not a whole number of reviewers per candidate (1 or more)`);
+  return problems.length ? { team: null, problems } : { team: { members: emails, overlap: overlap as number }, problems };
+}
+
+/**
+ * A 53-bit hash of a string (cyrb53: two 32-bit multiply-xorshift lanes, mixed at the
+ * end). Not cryptographic: only spread evenly, and the same on every platform.
+ */
+function hash53(text: string): number {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
+  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
+  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+/** The members a candidate is assigned to: the `min(overlap, members)` with the highest weight for it. */
+export function assignees(team: Team, candidateId: string): string[] {
+  const weighted = team.members.map((m) => ({ m, w: hash53(`${candidateId}\n${m}`) }));
+  // Ties (a 2^-53 chance) go to the lower email, so the order is total.
+  weighted.sort((a, b) => b.w - a.w || (a.m < b.m ? -1 : 1));
+  return weighted.slice(0, Math.min(team.overlap, team.members.length)).map((x) => x.m);
+}
+
+/** Whether this reviewer is on the team. */
+export function isMember(team: Team | null, email: string): boolean {
+  return team !== null && team.members.includes(normalizeEmail(email));
+}
