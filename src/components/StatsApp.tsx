@@ -125,6 +125,27 @@ export function StatsApp(props: StatsAppProps) {
                 )}
               />
             </section>
+            <Show when={s().team}>
+              {(team) => (
+                <section>
+                  <h2>Team progress</h2>
+                  <p>Each candidate is assigned to {team().overlap === 1 ? 'one member' : `${team().overlap} members`} of the team (plover.config.json).</p>
+                  <Table
+                    label="Team progress"
+                    headers={['Member', 'Decided of assigned', 'Still open']}
+                    rows={Object.entries(team().members)}
+                    cells={(p, member) => (
+                      <>
+                        <td>
+                          <progress max={p.assigned} value={p.decided} aria-label={`${member}: ${p.decided} of ${p.assigned} assigned decided`} /> {p.decided}/{p.assigned}
+                        </td>
+                        <td>{p.open}</td>
+                      </>
+                    )}
+                  />
+                </section>
+              )}
+            </Show>
             <section>
               <h2>Reviewer throughput</h2>
               <Table

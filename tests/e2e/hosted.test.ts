@@ -13,6 +13,7 @@ import { correctionPath, reviewerTag } from '../../src/lib/paths.ts';
 import { reviewStateViolations, SIZES, violations } from '../helpers/axe.ts';
 import { CHROMIUM, launchBrowser, screenshot } from '../helpers/browser.ts';
 import { TOKEN, useGitServer } from '../helpers/git-server.ts';
+import { startPlover } from '../helpers/serve.ts';
 import { candidateLine, fsck, git, ROOT } from '../helpers/repo.ts';
 
 const ann = { name: 'Ann Lee', email: 'ann@example.org' };
@@ -66,6 +67,27 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
   const currentId = (page: Page) => card(page).getAttribute('data-candidate-id');
   const waiting = (page: Page) => page.getByTestId('waiting').getAttribute('data-waiting');
   const branchOf = (who: { email: string }) => `labels/${reviewerTag(who.email)}`;
+
+  /** Commits files to main on the server, as another reviewer's merged pull request would. */
+  const pushToMain = (files: Record<string, string | null>) => {
+    const work = mkdtempSync(join(tmpdir(), 'plover-main-'));
+    try {
+      git(work, 'clone', '-q', remote.bare, '.');
+      for (const [path, text] of Object.entries(files)) {
+        if (text === null) rmSync(join(work, path));
+        else {
+          mkdirSync(dirname(join(work, path)), { recursive: true });
+          writeFileSync(join(work, path), text);
+        }
+      }
+      git(work, 'add', '-A');
+      git(work, 'commit', '-q', '-m', 'merged');
+      git(work, 'push', '-q', 'origin', 'HEAD:main');
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  };
+
 
   /** Flags the shown candidate and waits until the page has the commit (stored in IndexedDB). */
   async function flag(page: Page, done: number): Promise<string> {
@@ -332,26 +354,6 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
           }),
         remote.url,
       );
-    /** Commits files to main on the server, as another reviewer's merged pull request would. */
-    const pushToMain = (files: Record<string, string | null>) => {
-      const work = mkdtempSync(join(tmpdir(), 'plover-main-'));
-      try {
-        git(work, 'clone', '-q', remote.bare, '.');
-        for (const [path, text] of Object.entries(files)) {
-          if (text === null) rmSync(join(work, path));
-          else {
-            mkdirSync(dirname(join(work, path)), { recursive: true });
-            writeFileSync(join(work, path), text);
-          }
-        }
-        git(work, 'add', '-A');
-        git(work, 'commit', '-q', '-m', 'merged');
-        git(work, 'push', '-q', 'origin', 'HEAD:main');
-      } finally {
-        rmSync(work, { recursive: true, force: true });
-      }
-    };
-
     await signIn(page, joy);
     await card(page).waitFor({ timeout: 60_000 });
     const mine = [await flag(page, 1), await flag(page, 2)];
@@ -420,6 +422,81 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     expect(mine).not.toContain(await currentId(page));
     expect((await card(page).locator('.response').textContent())?.trim()).not.toBe('');
   }, 240_000);
+
+  /** Every candidate id of a reviewer's queue in the label server, page by page. */
+  async function queueOf(url: string, filters: string): Promise<string[]> {
+    const ids: string[] = [];
+    for (;;) {
+      const after = ids.length ? `&after=${encodeURIComponent(ids.at(-1)!)}` : '';
+      const page = (await (await fetch(`${url}api/queue?limit=100${after}${filters}`)).json()) as { items: { id: string }[] };
+      if (!page.items.length) return ids;
+      ids.push(...page.items.map((c) => c.id));
+    }
+  }
+
+  it("splits the work of a team as the label server does: the same share, queue and counts for a member, everything one button away", async () => {
+    const team = [
+      { name: 'Lia Moss', email: 'lia@example.org' },
+      { name: 'Max Ode', email: 'max@example.org' },
+      { name: 'Ned Pike', email: 'ned@example.org' },
+    ];
+    pushToMain({ 'plover.config.json': `${JSON.stringify({ team: { members: team.map((m) => m.email), overlap: 1 } }, null, 2)}\n` });
+    const [lia] = team;
+    const local = mkdtempSync(join(tmpdir(), 'plover-team-local-'));
+    git(local, 'clone', '-q', remote.bare, '.');
+    const server = await startPlover(local, `${lia!.name} <${lia!.email}>`);
+    try {
+      const session = (await (await fetch(`${server.url}api/session`)).json()) as { remaining: number; total: number; team: { overlap: number; assigned: number } };
+      const mine = await queueOf(server.url, '');
+      const everything = await queueOf(server.url, '&scope=all');
+      // About a third of the candidates each, and the member's queue is their share.
+      expect(session.team).toEqual({ overlap: 1, assigned: mine.length });
+      expect(mine.length).toBeGreaterThan(150);
+      expect(mine.length).toBeLessThan(300);
+      expect(everything.length).toBe(session.total);
+
+      const page = await open(await browser());
+      await signIn(page, lia!);
+      await card(page).waitFor({ timeout: 60_000 });
+      await expect.poll(() => page.getByTestId('remaining').textContent()).toBe(String(session.remaining));
+      expect(await page.locator('.remaining').textContent()).toContain(`of the ${session.team.assigned} assigned to you`);
+      const shown: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        shown.push((await currentId(page))!);
+        await page.keyboard.press('j');
+        await expect.poll(() => currentId(page)).not.toBe(shown.at(-1));
+      }
+      expect(shown).toEqual(mine.slice(0, 5));
+      const all = page.getByRole('button', { name: 'Everything I have not decided' });
+      expect(await all.getAttribute('aria-pressed')).toBe('false');
+      await all.click();
+      await expect.poll(() => all.getAttribute('aria-pressed')).toBe('true');
+      await expect.poll(() => currentId(page)).toBe(everything[0]);
+      expect(new URL(page.url()).searchParams.get('scope')).toBe('all');
+      // A decision on a candidate of someone else's share takes it out of their queue too (overlap 1).
+      const other = everything.find((id) => !mine.includes(id))!;
+      await page.goto(`${site.url}?scope=all&q=${other}`);
+      await expect.poll(() => currentId(page), { timeout: 30_000 }).toBe(other);
+      expect(await flag(page, 1)).toBe(other);
+      await expect.poll(() => waiting(page), { timeout: 30_000 }).toBe('0');
+      const another = team.find((m) => m !== lia)!;
+      git(local, 'fetch', '-q', 'origin', `${branchOf(lia!)}:${branchOf(lia!)}`);
+      git(local, 'merge', '-q', '--ff-only', branchOf(lia!));
+      await server.stop();
+      const anotherServer = await startPlover(local, `${another.name} <${another.email}>`);
+      try {
+        expect(await queueOf(anotherServer.url, '&scope=all')).toHaveLength(session.total - 1);
+        expect(await queueOf(anotherServer.url, '&scope=all')).not.toContain(other);
+        expect(await queueOf(anotherServer.url, '')).not.toContain(other);
+      } finally {
+        await anotherServer.stop();
+      }
+    } finally {
+      await server.stop();
+      rmSync(local, { recursive: true, force: true });
+      pushToMain({ 'plover.config.json': null });
+    }
+  }, 180_000);
 
   it.each(SIZES)('finds no axe violation in the hosted review page, its states and its stats page at %i×%i', async (width, height) => {
     const kay = { name: 'Kay Lu', email: `kay-${width}@example.org` };

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { correctionPath } from '../../src/lib/paths.ts';
+import { assignees } from '../../src/lib/team.ts';
 import { plover } from '../helpers/cli.ts';
 import { candidateLine, git, useTempRepos } from '../helpers/repo.ts';
 
@@ -111,5 +112,28 @@ describe('plover stats', () => {
     expect(stats.by_reviewer).toEqual({ 'ann@example.org': 2 });
     expect(stats.agreement).toBeUndefined();
     expect(plover(dir, ['stats']).stdout).toMatch(/^640 candidates: 638 undecided, 2 decided \(correct 1, discard 0, flag 1, conflict 0\); 1 ready for export \(--resolve majority\)\n/);
+  });
+
+  it("shows each team member's progress against their share, and validate names a broken team setting", () => {
+    const team = { members: ['ann@example.org', 'bob@example.org'], overlap: 1 };
+    const { dir } = repo({ files: { 'plover.config.json': JSON.stringify({ team }) } });
+    const first = plover(dir, ['stats', '--json']);
+    expect(first.status).toBe(0);
+    const before = JSON.parse(first.stdout).team;
+    expect(before.overlap).toBe(1);
+    expect(before.members['ann@example.org'].assigned + before.members['bob@example.org'].assigned).toBe(640);
+    expect(before.members['ann@example.org']).toMatchObject({ decided: 0, open: before.members['ann@example.org'].assigned });
+    // Ann decides a candidate of Bob's share: it leaves Bob's queue (overlap 1), and is not Bob's decision.
+    const bobs = ['sftc_b5505e86f70999cf', 'sftc_723a003ab86cbec2', 'sftc_3365714abedae0f4'].find((id) => assignees({ members: team.members, overlap: 1 }, id)[0] === 'bob@example.org')!;
+    expect(plover(dir, ['submit', bobs, '--action', 'flag', '--reviewer', ANN]).status).toBe(0);
+    const after = JSON.parse(plover(dir, ['stats', '--json']).stdout).team;
+    expect(after.members['bob@example.org']).toEqual({ ...before.members['bob@example.org'], open: before.members['bob@example.org'].open - 1 });
+    expect(after.members['ann@example.org']).toEqual(before.members['ann@example.org']);
+    expect(plover(dir, ['stats']).stdout).toMatch(/Team progress \(overlap 1: each candidate assigned to one member\)[\s\S]*ann@example\.org/);
+
+    writeFileSync(join(dir, 'plover.config.json'), JSON.stringify({ team: { members: ['ann@example.org', 'not an email'] } }));
+    const invalid = plover(dir, ['validate']);
+    expect(invalid.status).toBe(1);
+    expect(invalid.stdout).toContain('plover.config.json: team.members[1]: "not an email" is not an email address');
   });
 });
