@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { plover } from '../helpers/cli.ts';
-import { fsck, git, useTempRepos } from '../helpers/repo.ts';
+import { candidateLine, fsck, git, useTempRepos } from '../helpers/repo.ts';
 
 const repo = useTempRepos();
 const ANN = 'Ann Lee <ann@example.org>';
@@ -63,6 +63,33 @@ describe('plover submit --from FILE', () => {
     expect(git(dir, 'rev-parse', 'HEAD')).toBe(head);
     expect(git(dir, 'status', '--porcelain', '--untracked-files=no')).toBe('');
   });
+
+  it('commits 10,000 decisions at 10,000 candidates, each once, with git fsck clean; one bad line among them writes nothing', () => {
+    const ids = Array.from({ length: 10_000 }, (_, i) => `sftc_bulk_${i.toString().padStart(5, '0')}`);
+    const { dir } = repo({ candidates: false, files: { 'candidates/run_bulk.jsonl': `${ids.map((id) => candidateLine({ id, benchmark_run_id: 'run_bulk' })).join('\n')}\n` } });
+    const file = join(dir, 'decisions.jsonl');
+    const lines = ids.map((id, i) => JSON.stringify(i % 2 ? { candidate_id: id, action: 'discard' } : { candidate_id: id, action: 'flag', failure_category: 'format_error' }));
+    // Line 7,001 names a candidate that does not exist: the whole file is refused.
+    writeFileSync(file, `${[...lines.slice(0, 7000), JSON.stringify({ candidate_id: 'sftc_no_such', action: 'flag' }), ...lines.slice(7000)].join('\n')}\n`);
+    const head = git(dir, 'rev-parse', 'HEAD');
+    const refused = plover(dir, ['submit', '--from', file, '--reviewer', ANN]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('decisions.jsonl:7001');
+    expect(git(dir, 'rev-parse', 'HEAD')).toBe(head);
+    expect(git(dir, 'status', '--porcelain')).toBe('?? decisions.jsonl');
+
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const result = plover(dir, ['submit', '--from', file, '--reviewer', ANN]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain('committed 10000 decisions');
+    const subjects = git(dir, 'log', '--format=%s', `${head}..HEAD`).split('\n');
+    expect(subjects).toHaveLength(10_000);
+    expect(new Set(subjects).size).toBe(10_000);
+    expect(git(dir, 'ls-tree', '-r', '--name-only', 'HEAD', 'corrections').split('\n').filter((p) => p.endsWith('.json'))).toHaveLength(10_000);
+    expect(git(dir, 'status', '--porcelain', '--untracked-files=no')).toBe('');
+    expect(fsck(dir).status).toBe(0);
+    expect(plover(dir, ['validate']).status).toBe(0);
+  }, 600_000);
 
   it('refuses to mix --from with a single decision', () => {
     const { dir } = repo();
