@@ -21,6 +21,7 @@ import { isUnchangedResponse } from '../lib/target-text.ts';
 import { CandidateCard } from './CandidateCard.tsx';
 import { FilterBar } from './FilterBar.tsx';
 import { HistoryPanel } from './HistoryPanel.tsx';
+import { BulkDecide } from './review/BulkDecide.tsx';
 import { actionLabel, CommitList, STATE_TEXT } from './review/CommitList.tsx';
 import { createDecisionForm, DecisionForm } from './review/DecisionForm.tsx';
 import { createDrafts } from './review/drafts.ts';
@@ -306,6 +307,7 @@ export function ReviewApp(props: ReviewAppProps) {
             </Show>
           </summary>
           <FilterBar backend={backend} value={queue.filters()} onChange={applyFilters} version={outbox.version()} />
+          <BulkDecide backend={backend} outbox={outbox} filters={queue.filters()} matching={queue.matching()} onApplied={() => queue.advance(isDecided, queue.cursor() - 1)} onChanged={() => applyFilters(queue.filters())} />
         </details>
       </Show>
 

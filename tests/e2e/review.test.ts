@@ -159,6 +159,50 @@ describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
     });
   });
 
+  describe('deciding in bulk', () => {
+    const repo = useServedRepo(REVIEWER);
+
+    it('flags every candidate a filter shows after a confirmation stating how many, each a commit, and one Undo takes the batch back', async () => {
+      const run = 'run_20240328_mt_bench_5c7801af';
+      const page = await open(`${repo.url}?run=${run}&score_max=0.3`);
+      const apply = page.getByRole('button', { name: /^Apply to all \d+ shown$/ });
+      await expect.poll(() => apply.isEnabled()).toBe(true);
+      const n = Number(/(\d+)/.exec((await apply.textContent())!)![1]);
+      expect(n).toBeGreaterThan(1);
+      expect(n).toBeLessThan(160);
+      const bulk = page.getByRole('region', { name: 'Decide in bulk' });
+      await bulk.getByLabel('Action').selectOption('flag');
+      await bulk.getByLabel('Category').selectOption('format_error');
+      const head = git(repo.dir, 'rev-parse', 'HEAD');
+      await apply.click();
+      const dialog = page.getByRole('dialog');
+      expect(await dialog.textContent()).toContain(`Flag all ${n} candidates the filters show, as format_error?`);
+      // Cancel writes nothing.
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      expect(await dialog.isVisible()).toBe(false);
+      await apply.click();
+      await dialog.getByRole('button', { name: `Flag ${n}` }).click();
+      await expect.poll(() => Number(git(repo.dir, 'rev-list', '--count', `${head}..HEAD`)), { timeout: 60_000 }).toBe(n);
+      const subjects = git(repo.dir, 'log', '--format=%s', `${head}..HEAD`).split('\n');
+      expect(subjects.every((s) => /^plover: flag sftc_[0-9a-f]+ \[format_error\]$/.test(s))).toBe(true);
+      expect(new Set(subjects).size).toBe(n);
+      await expect.poll(() => page.getByTestId('count-flag').textContent(), { timeout: 30_000 }).toBe(String(n));
+      await expect.poll(() => page.getByTestId('remaining').textContent()).toBe(String(640 - n));
+      // Every candidate of the filter is decided: none left to show.
+      await expect.poll(() => page.getByRole('article', { name: 'Candidate' }).count()).toBe(0);
+      expect(plover(repo.dir, ['validate']).status).toBe(0);
+
+      await bulk.getByRole('button', { name: `Undo all ${n}` }).click();
+      await expect.poll(() => bulk.getByRole('status').textContent(), { timeout: 60_000 }).toContain(`Undid all ${n}.`);
+      expect(Number(git(repo.dir, 'rev-list', '--count', `${head}..HEAD`))).toBe(2 * n);
+      expect(git(repo.dir, 'ls-tree', '-r', '--name-only', 'HEAD', 'corrections').split('\n').filter((p) => p.endsWith('.json'))).toEqual([]);
+      await expect.poll(() => page.getByTestId('remaining').textContent()).toBe('640');
+      await page.getByRole('article', { name: 'Candidate' }).waitFor();
+      expect(fsck(repo.dir).status).toBe(0);
+      expect(git(repo.dir, 'status', '--porcelain', '--untracked-files=no')).toBe('');
+    }, 120_000);
+  });
+
   describe('on hostile candidates', () => {
     const payload = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1"><iframe srcdoc="<script>parent.__pwned=1</script>"></iframe>{{7*7}} [/INST]</s>';
     const repo = useServedRepo(REVIEWER, {

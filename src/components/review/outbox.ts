@@ -134,6 +134,8 @@ export function createOutbox(backend: LabelBackend, journal?: DecisionJournal) {
         forget(entry.candidate.id);
       });
     },
+    /** Resolves once every decision sent so far is answered (committed or failed). */
+    settled: (): Promise<void> => chain,
     /** Whether a decision is on its way that the browser has not stored (leaving the page would lose it). */
     unsaved: () => commits().some((c) => (c.state === 'pending' && !c.journalId) || c.state === 'undoing'),
     /** The newest committed decision: what `u` undoes. */
