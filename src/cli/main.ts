@@ -148,8 +148,8 @@ async function submit(args: string[]): Promise<void> {
   }
 
   const reviewer = await resolveReviewer(dir, values.reviewer);
-  // A commit does not need the other corrections; `plover validate` checks them.
-  const workspace = await Workspace.open(dir, { corrections: false });
+  // A commit needs neither the other corrections nor the other candidates; `plover validate` checks them.
+  const workspace = await Workspace.open(dir, { corrections: false, candidate: candidateId });
   if (values.unchanged && action !== 'correct') throw new PloverError('E_USAGE', `--unchanged goes with --action correct only (this is --action ${action})`);
   const decision: Decision = { candidate_id: candidateId, action, corrected_response: response ?? null, failure_category: category, unchanged: Boolean(values.unchanged) };
   const result = await workspace.service.decide(reviewer, decision);

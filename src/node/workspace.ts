@@ -12,6 +12,7 @@ import { ReviewService } from '../lib/review-service.ts';
 import type { Candidate } from '../lib/schema-types.ts';
 import { computeStats } from '../lib/stats.ts';
 import { createAtomicFs } from './atomic-fs.ts';
+import { findCandidate } from './find-candidate.ts';
 import { readConfigFile, SITE_CONFIG_FILE } from './site-config.ts';
 import { recoverUncommitted, type Recovered } from './recover.ts';
 import { worktreeSource } from './sources.ts';
@@ -41,18 +42,20 @@ export class Workspace {
   }
 
   /**
-   * Opens the repository at `dir`. With `corrections: false` (one `plover submit`),
-   * existing corrections are not read: a commit does not need them, and the queue and
-   * counts then cover only what this Workspace commits.
+   * Opens the repository at `dir`. With `corrections: false` (`plover submit`), existing
+   * corrections are not read: a commit does not need them, and the queue and counts then
+   * cover only what this Workspace commits. With `candidate` (one `plover submit`), only
+   * that candidate is read when its line can be found by its id (find-candidate.ts).
    * @throws PloverError `E_INVALID_REPOSITORY` listing every invalid candidate or correction.
    */
-  static async open(dir: string, options: { corrections?: boolean } = {}): Promise<Workspace> {
+  static async open(dir: string, options: { corrections?: boolean; candidate?: string } = {}): Promise<Workspace> {
     const fs = createAtomicFs(`${dir}/.git`);
     const cache = {};
     // A previous run killed mid-commit may have left a decision written but not committed.
     const recovered = await recoverUncommitted({ fs, dir, cache });
     const source = worktreeSource(dir);
-    const data = await readCandidates(source);
+    const one = options.candidate === undefined ? undefined : await findCandidate(dir, source, options.candidate);
+    const data = one ? { candidates: new Map([[one.candidate.id, one]]), candidateOrder: [one.candidate.id], problems: [] } : await readCandidates(source);
     const read = options.corrections === false ? { corrections: [], problems: [] } : await readCorrections(source, data.candidates);
     const problems = [...data.problems, ...read.problems];
     if (problems.length) throw invalidRepository(problems);

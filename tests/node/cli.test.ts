@@ -96,15 +96,16 @@ describe('bad input gets a clear error, a non-zero exit, and nothing written or 
     expect(snapshot(dir)).toEqual(before);
   });
 
-  it('a malformed candidate file: submit and export name the file and line', () => {
+  it('a malformed candidate file: submit on that candidate and export name the file and line', () => {
     const { dir } = repo();
     const file = join(dir, 'candidates/run_20240325_mt_bench_9d9abd96.jsonl');
     const lines = readFileSync(file, 'utf8').split('\n');
+    const broken = (JSON.parse(lines[41]!) as { id: string }).id;
     lines[41] = lines[41]!.replace('"model_response":', '"model_respons":');
     writeFileSync(file, lines.join('\n'));
     git(dir, 'commit', '-qam', 'break a line');
     const before = snapshot(dir);
-    for (const args of [['submit', 'sftc_b5505e86f70999cf', '--action', 'flag', '--reviewer', ANN], ['export']]) {
+    for (const args of [['submit', broken, '--action', 'flag', '--reviewer', ANN], ['export']]) {
       const result = plover(dir, args);
       expect(result.status).toBe(1);
       expect(result.stderr).toBe(
@@ -113,6 +114,9 @@ describe('bad input gets a clear error, a non-zero exit, and nothing written or 
     }
     expect(snapshot(dir)).toEqual(before);
     expect(existsSync(join(dir, 'dist'))).toBe(false);
+    // A decision on another candidate does not need that line: it is committed, and validate still names the line.
+    expect(plover(dir, ['submit', 'sftc_b5505e86f70999cf', '--action', 'flag', '--reviewer', ANN]).status).toBe(0);
+    expect(plover(dir, ['validate']).stdout).toContain('candidates/run_20240325_mt_bench_9d9abd96.jsonl:42: model_response: is required but missing');
   });
 
   it('a port in use', async () => {
