@@ -13,7 +13,8 @@ import type { Action, FailureCategory } from '../lib/schema-types.ts';
 import { ACTIONS, FAILURE_CATEGORIES } from '../lib/schemas.ts';
 import { writeExport, manifestPath } from '../node/export-files.ts';
 import { worktreeSource } from '../node/sources.ts';
-import { DEFAULT_EXPORT_OPTIONS, EXPORT_FORMATS, PAIR_FORMATS, RESOLVE_POLICIES, SYSTEM_POLICIES } from '../lib/export.ts';
+import { DEFAULT_EXPORT_OPTIONS, EXPORT_FORMATS, PAIR_FORMATS, RESOLVE_POLICIES, SYSTEM_POLICIES, resolveDecision, type Conflict } from '../lib/export.ts';
+import { groupByCandidate } from '../lib/review-state.ts';
 import { resolveReviewer } from '../node/identity.ts';
 import { invalidRepository, iterateCorrections, readCandidates, readRepository } from '../lib/repository.ts';
 import { StatsCompiler } from '../lib/stats.ts';
@@ -83,6 +84,10 @@ Commands:
               --agreement         add agreement between reviewers (Cohen's and Fleiss' κ)
               --resolve P         as for export (default majority)
               --json | --markdown   for tools | for a CI job summary
+  conflicts List the candidates whose reviewers disagree under --resolve (not exported
+            until settled): each reviewer's action, category and time.
+              --resolve P         as for export (default majority)
+              --json              for tools
   help      Show this text.
 
 Common options:
@@ -363,6 +368,33 @@ async function importCommand(args: string[]): Promise<number> {
   return 0;
 }
 
+async function conflictsCommand(args: string[]): Promise<number> {
+  const { values } = parse(args, { json: { type: 'boolean' }, resolve: { type: 'string' } });
+  const policy = oneOf('resolve', values.resolve, RESOLVE_POLICIES.map((value) => ({ value }))) ?? DEFAULT_EXPORT_OPTIONS.resolve;
+  const source = worktreeSource(resolve(values.dir ?? '.'));
+  const data = await readRepository(source);
+  if (data.problems.length) throw invalidRepository(data.problems);
+  const conflicts: (Conflict & { benchmark_run_id: string })[] = [];
+  for (const [id, group] of groupByCandidate(data.corrections.map((c) => c.correction))) {
+    const resolved = resolveDecision(group, policy);
+    if ('conflict' in resolved) conflicts.push({ ...resolved.conflict, benchmark_run_id: data.candidates.get(id)!.candidate.benchmark_run_id });
+  }
+  if (values.json) {
+    console.log(JSON.stringify({ resolve: policy, conflicts }, null, 2));
+    return 0;
+  }
+  if (!conflicts.length) {
+    console.log(`No conflicts under --resolve ${policy}.`);
+    return 0;
+  }
+  console.log(`${plural(conflicts.length, 'candidate')} in conflict under --resolve ${policy}:`);
+  for (const c of conflicts) {
+    console.log(`\n${c.candidate_id} (${c.benchmark_run_id})`);
+    for (const d of c.decisions) console.log(`  ${d.action}${d.failure_category ? ` [${d.failure_category}]` : ''} by ${d.reviewer}, ${d.decided_at}`);
+  }
+  return 0;
+}
+
 async function statsCommand(args: string[]): Promise<number> {
   const { values } = parse(args, { json: { type: 'boolean' }, markdown: { type: 'boolean' }, agreement: { type: 'boolean' }, resolve: { type: 'string' } });
   const policy = oneOf('resolve', values.resolve, RESOLVE_POLICIES.map((value) => ({ value }))) ?? DEFAULT_EXPORT_OPTIONS.resolve;
@@ -414,6 +446,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number | void>> = {
   validate,
   import: importCommand,
   stats: statsCommand,
+  conflicts: conflictsCommand,
 };
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */

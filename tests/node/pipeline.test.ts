@@ -70,6 +70,13 @@ describe('plover export options', () => {
     ]);
     expect(plover(dir, ['export', '--resolve', 'latest', '--out', 'dist/latest.jsonl']).status).toBe(0);
     expect(lines(dir, 'dist/latest.jsonl').map((l) => l.candidate_id)).toEqual([ids[0]]);
+    // `plover conflicts` lists what is open: the same split, with each reviewer's decision; none under --resolve latest.
+    const open = plover(dir, ['conflicts']);
+    expect(open.status).toBe(0);
+    expect(open.stdout).toMatch(new RegExp(`^1 candidate in conflict under --resolve majority:\\n\\n${ids[1]} \\(run_[^)]+\\)\\n  correct by ann@example\\.org, [^\\n]+\\n  discard by bob@example\\.org, `));
+    const json = JSON.parse(plover(dir, ['conflicts', '--json']).stdout);
+    expect(json.conflicts.map((c: { candidate_id: string; decisions: { reviewer: string; action: string }[] }) => [c.candidate_id, c.decisions.map((d) => `${d.reviewer} ${d.action}`)])).toEqual([[ids[1], ['ann@example.org correct', 'bob@example.org discard']]]);
+    expect(plover(dir, ['conflicts', '--resolve', 'latest']).stdout).toBe('No conflicts under --resolve latest.\n');
   });
 
   it('writes only messages with --format messages, and filters by --action and --category', () => {
