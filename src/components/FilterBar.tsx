@@ -55,6 +55,7 @@ export function FilterBar(props: FilterBarProps) {
           <option value="undecided">not decided by me</option>
           <option value="decided">decided by me</option>
           <option value="all">all</option>
+          <option value="conflict">in conflict between reviewers</option>
         </select>
       </label>
       <label>

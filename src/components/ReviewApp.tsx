@@ -22,6 +22,7 @@ import { CandidateCard } from './CandidateCard.tsx';
 import { FilterBar } from './FilterBar.tsx';
 import { HistoryPanel } from './HistoryPanel.tsx';
 import { BulkDecide } from './review/BulkDecide.tsx';
+import { ConflictPanel } from './review/ConflictPanel.tsx';
 import { actionLabel, CommitList, STATE_TEXT } from './review/CommitList.tsx';
 import { createDecisionForm, DecisionForm } from './review/DecisionForm.tsx';
 import { createDrafts } from './review/drafts.ts';
@@ -347,6 +348,10 @@ export function ReviewApp(props: ReviewAppProps) {
                     </Show>
                   </p>
                 )}
+              </Show>
+              {/* The Conflicts view: the reviewers' decisions first, then the candidate they disagree on. */}
+              <Show when={queue.filters().state === 'conflict'}>
+                <ConflictPanel backend={backend} candidate={candidate()} version={outbox.version()} />
               </Show>
               <CandidateCard candidate={candidate()} raw={settings.raw.on()} />
               {/* Rendered only while open: no history request for every card shown. */}

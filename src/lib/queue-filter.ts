@@ -4,7 +4,8 @@
  */
 import type { Candidate, Correction } from './schema-types.ts';
 
-export type ReviewStateFilter = 'undecided' | 'decided' | 'all';
+/** `conflict`: candidates whose reviewers disagree (no action chosen by more than half of them), decided by me or not. */
+export type ReviewStateFilter = 'undecided' | 'decided' | 'all' | 'conflict';
 export type SortOrder = 'file' | 'score' | '-score' | 'time' | '-time';
 export const SORT_ORDERS: SortOrder[] = ['file', 'score', '-score', 'time', '-time'];
 
@@ -36,7 +37,7 @@ export function parseQueueFilter(params: URLSearchParams): QueueFilter {
   const state = params.get('state');
   const sort = params.get('sort') as SortOrder | null;
   const filter: QueueFilter = {
-    state: state === 'decided' || state === 'all' ? state : 'undecided',
+    state: state === 'decided' || state === 'all' || state === 'conflict' ? state : 'undecided',
     sort: sort && SORT_ORDERS.includes(sort) ? sort : 'file',
   };
   for (const k of ['run', 'model', 'task_type', 'category', 'q'] as const) {

@@ -139,6 +139,23 @@ export class ReviewIndex<C extends LocatedOutline = LocatedOutline> {
     });
   }
 
+  /**
+   * Whether a candidate's reviewers disagree: two or more decided it and no action has
+   * more than half of them (the default `majority` policy's conflict, lib/export.ts).
+   */
+  inConflict(id: string): boolean {
+    if ((this.deciders.get(id) ?? 0) < 2) return false;
+    const actions = new Map<string, number>();
+    let total = 0;
+    for (const decisions of this.byReviewer.values()) {
+      const d = decisions.get(id);
+      if (!d) continue;
+      total += 1;
+      actions.set(d.action, (actions.get(d.action) ?? 0) + 1);
+    }
+    return Math.max(...actions.values()) * 2 <= total;
+  }
+
   /** This reviewer's place in the team: null when there is no team or they are not on it. */
   membership(reviewer: Reviewer): { overlap: number; assigned: number } | null {
     const me = normalizeEmail(reviewer.email);
@@ -228,7 +245,8 @@ export class ReviewIndex<C extends LocatedOutline = LocatedOutline> {
     // A member's undecided queue: open candidates, assigned to them unless they asked for everything.
     const shared = this.team?.members.includes(me) && filter.state === 'undecided';
     const inQueue = (id: string) => (this.deciders.get(id) ?? 0) < this.team!.overlap && (filter.scope === 'all' || this.assigned.get(id)!.includes(me));
-    const matches = (c: CandidateOutline) => (!shared || inQueue(c.id)) && matchesFilter(filter, c, mine.get(c.id), () => this.searchText(c.id));
+    const matches = (c: CandidateOutline) =>
+      (!shared || inQueue(c.id)) && (filter.state !== 'conflict' || this.inConflict(c.id)) && matchesFilter(filter, c, mine.get(c.id), () => this.searchText(c.id));
     // Walks on from `after` only as far as one page needs: a page costs the same at 100k candidates as at 1k.
     const ids: string[] = [];
     const from = after === null ? 0 : (order.position.get(after) ?? -1) + 1;

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { CHROMIUM, screenshot, useBrowser } from '../helpers/browser.ts';
 import { plover } from '../helpers/cli.ts';
-import { candidateLine, fsck, git, ROOT } from '../helpers/repo.ts';
-import { useServedRepo } from '../helpers/serve.ts';
+import { candidateLine, fsck, git, ROOT, useTempRepos } from '../helpers/repo.ts';
+import { startPlover, useServedRepo } from '../helpers/serve.ts';
 import { checkExportRules } from '../helpers/export-rules.ts';
 
 const REVIEWER = 'Ann Lee <ann@example.org>';
@@ -201,6 +201,61 @@ describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
       expect(fsck(repo.dir).status).toBe(0);
       expect(git(repo.dir, 'status', '--porcelain', '--untracked-files=no')).toBe('');
     }, 120_000);
+  });
+
+  describe('the Conflicts view', () => {
+    const repos = useTempRepos();
+
+    it('shows each reviewer\'s decision side by side; a decision that sides with one settles the candidate, and the export follows', async () => {
+      const repo = repos();
+      const id = 'sftc_b5505e86f70999cf';
+      const other = 'sftc_723a003ab86cbec2';
+      for (const [who, args] of [
+        ['Ann Lee <ann@example.org>', ['--action', 'correct', '--response', 'Subject: Feedback request\n\nCould you review the report?', '--category', 'style_violation']],
+        ['Bob Ray <bob@example.org>', ['--action', 'discard']],
+      ] as const) {
+        expect(plover(repo.dir, ['submit', id, ...args, '--reviewer', who]).status).toBe(0);
+      }
+      // Two reviewers who agree are no conflict.
+      for (const who of ['Ann Lee <ann@example.org>', 'Bob Ray <bob@example.org>']) expect(plover(repo.dir, ['submit', other, '--action', 'flag', '--reviewer', who]).status).toBe(0);
+      expect(JSON.parse(plover(repo.dir, ['conflicts', '--json']).stdout).conflicts.map((c: { candidate_id: string }) => c.candidate_id)).toEqual([id]);
+      // Cat reviews what Ann and Bob disagree on; the label server reads their decisions as it starts.
+      const server = await startPlover(repo.dir, 'Cat Diaz <cat@example.org>');
+      stops.push(server);
+      const url = server.url;
+
+      const page = await open(`${url}?state=conflict`);
+      expect(await currentId(page)).toBe(id);
+      const panel = page.getByRole('region', { name: 'Decisions in conflict' });
+      const ann = panel.getByRole('article', { name: 'Decision of ann@example.org' });
+      const bob = panel.getByRole('article', { name: 'Decision of bob@example.org' });
+      await ann.waitFor();
+      expect(await ann.textContent()).toMatch(/^correct \[style_violation\]Ann Lee <ann@example\.org>/);
+      expect(await ann.locator('.diff').count()).toBe(1);
+      expect(await bob.textContent()).toContain('discard');
+      // Side by side at 1280 px: Bob's column starts level with Ann's, to its right.
+      const [a, b] = [await ann.boundingBox(), await bob.boundingBox()];
+      expect(b!.x).toBeGreaterThan(a!.x + a!.width - 1);
+      expect(Math.abs(b!.y - a!.y)).toBeLessThan(2);
+      await screenshot(page, 'conflicts');
+
+      // Cat corrects too: correct has 2 of 3, so the candidate is settled and leaves the view.
+      await page.getByRole('textbox', { name: 'Corrected response' }).fill('Subject: Feedback on the Q3 report\n\nCould you review it by Friday?');
+      await page.keyboard.press('Control+Enter');
+      await expect.poll(() => git(repo.dir, 'log', '-1', '--format=%an|%s')).toBe(`Cat Diaz|plover: correct ${id}`);
+      expect(JSON.parse(plover(repo.dir, ['conflicts', '--json']).stdout).conflicts).toEqual([]);
+      expect(plover(repo.dir, ['export']).status).toBe(0);
+      const lines = readFileSync(join(repo.dir, 'dist/sft.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { candidate_id: string; messages: { role: string; content: string }[] });
+      const line = lines.find((l) => l.candidate_id === id)!;
+      // The latest of the corrections with the winning action gives the text: Cat's.
+      expect(line.messages.at(-1)).toEqual({ role: 'assistant', content: 'Subject: Feedback on the Q3 report\n\nCould you review it by Friday?' });
+      await page.goto(`${url}?state=conflict`);
+      await expect.poll(() => page.getByText('No candidates match these filters.').isVisible()).toBe(true);
+    }, 60_000);
+    const stops: { stop(): Promise<void> }[] = [];
+    afterAll(async () => {
+      for (const s of stops) await s.stop();
+    });
   });
 
   describe('on hostile candidates', () => {

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { indexCandidates, parseCandidateFile } from '../../src/lib/candidates.ts';
 import { createCorrection } from '../../src/lib/correction.ts';
-import type { LocatedCorrection } from '../../src/lib/export.ts';
+import { resolveDecision, type LocatedCorrection } from '../../src/lib/export.ts';
 import { correctionPath, normalizeEmail } from '../../src/lib/paths.ts';
 import { ReviewIndex } from '../../src/lib/review-index.ts';
 import { compileQueue, countByAction } from '../../src/lib/review-state.ts';
@@ -80,6 +80,13 @@ describe('ReviewIndex', () => {
           expect(facets.runs.map((f) => f.decided)).toEqual([IDS.slice(0, 3), IDS.slice(3)].map((ids) => ids.filter((id) => mine.some((c) => c.candidate_id === id)).length));
         }
         expect(index.records()).toHaveLength(records.length);
+        // "In conflict" is the default policy's conflict over each candidate's current decisions.
+        const inConflict = IDS.filter((id) => {
+          const group = records.filter((c) => c.candidate_id === id);
+          return group.length > 1 && 'conflict' in resolveDecision(group, 'majority');
+        });
+        expect(IDS.filter((id) => index.inConflict(id))).toEqual(inConflict);
+        expect((await index.queuePage(REVIEWERS[2]!, null, 100, { state: 'conflict', sort: 'file' })).items.map((c) => c.id)).toEqual(inConflict);
       }),
       { numRuns: 200 },
     );

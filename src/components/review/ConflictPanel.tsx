@@ -1,0 +1,64 @@
+/**
+ * The Conflicts view's card part: every reviewer's current decision on the candidate side
+ * by side (action, category, who and when, and the correction as a word diff against the
+ * model response), read from git through the backend's history. Shown under the filter
+ * "in conflict between reviewers"; deciding the card adds the viewer's decision, which
+ * settles the candidate under `majority` when it sides with one of them.
+ */
+import { createResource, For, Show } from 'solid-js';
+import type { HistoryEntry, LabelBackend } from '../../lib/label-backend.ts';
+import type { Candidate } from '../../lib/schema-types.ts';
+import { WordDiff } from '../WordDiff.tsx';
+
+export interface ConflictPanelProps {
+  backend: LabelBackend;
+  candidate: Candidate;
+  /** Changes whenever the decisions may have changed. */
+  version: number;
+}
+
+/** Each reviewer's latest entry, kept when it is a decision (an undo leaves none): their current decisions. */
+export function currentDecisions(history: HistoryEntry[]): HistoryEntry[] {
+  const latest = new Map<string, HistoryEntry>();
+  // History is newest first: the first entry per file is that reviewer's latest.
+  for (const e of history) if (!latest.has(e.path)) latest.set(e.path, e);
+  // Oldest decision first, by the decision's own time (commit times have whole seconds).
+  return [...latest.values()].filter((e) => e.kind === 'decision').sort((a, b) => Date.parse(a.correction!.decided_at) - Date.parse(b.correction!.decided_at));
+}
+
+export function ConflictPanel(props: ConflictPanelProps) {
+  const [resource] = createResource(
+    () => [props.candidate.id, props.version] as const,
+    ([id]) => props.backend.history(id),
+  );
+  const decisions = () => (resource.error ? undefined : resource.latest && currentDecisions(resource.latest));
+  return (
+    <section class="conflict" aria-label="Decisions in conflict">
+      <h2>Reviewers' decisions</h2>
+      <Show when={!resource.error} fallback={<p class="error">Decisions unavailable: {String(resource.error?.message ?? resource.error)}</p>}>
+        <Show when={decisions()} fallback={<p>Loading decisions…</p>}>
+          {(list) => (
+            <div class="conflict-columns">
+              <For each={list()}>
+                {(e) => (
+                  <article class="conflict-decision" aria-label={`Decision of ${e.correction!.reviewer.email}`}>
+                    <p>
+                      <strong class="conflict-action">{e.correction!.action}</strong>
+                      {e.correction!.failure_category ? ` [${e.correction!.failure_category}]` : ''}
+                    </p>
+                    <p class="muted">
+                      {e.correction!.reviewer.name} &lt;{e.correction!.reviewer.email}&gt;, <time datetime={e.correction!.decided_at}>{new Date(e.correction!.decided_at).toLocaleString()}</time>
+                    </p>
+                    <Show when={e.correction!.action === 'correct'} fallback={<p class="muted">No correction: the model response stands as shown.</p>}>
+                      <WordDiff before={props.candidate.model_response} after={e.correction!.corrected_response ?? ''} />
+                    </Show>
+                  </article>
+                )}
+              </For>
+            </div>
+          )}
+        </Show>
+      </Show>
+    </section>
+  );
+}
