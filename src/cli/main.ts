@@ -23,7 +23,7 @@ import { renderAgreement, renderStats } from './report.ts';
 import { importCandidates } from '../node/import.ts';
 import { readTeam, Workspace } from '../node/workspace.ts';
 import { readConfigFile, SITE_CONFIG_FILE } from '../node/site-config.ts';
-import { parseTeam } from '../lib/team.ts';
+import { isAdjudicator, parseTeam } from '../lib/team.ts';
 import { startServer } from '../server/server.ts';
 import cliProgress from 'cli-progress';
 import { parseDecisionFile } from '../lib/decision-file.ts';
@@ -313,7 +313,13 @@ async function validate(args: string[]): Promise<number> {
   const dir = resolve(values.dir ?? '.');
   const data = await readRepository(worktreeSource(dir));
   // The team's split is checked with the data: a broken one would stop the review page.
-  data.problems.push(...parseTeam(readConfigFile(dir), SITE_CONFIG_FILE).problems);
+  const team = parseTeam(readConfigFile(dir), SITE_CONFIG_FILE);
+  data.problems.push(...team.problems);
+  for (const { file, correction: c } of data.corrections) {
+    if (c.adjudication && !team.problems.length && !isAdjudicator(team.team, c.reviewer.email)) {
+      data.problems.push({ file, path: 'adjudication', message: `is set, but ${c.reviewer.email} is not in team.adjudicators of ${SITE_CONFIG_FILE}, and only an adjudicator's decision settles a disagreement: list them there, or remove "adjudication"` });
+    }
+  }
   const { warnings, unchanged } = checkTargets(data.candidates, data.corrections);
   const failed = data.problems.length > 0 || (Boolean(values.strict) && warnings.length > 0);
   if (values.json) {

@@ -32,7 +32,7 @@ export function renderStats(stats: Stats, markdown: boolean): string {
   const t = stats.totals;
   return [
     markdown ? '## plover review status' : '',
-    `${t.candidates} candidates: ${t.undecided} undecided, ${t.decided} decided (correct ${t.correct}, discard ${t.discard}, flag ${t.flag}, conflict ${t.conflict}); ${t.ready_for_export} ready for export (--resolve ${stats.resolve})${stats.unchanged ? `\n${stats.unchanged} of the resolved corrections are the model's answer unchanged (the reviewer said it was right)` : ''}`,
+    `${t.candidates} candidates: ${t.undecided} undecided, ${t.decided} decided (correct ${t.correct}, discard ${t.discard}, flag ${t.flag}, conflict ${t.conflict}); ${t.ready_for_export} ready for export (--resolve ${stats.resolve})${stats.unchanged ? `\n${stats.unchanged} of the resolved corrections are the model's answer unchanged (the reviewer said it was right)` : ''}${stats.adjudicated ? `\n${stats.adjudicated} settled by an adjudicator` : ''}`,
     groups('By run', 'run', stats.by_run),
     groups('By model', 'model', stats.by_model),
     groups('By task type', 'task type', stats.by_task_type),

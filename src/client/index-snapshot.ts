@@ -34,7 +34,7 @@ import { SITE_CONFIG_FILE } from '../lib/site-config.ts';
 import { parseTeam, type Team } from '../lib/team.ts';
 
 /** Bumped whenever what a snapshot holds changes shape: older snapshots are then read anew. */
-const FORMAT = 4;
+const FORMAT = 5;
 /** Texts written per IndexedDB transaction: the page stays responsive while a first visit stores them. */
 const TEXTS_PER_TRANSACTION = 500;
 
@@ -84,6 +84,8 @@ interface SnapshotBody {
     action: Interned;
     /** '' for none. */
     category: Interned;
+    /** 1 for an adjudicator's decision. */
+    adjudication: Uint8Array;
   };
 }
 
@@ -136,6 +138,7 @@ function encodeCorrections(corrections: LocatedOutline[], blobOf: (file: string)
     email: intern(corrections.map((c) => c.correction.reviewer.email)),
     action: intern(corrections.map((c) => c.correction.action)),
     category: intern(corrections.map((c) => c.correction.failure_category ?? '')),
+    adjudication: Uint8Array.from(corrections, (c) => (c.correction.adjudication ? 1 : 0)),
   };
 }
 
@@ -144,6 +147,7 @@ function decodeCorrections(c: SnapshotBody['corrections']): LocatedOutline[] {
     const correction: LocatedOutline['correction'] = { candidate_id: c.candidateId[i]!, action: valueAt(c.action, i) as LocatedOutline['correction']['action'], reviewer: { email: valueAt(c.email, i) } };
     const category = valueAt(c.category, i);
     if (category) correction.failure_category = category as NonNullable<LocatedOutline['correction']['failure_category']>;
+    if (c.adjudication[i]) correction.adjudication = true;
     return { file, correction };
   });
 }

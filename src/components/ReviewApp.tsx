@@ -351,7 +351,7 @@ export function ReviewApp(props: ReviewAppProps) {
               </Show>
               {/* The Conflicts view: the reviewers' decisions first, then the candidate they disagree on. */}
               <Show when={queue.filters().state === 'conflict'}>
-                <ConflictPanel backend={backend} candidate={candidate()} version={outbox.version()} />
+                <ConflictPanel backend={backend} candidate={candidate()} version={outbox.version()} adjudicator={session()?.adjudicator === true} />
               </Show>
               <CandidateCard candidate={candidate()} raw={settings.raw.on()} />
               {/* Rendered only while open: no history request for every card shown. */}

@@ -15,6 +15,8 @@ export interface Decision {
   failure_category?: FailureCategory | null;
   /** The reviewer confirmed that the corrected text may equal the model's response (the model was right). */
   unchanged?: boolean;
+  /** Set by the review service only: an adjudicator settles a candidate its reviewers disagree on (see the schema). */
+  adjudication?: boolean;
 }
 
 export interface CreateCorrectionOptions {
@@ -50,6 +52,7 @@ export function createCorrection(decision: Decision, reviewer: Reviewer, decided
     }
     record.unchanged = true;
   }
+  if (decision.adjudication) record.adjudication = true;
   if (options.durationMs !== undefined) record.duration_ms = Math.round(options.durationMs);
   const problems = checkAgainstSchema('correction', record, { file: 'decision' });
   if (problems.length) {
@@ -69,6 +72,7 @@ export function serializeCorrection(c: Correction): string {
     corrected_response: c.corrected_response ?? null,
     failure_category: c.failure_category ?? null,
     ...(c.unchanged === undefined ? {} : { unchanged: c.unchanged }),
+    ...(c.adjudication === undefined ? {} : { adjudication: c.adjudication }),
     reviewer: { name: c.reviewer.name, email: c.reviewer.email },
     decided_at: c.decided_at,
     ...(c.duration_ms === undefined ? {} : { duration_ms: c.duration_ms }),

@@ -94,6 +94,8 @@ export interface ExportCounts {
   /** Decided candidates per resolved action (conflicts not included). */
   by_action: Record<string, number>;
   conflicts: number;
+  /** Decided candidates settled by an adjudicator's decision (counted in by_action too). */
+  adjudicated: number;
   /** Candidates whose resolved action is exported but whose category --category leaves out (other actions show in by_action). */
   filtered_out: number;
   /** Exported corrections whose text is the model's response unchanged (the reviewer said the model was right). */
@@ -136,6 +138,9 @@ export interface ControlTokenLine {
  * @returns the decision, or the conflict when the policy cannot choose.
  */
 export function resolveDecision(corrections: Correction[], policy: ResolvePolicy): { decision: Correction } | { conflict: Conflict } {
+  // An adjudicator's decision settles the candidate under every policy; the latest adjudication wins.
+  const adjudications = corrections.filter((c) => c.adjudication);
+  if (adjudications.length) return { decision: decidingCorrection(adjudications)! };
   if (policy === 'latest' || corrections.length === 1) return { decision: decidingCorrection(corrections)! };
   const byAction = new Map<Action, Correction[]>();
   for (const c of corrections) byAction.set(c.action, [...(byAction.get(c.action) ?? []), c]);
@@ -220,6 +225,7 @@ export class ExportCompiler {
       decided: 0,
       by_action: Object.fromEntries(ACTIONS.map((a) => [a.value, 0])),
       conflicts: 0,
+      adjudicated: 0,
       filtered_out: 0,
       unchanged: 0,
       excluded_unchanged: 0,
@@ -258,6 +264,7 @@ export class ExportCompiler {
     }
     const decision = resolved.decision;
     this.counts.by_action[decision.action] = (this.counts.by_action[decision.action] ?? 0) + 1;
+    if (decision.adjudication) this.counts.adjudicated += 1;
     const category: CategoryFilter = decision.failure_category ?? 'none';
     if (!this.options.actions.includes(decision.action)) return [];
     if (this.options.categories && !this.options.categories.includes(category)) {

@@ -19,6 +19,8 @@ export interface Session {
   total: number;
   /** When the reviewer is on the team of plover.config.json: reviewers per candidate, and how many candidates are assigned to them. */
   team?: { overlap: number; assigned: number };
+  /** When the reviewer is an adjudicator (team.adjudicators): their decision settles a candidate the others disagree on. */
+  adjudicator?: boolean;
 }
 
 export interface QueuePage {

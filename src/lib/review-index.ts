@@ -24,7 +24,7 @@ export type CandidateOutline = Pick<Candidate, 'id' | 'benchmark_run_id' | 'mode
 /** What the index reads of a correction: who decided what on which candidate. */
 export interface LocatedOutline {
   file: string;
-  correction: Pick<Correction, 'candidate_id' | 'action' | 'failure_category'> & { reviewer: Pick<Reviewer, 'email'> };
+  correction: Pick<Correction, 'candidate_id' | 'action' | 'failure_category' | 'adjudication'> & { reviewer: Pick<Reviewer, 'email'> };
 }
 
 /** Where the whole candidates (with their texts) come from. */
@@ -140,8 +140,9 @@ export class ReviewIndex<C extends LocatedOutline = LocatedOutline> {
   }
 
   /**
-   * Whether a candidate's reviewers disagree: two or more decided it and no action has
-   * more than half of them (the default `majority` policy's conflict, lib/export.ts).
+   * Whether a candidate's reviewers disagree: two or more decided it, no action has more
+   * than half of them, and no adjudicator settled it (the default `majority` policy's
+   * conflict, lib/export.ts).
    */
   inConflict(id: string): boolean {
     if ((this.deciders.get(id) ?? 0) < 2) return false;
@@ -150,10 +151,26 @@ export class ReviewIndex<C extends LocatedOutline = LocatedOutline> {
     for (const decisions of this.byReviewer.values()) {
       const d = decisions.get(id);
       if (!d) continue;
+      // An adjudicator's decision settles it (lib/export.ts resolveDecision).
+      if (d.adjudication) return false;
       total += 1;
       actions.set(d.action, (actions.get(d.action) ?? 0) + 1);
     }
     return Math.max(...actions.values()) * 2 <= total;
+  }
+
+  /** Whether reviewers other than this one disagree on a candidate: two or more of them decided it, not all alike. */
+  othersDisagree(id: string, reviewer: Reviewer): boolean {
+    const me = normalizeEmail(reviewer.email);
+    const actions = new Set<string>();
+    let others = 0;
+    for (const [who, decisions] of this.byReviewer) {
+      const d = who === me ? undefined : decisions.get(id);
+      if (!d) continue;
+      others += 1;
+      actions.add(d.action);
+    }
+    return others >= 2 && actions.size > 1;
   }
 
   /** This reviewer's place in the team: null when there is no team or they are not on it. */

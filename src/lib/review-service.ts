@@ -18,6 +18,7 @@ import { parseQueueFilter } from './queue-filter.ts';
 import { ReviewIndex } from './review-index.ts';
 import type { Candidate, Correction, Reviewer } from './schema-types.ts';
 import type { Stats } from './stats.ts';
+import { isAdjudicator } from './team.ts';
 
 /** Where decisions are stored: each method resolves once what it wrote is durable. */
 export interface Committer {
@@ -61,7 +62,14 @@ export class ReviewService {
 
   session(reviewer: Reviewer): Session {
     const team = this.index.membership(reviewer);
-    return { reviewer, counts: this.index.counts(reviewer), remaining: this.index.remaining(reviewer), total: this.index.candidateCount, ...(team ? { team } : {}) };
+    return {
+      reviewer,
+      counts: this.index.counts(reviewer),
+      remaining: this.index.remaining(reviewer),
+      total: this.index.candidateCount,
+      ...(team ? { team } : {}),
+      ...(isAdjudicator(this.index.team, reviewer.email) ? { adjudicator: true } : {}),
+    };
   }
 
   /**
@@ -71,7 +79,10 @@ export class ReviewService {
   decide(reviewer: Reviewer, decision: Decision, options: { durationMs?: number; now?: Date } = {}): Promise<DecisionResult> {
     return this.serialize(async () => {
       const candidate = await this.requireCandidate(decision.candidate_id);
-      const result = await this.committer.commit(decision, reviewer, { ...options, modelResponse: candidate.model_response });
+      // Never taken from the input: an adjudicator's decision on a candidate the others disagree on settles it.
+      const adjudication = isAdjudicator(this.index.team, reviewer.email) && this.index.othersDisagree(decision.candidate_id, reviewer);
+      const { adjudication: _asked, ...asked } = decision;
+      const result = await this.committer.commit(adjudication ? { ...asked, adjudication } : asked, reviewer, { ...options, modelResponse: candidate.model_response });
       this.index.set({ correction: result.correction, file: result.path });
       return { ...result, counts: this.index.counts(reviewer), remaining: this.index.remaining(reviewer) };
     });

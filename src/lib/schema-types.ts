@@ -26,6 +26,10 @@ export type Correction = {
    * true when the corrected response equals the model's response under the text rule: the reviewer confirmed that the model was right (often with the category scoring_artifact). plover refuses such a correction unless the reviewer says so (the page asks; `plover submit` needs --unchanged). Absent when the text differs, for 'discard' and 'flag', and in records written before the field existed.
    */
   unchanged?: true;
+  /**
+   * true when a team adjudicator (team.adjudicators in plover.config.json) made this decision while the candidate's other reviewers disagreed: it settles the candidate under every --resolve policy (the latest adjudication wins). Written by plover, never taken from the reviewer's input; `plover validate` refuses one by a reviewer who is not listed. Absent otherwise.
+   */
+  adjudication?: true;
   reviewer: Reviewer;
   /**
    * When the reviewer decided (ISO 8601 with time zone, UTC as written by plover).

@@ -33,6 +33,8 @@ export interface Stats {
   by_reviewer: Record<string, number>;
   /** Resolved corrections that are the model's answer unchanged (the reviewer said the model was right). */
   unchanged: number;
+  /** Candidates settled by an adjudicator's decision. */
+  adjudicated: number;
   /** Resolved decisions per model and failure category. */
   by_model_category: Record<string, Record<string, number>>;
   /** Per reviewer: decisions with a recorded time on the candidate, their median and total, and decisions per hour of that time. */
@@ -56,6 +58,7 @@ export class StatsCompiler {
   private readonly durations = new Map<string, number[]>();
 
   private readonly team: Team | null;
+  private adjudicated = 0;
   /** Who decided each candidate (normalised emails). */
   private readonly deciders = new Map<string, Set<string>>();
 
@@ -83,6 +86,7 @@ export class StatsCompiler {
       return;
     }
     this.state.set(id, { state: resolved.decision.action, ready });
+    if (resolved.decision.adjudication) this.adjudicated += 1;
     const category = resolved.decision.failure_category ?? 'none';
     this.byCategory[category] = (this.byCategory[category] ?? 0) + 1;
     const model = (this.byModelCategory[this.candidates.get(id)!.candidate.model_id] ??= {});
@@ -131,6 +135,7 @@ export class StatsCompiler {
       by_category: this.byCategory,
       by_reviewer: sorted(this.byReviewer),
       unchanged: this.exporter.result().unchanged,
+      adjudicated: this.adjudicated,
       by_model_category: sorted(this.byModelCategory),
       throughput: sorted(
         Object.fromEntries(

@@ -14,13 +14,15 @@ export interface Team {
   members: string[];
   /** Members per candidate (1 or more; capped by the team's size). */
   overlap: number;
+  /** Normalised emails of those whose decision settles a candidate its reviewers disagree on. */
+  adjudicators: string[];
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
 /**
- * The team of plover.config.json's `team` (`{ "members": [...], "overlap": 1 }`), null
- * when there is none; problems name the JSON path and the fix.
+ * The team of plover.config.json's `team` (`{ "members": [...], "overlap": 1,
+ * "adjudicators": [...] }`), null when there is none; problems name the JSON path and the fix.
  */
 export function parseTeam(config: unknown, file: string): { team: Team | null; problems: Problem[] } {
   const value = (config as { team?: unknown } | null | undefined)?.team;
@@ -31,20 +33,29 @@ export function parseTeam(config: unknown, file: string): { team: Team | null; p
     fail('team', 'must be an object like {"members": ["ann@example.org", "bob@example.org"], "overlap": 1}');
     return { team: null, problems };
   }
-  const { members, overlap = 1, ...rest } = value as { members?: unknown; overlap?: unknown };
-  for (const key of Object.keys(rest)) fail(`team.${key}`, 'is not a team setting; the settings are "members" and "overlap"');
-  const emails: string[] = [];
-  if (!Array.isArray(members) || members.length === 0) fail('team.members', 'must list the reviewers\' emails, e.g. ["ann@example.org", "bob@example.org"]');
-  else {
-    members.forEach((m, i) => {
-      if (typeof m !== 'string' || !EMAIL.test(m.trim())) return fail(`team.members[${i}]`, `${JSON.stringify(m)} is not an email address; write the email the reviewer signs their decisions with`);
+  const { members = [], overlap = 1, adjudicators = [], ...rest } = value as { members?: unknown; overlap?: unknown; adjudicators?: unknown };
+  for (const key of Object.keys(rest)) fail(`team.${key}`, 'is not a team setting; the settings are "members", "overlap" and "adjudicators"');
+  const emailsOf = (list: unknown, key: string): string[] => {
+    const emails: string[] = [];
+    if (!Array.isArray(list)) {
+      fail(`team.${key}`, `must be a list of reviewers' emails, e.g. ["ann@example.org", "bob@example.org"]`);
+      return emails;
+    }
+    list.forEach((m, i) => {
+      if (typeof m !== 'string' || !EMAIL.test(m.trim())) return fail(`team.${key}[${i}]`, `${JSON.stringify(m)} is not an email address; write the email the reviewer signs their decisions with`);
       const email = normalizeEmail(m);
-      if (emails.includes(email)) return fail(`team.members[${i}]`, `${JSON.stringify(m)} is listed twice; list each reviewer once`);
+      if (emails.includes(email)) return fail(`team.${key}[${i}]`, `${JSON.stringify(m)} is listed twice; list each reviewer once`);
       emails.push(email);
     });
+    return emails;
+  };
+  const emails = emailsOf(members, 'members');
+  const judges = emailsOf(adjudicators, 'adjudicators');
+  if (Array.isArray(members) && Array.isArray(adjudicators) && emails.length + judges.length === 0 && !problems.length) {
+    fail('team', 'lists nobody; give "members" (who share the work) or "adjudicators" (who settle disagreements), or remove "team"');
   }
   if (!Number.isInteger(overlap) || (overlap as number) < 1) fail('team.overlap', `${JSON.stringify(overlap)} is not a whole number of reviewers per candidate (1 or more)`);
-  return problems.length ? { team: null, problems } : { team: { members: emails, overlap: overlap as number }, problems };
+  return problems.length ? { team: null, problems } : { team: { members: emails, overlap: overlap as number, adjudicators: judges }, problems };
 }
 
 /**
@@ -67,11 +78,16 @@ function hash53(text: string): number {
 }
 
 /** The members a candidate is assigned to: the `min(overlap, members)` with the highest weight for it. */
-export function assignees(team: Team, candidateId: string): string[] {
+export function assignees(team: Pick<Team, 'members' | 'overlap'>, candidateId: string): string[] {
   const weighted = team.members.map((m) => ({ m, w: hash53(`${candidateId}\n${m}`) }));
   // Ties (a 2^-53 chance) go to the lower email, so the order is total.
   weighted.sort((a, b) => b.w - a.w || (a.m < b.m ? -1 : 1));
   return weighted.slice(0, Math.min(team.overlap, team.members.length)).map((x) => x.m);
+}
+
+/** Whether this reviewer's decisions settle disagreements. */
+export function isAdjudicator(team: Team | null, email: string): boolean {
+  return team !== null && team.adjudicators.includes(normalizeEmail(email));
 }
 
 /** Whether this reviewer is on the team. */

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -251,6 +251,34 @@ describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
       expect(line.messages.at(-1)).toEqual({ role: 'assistant', content: 'Subject: Feedback on the Q3 report\n\nCould you review it by Friday?' });
       await page.goto(`${url}?state=conflict`);
       await expect.poll(() => page.getByText('No candidates match these filters.').isVisible()).toBe(true);
+    }, 60_000);
+    it("settles a disagreement by an adjudicator's decision under every policy, even with a third action; validate refuses one by anyone else", async () => {
+      const repo = repos({ files: { 'plover.config.json': JSON.stringify({ team: { adjudicators: ['cat@example.org'] } }) } });
+      const id = 'sftc_b5505e86f70999cf';
+      expect(plover(repo.dir, ['submit', id, '--action', 'correct', '--response', 'A better answer.', '--reviewer', 'Ann Lee <ann@example.org>']).status).toBe(0);
+      expect(plover(repo.dir, ['submit', id, '--action', 'discard', '--reviewer', 'Bob Ray <bob@example.org>']).status).toBe(0);
+      const server = await startPlover(repo.dir, 'Cat Diaz <cat@example.org>');
+      stops.push(server);
+      const page = await open(`${server.url}?state=conflict`);
+      expect(await currentId(page)).toBe(id);
+      await page.getByText('You are an adjudicator: your decision settles this candidate').waitFor();
+      await page.getByRole('button', { name: 'Flag', exact: true }).click();
+      await expect.poll(() => git(repo.dir, 'log', '-1', '--format=%an|%s')).toBe(`Cat Diaz|plover: flag ${id}`);
+      const record = JSON.parse(git(repo.dir, 'show', `HEAD:${git(repo.dir, 'diff-tree', '--no-commit-id', '--name-only', '-r', 'HEAD')}`));
+      expect(record).toMatchObject({ action: 'flag', adjudication: true, reviewer: { email: 'cat@example.org' } });
+      for (const policy of ['majority', 'unanimous', 'latest']) expect(JSON.parse(plover(repo.dir, ['conflicts', '--json', '--resolve', policy]).stdout).conflicts).toEqual([]);
+      expect(plover(repo.dir, ['export', '--resolve', 'unanimous', '--action', 'flag']).status).toBe(0);
+      const manifest = JSON.parse(readFileSync(join(repo.dir, 'dist/sft.manifest.json'), 'utf8'));
+      expect(manifest.counts).toMatchObject({ conflicts: 0, adjudicated: 1, by_action: { flag: 1 } });
+      expect(JSON.parse(plover(repo.dir, ['stats', '--json']).stdout).adjudicated).toBe(1);
+      expect(plover(repo.dir, ['validate']).status).toBe(0);
+      await page.goto(`${server.url}?state=conflict`);
+      await expect.poll(() => page.getByText('No candidates match these filters.').isVisible()).toBe(true);
+      // Without Cat on the list, the record claims an authority nobody gave: validate names it.
+      writeFileSync(join(repo.dir, 'plover.config.json'), JSON.stringify({ team: { adjudicators: ['dan@example.org'] } }));
+      const refused = plover(repo.dir, ['validate']);
+      expect(refused.status).toBe(1);
+      expect(refused.stdout).toMatch(/corrections\/[0-9a-f]{2}\/[0-9a-f]{16}--cat-[0-9a-f]{8}\.json: adjudication: is set, but cat@example\.org is not in team\.adjudicators of plover\.config\.json/);
     }, 60_000);
     const stops: { stop(): Promise<void> }[] = [];
     afterAll(async () => {

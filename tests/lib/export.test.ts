@@ -42,6 +42,7 @@ describe('compileExport', () => {
       decided: 3,
       by_action: { correct: 2, discard: 1, flag: 0 },
       conflicts: 0,
+      adjudicated: 0,
       filtered_out: 0,
       unchanged: 0,
       excluded_unchanged: 0,

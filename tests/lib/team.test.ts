@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { indexCandidates, parseCandidateFile } from '../../src/lib/candidates.ts';
 import { createCorrection } from '../../src/lib/correction.ts';
-import type { LocatedCorrection } from '../../src/lib/export.ts';
+import { resolveDecision, type LocatedCorrection } from '../../src/lib/export.ts';
 import { MemoryCommitter } from '../../src/lib/memory-committer.ts';
 import { correctionPath } from '../../src/lib/paths.ts';
 import { ReviewIndex } from '../../src/lib/review-index.ts';
@@ -27,7 +27,7 @@ describe('assignees', () => {
   it('gives each candidate exactly min(overlap, team size) distinct members, the same every time', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 5 }), fc.string({ minLength: 1, maxLength: 40 }), (size, overlap, id) => {
-        const team: Team = { members: emails(size), overlap };
+        const team = { members: emails(size), overlap };
         const to = assignees(team, id);
         expect(to).toHaveLength(Math.min(overlap, size));
         expect(new Set(to).size).toBe(to.length);
@@ -41,8 +41,8 @@ describe('assignees', () => {
   it('moves about 1/(n+1) of the assignments when a member joins, and only to the newcomer', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 3 }), (size, overlap) => {
-        const before: Team = { members: emails(size), overlap };
-        const after: Team = { members: emails(size + 1), overlap };
+        const before = { members: emails(size), overlap };
+        const after = { members: emails(size + 1), overlap };
         const newcomer = after.members.at(-1)!;
         let moved = 0;
         let total = 0;
@@ -68,11 +68,13 @@ describe('assignees', () => {
 describe('parseTeam', () => {
   it('names the JSON path and the fix of every problem', () => {
     expect(parseTeam({}, 'plover.config.json')).toEqual({ team: null, problems: [] });
-    expect(parseTeam({ team: { members: ['Ann@Example.org ', 'bob@example.org'] } }, 'plover.config.json').team).toEqual({ members: ['ann@example.org', 'bob@example.org'], overlap: 1 });
+    expect(parseTeam({ team: { members: ['Ann@Example.org ', 'bob@example.org'] } }, 'plover.config.json').team).toEqual({ members: ['ann@example.org', 'bob@example.org'], overlap: 1, adjudicators: [] });
+    expect(parseTeam({ team: { adjudicators: ['Cat@example.org'] } }, 'plover.config.json').team).toEqual({ members: [], overlap: 1, adjudicators: ['cat@example.org'] });
+    expect(parseTeam({ team: {} }, 'plover.config.json').problems.map((p) => p.path)).toEqual(['team']);
     const { team, problems } = parseTeam({ team: { members: ['ann@example.org', 'nobody', 'ANN@example.org'], overlap: 0, size: 3 } }, 'plover.config.json');
     expect(team).toBeNull();
     expect(problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
-      'team.size: is not a team setting; the settings are "members" and "overlap"',
+      'team.size: is not a team setting; the settings are "members", "overlap" and "adjudicators"',
       'team.members[1]: "nobody" is not an email address; write the email the reviewer signs their decisions with',
       'team.members[2]: "ANN@example.org" is listed twice; list each reviewer once',
       'team.overlap: 0 is not a whole number of reviewers per candidate (1 or more)',
@@ -88,7 +90,7 @@ describe('a team sharing the work', () => {
   /** Every member takes the next candidate of their queue in turn, until every queue is empty. */
   async function splitAll(overlap: number) {
     const d = data(640);
-    const team: Team = { members: members.map((m) => m.email), overlap };
+    const team: Team = { members: members.map((m) => m.email), overlap, adjudicators: [] };
     const committer = new MemoryCommitter();
     const index = ReviewIndex.ofData<LocatedCorrection>(d, [], team);
     const service = new ReviewService(index, committer, async () => computeStats(d.candidates, index.records(), team));
@@ -131,7 +133,7 @@ describe('a team sharing the work', () => {
         fc.integer({ min: 1, max: 3 }),
         fc.array(fc.record({ id: fc.constantFrom(...d.candidateOrder), who: fc.constantFrom(...members, outsider), undo: fc.boolean() }), { maxLength: 60 }),
         async (overlap, steps) => {
-          const team: Team = { members: members.map((m) => m.email), overlap };
+          const team: Team = { members: members.map((m) => m.email), overlap, adjudicators: [] };
           const index = ReviewIndex.ofData<LocatedCorrection>(d, [], team);
           const current = new Map<string, LocatedCorrection>();
           steps.forEach((s, i) => {
@@ -160,5 +162,39 @@ describe('a team sharing the work', () => {
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('adjudicators', () => {
+  const [ann, bob, cat] = (['ann', 'bob', 'cat'] as const).map((n) => ({ name: n, email: `${n}@example.org` }));
+
+  function setUp() {
+    const d = data(3);
+    const team: Team = { members: [], overlap: 1, adjudicators: ['cat@example.org'] };
+    const index = ReviewIndex.ofData<LocatedCorrection>(d, [], team);
+    const committer = new MemoryCommitter();
+    return { service: new ReviewService(index, committer, async () => computeStats(d.candidates, index.records(), team)), index, ids: d.candidateOrder };
+  }
+
+  it("records an adjudicator's decision on a candidate the others disagree on as an adjudication, which settles it under every policy", async () => {
+    const { service, index, ids } = setUp();
+    const [disputed, agreed] = ids as [string, string];
+    await service.decide(ann!, { candidate_id: disputed, action: 'correct', corrected_response: 'A' });
+    await service.decide(bob!, { candidate_id: disputed, action: 'discard' });
+    await service.decide(ann!, { candidate_id: agreed, action: 'flag' });
+    await service.decide(bob!, { candidate_id: agreed, action: 'flag' });
+    expect(index.inConflict(disputed)).toBe(true);
+    // A third action: under majority still a split, but the adjudicator's decision settles it.
+    const settled = await service.decide(cat!, { candidate_id: disputed, action: 'flag', failure_category: 'hallucination' });
+    expect(settled.correction.adjudication).toBe(true);
+    expect(index.inConflict(disputed)).toBe(false);
+    const group = index.records().filter((c) => c.correction.candidate_id === disputed).map((c) => c.correction);
+    for (const policy of ['majority', 'unanimous', 'latest'] as const) expect(resolveDecision(group, policy)).toEqual({ decision: settled.correction });
+    // Where the others agree, or for anyone else, a decision is an ordinary one.
+    expect((await service.decide(cat!, { candidate_id: agreed, action: 'discard' })).correction.adjudication).toBeUndefined();
+    expect((await service.decide(ann!, { candidate_id: disputed, action: 'discard', adjudication: true })).correction.adjudication).toBeUndefined();
+    expect((await service.stats()).adjudicated).toBe(1);
+    expect((await service.backend(cat!).session()).adjudicator).toBe(true);
+    expect((await service.backend(ann!).session()).adjudicator).toBeUndefined();
   });
 });

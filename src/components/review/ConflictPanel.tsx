@@ -3,7 +3,8 @@
  * by side (action, category, who and when, and the correction as a word diff against the
  * model response), read from git through the backend's history. Shown under the filter
  * "in conflict between reviewers"; deciding the card adds the viewer's decision, which
- * settles the candidate under `majority` when it sides with one of them.
+ * settles the candidate under `majority` when it sides with one of them, and under every
+ * policy when the viewer is an adjudicator (team.adjudicators).
  */
 import { createResource, For, Show } from 'solid-js';
 import type { HistoryEntry, LabelBackend } from '../../lib/label-backend.ts';
@@ -15,6 +16,8 @@ export interface ConflictPanelProps {
   candidate: Candidate;
   /** Changes whenever the decisions may have changed. */
   version: number;
+  /** Whether the viewer is an adjudicator: their decision settles the candidate. */
+  adjudicator: boolean;
 }
 
 /** Each reviewer's latest entry, kept when it is a decision (an undo leaves none): their current decisions. */
@@ -35,6 +38,9 @@ export function ConflictPanel(props: ConflictPanelProps) {
   return (
     <section class="conflict" aria-label="Decisions in conflict">
       <h2>Reviewers' decisions</h2>
+      <Show when={props.adjudicator}>
+        <p class="muted">You are an adjudicator: your decision settles this candidate, whatever the others chose.</p>
+      </Show>
       <Show when={!resource.error} fallback={<p class="error">Decisions unavailable: {String(resource.error?.message ?? resource.error)}</p>}>
         <Show when={decisions()} fallback={<p>Loading decisions…</p>}>
           {(list) => (
