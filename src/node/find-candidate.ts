@@ -1,24 +1,115 @@
 /**
- * One candidate found by its id in the candidate files' bytes, without parsing the other
- * lines: what one `plover submit` needs (at 100k candidates, reading and checking every
- * line is most of the command's time). The line found is parsed and checked like any.
- * `plover validate` checks the rest.
+ * One candidate found by its id without parsing the other lines: what one `plover submit`
+ * needs (at 100k candidates, reading and checking every line is most of the command's
+ * time). The line found is parsed and checked like any; `plover validate` checks the rest.
+ *
+ * Where each id's line starts is kept in `.git/plover-candidate-lines.json`, valid while
+ * every candidate file keeps its size and modification time; then a submit reads one
+ * line. Otherwise the files' bytes are searched for the id, and the list is made again.
  */
-import { readFile } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseCandidateFile, type LocatedCandidate } from '../lib/candidates.ts';
 import { CANDIDATES_DIR, type DataSource } from '../lib/repository.ts';
+import { writeFileAtomic } from './atomic-fs.ts';
 
 const NEWLINE = 0x0a;
+const LINES_FILE = 'plover-candidate-lines.json';
+/** The first `"id": "…"` of a line: where the harness writes it (the line is parsed before it is trusted). */
+const ID_KEY = /"id"\s*:\s*("(?:[^"\\]|\\.)*")/;
+
+interface CandidateLines {
+  version: 1;
+  /** Candidate files, each with the size and modification time the list was made for. */
+  files: { path: string; size: number; mtimeMs: number }[];
+  /** Per id: its file (index into `files`), the byte offset of its line and the line number. */
+  ids: Record<string, [number, number, number]>;
+}
 
 /**
  * The first valid candidate line with this id, or undefined when none is found this way
  * (the id may be written with escapes, or be unknown: a whole read then decides).
  */
 export async function findCandidate(dir: string, source: DataSource, id: string): Promise<LocatedCandidate | undefined> {
+  const paths = (await source.list(CANDIDATES_DIR)).map((f) => f.path).filter((p) => p.endsWith('.jsonl'));
+  const files = await Promise.all(paths.map(async (path) => ({ path, ...pick(await stat(join(dir, path))) })));
+  const kept = await readLines(dir);
+  if (kept && sameFiles(kept.files, files)) {
+    const at = kept.ids[id];
+    if (!at) return undefined;
+    const found = await readLineAt(dir, files[at[0]]!.path, at[1], at[2]);
+    if (found?.candidate.id === id) return found;
+  }
+  const found = await search(dir, paths, id);
+  await writeLines(dir, files).catch(() => undefined);
+  return found;
+}
+
+function pick(s: { size: number; mtimeMs: number }) {
+  return { size: s.size, mtimeMs: s.mtimeMs };
+}
+
+function sameFiles(a: CandidateLines['files'], b: CandidateLines['files']): boolean {
+  return a.length === b.length && a.every((f, i) => f.path === b[i]!.path && f.size === b[i]!.size && f.mtimeMs === b[i]!.mtimeMs);
+}
+
+async function readLines(dir: string): Promise<CandidateLines | undefined> {
+  try {
+    const kept = JSON.parse(await readFile(join(dir, '.git', LINES_FILE), 'utf8')) as CandidateLines;
+    return kept.version === 1 ? kept : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Lists where each id's line starts in these files (by the first `"id"` key of each line). */
+async function writeLines(dir: string, files: CandidateLines['files']): Promise<void> {
+  const ids: CandidateLines['ids'] = {};
+  for (const [f, { path }] of files.entries()) {
+    const bytes = await readFile(join(dir, path));
+    for (let start = 0, line = 1; start < bytes.length; line++) {
+      const end = bytes.indexOf(NEWLINE, start);
+      const stop = end === -1 ? bytes.length : end;
+      // The key is near the start of a line as the harness writes it; the rest is not read.
+      const head = bytes.subarray(start, Math.min(stop, start + 512)).toString('utf8');
+      const m = ID_KEY.exec(head);
+      if (m) {
+        try {
+          const id = JSON.parse(m[1]!) as string;
+          ids[id] ??= [f, start, line];
+        } catch {
+          // Not a JSON string: this line is found by searching, as without the list.
+        }
+      }
+      start = stop + 1;
+    }
+  }
+  await writeFileAtomic(join(dir, '.git', LINES_FILE), JSON.stringify({ version: 1, files, ids } satisfies CandidateLines));
+}
+
+/** The candidate on the line at `offset`, if that line is a valid candidate. */
+async function readLineAt(dir: string, path: string, offset: number, line: number): Promise<LocatedCandidate | undefined> {
+  const handle = await open(join(dir, path), 'r');
+  try {
+    const chunks: Buffer[] = [];
+    for (let at = offset, size = 64 * 1024; ; at += size, size *= 2) {
+      const chunk = Buffer.alloc(size);
+      const { bytesRead } = await handle.read(chunk, 0, size, at);
+      const end = chunk.subarray(0, bytesRead).indexOf(NEWLINE);
+      chunks.push(chunk.subarray(0, end === -1 ? bytesRead : end));
+      if (end !== -1 || bytesRead < size) break;
+    }
+    const [found] = parseCandidateFile(Buffer.concat(chunks).toString('utf8'), path).candidates;
+    return found && { ...found, line };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The files' bytes searched for the id's JSON string: the line that is that candidate, not one that mentions it. */
+async function search(dir: string, paths: string[], id: string): Promise<LocatedCandidate | undefined> {
   const needle = Buffer.from(JSON.stringify(id));
-  for (const { path } of await source.list(CANDIDATES_DIR)) {
-    if (!path.endsWith('.jsonl')) continue;
+  for (const path of paths) {
     const bytes = await readFile(join(dir, path));
     let line = 1;
     let counted = 0;
@@ -29,9 +120,7 @@ export async function findCandidate(dir: string, source: DataSource, id: string)
         line += 1;
         counted = nl + 1;
       }
-      const text = bytes.subarray(start, end === -1 ? bytes.length : end).toString('utf8');
-      // The id may also stand in another candidate's text: only a line that is this candidate counts.
-      const [found] = parseCandidateFile(text, path).candidates;
+      const [found] = parseCandidateFile(bytes.subarray(start, end === -1 ? bytes.length : end).toString('utf8'), path).candidates;
       if (found?.candidate.id === id) return { ...found, line };
     }
   }

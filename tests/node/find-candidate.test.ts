@@ -1,6 +1,8 @@
 // One `plover submit` finds its candidate by id in the candidate files' bytes: the line
 // that is that candidate, not one that mentions its id; nothing when the id is written
 // otherwise (a whole read decides then).
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findCandidate } from '../../src/node/find-candidate.ts';
 import { worktreeSource } from '../../src/node/sources.ts';
@@ -29,5 +31,26 @@ describe('findCandidate', () => {
     const { dir } = repo({ candidates: false, files: { 'candidates/run_a.jsonl': `${line}\n` } });
     expect(JSON.parse(line).id).toBe('c_é');
     expect(await findCandidate(dir, worktreeSource(dir), 'c_é')).toBeUndefined();
+  });
+
+  it('keeps where each line starts, reads one line while the files are unchanged, and searches again when one changes or the list is damaged', async () => {
+    const { dir } = repo({ candidates: false, files: { 'candidates/run_a.jsonl': `${candidateLine({ id: 'c1' })}\n${candidateLine({ id: 'c2', model_response: 'two' })}\n` } });
+    const lines = join(dir, '.git/plover-candidate-lines.json');
+    expect(await findCandidate(dir, worktreeSource(dir), 'c2')).toMatchObject({ line: 2, candidate: { model_response: 'two' } });
+    const kept = JSON.parse(readFileSync(lines, 'utf8'));
+    expect(Object.keys(kept.ids)).toEqual(['c1', 'c2']);
+    // From the list: an unknown id is not searched for (a whole read names it).
+    expect(await findCandidate(dir, worktreeSource(dir), 'c9')).toBeUndefined();
+    // The file changes (a new run appended): the list no longer fits, so it is searched and made again.
+    appendFileSync(join(dir, 'candidates/run_a.jsonl'), `${candidateLine({ id: 'c3', model_response: 'three' })}\n`);
+    expect(await findCandidate(dir, worktreeSource(dir), 'c3')).toMatchObject({ line: 3, candidate: { model_response: 'three' } });
+    expect(Object.keys(JSON.parse(readFileSync(lines, 'utf8')).ids)).toEqual(['c1', 'c2', 'c3']);
+    // A list pointing at the wrong place is caught by reading the line: the search answers.
+    const wrong = JSON.parse(readFileSync(lines, 'utf8'));
+    wrong.ids.c3 = wrong.ids.c1;
+    writeFileSync(lines, JSON.stringify(wrong));
+    expect(await findCandidate(dir, worktreeSource(dir), 'c3')).toMatchObject({ line: 3, candidate: { id: 'c3' } });
+    writeFileSync(lines, '{ not json');
+    expect(await findCandidate(dir, worktreeSource(dir), 'c1')).toMatchObject({ line: 1 });
   });
 });
