@@ -62,7 +62,7 @@ export function BulkDecide(props: BulkDecideProps) {
       props.onApplied();
       setProgress(`${verb[2]} ${entries.length} candidates: committing…`);
       await props.outbox.settled();
-      const failed = entries.filter((e) => props.outbox.commits().find((c) => c.key === e.key)?.state === 'failed').length;
+      const failed = entries.filter((e) => props.outbox.decided().get(e.candidate.id)?.state === 'failed').length;
       setLast({ action: action(), entries });
       setProgress(failed ? `${verb[1]} ${entries.length - failed} candidates; ${failed} failed (see the list below).` : `${verb[1]} ${entries.length} candidates.`);
       props.onChanged();
@@ -79,7 +79,9 @@ export function BulkDecide(props: BulkDecideProps) {
     let failed = 0;
     // Newest first, as one undo after another would go.
     for (const entry of [...batch.entries].reverse()) {
-      const current = props.outbox.commits().find((c) => c.key === entry.key) ?? entry;
+      // The decision as it stands now (the commit list shows only the latest few; `decided` keeps each candidate's).
+      const now = props.outbox.decided().get(entry.candidate.id);
+      const current = now?.key === entry.key ? now : entry;
       setProgress(`Undoing ${undone + failed + 1} of ${batch.entries.length}…`);
       if (await props.outbox.undo(current)) undone += 1;
       else failed += 1;
