@@ -10,10 +10,11 @@
  * settings (review/settings.ts), the decision form (review/DecisionForm.tsx), the commit
  * list (review/CommitList.tsx) and the keys (review/shortcuts.ts).
  */
-import { createEffect, createSignal, For, on, onCleanup, onMount, Show } from 'solid-js';
+import { createEffect, createResource, createSignal, For, on, onCleanup, onMount, Show } from 'solid-js';
 import type { DecisionJournal } from '../client/decision-journal.ts';
 import { createLocalBackend } from '../client/local-backend.ts';
 import type { Decision } from '../lib/correction.ts';
+import { correctionPath } from '../lib/paths.ts';
 import type { LabelBackend, Session } from '../lib/label-backend.ts';
 import type { Action, Candidate } from '../lib/schema-types.ts';
 import { ACTIONS, FAILURE_CATEGORIES } from '../lib/schemas.ts';
@@ -68,6 +69,24 @@ export function ReviewApp(props: ReviewAppProps) {
     return c ? outbox.decided().get(c.id) : undefined;
   };
   const undecidedAhead = () => queue.items().slice(queue.cursor()).filter((c) => !isDecided(c)).length;
+  // A card this visit did not decide, in a view that shows decided ones: the reviewer's decision from an earlier visit, from git.
+  const [earlier] = createResource(
+    () => {
+      const c = current();
+      const state = queue.filters().state;
+      return c && !isDecided(c) && state && state !== 'undecided' ? c.id : undefined;
+    },
+    async (id) => {
+      const mine = correctionPath(id, session()!.reviewer.email);
+      const latest = (await backend.history(id)).find((e) => e.path === mine);
+      return latest?.kind === 'decision' ? latest : null;
+    },
+  );
+  // `.latest`, not `earlier()`: reading a loading resource would suspend the island (see FilterBar); a stale one is dropped by its id.
+  const earlierDecision = () => {
+    const e = earlier.error || earlier.loading ? null : earlier.latest;
+    return e && e.correction?.candidate_id === current()?.id ? e : null;
+  };
   const filterCount = () => Object.keys(queue.filters()).length;
 
   /** New filters: into the URL (shareable, survives a reload), a fresh queue, and how many match, said to a screen reader. */
@@ -335,6 +354,15 @@ export function ReviewApp(props: ReviewAppProps) {
         {(candidate) => (
           <div class="workspace">
             <div class="card-column" role="region" tabindex="-1" ref={cardRegion} aria-label="Current candidate">
+              <Show when={!currentDecision() && earlierDecision()}>
+                {(e) => (
+                  <p class="decided-banner" role="status">
+                    You decided <strong>{actionLabel(e().correction!.action)}</strong>
+                    {e().correction!.failure_category ? ` [${e().correction!.failure_category}]` : ''} on{' '}
+                    <time datetime={e().correction!.decided_at}>{new Date(e().correction!.decided_at).toLocaleString()}</time>, commit {e().commit.slice(0, 7)}. A new decision replaces it.
+                  </p>
+                )}
+              </Show>
               <Show when={currentDecision()}>
                 {(d) => (
                   <p class="decided-banner" role="status">

@@ -215,6 +215,8 @@ describe('the review page (jsdom, in-memory committer)', () => {
     cleanup();
     render(() => <ReviewApp backend={first.service.backend(ann)} filters={{ state: 'decided' }} />);
     await waitFor(() => expect(shown()).toBe('c02'));
+    // Decided before this page was opened: the page says so, from the history.
+    await waitFor(() => expect(document.querySelector('.decided-banner')?.textContent).toMatch(/^You decided Flag on .+, commit [0-9a-f]{7}\. A new decision replaces it\.$/));
     press('j');
     expect(screen.queryByRole('article', { name: 'Candidate' })).toBeNull();
   });
