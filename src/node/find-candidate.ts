@@ -35,7 +35,8 @@ export async function findCandidate(dir: string, source: DataSource, id: string)
   const files = await Promise.all(paths.map(async (path) => ({ path, ...pick(await stat(join(dir, path))) })));
   const kept = await readLines(dir);
   if (kept && sameFiles(kept.files, files)) {
-    const at = kept.ids[id];
+    // Ids come from outside: an own property only ("__proto__" is an id like any).
+    const at = Object.hasOwn(kept.ids, id) ? kept.ids[id] : undefined;
     if (!at) return undefined;
     const found = await readLineAt(dir, files[at[0]]!.path, at[1], at[2]);
     if (found?.candidate.id === id) return found;
@@ -64,7 +65,7 @@ async function readLines(dir: string): Promise<CandidateLines | undefined> {
 
 /** Lists where each id's line starts in these files (by the first `"id"` key of each line). */
 async function writeLines(dir: string, files: CandidateLines['files']): Promise<void> {
-  const ids: CandidateLines['ids'] = {};
+  const ids: CandidateLines['ids'] = Object.create(null) as CandidateLines['ids'];
   for (const [f, { path }] of files.entries()) {
     const bytes = await readFile(join(dir, path));
     for (let start = 0, line = 1; start < bytes.length; line++) {

@@ -50,6 +50,11 @@ describe('findCandidate', () => {
     wrong.ids.c3 = wrong.ids.c1;
     writeFileSync(lines, JSON.stringify(wrong));
     expect(await findCandidate(dir, worktreeSource(dir), 'c3')).toMatchObject({ line: 3, candidate: { id: 'c3' } });
+    // An id that is also an object key of JavaScript's own is found like any other.
+    appendFileSync(join(dir, 'candidates/run_a.jsonl'), `${candidateLine({ id: '__proto__', model_response: 'proto' })}\n`);
+    expect(await findCandidate(dir, worktreeSource(dir), '__proto__')).toMatchObject({ line: 4, candidate: { model_response: 'proto' } });
+    expect(await findCandidate(dir, worktreeSource(dir), '__proto__')).toMatchObject({ line: 4 });
+    expect(await findCandidate(dir, worktreeSource(dir), 'constructor')).toBeUndefined();
     writeFileSync(lines, '{ not json');
     expect(await findCandidate(dir, worktreeSource(dir), 'c1')).toMatchObject({ line: 1 });
   });
