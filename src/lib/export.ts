@@ -236,8 +236,9 @@ export class ExportCompiler {
       with_control_tokens: 0,
       lines: 0,
       by_category: Object.fromEntries([...FAILURE_CATEGORIES.map((c) => [c.value, 0]), ['none', 0]]),
-      by_model: {},
-      by_run: {},
+      // Keyed by ids from outside: no prototype, so "__proto__" or "constructor" is a key like any.
+      by_model: Object.create(null) as Record<string, number>,
+      by_run: Object.create(null) as Record<string, number>,
     };
   }
 

@@ -53,8 +53,9 @@ export class StatsCompiler {
   private readonly exporter: ExportCompiler;
   private readonly state = new Map<string, { state: State; ready: boolean }>();
   private readonly byCategory: Record<string, number> = Object.fromEntries([...FAILURE_CATEGORIES.map((c) => [c.value, 0]), ['none', 0]]);
-  private readonly byReviewer: Record<string, number> = {};
-  private readonly byModelCategory: Record<string, Record<string, number>> = {};
+  // Keyed by text from outside (emails, model ids): records without a prototype, so "__proto__" or "constructor" is a key like any.
+  private readonly byReviewer: Record<string, number> = keyed();
+  private readonly byModelCategory: Record<string, Record<string, number>> = keyed();
   private readonly durations = new Map<string, number[]>();
 
   private readonly team: Team | null;
@@ -89,7 +90,7 @@ export class StatsCompiler {
     if (resolved.decision.adjudication) this.adjudicated += 1;
     const category = resolved.decision.failure_category ?? 'none';
     this.byCategory[category] = (this.byCategory[category] ?? 0) + 1;
-    const model = (this.byModelCategory[this.candidates.get(id)!.candidate.model_id] ??= {});
+    const model = (this.byModelCategory[this.candidates.get(id)!.candidate.model_id] ??= keyed());
     model[category] = (model[category] ?? 0) + 1;
   }
 
@@ -109,9 +110,9 @@ export class StatsCompiler {
 
   result(): Stats {
     const totals = emptyCounts();
-    const byRun: Record<string, StateCounts> = {};
-    const byModel: Record<string, StateCounts> = {};
-    const byTaskType: Record<string, StateCounts> = {};
+    const byRun: Record<string, StateCounts> = keyed();
+    const byModel: Record<string, StateCounts> = keyed();
+    const byTaskType: Record<string, StateCounts> = keyed();
     for (const [id, { candidate }] of this.candidates) {
       const s = this.state.get(id) ?? { state: 'undecided' as const, ready: false };
       for (const counts of [
@@ -164,6 +165,11 @@ export function computeStats(candidates: Map<string, LocatedCandidate>, correcti
   }
   for (const group of groups.values()) compiler.add(group);
   return compiler.result();
+}
+
+/** An empty record without a prototype, for keys that come from outside. */
+function keyed<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
 }
 
 function sorted<T>(record: Record<string, T>): Record<string, T> {

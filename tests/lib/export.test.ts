@@ -8,6 +8,7 @@ import type { Decision } from '../../src/lib/correction.ts';
 import type { ExportLine } from '../../src/lib/schema-types.ts';
 import { DATA_CANDIDATES, candidateLine, dataRuns } from '../helpers/repo.ts';
 import { checkExportRules } from '../helpers/export-rules.ts';
+import { computeStats } from '../../src/lib/stats.ts';
 
 const ann = { name: 'Ann', email: 'ann@example.org' };
 const bob = { name: 'Bob', email: 'bob@example.org' };
@@ -150,5 +151,22 @@ describe('compileExport', () => {
     // A system prompt with text is kept (--system keep, the default).
     expect(out.lines.filter((l) => (l as ExportLine).messages[0]!.role === 'system').map((l) => (l as ExportLine).candidate_id)).toEqual(['sftc_messy_07']);
     expect(compileExport(byId, [...corrections].reverse()).lines).toEqual(out.lines);
+  });
+
+  it('counts runs, models and task types named like an object\'s own keys, and leaves Object.prototype alone', () => {
+    const cands = candidates(
+      candidateLine({ id: 'c1', benchmark_run_id: '__proto__', model_id: 'constructor', task_type: '__proto__' }),
+      candidateLine({ id: 'c2', benchmark_run_id: 'toString', model_id: 'hasOwnProperty', task_type: 'valueOf' }),
+    );
+    const corrections = [decided({ candidate_id: 'c1', action: 'correct', corrected_response: 'A fixed answer.' }), decided({ candidate_id: 'c2', action: 'flag' })];
+    const result = compileExport(cands, corrections);
+    expect({ ...result.counts.by_model }).toEqual({ constructor: 1 });
+    expect({ ...result.counts.by_run }).toEqual({ ['__proto__']: 1 });
+    const stats = computeStats(cands, corrections);
+    expect(Object.keys(stats.by_run).sort()).toEqual(['__proto__', 'toString']);
+    expect(stats.by_task_type['__proto__']).toMatchObject({ candidates: 1, correct: 1 });
+    expect(stats.by_model.hasOwnProperty).toMatchObject({ candidates: 1, flag: 1 });
+    expect(stats.by_model_category.constructor).toEqual({ none: 1 });
+    expect(({} as Record<string, unknown>).candidates).toBeUndefined();
   });
 });
