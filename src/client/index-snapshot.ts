@@ -425,7 +425,8 @@ async function applyChanges(source: IndexSource, head: SnapshotHead, body: Snaps
     const now = await shardsOf(clone, source[side]);
     shards[side] = now;
     for (const shard of new Set([...Object.keys(before), ...Object.keys(now)])) {
-      const [was, is] = [before[shard], now[shard]];
+      // Names come from the repository: own entries only (a folder may be called "constructor").
+      const [was, is] = [Object.hasOwn(before, shard) ? before[shard] : undefined, Object.hasOwn(now, shard) ? now[shard] : undefined];
       if (was?.oid === is?.oid && was?.tree === is?.tree) continue;
       const present = new Set<string>();
       const files = !is ? [] : is.tree ? await filesIn(clone, is.oid, `${CORRECTIONS_DIR}/${shard}/`) : [{ path: `${CORRECTIONS_DIR}/${shard}`, oid: is.oid }];

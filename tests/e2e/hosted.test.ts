@@ -388,6 +388,16 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     await kept();
     expect(await keptFiles()).toEqual(mine.map((id) => correctionPath(id, joy.email)).sort());
 
+    // A folder named like an object's own key is a folder like any: the file in it is named as out of the layout.
+    pushToMain({ 'corrections/constructor/stray.json': '{}\n' });
+    await page.reload();
+    await expect.poll(() => page.locator('.sign-in [role=alert]').textContent(), { timeout: 60_000 }).toContain('corrections/constructor/stray.json: is not where plover puts corrections');
+    pushToMain({ 'corrections/constructor/stray.json': null });
+    await page.reload();
+    await page.getByLabel('Access token').fill(TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await card(page).waitFor({ timeout: 60_000 });
+
     // A new run: the candidates are read whole, and the new one is in the queue.
     const fresh = JSON.parse(candidateLine({ id: 'sftc_new_run_0001', benchmark_run_id: 'run_20250101_new' })) as { id: string };
     pushToMain({ 'candidates/run_20250101_new.jsonl': `${JSON.stringify(fresh)}\n` });
