@@ -31,7 +31,7 @@ import { outlineOf, ReviewIndex, type CandidateOutline, type CandidateTexts, typ
 import { CORRECTIONS_DIR } from '../lib/paths.ts';
 import type { Candidate } from '../lib/schema-types.ts';
 import { SITE_CONFIG_FILE } from '../lib/site-config.ts';
-import { parseTeam, type Team } from '../lib/team.ts';
+import { requireTeam, type Team } from '../lib/team.ts';
 
 /** Bumped whenever what a snapshot holds changes shape: older snapshots are then read anew. */
 const FORMAT = 5;
@@ -279,9 +279,8 @@ export async function readTeam(clone: Clone, commit: string): Promise<Team | nul
   );
   if (!bytes) return null;
   const { value, problems } = parseJsonText(new TextDecoder().decode(bytes), { file: SITE_CONFIG_FILE });
-  const parsed = problems.length ? { team: null, problems } : parseTeam(value, SITE_CONFIG_FILE);
-  if (parsed.problems.length) throw new PloverError('E_SITE_CONFIG', parsed.problems.map(formatProblem).join('\n'));
-  return parsed.team;
+  if (problems.length) throw new PloverError('E_SITE_CONFIG', problems.map(formatProblem).join('\n'));
+  return requireTeam(value, SITE_CONFIG_FILE);
 }
 
 /** Names in a tree, with their oid and whether each is a tree. */
@@ -340,7 +339,7 @@ export async function openIndex(
   if (store && kept && kept.head.candidates === candidatesTree && (await store.hasTexts(kept.head.files.map((f) => f.blob)))) {
     const body = await kept.body();
     if (body) {
-      const unchanged = kept.head.target === target && kept.head.outbox === outbox;
+      const unchanged = same && kept.head.outbox === outbox;
       const updated = unchanged ? { corrections: decodeCorrections(body.corrections), blobOf: blobsOf(body), shards: kept.head.shards } : await applyChanges(source, kept.head, body);
       const texts = new StoredTexts(store, kept.head.files, body.candidates, clone, locked);
       const index = new ReviewIndex(decodeCandidates(body.candidates), texts, updated.corrections, team);

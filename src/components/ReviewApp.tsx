@@ -89,11 +89,12 @@ export function ReviewApp(props: ReviewAppProps) {
   };
   const filterCount = () => Object.keys(queue.filters()).length;
 
-  /** New filters: into the URL (shareable, survives a reload), a fresh queue, and how many match, said to a screen reader. */
+  /** The filters with the team scope set (`all`) or removed (''). */
   const withScope = (filters: Record<string, string>, scope: string) => {
     const { scope: _old, ...rest } = filters;
     return scope ? { ...rest, scope } : rest;
   };
+  /** New filters: into the URL (shareable, survives a reload), a fresh queue, and how many match, said to a screen reader. */
   function applyFilters(next: Record<string, string>) {
     const search = new URLSearchParams(next).toString();
     history.replaceState(null, '', `${location.pathname}${search ? `?${search}` : ''}`);

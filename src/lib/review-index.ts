@@ -42,7 +42,7 @@ export function outlineOf(c: Candidate): CandidateOutline {
 }
 
 /** Candidates all in memory (the label server, `plover submit`, tests). */
-export function textsInMemory(candidates: ReadonlyMap<string, LocatedCandidate>): CandidateTexts {
+function textsInMemory(candidates: ReadonlyMap<string, LocatedCandidate>): CandidateTexts {
   return { get: (id) => candidates.get(id)?.candidate, load: async () => undefined };
 }
 

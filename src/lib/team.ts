@@ -6,7 +6,7 @@
  * server, `plover`, the hosted page), and when a member joins or leaves, only the
  * candidates of their share move.
  */
-import type { Problem } from './errors.ts';
+import { formatProblem, PloverError, type Problem } from './errors.ts';
 import { normalizeEmail } from './paths.ts';
 
 export interface Team {
@@ -59,6 +59,17 @@ export function parseTeam(config: unknown, file: string): { team: Team | null; p
 }
 
 /**
+ * The team of a parsed plover.config.json (null without one), for the places that need
+ * a working one (the label server, `plover stats`, the hosted page).
+ * @throws PloverError `E_SITE_CONFIG` naming each JSON path and the fix.
+ */
+export function requireTeam(config: unknown, file: string): Team | null {
+  const { team, problems } = parseTeam(config, file);
+  if (problems.length) throw new PloverError('E_SITE_CONFIG', problems.map(formatProblem).join('\n'));
+  return team;
+}
+
+/**
  * A 53-bit hash of a string (cyrb53: two 32-bit multiply-xorshift lanes, mixed at the
  * end). Not cryptographic: only spread evenly, and the same on every platform.
  */
@@ -88,9 +99,4 @@ export function assignees(team: Pick<Team, 'members' | 'overlap'>, candidateId: 
 /** Whether this reviewer's decisions settle disagreements. */
 export function isAdjudicator(team: Team | null, email: string): boolean {
   return team !== null && team.adjudicators.includes(normalizeEmail(email));
-}
-
-/** Whether this reviewer is on the team. */
-export function isMember(team: Team | null, email: string): boolean {
-  return team !== null && team.members.includes(normalizeEmail(email));
 }

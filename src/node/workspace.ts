@@ -4,9 +4,8 @@
  * label server and `plover submit` commit decisions through.
  */
 import type { LocatedCandidate } from '../lib/candidates.ts';
-import { PloverError, formatProblem } from '../lib/errors.ts';
 import { invalidRepository, readCandidates, readCorrections } from '../lib/repository.ts';
-import { parseTeam, type Team } from '../lib/team.ts';
+import { requireTeam, type Team } from '../lib/team.ts';
 import { ReviewIndex } from '../lib/review-index.ts';
 import { ReviewService } from '../lib/review-service.ts';
 import type { Candidate } from '../lib/schema-types.ts';
@@ -71,7 +70,5 @@ export class Workspace {
  * @throws PloverError `E_SITE_CONFIG` naming the JSON path and the fix.
  */
 export function readTeam(dir: string): Team | null {
-  const { team, problems } = parseTeam(readConfigFile(dir), SITE_CONFIG_FILE);
-  if (problems.length) throw new PloverError('E_SITE_CONFIG', problems.map(formatProblem).join('\n'));
-  return team;
+  return requireTeam(readConfigFile(dir), SITE_CONFIG_FILE);
 }

@@ -21,7 +21,7 @@ export interface ConflictPanelProps {
 }
 
 /** Each reviewer's latest entry, kept when it is a decision (an undo leaves none): their current decisions. */
-export function currentDecisions(history: HistoryEntry[]): HistoryEntry[] {
+function currentDecisions(history: HistoryEntry[]): HistoryEntry[] {
   const latest = new Map<string, HistoryEntry>();
   // History is newest first: the first entry per file is that reviewer's latest.
   for (const e of history) if (!latest.has(e.path)) latest.set(e.path, e);
