@@ -3,9 +3,14 @@
  * needs (at 100k candidates, reading and checking every line is most of the command's
  * time). The line found is parsed and checked like any; `plover validate` checks the rest.
  *
- * Where each id's line starts is kept in `.git/plover-candidate-lines.json`, valid while
- * every candidate file keeps its size and modification time; then a submit reads one
- * line. Otherwise the files' bytes are searched for the id, and the list is made again.
+ * Where each id's line starts is kept in `.git/plover-candidate-lines`, valid while every
+ * candidate file keeps its size and modification time; then a submit reads one line.
+ * Otherwise the files' bytes are searched for the id, and the list is made again.
+ *
+ * The list is text, looked up without parsing it whole (at 100k candidates, parsing a
+ * JSON object of every id took longer than the rest of the lookup): a first line of JSON
+ * with the files, then one line per id, `<id as a JSON string>\t<file>\t<offset>\t<line>`.
+ * A JSON string holds no raw tab or newline, so `\n"<id>"\t` finds exactly its line.
  */
 import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,17 +19,19 @@ import { CANDIDATES_DIR, type DataSource } from '../lib/repository.ts';
 import { writeFileAtomic } from './atomic-fs.ts';
 
 const NEWLINE = 0x0a;
-const LINES_FILE = 'plover-candidate-lines.json';
+const LINES_FILE = 'plover-candidate-lines';
 /** The first `"id": "…"` of a line: where the harness writes it (the line is parsed before it is trusted). */
 const ID_KEY = /"id"\s*:\s*("(?:[^"\\]|\\.)*")/;
 
-interface CandidateLines {
-  version: 1;
+/** The list's first line. */
+interface ListHeader {
+  version: 2;
   /** Candidate files, each with the size and modification time the list was made for. */
   files: { path: string; size: number; mtimeMs: number }[];
-  /** Per id: its file (index into `files`), the byte offset of its line and the line number. */
-  ids: Record<string, [number, number, number]>;
 }
+
+/** Where an id's line is: its file (index into the header's `files`), the line's byte offset and its number. */
+type Place = [file: number, offset: number, line: number];
 
 /**
  * The first valid candidate line with this id, or undefined when none is found this way
@@ -33,12 +40,12 @@ interface CandidateLines {
 export async function findCandidate(dir: string, source: DataSource, id: string): Promise<LocatedCandidate | undefined> {
   const paths = (await source.list(CANDIDATES_DIR)).map((f) => f.path).filter((p) => p.endsWith('.jsonl'));
   const files = await Promise.all(paths.map(async (path) => ({ path, ...pick(await stat(join(dir, path))) })));
-  const kept = await readLines(dir);
-  if (kept && sameFiles(kept.files, files)) {
-    // Ids come from outside: an own property only ("__proto__" is an id like any).
-    const at = Object.hasOwn(kept.ids, id) ? kept.ids[id] : undefined;
-    if (!at) return undefined;
-    const found = await readLineAt(dir, files[at[0]]!.path, at[1], at[2]);
+  const kept = await readList(dir);
+  if (kept && sameFiles(kept.header.files, files)) {
+    const at = lookUp(kept.bytes, id);
+    if (at === 'unlisted') return undefined;
+    const file = at && files[at[0]];
+    const found = file && (await readLineAt(dir, file.path, at[1], at[2]));
     if (found?.candidate.id === id) return found;
   }
   const found = await search(dir, paths, id);
@@ -50,22 +57,35 @@ function pick(s: { size: number; mtimeMs: number }) {
   return { size: s.size, mtimeMs: s.mtimeMs };
 }
 
-function sameFiles(a: CandidateLines['files'], b: CandidateLines['files']): boolean {
+function sameFiles(a: ListHeader['files'], b: ListHeader['files']): boolean {
   return a.length === b.length && a.every((f, i) => f.path === b[i]!.path && f.size === b[i]!.size && f.mtimeMs === b[i]!.mtimeMs);
 }
 
-async function readLines(dir: string): Promise<CandidateLines | undefined> {
+async function readList(dir: string): Promise<{ header: ListHeader; bytes: Buffer } | undefined> {
   try {
-    const kept = JSON.parse(await readFile(join(dir, '.git', LINES_FILE), 'utf8')) as CandidateLines;
-    return kept.version === 1 ? kept : undefined;
+    const bytes = await readFile(join(dir, '.git', LINES_FILE));
+    const header = JSON.parse(bytes.subarray(0, bytes.indexOf(NEWLINE)).toString('utf8')) as ListHeader;
+    return header.version === 2 && Array.isArray(header.files) ? { header, bytes } : undefined;
   } catch {
     return undefined;
   }
 }
 
+/** The place listed for `id`; undefined when its entry is damaged (the search decides then). */
+function lookUp(bytes: Buffer, id: string): Place | 'unlisted' | undefined {
+  const needle = Buffer.from(`\n${JSON.stringify(id)}\t`);
+  const at = bytes.indexOf(needle);
+  if (at === -1) return 'unlisted';
+  const start = at + needle.length;
+  const end = bytes.indexOf(NEWLINE, start);
+  const place = bytes.toString('latin1', start, end === -1 ? bytes.length : end).split('\t').map(Number);
+  return place.length === 3 && place.every(Number.isSafeInteger) ? (place as Place) : undefined;
+}
+
 /** Lists where each id's line starts in these files (by the first `"id"` key of each line). */
-async function writeLines(dir: string, files: CandidateLines['files']): Promise<void> {
-  const ids: CandidateLines['ids'] = Object.create(null) as CandidateLines['ids'];
+async function writeLines(dir: string, files: ListHeader['files']): Promise<void> {
+  const listed = new Set<string>();
+  const out: string[] = [JSON.stringify({ version: 2, files } satisfies ListHeader)];
   for (const [f, { path }] of files.entries()) {
     const bytes = await readFile(join(dir, path));
     for (let start = 0, line = 1; start < bytes.length; line++) {
@@ -77,7 +97,10 @@ async function writeLines(dir: string, files: CandidateLines['files']): Promise<
       if (m) {
         try {
           const id = JSON.parse(m[1]!) as string;
-          ids[id] ??= [f, start, line];
+          if (!listed.has(id)) {
+            listed.add(id);
+            out.push(`${JSON.stringify(id)}\t${f}\t${start}\t${line}`);
+          }
         } catch {
           // Not a JSON string: this line is found by searching, as without the list.
         }
@@ -85,7 +108,7 @@ async function writeLines(dir: string, files: CandidateLines['files']): Promise<
       start = stop + 1;
     }
   }
-  await writeFileAtomic(join(dir, '.git', LINES_FILE), JSON.stringify({ version: 1, files, ids } satisfies CandidateLines));
+  await writeFileAtomic(join(dir, '.git', LINES_FILE), `${out.join('\n')}\n`);
 }
 
 /** The candidate on the line at `offset`, if that line is a valid candidate. */
