@@ -127,7 +127,7 @@ export function clearStaleLocks(gitdir: string): string[] {
   return removed;
 }
 
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -1,14 +1,17 @@
 /**
  * The Committer of local mode: each decision is a commit on the checked-out branch of a
  * local clone, with the correction file and its index entry written too, so `git status`
- * stays clean (see git/commit-decision.ts). History is read with git itself.
+ * stays clean (see git/commit-decision.ts). A pending note covers each commit in flight,
+ * so a killed process loses nothing (see recover.ts). History is read with git itself.
  */
 import { commitDecision, commitUndo, type GitFs } from '../git/commit-decision.ts';
 import type { Decision } from '../lib/correction.ts';
+import { correctionPath } from '../lib/paths.ts';
 import type { CommitOptions, Committer } from '../lib/review-service.ts';
 import type { Reviewer } from '../lib/schema-types.ts';
 import { indexWriter } from './git-index.ts';
 import { readCandidateHistory } from './history.ts';
+import { notePending } from './recover.ts';
 import { refUpdater } from './ref-update.ts';
 
 export class WorktreeCommitter implements Committer {
@@ -27,12 +30,18 @@ export class WorktreeCommitter implements Committer {
     return { fs: this.fs, dir: this.dir, cache: this.cache, index: indexWriter(this.dir), updateRef: refUpdater(this.fs, `${this.dir}/.git`) };
   }
 
-  commit(decision: Decision, reviewer: Reviewer, options: CommitOptions) {
-    return commitDecision({ ...this.target(), decision, reviewer, ...options });
+  async commit(decision: Decision, reviewer: Reviewer, options: CommitOptions) {
+    const done = notePending(this.dir, correctionPath(decision.candidate_id, reviewer.email));
+    const result = await commitDecision({ ...this.target(), decision, reviewer, ...options });
+    done();
+    return result;
   }
 
-  undo(candidateId: string, reviewer: Reviewer, now?: Date) {
-    return commitUndo({ ...this.target(), candidateId, reviewer, ...(now ? { now } : {}) });
+  async undo(candidateId: string, reviewer: Reviewer, now?: Date) {
+    const done = notePending(this.dir, correctionPath(candidateId, reviewer.email));
+    const result = await commitUndo({ ...this.target(), candidateId, reviewer, ...(now ? { now } : {}) });
+    done();
+    return result;
   }
 
   history(candidateId: string) {

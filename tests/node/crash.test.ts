@@ -1,9 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, linkSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createCorrection, serializeCorrection } from '../../src/lib/correction.ts';
 import { correctionPath } from '../../src/lib/paths.ts';
+import { pendingNote } from '../../src/node/recover.ts';
 import { Workspace } from '../../src/node/workspace.ts';
 import { GIT_ENV, ROOT, fsck, git, useTempRepos } from '../helpers/repo.ts';
 import { startPlover } from '../helpers/serve.ts';
@@ -11,6 +12,16 @@ import { startPlover } from '../helpers/serve.ts';
 const repo = useTempRepos();
 const ann = { name: 'Ann Lee', email: 'ann@example.org' };
 const ID = 'sftc_b5505e86f70999cf';
+const OTHER = 'sftc_723a003ab86cbec2';
+/** A pid no process has: what a plover killed mid-commit leaves in its pending note. */
+const deadPid = () => spawnSync(process.execPath, ['-e', '']).pid!;
+/** The pending note a killed plover leaves for `path`. */
+function noteLeft(dir: string, path: string, pid = deadPid()): string {
+  const note = pendingNote(dir, path, pid);
+  mkdirSync(dirname(note), { recursive: true });
+  writeFileSync(note, '');
+  return note;
+}
 
 describe('after a crash', () => {
   it('commits a decision that was written and staged but not committed, as its reviewer', async () => {
@@ -20,7 +31,9 @@ describe('after a crash', () => {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), serializeCorrection(record));
     git(dir, 'add', path);
+    const note = noteLeft(dir, path);
     const ws = await Workspace.open(dir);
+    expect(existsSync(note)).toBe(false);
     expect(ws.recovered.map((r) => [r.path, r.kind])).toEqual([[path, 'decision']]);
     expect(git(dir, 'log', '-1', '--format=%an <%ae>|%aI|%s')).toBe(`Ann Lee <ann@example.org>|2024-05-01T12:00:00+00:00|plover: flag ${ID} [hallucination]`);
     expect(git(dir, 'status', '--porcelain')).toBe('');
@@ -34,7 +47,8 @@ describe('after a crash', () => {
     writeFileSync(join(dir, path), serializeCorrection(createCorrection({ candidate_id: ID, action: 'discard' }, ann, new Date('2024-05-01T12:00:00Z'))));
     const lock = join(dir, '.git/index.lock');
     const owner = join(dir, '.git/plover-index.lock.owner');
-    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    const dead = deadPid();
+    noteLeft(dir, path, dead);
 
     // A lock without plover's note (a git command's): recovery cannot commit, and says why.
     writeFileSync(lock, 'half an index');
@@ -73,7 +87,8 @@ describe('after a crash', () => {
     writeFileSync(join(dir, path), serializeCorrection(createCorrection({ candidate_id: ID, action: 'flag' }, ann, new Date('2024-05-01T12:00:00Z'))));
     const lock = join(dir, '.git/refs/heads/main.lock');
     const owner = join(dir, `.git/plover-ref.${encodeURIComponent('refs/heads/main')}.lock.owner`);
-    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    const dead = deadPid();
+    noteLeft(dir, path, dead);
     // A git command's lock: the commit of the recovered decision fails and names it.
     writeFileSync(lock, '');
     await expect(Workspace.open(dir)).rejects.toMatchObject({ code: 'E_REF_LOCKED', message: expect.stringContaining('main.lock') });
@@ -95,6 +110,7 @@ describe('after a crash', () => {
     const ws = await Workspace.open(dir);
     const { path } = await ws.service.decide(ann, { candidate_id: ID, action: 'discard' });
     rmSync(join(dir, path));
+    noteLeft(dir, path);
     mkdirSync(join(dir, '.git/plover-tmp'), { recursive: true });
     writeFileSync(join(dir, '.git/plover-tmp/123-4'), 'half');
     const again = await Workspace.open(dir);
@@ -103,6 +119,53 @@ describe('after a crash', () => {
     expect(git(dir, 'status', '--porcelain')).toBe('');
     // Only what this run wrote went through it, and each was renamed into place.
     expect(readdirSync(join(dir, '.git/plover-tmp'))).toEqual([]);
+  });
+
+  it('looks only at noted files: a note whose commit landed, or whose process still runs, commits nothing, and a file changed by hand is left to its author', async () => {
+    const { dir } = repo();
+    const ws = await Workspace.open(dir);
+    const { path, oid } = await ws.service.decide(ann, { candidate_id: ID, action: 'discard' });
+    expect(readdirSync(join(dir, '.git/plover-pending'))).toEqual([]);
+    // Killed after moving the branch, before removing its note: nothing left to commit.
+    const landed = noteLeft(dir, path);
+    expect((await Workspace.open(dir)).recovered).toEqual([]);
+    expect(existsSync(landed)).toBe(false);
+    expect(git(dir, 'rev-parse', 'HEAD').trim()).toBe(oid);
+
+    // A decision in flight in a process that still runs (this one's parent stands in for it) is its own.
+    const other = correctionPath(OTHER, ann.email);
+    mkdirSync(dirname(join(dir, other)), { recursive: true });
+    writeFileSync(join(dir, other), serializeCorrection(createCorrection({ candidate_id: OTHER, action: 'flag' }, ann, new Date('2024-05-01T12:00:00Z'))));
+    const live = noteLeft(dir, other, process.ppid);
+    expect((await Workspace.open(dir)).recovered).toEqual([]);
+    expect(existsSync(live)).toBe(true);
+    expect(git(dir, 'status', '--porcelain', '--untracked-files=all')).toBe(`?? ${other}`);
+    // Without any note (a file written by hand), it stays for its author to commit.
+    rmSync(live);
+    expect((await Workspace.open(dir)).recovered).toEqual([]);
+    expect(git(dir, 'status', '--porcelain', '--untracked-files=all')).toBe(`?? ${other}`);
+    // Once the note's process is gone, its decision is committed.
+    noteLeft(dir, other);
+    expect((await Workspace.open(dir)).recovered.map((r) => [r.path, r.kind])).toEqual([[other, 'decision']]);
+    expect(git(dir, 'status', '--porcelain')).toBe('');
+    expect(fsck(dir).status).toBe(0);
+  });
+
+  it('keeps the note of a decision whose commit failed after its file was written, and commits it on the next start', async () => {
+    const { dir } = repo();
+    const ws = await Workspace.open(dir);
+    const lock = join(dir, '.git/refs/heads/main.lock');
+    writeFileSync(lock, ''); // a git command holds the branch
+    await expect(ws.service.decide(ann, { candidate_id: ID, action: 'flag' })).rejects.toMatchObject({ code: 'E_REF_LOCKED' });
+    const path = correctionPath(ID, ann.email);
+    expect(existsSync(join(dir, path))).toBe(true);
+    expect(readdirSync(join(dir, '.git/plover-pending'))).toEqual([basename(pendingNote(dir, path))]);
+    rmSync(lock);
+    const again = await Workspace.open(dir);
+    expect(again.recovered.map((r) => [r.path, r.kind])).toEqual([[path, 'decision']]);
+    expect(git(dir, 'log', '-1', '--format=%s')).toBe(`plover: flag ${ID}`);
+    expect(git(dir, 'status', '--porcelain')).toBe('');
+    expect(readdirSync(join(dir, '.git/plover-pending'))).toEqual([]);
   });
 
   it('loses no acknowledged decision when the label server is killed (-9) at random moments mid-commit', async () => {
