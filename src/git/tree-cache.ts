@@ -3,7 +3,9 @@
  * (which keeps pack indexes, not objects). An oid names one content, so an entry is never
  * stale. Each commit reads the trees along one path from the branch head, the trees the
  * commit before it wrote, and each push compares those same trees: kept here, neither
- * reads them again from disk (IndexedDB in the page) nor parses them again.
+ * reads them again from disk (IndexedDB in the page) nor parses them again. The root tree
+ * of each commit read or written is kept too, so a commit on the last one finds the whole
+ * path here.
  */
 import git, { type TreeEntry } from 'isomorphic-git';
 import type { GitFs } from './commit-file.ts';
@@ -12,6 +14,7 @@ import type { GitFs } from './commit-file.ts';
 const KEEP = 64;
 
 const byCache = new WeakMap<object, Map<string, readonly TreeEntry[]>>();
+const rootsByCache = new WeakMap<object, Map<string, string>>();
 
 interface TreeContext {
   fs: GitFs;
@@ -26,11 +29,32 @@ function treesOf(cache: object): Map<string, readonly TreeEntry[]> {
   return trees;
 }
 
-function keep(cache: object, oid: string, entries: readonly TreeEntry[]): void {
-  const trees = treesOf(cache);
-  trees.delete(oid);
-  trees.set(oid, entries);
-  if (trees.size > KEEP) trees.delete(trees.keys().next().value!);
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > KEEP) map.delete(map.keys().next().value!);
+}
+
+/** Keeps a tree's entries under its oid (read by other means than readTree). */
+export function keepTree(cache: object, oid: string, entries: readonly TreeEntry[]): void {
+  remember(treesOf(cache), oid, entries);
+}
+
+/** The kept entries of a tree, if it is kept. */
+export function keptTree(cache: object, oid: string): readonly TreeEntry[] | undefined {
+  return treesOf(cache).get(oid);
+}
+
+/** Keeps the root tree of a commit. */
+export function keepRoot(cache: object, commit: string, tree: string): void {
+  let roots = rootsByCache.get(cache);
+  if (!roots) rootsByCache.set(cache, (roots = new Map()));
+  remember(roots, commit, tree);
+}
+
+/** The kept root tree of a commit, if it is kept. */
+export function keptRoot(cache: object, commit: string): string | undefined {
+  return rootsByCache.get(cache)?.get(commit);
 }
 
 /** The entries of a tree (not to be changed: they are shared). */
@@ -38,13 +62,13 @@ export async function readTree(ctx: TreeContext, oid: string): Promise<readonly 
   const kept = treesOf(ctx.cache).get(oid);
   if (kept) return kept;
   const { tree } = await git.readTree({ fs: ctx.fs, gitdir: ctx.gitdir, cache: ctx.cache, oid });
-  keep(ctx.cache, oid, tree);
+  keepTree(ctx.cache, oid, tree);
   return tree;
 }
 
 /** Writes a tree of these entries and keeps them under its oid. */
 export async function writeTree(ctx: TreeContext, entries: TreeEntry[]): Promise<string> {
   const oid = await git.writeTree({ fs: ctx.fs, gitdir: ctx.gitdir, tree: entries });
-  keep(ctx.cache, oid, entries);
+  keepTree(ctx.cache, oid, entries);
   return oid;
 }

@@ -20,10 +20,9 @@ import { parseCorrection } from '../lib/correction.ts';
 import { CORRECTION_PATH_PATTERN, correctionPath } from '../lib/paths.ts';
 import { commitFile, readCommittedFile, type GitFs } from '../git/commit-file.ts';
 import { errorCode } from '../lib/errors.ts';
-import { indexWriter } from './git-index.ts';
 import { clearStaleLocks, isAlive } from './owned-lock.ts';
 import { clearTemporaryFiles } from './atomic-fs.ts';
-import { refUpdater } from './ref-update.ts';
+import { worktreeTarget } from './worktree-committer.ts';
 
 const PENDING_DIR = 'plover-pending';
 
@@ -102,17 +101,13 @@ async function recoverFile({ fs, dir, cache, path, now }: { fs: GitFs; dir: stri
   if (text === null) {
     const undone = parseCorrection(committed!, path).correction;
     if (!undone) return undefined;
-    const commit = await commitFile({ fs, dir, cache, index: indexWriter(dir), updateRef: refUpdater(fs, `${dir}/.git`), path, text: null, message: compileUndoMessage(undone), author: { ...undone.reviewer, date: now } });
+    const commit = await commitFile({ ...worktreeTarget(dir, fs, cache), path, text: null, message: compileUndoMessage(undone), author: { ...undone.reviewer, date: now } });
     return { path, commit, kind: 'undo' };
   }
   const { correction } = parseCorrection(text, path);
   if (!correction || correctionPath(correction.candidate_id, correction.reviewer.email) !== path) return undefined;
   const commit = await commitFile({
-    fs,
-    dir,
-    cache,
-    index: indexWriter(dir),
-    updateRef: refUpdater(fs, `${dir}/.git`),
+    ...worktreeTarget(dir, fs, cache),
     path,
     text,
     message: compileCommitMessage(correction),

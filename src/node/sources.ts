@@ -111,18 +111,25 @@ export async function gitRefSource(dir: string, ref: string): Promise<DataSource
   };
 }
 
+/** An object as `git cat-file --batch` gives it. */
+export interface GitObject {
+  oid: string;
+  type: string;
+  body: Uint8Array;
+}
+
 /**
  * Reads objects through one `git cat-file --batch`, answering requests in the order
  * they were made. A request is anything cat-file names: an oid, or `<commit>:<path>`.
  */
 export class BlobReader {
   private readonly child: ChildProcessWithoutNullStreams;
-  private readonly waiting: { resolve(b: Uint8Array): void; reject(e: Error): void }[] = [];
+  private readonly waiting: { resolve(o: GitObject | null): void; reject(e: Error): void }[] = [];
   /** Output not consumed yet, as chunks: joined only once a whole answer is there (no quadratic copying). */
   private chunks: Buffer[] = [];
   private length = 0;
-  /** The size of the answer being received (header read), or -1 while waiting for a header. */
-  private expecting = -1;
+  /** The answer being received (header read), or undefined while waiting for a header. */
+  private expecting: { oid: string; type: string; size: number } | undefined;
   private failure: Error | undefined;
 
   constructor(dir: string) {
@@ -140,11 +147,20 @@ export class BlobReader {
     this.child.on('exit', (code) => code && fail(new Error(`git cat-file exited with ${code}`)));
   }
 
-  read(oid: string): Promise<Uint8Array> {
+  /** The object's content; rejects when there is no such object. */
+  async read(request: string): Promise<Uint8Array> {
+    const found = await this.object(request);
+    if (!found) throw new Error(`git cat-file: ${request} missing`);
+    return found.body;
+  }
+
+  /** The object, or null when there is none (`<commit>:<path>` of a path not in that commit). */
+  object(request: string): Promise<GitObject | null> {
     if (this.failure) return Promise.reject(this.failure);
+    if (/[\n\r]/.test(request)) return Promise.reject(new Error(`git cat-file cannot name ${JSON.stringify(request)}`));
     return new Promise((resolve, reject) => {
       this.waiting.push({ resolve, reject });
-      this.child.stdin.write(`${oid}\n`);
+      this.child.stdin.write(`${request}\n`);
     });
   }
 
@@ -157,24 +173,30 @@ export class BlobReader {
 
   private drain() {
     for (;;) {
-      if (this.expecting < 0) {
+      if (!this.expecting) {
         const head = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.length);
         this.chunks = head.length ? [head] : [];
         const newline = head.indexOf(10);
         if (newline < 0) return;
         const header = this.take(newline + 1).toString().trimEnd();
-        const size = Number(header.split(' ')[2]);
-        if (!Number.isFinite(size)) {
+        // "<oid> <type> <size>", or "<request> missing" (or "ambiguous"; a request may hold spaces)
+        if (header.endsWith(' missing')) {
+          this.waiting.shift()?.resolve(null);
+          continue;
+        }
+        const [oid, type, size] = header.split(' ');
+        if (header.split(' ').length !== 3 || !Number.isSafeInteger(Number(size))) {
           this.waiting.shift()?.reject(new Error(`git cat-file: ${header}`));
           continue;
         }
-        this.expecting = size;
+        this.expecting = { oid: oid!, type: type!, size: Number(size) };
       }
-      if (this.length < this.expecting + 1) return;
-      const body = Uint8Array.from(this.take(this.expecting));
-      this.take(1); // the newline after each blob
-      this.expecting = -1;
-      this.waiting.shift()?.resolve(body);
+      if (this.length < this.expecting.size + 1) return;
+      const body = Uint8Array.from(this.take(this.expecting.size));
+      this.take(1); // the newline after each object
+      const { oid, type } = this.expecting;
+      this.expecting = undefined;
+      this.waiting.shift()?.resolve({ oid, type, body });
     }
   }
 

@@ -13,6 +13,12 @@ import { indexWriter } from './git-index.ts';
 import { readCandidateHistory } from './history.ts';
 import { notePending } from './recover.ts';
 import { refUpdater } from './ref-update.ts';
+import { treeReader } from './tree-reader.ts';
+
+/** A commit's target in the working tree at `dir`, with the Node ways of writing the index and the branch and of reading trees. */
+export function worktreeTarget(dir: string, fs: GitFs, cache: object) {
+  return { fs, dir, cache, index: indexWriter(dir), updateRef: refUpdater(fs, `${dir}/.git`), readTrees: treeReader(dir) };
+}
 
 export class WorktreeCommitter implements Committer {
   private readonly dir: string;
@@ -27,7 +33,7 @@ export class WorktreeCommitter implements Committer {
   }
 
   private target() {
-    return { fs: this.fs, dir: this.dir, cache: this.cache, index: indexWriter(this.dir), updateRef: refUpdater(this.fs, `${this.dir}/.git`) };
+    return worktreeTarget(this.dir, this.fs, this.cache);
   }
 
   async commit(decision: Decision, reviewer: Reviewer, options: CommitOptions) {
