@@ -17,7 +17,8 @@
  * an entry in conflict) returns false, and the caller lets isomorphic-git do it.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, lstatSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writevSync } from 'node:fs';
+import { closeSync, fstatSync, linkSync, lstatSync, openSync, readFileSync, readSync, renameSync, unlink, unlinkSync, writevSync } from 'node:fs';
+import { TMP_DIR } from './atomic-fs.ts';
 import { PloverError } from '../lib/errors.ts';
 import { indexLock, releaseLock, takeLock } from './owned-lock.ts';
 
@@ -211,9 +212,22 @@ function writeLocked(gitdir: string, data: Buffer[]): void {
     throw err;
   }
   closeSync(fd);
+  // Replacing the index frees the old one's pages, ~10 ms at 12 MB if the rename drops its
+  // last link. A link kept in plover-tmp/ (cleared at every start) leaves that to an unlink
+  // on the thread pool, after the decision is committed.
+  const old = `${gitdir}/${TMP_DIR}/index-${process.pid}-${++replaced}`;
+  let kept = true;
+  try {
+    linkSync(`${gitdir}/index`, old);
+  } catch {
+    kept = false; // no index yet, or no plover-tmp/: the rename frees it
+  }
   renameSync(files.lock, `${gitdir}/index`);
   releaseLock(files);
+  if (kept) unlink(old, () => undefined);
 }
+
+let replaced = 0;
 
 /** writev until every byte is written (a short write continues where it stopped). */
 function writevAll(fd: number, parts: Buffer[]): void {

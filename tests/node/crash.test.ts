@@ -117,8 +117,9 @@ describe('after a crash', () => {
     expect(again.recovered.map((r) => r.kind)).toEqual(['undo']);
     expect(git(dir, 'log', '-1', '--format=%s')).toBe(`plover: undo discard ${ID}`);
     expect(git(dir, 'status', '--porcelain')).toBe('');
-    // Only what this run wrote went through it, and each was renamed into place.
-    expect(readdirSync(join(dir, '.git/plover-tmp'))).toEqual([]);
+    // Only what this run wrote went through it, and each was renamed into place (the old
+    // index's link is removed on the thread pool, just after the commit).
+    await expect.poll(() => readdirSync(join(dir, '.git/plover-tmp'))).toEqual([]);
   });
 
   it('looks only at noted files: a note whose commit landed, or whose process still runs, commits nothing, and a file changed by hand is left to its author', async () => {

@@ -1,7 +1,7 @@
 // The fast index entry update, judged by native git: the checksum it verifies on every
 // read, `git ls-files` order, and `git diff-files` (empty only when the stat data recorded
 // matches the file, i.e. `git status` has nothing to re-check).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { updateIndexEntry } from '../../src/node/git-index.ts';
@@ -34,6 +34,26 @@ describe('updateIndexEntry', () => {
     expect(git(dir, 'ls-files')).not.toContain('a.txt');
     expect(updateIndexEntry(dir, gitdir, 'not-there.txt', null)).toBe(true);
     expect(git(dir, 'fsck', '--no-progress')).toBe('');
+  });
+
+  it('replaces the index leaving at most a link to the old one in plover-tmp/, removed just after, and works without plover-tmp/', async () => {
+    const { dir } = repo({ candidates: false, files: { 'a.txt': 'a\n' } });
+    const gitdir = join(dir, '.git');
+    const before = statSync(join(gitdir, 'index')).ino;
+    // No plover-tmp/ yet: the rename frees the old index itself.
+    expect(updateIndexEntry(dir, gitdir, 'b.txt', write(dir, 'b.txt', 'b\n'))).toBe(true);
+    expect(existsSync(join(gitdir, 'plover-tmp'))).toBe(false);
+    mkdirSync(join(gitdir, 'plover-tmp'));
+    const old = statSync(join(gitdir, 'index'));
+    expect(old.ino).not.toBe(before);
+    expect(updateIndexEntry(dir, gitdir, 'c.txt', write(dir, 'c.txt', 'c\n'))).toBe(true);
+    // Right after, plover-tmp/ holds the old index or nothing (its unlink runs on another thread) ...
+    const kept = readdirSync(join(gitdir, 'plover-tmp')).map((name) => statSync(join(gitdir, 'plover-tmp', name), { throwIfNoEntry: false })?.ino ?? old.ino);
+    expect(kept.every((ino) => ino === old.ino) && kept.length <= 1).toBe(true);
+    // ... and nothing just after.
+    await expect.poll(() => readdirSync(join(gitdir, 'plover-tmp'))).toEqual([]);
+    expect(git(dir, 'ls-files').split('\n')).toEqual(['a.txt', 'b.txt', 'c.txt']);
+    expect(git(dir, 'diff-files', '--name-only')).toBe('');
   });
 
   it('keeps every index it writes whole while it reuses its buffers: growing, shrinking, growing again', () => {
