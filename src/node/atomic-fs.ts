@@ -70,7 +70,23 @@ export function writeFileAtomicSync(path: string, data: string): void {
   }
 }
 
-/** Removes what a killed process may have left in `.git/plover-tmp/`. */
-export function clearTemporaryFiles(gitdir: string): void {
-  fs.rmSync(join(gitdir, TMP_DIR), { recursive: true, force: true });
+/**
+ * Removes what killed processes left in `.git/plover-tmp/`. Each name holds its writer's
+ * pid; the files of a process still running (a label server while `plover submit` starts)
+ * are its own, in flight, and stay.
+ */
+export function clearTemporaryFiles(gitdir: string, isAlive: (pid: number) => boolean): void {
+  const folder = join(gitdir, TMP_DIR);
+  let names: string[];
+  try {
+    names = fs.readdirSync(folder);
+  } catch {
+    return; // nothing was ever written through it
+  }
+  for (const name of names) {
+    const pid = Number(/^(?:index-)?(\d+)-/.exec(name)?.[1]);
+    // A name of this very process is left from an earlier one with the same pid.
+    if (pid && pid !== process.pid && isAlive(pid)) continue;
+    fs.rmSync(join(folder, name), { recursive: true, force: true });
+  }
 }

@@ -55,7 +55,7 @@ export interface Recovered {
 export async function recoverUncommitted(options: { fs: GitFs; dir: string; cache: object; now?: Date }): Promise<Recovered[]> {
   const { fs, dir, cache } = options;
   clearStaleLocks(`${dir}/.git`);
-  clearTemporaryFiles(`${dir}/.git`);
+  clearTemporaryFiles(`${dir}/.git`, isAlive);
   const folder = `${dir}/.git/${PENDING_DIR}`;
   let notes: string[];
   try {

@@ -7,6 +7,7 @@ import { correctionPath } from '../../src/lib/paths.ts';
 import { pendingNote } from '../../src/node/recover.ts';
 import { Workspace } from '../../src/node/workspace.ts';
 import { GIT_ENV, ROOT, fsck, git, useTempRepos } from '../helpers/repo.ts';
+import { plover } from '../helpers/cli.ts';
 import { startPlover } from '../helpers/serve.ts';
 
 const repo = useTempRepos();
@@ -120,6 +121,22 @@ describe('after a crash', () => {
     // Only what this run wrote went through it, and each was renamed into place (the old
     // index's link is removed on the thread pool, just after the commit).
     await expect.poll(() => readdirSync(join(dir, '.git/plover-tmp'))).toEqual([]);
+  });
+
+  it('leaves the temporary files of a plover still running: a label server keeps committing while plover submit starts beside it', async () => {
+    const { dir } = repo();
+    const server = await Workspace.open(dir);
+    await server.service.decide(ann, { candidate_id: ID, action: 'discard' });
+    const tmp = join(dir, '.git/plover-tmp');
+    writeFileSync(join(tmp, `${process.ppid}-7`), 'in flight'); // a running process's
+    writeFileSync(join(tmp, `${deadPid()}-3`), 'half'); // a killed one's
+    const submit = plover(dir, ['submit', OTHER, '--action', 'flag', '--reviewer', 'Bob <bob@example.org>']);
+    expect(submit.status).toBe(0);
+    expect(readdirSync(tmp)).toEqual([`${process.ppid}-7`]);
+    // The server's next decision writes through plover-tmp/ as before.
+    await server.service.decide(ann, { candidate_id: OTHER, action: 'flag' });
+    expect(git(dir, 'log', '--format=%s', '-3').split('\n')).toEqual([`plover: flag ${OTHER}`, `plover: flag ${OTHER}`, `plover: discard ${ID}`]);
+    expect(git(dir, 'status', '--porcelain')).toBe('');
   });
 
   it('looks only at noted files: a note whose commit landed, or whose process still runs, commits nothing, and a file changed by hand is left to its author', async () => {
