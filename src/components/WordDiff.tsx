@@ -15,7 +15,8 @@ export function WordDiff(props: WordDiffProps) {
       <p class="diff-summary">
         {counts().added === 0 && counts().removed === 0 ? 'No changes to the model response.' : `+${counts().added} / −${counts().removed} words`}
       </p>
-      <pre class="text diff-text">
+      {/* Focusable: a long line scrolls sideways, and the keyboard must reach it too. */}
+      <pre class="text diff-text" tabindex="0">
         <For each={parts()}>
           {(p) => (p.kind === 'added' ? <ins>{p.text}</ins> : p.kind === 'removed' ? <del>{p.text}</del> : <span>{p.text}</span>)}
         </For>

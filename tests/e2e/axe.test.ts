@@ -1,9 +1,11 @@
 // axe-core in Chromium over the review page's states and the stats page, at a laptop's
 // and a phone's size: no violation of WCAG 2.1 A/AA or axe's best practices.
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, useBrowser } from '../helpers/browser.ts';
-import { useServedRepo } from '../helpers/serve.ts';
-import { reviewStateViolations, SIZES } from '../helpers/axe.ts';
+import { plover } from '../helpers/cli.ts';
+import { useTempRepos } from '../helpers/repo.ts';
+import { startPlover, useServedRepo } from '../helpers/serve.ts';
+import { reviewStateViolations, SIZES, violations } from '../helpers/axe.ts';
 
 describe.skipIf(!CHROMIUM)('accessibility (axe-core) of the local site', () => {
   const browser = useBrowser({ bypassCSP: true });
@@ -17,4 +19,35 @@ describe.skipIf(!CHROMIUM)('accessibility (axe-core) of the local site', () => {
     await page.close();
     expect(found).toEqual(Object.fromEntries(Object.keys(found).map((k) => [k, []])));
   }, 120_000);
+
+  describe('with two reviewers in conflict', () => {
+    const repos = useTempRepos();
+    const stops: { stop(): Promise<void> }[] = [];
+    afterAll(() => Promise.all(stops.map((s) => s.stop())));
+
+    it.each(SIZES)('finds nothing in the Conflicts view and in the bulk confirmation, at %i×%i', async (width, height) => {
+      const { dir } = repos();
+      const id = 'sftc_b5505e86f70999cf';
+      expect(plover(dir, ['submit', id, '--action', 'correct', '--response', 'Subject: Feedback request\n\nCould you review the report?', '--reviewer', 'Ann Lee <ann@example.org>']).status).toBe(0);
+      expect(plover(dir, ['submit', id, '--action', 'discard', '--reviewer', 'Bob Ray <bob@example.org>']).status).toBe(0);
+      const server = await startPlover(dir, 'Cat Diaz <cat@example.org>');
+      stops.push(server);
+      const page = await browser.context.newPage();
+      await page.setViewportSize({ width, height });
+      await page.goto(`${server.url}?state=conflict`);
+      await page.getByRole('region', { name: 'Decisions in conflict' }).getByRole('article', { name: 'Decision of bob@example.org' }).waitFor({ timeout: 60_000 });
+      const found: Record<string, string[]> = { 'conflicts view': await violations(page) };
+      await page.goto(server.url);
+      await page.locator('summary', { hasText: 'Filters and sort' }).click();
+      const apply = page.getByRole('button', { name: /^Apply to all \d+ shown$/ });
+      await expect.poll(() => apply.isEnabled(), { timeout: 60_000 }).toBe(true);
+      found['bulk controls'] = await violations(page);
+      await apply.click();
+      await page.getByRole('dialog').waitFor();
+      found['bulk confirmation'] = await violations(page);
+      await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+      await page.close();
+      expect(found).toEqual({ 'conflicts view': [], 'bulk controls': [], 'bulk confirmation': [] });
+    }, 120_000);
+  });
 });
