@@ -14,7 +14,7 @@ import { createEffect, createResource, createSignal, For, on, onCleanup, onMount
 import type { DecisionJournal } from '../client/decision-journal.ts';
 import { createLocalBackend } from '../client/local-backend.ts';
 import type { Decision } from '../lib/correction.ts';
-import { correctionPath } from '../lib/paths.ts';
+import { correctionPath, correctionsPrefix } from '../lib/paths.ts';
 import type { LabelBackend, Session } from '../lib/label-backend.ts';
 import type { Action, Candidate } from '../lib/schema-types.ts';
 import { ACTIONS, FAILURE_CATEGORIES } from '../lib/schemas.ts';
@@ -69,23 +69,32 @@ export function ReviewApp(props: ReviewAppProps) {
     return c ? outbox.decided().get(c.id) : undefined;
   };
   const undecidedAhead = () => queue.items().slice(queue.cursor()).filter((c) => !isDecided(c)).length;
-  // A card this visit did not decide, in a view that shows decided ones: the reviewer's decision from an earlier visit, from git.
-  const [earlier] = createResource(
+  // The current card's history from git, in the views that show decided ones; read once for
+  // both the "You decided … (earlier visit)" banner and the Conflicts view.
+  const [cardHistory] = createResource(
     () => {
       const c = current();
       const state = queue.filters().state;
-      return c && !isDecided(c) && state && state !== 'undecided' ? c.id : undefined;
+      return c && state && state !== 'undecided' ? ([c.id, outbox.version()] as const) : undefined;
     },
-    async (id) => {
-      const mine = correctionPath(id, session()!.reviewer.email);
-      const latest = (await backend.history(id)).find((e) => e.path === mine);
-      return latest?.kind === 'decision' ? latest : null;
-    },
+    ([id]) => backend.history(id),
   );
-  // `.latest`, not `earlier()`: reading a loading resource would suspend the island (see FilterBar); a stale one is dropped by its id.
+  // `.latest`, not `cardHistory()`: reading a loading resource would suspend the island (see
+  // FilterBar). While the next read runs, the last one stays if it is this card's.
+  const historyOfCurrent = () => {
+    const c = current();
+    const entries = cardHistory.error ? undefined : cardHistory.latest;
+    if (!c || !entries) return undefined;
+    const prefix = correctionsPrefix(c.id);
+    return entries.every((e) => e.path.startsWith(prefix)) ? entries : undefined;
+  };
+  // A card this visit did not decide: the reviewer's decision from an earlier visit.
   const earlierDecision = () => {
-    const e = earlier.error || earlier.loading ? null : earlier.latest;
-    return e && e.correction?.candidate_id === current()?.id ? e : null;
+    const c = current();
+    if (!c || isDecided(c)) return null;
+    const mine = correctionPath(c.id, session()!.reviewer.email);
+    const latest = historyOfCurrent()?.find((e) => e.path === mine);
+    return latest?.kind === 'decision' ? latest : null;
   };
   const filterCount = () => Object.keys(queue.filters()).length;
 
@@ -380,7 +389,7 @@ export function ReviewApp(props: ReviewAppProps) {
               </Show>
               {/* The Conflicts view: the reviewers' decisions first, then the candidate they disagree on. */}
               <Show when={queue.filters().state === 'conflict'}>
-                <ConflictPanel backend={backend} candidate={candidate()} version={outbox.version()} adjudicator={session()?.adjudicator === true} />
+                <ConflictPanel candidate={candidate()} history={historyOfCurrent()} error={cardHistory.error} adjudicator={session()?.adjudicator === true} />
               </Show>
               <CandidateCard candidate={candidate()} raw={settings.raw.on()} />
               {/* Rendered only while open: no history request for every card shown. */}

@@ -236,12 +236,20 @@ describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
       stops.push(server);
       const url = server.url;
 
-      const page = await open(`${url}?state=conflict`);
+      const page = await browser.context.newPage();
+      const historyReads: string[] = [];
+      page.on('request', (r) => r.url().includes('/api/history?') && historyReads.push(r.url()));
+      page.on('pageerror', (err) => {
+        throw err;
+      });
+      await page.goto(`${url}?state=conflict`);
       expect(await currentId(page)).toBe(id);
       const panel = page.getByRole('region', { name: 'Decisions in conflict' });
       const ann = panel.getByRole('article', { name: 'Decision of ann@example.org' });
       const bob = panel.getByRole('article', { name: 'Decision of bob@example.org' });
       await ann.waitFor();
+      // One read of the card's history serves the panel and the "You decided" banner.
+      expect(historyReads).toHaveLength(1);
       expect(await ann.textContent()).toMatch(/^correct \[style_violation\]Ann Lee <ann@example\.org>/);
       expect(await ann.locator('.diff').count()).toBe(1);
       expect(await bob.textContent()).toContain('discard');

@@ -1,21 +1,23 @@
 /**
  * The Conflicts view's card part: every reviewer's current decision on the candidate side
  * by side (action, category, who and when, and the correction as a word diff against the
- * model response), read from git through the backend's history. Shown under the filter
+ * model response), from the card's history in git (read once by ReviewApp, which shares it
+ * with the "You decided" banner). Shown under the filter
  * "in conflict between reviewers"; deciding the card adds the viewer's decision, which
  * settles the candidate under `majority` when it sides with one of them, and under every
  * policy when the viewer is an adjudicator (team.adjudicators).
  */
-import { createResource, For, Show } from 'solid-js';
-import type { HistoryEntry, LabelBackend } from '../../lib/label-backend.ts';
+import { For, Show } from 'solid-js';
+import type { HistoryEntry } from '../../lib/label-backend.ts';
 import type { Candidate } from '../../lib/schema-types.ts';
 import { WordDiff } from '../WordDiff.tsx';
 
 export interface ConflictPanelProps {
-  backend: LabelBackend;
   candidate: Candidate;
-  /** Changes whenever the decisions may have changed. */
-  version: number;
+  /** The candidate's history, newest first; undefined while it is read. */
+  history: HistoryEntry[] | undefined;
+  /** Why the history could not be read. */
+  error?: unknown;
   /** Whether the viewer is an adjudicator: their decision settles the candidate. */
   adjudicator: boolean;
 }
@@ -30,18 +32,14 @@ function currentDecisions(history: HistoryEntry[]): HistoryEntry[] {
 }
 
 export function ConflictPanel(props: ConflictPanelProps) {
-  const [resource] = createResource(
-    () => [props.candidate.id, props.version] as const,
-    ([id]) => props.backend.history(id),
-  );
-  const decisions = () => (resource.error ? undefined : resource.latest && currentDecisions(resource.latest));
+  const decisions = () => props.history && currentDecisions(props.history);
   return (
     <section class="conflict" aria-label="Decisions in conflict">
       <h2>Reviewers' decisions</h2>
       <Show when={props.adjudicator}>
         <p class="muted">You are an adjudicator: your decision settles this candidate, whatever the others chose.</p>
       </Show>
-      <Show when={!resource.error} fallback={<p class="error">Decisions unavailable: {String(resource.error?.message ?? resource.error)}</p>}>
+      <Show when={!props.error} fallback={<p class="error">Decisions unavailable: {String((props.error as Error | undefined)?.message ?? props.error)}</p>}>
         <Show when={decisions()} fallback={<p>Loading decisions…</p>}>
           {(list) => (
             <div class="conflict-columns">
