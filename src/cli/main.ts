@@ -381,7 +381,7 @@ async function conflictsCommand(args: string[]): Promise<number> {
   const data = await readRepository(source);
   if (data.problems.length) throw invalidRepository(data.problems);
   const conflicts: (Conflict & { benchmark_run_id: string })[] = [];
-  for (const [id, group] of groupByCandidate(data.corrections.map((c) => c.correction))) {
+  for (const [id, group] of groupByCandidate(data.corrections.map((c) => c.correction), (c) => c.candidate_id)) {
     const resolved = resolveDecision(group, policy);
     if ('conflict' in resolved) conflicts.push({ ...resolved.conflict, benchmark_run_id: data.candidates.get(id)!.candidate.benchmark_run_id });
   }

@@ -48,13 +48,14 @@ export function decidingCorrection(corrections: Correction[]): Correction | unde
   return best;
 }
 
-/** Groups corrections by candidate id. */
-export function groupByCandidate(corrections: Iterable<Correction>): Map<string, Correction[]> {
-  const groups = new Map<string, Correction[]>();
-  for (const c of corrections) {
-    const list = groups.get(c.candidate_id);
-    if (list) list.push(c);
-    else groups.set(c.candidate_id, [c]);
+/** Groups corrections (or records holding one) by candidate id, in the order given. */
+export function groupByCandidate<T>(items: Iterable<T>, candidateOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const id = candidateOf(item);
+    const list = groups.get(id);
+    if (list) list.push(item);
+    else groups.set(id, [item]);
   }
   return groups;
 }

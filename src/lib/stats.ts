@@ -6,6 +6,7 @@
 import type { LocatedCandidate } from './candidates.ts';
 import { DEFAULT_EXPORT_OPTIONS, ExportCompiler, resolveDecision, type LocatedCorrection, type ResolvePolicy } from './export.ts';
 import { normalizeEmail } from './paths.ts';
+import { groupByCandidate } from './review-state.ts';
 import { FAILURE_CATEGORIES } from './schemas.ts';
 import { assignees, type Team } from './team.ts';
 
@@ -157,13 +158,7 @@ export class StatsCompiler {
 /** The statistics of candidates and their current corrections (in any order). */
 export function computeStats(candidates: Map<string, LocatedCandidate>, corrections: Iterable<LocatedCorrection>, team: Team | null = null, resolve: ResolvePolicy = DEFAULT_EXPORT_OPTIONS.resolve): Stats {
   const compiler = new StatsCompiler(candidates, resolve, team);
-  const groups = new Map<string, LocatedCorrection[]>();
-  for (const c of [...corrections].sort((a, b) => (a.file < b.file ? -1 : 1))) {
-    const group = groups.get(c.correction.candidate_id);
-    if (group) group.push(c);
-    else groups.set(c.correction.candidate_id, [c]);
-  }
-  for (const group of groups.values()) compiler.add(group);
+  for (const group of groupByCandidate([...corrections].sort((a, b) => (a.file < b.file ? -1 : 1)), (c) => c.correction.candidate_id).values()) compiler.add(group);
   return compiler.result();
 }
 
