@@ -129,6 +129,14 @@ export class ReviewService {
     };
   }
 
+  /**
+   * Runs `run` between commits, none in flight: for changing the index from outside (the
+   * label server taking in what a `git pull` brought).
+   */
+  exclusively<T>(run: () => Promise<T>): Promise<T> {
+    return this.serialize(run);
+  }
+
   /** Runs commits one at a time; a failed one does not stop those after it. */
   private serialize<T>(run: () => Promise<T>): Promise<T> {
     const result = this.tail.then(run, run);

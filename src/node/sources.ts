@@ -111,6 +111,22 @@ export async function gitRefSource(dir: string, ref: string): Promise<DataSource
   };
 }
 
+/**
+ * Some files of one commit, read with native git: what changed in a branch since it was
+ * last read (Workspace.refresh). Sizes are checked as each file is read.
+ */
+export function gitFilesSource(dir: string, commit: string, paths: string[]): DataSource {
+  const reader = new BlobReader(dir);
+  return {
+    list: async (folder) => paths.filter((path) => path.startsWith(`${folder}/`)).sort().map((path) => ({ path })),
+    async read(path, maxBytes) {
+      const body = await reader.read(`${commit}:${path}`);
+      return body.length > maxBytes ? { tooLarge: body.length } : body;
+    },
+    close: () => reader.close(),
+  };
+}
+
 /** An object as `git cat-file --batch` gives it. */
 export interface GitObject {
   oid: string;

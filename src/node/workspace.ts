@@ -1,10 +1,17 @@
 /**
  * Opens a local clone for labeling: commits what an interrupted run left, reads and
  * checks the candidates and corrections, and gives the review service that both the
- * label server and `plover submit` commit decisions through.
+ * label server and `plover submit` commit decisions through. A running label server
+ * takes in what comes into the branch meanwhile (a `git pull`, a `plover submit` beside
+ * it) with `refresh`.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { resolveOrNull, type GitFs } from '../git/commit-file.ts';
+import type { Problem } from '../lib/errors.ts';
+import { CORRECTIONS_DIR } from '../lib/paths.ts';
 import type { LocatedCandidate } from '../lib/candidates.ts';
-import { invalidRepository, readCandidates, readCorrections } from '../lib/repository.ts';
+import { CANDIDATES_DIR, invalidRepository, readCandidates, readCorrections } from '../lib/repository.ts';
 import { requireTeam, type Team } from '../lib/team.ts';
 import { ReviewIndex } from '../lib/review-index.ts';
 import { ReviewService } from '../lib/review-service.ts';
@@ -14,20 +21,39 @@ import { createAtomicFs } from './atomic-fs.ts';
 import { findCandidate } from './find-candidate.ts';
 import { readConfigFile, SITE_CONFIG_FILE } from './site-config.ts';
 import { recoverUncommitted, type Recovered } from './recover.ts';
-import { worktreeSource } from './sources.ts';
+import { gitFilesSource, worktreeSource } from './sources.ts';
 import { WorktreeCommitter } from './worktree-committer.ts';
+
+const run = promisify(execFile);
+/** git's empty tree: what a branch without commits holds. */
+const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+
+/** What `refresh` found in the branch since it was last read. */
+export type Refreshed =
+  | { kind: 'same' }
+  /** Corrections changed: `taken` read and in the index, `removed` gone from it, `problems` files kept out (and out of the index). */
+  | { kind: 'corrections'; commit: string; taken: number; removed: number; problems: Problem[] }
+  /** Candidate files or plover.config.json changed: open the workspace again to review them. */
+  | { kind: 'reopen'; commit: string };
 
 export class Workspace {
   readonly service: ReviewService;
   /** Decisions a previous, interrupted run wrote but did not commit, committed on opening. */
   readonly recovered: Recovered[];
 
-  private readonly candidates: ReadonlyMap<string, LocatedCandidate>;
+  private readonly candidates: Map<string, LocatedCandidate>;
+  private readonly dir: string;
+  private readonly fs: GitFs;
+  /** The commit of the checked-out branch that the index holds (null: no commit yet). */
+  private head: string | null;
 
-  private constructor(service: ReviewService, recovered: Recovered[], candidates: ReadonlyMap<string, LocatedCandidate>) {
+  private constructor(service: ReviewService, recovered: Recovered[], candidates: Map<string, LocatedCandidate>, where: { dir: string; fs: GitFs; head: string | null }) {
     this.service = service;
     this.recovered = recovered;
     this.candidates = candidates;
+    this.dir = where.dir;
+    this.fs = where.fs;
+    this.head = where.head;
   }
 
   /** The queue, facets and counts, kept current with every commit. */
@@ -61,7 +87,49 @@ export class Workspace {
     const team = readTeam(dir);
     const index = ReviewIndex.ofData(data, read.corrections, team);
     const service = new ReviewService(index, new WorktreeCommitter(dir, fs, cache), async () => computeStats(data.candidates, index.records(), team));
-    return new Workspace(service, recovered, data.candidates);
+    return new Workspace(service, recovered, data.candidates, { dir, fs, head: await resolveOrNull(fs, `${dir}/.git`, 'HEAD') });
+  }
+
+  /** This repository read again (after `refresh` said `reopen`), once no commit is in flight. */
+  reopen(): Promise<Workspace> {
+    return this.service.exclusively(() => Workspace.open(this.dir));
+  }
+
+  /**
+   * Takes in the corrections that came into the checked-out branch since it was last
+   * read, between commits: each added or changed file is read from the new commit and
+   * checked as on opening, each removed one is forgotten. A file with a problem is kept
+   * out of the index (and reported); the next change to it is read again. The decisions
+   * this workspace committed itself are among what it reads, and change nothing.
+   */
+  async refresh(): Promise<Refreshed> {
+    const gitdir = `${this.dir}/.git`;
+    // The usual case, without waiting for a commit in flight: the branch has not moved.
+    if ((await resolveOrNull(this.fs, gitdir, 'HEAD')) === this.head) return { kind: 'same' };
+    return this.service.exclusively(async () => {
+      const head = await resolveOrNull(this.fs, gitdir, 'HEAD');
+      if (head === this.head || head === null) return { kind: 'same' } as const;
+      const { stdout } = await run('git', ['diff', '--no-renames', '--name-status', '-z', this.head ?? EMPTY_TREE, head, '--', CANDIDATES_DIR, CORRECTIONS_DIR, SITE_CONFIG_FILE], {
+        cwd: this.dir,
+        maxBuffer: 256 * 1024 * 1024,
+      });
+      const fields = stdout.split('\0');
+      const changed: string[] = [];
+      const removed: string[] = [];
+      for (let i = 0; i + 1 < fields.length; i += 2) {
+        const [status, path] = [fields[i]!, fields[i + 1]!];
+        if (!path.startsWith(`${CORRECTIONS_DIR}/`)) return { kind: 'reopen', commit: head } as const;
+        (status === 'D' ? removed : changed).push(path);
+      }
+      const source = gitFilesSource(this.dir, head, changed);
+      const read = await readCorrections(source, this.candidates).finally(() => source.close());
+      const bad = new Set(read.problems.map((p) => p.file));
+      for (const path of [...removed, ...bad]) this.service.index.delete(path);
+      const taken = read.corrections.filter((c) => !bad.has(c.file));
+      for (const c of taken) this.service.index.set(c);
+      this.head = head;
+      return { kind: 'corrections', commit: head, taken: taken.length, removed: removed.length, problems: read.problems } as const;
+    });
   }
 }
 

@@ -10,6 +10,11 @@
  *   POST /api/decisions            {candidate_id, action, corrected_response?, failure_category?, unchanged?, duration_ms?}
  *   POST /api/undo                 {candidate_id}: undo this reviewer's decision on it
  *   GET  /api/history?candidate=ID     every decision and undo on a candidate, from git
+ *
+ * Before answering a GET, the server takes in what came into the checked-out branch since
+ * it last looked (a `git pull`, a `plover submit` beside it; Workspace.refresh): changed
+ * corrections at once, new candidate files or a new plover.config.json by reading the
+ * repository again. What it cannot take in is logged, naming the file and the fix.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -18,7 +23,7 @@ import { createGzip } from 'node:zlib';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Decision } from '../lib/correction.ts';
-import { PloverError } from '../lib/errors.ts';
+import { formatProblem, PloverError } from '../lib/errors.ts';
 import type { Reviewer } from '../lib/schema-types.ts';
 import type { Workspace } from '../node/workspace.ts';
 
@@ -67,8 +72,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     throw new PloverError('E_NO_SITE', `the review site is not built (no ${join(siteDir, 'index.html')}); run \`npm run build\` first`);
   }
   let port = options.port;
+  const current = keepCurrent(options.workspace);
   const server = createServer((req, res) => {
-    handle(req, res, { ...options, siteDir, port }).catch((err) => {
+    handle(req, res, { ...options, siteDir, port, current }).catch((err) => {
       console.error(err);
       if (!res.headersSent) sendJson(res, 500, { error: { code: 'E_INTERNAL', message: 'internal error; see the server log' } });
       else res.destroy();
@@ -97,7 +103,48 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerOptions & { siteDir: string; port: number }) {
+/**
+ * The workspace, kept current with the branch: `refresh` looks once per call (calls made
+ * while one runs share it). A repository that cannot be read again is logged, and the
+ * last one read goes on serving until the branch moves again.
+ */
+function keepCurrent(first: Workspace) {
+  let workspace = first;
+  let running: Promise<void> | undefined;
+  let unreadable: string | undefined;
+  async function look(): Promise<void> {
+    const found = await workspace.refresh();
+    if (found.kind === 'corrections') {
+      if (found.taken || found.removed) console.log(`took in ${found.taken} changed and ${found.removed} removed correction file(s) from ${found.commit.slice(0, 7)}`);
+      if (found.problems.length) {
+        console.error(`${found.problems.length} correction file(s) from ${found.commit.slice(0, 7)} are not taken in (see \`plover validate\`):\n${found.problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`);
+      }
+    } else if (found.kind === 'reopen' && found.commit !== unreadable) {
+      try {
+        workspace = await workspace.reopen();
+        console.log(`${found.commit.slice(0, 7)} changed the candidates or plover.config.json: read again, ${workspace.index.candidateCount} candidates`);
+      } catch (err) {
+        unreadable = found.commit;
+        console.error(`${found.commit.slice(0, 7)} changed the candidates or plover.config.json, and the repository cannot be read; still serving what was read before.\n${(err as Error).message}`);
+      }
+    }
+  }
+  return {
+    get workspace() {
+      return workspace;
+    },
+    refresh(): Promise<void> {
+      running ??= look()
+        .catch((err) => console.error('could not look for changes in the branch:', err))
+        .finally(() => (running = undefined));
+      return running;
+    },
+  };
+}
+
+type Current = ReturnType<typeof keepCurrent>;
+
+async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerOptions & { siteDir: string; port: number; current: Current }) {
   // DNS rebinding and cross-site requests: only our own host names, only same-origin writes.
   const allowedHosts = [`127.0.0.1:${ctx.port}`, `localhost:${ctx.port}`];
   if (!allowedHosts.includes(req.headers.host ?? '')) return sendJson(res, 421, { error: { code: 'E_HOST', message: 'unexpected Host header' } });
@@ -116,8 +163,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerOpti
   return serveStatic(res, url.pathname, ctx.siteDir, req.method === 'HEAD', req.headers['accept-encoding']);
 }
 
-async function api(req: IncomingMessage, res: ServerResponse, url: URL, ctx: ServerOptions) {
-  const backend = ctx.workspace.service.backend(ctx.reviewer);
+async function api(req: IncomingMessage, res: ServerResponse, url: URL, ctx: ServerOptions & { current: Current }) {
+  if (req.method === 'GET') await ctx.current.refresh();
+  const backend = ctx.current.workspace.service.backend(ctx.reviewer);
   const route = `${req.method} ${url.pathname}`;
   switch (route) {
     case 'GET /api/session':

@@ -1,9 +1,13 @@
 import { request } from 'node:http';
 import { gunzipSync } from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startServer, type RunningServer } from '../../src/server/server.ts';
 import { Workspace } from '../../src/node/workspace.ts';
-import { fsck, git, useTempRepos } from '../helpers/repo.ts';
+import { plover } from '../helpers/cli.ts';
+import { correctionPath } from '../../src/lib/paths.ts';
+import { candidateLine, fsck, git, useTempRepos } from '../helpers/repo.ts';
 
 const repo = useTempRepos();
 const ann = { name: 'Ann Lee', email: 'ann@example.org' };
@@ -78,6 +82,57 @@ describe('the label server', () => {
     // A page that began before the decision goes on after the decided candidate.
     const again = JSON.parse((await send(server.port, { path: `/api/queue?limit=1&after=${first.items[0].id}` })).body);
     expect(again.items[0].id).toBe(first.items[2].id);
+  });
+
+  it('takes in what comes into the branch while it runs: decisions committed beside it, removed files, broken files (named in its log), a new run', async () => {
+    const { dir, server } = await serve();
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const logs = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    const session = async () => JSON.parse((await send(server.port, { path: '/api/session' })).body);
+    const stats = async () => JSON.parse((await send(server.port, { path: '/api/stats' })).body);
+    const [x, y, z] = ['sftc_b5505e86f70999cf', 'sftc_723a003ab86cbec2', 'sftc_37883adc96cf1189'];
+    expect(await session()).toMatchObject({ counts: { flag: 0 }, remaining: 640, total: 640 });
+    // Committed beside it by plover submit: Ann's own decision and Bob's.
+    expect(plover(dir, ['submit', x, '--action', 'flag', '--reviewer', 'Ann Lee <ann@example.org>']).status).toBe(0);
+    expect(plover(dir, ['submit', y, '--action', 'discard', '--reviewer', 'Bob Ray <bob@example.org>']).status).toBe(0);
+    expect(await session()).toMatchObject({ counts: { flag: 1 }, remaining: 639 });
+    expect((await stats()).by_reviewer).toEqual({ 'ann@example.org': 1, 'bob@example.org': 1 });
+    // A decision posted now, on top of them.
+    const post = (id: string) => send(server.port, { method: 'POST', path: '/api/decisions', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ candidate_id: id, action: 'flag' }) });
+    expect((await post(z)).status).toBe(201);
+    expect(await session()).toMatchObject({ counts: { flag: 2 }, remaining: 638 });
+    // A pull that removes Ann's first decision.
+    git(dir, 'rm', '-q', correctionPath(x, ann.email));
+    git(dir, 'commit', '-q', '-m', 'drop');
+    expect(await session()).toMatchObject({ counts: { flag: 1 }, remaining: 639 });
+    // A broken file merged in: kept out, and named in the log; fixed, it is taken in.
+    const broken = correctionPath(x, ann.email);
+    mkdirSync(dirname(join(dir, broken)), { recursive: true });
+    writeFileSync(join(dir, broken), '{ "candidate_id": ');
+    git(dir, 'add', broken);
+    git(dir, 'commit', '-q', '-m', 'broken');
+    expect(await session()).toMatchObject({ counts: { flag: 1 }, remaining: 639 });
+    expect(errors.mock.calls.flat().join('\n')).toContain(broken);
+    git(dir, 'checkout', 'HEAD~2', '--', broken);
+    git(dir, 'commit', '-q', '-m', 'fixed');
+    expect(await session()).toMatchObject({ counts: { flag: 2 }, remaining: 638 });
+    // A new run: read again, with its candidate in the queue.
+    writeFileSync(join(dir, 'candidates/run_new.jsonl'), `${candidateLine({ id: 'c_new', benchmark_run_id: 'run_new' })}\n`);
+    git(dir, 'add', 'candidates/run_new.jsonl');
+    git(dir, 'commit', '-q', '-m', 'new run');
+    expect(await session()).toMatchObject({ counts: { flag: 2 }, remaining: 639, total: 641 });
+    expect((await post('c_new')).status).toBe(201);
+    // A broken run: the last repository read goes on serving, and the log says why.
+    writeFileSync(join(dir, 'candidates/run_bad.jsonl'), '{ nope\n');
+    git(dir, 'add', 'candidates/run_bad.jsonl');
+    git(dir, 'commit', '-q', '-m', 'bad run');
+    expect(await session()).toMatchObject({ counts: { flag: 3 }, remaining: 638, total: 641 });
+    expect(errors.mock.calls.flat().join('\n')).toContain('candidates/run_bad.jsonl');
+    expect(logs.mock.calls.flat().join('\n')).toContain('641 candidates');
+    expect(git(dir, 'status', '--porcelain')).toBe('');
+    expect(fsck(dir).status).toBe(0);
+    errors.mockRestore();
+    logs.mockRestore();
   });
 
   it('answers a bad decision with 400 and the problems, an unknown candidate with 404, and commits nothing', async () => {
