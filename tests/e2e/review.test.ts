@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { CHROMIUM, screenshot, useBrowser } from '../helpers/browser.ts';
 import { correctionPath } from '../../src/lib/paths.ts';
@@ -14,8 +14,15 @@ const REVIEWER = 'Ann Lee <ann@example.org>';
 describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
   const browser = useBrowser();
 
+  // Each test's pages close when it ends, before any server it used stops: a page left open
+  // would report the server's absence as a page error.
+  const pages: Page[] = [];
+  afterEach(async () => {
+    await Promise.all(pages.splice(0).map((p) => p.close()));
+  });
   async function open(url: string): Promise<Page> {
     const page = await browser.context.newPage();
+    pages.push(page);
     page.on('pageerror', (err) => {
       throw err;
     });
@@ -109,6 +116,7 @@ describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
 
       // The stats page agrees, and shows the time spent on each decision.
       const stats = await browser.context.newPage();
+      pages.push(stats);
       await stats.goto(`${repo.url}stats`);
       await expect.poll(() => stats.getByTestId('ready').textContent()).toBe('2');
       expect(await stats.locator('.bars').first().locator('.bar-value').allTextContents()).toEqual(['636', '2', '1', '1', '0']);
@@ -126,6 +134,7 @@ describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
 
     it('runs under a Content-Security-Policy that the page never violates and that blocks injected script', async () => {
       const page = await browser.context.newPage();
+      pages.push(page);
       await page.addInitScript(() => {
         const seen: string[] = [];
         (window as unknown as { __csp: string[] }).__csp = seen;
@@ -237,6 +246,7 @@ describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
       const url = server.url;
 
       const page = await browser.context.newPage();
+      pages.push(page);
       const historyReads: string[] = [];
       page.on('request', (r) => r.url().includes('/api/history?') && historyReads.push(r.url()));
       page.on('pageerror', (err) => {
