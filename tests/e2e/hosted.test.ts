@@ -64,6 +64,15 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
   }
 
   const card = (page: Page) => page.getByRole('article', { name: 'Candidate' });
+  /** Waits for the first card; if none comes, the error says what the page shows instead (a sign-in stuck at a step, an error). */
+  async function cardShown(page: Page, timeout = 60_000): Promise<void> {
+    try {
+      await card(page).waitFor({ timeout });
+    } catch (err) {
+      const shown = await page.locator('body').innerText({ timeout: 2_000 }).catch((e: Error) => `(unreadable: ${e.message})`);
+      throw new Error(`no card within ${timeout} ms; the page shows:\n${shown}`, { cause: err });
+    }
+  }
   const currentId = (page: Page) => card(page).getAttribute('data-candidate-id');
   const waiting = (page: Page) => page.getByTestId('waiting').getAttribute('data-waiting');
   const branchOf = (who: { email: string }) => `labels/${reviewerTag(who.email)}`;
@@ -101,7 +110,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     const page = await open(await browser());
     remote.server.resetStats();
     await signIn(page, ann);
-    await card(page).waitFor({ timeout: 60_000 });
+    await cardShown(page);
     const cloneBytes = remote.server.stats.fetchBytes;
     expect(cloneBytes).toBeGreaterThan(100_000);
     await expect.poll(() => page.getByTestId('online').textContent()).toBe('Online');
@@ -116,7 +125,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
       await expect.poll(() => page.getByTestId('online').textContent(), { timeout: 15_000 }).toBe('Offline');
       // Reload mid-queue while offline: the tab signs in again from its own clone; nothing is lost.
       await page.reload();
-      await card(page).waitFor({ timeout: 30_000 });
+      await cardShown(page, 30_000);
       await expect.poll(() => waiting(page), { timeout: 15_000 }).toBe('5');
       expect(ids).not.toContain(await currentId(page));
       for (let i = 1; i <= 5; i++) ids.push(await flag(page, i));
@@ -142,7 +151,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     // A later visit fetches only what is new: here nothing, so next to no bytes.
     remote.server.resetStats();
     await page.reload();
-    await card(page).waitFor({ timeout: 30_000 });
+    await cardShown(page, 30_000);
     await expect.poll(() => page.getByTestId('online').textContent()).toBe('Online');
     expect(remote.server.stats.fetchBytes).toBeLessThan(cloneBytes / 100);
   }, 180_000);
@@ -155,7 +164,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     expect(await page.getByLabel('Name').inputValue()).toBe(bob.name);
 
     await signIn(page, bob);
-    await card(page).waitFor({ timeout: 60_000 });
+    await cardShown(page);
     // The token is revoked on the host: the decision is kept, the reviewer is told.
     remote.server.setToken('rotated-token');
     try {
@@ -166,7 +175,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
       await page.getByRole('button', { name: 'Sign out' }).click();
       expect(await page.evaluate(() => JSON.stringify({ ...sessionStorage }))).not.toContain(TOKEN);
       await signIn(page, bob, 'rotated-token');
-      await card(page).waitFor({ timeout: 60_000 });
+      await cardShown(page);
       await expect.poll(() => waiting(page), { timeout: 30_000 }).toBe('0');
       expect(git(remote.bare, 'log', '--format=%s', `main..${branchOf(bob)}`)).toBe(`plover: flag ${id}`);
     } finally {
@@ -207,7 +216,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     const context = await browser();
     const page = await open(context);
     await signIn(page, gil);
-    await card(page).waitFor({ timeout: 60_000 });
+    await cardShown(page);
     await page.route('**/git-receive-pack', async (route) => {
       await new Promise((r) => setTimeout(r, 3000));
       await route.continue().catch(() => undefined); // the page may be gone by then
@@ -223,7 +232,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
 
     const again = await open(context);
     await signIn(again, gil);
-    await card(again).waitFor({ timeout: 60_000 });
+    await cardShown(again);
     await expect.poll(() => waiting(again), { timeout: 45_000 }).toBe('0');
     expect(git(remote.bare, 'log', '--format=%s', `main..${branchOf(gil)}`).split('\n').sort()).toEqual(decided.map((id) => `plover: flag ${id}`).sort());
     expect(decided).not.toContain(await currentId(again));
@@ -236,7 +245,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     const decided: string[] = [];
     let page = await open(context);
     await signIn(page, ivy);
-    await card(page).waitFor({ timeout: 60_000 });
+    await cardShown(page);
     // Another tab of the site holds the clone's lock (as a push or a sign-in there does): this tab's commit waits for it.
     const holder = await open(context);
     await holder.evaluate((name) => {
@@ -257,7 +266,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     for (let round = 0; round < 20; round++) {
       page = await open(context);
       await signIn(page, ivy);
-      await card(page).waitFor({ timeout: 60_000 });
+      await cardShown(page);
       const id = (await currentId(page))!;
       await page.getByRole('button', { name: 'Flag', exact: true }).click();
       decided.push(id);
@@ -266,7 +275,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     }
     page = await open(context);
     await signIn(page, ivy);
-    await card(page).waitFor({ timeout: 60_000 });
+    await cardShown(page);
     await expect.poll(() => waiting(page), { timeout: 45_000 }).toBe('0');
     expect(git(remote.bare, 'log', '--format=%s', `main..${branchOf(ivy)}`).split('\n').sort()).toEqual(decided.map((id) => `plover: flag ${id}`).sort());
     expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('plover.journal:')))).toEqual([]);
@@ -290,7 +299,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
       }
       await page.setViewportSize({ width: 1280, height: 720 });
       await signIn(page, hal);
-      await card(page).waitFor({ timeout: 60_000 });
+      await cardShown(page);
       remote.server.resetStats();
       const first = await flag(page, 1);
       const second = await flag(page, 2);
@@ -338,7 +347,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     const reload = async () => {
       await kept();
       await page.reload();
-      await card(page).waitFor({ timeout: 60_000 });
+      await cardShown(page);
     };
     /** The correction files of the snapshot the page keeps for joy. */
     const keptFiles = () =>
@@ -355,7 +364,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
         remote.url,
       );
     await signIn(page, joy);
-    await card(page).waitFor({ timeout: 60_000 });
+    await cardShown(page);
     const mine = [await flag(page, 1), await flag(page, 2)];
     await expect.poll(() => waiting(page), { timeout: 30_000 }).toBe('0');
     // The outbox moved since the index was kept: only joy's two files are read.
@@ -383,7 +392,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     await page.reload();
     await page.getByLabel('Access token').fill(TOKEN);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await card(page).waitFor({ timeout: 60_000 });
+    await cardShown(page);
     expect(await reads()).toEqual(['changes']);
     await kept();
     expect(await keptFiles()).toEqual(mine.map((id) => correctionPath(id, joy.email)).sort());
@@ -396,7 +405,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     await page.reload();
     await page.getByLabel('Access token').fill(TOKEN);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await card(page).waitFor({ timeout: 60_000 });
+    await cardShown(page);
 
     // A new run: the candidates are read whole, and the new one is in the queue.
     const fresh = JSON.parse(candidateLine({ id: 'sftc_new_run_0001', benchmark_run_id: 'run_20250101_new' })) as { id: string };
@@ -406,7 +415,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     // A search (here from the address, as a bookmark would) reads every text from the store.
     await kept();
     await page.goto(`${site.url}?q=${encodeURIComponent('Fibonacci number using recursion')}`);
-    await card(page).waitFor({ timeout: 60_000 });
+    await cardShown(page);
     expect(await reads()).toEqual(['snapshot']);
     expect(await card(page).textContent()).toContain('Fibonacci number using recursion');
     await page.goto(`${site.url}?q=${encodeURIComponent(fresh.id)}`);
@@ -427,7 +436,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
       remote.url,
     );
     await page.goto(site.url);
-    await card(page).waitFor({ timeout: 60_000 });
+    await cardShown(page);
     expect(await reads()).toEqual(['snapshot']);
     expect(mine).not.toContain(await currentId(page));
     expect((await card(page).locator('.response').textContent())?.trim()).not.toBe('');
@@ -467,7 +476,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
 
       const page = await open(await browser());
       await signIn(page, lia!);
-      await card(page).waitFor({ timeout: 60_000 });
+      await cardShown(page);
       await expect.poll(() => page.getByTestId('remaining').textContent()).toBe(String(session.remaining));
       expect(await page.locator('.remaining').textContent()).toContain(`of the ${session.team.assigned} assigned to you`);
       const shown: string[] = [];
@@ -545,7 +554,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
       });
       const page = await open(context);
       await signIn(page, cid);
-      await card(page).waitFor({ timeout: 60_000 });
+      await cardShown(page);
       await page.evaluate(() => ((window as { __quotaFull?: boolean }).__quotaFull = true));
       // A long correction: the kind of decision that fills the last of a disk.
       const id = (await currentId(page))!;
@@ -589,7 +598,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
         const context = await browser();
         const page = await open(context);
         await signIn(page, who);
-        await card(page).waitFor({ timeout: 60_000 });
+        await cardShown(page);
         // Hold the push: it never reaches the host, or it does and its answer never comes back.
         let pushing!: () => void;
         const started = new Promise<void>((resolve) => (pushing = resolve));
@@ -606,7 +615,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
         // A new tab: sign in again; the decision is there, pushed exactly once.
         const again = await open(context);
         await signIn(again, who);
-        await card(again).waitFor({ timeout: 60_000 });
+        await cardShown(again);
         await expect.poll(() => waiting(again), { timeout: 30_000 }).toBe('0');
         expect(git(remote.bare, 'log', '--format=%s', `main..${branchOf(who)}`)).toBe(`plover: flag ${id}`);
         expect(await currentId(again)).not.toBe(id);
