@@ -47,13 +47,16 @@ export class Workspace {
   /** The commit of the checked-out branch that the index holds (null: no commit yet). */
   private head: string | null;
 
-  private constructor(service: ReviewService, recovered: Recovered[], candidates: Map<string, LocatedCandidate>, where: { dir: string; fs: GitFs; head: string | null }) {
+  private readonly committer: WorktreeCommitter;
+
+  private constructor(service: ReviewService, recovered: Recovered[], candidates: Map<string, LocatedCandidate>, where: { dir: string; fs: GitFs; head: string | null; committer: WorktreeCommitter }) {
     this.service = service;
     this.recovered = recovered;
     this.candidates = candidates;
     this.dir = where.dir;
     this.fs = where.fs;
     this.head = where.head;
+    this.committer = where.committer;
   }
 
   /** The queue, facets and counts, kept current with every commit. */
@@ -86,8 +89,9 @@ export class Workspace {
     if (problems.length) throw invalidRepository(problems);
     const team = readTeam(dir);
     const index = ReviewIndex.ofData(data, read.corrections, team);
-    const service = new ReviewService(index, new WorktreeCommitter(dir, fs, cache), async () => computeStats(data.candidates, index.records(), team));
-    return new Workspace(service, recovered, data.candidates, { dir, fs, head: await resolveOrNull(fs, `${dir}/.git`, 'HEAD') });
+    const committer = new WorktreeCommitter(dir, fs, cache);
+    const service = new ReviewService(index, committer, async () => computeStats(data.candidates, index.records(), team));
+    return new Workspace(service, recovered, data.candidates, { dir, fs, head: await resolveOrNull(fs, `${dir}/.git`, 'HEAD'), committer });
   }
 
   /** This repository read again (after `refresh` said `reopen`), once no commit is in flight. */
@@ -109,6 +113,15 @@ export class Workspace {
     return this.service.exclusively(async () => {
       const head = await resolveOrNull(this.fs, gitdir, 'HEAD');
       if (head === this.head || head === null) return { kind: 'same' } as const;
+      // Only this workspace's own commits since: the index has them already.
+      const made = this.committer.made;
+      const own: string[] = [];
+      for (let at: string | null = head; at !== null && at !== this.head && made.has(at); at = made.get(at)!) own.push(at);
+      if (own.length && made.get(own.at(-1)!) === this.head) {
+        for (const oid of own) made.delete(oid);
+        this.head = head;
+        return { kind: 'same' } as const;
+      }
       const { stdout } = await run('git', ['diff', '--no-renames', '--name-status', '-z', this.head ?? EMPTY_TREE, head, '--', CANDIDATES_DIR, CORRECTIONS_DIR, SITE_CONFIG_FILE], {
         cwd: this.dir,
         maxBuffer: 256 * 1024 * 1024,
@@ -128,6 +141,7 @@ export class Workspace {
       const taken = read.corrections.filter((c) => !bad.has(c.file));
       for (const c of taken) this.service.index.set(c);
       this.head = head;
+      made.clear(); // every commit this workspace made is in what was just read
       return { kind: 'corrections', commit: head, taken: taken.length, removed: removed.length, problems: read.problems } as const;
     });
   }

@@ -99,8 +99,11 @@ describe('the label server', () => {
     expect((await stats()).by_reviewer).toEqual({ 'ann@example.org': 1, 'bob@example.org': 1 });
     // A decision posted now, on top of them.
     const post = (id: string) => send(server.port, { method: 'POST', path: '/api/decisions', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ candidate_id: id, action: 'flag' }) });
+    const tookIn = () => logs.mock.calls.flat().filter((l) => String(l).startsWith('took in')).length;
+    const before = tookIn();
     expect((await post(z)).status).toBe(201);
     expect(await session()).toMatchObject({ counts: { flag: 2 }, remaining: 638 });
+    expect(tookIn()).toBe(before); // its own commit is not read again
     // A pull that removes Ann's first decision.
     git(dir, 'rm', '-q', correctionPath(x, ann.email));
     git(dir, 'commit', '-q', '-m', 'drop');
