@@ -8,6 +8,13 @@
  * table and lets go of LightningFS's lock instead, so the next call reads the last table
  * that was saved: the state as of the last acknowledged commit (every commit is flushed
  * before it is acknowledged).
+ *
+ * Saving the table also orders what a closed tab leaves. A new file is in the saved table
+ * only after the next save, but an existing file keeps its inode, so its new content is
+ * durable the moment it is written. A ref rewritten in place would then name objects that
+ * the saved table does not have if the tab closed before the next save: the next sign-in
+ * fails with "Could not find <oid>". So the guarded backend saves the table before it
+ * overwrites a file: a ref is durable only after the objects it names.
  */
 import LightningFS from '@isomorphic-git/lightning-fs';
 // @ts-expect-error LightningFS ships no types for its backend module (CommonJS, no exports map).
@@ -17,7 +24,8 @@ import type { GitFs } from '../git/commit-file.ts';
 export type StoreFs = GitFs & { promises: { flush(): Promise<void> } };
 
 interface BackendInternals {
-  _cache: { deactivate(): void };
+  _cache: { deactivate(): void; stat(path: string): unknown };
+  writeFile(path: string, data: Uint8Array | string, opts: object): Promise<void>;
   _mutex: { release(): Promise<void> };
   deactivate(): Promise<void>;
   flush(): Promise<void>;
@@ -35,6 +43,20 @@ class GuardedBackend extends (DefaultBackend as new () => BackendInternals) {
       clearTimeout(this.saveTimer);
       this.saveTimer = setTimeout(() => void this.flush().catch(() => undefined), 500);
     };
+  }
+
+  override async writeFile(path: string, data: Uint8Array | string, opts: object): Promise<void> {
+    if (this.has(path)) await this.flush();
+    return super.writeFile(path, data, opts);
+  }
+
+  private has(path: string): boolean {
+    try {
+      this._cache.stat(path);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   override async deactivate(): Promise<void> {

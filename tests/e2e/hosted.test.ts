@@ -282,6 +282,45 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     expect(fsck(remote.bare).status).toBe(0);
   }, 300_000);
 
+  it('keeps a ref durable only after the objects it names: a tab closed after a commit rewrote the outbox ref, before the file table was saved again, leaves a clone the next sign-in reads', async () => {
+    const kim = { name: 'Kim Lee', email: 'kim@example.org' };
+    const context = await browser();
+    // Storage as a tab closed at the worst moment leaves it: once a ref's new content is
+    // written, no later save of LightningFS's file table reaches IndexedDB.
+    await context.addInitScript(() => {
+      const w = window as unknown as { ploverStorageDies?: boolean; ploverRefWritten?: boolean };
+      const put = IDBObjectStore.prototype.put;
+      IDBObjectStore.prototype.put = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
+        if (w.ploverStorageDies) {
+          if (key === '!root' && w.ploverRefWritten) return undefined as unknown as IDBRequest;
+          if (value instanceof Uint8Array && value.length === 41 && /^[0-9a-f]{40}\n$/.test(new TextDecoder().decode(value))) w.ploverRefWritten = true;
+        }
+        return put.call(this, value, key);
+      };
+    });
+    const page = await open(context);
+    await signIn(page, kim);
+    await cardShown(page);
+    await page.waitForFunction(() => performance.getEntriesByName('plover:index-kept').length > 0, undefined, { timeout: 30_000 });
+    await page.route('**/git-receive-pack', (route) => route.abort()); // the decision stays in the outbox
+    await page.evaluate(() => {
+      (window as unknown as { ploverStorageDies: boolean }).ploverStorageDies = true;
+    });
+    const id = (await currentId(page))!;
+    await page.getByRole('button', { name: 'Flag', exact: true }).click();
+    // Acknowledged: its commit is stored, so the journal lets go of it.
+    await expect.poll(() => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('plover.journal:')).length), { timeout: 15_000 }).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { ploverRefWritten?: boolean }).ploverRefWritten)).toBe(true);
+    await page.close({ runBeforeUnload: false });
+
+    const again = await open(context);
+    await signIn(again, kim);
+    await cardShown(again);
+    await expect.poll(() => waiting(again), { timeout: 45_000 }).toBe('0');
+    expect(git(remote.bare, 'log', '--format=%s', `main..${branchOf(kim)}`)).toBe(`plover: flag ${id}`);
+    expect(fsck(remote.bare).status).toBe(0);
+  }, 120_000);
+
   it("shows a refusal by the host in the host's words, stops pushing, and lands every queued decision once on Retry", async () => {
     const hal = { name: 'Hal Ito', email: 'hal@example.org' };
     const hook = join(remote.bare, 'hooks/pre-receive');
