@@ -12,8 +12,9 @@ export default class SummaryReporter implements Reporter {
         else if (state === 'failed') counts.failed++;
         else counts.skipped++;
       }
-      // A file that failed to load has no tests to count but is a failure all the same.
-      if (m.state() === 'failed' && [...m.children.allTests()].length === 0) counts.failed++;
+      // A file that failed to load, or whose setup hook failed (its tests then count as
+      // skipped), is a failure all the same.
+      if (m.state() === 'failed' && ![...m.children.allTests()].some((t) => t.result().state === 'failed')) counts.failed++;
     }
     counts.failed += errors.length;
     console.log(`\nTests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
