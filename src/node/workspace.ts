@@ -103,8 +103,9 @@ export class Workspace {
    * Takes in the corrections that came into the checked-out branch since it was last
    * read, between commits: each added or changed file is read from the new commit and
    * checked as on opening, each removed one is forgotten. A file with a problem is kept
-   * out of the index (and reported); the next change to it is read again. The decisions
-   * this workspace committed itself are among what it reads, and change nothing.
+   * out of the index (and reported); the next change to it is read again. When only this
+   * workspace's own commits came in since (the committer keeps each with its parent), the
+   * index already has them, and nothing is read.
    */
   async refresh(): Promise<Refreshed> {
     const gitdir = `${this.dir}/.git`;
