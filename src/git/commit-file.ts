@@ -12,7 +12,7 @@
  */
 import git, { type PromiseFsClient, type TreeEntry } from 'isomorphic-git';
 import { PloverError, errorCode } from '../lib/errors.ts';
-import { keepRoot, keepTree, keptRoot, keptTree, readTree, writeTree } from './tree-cache.ts';
+import { keepCommit, keepTree, keptRoot, keptTree, readTree, writeTree } from './tree-cache.ts';
 
 /**
  * A promise-style fs as isomorphic-git takes it. Its `writeFile` must replace a file
@@ -112,7 +112,7 @@ export async function commitFile(options: CommitFileOptions): Promise<string> {
       gitdir,
       commit: { message: options.message, tree, parent: parent ? [parent] : [], author: who, committer: who },
     });
-    keepRoot(cache, oid, tree);
+    keepCommit(cache, oid, tree, parent);
     // Only move the ref if nobody else moved it while we built the commit; else build again on theirs.
     if (options.updateRef) {
       if (await options.updateRef(ref, oid, current)) return oid;
@@ -170,27 +170,22 @@ export async function resolveOrNull(fs: GitFs, gitdir: string, ref: string): Pro
  */
 async function treesAlong(target: GitTarget & { gitdir: string }, commit: string, folders: string[]): Promise<(string | null)[]> {
   const { fs, gitdir, cache } = target;
-  const kept = keptAlong(cache, keptRoot(cache, commit), folders);
+  const root = keptRoot(cache, commit);
+  const kept = root === undefined ? undefined : await walk(root, folders, (oid) => keptTree(cache, oid));
   if (kept) return kept;
   if (target.readTrees) {
     const read = await target.readTrees(commit, ['', ...folders.map((_, i) => folders.slice(0, i + 1).join('/'))]);
     for (const tree of read) if (tree) keepTree(cache, tree.oid, tree.entries);
-    if (read[0]) keepRoot(cache, commit, read[0].oid);
+    if (read[0]) keepCommit(cache, commit, read[0].oid);
     return read.map((tree) => tree?.oid ?? null);
   }
-  const root = (await git.readCommit({ fs, gitdir, oid: commit, cache })).commit.tree;
-  keepRoot(cache, commit, root);
-  const oids: (string | null)[] = [root];
-  for (const name of folders) {
-    const at = oids.at(-1)!;
-    oids.push(at === null ? null : subtree(await readTree({ fs, gitdir, cache }, at), name));
-  }
-  return oids;
+  const read = (await git.readCommit({ fs, gitdir, oid: commit, cache })).commit.tree;
+  keepCommit(cache, commit, read);
+  return (await walk(read, folders, (oid) => readTree({ fs, gitdir, cache }, oid)))!;
 }
 
-/** The path's trees from what is kept, or undefined when one is not kept. */
-function keptAlong(cache: object, root: string | undefined, folders: string[]): (string | null)[] | undefined {
-  if (root === undefined) return undefined;
+/** The trees along `folders` from `root`, null from where a folder is missing; undefined when `entriesOf` has no answer for one. */
+async function walk(root: string, folders: string[], entriesOf: (oid: string) => readonly TreeEntry[] | undefined | Promise<readonly TreeEntry[]>): Promise<(string | null)[] | undefined> {
   const oids: (string | null)[] = [root];
   for (const name of folders) {
     const at = oids.at(-1)!;
@@ -198,7 +193,7 @@ function keptAlong(cache: object, root: string | undefined, folders: string[]): 
       oids.push(null);
       continue;
     }
-    const entries = keptTree(cache, at);
+    const entries = await entriesOf(at);
     if (!entries) return undefined;
     oids.push(subtree(entries, name));
   }

@@ -5,7 +5,7 @@
  * commit before it wrote, and each push compares those same trees: kept here, neither
  * reads them again from disk (IndexedDB in the page) nor parses them again. The root tree
  * of each commit read or written is kept too, so a commit on the last one finds the whole
- * path here.
+ * path here, and the parent of each commit written, so a session can tell its own commits.
  */
 import git, { type TreeEntry } from 'isomorphic-git';
 import type { GitFs } from './commit-file.ts';
@@ -14,7 +14,8 @@ import type { GitFs } from './commit-file.ts';
 const KEEP = 64;
 
 const byCache = new WeakMap<object, Map<string, readonly TreeEntry[]>>();
-const rootsByCache = new WeakMap<object, Map<string, string>>();
+/** Per commit: its root tree, and its parent when this cache's session wrote it (undefined for a commit read). */
+const commitsByCache = new WeakMap<object, Map<string, { tree: string; parent?: string | null }>>();
 
 interface TreeContext {
   fs: GitFs;
@@ -45,16 +46,22 @@ export function keptTree(cache: object, oid: string): readonly TreeEntry[] | und
   return treesOf(cache).get(oid);
 }
 
-/** Keeps the root tree of a commit. */
-export function keepRoot(cache: object, commit: string, tree: string): void {
-  let roots = rootsByCache.get(cache);
-  if (!roots) rootsByCache.set(cache, (roots = new Map()));
-  remember(roots, commit, tree);
+/** Keeps a commit's root tree, and its parent (null: none) when the session wrote it. */
+export function keepCommit(cache: object, commit: string, tree: string, parent?: string | null): void {
+  let commits = commitsByCache.get(cache);
+  if (!commits) commitsByCache.set(cache, (commits = new Map()));
+  // A commit read after the session wrote it keeps the parent it was written with.
+  remember(commits, commit, parent === undefined ? (commits.get(commit) ?? { tree }) : { tree, parent });
 }
 
 /** The kept root tree of a commit, if it is kept. */
 export function keptRoot(cache: object, commit: string): string | undefined {
-  return rootsByCache.get(cache)?.get(commit);
+  return commitsByCache.get(cache)?.get(commit)?.tree;
+}
+
+/** The parent of a commit this cache's session wrote (null: it has none); undefined for any other. */
+export function writtenParent(cache: object, commit: string): string | null | undefined {
+  return commitsByCache.get(cache)?.get(commit)?.parent;
 }
 
 /** The entries of a tree (not to be changed: they are shared). */

@@ -200,8 +200,9 @@ export class BlobReader {
           this.waiting.shift()?.resolve(null);
           continue;
         }
-        const [oid, type, size] = header.split(' ');
-        if (header.split(' ').length !== 3 || !Number.isSafeInteger(Number(size))) {
+        const fields = header.split(' ');
+        const [oid, type, size] = fields;
+        if (fields.length !== 3 || !Number.isSafeInteger(Number(size))) {
           this.waiting.shift()?.reject(new Error(`git cat-file: ${header}`));
           continue;
         }

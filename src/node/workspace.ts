@@ -8,6 +8,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { resolveOrNull, type GitFs } from '../git/commit-file.ts';
+import { writtenParent } from '../git/tree-cache.ts';
 import type { Problem } from '../lib/errors.ts';
 import { CORRECTIONS_DIR } from '../lib/paths.ts';
 import type { LocatedCandidate } from '../lib/candidates.ts';
@@ -47,16 +48,17 @@ export class Workspace {
   /** The commit of the checked-out branch that the index holds (null: no commit yet). */
   private head: string | null;
 
-  private readonly committer: WorktreeCommitter;
+  /** The session's isomorphic-git cache, which also keeps the commits it wrote (git/tree-cache.ts). */
+  private readonly cache: object;
 
-  private constructor(service: ReviewService, recovered: Recovered[], candidates: Map<string, LocatedCandidate>, where: { dir: string; fs: GitFs; head: string | null; committer: WorktreeCommitter }) {
+  private constructor(service: ReviewService, recovered: Recovered[], candidates: Map<string, LocatedCandidate>, where: { dir: string; fs: GitFs; cache: object; head: string | null }) {
     this.service = service;
     this.recovered = recovered;
     this.candidates = candidates;
     this.dir = where.dir;
     this.fs = where.fs;
     this.head = where.head;
-    this.committer = where.committer;
+    this.cache = where.cache;
   }
 
   /** The queue, facets and counts, kept current with every commit. */
@@ -89,9 +91,8 @@ export class Workspace {
     if (problems.length) throw invalidRepository(problems);
     const team = readTeam(dir);
     const index = ReviewIndex.ofData(data, read.corrections, team);
-    const committer = new WorktreeCommitter(dir, fs, cache);
-    const service = new ReviewService(index, committer, async () => computeStats(data.candidates, index.records(), team));
-    return new Workspace(service, recovered, data.candidates, { dir, fs, head: await resolveOrNull(fs, `${dir}/.git`, 'HEAD'), committer });
+    const service = new ReviewService(index, new WorktreeCommitter(dir, fs, cache), async () => computeStats(data.candidates, index.records(), team));
+    return new Workspace(service, recovered, data.candidates, { dir, fs, cache, head: await resolveOrNull(fs, `${dir}/.git`, 'HEAD') });
   }
 
   /** This repository read again (after `refresh` said `reopen`), once no commit is in flight. */
@@ -104,7 +105,7 @@ export class Workspace {
    * read, between commits: each added or changed file is read from the new commit and
    * checked as on opening, each removed one is forgotten. A file with a problem is kept
    * out of the index (and reported); the next change to it is read again. When only this
-   * workspace's own commits came in since (the committer keeps each with its parent), the
+   * workspace's own commits came in since (its cache keeps each with its parent), the
    * index already has them, and nothing is read.
    */
   async refresh(): Promise<Refreshed> {
@@ -115,11 +116,9 @@ export class Workspace {
       const head = await resolveOrNull(this.fs, gitdir, 'HEAD');
       if (head === this.head || head === null) return { kind: 'same' } as const;
       // Only this workspace's own commits since: the index has them already.
-      const made = this.committer.made;
-      const own: string[] = [];
-      for (let at: string | null = head; at !== null && at !== this.head && made.has(at); at = made.get(at)!) own.push(at);
-      if (own.length && made.get(own.at(-1)!) === this.head) {
-        for (const oid of own) made.delete(oid);
+      let at: string | null | undefined = head;
+      while (at && at !== this.head) at = writtenParent(this.cache, at);
+      if (at === this.head) {
         this.head = head;
         return { kind: 'same' } as const;
       }
@@ -142,7 +141,6 @@ export class Workspace {
       const taken = read.corrections.filter((c) => !bad.has(c.file));
       for (const c of taken) this.service.index.set(c);
       this.head = head;
-      made.clear(); // every commit this workspace made is in what was just read
       return { kind: 'corrections', commit: head, taken: taken.length, removed: removed.length, problems: read.problems } as const;
     });
   }

@@ -4,7 +4,6 @@
  * stays clean (see git/commit-decision.ts). A pending note covers each commit in flight,
  * so a killed process loses nothing (see recover.ts). History is read with git itself.
  */
-import git from 'isomorphic-git';
 import { commitDecision, commitUndo, type GitFs } from '../git/commit-decision.ts';
 import type { Decision } from '../lib/correction.ts';
 import { correctionPath } from '../lib/paths.ts';
@@ -26,8 +25,6 @@ export class WorktreeCommitter implements Committer {
   private readonly fs: GitFs;
   /** One isomorphic-git cache for the session (the first packed read hashes the whole pack). */
   private readonly cache: object;
-  /** The commits this committer made, each with its parent: what a refresh need not read again (Workspace.refresh). */
-  readonly made = new Map<string, string | null>();
 
   constructor(dir: string, fs: GitFs, cache: object) {
     this.dir = dir;
@@ -43,7 +40,6 @@ export class WorktreeCommitter implements Committer {
     const done = notePending(this.dir, correctionPath(decision.candidate_id, reviewer.email));
     const result = await commitDecision({ ...this.target(), decision, reviewer, ...options });
     done();
-    await this.remember(result.oid);
     return result;
   }
 
@@ -51,13 +47,7 @@ export class WorktreeCommitter implements Committer {
     const done = notePending(this.dir, correctionPath(candidateId, reviewer.email));
     const result = await commitUndo({ ...this.target(), candidateId, reviewer, ...(now ? { now } : {}) });
     done();
-    await this.remember(result.oid);
     return result;
-  }
-
-  private async remember(oid: string): Promise<void> {
-    const { commit } = await git.readCommit({ fs: this.fs, dir: this.dir, oid, cache: this.cache });
-    this.made.set(oid, commit.parent[0] ?? null);
   }
 
   history(candidateId: string) {
