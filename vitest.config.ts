@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import solid from 'vite-plugin-solid';
+import { LIMIT } from './tests/helpers/limits.ts';
 
 export default defineConfig({
   plugins: [solid()],
@@ -9,8 +10,11 @@ export default defineConfig({
     environment: 'node',
     globalSetup: ['tests/global-setup.ts'],
     reporters: ['default', './tests/summary-reporter.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 120_000,
+    // One limit for every wait (tests/helpers/limits.ts): tests wait for events, not times.
+    // A test or hook gets twice that, so a stuck wait fails with its own message first.
+    testTimeout: 2 * LIMIT,
+    hookTimeout: 2 * LIMIT,
+    expect: { poll: { timeout: LIMIT } },
     // Browser and git tests start processes; two cores run two files at a time at most.
     maxWorkers: 2,
   },

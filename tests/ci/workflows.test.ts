@@ -172,7 +172,7 @@ describe.each([
     } finally {
       rmSync(project, { recursive: true, force: true });
     }
-  }, 180_000);
+  });
 });
 
 /** Runs a step without blocking this process, which serves the git remote the step may push to. */

@@ -18,7 +18,7 @@ describe.skipIf(!CHROMIUM)('accessibility (axe-core) of the local site', () => {
     const found = await reviewStateViolations(page, repo.url, async () => undefined);
     await page.close();
     expect(found).toEqual(Object.fromEntries(Object.keys(found).map((k) => [k, []])));
-  }, 120_000);
+  });
 
   describe('with two reviewers in conflict', () => {
     const repos = useTempRepos();
@@ -35,12 +35,12 @@ describe.skipIf(!CHROMIUM)('accessibility (axe-core) of the local site', () => {
       const page = await browser.context.newPage();
       await page.setViewportSize({ width, height });
       await page.goto(`${server.url}?state=conflict`);
-      await page.getByRole('region', { name: 'Decisions in conflict' }).getByRole('article', { name: 'Decision of bob@example.org' }).waitFor({ timeout: 60_000 });
+      await page.getByRole('region', { name: 'Decisions in conflict' }).getByRole('article', { name: 'Decision of bob@example.org' }).waitFor();
       const found: Record<string, string[]> = { 'conflicts view': await violations(page) };
       await page.goto(server.url);
       await page.locator('summary', { hasText: 'Filters and sort' }).click();
       const apply = page.getByRole('button', { name: /^Apply to all \d+ shown$/ });
-      await expect.poll(() => apply.isEnabled(), { timeout: 60_000 }).toBe(true);
+      await expect.poll(() => apply.isEnabled()).toBe(true);
       found['bulk controls'] = await violations(page);
       await apply.click();
       await page.getByRole('dialog').waitFor();
@@ -48,6 +48,6 @@ describe.skipIf(!CHROMIUM)('accessibility (axe-core) of the local site', () => {
       await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
       await page.close();
       expect(found).toEqual({ 'conflicts view': [], 'bulk controls': [], 'bulk confirmation': [] });
-    }, 120_000);
+    });
   });
 });

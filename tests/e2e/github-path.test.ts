@@ -50,7 +50,7 @@ describe.skipIf(!CHROMIUM)('the hosted site behind the real CORS proxy, for a ho
     process.env.ALLOW_ORIGIN = new URL(site.url).origin;
     process.env.INSECURE_HTTP_ORIGINS = new URL(remote.url).host;
     handler = (await import('@isomorphic-git/cors-proxy')).default;
-  }, 180_000);
+  });
   afterAll(async () => {
     await stopProxy();
     await site?.stop();
@@ -76,7 +76,7 @@ describe.skipIf(!CHROMIUM)('the hosted site behind the real CORS proxy, for a ho
     const page = await chromium.context.newPage();
     await page.goto(site.url);
     await signIn(page);
-    await card(page).waitFor({ timeout: 60_000 });
+    await card(page).waitFor();
     const decided: string[] = [];
     for (let i = 0; i < 2; i++) {
       decided.push((await card(page).getAttribute('data-candidate-id'))!);
@@ -84,8 +84,8 @@ describe.skipIf(!CHROMIUM)('the hosted site behind the real CORS proxy, for a ho
       await expect.poll(() => card(page).getAttribute('data-candidate-id')).not.toBe(decided.at(-1));
     }
     // Both commits stored in the browser, then nothing left waiting.
-    await expect.poll(() => page.locator('.commit[data-state="done"]').count(), { timeout: 15_000 }).toBe(2);
-    await expect.poll(() => waiting(page), { timeout: 30_000 }).toBe('0');
+    await expect.poll(() => page.locator('.commit[data-state="done"]').count()).toBe(2);
+    await expect.poll(() => waiting(page)).toBe('0');
     expect(git(remote.bare, 'log', '--format=%an|%s', `main..${branch}`).split('\n').sort()).toEqual(decided.map((id) => `${jo.name}|plover: flag ${id}`).sort());
 
     // The proxy goes down: the bar names it, and the decision waits.
@@ -93,11 +93,11 @@ describe.skipIf(!CHROMIUM)('the hosted site behind the real CORS proxy, for a ho
     await stopProxy();
     const third = (await card(page).getAttribute('data-candidate-id'))!;
     await page.getByRole('button', { name: 'Flag', exact: true }).click();
-    await expect.poll(() => page.getByTestId('sync-error').textContent(), { timeout: 15_000 }).toMatch(new RegExp(`the CORS proxy ${proxyUrl.replace(/[.]/g, '\\.')} cannot be reached[\\s\\S]*kept in this browser`));
+    await expect.poll(() => page.getByTestId('sync-error').textContent()).toMatch(new RegExp(`the CORS proxy ${proxyUrl.replace(/[.]/g, '\\.')} cannot be reached[\\s\\S]*kept in this browser`));
     expect(await waiting(page)).toBe('1');
     await listenProxy(port);
-    await expect.poll(() => waiting(page), { timeout: 30_000 }).toBe('0');
+    await expect.poll(() => waiting(page)).toBe('0');
     expect(git(remote.bare, 'log', '-1', '--format=%s', branch)).toBe(`plover: flag ${third}`);
     expect(fsck(remote.bare).status).toBe(0);
-  }, 180_000);
+  });
 });

@@ -34,7 +34,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
       env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1', PLOVER_REMOTE: remote.url, PLOVER_BRANCH: 'main', PLOVER_BASE: '/plover/' },
     });
     site = await startStaticHost({ dir: outDir, base: '/plover/' });
-  }, 120_000);
+  });
   afterAll(async () => {
     for (const b of browsers) await b.close();
     await site?.stop();
@@ -102,7 +102,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
   async function flag(page: Page, done: number): Promise<string> {
     const id = (await currentId(page))!;
     await page.getByRole('button', { name: 'Flag', exact: true }).click();
-    await expect.poll(() => page.locator('.commit[data-state="done"]').count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(Math.min(done, 6));
+    await expect.poll(() => page.locator('.commit[data-state="done"]').count()).toBeGreaterThanOrEqual(Math.min(done, 6));
     return id;
   }
 
@@ -121,21 +121,21 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     const ids: string[] = [];
     try {
       for (let i = 1; i <= 5; i++) ids.push(await flag(page, i));
-      await expect.poll(() => waiting(page), { timeout: 15_000 }).toBe('5');
-      await expect.poll(() => page.getByTestId('online').textContent(), { timeout: 15_000 }).toBe('Offline');
+      await expect.poll(() => waiting(page)).toBe('5');
+      await expect.poll(() => page.getByTestId('online').textContent()).toBe('Offline');
       // Reload mid-queue while offline: the tab signs in again from its own clone; nothing is lost.
       await page.reload();
       await cardShown(page, 30_000);
-      await expect.poll(() => waiting(page), { timeout: 15_000 }).toBe('5');
+      await expect.poll(() => waiting(page)).toBe('5');
       expect(ids).not.toContain(await currentId(page));
       for (let i = 1; i <= 5; i++) ids.push(await flag(page, i));
-      await expect.poll(() => waiting(page), { timeout: 15_000 }).toBe('10');
+      await expect.poll(() => waiting(page)).toBe('10');
       expect(git(remote.bare, 'branch', '--list', branchOf(ann))).toBe('');
     } finally {
       await remote.server.start();
     }
     // Back online: the retry pushes all ten.
-    await expect.poll(() => waiting(page), { timeout: 45_000 }).toBe('0');
+    await expect.poll(() => waiting(page)).toBe('0');
     await expect.poll(() => page.getByTestId('online').textContent()).toBe('Online');
     const log = git(remote.bare, 'log', '--format=%an <%ae>|%s', `main..${branchOf(ann)}`).split('\n').reverse();
     expect(log).toEqual(ids.map((id) => `Ann Lee <ann@example.org>|plover: flag ${id}`));
@@ -154,12 +154,12 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     await cardShown(page, 30_000);
     await expect.poll(() => page.getByTestId('online').textContent()).toBe('Online');
     expect(remote.server.stats.fetchBytes).toBeLessThan(cloneBytes / 100);
-  }, 180_000);
+  });
 
   it('reports a wrong token without losing the queue, and a revoked token without losing a decision', async () => {
     const page = await open(await browser());
     await signIn(page, bob, 'not-the-token');
-    await expect.poll(() => page.getByRole('alert').textContent(), { timeout: 30_000 }).toMatch(/refused the access token \(HTTP 401\)/);
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/refused the access token \(HTTP 401\)/);
     expect(await page.getByRole('alert').textContent()).not.toContain('not-the-token');
     expect(await page.getByLabel('Name').inputValue()).toBe(bob.name);
 
@@ -169,19 +169,19 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     remote.server.setToken('rotated-token');
     try {
       const id = await flag(page, 1);
-      await expect.poll(() => page.getByTestId('sync-error').textContent(), { timeout: 15_000 }).toMatch(/refused the access token/);
+      await expect.poll(() => page.getByTestId('sync-error').textContent()).toMatch(/refused the access token/);
       expect(await page.getByTestId('sync-error').getAttribute('role')).toBe('alert');
       expect(await waiting(page)).toBe('1');
       await page.getByRole('button', { name: 'Sign out' }).click();
       expect(await page.evaluate(() => JSON.stringify({ ...sessionStorage }))).not.toContain(TOKEN);
       await signIn(page, bob, 'rotated-token');
       await cardShown(page);
-      await expect.poll(() => waiting(page), { timeout: 30_000 }).toBe('0');
+      await expect.poll(() => waiting(page)).toBe('0');
       expect(git(remote.bare, 'log', '--format=%s', `main..${branchOf(bob)}`)).toBe(`plover: flag ${id}`);
     } finally {
       remote.server.setToken(TOKEN);
     }
-  }, 180_000);
+  });
 
   it('lands two reviewers pushing at the same time, and two tabs of one reviewer without duplicates', async () => {
     const carol = { name: 'Carol Diaz', email: 'carol@example.org' };
@@ -189,11 +189,11 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     const carolContext = await browser();
     const [c1, d1] = await Promise.all([open(carolContext), open(await browser())]);
     await Promise.all([signIn(c1, carol), signIn(d1, dan)]);
-    await Promise.all([card(c1).waitFor({ timeout: 60_000 }), card(d1).waitFor({ timeout: 60_000 })]);
+    await Promise.all([card(c1).waitFor(), card(d1).waitFor()]);
     // Carol's second tab shares her clone (same browser profile); the token is per tab, so she signs in there too.
     const c2 = await open(carolContext);
     await signIn(c2, carol);
-    await card(c2).waitFor({ timeout: 60_000 });
+    await card(c2).waitFor();
     // Tab 2 starts further down the queue, so the two tabs decide different candidates.
     for (let i = 0; i < 4; i++) await c2.keyboard.press('j');
 
@@ -204,13 +204,13 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
         for (let i = 1; i <= 3; i++) decided[key].push(await flag(page, i));
       }),
     );
-    for (const page of [c1, c2, d1]) await expect.poll(() => waiting(page), { timeout: 45_000 }).toBe('0');
+    for (const page of [c1, c2, d1]) await expect.poll(() => waiting(page)).toBe('0');
     const carolLog = git(remote.bare, 'log', '--format=%s', `main..${branchOf(carol)}`).split('\n');
     expect(carolLog.sort()).toEqual([...decided.c1, ...decided.c2].map((id) => `plover: flag ${id}`).sort());
     const danLog = git(remote.bare, 'log', '--format=%s', `main..${branchOf(dan)}`).split('\n');
     expect(danLog.sort()).toEqual(decided.d1.map((id) => `plover: flag ${id}`).sort());
     expect(fsck(remote.bare).status).toBe(0);
-  }, 180_000);
+  });
   it('keeps five quick decisions made while the host takes 3 s per push, through a tab closed right after the fifth card shows', async () => {
     const gil = { name: 'Gil Ho', email: 'gil@example.org' };
     const context = await browser();
@@ -226,18 +226,18 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
       const id = (await currentId(page))!;
       decided.push(id);
       await page.getByRole('button', { name: 'Flag', exact: true }).click();
-      await expect.poll(() => currentId(page), { timeout: 5_000 }).not.toBe(id);
+      await expect.poll(() => currentId(page)).not.toBe(id);
     }
     await page.close({ runBeforeUnload: false });
 
     const again = await open(context);
     await signIn(again, gil);
     await cardShown(again);
-    await expect.poll(() => waiting(again), { timeout: 45_000 }).toBe('0');
+    await expect.poll(() => waiting(again)).toBe('0');
     expect(git(remote.bare, 'log', '--format=%s', `main..${branchOf(gil)}`).split('\n').sort()).toEqual(decided.map((id) => `plover: flag ${id}`).sort());
     expect(decided).not.toContain(await currentId(again));
     expect(fsck(remote.bare).status).toBe(0);
-  }, 180_000);
+  });
 
   it('commits on the next sign-in, once, a decision whose tab closed before IndexedDB had it, and loses none in seeded closes at random moments', async () => {
     const ivy = { name: 'Ivy Kim', email: 'ivy@example.org' };
@@ -253,7 +253,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     }, `plover-git:${remote.url}`);
     const held = (await currentId(page))!;
     await page.getByRole('button', { name: 'Flag', exact: true }).click();
-    await expect.poll(() => currentId(page), { timeout: 5_000 }).not.toBe(held);
+    await expect.poll(() => currentId(page)).not.toBe(held);
     decided.push(held);
     await page.waitForTimeout(300);
     expect(await page.locator('.commit[data-state="pending"]').count()).toBe(1);
@@ -276,11 +276,11 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     page = await open(context);
     await signIn(page, ivy);
     await cardShown(page);
-    await expect.poll(() => waiting(page), { timeout: 45_000 }).toBe('0');
+    await expect.poll(() => waiting(page)).toBe('0');
     expect(git(remote.bare, 'log', '--format=%s', `main..${branchOf(ivy)}`).split('\n').sort()).toEqual(decided.map((id) => `plover: flag ${id}`).sort());
     expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('plover.journal:')))).toEqual([]);
     expect(fsck(remote.bare).status).toBe(0);
-  }, 300_000);
+  });
 
   it('keeps a ref durable only after the objects it names: a tab closed after a commit rewrote the outbox ref, before the file table was saved again, leaves a clone the next sign-in reads', async () => {
     const kim = { name: 'Kim Lee', email: 'kim@example.org' };
@@ -301,7 +301,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     const page = await open(context);
     await signIn(page, kim);
     await cardShown(page);
-    await page.waitForFunction(() => performance.getEntriesByName('plover:index-kept').length > 0, undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => performance.getEntriesByName('plover:index-kept').length > 0);
     await page.route('**/git-receive-pack', (route) => route.abort()); // the decision stays in the outbox
     await page.evaluate(() => {
       (window as unknown as { ploverStorageDies: boolean }).ploverStorageDies = true;
@@ -309,17 +309,17 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     const id = (await currentId(page))!;
     await page.getByRole('button', { name: 'Flag', exact: true }).click();
     // Acknowledged: its commit is stored, so the journal lets go of it.
-    await expect.poll(() => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('plover.journal:')).length), { timeout: 15_000 }).toBe(0);
+    await expect.poll(() => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('plover.journal:')).length)).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { ploverRefWritten?: boolean }).ploverRefWritten)).toBe(true);
     await page.close({ runBeforeUnload: false });
 
     const again = await open(context);
     await signIn(again, kim);
     await cardShown(again);
-    await expect.poll(() => waiting(again), { timeout: 45_000 }).toBe('0');
+    await expect.poll(() => waiting(again)).toBe('0');
     expect(git(remote.bare, 'log', '--format=%s', `main..${branchOf(kim)}`)).toBe(`plover: flag ${id}`);
     expect(fsck(remote.bare).status).toBe(0);
-  }, 120_000);
+  });
 
   it("shows a refusal by the host in the host's words, stops pushing, and lands every queued decision once on Retry", async () => {
     const hal = { name: 'Hal Ito', email: 'hal@example.org' };
@@ -343,9 +343,9 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
       const first = await flag(page, 1);
       const second = await flag(page, 2);
       const error = page.getByTestId('sync-error');
-      await expect.poll(() => error.textContent(), { timeout: 15_000 }).toMatch(/Refused by the host[\s\S]*GH006: Protected branch update failed for refs\/heads\/labels\/hal\./);
+      await expect.poll(() => error.textContent()).toMatch(/Refused by the host[\s\S]*GH006: Protected branch update failed for refs\/heads\/labels\/hal\./);
       expect(await error.getAttribute('role')).toBe('alert');
-      await expect.poll(() => waiting(page), { timeout: 5_000 }).toBe('2');
+      await expect.poll(() => waiting(page)).toBe('2');
       // The refusal stays in view while reviewing: with the decision buttons scrolled to, on a laptop and a phone.
       for (const [width, height, name] of [[1280, 720, 'hosted-refused'], [390, 844, 'hosted-refused-phone']] as const) {
         await page.setViewportSize({ width, height });
@@ -368,21 +368,21 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
 
       rmSync(hook);
       await error.getByRole('button', { name: 'Retry' }).click();
-      await expect.poll(() => waiting(page), { timeout: 30_000 }).toBe('0');
+      await expect.poll(() => waiting(page)).toBe('0');
       expect(git(remote.bare, 'log', '--format=%s', `main..${branchOf(hal)}`).split('\n').sort()).toEqual([first, second].map((id) => `plover: flag ${id}`).sort());
       expect(await error.count()).toBe(0);
       expect(fsck(remote.bare).status).toBe(0);
     } finally {
       rmSync(hook, { force: true });
     }
-  }, 180_000);
+  });
 
   it('starts a later visit from the review index it kept: only changed corrections are read, a bad one is named, new candidates are read whole, and texts come back from the clone if the store lost them', async () => {
     const joy = { name: 'Joy Park', email: 'joy@example.org' };
     const kim = { name: 'Kim Sato', email: 'kim@example.org' };
     const page = await open(await browser());
     const reads = () => page.evaluate(() => performance.getEntriesByName('plover:open').map((e) => (e as PerformanceMeasure).detail.read as string));
-    const kept = () => page.waitForFunction(() => performance.getEntriesByName('plover:index-kept').length > 0, null, { timeout: 60_000 });
+    const kept = () => page.waitForFunction(() => performance.getEntriesByName('plover:index-kept').length > 0);
     const reload = async () => {
       await kept();
       await page.reload();
@@ -405,12 +405,12 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     await signIn(page, joy);
     await cardShown(page);
     const mine = [await flag(page, 1), await flag(page, 2)];
-    await expect.poll(() => waiting(page), { timeout: 30_000 }).toBe('0');
+    await expect.poll(() => waiting(page)).toBe('0');
     // The outbox moved since the index was kept: only joy's two files are read.
     await reload();
     expect(await reads()).toEqual(['changes']);
     expect(mine).not.toContain(await currentId(page));
-    await expect.poll(() => page.getByTestId('count-flag').textContent(), { timeout: 10_000 }).toBe('2');
+    await expect.poll(() => page.getByTestId('count-flag').textContent()).toBe('2');
     await reload();
     expect(await reads()).toEqual(['snapshot']);
 
@@ -426,7 +426,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     // A broken file merged into main is named, as a whole read names it.
     pushToMain({ [kimFile]: '{"candidate_id": "x"' });
     await page.reload();
-    await expect.poll(() => page.locator('.sign-in [role=alert]').textContent(), { timeout: 60_000 }).toContain(kimFile);
+    await expect.poll(() => page.locator('.sign-in [role=alert]').textContent()).toContain(kimFile);
     pushToMain({ [kimFile]: null });
     await page.reload();
     await page.getByLabel('Access token').fill(TOKEN);
@@ -439,7 +439,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     // A folder named like an object's own key is a folder like any: the file in it is named as out of the layout.
     pushToMain({ 'corrections/constructor/stray.json': '{}\n' });
     await page.reload();
-    await expect.poll(() => page.locator('.sign-in [role=alert]').textContent(), { timeout: 60_000 }).toContain('corrections/constructor/stray.json: is not where plover puts corrections');
+    await expect.poll(() => page.locator('.sign-in [role=alert]').textContent()).toContain('corrections/constructor/stray.json: is not where plover puts corrections');
     pushToMain({ 'corrections/constructor/stray.json': null });
     await page.reload();
     await page.getByLabel('Access token').fill(TOKEN);
@@ -458,7 +458,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     expect(await reads()).toEqual(['snapshot']);
     expect(await card(page).textContent()).toContain('Fibonacci number using recursion');
     await page.goto(`${site.url}?q=${encodeURIComponent(fresh.id)}`);
-    await expect.poll(() => currentId(page), { timeout: 30_000 }).toBe(fresh.id);
+    await expect.poll(() => currentId(page)).toBe(fresh.id);
 
     // Texts the store lost (site data partly cleared) are read again from the clone.
     await page.evaluate(
@@ -479,7 +479,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     expect(await reads()).toEqual(['snapshot']);
     expect(mine).not.toContain(await currentId(page));
     expect((await card(page).locator('.response').textContent())?.trim()).not.toBe('');
-  }, 240_000);
+  });
 
   /** Every candidate id of a reviewer's queue in the label server, page by page. */
   async function queueOf(url: string, filters: string): Promise<string[]> {
@@ -534,9 +534,9 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
       // A decision on a candidate of someone else's share takes it out of their queue too (overlap 1).
       const other = everything.find((id) => !mine.includes(id))!;
       await page.goto(`${site.url}?scope=all&q=${other}`);
-      await expect.poll(() => currentId(page), { timeout: 30_000 }).toBe(other);
+      await expect.poll(() => currentId(page)).toBe(other);
       expect(await flag(page, 1)).toBe(other);
-      await expect.poll(() => waiting(page), { timeout: 30_000 }).toBe('0');
+      await expect.poll(() => waiting(page)).toBe('0');
       const another = team.find((m) => m !== lia)!;
       git(local, 'fetch', '-q', 'origin', `${branchOf(lia!)}:${branchOf(lia!)}`);
       git(local, 'merge', '-q', '--ff-only', branchOf(lia!));
@@ -554,7 +554,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
       rmSync(local, { recursive: true, force: true });
       pushToMain({ 'plover.config.json': null });
     }
-  }, 180_000);
+  });
 
   it.each(SIZES)('finds no axe violation in the hosted review page, its states and its stats page at %i×%i', async (width, height) => {
     const kay = { name: 'Kay Lu', email: `kay-${width}@example.org` };
@@ -563,7 +563,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     await signIn(page, kay);
     const found = await reviewStateViolations(page, site.url, async () => undefined);
     expect(found).toEqual(Object.fromEntries(Object.keys(found).map((k) => [k, []])));
-  }, 180_000);
+  });
 
   describe('the browser store', () => {
     const cid = { name: 'Cid Moe', email: 'cid@example.org' };
@@ -575,7 +575,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
       await context.addInitScript(() => Object.defineProperty(window, 'indexedDB', { value: undefined }));
       const page = await open(context);
       await signIn(page, cid);
-      await expect.poll(() => page.getByRole('alert').textContent(), { timeout: 15_000 }).toMatch(/no IndexedDB.*Allow site storage/);
+      await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/no IndexedDB.*Allow site storage/);
       expect(await page.getByLabel('Email').inputValue()).toBe(cid.email);
     });
 
@@ -602,7 +602,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
       await textarea.fill(`A corrected answer. ${'x'.repeat(300_000)}`);
       await textarea.press('Control+Enter');
       const failed = page.locator('.commit[data-state="failed"]');
-      await failed.waitFor({ timeout: 15_000 });
+      await failed.waitFor();
       expect(await failed.textContent()).toMatch(/storage quota exceeded/);
       expect(git(remote.bare, 'branch', '--list', branchOf(cid))).toBe('');
 
@@ -610,9 +610,9 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
       await page.waitForTimeout(1500);
       await page.evaluate(() => ((window as { __quotaFull?: boolean }).__quotaFull = false));
       await failed.getByRole('button', { name: 'Retry' }).click();
-      await expect.poll(() => page.locator('.commit').evaluateAll((els) => els.map((e) => e.getAttribute('data-state'))), { timeout: 15_000 }).toEqual(['done']);
-      await expect.poll(() => git(remote.bare, 'branch', '--list', branchOf(cid)), { timeout: 30_000 }).not.toBe('');
-      await expect.poll(() => waiting(page), { timeout: 30_000 }).toBe('0');
+      await expect.poll(() => page.locator('.commit').evaluateAll((els) => els.map((e) => e.getAttribute('data-state')))).toEqual(['done']);
+      await expect.poll(() => git(remote.bare, 'branch', '--list', branchOf(cid))).not.toBe('');
+      await expect.poll(() => waiting(page)).toBe('0');
       expect(git(remote.bare, 'log', '--format=%s', `main..${branchOf(cid)}`)).toBe(`plover: correct ${id}`);
 
       // Full again, and this time room comes back at once: an immediate Retry must not
@@ -620,17 +620,17 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
       await page.evaluate(() => ((window as { __quotaFull?: boolean }).__quotaFull = true));
       const second = (await currentId(page))!;
       await page.getByRole('button', { name: 'Flag', exact: true }).click();
-      await failed.waitFor({ timeout: 15_000 });
+      await failed.waitFor();
       await page.evaluate(() => ((window as { __quotaFull?: boolean }).__quotaFull = false));
       await failed.getByRole('button', { name: 'Retry' }).click();
-      await expect.poll(() => page.locator('.commit').evaluateAll((els) => els.map((e) => e.getAttribute('data-state'))), { timeout: 15_000 }).toEqual(['done', 'done']);
-      await expect.poll(() => git(remote.bare, 'rev-list', '--count', `main..${branchOf(cid)}`), { timeout: 30_000 }).toBe('2');
-      await expect.poll(() => waiting(page), { timeout: 30_000 }).toBe('0');
+      await expect.poll(() => page.locator('.commit').evaluateAll((els) => els.map((e) => e.getAttribute('data-state')))).toEqual(['done', 'done']);
+      await expect.poll(() => git(remote.bare, 'rev-list', '--count', `main..${branchOf(cid)}`)).toBe('2');
+      await expect.poll(() => waiting(page)).toBe('0');
       expect(git(remote.bare, 'log', '-1', '--format=%s', branchOf(cid))).toBe(`plover: flag ${second}`);
       expect(page.getByTestId('sync-error')).toBeDefined();
       expect(await page.getByTestId('sync-error').count()).toBe(0);
       expect(fsck(remote.bare).status).toBe(0);
-    }, 120_000);
+    });
 
     it('loses nothing when the tab is closed in the middle of a push, before or after the host got it', async () => {
       for (const [who, lostAnswer] of [[eve, false], [fay, true]] as const) {
@@ -655,11 +655,11 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
         const again = await open(context);
         await signIn(again, who);
         await cardShown(again);
-        await expect.poll(() => waiting(again), { timeout: 30_000 }).toBe('0');
+        await expect.poll(() => waiting(again)).toBe('0');
         expect(git(remote.bare, 'log', '--format=%s', `main..${branchOf(who)}`)).toBe(`plover: flag ${id}`);
         expect(await currentId(again)).not.toBe(id);
       }
       expect(fsck(remote.bare).status).toBe(0);
-    }, 180_000);
+    });
   });
 });

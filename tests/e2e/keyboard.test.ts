@@ -21,7 +21,7 @@ describe.skipIf(!CHROMIUM)('reviewing by keyboard in Chromium', () => {
   }
   const currentId = (page: Page) => page.getByRole('article', { name: 'Candidate' }).getAttribute('data-candidate-id');
   const pressed = (page: Page, name: string) => page.getByRole('button', { name, exact: false }).filter({ hasText: name }).getAttribute('aria-pressed');
-  const done = (page: Page, n: number) => expect.poll(() => page.locator('.commit[data-state="done"], .commit[data-state="undone"]').count(), { timeout: 15_000 }).toBe(n);
+  const done = (page: Page, n: number) => expect.poll(() => page.locator('.commit[data-state="done"], .commit[data-state="undone"]').count()).toBe(n);
 
   it('decides, navigates, toggles categories and undoes with keys only, exactly as the buttons do', async () => {
     const page = await open();
@@ -116,7 +116,7 @@ describe.skipIf(!CHROMIUM)('reviewing by keyboard in Chromium', () => {
     const textarea = page.getByRole('textbox', { name: 'Corrected response' });
     await textarea.fill('typing while the flag commits');
     // The commit finishing refreshes the filter bar's progress; that must not take the page away.
-    await expect.poll(() => page.locator('.commit[data-state="done"]').count(), { timeout: 15_000 }).toBe(before + 1);
+    await expect.poll(() => page.locator('.commit[data-state="done"]').count()).toBe(before + 1);
     await page.waitForTimeout(300);
     expect(await textarea.evaluate((el) => el === document.activeElement)).toBe(true);
     await page.keyboard.type(' still');

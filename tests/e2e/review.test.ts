@@ -76,7 +76,7 @@ describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
       await textarea.fill('A better answer.');
       await textarea.press('Control+Enter');
 
-      await expect.poll(() => page.locator('.commit[data-state="done"]').count(), { timeout: 15_000 }).toBe(4);
+      await expect.poll(() => page.locator('.commit[data-state="done"]').count()).toBe(4);
       expect(await page.locator('.commit[data-state="failed"]').count()).toBe(0);
       await expect.poll(() => page.getByTestId('remaining').textContent()).toBe('636');
       expect(await page.getByTestId('count-correct').textContent()).toBe('2');
@@ -192,11 +192,11 @@ describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
       expect(await dialog.isVisible()).toBe(false);
       await apply.click();
       await dialog.getByRole('button', { name: `Flag ${n}` }).click();
-      await expect.poll(() => Number(git(repo.dir, 'rev-list', '--count', `${head}..HEAD`)), { timeout: 60_000 }).toBe(n);
+      await expect.poll(() => Number(git(repo.dir, 'rev-list', '--count', `${head}..HEAD`))).toBe(n);
       const subjects = git(repo.dir, 'log', '--format=%s', `${head}..HEAD`).split('\n');
       expect(subjects.every((s) => /^plover: flag sftc_[0-9a-f]+ \[format_error\]$/.test(s))).toBe(true);
       expect(new Set(subjects).size).toBe(n);
-      await expect.poll(() => page.getByTestId('count-flag').textContent(), { timeout: 30_000 }).toBe(String(n));
+      await expect.poll(() => page.getByTestId('count-flag').textContent()).toBe(String(n));
       await expect.poll(() => page.getByTestId('remaining').textContent()).toBe(String(640 - n));
       // Every candidate of the filter is decided: none left to show.
       await expect.poll(() => page.getByRole('article', { name: 'Candidate' }).count()).toBe(0);
@@ -209,10 +209,10 @@ describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
       for (let i = 0; i < 7; i++) {
         byHand.push((await currentId(page))!);
         await page.getByRole('button', { name: 'Flag', exact: true }).click();
-        await expect.poll(() => Number(git(repo.dir, 'rev-list', '--count', `${head}..HEAD`)), { timeout: 30_000 }).toBe(n + i + 1);
+        await expect.poll(() => Number(git(repo.dir, 'rev-list', '--count', `${head}..HEAD`))).toBe(n + i + 1);
       }
       await bulk.getByRole('button', { name: `Undo all ${n}` }).click();
-      await expect.poll(() => bulk.getByRole('status').textContent(), { timeout: 60_000 }).toContain(`Undid all ${n}.`);
+      await expect.poll(() => bulk.getByRole('status').textContent()).toContain(`Undid all ${n}.`);
       expect(Number(git(repo.dir, 'rev-list', '--count', `${head}..HEAD`))).toBe(2 * n + 7);
       const left = git(repo.dir, 'ls-tree', '-r', '--name-only', 'HEAD', 'corrections').split('\n').filter((p) => p.endsWith('.json'));
       expect(left.sort()).toEqual(byHand.map((id) => correctionPath(id, 'ann@example.org')).sort());
@@ -221,7 +221,7 @@ describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
       await page.getByRole('article', { name: 'Candidate' }).waitFor();
       expect(fsck(repo.dir).status).toBe(0);
       expect(git(repo.dir, 'status', '--porcelain', '--untracked-files=no')).toBe('');
-    }, 120_000);
+    });
   });
 
   describe('the Conflicts view', () => {
@@ -281,7 +281,7 @@ describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
       expect(line.messages.at(-1)).toEqual({ role: 'assistant', content: 'Subject: Feedback on the Q3 report\n\nCould you review it by Friday?' });
       await page.goto(`${url}?state=conflict`);
       await expect.poll(() => page.getByText('No candidates match these filters.').isVisible()).toBe(true);
-    }, 60_000);
+    });
     it("settles a disagreement by an adjudicator's decision under every policy, even with a third action; validate refuses one by anyone else", async () => {
       const repo = repos({ files: { 'plover.config.json': JSON.stringify({ team: { adjudicators: ['cat@example.org'] } }) } });
       const id = 'sftc_b5505e86f70999cf';
@@ -309,7 +309,7 @@ describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
       const refused = plover(repo.dir, ['validate']);
       expect(refused.status).toBe(1);
       expect(refused.stdout).toMatch(/corrections\/[0-9a-f]{2}\/[0-9a-f]{16}--cat-[0-9a-f]{8}\.json: adjudication: is set, but cat@example\.org is not in team\.adjudicators of plover\.config\.json/);
-    }, 60_000);
+    });
     const stops: { stop(): Promise<void> }[] = [];
     afterAll(async () => {
       for (const s of stops) await s.stop();

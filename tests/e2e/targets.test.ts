@@ -59,7 +59,7 @@ describe.skipIf(!CHROMIUM)('training targets on the review page in Chromium', ()
     // The model was right: confirmed as a scoring artifact, and the record says so.
     await textarea.press('Control+Enter');
     await page.getByRole('button', { name: 'Yes: Correct as Scoring artifact' }).click();
-    await expect.poll(() => page.locator('.commit[data-state="done"]').count(), { timeout: 15_000 }).toBe(2);
+    await expect.poll(() => page.locator('.commit[data-state="done"]').count()).toBe(2);
     expect(commits()).toBe(before + 2);
     const right = JSON.parse(readFileSync(join(repo.dir, correctionPath('right', 'ann@example.org')), 'utf8'));
     expect(right).toMatchObject({ action: 'correct', corrected_response: 'The capital of France is Paris.', failure_category: 'scoring_artifact', unchanged: true });

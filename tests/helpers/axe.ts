@@ -36,7 +36,7 @@ export async function violations(page: Page): Promise<string[]> {
  */
 export async function reviewStateViolations(page: Page, siteUrl: string, ready: (page: Page) => Promise<void>): Promise<Record<string, string[]>> {
   const card = page.getByRole('article', { name: 'Candidate' });
-  await card.waitFor({ timeout: 60_000 });
+  await card.waitFor();
   const found: Record<string, string[]> = { 'first card': await violations(page) };
   await page.locator('summary', { hasText: 'Filters and sort' }).click();
   await page.locator('.filters select').first().waitFor();
@@ -51,15 +51,15 @@ export async function reviewStateViolations(page: Page, siteUrl: string, ready: 
     await page.getByRole('button', { name: 'Flag', exact: true }).click();
     await expect.poll(() => card.getAttribute('data-candidate-id')).not.toBe(id);
   }
-  await expect.poll(() => page.locator('.commit[data-state="done"]').count(), { timeout: 15_000 }).toBe(2);
+  await expect.poll(() => page.locator('.commit[data-state="done"]').count()).toBe(2);
   found['after two decisions'] = await violations(page);
   await page.goto(`${siteUrl}?state=decided&sort=-score`);
   await ready(page);
-  await card.waitFor({ timeout: 60_000 });
+  await card.waitFor();
   found['a filtered URL'] = await violations(page);
   await page.goto(`${siteUrl}stats/`);
   await ready(page);
-  await page.getByTestId('ready').waitFor({ timeout: 60_000 });
+  await page.getByTestId('ready').waitFor();
   found['stats page'] = await violations(page);
   return found;
 }

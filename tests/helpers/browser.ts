@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
+import { LIMIT } from './limits.ts';
 
 const CANDIDATES = [process.env.PLOVER_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean) as string[];
 export const CHROMIUM = CANDIDATES.find((p) => existsSync(p));
@@ -28,6 +29,8 @@ export async function launchBrowser(options: { bypassCSP?: boolean } = {}): Prom
     viewport: { width: 1280, height: 720 },
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+  // Every action and wait of the page waits for its event up to the suite's one limit.
+  context.setDefaultTimeout(LIMIT);
   return {
     context,
     close: async () => {

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
+import { LIMIT } from './limits.ts';
 import { createRepo, GIT_ENV, ROOT, type TempRepo } from './repo.ts';
 
 export async function startPlover(dir: string, reviewer: string): Promise<{ url: string; stop(): Promise<void> }> {
@@ -12,7 +13,7 @@ export async function startPlover(dir: string, reviewer: string): Promise<{ url:
   });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`plover serve did not start:\n${output}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`plover serve did not start:\n${output}`)), LIMIT);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const m = /open (http:\/\/127\.0\.0\.1:\d+\/)/.exec(output);

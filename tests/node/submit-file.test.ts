@@ -89,7 +89,7 @@ describe('plover submit --from FILE', () => {
     expect(git(dir, 'status', '--porcelain', '--untracked-files=no')).toBe('');
     expect(fsck(dir).status).toBe(0);
     expect(plover(dir, ['validate']).status).toBe(0);
-  }, 600_000);
+  });
 
   it('refuses to mix --from with a single decision', () => {
     const { dir } = repo();

@@ -12,5 +12,5 @@ describe('npm run soak', () => {
     expect(out).toMatch(/dropped before \d+, dropped after \d+/);
     expect(out.match(/git fsck and checks: clean/g)).toHaveLength(2);
     expect(out).toContain('soak passed');
-  }, 150_000);
+  });
 });

@@ -23,10 +23,15 @@ async function serve() {
   return { dir, server };
 }
 
-/** A raw HTTP request, so tests can set Host and Origin as an attacker would. */
+/**
+ * A raw HTTP request, so tests can set Host and Origin as an attacker would. Each on a
+ * connection of its own: a kept-alive one can be closed by the server's idle timer just
+ * as the next request goes out (ECONNRESET), which a test that blocks this process with
+ * a child process (plover submit) makes likely on a slow machine.
+ */
 function send(port: number, options: { method?: string; path: string; headers?: Record<string, string>; body?: string }) {
   return new Promise<{ status: number; body: string; headers: Record<string, unknown> }>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path, headers: options.headers }, (res) => {
+    const req = request({ host: '127.0.0.1', port, agent: false, method: options.method ?? 'GET', path: options.path, headers: options.headers }, (res) => {
       let body = '';
       res.on('data', (c) => (body += c));
       res.on('end', () => resolve({ status: res.statusCode!, body, headers: res.headers }));
@@ -41,7 +46,7 @@ describe('the label server', () => {
     const { server } = await serve();
     const get = (path: string, gzip: boolean) =>
       new Promise<{ headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
-        request({ host: '127.0.0.1', port: server.port, path, headers: gzip ? { 'accept-encoding': 'gzip, deflate, br' } : {} }, (res) => {
+        request({ host: '127.0.0.1', port: server.port, agent: false, path, headers: gzip ? { 'accept-encoding': 'gzip, deflate, br' } : {} }, (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
