@@ -2,10 +2,11 @@
  * The `plover` command. One top-level catch: a PloverError prints its message and
  * exits 1; anything else is a bug and prints its stack.
  */
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { Decision } from '../lib/correction.ts';
+import { MAX_CORRECTION_BYTES, parseCorrection, recordsDecision, type Decision } from '../lib/correction.ts';
+import { correctionPath } from '../lib/paths.ts';
 import { PloverError, formatProblem, type Problem, errorCode } from '../lib/errors.ts';
 import { checkTargets } from '../lib/target-checks.ts';
 import { formatReviewer } from '../lib/reviewer.ts';
@@ -23,10 +24,10 @@ import { renderAgreement, renderStats } from './report.ts';
 import { importCandidates } from '../node/import.ts';
 import { readTeam, Workspace } from '../node/workspace.ts';
 import { readConfigFile, SITE_CONFIG_FILE } from '../node/site-config.ts';
-import { isAdjudicator, parseTeam } from '../lib/team.ts';
+import { adjudicationProblem, parseTeam } from '../lib/team.ts';
 import { startServer } from '../server/server.ts';
 import cliProgress from 'cli-progress';
-import { parseDecisionFile } from '../lib/decision-file.ts';
+import { MAX_DECISION_FILE_BYTES, parseDecisionFile } from '../lib/decision-file.ts';
 
 const USAGE = `plover — label failed LLM outputs into fine-tuning data, one git commit per decision
 
@@ -144,7 +145,7 @@ async function submit(args: string[]): Promise<void> {
     throw new PloverError('E_USAGE', 'give the corrected response once: --response TEXT or --response-file FILE, not both');
   }
   let response = values.response;
-  if (values['response-file'] !== undefined) response = await readTextFile(values['response-file'], '--response-file');
+  if (values['response-file'] !== undefined) response = await readTextFile(values['response-file'], '--response-file', MAX_CORRECTION_BYTES);
   if (action !== 'correct' && response !== undefined) {
     throw new PloverError('E_USAGE', `--response and --response-file go with --action correct only (this is --action ${action})`);
   }
@@ -167,7 +168,7 @@ async function submit(args: string[]): Promise<void> {
  * commit each, in file order.
  */
 async function submitFile(dir: string, file: string, reviewerFlag: string | undefined): Promise<void> {
-  const text = await readTextFile(file, '--from');
+  const text = await readTextFile(file, '--from', MAX_DECISION_FILE_BYTES);
   const reviewer = await resolveReviewer(dir, reviewerFlag);
   const workspace = await Workspace.open(dir, { corrections: false });
   const { decisions, problems } = parseDecisionFile(text, file, (id) => workspace.candidate(id), reviewer);
@@ -176,23 +177,49 @@ async function submitFile(dir: string, file: string, reviewerFlag: string | unde
   }
   const bar = decisions.length >= 20 && process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'committing [{bar}] {value}/{total} decisions, {eta_formatted} left', stream: process.stderr, clearOnComplete: true }, cliProgress.Presets.shades_classic) : undefined;
   bar?.start(decisions.length, 0);
-  let done = 0;
+  let committed = 0;
+  let already = 0;
   try {
     for (const { line, decision } of decisions) {
-      try {
-        await workspace.service.decide(reviewer, decision);
-      } catch (err) {
-        if (err instanceof PloverError) {
-          throw new PloverError(err.code, `${file}:${line}: ${err.message}; the ${plural(done, 'decision')} before it are committed, the rest are not`, { cause: err });
+      // A file run again after it stopped half-way: what is committed as written is not committed twice.
+      const path = correctionPath(decision.candidate_id, reviewer.email);
+      const existing = await readFile(join(dir, path), 'utf8').then((text) => parseCorrection(text, path).correction, () => undefined);
+      if (existing && recordsDecision(existing, decision)) already++;
+      else {
+        try {
+          await whileGitIsBusy(() => workspace.service.decide(reviewer, decision));
+        } catch (err) {
+          if (err instanceof PloverError) {
+            throw new PloverError(err.code, `${file}:${line}: ${err.message}; the ${plural(committed, 'decision')} before it ${committed === 1 ? 'is' : 'are'} committed${already ? ` (and ${already} already were)` : ''}, the rest are not; run the same command again to go on`, { cause: err });
+          }
+          throw err;
         }
-        throw err;
+        committed++;
       }
-      bar?.update(++done);
+      bar?.update(committed + already);
     }
   } finally {
     bar?.stop();
   }
-  console.log(`committed ${plural(decisions.length, 'decision')} from ${file} by ${formatReviewer(reviewer)}, one commit each`);
+  const skipped = already ? `; ${plural(already, 'line')} already committed with the same content, skipped` : '';
+  console.log(`committed ${plural(committed, 'decision')} from ${file} by ${formatReviewer(reviewer)}, one commit each${skipped}`);
+}
+
+/** How long a decision waits for a lock another git command holds on the branch or the index. */
+const LOCK_WAIT_MS = 10_000;
+
+/** Runs `commit`, again while another git command holds the branch's or the index's lock, for up to LOCK_WAIT_MS. */
+async function whileGitIsBusy<T>(commit: () => Promise<T>): Promise<T> {
+  const until = Date.now() + LOCK_WAIT_MS;
+  for (let delay = 20; ; delay = Math.min(delay * 2, 500)) {
+    try {
+      return await commit();
+    } catch (err) {
+      const busy = err instanceof PloverError && (err.code === 'E_REF_LOCKED' || err.code === 'E_INDEX_LOCKED');
+      if (!busy || Date.now() + delay > until) throw err;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
 }
 
 async function undo(args: string[]): Promise<void> {
@@ -206,13 +233,39 @@ async function undo(args: string[]): Promise<void> {
   console.log(`${result.oid.slice(0, 7)} undo ${result.undone.action} ${candidateId} by ${formatReviewer(reviewer)}\n  removed ${result.path}`);
 }
 
-/** A UTF-8 file named by an option; a missing or non-UTF-8 file is a usage error naming the option. */
-async function readTextFile(path: string, option: string): Promise<string> {
+/**
+ * A UTF-8 file named by an option, read up to `maxBytes`: a missing, oversized or non-UTF-8
+ * file, or one that is not a regular file or a pipe (a device such as /dev/zero never
+ * ends), is a usage error naming the option.
+ */
+async function readTextFile(path: string, option: string, maxBytes: number): Promise<string> {
+  const refuse = (reason: string, cause?: unknown) => new PloverError('E_USAGE', `cannot read ${option} ${JSON.stringify(path)}: ${reason}`, { cause });
+  let file;
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(await readFile(path));
+    file = await open(path, 'r');
   } catch (err) {
-    const reason = err instanceof TypeError ? 'it is not valid UTF-8' : (err as Error).message;
-    throw new PloverError('E_USAGE', `cannot read ${option} ${JSON.stringify(path)}: ${reason}`, { cause: err });
+    throw refuse((err as Error).message, err);
+  }
+  try {
+    const stat = await file.stat();
+    if (!stat.isFile() && !stat.isFIFO()) throw refuse('it is not a regular file or a pipe');
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(1024 * 1024, maxBytes + 1 - size));
+      const { bytesRead } = await file.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      chunks.push(chunk.subarray(0, bytesRead));
+      size += bytesRead;
+      if (size > maxBytes) throw refuse(`it is larger than ${maxBytes} bytes, the most ${option} reads; split it`);
+    }
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks, size));
+    } catch (err) {
+      throw refuse('it is not valid UTF-8', err);
+    }
+  } finally {
+    await file.close();
   }
 }
 
@@ -315,9 +368,10 @@ async function validate(args: string[]): Promise<number> {
   // The team's split is checked with the data: a broken one would stop the review page.
   const team = parseTeam(readConfigFile(dir), SITE_CONFIG_FILE);
   data.problems.push(...team.problems);
-  for (const { file, correction: c } of data.corrections) {
-    if (c.adjudication && !team.problems.length && !isAdjudicator(team.team, c.reviewer.email)) {
-      data.problems.push({ file, path: 'adjudication', message: `is set, but ${c.reviewer.email} is not in team.adjudicators of ${SITE_CONFIG_FILE}, and only an adjudicator's decision settles a disagreement: list them there, or remove "adjudication"` });
+  if (!team.problems.length) {
+    for (const located of data.corrections) {
+      const problem = adjudicationProblem(team.team, located);
+      if (problem) data.problems.push(problem);
     }
   }
   const { warnings, unchanged } = checkTargets(data.candidates, data.corrections);

@@ -45,7 +45,7 @@ export interface GitTarget {
    * then written: enough where one lock already keeps out every other writer (the page,
    * under its Web Lock).
    */
-  updateRef?: (ref: string, oid: string, expected: string | null) => Promise<boolean>;
+  updateRef?: (ref: string, oid: string, expected: string | null, log: RefLogEntry) => Promise<boolean>;
   /**
    * Reads the trees of `commit` at each of `paths` ('' is the root) in one go, each null
    * where there is no tree, faster than isomorphic-git on a packed repository: its first
@@ -73,6 +73,12 @@ export function gitdirOf(target: { dir?: string; gitdir?: string }): string {
   const gitdir = target.gitdir ?? (target.dir === undefined ? undefined : `${target.dir}/.git`);
   if (gitdir === undefined) throw new TypeError('a git target needs `dir` or `gitdir`');
   return gitdir;
+}
+
+/** What a reflog line says of a ref update: who moved it, when, and why (git's `commit: <subject>`). */
+export interface RefLogEntry {
+  who: { name: string; email: string; timestamp: number };
+  message: string;
 }
 
 /**
@@ -115,7 +121,7 @@ export async function commitFile(options: CommitFileOptions): Promise<string> {
     keepCommit(cache, oid, tree, parent);
     // Only move the ref if nobody else moved it while we built the commit; else build again on theirs.
     if (options.updateRef) {
-      if (await options.updateRef(ref, oid, current)) return oid;
+      if (await options.updateRef(ref, oid, current, { who, message: `commit${current ? '' : ' (initial)'}: ${options.message.split('\n', 1)[0]}` })) return oid;
       continue;
     }
     if ((await resolveOrNull(fs, gitdir, ref)) !== current) continue;

@@ -3,6 +3,7 @@
  * candidates and corrections from its clone, which has no working tree.
  */
 import git from 'isomorphic-git';
+import { compareOrdinal } from '../lib/export.ts';
 import type { DataSource, SourceFile } from '../lib/repository.ts';
 import type { GitFs } from './commit-file.ts';
 
@@ -22,19 +23,24 @@ export function treeSource(options: TreeSourceOptions): DataSource & { oidOf(pat
     for (const entry of (await git.readTree({ fs, gitdir, oid: tree, cache })).tree) {
       const path = `${prefix}${entry.path}`;
       if (entry.type === 'tree') await walk(entry.oid, `${path}/`, out);
-      else if (entry.type === 'blob') {
-        oids.set(path, entry.oid);
-        out.push({ path });
-      }
+      else out.push(listed(entry, path));
     }
+  }
+  /** A regular file is listed to be read; a link or a submodule only to be named, as the working tree does. */
+  function listed(entry: { mode: string; type: string; oid: string }, path: string): SourceFile {
+    if (entry.type === 'commit') return { path, kind: 'submodule' };
+    if (entry.mode === '120000') return { path, kind: 'symlink' };
+    oids.set(path, entry.oid);
+    return { path };
   }
   return {
     async list(folder) {
       const out: SourceFile[] = [];
       const { commit } = await git.readCommit({ fs, gitdir, oid: options.commit, cache });
-      const entry = (await git.readTree({ fs, gitdir, oid: commit.tree, cache })).tree.find((e) => e.path === folder && e.type === 'tree');
-      if (entry) await walk(entry.oid, `${folder}/`, out);
-      return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      const entry = (await git.readTree({ fs, gitdir, oid: commit.tree, cache })).tree.find((e) => e.path === folder);
+      if (entry?.type === 'tree') await walk(entry.oid, `${folder}/`, out);
+      else if (entry) out.push(listed(entry, folder));
+      return out.sort((a, b) => compareOrdinal(a.path, b.path));
     },
     async read(path, maxBytes) {
       const oid = oids.get(path);
@@ -57,7 +63,7 @@ export function overlaySource(base: DataSource, overlay: DataSource, fromOverlay
     async list(folder) {
       const files = [...(await base.list(folder)).filter((f) => !fromOverlay(f.path)), ...(await overlay.list(folder)).filter((f) => fromOverlay(f.path))];
       for (const f of files) origin.set(f.path, fromOverlay(f.path) ? overlay : base);
-      return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      return files.sort((a, b) => compareOrdinal(a.path, b.path));
     },
     read: (path, maxBytes) => (origin.get(path) ?? (fromOverlay(path) ? overlay : base)).read(path, maxBytes),
     close() {

@@ -3,8 +3,15 @@ import { PloverError, type Problem } from './errors.ts';
 import { SCHEMA_VERSION } from './schemas.ts';
 import type { Action, Correction, FailureCategory, Reviewer } from './schema-types.ts';
 import { checkAgainstSchema } from './validate.ts';
-import { parseJsonText } from './json.ts';
+import { findLoneSurrogate, LONE_SURROGATE, parseJsonText } from './json.ts';
 import { isUnchangedResponse, normalizeCorrectedText } from './target-text.ts';
+
+/**
+ * The largest correction file: a correction holds one response, and even a 65k-character
+ * one with its JSON escaping stays far below this. Every writer refuses a larger record
+ * before writing it; validate and export refuse a larger file.
+ */
+export const MAX_CORRECTION_BYTES = 1024 * 1024;
 
 /** What a reviewer decided, before it is a record. */
 export interface Decision {
@@ -55,12 +62,35 @@ export function createCorrection(decision: Decision, reviewer: Reviewer, decided
   if (decision.adjudication) record.adjudication = true;
   if (options.durationMs !== undefined) record.duration_ms = Math.round(options.durationMs);
   const problems = checkAgainstSchema('correction', record, { file: 'decision' });
+  problems.push(...limitProblems(record as unknown as Correction));
   if (problems.length) {
     throw new PloverError('E_INVALID_DECISION', `invalid decision:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`, {
       problems,
     });
   }
   return record as unknown as Correction;
+}
+
+/** What no writer may write although the schema allows it: a lone surrogate, a record over MAX_CORRECTION_BYTES. */
+function limitProblems(record: Correction): Problem[] {
+  const lone = findLoneSurrogate(record);
+  if (lone !== undefined) return [{ file: 'decision', path: lone, message: LONE_SURROGATE }];
+  const bytes = new TextEncoder().encode(serializeCorrection(record)).length;
+  if (bytes > MAX_CORRECTION_BYTES) {
+    return [{ file: 'decision', path: 'corrected_response', message: `makes a correction of ${bytes} bytes, over the ${MAX_CORRECTION_BYTES}-byte limit of a correction file; shorten it` }];
+  }
+  return [];
+}
+
+/** Whether `correction` already records `decision` (same action, text after the text rule, category and unchanged flag). */
+export function recordsDecision(correction: Correction, decision: Decision): boolean {
+  const text = typeof decision.corrected_response === 'string' ? normalizeCorrectedText(decision.corrected_response) : null;
+  return (
+    correction.action === decision.action &&
+    (correction.corrected_response ?? null) === text &&
+    (correction.failure_category ?? null) === (decision.failure_category ?? null) &&
+    Boolean(correction.unchanged) === Boolean(decision.unchanged)
+  );
 }
 
 /** The file text of a record: fixed key order, two-space indent, trailing newline. */

@@ -4,9 +4,13 @@
  * Every line is checked before anything is committed, as the review page and `plover
  * submit` would check it (the same createCorrection), and every problem is listed.
  */
-import { createCorrection, type Decision } from './correction.ts';
+import { createCorrection, MAX_CORRECTION_BYTES, type Decision } from './correction.ts';
 import { PloverError, type Problem } from './errors.ts';
+import { parseJsonText } from './json.ts';
 import type { Candidate, Reviewer } from './schema-types.ts';
+
+/** The most `--from` reads: a hundred thousand decisions of 5 KB fit twice. */
+export const MAX_DECISION_FILE_BYTES = 1024 * 1024 * 1024;
 
 const FIELDS = new Set(['candidate_id', 'action', 'corrected_response', 'failure_category', 'unchanged']);
 
@@ -27,14 +31,14 @@ export function parseDecisionFile(text: string, file: string, candidate: (id: st
     const line = i + 1;
     const problem = (message: string, path?: string) => problems.push({ file, line, ...(path ? { path } : {}), message });
     if (raw.trim() === '') return problem('is blank; write one decision per line (JSONL)');
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch (err) {
-      return problem(`is not JSON (${(err as Error).message}); write one JSON object per line`);
+    // UTF-16 units: a line this long is over the limit in UTF-8 bytes too.
+    if (raw.length > MAX_CORRECTION_BYTES) return problem(`is ${raw.length} characters long, more than a correction file may hold (${MAX_CORRECTION_BYTES} bytes); shorten its corrected_response`);
+    const parsed = parseJsonText(raw, { file, line });
+    if (parsed.problems.length) {
+      problems.push(...parsed.problems);
+      return;
     }
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return problem('must be a JSON object: {"candidate_id": …, "action": …}');
-    const record = value as Record<string, unknown>;
+    const record = parsed.value as Record<string, unknown>;
     for (const key of Object.keys(record)) if (!FIELDS.has(key)) problem(`unknown field; a decision has ${[...FIELDS].join(', ')}`, key);
     const id = record.candidate_id;
     if (typeof id !== 'string' || id === '') return problem('must be a candidate id (a non-empty string)', 'candidate_id');

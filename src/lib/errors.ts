@@ -27,8 +27,10 @@ export const ERROR_CODES = {
   E_CONTROL_TOKENS: 'the export refused lines with chat-template control tokens (--fail-on-control-tokens); nothing is written',
   E_SITE_CONFIG: 'plover.config.json or a PLOVER_* setting is invalid',
   E_BAD_REF: '--ref names no commit',
+  E_BAD_OUT: '--out names a place an export must not write (inside .git/ or a data folder, a tracked file, a directory or device, a file that is not an earlier export); nothing is written',
   // Git state.
   E_DETACHED_HEAD: 'HEAD is detached; decisions are committed on a branch',
+  E_BRANCH_SWITCHED: 'another branch was checked out under a running session; it commits nothing until its branch is back or it is restarted',
   E_REF_MOVED: 'the branch kept moving under the commit (another writer); nothing is lost, try again',
   E_INDEX_LOCKED: "another live process holds git's index.lock",
   E_REF_LOCKED: 'another git command holds the branch\'s lock (`<ref>.lock`) while a decision is committed',

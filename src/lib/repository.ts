@@ -5,7 +5,7 @@
  * problem and return them; callers decide whether to fail.
  */
 import { indexCandidates, parseCandidateFile, type LocatedCandidate } from './candidates.ts';
-import { parseCorrection } from './correction.ts';
+import { MAX_CORRECTION_BYTES, parseCorrection } from './correction.ts';
 import { PloverError, formatProblem, type Problem } from './errors.ts';
 import type { LocatedCorrection } from './export.ts';
 import { CORRECTIONS_DIR, CORRECTION_PATH_PATTERN, correctionPath } from './paths.ts';
@@ -15,6 +15,8 @@ export interface SourceFile {
   path: string;
   /** In bytes, when the listing tells it for free (git ls-tree); otherwise `read` checks the size. */
   size?: number;
+  /** Set when the entry is not a regular file: it is named as a problem, never followed or read. */
+  kind?: 'symlink' | 'submodule' | 'special';
 }
 
 /** A file `read` did not read because it is larger than the limit it was given. */
@@ -37,8 +39,6 @@ export const CANDIDATES_DIR = 'candidates';
 /** Files that may sit in the data folders beside the data. */
 const DOC_FILES = new Set(['README.md', '.gitkeep']);
 
-/** A correction is a few KB; even a 65k-character response with its JSON escaping stays far below this. */
-export const MAX_CORRECTION_BYTES = 1024 * 1024;
 /** A candidate file holds a whole run; this only stops something that is clearly not one. */
 export const MAX_CANDIDATE_FILE_BYTES = 1024 * 1024 * 1024;
 /** How many files are read at once: enough to keep the disk and libuv busy, few enough to spare file handles. */
@@ -53,11 +53,28 @@ export interface CandidateData {
 
 const isDoc = (path: string) => DOC_FILES.has(path.slice(path.lastIndexOf('/') + 1));
 
+const NOT_REGULAR = {
+  symlink: 'is a symbolic link, which plover never follows (it could point outside the repository); commit the file itself in its place',
+  submodule: 'is a submodule (a gitlink), which plover never reads; remove it (`git rm`) and commit the files themselves',
+  special: 'is not a regular file (a device, pipe or socket); remove it',
+} as const;
+
+/** The problem of a listed entry that is not a regular file, or undefined for a regular one. */
+function notRegular({ path, kind }: SourceFile): Problem | undefined {
+  return kind ? { file: path, message: NOT_REGULAR[kind] } : undefined;
+}
+
 /** Reads and checks every candidate file; problems are returned, not thrown. */
 export async function readCandidates(source: DataSource): Promise<CandidateData> {
   const problems: Problem[] = [];
   const located: LocatedCandidate[] = [];
-  for (const { path: file, size } of await source.list(CANDIDATES_DIR)) {
+  for (const entry of await source.list(CANDIDATES_DIR)) {
+    const { path: file, size } = entry;
+    const odd = notRegular(entry);
+    if (odd) {
+      problems.push(odd);
+      continue;
+    }
     if (isDoc(file)) continue;
     if (!file.endsWith('.jsonl') || file.slice(CANDIDATES_DIR.length + 1).includes('/')) {
       problems.push({ file, message: 'is not a candidate file; candidates/ holds one <run_id>.jsonl per benchmark run (see `plover import`)' });
@@ -89,7 +106,13 @@ export async function* iterateCorrections(source: DataSource, problems: Problem[
   const listed = await source.list(CORRECTIONS_DIR);
   const present = new Set(listed.map((f) => f.path));
   const files: string[] = [];
-  for (const { path: file, size } of listed) {
+  for (const entry of listed) {
+    const { path: file, size } = entry;
+    const odd = notRegular(entry);
+    if (odd) {
+      problems.push(odd);
+      continue;
+    }
     if (isDoc(file)) continue;
     if (!CORRECTION_PATH_PATTERN.test(file)) {
       problems.push({ file, message: 'is not where plover puts corrections (corrections/<2 hex>/<16 hex>--<reviewer>-<8 hex>.json); move or delete it' });

@@ -7,7 +7,9 @@
  * candidates of their share move.
  */
 import { formatProblem, PloverError, type Problem } from './errors.ts';
+import type { LocatedCorrection } from './export.ts';
 import { normalizeEmail } from './paths.ts';
+import { SITE_CONFIG_FILE } from './site-config.ts';
 
 export interface Team {
   /** Normalised emails, in the order the file lists them. */
@@ -94,6 +96,19 @@ export function assignees(team: Pick<Team, 'members' | 'overlap'>, candidateId: 
   // Ties (a 2^-53 chance) go to the lower email, so the order is total.
   weighted.sort((a, b) => b.w - a.w || (a.m < b.m ? -1 : 1));
   return weighted.slice(0, Math.min(team.overlap, team.members.length)).map((x) => x.m);
+}
+
+/**
+ * A correction that says it settles a disagreement although its reviewer is not an
+ * adjudicator: validate and export refuse it alike (undefined when it is fine).
+ */
+export function adjudicationProblem(team: Team | null, { file, correction }: LocatedCorrection): Problem | undefined {
+  if (!correction.adjudication || isAdjudicator(team, correction.reviewer.email)) return undefined;
+  return {
+    file,
+    path: 'adjudication',
+    message: `is set, but ${correction.reviewer.email} is not in team.adjudicators of ${SITE_CONFIG_FILE}, and only an adjudicator's decision settles a disagreement: list them there, or remove "adjudication"`,
+  };
 }
 
 /** Whether this reviewer's decisions settle disagreements. */

@@ -7,6 +7,7 @@ import type { ErrorObject } from 'ajv';
 // schema compilation, and no eval, at run time — in Node or under the page's CSP.
 import validators from './validators.generated.js';
 import type { Problem } from './errors.ts';
+import { jsonPath } from './json.ts';
 
 export type SchemaName = keyof typeof validators;
 
@@ -14,9 +15,7 @@ export type SchemaName = keyof typeof validators;
 function dottedPath(pointer: string, extra?: string): string {
   const parts = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (extra !== undefined) parts.push(extra);
-  let out = '';
-  for (const part of parts) out += /^\d+$/.test(part) ? `[${part}]` : out ? `.${part}` : part;
-  return out || '(record)';
+  return jsonPath(parts);
 }
 
 function describe(e: ErrorObject): { path: string; message: string } {

@@ -8,10 +8,13 @@
  * the same guarantee.)
  */
 import * as fs from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { GitFs } from '../git/commit-file.ts';
+import { errorCode } from '../lib/errors.ts';
 
 export const TMP_DIR = 'plover-tmp';
+/** How many times a write whose folder vanished (git's maintenance) makes it again. */
+const FOLDER_RETRIES = 5;
 
 /** An atomic-writing fs for the repository whose git directory is `gitdir`. */
 export function createAtomicFs(gitdir: string): GitFs {
@@ -36,8 +39,17 @@ export function createAtomicFs(gitdir: string): GitFs {
         await p.mkdir(tmpDir, { recursive: true });
         made = true;
       }
-      // On ENOENT (the target's folder does not exist yet) isomorphic-git creates it and writes again.
-      await writeFileAtomic(path, data, { temp: join(tmpDir, `${process.pid}-${counter++}`), ...(options ? { options } : {}) });
+      // A missing folder (a new object folder, or one that `git gc` / `git prune-packed` beside
+      // us removed once it was empty, even between making it and writing into it) is made, a
+      // few times over, before giving up.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await writeFileAtomic(path, data, { temp: join(tmpDir, `${process.pid}-${counter++}`), ...(options ? { options } : {}) });
+        } catch (err) {
+          if (errorCode(err) !== 'ENOENT' || attempt > FOLDER_RETRIES) throw err;
+          await p.mkdir(dirname(path), { recursive: true });
+        }
+      }
     },
   };
   return { promises } as unknown as GitFs;

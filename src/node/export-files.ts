@@ -16,13 +16,16 @@ import { ExportCompiler, resolveCorrectedText, serializeExportLine, type Conflic
 import { summarizeLengths, type LengthSummary } from '../lib/lengths.ts';
 import { CORRECTIONS_DIR, candidateKey } from '../lib/paths.ts';
 import { SCHEMA_VERSION } from '../lib/schemas.ts';
-import { MAX_CORRECTION_BYTES, invalidRepository, readCandidates } from '../lib/repository.ts';
-import { parseCorrection } from '../lib/correction.ts';
+import { invalidRepository, readCandidates } from '../lib/repository.ts';
+import { MAX_CORRECTION_BYTES, parseCorrection } from '../lib/correction.ts';
 import { writeDatasetCard } from './dataset-card.ts';
 import { TOKENIZER, TokenCountCache } from './token-count.ts';
 import { readCorrectionsOnThread } from './corrections-thread.ts';
 import { gitRefSource, worktreeSource } from './sources.ts';
 import { writeFileAtomic } from './atomic-fs.ts';
+import { checkExportTarget } from './export-target.ts';
+import { readConfigFile, readConfigFileAt, SITE_CONFIG_FILE } from './site-config.ts';
+import { adjudicationProblem, parseTeam } from '../lib/team.ts';
 import type { DataSource } from '../lib/repository.ts';
 import type { Correction } from '../lib/schema-types.ts';
 
@@ -71,10 +74,12 @@ export interface WriteExportOptions extends ExportOptions {
  * Compiles the export of a repository and writes it, with its manifest and the dataset
  * card (README.md) of the folder.
  * @throws PloverError `E_INVALID_REPOSITORY` listing every problem, `E_BAD_REF`,
- * `E_CONTROL_TOKENS` (with failOnControlTokens); nothing is written then.
+ * `E_CONTROL_TOKENS` (with failOnControlTokens), `E_BAD_OUT` (see checkExportTarget);
+ * nothing is written then.
  */
 export async function writeExport(options: WriteExportOptions): Promise<Manifest> {
   const { dir, out, ref, progress, failOnControlTokens, ...exportOptions } = options;
+  await checkExportTarget(dir, out, manifestPath(out));
   const source: DataSource & { commit?: string } = ref ? await gitRefSource(dir, ref) : worktreeSource(dir);
   const temp = `${out}.tmp-${process.pid}`;
   // Opened at the first write: invalid input leaves no file and no folder behind.
@@ -87,6 +92,9 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
   const corrections = readCorrectionsOnThread({ dir, ...(source.commit ? { commit: source.commit } : {}), countTokens: true });
   try {
     const { candidates, problems } = await readCandidates(source);
+    // A correction that claims to adjudicate is checked against the team of the same commit, as validate does.
+    const team = parseTeam(source.commit ? await readConfigFileAt(dir, source.commit) : readConfigFile(dir), SITE_CONFIG_FILE);
+    problems.push(...team.problems);
     const earlier = exportOptions.substituteEarlierTurns ? new EarlierTurnReader(source, candidates, exportOptions.resolve) : undefined;
     const tokens = await TokenCountCache.open(dir);
     const compiler = new ExportCompiler(candidates, exportOptions, { ...(earlier ? { earlier: earlier.context } : {}), countTokens: tokens.count });
@@ -131,6 +139,12 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
     }
     let seen = 0;
     for await (const group of corrections.groups) {
+      if (!team.problems.length) {
+        for (const located of group) {
+          const forged = adjudicationProblem(team.team, located);
+          if (forged) problems.push(forged);
+        }
+      }
       const reading = earlier?.prepare(group);
       if (reading) await reading;
       const lines = compiler.add(group);
@@ -231,7 +245,8 @@ class EarlierTurnReader {
   private async readAhead(ids: string[]) {
     if (!this.files) {
       const files = new Map<string, string[]>();
-      for (const { path } of await this.source.list(CORRECTIONS_DIR)) {
+      for (const { path, kind } of await this.source.list(CORRECTIONS_DIR)) {
+        if (kind) continue; // named by the streaming pass, never read
         const key = path.slice(CORRECTIONS_DIR.length + 1, path.indexOf('--'));
         const list = files.get(key);
         if (list) list.push(path);

@@ -38,7 +38,7 @@ type Place = [file: number, offset: number, line: number];
  * (the id may be written with escapes, or be unknown: a whole read then decides).
  */
 export async function findCandidate(dir: string, source: DataSource, id: string): Promise<LocatedCandidate | undefined> {
-  const paths = (await source.list(CANDIDATES_DIR)).map((f) => f.path).filter((p) => p.endsWith('.jsonl'));
+  const paths = (await source.list(CANDIDATES_DIR)).filter((f) => !f.kind && f.path.endsWith('.jsonl')).map((f) => f.path);
   const files = await Promise.all(paths.map(async (path) => ({ path, ...pick(await stat(join(dir, path))) })));
   const kept = await readList(dir);
   if (kept && sameFiles(kept.header.files, files)) {

@@ -32,8 +32,8 @@ const NOTE_NAME = /^(\d+)\.(.+)$/;
 
 /**
  * Notes that `path` (relative to the repository root) is about to change, before anything
- * is written; returns what removes the note once the change is committed. A change that
- * fails keeps its note, so the next start commits what was written.
+ * is written; returns what removes the note once the change is committed (or, when it
+ * failed, undone: see WorktreeCommitter).
  */
 export function notePending(dir: string, path: string): () => void {
   mkdirSync(`${dir}/.git/${PENDING_DIR}`, { recursive: true });

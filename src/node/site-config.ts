@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PloverError, formatProblem } from '../lib/errors.ts';
 import { parseJsonText } from '../lib/json.ts';
+import { BlobReader } from './sources.ts';
 import { resolveSiteConfig, SITE_CONFIG_FILE, type SiteConfig } from '../lib/site-config.ts';
 
 export { SITE_CONFIG_FILE };
@@ -20,7 +21,25 @@ export function loadSiteConfig(root: string, env: Record<string, string | undefi
 export function readConfigFile(root: string): unknown {
   const path = join(root, SITE_CONFIG_FILE);
   if (!existsSync(path)) return undefined;
-  const { value, problems } = parseJsonText(readFileSync(path, 'utf8'), { file: SITE_CONFIG_FILE });
+  return parseConfigText(readFileSync(path, 'utf8'));
+}
+
+/**
+ * plover.config.json as `commit` holds it (`plover export --ref`), or undefined when it has none.
+ * @throws PloverError `E_SITE_CONFIG` when it is not valid JSON, naming the line.
+ */
+export async function readConfigFileAt(dir: string, commit: string): Promise<unknown> {
+  const reader = new BlobReader(dir);
+  try {
+    const found = await reader.object(`${commit}:${SITE_CONFIG_FILE}`);
+    return found ? parseConfigText(new TextDecoder().decode(found.body)) : undefined;
+  } finally {
+    reader.close();
+  }
+}
+
+function parseConfigText(text: string): unknown {
+  const { value, problems } = parseJsonText(text, { file: SITE_CONFIG_FILE });
   if (problems.length) throw new PloverError('E_SITE_CONFIG', problems.map(formatProblem).join('\n'));
   return value;
 }

@@ -5,11 +5,11 @@
  * of the open file first.
  */
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PloverError, errorCode } from '../lib/errors.ts';
+import { compareOrdinal } from '../lib/export.ts';
 import type { DataSource, SourceFile, TooLarge } from '../lib/repository.ts';
 
 export type { DataSource, SourceFile } from '../lib/repository.ts';
@@ -26,33 +26,71 @@ const run = promisify(execFile);
 export function worktreeSource(dir: string): DataSource {
   return {
     async list(folder) {
-      let entries;
+      let top;
       try {
-        entries = await readdir(join(dir, folder), { recursive: true, withFileTypes: true });
+        top = lstatSync(join(dir, folder));
       } catch (err) {
         // ENOENT: a repository without that folder simply has no such files yet.
         if (errorCode(err) === 'ENOENT') return [];
         throw err;
       }
-      const base = join(dir, folder).length + 1;
-      return entries
-        .filter((e) => e.isFile())
-        .map((e) => {
-          const parent = e.parentPath.slice(base).split('\\').join('/');
-          return { path: `${folder}/${parent ? `${parent}/` : ''}${e.name}` };
-        })
-        .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      if (!top.isDirectory()) return [{ path: folder, kind: entryKind(top) }];
+      const files: SourceFile[] = [];
+      const empty: string[] = [];
+      walk(join(dir, folder), folder, files, empty);
+      // A submodule that is not checked out is an empty folder: git's index tells.
+      if (empty.length) files.push(...(await submodules(dir, empty)));
+      return files.sort((a, b) => compareOrdinal(a.path, b.path));
     },
     read: async (path, maxBytes) => readUpTo(join(dir, path), maxBytes),
     close() {},
   };
 }
 
-/** The file's bytes, or only its size when that is over `maxBytes`. */
-function readUpTo(file: string, maxBytes: number): Uint8Array | TooLarge {
-  const fd = openSync(file, 'r');
+/**
+ * Lists the regular files under `folder` into `files`, and names everything else there
+ * (a link, a submodule, a device) without following or reading it: a link could point
+ * anywhere outside the repository. Descends only into real directories.
+ */
+function walk(folder: string, path: string, files: SourceFile[], empty: string[]): void {
+  const entries = readdirSync(folder, { withFileTypes: true });
+  if (!entries.length) empty.push(path);
+  if (entries.some((e) => e.name === '.git')) {
+    files.push({ path, kind: 'submodule' });
+    return;
+  }
+  for (const e of entries) {
+    const at = `${path}/${e.name}`;
+    if (e.isDirectory()) walk(join(folder, e.name), at, files, empty);
+    else files.push(e.isFile() ? { path: at } : { path: at, kind: entryKind(e) });
+  }
+}
+
+/** Those of `paths` (empty folders) that git's index holds as submodules. */
+async function submodules(dir: string, paths: string[]): Promise<SourceFile[]> {
+  let stdout: string;
   try {
-    const size = fstatSync(fd).size;
+    ({ stdout } = await run('git', ['--literal-pathspecs', 'ls-files', '--stage', '-z', '--', ...paths], { cwd: dir }));
+  } catch {
+    return []; // not a git repository: an empty folder is only an empty folder
+  }
+  return stdout
+    .split('\0')
+    .filter((record) => record.startsWith('160000 '))
+    .map((record) => ({ path: record.slice(record.indexOf('\t') + 1), kind: 'submodule' }));
+}
+
+function entryKind(e: { isSymbolicLink(): boolean }): NonNullable<SourceFile['kind']> {
+  return e.isSymbolicLink() ? 'symlink' : 'special';
+}
+
+/** The file's bytes, or only its size when that is over `maxBytes`. Opens no link (`O_NOFOLLOW`). */
+function readUpTo(file: string, maxBytes: number): Uint8Array | TooLarge {
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new PloverError('E_INVALID_REPOSITORY', `${file} is not a regular file; plover reads only regular files`);
+    const size = stat.size;
     if (size > maxBytes) return { tooLarge: size };
     const bytes = Buffer.allocUnsafe(size);
     let at = 0;
@@ -93,13 +131,17 @@ export async function gitRefSource(dir: string, ref: string): Promise<DataSource
         if (!record) continue;
         // "<mode> <type> <oid> <size>\t<path>"
         const tab = record.indexOf('\t');
-        const [, type, oid, size] = record.slice(0, tab).split(/ +/);
-        if (type !== 'blob') continue;
+        const [mode, , oid, size] = record.slice(0, tab).split(/ +/);
         const path = record.slice(tab + 1);
-        blobs.set(path, oid!);
-        files.push({ path, size: Number(size) });
+        // Links and submodules are named, never read: the same answer as the working tree.
+        if (mode === '120000') files.push({ path, kind: 'symlink' });
+        else if (mode === '160000') files.push({ path, kind: 'submodule' });
+        else {
+          blobs.set(path, oid!);
+          files.push({ path, size: Number(size) });
+        }
       }
-      return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      return files.sort((a, b) => compareOrdinal(a.path, b.path));
     },
     read(path) {
       // The listing gave every size, checked before reading.

@@ -4,8 +4,13 @@
  * stays clean (see git/commit-decision.ts). A pending note covers each commit in flight,
  * so a killed process loses nothing (see recover.ts). History is read with git itself.
  */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { commitDecision, commitUndo, type GitFs } from '../git/commit-decision.ts';
 import type { Decision } from '../lib/correction.ts';
+import { PloverError } from '../lib/errors.ts';
 import { correctionPath } from '../lib/paths.ts';
 import type { CommitOptions, Committer } from '../lib/review-service.ts';
 import type { Reviewer } from '../lib/schema-types.ts';
@@ -15,9 +20,36 @@ import { notePending } from './recover.ts';
 import { refUpdater } from './ref-update.ts';
 import { treeReader } from './tree-reader.ts';
 
+const run = promisify(execFile);
+
 /** A commit's target in the working tree at `dir`, with the Node ways of writing the index and the branch and of reading trees. */
 export function worktreeTarget(dir: string, fs: GitFs, cache: object) {
   return { fs, dir, cache, index: indexWriter(dir), updateRef: refUpdater(fs, `${dir}/.git`), readTrees: treeReader(dir) };
+}
+
+/** Puts `path` and its index entry back as HEAD has them (gone when HEAD has none); false when git could not. */
+async function restoreFromBranch(dir: string, path: string): Promise<boolean> {
+  const git = (...args: string[]) => run('git', ['--literal-pathspecs', ...args], { cwd: dir });
+  try {
+    if (await git('cat-file', '-e', `HEAD:${path}`).then(() => true, () => false)) await git('checkout', '-q', 'HEAD', '--', path);
+    else {
+      await git('rm', '-q', '--cached', '--ignore-unmatch', '--', path);
+      await rm(`${dir}/${path}`, { force: true });
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The branch HEAD is on (`refs/heads/…`), or null when HEAD is detached or unreadable. */
+function headBranch(dir: string): string | null {
+  try {
+    const head = readFileSync(`${dir}/.git/HEAD`, 'utf8').trim();
+    return head.startsWith('ref: ') ? head.slice(5) : null;
+  } catch {
+    return null;
+  }
 }
 
 export class WorktreeCommitter implements Committer {
@@ -25,29 +57,54 @@ export class WorktreeCommitter implements Committer {
   private readonly fs: GitFs;
   /** One isomorphic-git cache for the session (the first packed read hashes the whole pack). */
   private readonly cache: object;
+  /** The branch checked out when the session began: its decisions go there, or nowhere. */
+  private readonly branch: string | null;
 
   constructor(dir: string, fs: GitFs, cache: object) {
     this.dir = dir;
     this.fs = fs;
     this.cache = cache;
+    this.branch = headBranch(dir);
   }
 
   private target() {
     return worktreeTarget(this.dir, this.fs, this.cache);
   }
 
-  async commit(decision: Decision, reviewer: Reviewer, options: CommitOptions) {
-    const done = notePending(this.dir, correctionPath(decision.candidate_id, reviewer.email));
-    const result = await commitDecision({ ...this.target(), decision, reviewer, ...options });
-    done();
-    return result;
+  commit(decision: Decision, reviewer: Reviewer, options: CommitOptions) {
+    return this.noted(correctionPath(decision.candidate_id, reviewer.email), () => commitDecision({ ...this.target(), decision, reviewer, ...options }));
   }
 
-  async undo(candidateId: string, reviewer: Reviewer, now?: Date) {
-    const done = notePending(this.dir, correctionPath(candidateId, reviewer.email));
-    const result = await commitUndo({ ...this.target(), candidateId, reviewer, ...(now ? { now } : {}) });
-    done();
-    return result;
+  undo(candidateId: string, reviewer: Reviewer, now?: Date) {
+    return this.noted(correctionPath(candidateId, reviewer.email), () => commitUndo({ ...this.target(), candidateId, reviewer, ...(now ? { now } : {}) }));
+  }
+
+  /**
+   * Runs a change of `path` under a pending note. A change that fails is answered with its
+   * error, so it must not be committed later: the file and its index entry go back to what
+   * the branch holds, and the note goes. Only a killed process leaves its note.
+   */
+  private async noted<T>(path: string, change: () => Promise<T>): Promise<T> {
+    // Someone checked out another branch under a running label server: its decisions
+    // would land there without a word. Refuse until the branch comes back or plover restarts.
+    const now = headBranch(this.dir);
+    if (this.branch !== null && now !== this.branch) {
+      const name = (ref: string | null) => (ref === null ? 'a detached HEAD' : ref.replace(/^refs\/heads\//, ''));
+      throw new PloverError(
+        'E_BRANCH_SWITCHED',
+        `HEAD is on ${name(now)} now, not on ${name(this.branch)}, where this session commits; nothing was written. Check out ${name(this.branch)} again (\`git switch ${name(this.branch)}\`), or restart plover to label on ${name(now)}`,
+      );
+    }
+    const done = notePending(this.dir, path);
+    try {
+      const result = await change();
+      done();
+      return result;
+    } catch (err) {
+      // If even that fails (git itself is locked out), the note stays and the next start decides.
+      if (await restoreFromBranch(this.dir, path)) done();
+      throw err;
+    }
   }
 
   history(candidateId: string) {

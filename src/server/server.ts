@@ -24,6 +24,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Decision } from '../lib/correction.ts';
 import { formatProblem, PloverError } from '../lib/errors.ts';
+import { parseJsonText } from '../lib/json.ts';
 import type { Reviewer } from '../lib/schema-types.ts';
 import type { Workspace } from '../node/workspace.ts';
 
@@ -206,7 +207,11 @@ async function respond(res: ServerResponse, work: () => Promise<unknown>, status
   try {
     return sendJson(res, status, await work());
   } catch (err) {
-    if (err instanceof PloverError) return sendError(res, err);
+    if (err instanceof PloverError) {
+      // The page shows it on the decision; the terminal that runs the server must say it too.
+      if (err.code === 'E_BRANCH_SWITCHED') console.error(`plover: ${err.message}`);
+      return sendError(res, err);
+    }
     throw err;
   }
 }
@@ -218,19 +223,21 @@ async function readJsonObject(req: IncomingMessage, res: ServerResponse): Promis
     sendError(res, new PloverError('E_TOO_LARGE', `the request is larger than ${MAX_BODY_BYTES} bytes`));
     return undefined;
   }
-  let body: unknown;
+  let text: string;
   try {
-    body = JSON.parse(await readBody(req));
+    text = await readBody(req);
   } catch (err) {
     if (err instanceof PloverError) sendError(res, err);
-    else sendJson(res, 400, { error: { code: 'E_BAD_JSON', message: 'the request body is not valid JSON' } });
+    else sendJson(res, 400, { error: { code: 'E_BAD_JSON', message: 'the request body could not be read' } });
     return undefined;
   }
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    sendJson(res, 400, { error: { code: 'E_BAD_JSON', message: 'the request body must be a JSON object' } });
+  // The same parse as every file plover reads: a duplicate key or a lone surrogate is refused, not guessed at.
+  const { value, problems } = parseJsonText(text, { file: 'the request body' });
+  if (problems.length) {
+    sendJson(res, 400, { error: { code: 'E_BAD_JSON', message: problems.map(formatProblem).join('\n'), problems } });
     return undefined;
   }
-  return body as Record<string, unknown>;
+  return value as Record<string, unknown>;
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown) {

@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, linkSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createCorrection, serializeCorrection } from '../../src/lib/correction.ts';
 import { correctionPath } from '../../src/lib/paths.ts';
@@ -169,21 +169,27 @@ describe('after a crash', () => {
     expect(fsck(dir).status).toBe(0);
   });
 
-  it('keeps the note of a decision whose commit failed after its file was written, and commits it on the next start', async () => {
+  it('puts back a decision whose commit failed after its file was written, so nothing the reviewer was told failed is committed later', async () => {
     const { dir } = repo();
-    const ws = await Workspace.open(dir);
-    const lock = join(dir, '.git/refs/heads/main.lock');
-    writeFileSync(lock, ''); // a git command holds the branch
-    await expect(ws.service.decide(ann, { candidate_id: ID, action: 'flag' })).rejects.toMatchObject({ code: 'E_REF_LOCKED' });
     const path = correctionPath(ID, ann.email);
-    expect(existsSync(join(dir, path))).toBe(true);
-    expect(readdirSync(join(dir, '.git/plover-pending'))).toEqual([basename(pendingNote(dir, path))]);
-    rmSync(lock);
-    const again = await Workspace.open(dir);
-    expect(again.recovered.map((r) => [r.path, r.kind])).toEqual([[path, 'decision']]);
-    expect(git(dir, 'log', '-1', '--format=%s')).toBe(`plover: flag ${ID}`);
-    expect(git(dir, 'status', '--porcelain')).toBe('');
-    expect(readdirSync(join(dir, '.git/plover-pending'))).toEqual([]);
+    const ws = await Workspace.open(dir);
+    // Once with no earlier decision (the file goes), once over a committed one (it comes back as committed).
+    for (const earlier of [false, true]) {
+      if (earlier) await ws.service.decide(ann, { candidate_id: ID, action: 'discard' });
+      const before = earlier ? readFileSync(join(dir, path), 'utf8') : undefined;
+      const head = git(dir, 'rev-parse', 'HEAD');
+      const lock = join(dir, '.git/refs/heads/main.lock');
+      writeFileSync(lock, ''); // a git command holds the branch
+      await expect(ws.service.decide(ann, { candidate_id: ID, action: 'flag' })).rejects.toMatchObject({ code: 'E_REF_LOCKED' });
+      rmSync(lock);
+      expect(existsSync(join(dir, path)) ? readFileSync(join(dir, path), 'utf8') : undefined).toBe(before);
+      expect(git(dir, 'status', '--porcelain', '--untracked-files=all')).toBe('');
+      expect(readdirSync(join(dir, '.git/plover-pending'))).toEqual([]);
+      const again = await Workspace.open(dir);
+      expect(again.recovered).toEqual([]);
+      expect(git(dir, 'rev-parse', 'HEAD')).toBe(head);
+    }
+    expect(fsck(dir).status).toBe(0);
   });
 
   it('loses no acknowledged decision when the label server is killed (-9) at random moments mid-commit', async () => {

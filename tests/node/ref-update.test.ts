@@ -11,6 +11,7 @@ import { fsck, git, useTempRepos } from '../helpers/repo.ts';
 
 const ann = { name: 'Ann Lee', email: 'ann@example.org' };
 const ID = 'sftc_723a003ab86cbec2';
+const LOG = { who: { name: 'Ann Lee', email: 'ann@example.org', timestamp: 1714564800 }, message: 'commit: test' };
 
 describe('refUpdater', () => {
   const createRepo = useTempRepos();
@@ -22,14 +23,14 @@ describe('refUpdater', () => {
     const head = git(dir, 'rev-parse', 'HEAD');
     git(dir, 'commit', '-q', '--allow-empty', '-m', 'second');
     const second = git(dir, 'rev-parse', 'HEAD');
-    expect(await update('refs/heads/main', head, head)).toBe(false);
+    expect(await update('refs/heads/main', head, head, LOG)).toBe(false);
     expect(git(dir, 'rev-parse', 'main')).toBe(second);
-    expect(await update('refs/heads/main', head, second)).toBe(true);
+    expect(await update('refs/heads/main', head, second, LOG)).toBe(true);
     expect(git(dir, 'rev-parse', 'main')).toBe(head);
-    expect(await update('refs/heads/new', head, null)).toBe(true);
-    expect(await update('refs/heads/new', second, null)).toBe(false);
+    expect(await update('refs/heads/new', head, null, LOG)).toBe(true);
+    expect(await update('refs/heads/new', second, null, LOG)).toBe(false);
     git(dir, 'pack-refs', '--all');
-    expect(await update('refs/heads/new', second, head)).toBe(true);
+    expect(await update('refs/heads/new', second, head, LOG)).toBe(true);
     expect(git(dir, 'rev-parse', 'new')).toBe(second);
     expect(existsSync(join(gitdir, 'refs/heads/main.lock')) || existsSync(join(gitdir, 'refs/heads/new.lock'))).toBe(false);
   });
@@ -39,7 +40,7 @@ describe('refUpdater', () => {
     const gitdir = join(dir, '.git');
     writeFileSync(join(gitdir, 'refs/heads/main.lock'), '');
     const head = git(dir, 'rev-parse', 'HEAD');
-    await expect(refUpdater(createAtomicFs(gitdir), gitdir)('refs/heads/main', head, head)).rejects.toMatchObject({ code: 'E_REF_LOCKED', message: expect.stringContaining('main.lock') });
+    await expect(refUpdater(createAtomicFs(gitdir), gitdir)('refs/heads/main', head, head, LOG)).rejects.toMatchObject({ code: 'E_REF_LOCKED', message: expect.stringContaining('main.lock') });
     expect(existsSync(join(gitdir, 'refs/heads/main.lock'))).toBe(true);
   });
 
@@ -50,17 +51,33 @@ describe('refUpdater', () => {
     const real = refUpdater(fs, gitdir);
     let raced = false;
     // Another program commits just before our branch update: the update must see it and refuse.
-    const updateRef = async (ref: string, oid: string, expected: string | null) => {
+    const updateRef: typeof real = async (ref, oid, expected, log) => {
       if (!raced) {
         raced = true;
         git(dir, 'commit', '-q', '--allow-empty', '-m', 'native commit');
       }
-      return real(ref, oid, expected);
+      return real(ref, oid, expected, log);
     };
     const result = await commitDecision({ fs, dir, cache: {}, index: indexWriter(dir), updateRef, decision: { candidate_id: ID, action: 'flag' }, reviewer: ann });
     expect(git(dir, 'log', '--format=%s', '-2').split('\n')).toEqual([`plover: flag ${ID}`, 'native commit']);
     expect(git(dir, 'rev-parse', 'HEAD')).toBe(result.oid);
     expect(git(dir, 'status', '--porcelain')).toBe('');
+    expect(fsck(dir).status).toBe(0);
+  });
+
+  it('logs every move in the reflog as git commit does, so git reflog finds a decision after a reset --hard', async () => {
+    const { dir } = createRepo();
+    const gitdir = join(dir, '.git');
+    const fs = createAtomicFs(gitdir);
+    const target = { fs, dir, cache: {}, index: indexWriter(dir), updateRef: refUpdater(fs, gitdir) };
+    const first = await commitDecision({ ...target, decision: { candidate_id: ID, action: 'flag' }, reviewer: ann });
+    git(dir, 'reset', '-q', '--hard', 'HEAD~1');
+    expect(git(dir, 'reflog', '--format=%H %gs', '-3').split('\n')).toEqual([
+      `${git(dir, 'rev-parse', 'HEAD')} reset: moving to HEAD~1`,
+      `${first.oid} commit: plover: flag ${ID}`,
+      `${git(dir, 'rev-parse', 'HEAD')} commit (initial): initial`,
+    ]);
+    expect(git(dir, 'reflog', 'show', '--format=%H %gn <%ge>', '-2', 'main').split('\n')[1]).toBe(`${first.oid} Ann Lee <ann@example.org>`);
     expect(fsck(dir).status).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 // `plover submit --from FILE`: every line checked before anything is committed; then one
 // commit per decision, in file order, as real git sees them.
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -56,7 +57,7 @@ describe('plover submit --from FILE', () => {
     const result = plover(dir, ['submit', '--from', file, '--reviewer', ANN]);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('nothing was committed');
-    for (const where of [`${file}:2: candidate_id:`, `${file}:3: is not JSON`, `${file}:4: corrected_response`, `${file}:5: candidate_id: decides`, `${file}:6: colour: unknown field`, `${file}:6: action`]) {
+    for (const where of [`${file}:2: candidate_id:`, `${file}:3: is not valid JSON`, `${file}:4: corrected_response`, `${file}:5: candidate_id: decides`, `${file}:6: colour: unknown field`, `${file}:6: action`]) {
       expect(result.stderr).toContain(where);
     }
     expect(result.stderr).not.toContain(`${file}:1:`);
@@ -89,6 +90,48 @@ describe('plover submit --from FILE', () => {
     expect(git(dir, 'status', '--porcelain', '--untracked-files=no')).toBe('');
     expect(fsck(dir).status).toBe(0);
     expect(plover(dir, ['validate']).status).toBe(0);
+  });
+
+  it('run again after it stopped half-way, skips the lines committed with the same content, commits the rest, and says so', () => {
+    const { dir } = repo();
+    const file = join(dir, 'decisions.jsonl');
+    const line = (id: string, action: string, extra: Record<string, unknown> = {}) => JSON.stringify({ candidate_id: id, action, ...extra });
+    writeFileSync(file, `${line(IDS[0]!, 'correct', { corrected_response: 'Fixed.\r\n' })}\n${line(IDS[1]!, 'discard')}\n`);
+    expect(plover(dir, ['submit', '--from', file, '--reviewer', ANN]).status).toBe(0);
+    const head = git(dir, 'rev-parse', 'HEAD');
+    // The whole file: line 2 now flags (a change), line 3 is new.
+    writeFileSync(file, `${line(IDS[0]!, 'correct', { corrected_response: 'Fixed.\r\n' })}\n${line(IDS[1]!, 'flag')}\n${line(IDS[2]!, 'discard')}\n`);
+    const again = plover(dir, ['submit', '--from', file, '--reviewer', ANN]);
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stdout).toContain('committed 2 decisions from');
+    expect(again.stdout).toContain('; 1 line already committed with the same content, skipped');
+    expect(git(dir, 'log', '--format=%s', `${head}..HEAD`).split('\n').reverse()).toEqual([`plover: flag ${IDS[1]}`, `plover: discard ${IDS[2]}`]);
+  });
+
+  it('waits for a lock another git command holds on the branch, and when it is never let go, counts what it committed, without a terminal', () => {
+    const { dir } = repo();
+    const file = join(dir, 'decisions.jsonl');
+    writeFileSync(file, IDS.map((id) => JSON.stringify({ candidate_id: id, action: 'flag' })).join('\n'));
+    const lock = join(dir, '.git/refs/heads/main.lock');
+    writeFileSync(lock, '');
+    // Let go a moment later, by another process (this one waits for plover).
+    spawn('sh', ['-c', `sleep 1; rm -f '${lock}'`], { stdio: 'ignore' });
+    const waited = plover(dir, ['submit', '--from', file, '--reviewer', ANN]);
+    expect(waited.status, waited.stderr).toBe(0);
+    expect(waited.stdout).toContain('committed 3 decisions');
+
+    // A lock that stays: the first line commits (it was committed before: skipped), then the wait runs out.
+    const { dir: other } = repo();
+    writeFileSync(join(other, 'one.jsonl'), JSON.stringify({ candidate_id: IDS[0], action: 'flag' }));
+    expect(plover(other, ['submit', '--from', join(other, 'one.jsonl'), '--reviewer', ANN]).status).toBe(0);
+    writeFileSync(join(other, '.git/refs/heads/main.lock'), '');
+    const writes = IDS.map((id) => JSON.stringify({ candidate_id: id, action: 'flag' })).join('\n');
+    writeFileSync(join(other, 'all.jsonl'), writes);
+    const stuck = plover(other, ['submit', '--from', join(other, 'all.jsonl'), '--reviewer', ANN]);
+    expect(stuck.status).toBe(1);
+    expect(stuck.stderr).toContain(`all.jsonl:2: ${join(other, '.git/refs/heads/main.lock')} exists`);
+    expect(stuck.stderr).toContain('the 0 decisions before it are committed (and 1 already were), the rest are not; run the same command again to go on');
+    expect(git(other, 'status', '--porcelain', '--untracked-files=no')).toBe('');
   });
 
   it('refuses to mix --from with a single decision', () => {

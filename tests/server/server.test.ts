@@ -1,6 +1,7 @@
+import { execFile } from 'node:child_process';
 import { request } from 'node:http';
 import { gunzipSync } from 'node:zlib';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startServer, type RunningServer } from '../../src/server/server.ts';
@@ -157,6 +158,27 @@ describe('the label server', () => {
     expect(git(dir, 'status', '--porcelain')).toBe('');
   });
 
+  it('refuses, before anything is written, a correction over the size limit, a lone surrogate and a duplicate key', async () => {
+    const { dir, server } = await serve();
+    const head = git(dir, 'rev-parse', 'HEAD');
+    const post = (body: string) => send(server.port, { method: 'POST', path: '/api/decisions', headers: { 'content-type': 'application/json' }, body });
+    const id = 'sftc_b5505e86f70999cf';
+    for (const size of [1.2e6, 1.5 * 1024 * 1024, 3.9 * 1024 * 1024]) {
+      const big = await post(JSON.stringify({ candidate_id: id, action: 'correct', corrected_response: 'y'.repeat(size) }));
+      expect(big.status).toBe(400);
+      expect(JSON.parse(big.body).error.problems).toEqual([{ file: 'decision', path: 'corrected_response', message: expect.stringMatching(/^makes a correction of \d+ bytes, over the 1048576-byte limit of a correction file; shorten it$/) }]);
+    }
+    const lone = await post(`{"candidate_id": "${id}", "action": "correct", "corrected_response": "half \\ud800 a pair"}`);
+    expect(lone.status).toBe(400);
+    expect(JSON.parse(lone.body).error).toMatchObject({ code: 'E_BAD_JSON', problems: [{ path: 'corrected_response', message: expect.stringContaining('lone surrogate') }] });
+    const twice = await post(`{"candidate_id": "${id}", "action": "flag", "action": "discard"}`);
+    expect(twice.status).toBe(400);
+    expect(JSON.parse(twice.body).error.message).toBe('the request body: action: appears twice in its object, and a JSON reader keeps only the last one; keep one');
+    expect(git(dir, 'rev-parse', 'HEAD')).toBe(head);
+    expect(git(dir, 'status', '--porcelain', '--untracked-files=all')).toBe('');
+    expect(readdirSync(join(dir, '.git/plover-pending'), { recursive: true })).toEqual([]);
+  });
+
   it('serialises 100 simultaneous submissions into 100 commits, none lost', async () => {
     const { dir, server } = await serve();
     const ids = JSON.parse((await send(server.port, { path: '/api/queue?limit=100' })).body).items.map((c: { id: string }) => c.id);
@@ -177,6 +199,54 @@ describe('the label server', () => {
     expect(new Set(results.map((r) => JSON.parse(r.body).oid)).size).toBe(100);
     expect(git(dir, 'status', '--porcelain')).toBe('');
     expect(fsck(dir).status).toBe(0);
+  });
+
+  it("loses no decision and answers none with an error while git's maintenance packs objects and removes their folders beside it", async () => {
+    const { dir, server } = await serve();
+    const ids = JSON.parse((await send(server.port, { path: '/api/queue?limit=60' })).body).items.map((c: { id: string }) => c.id);
+    let running = true;
+    const maintenance = (async () => {
+      let rounds = 0;
+      // repack packs what is reachable; prune-packed then removes those loose objects and the folders they leave empty.
+      while (running || rounds === 0) {
+        await new Promise((resolve) => execFile('sh', ['-c', 'git repack -d -q && git prune-packed'], { cwd: dir }, resolve));
+        rounds++;
+      }
+      return rounds;
+    })();
+    const statuses: (number | string)[] = [];
+    for (const id of ids) {
+      const posted = await send(server.port, { method: 'POST', path: '/api/decisions', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ candidate_id: id, action: 'flag' }) });
+      statuses.push(posted.status === 201 ? 201 : `${posted.status} ${posted.body}`);
+    }
+    running = false;
+    expect(await maintenance).toBeGreaterThan(0);
+    expect(statuses).toEqual(ids.map(() => 201));
+    expect(git(dir, 'ls-tree', '-r', '--name-only', 'HEAD', 'corrections').split('\n')).toHaveLength(ids.length);
+    expect(git(dir, 'status', '--porcelain')).toBe('');
+    expect(fsck(dir).status).toBe(0);
+  });
+
+  it('commits nothing while another branch is checked out under it, says so in the reply and its log, and carries on when the branch is back', async () => {
+    const { dir, server } = await serve();
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const post = (id: string) => send(server.port, { method: 'POST', path: '/api/decisions', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ candidate_id: id, action: 'flag' }) });
+    const [x, y, z] = ['sftc_b5505e86f70999cf', 'sftc_723a003ab86cbec2', 'sftc_37883adc96cf1189'];
+    expect((await post(x)).status).toBe(201);
+    git(dir, 'switch', '-q', '-c', 'other');
+    const other = git(dir, 'rev-parse', 'HEAD');
+    const refused = await post(y);
+    expect(refused.status).toBe(409);
+    expect(JSON.parse(refused.body).error).toMatchObject({ code: 'E_BRANCH_SWITCHED', message: expect.stringContaining('HEAD is on other now, not on main, where this session commits; nothing was written') });
+    expect(errors.mock.calls.flat().join('\n')).toContain('HEAD is on other now');
+    expect(git(dir, 'rev-parse', 'HEAD')).toBe(other);
+    expect(git(dir, 'rev-parse', 'main')).toBe(other);
+    expect(git(dir, 'status', '--porcelain', '--untracked-files=all')).toBe('');
+    git(dir, 'switch', '-q', 'main');
+    expect((await post(z)).status).toBe(201);
+    expect(git(dir, 'log', '--format=%s', '-2', 'main').split('\n')).toEqual([`plover: flag ${z}`, `plover: flag ${x}`]);
+    expect(fsck(dir).status).toBe(0);
+    errors.mockRestore();
   });
 
   it('refuses other Host names (DNS rebinding) and cross-origin writes', async () => {
