@@ -14,6 +14,7 @@ export async function compileSchemaTypes(): Promise<string> {
     properties: {
       candidate: { $ref: 'candidate.schema.json' },
       correction: { $ref: 'correction.schema.json' },
+      config: { $ref: 'config.schema.json' },
       export_line: { $ref: 'export-line.schema.json' },
       prompt_completion_line: { $ref: 'export-line.schema.json#/$defs/prompt_completion_line' },
       preference_line: { $ref: 'export-line.schema.json#/$defs/preference_line' },

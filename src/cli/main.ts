@@ -9,6 +9,7 @@ import { MAX_CORRECTION_BYTES, parseCorrection, recordsDecision, type Decision }
 import { correctionPath } from '../lib/paths.ts';
 import { PloverError, formatProblem, type Problem, errorCode } from '../lib/errors.ts';
 import { checkTargets } from '../lib/target-checks.ts';
+import { checkAgainstSchema } from '../lib/validate.ts';
 import { formatReviewer } from '../lib/reviewer.ts';
 import type { Action, FailureCategory } from '../lib/schema-types.ts';
 import { ACTIONS, FAILURE_CATEGORIES } from '../lib/schemas.ts';
@@ -366,8 +367,12 @@ async function validate(args: string[]): Promise<number> {
   const dir = resolve(values.dir ?? '.');
   const data = await readRepository(worktreeSource(dir));
   // The team's split is checked with the data: a broken one would stop the review page.
-  const team = parseTeam(readConfigFile(dir), SITE_CONFIG_FILE);
-  data.problems.push(...team.problems);
+  const config = readConfigFile(dir);
+  const configProblems = config === undefined ? [] : checkAgainstSchema('config', config, { file: SITE_CONFIG_FILE });
+  const team = parseTeam(config, SITE_CONFIG_FILE);
+  // The team's own checks say more (an email's rule in words, overlap against the members): theirs first, each path once.
+  const named = new Set(team.problems.map((p) => p.path));
+  data.problems.push(...configProblems.filter((p) => !named.has(p.path)), ...team.problems);
   if (!team.problems.length) {
     for (const located of data.corrections) {
       const problem = adjudicationProblem(team.team, located);

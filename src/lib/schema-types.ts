@@ -201,6 +201,73 @@ export interface Reviewer {
   email: string;
 }
 /**
+ * plover.config.json at the repository's root: the hosted site's settings (read by `npm run build`; PLOVER_* environment variables override them), `dataset` for the export's dataset card, and `team` for sharing the work. Every setting is optional; a key that is not listed here is a mistake (`plover validate` names it), not something ignored.
+ */
+export interface Config {
+  /**
+   * Free text for the people who edit the file.
+   */
+  $comment?: string;
+  /**
+   * The git repository's smart-HTTP URL (https://host/owner/repo.git) that the hosted page clones and pushes to; null for a site without one.
+   */
+  remote?: string | null;
+  /**
+   * The branch holding the candidates, into which label pull requests are merged.
+   */
+  branch?: string;
+  /**
+   * A CORS proxy in front of the git host (needed for GitHub, GitLab, Bitbucket), or null.
+   */
+  corsProxy?: string | null;
+  /**
+   * The path the hosted site is served under, starting and ending with '/'.
+   */
+  base?: string;
+  /**
+   * 'review': each reviewer pushes to labels/<reviewer> and opens a pull request; 'branch': straight to `branch`.
+   */
+  pushTo?: "review" | "branch";
+  /**
+   * The kind of git host; null guesses it from `remote`.
+   */
+  host?: "forgejo" | "gitea" | "github" | "gitlab" | null;
+  /**
+   * What the export's dataset card (README.md beside the export) says of the data.
+   */
+  dataset?: {
+    /**
+     * A dataset hub's license id, e.g. apache-2.0.
+     */
+    license?: string;
+    /**
+     * The dataset's name on the card.
+     */
+    pretty_name?: string;
+  };
+  /**
+   * Sharing the work: each candidate goes to `overlap` of the `members` (rendezvous hashing); the decisions of `adjudicators` settle disagreements.
+   */
+  team?: {
+    /**
+     * The emails the members sign their decisions with.
+     *
+     * Items: An email address in printable ASCII: no spaces, no invisible characters (a zero-width space would give a share to nobody) and no look-alike letters from other scripts.
+     */
+    members?: string[];
+    /**
+     * How many members review each candidate: 1 or more, and at most the number of members.
+     */
+    overlap?: number;
+    /**
+     * The emails of those whose decision settles a candidate its reviewers disagree on.
+     *
+     * Items: An email address in printable ASCII: no spaces, no invisible characters (a zero-width space would give a share to nobody) and no look-alike letters from other scripts.
+     */
+    adjudicators?: string[];
+  };
+}
+/**
  * One line of the fine-tuning export. The top level is a line of --format full (the default) or --format messages: a chat conversation in the OpenAI/TRL/Axolotl 'messages' format, where only the last, assistant, message is a training target; earlier assistant messages are context and carry "weight": 0. With --format full plover's ids, labels and metadata stand beside the messages, never inside them; with --format messages a line holds only 'messages'. The other formats are in $defs: prompt_completion_line (--format prompt-completion), preference_line (--format preference) and kto_line (--format kto). Every target obeys the text rule (CRLF to LF, no whitespace at the end), and every field keeps one JSON type on every line (quality_score is always written with a fraction, e.g. 1.0). Lines are in the order of the candidates' correction paths (a hash of the candidate id), so the same repository always gives the same bytes.
  */
 export interface ExportLine {

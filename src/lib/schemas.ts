@@ -3,11 +3,12 @@
  * failure-category lists with their labels and descriptions. Nothing here copies them.
  */
 import candidateSchema from '../../schemas/candidate.schema.json' with { type: 'json' };
+import configSchema from '../../schemas/config.schema.json' with { type: 'json' };
 import correctionSchema from '../../schemas/correction.schema.json' with { type: 'json' };
 import exportLineSchema from '../../schemas/export-line.schema.json' with { type: 'json' };
 import type { Action, FailureCategory } from './schema-types.ts';
 
-export { candidateSchema, correctionSchema, exportLineSchema };
+export { candidateSchema, configSchema, correctionSchema, exportLineSchema };
 export type * from './schema-types.ts';
 
 /** One choice of an enumeration in a schema: its value, label and help text. */

@@ -9,6 +9,7 @@
 import { formatProblem, PloverError, type Problem } from './errors.ts';
 import type { LocatedCorrection } from './export.ts';
 import { normalizeEmail } from './paths.ts';
+import { configSchema } from './schemas.ts';
 import { SITE_CONFIG_FILE } from './site-config.ts';
 
 export interface Team {
@@ -20,7 +21,8 @@ export interface Team {
   adjudicators: string[];
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+$/;
+/** An email as the config schema has it: printable ASCII around one @ (no invisible or look-alike characters). */
+const EMAIL = new RegExp(configSchema.$defs.email.pattern);
 
 /**
  * The team of plover.config.json's `team` (`{ "members": [...], "overlap": 1,
@@ -38,18 +40,23 @@ export function parseTeam(config: unknown, file: string): { team: Team | null; p
   const { members = [], overlap = 1, adjudicators = [], ...rest } = value as { members?: unknown; overlap?: unknown; adjudicators?: unknown };
   for (const key of Object.keys(rest)) fail(`team.${key}`, 'is not a team setting; the settings are "members", "overlap" and "adjudicators"');
   const emailsOf = (list: unknown, key: string): string[] => {
-    const emails: string[] = [];
+    const emails = new Set<string>();
     if (!Array.isArray(list)) {
       fail(`team.${key}`, `must be a list of reviewers' emails, e.g. ["ann@example.org", "bob@example.org"]`);
-      return emails;
+      return [];
     }
     list.forEach((m, i) => {
-      if (typeof m !== 'string' || !EMAIL.test(m.trim())) return fail(`team.${key}[${i}]`, `${JSON.stringify(m)} is not an email address; write the email the reviewer signs their decisions with`);
+      if (typeof m !== 'string' || !EMAIL.test(m.trim())) {
+        // Name the character a reader cannot see or tell apart (a zero-width space, a Cyrillic а).
+        const odd = typeof m === 'string' ? /[^!-~]/u.exec(m.trim())?.[0] : undefined;
+        const which = odd ? ` (it holds U+${odd.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})` : '';
+        return fail(`team.${key}[${i}]`, `${JSON.stringify(m)} is not an email address in printable ASCII${which}; write the email the reviewer signs their decisions with`);
+      }
       const email = normalizeEmail(m);
-      if (emails.includes(email)) return fail(`team.${key}[${i}]`, `${JSON.stringify(m)} is listed twice; list each reviewer once`);
-      emails.push(email);
+      if (emails.has(email)) return fail(`team.${key}[${i}]`, `${JSON.stringify(m)} is listed twice; list each reviewer once`);
+      emails.add(email);
     });
-    return emails;
+    return [...emails];
   };
   const emails = emailsOf(members, 'members');
   const judges = emailsOf(adjudicators, 'adjudicators');
@@ -57,6 +64,7 @@ export function parseTeam(config: unknown, file: string): { team: Team | null; p
     fail('team', 'lists nobody; give "members" (who share the work) or "adjudicators" (who settle disagreements), or remove "team"');
   }
   if (!Number.isInteger(overlap) || (overlap as number) < 1) fail('team.overlap', `${JSON.stringify(overlap)} is not a whole number of reviewers per candidate (1 or more)`);
+  else if (emails.length && (overlap as number) > emails.length) fail('team.overlap', `is ${String(overlap)}, more than the ${emails.length} member${emails.length === 1 ? '' : 's'} of the team: each candidate would go to fewer reviewers than it says; lower it or list more members`);
   return problems.length ? { team: null, problems } : { team: { members: emails, overlap: overlap as number, adjudicators: judges }, problems };
 }
 

@@ -4,6 +4,7 @@ import type { ValidateFunction } from 'ajv';
 declare const validators: {
   candidate: ValidateFunction;
   correction: ValidateFunction;
+  config: ValidateFunction;
   exportLine: ValidateFunction;
   promptCompletionLine: ValidateFunction;
   preferenceLine: ValidateFunction;

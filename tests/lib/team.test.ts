@@ -75,11 +75,27 @@ describe('parseTeam', () => {
     expect(team).toBeNull();
     expect(problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
       'team.size: is not a team setting; the settings are "members", "overlap" and "adjudicators"',
-      'team.members[1]: "nobody" is not an email address; write the email the reviewer signs their decisions with',
+      'team.members[1]: "nobody" is not an email address in printable ASCII; write the email the reviewer signs their decisions with',
       'team.members[2]: "ANN@example.org" is listed twice; list each reviewer once',
       'team.overlap: 0 is not a whole number of reviewers per candidate (1 or more)',
     ]);
     expect(parseTeam({ team: [] }, 'plover.config.json').problems[0]).toMatchObject({ path: 'team' });
+  });
+
+  it('refuses an email with an invisible or look-alike character, naming it, and an overlap above the team size', () => {
+    const { problems } = parseTeam({ team: { members: ['ann@example.org', 'bob\u200b@example.org', 'c\u0430t@example.org'], overlap: 2 } }, 'plover.config.json');
+    expect(problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'team.members[1]: "bob\u200b@example.org" is not an email address in printable ASCII (it holds U+200B); write the email the reviewer signs their decisions with',
+      'team.members[2]: "c\u0430t@example.org" is not an email address in printable ASCII (it holds U+0430); write the email the reviewer signs their decisions with',
+      'team.overlap: is 2, more than the 1 member of the team: each candidate would go to fewer reviewers than it says; lower it or list more members',
+    ]);
+  });
+
+  it('takes a team of 100,000 members, each checked once', () => {
+    const members = Array.from({ length: 100_000 }, (_, i) => `m${i}@example.org`);
+    expect(parseTeam({ team: { members: [...members, 'M7@example.org'] } }, 'plover.config.json').problems).toEqual([
+      { file: 'plover.config.json', path: 'team.members[100000]', message: '"M7@example.org" is listed twice; list each reviewer once' },
+    ]);
   });
 });
 

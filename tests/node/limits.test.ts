@@ -75,4 +75,16 @@ describe('limits at the door', () => {
     }
     expect(fsck(dir).status).toBe(0);
   });
+
+  it('validate checks plover.config.json whole: an unknown key anywhere, a duplicate key', () => {
+    const typo = repo({ files: { 'plover.config.json': JSON.stringify({ teams: { members: ['ann@example.org'] }, dataset: { licence: 'mit' }, team: { members: ['ann@example.org'], overlap: 1 } }) } });
+    const r = plover(typo.dir, ['validate']);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('plover.config.json: teams: is not a known field');
+    expect(r.stdout).toContain('plover.config.json: dataset.licence: is not a known field');
+    const twice = repo({ files: { 'plover.config.json': '{"team": {"members": ["ann@example.org"]}, "team": {"members": ["bob@example.org"]}}\n' } });
+    const d = plover(twice.dir, ['validate']);
+    expect(d.status).toBe(1);
+    expect(d.stderr).toContain('plover.config.json: team: appears twice in its object');
+  });
 });
