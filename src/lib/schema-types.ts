@@ -5,7 +5,7 @@
  */
 export type CandidateId = string;
 /**
- * One reviewer's decision about one candidate: one file in corrections/, at the path derived from the candidate id and the reviewer's email (see corrections/README.md). Deciding again overwrites the same file in a new commit; git keeps the history.
+ * One reviewer's decision about one candidate: one file in corrections/, at the path derived from the candidate id and the reviewer's email (see corrections/README.md). Deciding again overwrites the same file in a new commit; git keeps the history. A file is at most 1 MiB of UTF-8 (no BOM), with no key written twice and no lone surrogate in any string: every writer refuses such a record before writing it, and plover validate and export refuse such a file.
  */
 export type Correction = {
   /**
