@@ -15,7 +15,7 @@ import type { Action, FailureCategory } from '../lib/schema-types.ts';
 import { ACTIONS, FAILURE_CATEGORIES } from '../lib/schemas.ts';
 import { writeExport, manifestPath } from '../node/export-files.ts';
 import { worktreeSource } from '../node/sources.ts';
-import { DEFAULT_EXPORT_OPTIONS, EXPORT_FORMATS, PAIR_FORMATS, RESOLVE_POLICIES, SYSTEM_POLICIES, resolveDecision, type Conflict } from '../lib/export.ts';
+import { DEFAULT_EXPORT_OPTIONS, EXPORT_FORMATS, PAIR_FORMAT_ACTIONS, RESOLVE_POLICIES, SYSTEM_POLICIES, resolveDecision, type Conflict } from '../lib/export.ts';
 import { groupByCandidate } from '../lib/review-state.ts';
 import { resolveReviewer } from '../node/identity.ts';
 import { invalidRepository, iterateCorrections, readCandidates, readRepository } from '../lib/repository.ts';
@@ -57,10 +57,12 @@ Commands:
             file (history is kept), and the candidate is back in your queue.
               --reviewer "Name <email>"
   export    Compile the decisions into fine-tuning JSONL plus a manifest.
-              --out FILE          default dist/sft.jsonl (manifest: dist/sft.manifest.json)
+              --out FILE          default dist/sft.jsonl (manifest: dist/sft.manifest.json);
+                                  never inside .git/ or a data folder, over a tracked file,
+                                  or over a file that is not an earlier export
               --format full|messages|prompt-completion|preference|kto
                                   full (default): messages + ids and labels; see README
-              --action A[,A]      resolved actions to export (default correct)
+              --action A[,A]      resolved actions to export (default correct; kto: correct,flag)
               --category C[,C]    only these categories ('none': lines without one)
               --resolve majority|unanimous|latest   when reviewers disagree (default majority)
               --ref REF           read a commit (branch, tag, sha) without checking it out
@@ -302,11 +304,13 @@ async function exportCommand(args: string[]): Promise<void> {
   const out = resolve(dir, values.out ?? 'dist/sft.jsonl');
   const format = oneOf('format', values.format, EXPORT_FORMATS.map((value) => ({ value }))) ?? DEFAULT_EXPORT_OPTIONS.format;
   const policy = oneOf('resolve', values.resolve, RESOLVE_POLICIES.map((value) => ({ value }))) ?? DEFAULT_EXPORT_OPTIONS.resolve;
-  const actions = listOf('action', values.action, ACTIONS) ?? DEFAULT_EXPORT_OPTIONS.actions;
+  const judged = format === 'preference' || format === 'kto' ? PAIR_FORMAT_ACTIONS[format] : undefined;
+  const actions = listOf('action', values.action, ACTIONS) ?? judged ?? DEFAULT_EXPORT_OPTIONS.actions;
   const categories = listOf('category', values.category, CATEGORY_CHOICES);
   const system = oneOf('system', values.system, SYSTEM_POLICIES.map((value) => ({ value }))) ?? DEFAULT_EXPORT_OPTIONS.system;
-  if (PAIR_FORMATS.includes(format) && actions.some((a) => a !== 'correct')) {
-    throw new PloverError('E_USAGE', `--format ${format} pairs a correction with the answer it replaces, so it takes only --action correct (this is --action ${actions.join(',')})`);
+  if (judged && actions.some((a) => !judged.includes(a))) {
+    const why = format === 'preference' ? 'pairs a correction with the answer it replaces' : 'labels corrections and flagged answers (a discard says nothing of the answer)';
+    throw new PloverError('E_USAGE', `--format ${format} ${why}, so it takes only --action ${judged.join(',')} (this is --action ${actions.join(',')})`);
   }
   let maxTokens: number | undefined;
   if (values['max-tokens'] !== undefined) {
@@ -343,7 +347,8 @@ async function exportCommand(args: string[]): Promise<void> {
   if (c.filtered_out) lines.push(`  left out by --category: ${c.filtered_out}`);
   if (c.unchanged) lines.push(`  unchanged (the model's answer, confirmed by the reviewer): ${c.unchanged}`);
   if (c.excluded_unchanged) lines.push(`  left out by --exclude-unchanged: ${c.excluded_unchanged}`);
-  if (c.no_pair) lines.push(`  no preference pair (the correction is the model's answer): ${c.no_pair}`);
+  if (c.no_pair) lines.push(`  no line by the polarity rules (unchanged, or scoring_artifact: the model's answer was right): ${c.no_pair}`);
+  for (const [rule, n] of Object.entries(c.by_rule)) lines.push(`  ${rule}: ${n}`);
   if (c.normalized) lines.push(`  corrections whose text broke the text rule (applied here): ${c.normalized}`);
   if (m.too_long.length) lines.push(`  left out by --max-tokens: ${m.too_long.length} (${m.too_long.slice(0, 5).map((t) => `${t.candidate_id} ${t.tokens}`).join(', ')}${m.too_long.length > 5 ? ', …' : ''}; listed in the manifest)`);
   if (m.control_tokens.length) {

@@ -48,8 +48,27 @@ export type CategoryFilter = FailureCategory | 'none';
  */
 export type ExportFormat = 'full' | 'messages' | 'prompt-completion' | 'preference' | 'kto';
 export const EXPORT_FORMATS: ExportFormat[] = ['full', 'messages', 'prompt-completion', 'preference', 'kto'];
-/** Formats built from a correction and the answer it replaced: only `correct` decisions make them. */
-export const PAIR_FORMATS: ExportFormat[] = ['preference', 'kto'];
+/** The actions each format that judges the model's answer (see POLARITY) takes, and takes by default. */
+export const PAIR_FORMAT_ACTIONS: Record<'preference' | 'kto', Action[]> = { preference: ['correct'], kto: ['correct', 'flag'] };
+
+/**
+ * What a resolved decision makes of the model's answer in the judging formats, by rule
+ * (the manifest counts lines by these names; the README has the table). The category
+ * says what a line may teach: `scoring_artifact` means the model's answer was right and
+ * the benchmark's check too strict, so that answer is never rejected or a negative.
+ */
+export const POLARITY = {
+  /** preference: a correction that changed a wrong answer. */
+  pair: 'correction chosen, model answer rejected',
+  /** kto: the correction, or the model's answer the reviewer kept unchanged. */
+  correctionTrue: 'correction labelled true',
+  /** kto: a corrected answer (not scoring_artifact). */
+  correctedFalse: 'model answer labelled false (corrected)',
+  /** kto: a scoring_artifact correction that also edited the answer: both are acceptable. */
+  artifactTrue: 'model answer labelled true (scoring_artifact)',
+  /** kto: a flagged answer, the clearest negative. */
+  flaggedFalse: 'model answer labelled false (flagged)',
+} as const;
 
 /** What becomes of a system prompt: kept, dropped, or merged into the first user message (for templates such as Gemma's that refuse a system role). */
 export type SystemPolicy = 'keep' | 'drop' | 'merge';
@@ -106,8 +125,10 @@ export interface ExportCounts {
   normalized: number;
   /** Earlier assistant turns in the exported lines: replaced by a reviewer's correction, or the model's answer kept as context (weight 0); ambiguous: several candidates' corrections disagree, so the model's answer is kept. */
   earlier_turns: { substituted: number; kept: number; ambiguous: number };
-  /** --format preference: corrections that give no pair because they are the model's response unchanged. */
+  /** preference and kto: decisions that give no line by the polarity rules (unchanged or scoring_artifact in preference; a flag marked scoring_artifact in kto). */
   no_pair: number;
+  /** preference and kto: exported lines per polarity rule (POLARITY). */
+  by_rule: Record<string, number>;
   /** Lines left out by --max-tokens. */
   too_long: number;
   /** Exported lines with a chat-template control token in a message. */
@@ -232,6 +253,7 @@ export class ExportCompiler {
       normalized: 0,
       earlier_turns: { substituted: 0, kept: 0, ambiguous: 0 },
       no_pair: 0,
+      by_rule: Object.create(null) as Record<string, number>,
       too_long: 0,
       with_control_tokens: 0,
       lines: 0,
@@ -316,8 +338,11 @@ export class ExportCompiler {
       }
     }
     if (unchanged) this.counts.unchanged += 1;
-    const failedShown = !unchanged && (this.options.format === 'preference' || this.options.format === 'kto');
-    this.noteControlTokens(id, prompt.messages, { text: answer, ...(decision.action === 'correct' && decided.controlTokens ? { controlTokens: decided.controlTokens } : {}) }, failedShown ? failed : null);
+    for (const r of records) if (r.rule) this.counts.by_rule[r.rule] = (this.counts.by_rule[r.rule] ?? 0) + 1;
+    // In the judging formats the model's answer shows too: rejected or labelled false (not a target), or labelled true (a target).
+    const failedRole = records.some((r) => r.rule === POLARITY.artifactTrue) ? 'target' : records.some((r) => r.rule === POLARITY.pair || r.rule === POLARITY.correctedFalse || r.rule === POLARITY.flaggedFalse) ? 'shown' : 'absent';
+    const answerIsTarget = decision.action === 'correct' || this.options.format !== 'kto';
+    this.noteControlTokens(id, prompt.messages, answerIsTarget ? { text: answer, ...(decision.action === 'correct' && decided.controlTokens ? { controlTokens: decided.controlTokens } : {}) } : null, failedRole === 'absent' ? null : { text: failed, target: failedRole === 'target' });
     this.lineTokens.push(...tokens);
     this.counts.lines += records.length;
     this.counts.earlier_turns.substituted += prompt.substituted;
@@ -331,7 +356,7 @@ export class ExportCompiler {
 
   /** The counts so far, with per-model and per-run keys sorted. */
   result(): ExportCounts {
-    return { ...this.counts, earlier_turns: { ...this.counts.earlier_turns }, by_model: sortKeys(this.counts.by_model), by_run: sortKeys(this.counts.by_run) };
+    return { ...this.counts, earlier_turns: { ...this.counts.earlier_turns }, by_rule: sortKeys(this.counts.by_rule), by_model: sortKeys(this.counts.by_model), by_run: sortKeys(this.counts.by_run) };
   }
 
   /**
@@ -414,36 +439,41 @@ export class ExportCompiler {
       case 'prompt-completion':
         return [{ line: { prompt: prompt.messages, completion: [assistant(answer)] }, schema: 'promptCompletionLine', tokens: prompt.tokens + answerTokens() }];
       case 'preference':
-        // A correction that is the model's own answer is no preference between two answers.
-        if (unchanged) return [];
+        // A correction that is the model's own answer, or says that answer was right (scoring_artifact), is no preference between two answers.
+        if (unchanged || decision.failure_category === 'scoring_artifact' || decision.action !== 'correct') return [];
         return [
           {
             line: { prompt: prompt.messages, chosen: [assistant(answer)], rejected: [assistant(failed)] },
             schema: 'preferenceLine',
             tokens: prompt.tokens + Math.max(answerTokens(), this.countMemo(failed)),
+            rule: POLARITY.pair,
           },
         ];
       case 'kto': {
-        const good: CompiledRecord = { line: { prompt: prompt.messages, completion: [assistant(answer)], label: true }, schema: 'ktoLine', tokens: prompt.tokens + answerTokens() };
+        const kto = (text: string, label: boolean, tokens: number, rule: string): CompiledRecord => ({ line: { prompt: prompt.messages, completion: [assistant(text)], label }, schema: 'ktoLine', tokens: prompt.tokens + tokens, rule });
+        const artifact = decision.failure_category === 'scoring_artifact';
+        if (decision.action === 'flag') return artifact ? [] : [kto(failed, false, this.countMemo(failed), POLARITY.flaggedFalse)];
+        const good = kto(answer, true, answerTokens(), POLARITY.correctionTrue);
         if (unchanged) return [good];
-        return [good, { line: { prompt: prompt.messages, completion: [assistant(failed)], label: false }, schema: 'ktoLine', tokens: prompt.tokens + this.countMemo(failed) }];
+        return [good, artifact ? kto(failed, true, this.countMemo(failed), POLARITY.artifactTrue) : kto(failed, false, this.countMemo(failed), POLARITY.correctedFalse)];
       }
     }
   }
 
   /**
-   * Lists the line(s) of a decision when a message holds a control token. Every target of
-   * a decision's lines is `answer`; `failed` shows only as `rejected` or a false kto label.
+   * Lists the line(s) of a decision when a message holds a control token. `answer` is the
+   * decision's target (null for a kto flag, whose only line is a negative); `failed`, the
+   * model's answer where a judging format shows it, is a target only when labelled true.
    */
-  private noteControlTokens(candidateId: string, prompt: PromptMessage[], answer: { text: string; controlTokens?: string[] }, failed: string | null) {
+  private noteControlTokens(candidateId: string, prompt: PromptMessage[], answer: { text: string; controlTokens?: string[] } | null, failed: { text: string; target: boolean } | null) {
     const found = new Set<string>();
     for (const m of prompt) for (const t of controlTokensIn(m.content)) found.add(t);
-    const inTarget = answer.controlTokens ?? controlTokensIn(answer.text);
-    for (const t of inTarget) found.add(t);
-    if (failed !== null) for (const t of controlTokensIn(failed)) found.add(t);
+    const inTarget = answer ? (answer.controlTokens ?? controlTokensIn(answer.text)) : [];
+    const inFailed = failed ? controlTokensIn(failed.text) : [];
+    for (const t of [...inTarget, ...inFailed]) found.add(t);
     if (found.size === 0) return;
     this.counts.with_control_tokens += 1;
-    this.controlTokenLines.push({ candidate_id: candidateId, tokens: [...found].sort(), in_target: inTarget.length > 0 });
+    this.controlTokenLines.push({ candidate_id: candidateId, tokens: [...found].sort(), in_target: inTarget.length > 0 || (failed?.target === true && inFailed.length > 0) });
   }
 
   /** Tokens of a text that other lines may share (prompt messages, model responses); 0 without a counter. */
@@ -467,6 +497,8 @@ interface CompiledRecord {
   line: ExportRecord;
   schema: SchemaName;
   tokens: number;
+  /** The polarity rule that made it (judging formats only). */
+  rule?: string;
 }
 
 export interface CompiledExport {

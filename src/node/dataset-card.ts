@@ -17,8 +17,8 @@ export const FORMAT_READERS: Record<ExportFormat, string> = {
   full: 'OpenAI chat fine-tuning after dropping the fields beside `messages`; TRL `SFTTrainer` and Axolotl `chat_template` (extra columns are ignored)',
   messages: 'OpenAI chat fine-tuning (`weight: 0` marks context turns); TRL `SFTTrainer` (conversational language modeling: set `assistant_only_loss` to train on the answer only); Axolotl `chat_template`',
   'prompt-completion': 'TRL `SFTTrainer` (conversational prompt-completion: the loss is on the completion only by default)',
-  preference: 'TRL `DPOTrainer` (also `ORPOTrainer`, `CPOTrainer`): conversational preference, chosen = the correction, rejected = the failed answer',
-  kto: 'TRL `KTOTrainer`: conversational unpaired preference, the correction labelled true, the failed answer false',
+  preference: 'TRL `DPOTrainer` (also `ORPOTrainer`, `CPOTrainer`): conversational preference, chosen = the correction, rejected = the failed answer (never an answer the reviewer called a scoring artifact)',
+  kto: 'TRL `KTOTrainer`: conversational unpaired preference, the correction labelled true, a corrected or flagged answer false, an answer the reviewer called a scoring artifact true',
 };
 
 /** The dataset settings of plover.config.json (`dataset`). */

@@ -50,6 +50,7 @@ describe('compileExport', () => {
       normalized: 0,
       earlier_turns: { substituted: 0, kept: 0, ambiguous: 0 },
       no_pair: 0,
+      by_rule: {},
       too_long: 0,
       with_control_tokens: 0,
       lines: 2,

@@ -7,6 +7,7 @@ import { correctionPath } from '../../src/lib/paths.ts';
 import { plover } from '../helpers/cli.ts';
 import { fsck, git, ROOT, useTempRepos } from '../helpers/repo.ts';
 import { checkExportRules } from '../helpers/export-rules.ts';
+import { normalizeCorrectedText } from '../../src/lib/target-text.ts';
 
 const ANN = 'Ann Lee <ann@example.org>';
 const repo = useTempRepos();
@@ -134,6 +135,26 @@ describe('plover export in every format', () => {
 
     expect(plover(dir, ['export', '--max-tokens', 'lots']).stderr).toMatch(/--max-tokens "lots" is not a positive whole number/);
     expect(plover(dir, ['export', '--format', 'preference', '--action', 'correct,discard']).stderr).toMatch(/takes only --action correct/);
+    expect(plover(dir, ['export', '--format', 'kto', '--action', 'discard']).stderr).toMatch(/takes only --action correct,flag \(this is --action discard\)/);
+  });
+
+  it('kto takes flagged answers as negatives by default, and never calls a scoring_artifact answer wrong; preference makes no pair of it', () => {
+    const { dir } = repo();
+    expect(plover(dir, ['submit', turn1.id, '--action', 'correct', '--response', 'Also right, shorter.', '--category', 'scoring_artifact', '--reviewer', ANN]).status).toBe(0);
+    expect(plover(dir, ['submit', leaky.id, '--action', 'flag', '--category', 'hallucination', '--reviewer', ANN]).status).toBe(0);
+    const kto = plover(dir, ['export', '--format', 'kto', '--out', 'dist/kto.jsonl']);
+    expect(kto.status, kto.stderr).toBe(0);
+    expect(kto.stdout).toContain('model answer labelled false (flagged): 1');
+    expect(kto.stdout).toContain('model answer labelled true (scoring_artifact): 1');
+    const lines = readLines(join(dir, 'dist/kto.jsonl')).map((l) => [l.completion[0].content, l.label]);
+    expect(lines).toContainEqual([normalizeCorrectedText(turn1.model_response), true]);
+    expect(lines).toContainEqual(['Also right, shorter.', true]);
+    expect(lines).toContainEqual([normalizeCorrectedText(leaky.model_response), false]);
+    expect(lines).toHaveLength(3);
+    const preference = plover(dir, ['export', '--format', 'preference', '--out', 'dist/preference.jsonl']);
+    expect(preference.status, preference.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'dist/preference.jsonl'), 'utf8')).toBe('');
+    expect(JSON.parse(readFileSync(join(dir, 'dist/preference.manifest.json'), 'utf8')).counts).toMatchObject({ no_pair: 1, lines: 0 });
   });
 });
 
