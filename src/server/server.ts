@@ -70,7 +70,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   try {
     await stat(join(siteDir, 'index.html'));
   } catch {
-    throw new PloverError('E_NO_SITE', `the review site is not built (no ${join(siteDir, 'index.html')}); run \`npm run build\` first`);
+    throw new PloverError('E_NO_SITE', `the review site is not built (no ${join(siteDir, 'index.html')}); \`npm start\` builds it and serves it (or build it alone with \`npx astro build --mode serve\`)`);
   }
   let port = options.port;
   const current = keepCurrent(options.workspace);
