@@ -22,7 +22,7 @@ import { type Clone } from '../git/remote.ts';
 import { readTree } from '../git/tree-cache.ts';
 import type { Change } from '../git/tree-diff.ts';
 import { overlaySource, treeSource } from '../git/tree-source.ts';
-import { parseCandidateFile, type LocatedCandidate } from '../lib/candidates.ts';
+import { parseCandidateFile, unknownCandidate, type LocatedCandidate } from '../lib/candidates.ts';
 import { formatProblem, PloverError, type Problem } from '../lib/errors.ts';
 import { parseJsonText } from '../lib/json.ts';
 import type { LocatedCorrection } from '../lib/export.ts';
@@ -447,7 +447,7 @@ async function applyChanges(source: IndexSource, head: SnapshotHead, body: Snaps
   for await (const group of iterateCorrections(files, problems)) {
     for (const c of group) {
       if (!known.has(c.correction.candidate_id)) {
-        problems.push({ file: c.file, path: 'candidate_id', message: `refers to unknown candidate ${JSON.stringify(c.correction.candidate_id)}; import its run into candidates/ or delete this file` });
+        problems.push(unknownCandidate(c.file, c.correction.candidate_id));
       }
       byPath.set(c.file, c);
       blobs.set(c.file, files.oidOf(c.file)!);

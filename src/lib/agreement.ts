@@ -7,6 +7,7 @@
  */
 import { normalizeEmail } from './paths.ts';
 import type { Correction } from './schema-types.ts';
+import { compareOrdinal } from './export.ts';
 
 export interface PairAgreement {
   reviewers: [string, string];
@@ -131,7 +132,7 @@ export class AgreementCompiler {
 
   result(): AgreementReport {
     const pairs = [...this.pairs]
-      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .sort(([a], [b]) => compareOrdinal(a, b))
       .map(([key, c]): PairAgreement => {
         const action = cohensKappa(c.action);
         const category = cohensKappa(c.category);

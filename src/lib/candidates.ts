@@ -74,3 +74,8 @@ export function indexCandidates(located: LocatedCandidate[]): { byId: Map<string
   }
   return { byId, problems };
 }
+
+/** The problem of a correction whose candidate is in no candidate file: one wording wherever it is found. */
+export function unknownCandidate(file: string, candidateId: string): Problem {
+  return { file, path: 'candidate_id', message: `refers to unknown candidate ${JSON.stringify(candidateId)}; import its run into candidates/ or delete this file` };
+}

@@ -12,7 +12,37 @@ import type { Candidate, Reviewer } from './schema-types.ts';
 /** The most `--from` reads: a hundred thousand decisions of 5 KB fit twice. */
 export const MAX_DECISION_FILE_BYTES = 1024 * 1024 * 1024;
 
-const FIELDS = new Set(['candidate_id', 'action', 'corrected_response', 'failure_category', 'unchanged']);
+/** The fields of a decision written as JSON (a --from line, the label server's request body). */
+export const DECISION_FIELDS = ['candidate_id', 'action', 'corrected_response', 'failure_category', 'unchanged'] as const;
+
+/**
+ * A decision from a JSON object, as every writer that takes JSON reads it: an unknown
+ * field (beyond `also`, such as the page's `duration_ms`) and a missing candidate id are
+ * problems with their path; the rest is checked by createCorrection when the record is
+ * made. A caller refuses the decision when there is any problem.
+ */
+export function decisionFromJson(record: Record<string, unknown>, also: readonly string[] = []): { decision?: Decision; problems: { path?: string; message: string }[] } {
+  const problems: { path?: string; message: string }[] = [];
+  for (const key of Object.keys(record)) {
+    if (!(DECISION_FIELDS as readonly string[]).includes(key) && !also.includes(key)) problems.push({ path: key, message: `unknown field; a decision has ${DECISION_FIELDS.join(', ')}` });
+  }
+  const id = record.candidate_id;
+  if (typeof id !== 'string' || id === '') {
+    problems.push({ path: 'candidate_id', message: 'must be a candidate id (a non-empty string)' });
+    return { problems };
+  }
+  // Made even beside an unknown field, so that its other problems are found too.
+  return {
+    decision: {
+      candidate_id: id as string,
+      action: record.action as Decision['action'],
+      corrected_response: (record.corrected_response ?? null) as string | null,
+      failure_category: (record.failure_category ?? null) as Decision['failure_category'],
+      unchanged: record.unchanged === true,
+    },
+    problems,
+  };
+}
 
 export interface DecisionLine {
   /** 1-based line number in the file. */
@@ -38,22 +68,15 @@ export function parseDecisionFile(text: string, file: string, candidate: (id: st
       problems.push(...parsed.problems);
       return;
     }
-    const record = parsed.value as Record<string, unknown>;
-    for (const key of Object.keys(record)) if (!FIELDS.has(key)) problem(`unknown field; a decision has ${[...FIELDS].join(', ')}`, key);
-    const id = record.candidate_id;
-    if (typeof id !== 'string' || id === '') return problem('must be a candidate id (a non-empty string)', 'candidate_id');
+    const { decision, problems: bad } = decisionFromJson(parsed.value as Record<string, unknown>);
+    for (const p of bad) problem(p.message, p.path);
+    if (!decision) return;
+    const id = decision.candidate_id;
     const found = candidate(id);
     if (!found) return problem(`no line in candidates/*.jsonl has the id ${JSON.stringify(id)} (see \`plover validate\`)`, 'candidate_id');
     const earlier = seen.get(id);
     if (earlier !== undefined) return problem(`decides ${JSON.stringify(id)} again (line ${earlier} did already); keep one decision per candidate`, 'candidate_id');
     seen.set(id, line);
-    const decision = {
-      candidate_id: id,
-      action: record.action,
-      corrected_response: record.corrected_response ?? null,
-      failure_category: record.failure_category ?? null,
-      unchanged: record.unchanged === true,
-    } as Decision;
     try {
       // The same check as every other way in; the record itself is made again at commit time.
       createCorrection(decision, reviewer, new Date(), { modelResponse: found.model_response });

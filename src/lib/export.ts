@@ -4,7 +4,7 @@
  * ExportCompiler takes the corrections of one candidate at a time, so the caller can
  * read and write files without holding all corrections in memory.
  */
-import type { LocatedCandidate } from './candidates.ts';
+import { unknownCandidate, type LocatedCandidate } from './candidates.ts';
 import { PloverError, type Problem } from './errors.ts';
 import type { Action, AssistantMessage, Candidate, Correction, ExportLine, FailureCategory, KTOLine, Message, PreferenceLine, PromptCompletionLine, PromptMessage } from './schema-types.ts';
 import { normalizeCorrectedText } from './target-text.ts';
@@ -274,7 +274,7 @@ export class ExportCompiler {
     const located = this.candidates.get(id);
     if (!located) {
       for (const c of group) {
-        this.problems.push({ file: c.file, path: 'candidate_id', message: `refers to unknown candidate ${JSON.stringify(id)}; import its run into candidates/ or delete this file` });
+        this.problems.push(unknownCandidate(c.file, id));
       }
       return [];
     }

@@ -4,7 +4,7 @@
  * the checks `plover validate` runs. Readers collect every
  * problem and return them; callers decide whether to fail.
  */
-import { indexCandidates, parseCandidateFile, type LocatedCandidate } from './candidates.ts';
+import { indexCandidates, parseCandidateFile, unknownCandidate, type LocatedCandidate } from './candidates.ts';
 import { MAX_CORRECTION_BYTES, parseCorrection } from './correction.ts';
 import { PloverError, formatProblem, type Problem } from './errors.ts';
 import type { LocatedCorrection } from './export.ts';
@@ -180,7 +180,7 @@ export async function readCorrections(
   for await (const group of iterateCorrections(source, problems)) {
     for (const c of group) {
       if (!candidates.has(c.correction.candidate_id)) {
-        problems.push({ file: c.file, path: 'candidate_id', message: `refers to unknown candidate ${JSON.stringify(c.correction.candidate_id)}; import its run into candidates/ or delete this file` });
+        problems.push(unknownCandidate(c.file, c.correction.candidate_id));
       }
       corrections.push(c);
     }

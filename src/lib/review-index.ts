@@ -15,6 +15,7 @@ import type { CandidateData } from './repository.ts';
 import { countByAction } from './review-state.ts';
 import type { Candidate, Correction, Reviewer } from './schema-types.ts';
 import { assignees, type Team } from './team.ts';
+import { compareOrdinal } from './export.ts';
 
 const DEFAULT_FILTER: QueueFilter = parseQueueFilter(new URLSearchParams());
 
@@ -292,7 +293,7 @@ export class ReviewIndex<C extends LocatedOutline = LocatedOutline> {
     this.facetTotals ??= tallyFacets(this.outlines.values());
     const decided = this.decidedFacets.get(normalizeEmail(reviewer.email)) ?? { runs: new Map(), models: new Map(), taskTypes: new Map() };
     const list = (totals: FacetTally, done: Map<string, number>) =>
-      [...totals].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, v]) => ({ id, total: v.count, decided: done.get(id) ?? 0, label: v.label }));
+      [...totals].sort(([a], [b]) => compareOrdinal(a, b)).map(([id, v]) => ({ id, total: v.count, decided: done.get(id) ?? 0, label: v.label }));
     return { runs: list(this.facetTotals.runs, decided.runs), models: list(this.facetTotals.models, decided.models), task_types: list(this.facetTotals.taskTypes, decided.taskTypes) };
   }
   private facetTotals: Record<'runs' | 'models' | 'taskTypes', FacetTally> | undefined;

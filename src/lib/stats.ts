@@ -4,7 +4,7 @@
  * decisions per category; corrections per reviewer. Accumulated one candidate at a time.
  */
 import type { LocatedCandidate } from './candidates.ts';
-import { DEFAULT_EXPORT_OPTIONS, ExportCompiler, resolveDecision, type LocatedCorrection, type ResolvePolicy } from './export.ts';
+import { compareOrdinal, DEFAULT_EXPORT_OPTIONS, ExportCompiler, resolveDecision, type LocatedCorrection, type ResolvePolicy } from './export.ts';
 import { normalizeEmail } from './paths.ts';
 import { groupByCandidate } from './review-state.ts';
 import { FAILURE_CATEGORIES } from './schemas.ts';
@@ -168,6 +168,6 @@ function keyed<T>(): Record<string, T> {
 }
 
 function sorted<T>(record: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => compareOrdinal(a, b)));
 }
 

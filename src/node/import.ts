@@ -11,6 +11,7 @@ import { PloverError, type Problem, errorCode } from '../lib/errors.ts';
 import { CANDIDATES_DIR, invalidRepository, readCandidates } from '../lib/repository.ts';
 import { worktreeSource } from './sources.ts';
 import { writeFileAtomic } from './atomic-fs.ts';
+import { compareOrdinal } from '../lib/export.ts';
 
 /** What the harness calls a run's candidate file. */
 export const HARNESS_FILE = 'sft_candidates.jsonl';
@@ -101,7 +102,7 @@ export async function importCandidates(options: { dir: string; input: string; dr
   }
 
   const reports: RunReport[] = [];
-  for (const [run, { report, lines }] of [...runs].sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [run, { report, lines }] of [...runs].sort(([a], [b]) => compareOrdinal(a, b))) {
     if (failedRuns.has(run)) continue;
     reports.push(report);
     if (dryRun || lines.length === 0) continue;
@@ -156,6 +157,6 @@ async function appendLines(path: string, lines: string[]): Promise<void> {
 /** JSON with keys sorted at every level, to compare records whatever their key order. */
 function stableJson(value: unknown): string {
   return JSON.stringify(value, (_key, v) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => compareOrdinal(a, b))) : v,
   );
 }

@@ -22,7 +22,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createGzip } from 'node:zlib';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Decision } from '../lib/correction.ts';
+import { decisionFromJson } from '../lib/decision-file.ts';
 import { formatProblem, PloverError } from '../lib/errors.ts';
 import { parseJsonText } from '../lib/json.ts';
 import type { Reviewer } from '../lib/schema-types.ts';
@@ -188,13 +188,12 @@ async function api(req: IncomingMessage, res: ServerResponse, url: URL, ctx: Ser
     case 'POST /api/decisions': {
       const body = await readJsonObject(req, res);
       if (!body) return;
-      const decision = {
-        candidate_id: body.candidate_id,
-        action: body.action,
-        corrected_response: body.corrected_response ?? null,
-        failure_category: body.failure_category ?? null,
-        unchanged: body.unchanged === true,
-      } as Decision;
+      // The same reading as plover submit --from: an unknown field is refused, not ignored.
+      const { decision, problems } = decisionFromJson(body, ['duration_ms']);
+      if (!decision || problems.length) {
+        const listed = problems.map((p) => ({ file: 'decision', ...p }));
+        return sendError(res, new PloverError('E_INVALID_DECISION', `invalid decision:\n${listed.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`, { problems: listed }));
+      }
       const durationMs = typeof body.duration_ms === 'number' && Number.isFinite(body.duration_ms) && body.duration_ms >= 0 ? body.duration_ms : undefined;
       return respond(res, () => backend.decide(decision, durationMs));
     }
