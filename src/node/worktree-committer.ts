@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { commitDecision, commitUndo, type GitFs } from '../git/commit-decision.ts';
 import type { Decision } from '../lib/correction.ts';
@@ -14,6 +14,7 @@ import { PloverError } from '../lib/errors.ts';
 import { correctionPath } from '../lib/paths.ts';
 import type { CommitOptions, Committer } from '../lib/review-service.ts';
 import type { Reviewer } from '../lib/schema-types.ts';
+import { TMP_DIR, writeFileAtomic } from './atomic-fs.ts';
 import { indexWriter } from './git-index.ts';
 import { readCandidateHistory } from './history.ts';
 import { notePending } from './recover.ts';
@@ -27,20 +28,30 @@ export function worktreeTarget(dir: string, fs: GitFs, cache: object) {
   return { fs, dir, cache, index: indexWriter(dir), updateRef: refUpdater(fs, `${dir}/.git`), readTrees: treeReader(dir) };
 }
 
-/** Puts `path` and its index entry back as HEAD has them (gone when HEAD has none); false when git could not. */
-async function restoreFromBranch(dir: string, path: string): Promise<boolean> {
+/**
+ * Undoes what a failed change wrote: the file gets back the bytes it had before (or goes,
+ * if it had none), and its index entry is HEAD's again. A file its author had edited by
+ * hand keeps those edits. False when git could not do it.
+ */
+async function putBack(dir: string, path: string, before: Buffer | null): Promise<boolean> {
   const git = (...args: string[]) => run('git', ['--literal-pathspecs', ...args], { cwd: dir });
   try {
-    if (await git('cat-file', '-e', `HEAD:${path}`).then(() => true, () => false)) await git('checkout', '-q', 'HEAD', '--', path);
+    // On a branch without commits there is no HEAD to reset to: the entry just goes.
+    await git('reset', '-q', 'HEAD', '--', path).catch(() => git('rm', '-q', '--cached', '--ignore-unmatch', '--', path));
+    if (before === null) await rm(`${dir}/${path}`, { force: true });
     else {
-      await git('rm', '-q', '--cached', '--ignore-unmatch', '--', path);
-      await rm(`${dir}/${path}`, { force: true });
+      const tmp = `${dir}/.git/${TMP_DIR}`;
+      await mkdir(tmp, { recursive: true });
+      await writeFileAtomic(`${dir}/${path}`, before, { temp: `${tmp}/${process.pid}-put-back` });
     }
     return true;
   } catch {
     return false;
   }
 }
+
+/** The bytes of a file, or null when there is none. */
+const bytesOf = (file: string) => readFile(file).catch(() => null);
 
 /** The branch HEAD is on (`refs/heads/…`), or null when HEAD is detached or unreadable. */
 function headBranch(dir: string): string | null {
@@ -81,8 +92,8 @@ export class WorktreeCommitter implements Committer {
 
   /**
    * Runs a change of `path` under a pending note. A change that fails is answered with its
-   * error, so it must not be committed later: the file and its index entry go back to what
-   * the branch holds, and the note goes. Only a killed process leaves its note.
+   * error, so it must not be committed later: what it wrote is undone (putBack) and the
+   * note goes. Only a killed process leaves its note.
    */
   private async noted<T>(path: string, change: () => Promise<T>): Promise<T> {
     // Someone checked out another branch under a running label server: its decisions
@@ -95,17 +106,23 @@ export class WorktreeCommitter implements Committer {
         `HEAD is on ${name(now)} now, not on ${name(this.branch)}, where this session commits; nothing was written. Check out ${name(this.branch)} again (\`git switch ${name(this.branch)}\`), or restart plover to label on ${name(now)}`,
       );
     }
+    const file = `${this.dir}/${path}`;
+    const before = await bytesOf(file);
     const done = notePending(this.dir, path);
     try {
       const result = await change();
       done();
       return result;
     } catch (err) {
-      // If even that fails (git itself is locked out), the note stays and the next start decides.
-      if (await restoreFromBranch(this.dir, path)) done();
+      // Answered with its error, so never committed later: what it wrote is undone. If
+      // even that fails (git itself locked out), the note stays and the next start decides.
+      const after = await bytesOf(file);
+      const wrote = before === null ? after !== null : after === null || !before.equals(after);
+      if (!wrote || (await putBack(this.dir, path, before))) done();
       throw err;
     }
   }
+
 
   history(candidateId: string) {
     return readCandidateHistory(this.dir, candidateId);

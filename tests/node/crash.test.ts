@@ -189,6 +189,18 @@ describe('after a crash', () => {
       expect(again.recovered).toEqual([]);
       expect(git(dir, 'rev-parse', 'HEAD')).toBe(head);
     }
+    // A file its author edited by hand keeps the edits, whether the failure came before anything was written or after.
+    const edited = `${readFileSync(join(dir, path), 'utf8').trimEnd()}\n`.replace('"discard"', '"flag"');
+    writeFileSync(join(dir, path), edited);
+    const lock = join(dir, '.git/refs/heads/main.lock');
+    writeFileSync(lock, '');
+    await expect(ws.service.decide(ann, { candidate_id: ID, action: 'correct', corrected_response: 'New text.' })).rejects.toMatchObject({ code: 'E_REF_LOCKED' });
+    rmSync(lock);
+    await expect(ws.service.decide(ann, { candidate_id: ID, action: 'correct', corrected_response: ' ' })).rejects.toMatchObject({ code: 'E_INVALID_DECISION' });
+    expect(readFileSync(join(dir, path), 'utf8')).toBe(edited);
+    expect(git(dir, 'diff', '--name-only')).toBe(path);
+    expect(git(dir, 'diff', '--cached', '--name-only')).toBe('');
+    expect(readdirSync(join(dir, '.git/plover-pending'))).toEqual([]);
     expect(fsck(dir).status).toBe(0);
   });
 
