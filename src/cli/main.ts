@@ -9,7 +9,6 @@ import { MAX_CORRECTION_BYTES, parseCorrection, recordsDecision, type Decision }
 import { correctionPath } from '../lib/paths.ts';
 import { PloverError, formatProblem, type Problem, errorCode } from '../lib/errors.ts';
 import { checkTargets } from '../lib/target-checks.ts';
-import { checkAgainstSchema } from '../lib/validate.ts';
 import { formatReviewer } from '../lib/reviewer.ts';
 import type { Action, FailureCategory } from '../lib/schema-types.ts';
 import { ACTIONS, FAILURE_CATEGORIES } from '../lib/schemas.ts';
@@ -25,7 +24,7 @@ import { renderAgreement, renderStats } from './report.ts';
 import { importCandidates } from '../node/import.ts';
 import { readTeam, Workspace } from '../node/workspace.ts';
 import { readConfigFile, SITE_CONFIG_FILE } from '../node/site-config.ts';
-import { adjudicationProblem, parseTeam } from '../lib/team.ts';
+import { adjudicationProblem, checkConfig } from '../lib/team.ts';
 import { startServer } from '../server/server.ts';
 import cliProgress from 'cli-progress';
 import { MAX_DECISION_FILE_BYTES, parseDecisionFile } from '../lib/decision-file.ts';
@@ -372,12 +371,8 @@ async function validate(args: string[]): Promise<number> {
   const dir = resolve(values.dir ?? '.');
   const data = await readRepository(worktreeSource(dir));
   // The team's split is checked with the data: a broken one would stop the review page.
-  const config = readConfigFile(dir);
-  const configProblems = config === undefined ? [] : checkAgainstSchema('config', config, { file: SITE_CONFIG_FILE });
-  const team = parseTeam(config, SITE_CONFIG_FILE);
-  // The team's own checks say more (an email's rule in words, overlap against the members): theirs first, each path once.
-  const named = new Set(team.problems.map((p) => p.path));
-  data.problems.push(...configProblems.filter((p) => !named.has(p.path)), ...team.problems);
+  const team = checkConfig(readConfigFile(dir), SITE_CONFIG_FILE);
+  data.problems.push(...team.problems);
   if (!team.problems.length) {
     for (const located of data.corrections) {
       const problem = adjudicationProblem(team.team, located);

@@ -11,6 +11,7 @@ import type { LocatedCorrection } from './export.ts';
 import { normalizeEmail } from './paths.ts';
 import { configSchema } from './schemas.ts';
 import { SITE_CONFIG_FILE } from './site-config.ts';
+import { checkAgainstSchema } from './validate.ts';
 
 export interface Team {
   /** Normalised emails, in the order the file lists them. */
@@ -66,6 +67,18 @@ export function parseTeam(config: unknown, file: string): { team: Team | null; p
   if (!Number.isInteger(overlap) || (overlap as number) < 1) fail('team.overlap', `${JSON.stringify(overlap)} is not a whole number of reviewers per candidate (1 or more)`);
   else if (emails.length && (overlap as number) > emails.length) fail('team.overlap', `is ${String(overlap)}, more than the ${emails.length} member${emails.length === 1 ? '' : 's'} of the team: each candidate would go to fewer reviewers than it says; lower it or list more members`);
   return problems.length ? { team: null, problems } : { team: { members: emails, overlap: overlap as number, adjudicators: judges }, problems };
+}
+
+/**
+ * plover.config.json checked whole, as validate and export both check it: against its
+ * schema (an unknown key anywhere) and the team's own rules, each JSON path named once
+ * (the team's words first: an email's rule, overlap against the members).
+ */
+export function checkConfig(config: unknown, file: string): { team: Team | null; problems: Problem[] } {
+  const schema = config === undefined ? [] : checkAgainstSchema('config', config, { file });
+  const { team, problems } = parseTeam(config, file);
+  const named = new Set(problems.map((p) => p.path));
+  return { team, problems: [...schema.filter((p) => !named.has(p.path)), ...problems] };
 }
 
 /**

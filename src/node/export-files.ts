@@ -25,7 +25,7 @@ import { gitRefSource, worktreeSource } from './sources.ts';
 import { writeFileAtomic } from './atomic-fs.ts';
 import { checkExportTarget } from './export-target.ts';
 import { readConfigFile, readConfigFileAt, SITE_CONFIG_FILE } from './site-config.ts';
-import { adjudicationProblem, parseTeam } from '../lib/team.ts';
+import { adjudicationProblem, checkConfig } from '../lib/team.ts';
 import type { DataSource } from '../lib/repository.ts';
 import type { Correction } from '../lib/schema-types.ts';
 
@@ -92,8 +92,8 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
   const corrections = readCorrectionsOnThread({ dir, ...(source.commit ? { commit: source.commit } : {}), countTokens: true });
   try {
     const { candidates, problems } = await readCandidates(source);
-    // A correction that claims to adjudicate is checked against the team of the same commit, as validate does.
-    const team = parseTeam(source.commit ? await readConfigFileAt(dir, source.commit) : readConfigFile(dir), SITE_CONFIG_FILE);
+    // The configuration (and with it who may adjudicate) is checked as validate checks it, from the same commit.
+    const team = checkConfig(source.commit ? await readConfigFileAt(dir, source.commit) : readConfigFile(dir), SITE_CONFIG_FILE);
     problems.push(...team.problems);
     const earlier = exportOptions.substituteEarlierTurns ? new EarlierTurnReader(source, candidates, exportOptions.resolve) : undefined;
     const tokens = await TokenCountCache.open(dir);
