@@ -224,7 +224,7 @@ async function soakHosted(origin: string): Promise<ModeReport> {
     const dir = mkdtempSync(join(tmpdir(), 'plover-soak-clone-'));
     const clone: Clone = { fs, gitdir: join(dir, 'repo.git'), cache: {}, http };
     const dest = i % 2 === 0 ? 'main' : `labels/soak${i}`;
-    const options: RemoteOptions = { url: `${server.origin}/soak.git`, branch: 'main', dest, auth: { username: 'plover', password: TOKEN } };
+    const options: RemoteOptions = { url: `${server.origin}/soak.git`, branch: 'main', dest, reviewer: r.email, auth: { username: 'plover', password: TOKEN } };
     return { reviewer: r, dir, clone, options };
   });
   const retry = async <T>(work: () => Promise<T>, onFail?: () => void): Promise<T> => {
@@ -244,7 +244,7 @@ async function soakHosted(origin: string): Promise<ModeReport> {
     clones.map(async (c, r) => {
       await retry(() => syncClone(c.clone, c.options));
       for (let d = 0; d < DECISIONS; d++) {
-        await commitDecision({ fs: c.clone.fs, gitdir: c.clone.gitdir, cache: c.clone.cache, ref: outboxRef(c.options.dest), decision: { candidate_id: idOf(r, d), action: 'flag' }, reviewer: c.reviewer });
+        await commitDecision({ fs: c.clone.fs, gitdir: c.clone.gitdir, cache: c.clone.cache, ref: outboxRef(c.options), decision: { candidate_id: idOf(r, d), action: 'flag' }, reviewer: c.reviewer });
         committed += 1;
         // Push after each decision, as the page does; a failed push is retried with the next one.
         try {
@@ -258,7 +258,7 @@ async function soakHosted(origin: string): Promise<ModeReport> {
         async () => {
           const result = await pushOutbox(c.clone, c.options);
           faults.replays_in_completed_pushes += result.replayed;
-          if ((await waitingCommits(c.clone, c.options.dest)).length) throw new Error('still waiting');
+          if ((await waitingCommits(c.clone, c.options)).length) throw new Error('still waiting');
         },
         () => (faults.push_failures += 1),
       );

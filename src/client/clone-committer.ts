@@ -10,7 +10,7 @@
 import git from 'isomorphic-git';
 import { commitDecision, commitUndo } from '../git/commit-decision.ts';
 import { readCommittedFile } from '../git/commit-file.ts';
-import { outboxRef, type Clone } from '../git/remote.ts';
+import { outboxRef, type Clone, type OutboxKey } from '../git/remote.ts';
 import { parseCorrection, type Decision } from '../lib/correction.ts';
 import { PloverError } from '../lib/errors.ts';
 import type { LocatedCorrection } from '../lib/export.ts';
@@ -25,14 +25,14 @@ export type CloneChange = { kind: 'set'; located: LocatedCorrection } | { kind: 
 
 export class CloneCommitter implements Committer {
   readonly clone: Clone & { fs: StoreFs };
-  /** The branch decisions are pushed to; commits go to its outbox ref. */
-  readonly dest: string;
+  /** The outbox ref commits go to: the signed-in reviewer's, for the branch decisions are pushed to. */
+  readonly outbox: string;
   private readonly lockName: string;
   private readonly committed: (change: CloneChange) => Promise<void>;
 
-  constructor(clone: Clone & { fs: StoreFs }, dest: string, lockName: string, committed: (change: CloneChange) => Promise<void>) {
+  constructor(clone: Clone & { fs: StoreFs }, outbox: OutboxKey, lockName: string, committed: (change: CloneChange) => Promise<void>) {
     this.clone = clone;
-    this.dest = dest;
+    this.outbox = outboxRef(outbox);
     this.lockName = lockName;
     this.committed = committed;
   }
@@ -58,7 +58,7 @@ export class CloneCommitter implements Committer {
   }
 
   private target() {
-    return { fs: this.clone.fs, gitdir: this.clone.gitdir, cache: this.clone.cache, ref: outboxRef(this.dest) };
+    return { fs: this.clone.fs, gitdir: this.clone.gitdir, cache: this.clone.cache, ref: this.outbox };
   }
 
   async commit(decision: Decision, reviewer: Reviewer, options: CommitOptions) {
@@ -111,7 +111,7 @@ export class CloneCommitter implements Committer {
     await this.locked(async () => {
       for (const path of paths) {
         if (!path.startsWith(prefix)) continue;
-        const commits = await git.log({ fs, gitdir, cache, ref: outboxRef(this.dest), filepath: path, force: true }).catch(() => []);
+        const commits = await git.log({ fs, gitdir, cache, ref: this.outbox, filepath: path, force: true }).catch(() => []);
         for (const c of commits) {
           const text = await git.readBlob({ fs, gitdir, cache, oid: c.oid, filepath: path }).then((b) => new TextDecoder().decode(b.blob), () => null);
           const correction = text === null ? undefined : parseCorrection(text, path).correction;

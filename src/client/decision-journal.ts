@@ -5,8 +5,9 @@
  * commits what a closed tab left (HostedSession), each decision once: a record of the
  * reviewer on that candidate at least as new as the decision means its commit landed.
  *
- * Each tab holds a Web Lock of its own for its lifetime; entries of a tab whose lock is
- * free were left by a tab that is gone. Where localStorage is blocked or full, nothing is
+ * Each tab holds a Web Lock of its own while it is signed in; entries of a tab whose lock
+ * is free were left by a tab that is gone or signed out. Entries are per git remote and
+ * reviewer, so reviewers who share a browser never commit each other's. Where localStorage is blocked or full, nothing is
  * kept and the page asks before it is left while a decision is not yet stored.
  */
 import type { Decision } from '../lib/correction.ts';
@@ -25,14 +26,21 @@ export interface JournalEntry {
 const PREFIX = 'plover.journal:';
 
 export class DecisionJournal {
-  /** This tab's id; its Web Lock `plover-tab:<id>` is held while the tab lives. */
+  /** This tab's id; its Web Lock `plover-tab:<id>` is held until close() or the tab is gone. */
   readonly tab = crypto.randomUUID();
   private readonly scope: string;
 
   /** A journal per git remote and reviewer. */
   constructor(remote: string, reviewerEmail: string) {
     this.scope = `${PREFIX}${encodeURIComponent(remote)}:${encodeURIComponent(reviewerEmail.toLowerCase())}:`;
-    if (typeof navigator !== 'undefined' && navigator.locks) void navigator.locks.request(`plover-tab:${this.tab}`, () => new Promise<void>(() => undefined));
+    if (typeof navigator !== 'undefined' && navigator.locks) void navigator.locks.request(`plover-tab:${this.tab}`, () => new Promise<void>((resolve) => (this.release = resolve)));
+  }
+
+  private release = () => undefined as void;
+
+  /** Signed out: what this tab kept and has not stored is left for the next sign-in, as a closed tab's is. */
+  close(): void {
+    this.release();
   }
 
   /**
@@ -50,23 +58,36 @@ export class DecisionJournal {
     writeStored('local', this.scope + id, null);
   }
 
+  /** How many of this tab's decisions wait for their commit to be stored. */
+  pending(): number {
+    return this.keys().filter((key) => this.read(key)?.tab === this.tab).length;
+  }
+
+  private read(key: string): JournalEntry | null {
+    try {
+      return JSON.parse(readStored('local', key) ?? 'null') as JournalEntry | null;
+    } catch {
+      writeStored('local', key, null); // not whole: never written by add (one setItem), so not ours
+      return null;
+    }
+  }
+
+  /** The keys of this remote and reviewer's entries; none when storage is blocked. */
+  private keys(): string[] {
+    try {
+      return Object.keys(localStorage).filter((k) => k.startsWith(this.scope));
+    } catch {
+      return [];
+    }
+  }
+
   /** The decisions that tabs now gone left, oldest first. */
   async orphans(): Promise<JournalEntry[]> {
     const held = new Set(((await navigator.locks.query()).held ?? []).map((l) => l.name));
     const entries: JournalEntry[] = [];
-    let keys: string[];
-    try {
-      keys = Object.keys(localStorage).filter((k) => k.startsWith(this.scope));
-    } catch {
-      return [];
-    }
-    for (const key of keys) {
-      try {
-        const entry = JSON.parse(readStored('local', key) ?? 'null') as JournalEntry | null;
-        if (entry && !held.has(`plover-tab:${entry.tab}`)) entries.push(entry);
-      } catch {
-        writeStored('local', key, null); // not whole: never written by add (one setItem), so not ours
-      }
+    for (const key of this.keys()) {
+      const entry = this.read(key);
+      if (entry && !held.has(`plover-tab:${entry.tab}`)) entries.push(entry);
     }
     return entries.sort((a, b) => (a.decidedAt < b.decidedAt ? -1 : a.decidedAt > b.decidedAt ? 1 : 0));
   }

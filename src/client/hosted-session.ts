@@ -16,7 +16,7 @@ import './buffer-global.ts';
 import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/web';
 import { createSignal, type Accessor } from 'solid-js';
-import { outboxRef, pushOutbox, syncClone, waitingCommits, type Clone, type RemoteOptions } from '../git/remote.ts';
+import { pushOutbox, syncClone, waitingCommits, type Clone, type RemoteOptions } from '../git/remote.ts';
 import { adviseOn, remoteError } from '../git/smart-http.ts';
 import { failsForGood, PloverError } from '../lib/errors.ts';
 import { reviewerTag } from '../lib/paths.ts';
@@ -71,7 +71,8 @@ export class HostedSession {
   private readonly committer: CloneCommitter;
   private readonly remote: RemoteOptions;
   private service: ReviewService | undefined;
-  private pushing = false;
+  /** The push under way, if any. */
+  private pushing: Promise<void> | null = null;
   private pushAgain = false;
   /** The host refused the last push (E_REFUSED): nothing is pushed until retry(). */
   private refused = false;
@@ -91,6 +92,7 @@ export class HostedSession {
       url: config.remote,
       branch: config.branch,
       dest: this.dest,
+      reviewer: reviewer.email,
       ...(config.corsProxy ? { corsProxy: config.corsProxy } : {}),
       auth: { username: authUsername(config.host), password: token },
     };
@@ -98,7 +100,7 @@ export class HostedSession {
     this.status = status;
     this.setStatus = setStatus;
     this.journal = new DecisionJournal(config.remote, reviewer.email);
-    this.committer = new CloneCommitter(this.clone, this.dest, `plover-git:${config.remote}`, (change) => this.committed(change));
+    this.committer = new CloneCommitter(this.clone, this.remote, `plover-git:${config.remote}`, (change) => this.committed(change));
     this.tabs = new BroadcastChannel(storeName(config));
     this.tabs.onmessage = (event: MessageEvent<TabMessage>) => this.fromOtherTab(event.data);
   }
@@ -122,7 +124,7 @@ export class HostedSession {
       session.update({ online: true, lastSync: new Date() });
     } catch (err) {
       const e = remoteError(err, 'Opening the repository failed', session.remote);
-      const haveClone = await session.committer.locked(() => git.resolveRef({ fs: session.clone.fs, gitdir: GITDIR, ref: outboxRef(session.dest) }).then(() => true, () => false));
+      const haveClone = await session.committer.locked(() => git.resolveRef({ fs: session.clone.fs, gitdir: GITDIR, ref: session.committer.outbox }).then(() => true, () => false));
       const unreachable = e.code === 'E_OFFLINE' || e.code === 'E_PROXY';
       if (!unreachable || !haveClone) throw storageError(adviseOn(e, 'sign-in'));
       const said = adviseOn(e, 'review');
@@ -139,12 +141,23 @@ export class HostedSession {
     return session;
   }
 
+  /**
+   * Before Sign out: pushes what waits, once.
+   * @returns how many of the reviewer's decisions are still not on the host (waiting to
+   * be pushed, or in this tab and not yet stored); they stay in this browser for their next sign-in.
+   */
+  async beforeSignOut(): Promise<number> {
+    await this.push();
+    return this.status().waiting + this.journal.pending();
+  }
+
   /** Stops pushing (sign out). Decisions not yet pushed stay in this browser for the next sign-in. */
   close(): void {
     this.closed = true;
     clearTimeout(this.retryTimer);
     window.removeEventListener('online', this.onOnline);
     this.tabs.close();
+    this.journal.close();
   }
 
   /**
@@ -190,44 +203,50 @@ export class HostedSession {
     void this.push();
   }
 
-  /** Pushes the outbox now (and again later if it fails); after a refusal by the host, only retry() does. */
-  async push(): Promise<void> {
-    if (this.closed || this.refused) return;
+  /**
+   * Pushes the outbox now (and again later if it fails); after a refusal by the host, only retry() does.
+   * @returns once this push, or the one under way and the one after it, is over.
+   */
+  push(): Promise<void> {
+    if (this.closed || this.refused) return Promise.resolve();
     if (this.pushing) {
       this.pushAgain = true;
-      return;
+      return this.pushing;
     }
-    this.pushing = true;
+    this.pushing = this.pushWhileAsked().finally(() => {
+      this.pushing = null;
+      this.update({ pushing: false });
+    });
+    return this.pushing;
+  }
+
+  private async pushWhileAsked(): Promise<void> {
     clearTimeout(this.retryTimer);
     this.update({ pushing: true });
-    try {
-      do {
-        this.pushAgain = false;
-        try {
-          const started = performance.now();
-          const pushed = await pushOutbox(this.clone, this.remote, { locked: (work) => this.committer.writing(work) });
-          if (pushed.pushed) {
-            performance.measure('plover:push', { start: started, detail: pushed });
-            this.tabs.postMessage({ kind: 'pushed' } satisfies TabMessage);
-          }
-          this.retryMs = 0;
-          this.update({ online: true, error: null, errorCode: null, lastSync: new Date() });
-        } catch (err) {
-          const e = adviseOn(remoteError(err, 'Pushing your decisions failed', this.remote), 'review');
-          this.update({ online: e.code !== 'E_OFFLINE' && e.code !== 'E_PROXY', error: e.message, errorCode: e.code });
-          // A refused token or a refusal by the host does not get better by retrying: signing
-          // in again, or Retry once the cause is dealt with, pushes.
-          if (e.code === 'E_REFUSED') this.refused = true;
-          else if (e.code !== 'E_AUTH') this.retryLater();
-          break;
-        } finally {
-          await this.refreshWaiting();
+    do {
+      this.pushAgain = false;
+      try {
+        const started = performance.now();
+        const pushed = await pushOutbox(this.clone, this.remote, { locked: (work) => this.committer.writing(work) });
+        if (pushed.pushed) {
+          performance.measure('plover:push', { start: started, detail: pushed });
+          this.tabs.postMessage({ kind: 'pushed' } satisfies TabMessage);
         }
-      } while (this.pushAgain && !this.closed);
-    } finally {
-      this.pushing = false;
-      this.update({ pushing: false });
-    }
+        this.retryMs = 0;
+        this.update({ online: true, error: null, errorCode: null, lastSync: new Date() });
+      } catch (err) {
+        const e = adviseOn(remoteError(err, 'Pushing your decisions failed', this.remote), 'review');
+        this.update({ online: e.code !== 'E_OFFLINE' && e.code !== 'E_PROXY', error: e.message, errorCode: e.code });
+        // A refused token, a refusal by the host or an outbox holding another reviewer's
+        // commit does not get better by retrying: signing in again, or Retry once the
+        // cause is dealt with, pushes.
+        if (e.code === 'E_REFUSED' || e.code === 'E_OUTBOX') this.refused = true;
+        else if (e.code !== 'E_AUTH') this.retryLater();
+        break;
+      } finally {
+        await this.refreshWaiting();
+      }
+    } while (this.pushAgain && !this.closed);
   }
 
   private retryLater(): void {
@@ -240,7 +259,7 @@ export class HostedSession {
   }
 
   private async refreshWaiting(): Promise<void> {
-    const waiting = await this.committer.locked(() => waitingCommits(this.clone, this.dest)).catch((err: Error) => {
+    const waiting = await this.committer.locked(() => waitingCommits(this.clone, this.remote)).catch((err: Error) => {
       console.warn(`plover: counting the decisions waiting to be pushed failed: ${err.message}`);
       return null;
     });
@@ -277,7 +296,7 @@ export class HostedSession {
     return {
       clone: this.clone,
       target: await git.resolveRef({ fs, gitdir, ref: `refs/remotes/origin/${this.config.branch}` }),
-      outbox: await git.resolveRef({ fs, gitdir, ref: outboxRef(this.dest) }),
+      outbox: await git.resolveRef({ fs, gitdir, ref: this.committer.outbox }),
       mine: (p) => p.endsWith(mine),
     };
   }

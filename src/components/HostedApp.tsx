@@ -6,9 +6,16 @@
  * The token is kept in sessionStorage (gone when the tab closes) and in memory; never in
  * localStorage, a commit, a log or an error message. Name and email are remembered in
  * localStorage so the form is filled next time.
+ *
+ * Sign out pushes what waits first; if decisions are still not on the host (offline, a
+ * refused token) it says how many and asks. It forgets the token, the remembered name
+ * and email and the reviewer's drafts, so the next person at a shared browser starts
+ * clean; decisions not yet pushed stay in this browser, in the reviewer's own outbox, and
+ * go at their next sign-in.
  */
 import { createSignal, Match, onCleanup, Show, Switch } from 'solid-js';
 import { HostedSession } from '../client/hosted-session.ts';
+import { forgetDrafts } from './review/drafts.ts';
 import { readStored, writeStored } from '../client/web-storage.ts';
 import { checkReviewer } from '../lib/reviewer.ts';
 import type { HostedConfig } from '../lib/site-config.ts';
@@ -38,6 +45,8 @@ export function HostedApp(props: HostedAppProps) {
   const [error, setError] = createSignal<string | null>(null);
   const [progress, setProgress] = createSignal<string | null>(null);
   const [session, setSession] = createSignal<HostedSession | null>(null);
+  /** Sign out is pushing first, or asks because this many decisions are not on the host: null when neither. */
+  const [leaving, setLeaving] = createSignal<{ waiting: number | null } | null>(null);
   onCleanup(() => session()?.close());
 
   async function signIn(reviewer: Reviewer, secret: string) {
@@ -69,9 +78,23 @@ export function HostedApp(props: HostedAppProps) {
     void signIn(reviewer, token().trim());
   }
 
-  function signOut() {
-    session()?.close();
+  async function signOut(anyway = false) {
+    const s = session();
+    if (!s) return;
+    if (!anyway) {
+      if (leaving()?.waiting === null) return; // already pushing before signing out
+      setLeaving({ waiting: null });
+      const waiting = await s.beforeSignOut();
+      if (session() !== s) return;
+      if (waiting > 0) return setLeaving({ waiting });
+    }
+    setLeaving(null);
+    s.close();
+    forgetDrafts({ place: props.config.remote, email: s.reviewer.email });
     writeStored('session', tokenKey(props.config), null);
+    writeStored('local', IDENTITY_KEY, null);
+    setName('');
+    setEmail('');
     setSession(null);
   }
 
@@ -118,13 +141,33 @@ export function HostedApp(props: HostedAppProps) {
     >
       {(s) => (
         <>
-          <SyncBar session={s()} onSignOut={signOut} />
+          <SyncBar session={s()} onSignOut={() => void signOut()} />
+          <Show when={leaving()}>
+            {(l) => (
+              <Show when={l().waiting !== null} fallback={<p role="status" class="leaving">Pushing your decisions before signing out…</p>}>
+                <div role="alertdialog" aria-labelledby="leave-title" aria-describedby="leave-body" class="leaving">
+                  <p id="leave-title">
+                    <strong>
+                      {l().waiting} decision{l().waiting === 1 ? ' is' : 's are'} not on the git host yet.
+                    </strong>
+                  </p>
+                  <p id="leave-body">They stay in this browser and are pushed the next time you sign in here. Sign out anyway?</p>
+                  <button type="button" onClick={() => void signOut(true)}>
+                    Sign out anyway
+                  </button>{' '}
+                  <button type="button" ref={(b) => queueMicrotask(() => b.focus())} onClick={() => setLeaving(null)}>
+                    Stay signed in
+                  </button>
+                </div>
+              </Show>
+            )}
+          </Show>
           <Switch>
             <Match when={props.view === 'stats'}>
               <StatsApp backend={s().backend} />
             </Match>
             <Match when={true}>
-              <ReviewApp backend={s().backend} journal={s().journal} />
+              <ReviewApp backend={s().backend} journal={s().journal} place={props.config.remote} />
             </Match>
           </Switch>
         </>

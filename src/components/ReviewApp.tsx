@@ -40,6 +40,8 @@ export interface ReviewAppProps {
   filters?: Record<string, string>;
   /** Where decisions are kept until their commit is stored (hosted mode). */
   journal?: DecisionJournal;
+  /** Where the decisions go, which keeps drafts apart per place: the git remote in hosted mode; `local` when not given. */
+  place?: string;
 }
 
 /** Fetch the next page while this many undecided candidates are still ahead: a fast reviewer never waits for it. */
@@ -50,7 +52,10 @@ export function ReviewApp(props: ReviewAppProps) {
   const queue = createQueue(backend, props.filters ?? {});
   const outbox = createOutbox(backend, props.journal);
   const settings = createSettings();
-  const drafts = createDrafts(() => session()?.reviewer.email);
+  const drafts = createDrafts(() => {
+    const email = session()?.reviewer.email;
+    return email === undefined ? undefined : { place: props.place ?? 'local', email };
+  });
   const form = createDecisionForm((text) => {
     const c = current();
     if (c) drafts.keep(c.id, text, initialDraft(c));

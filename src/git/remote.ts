@@ -1,17 +1,24 @@
 /**
  * The hosted mode's git protocol, shared by the page (LightningFS) and Node (tests,
  * benchmarks): a clone without a working tree that follows the target branch, an outbox
- * branch where decisions are committed, and a push that sends only what the outbox's new
- * commits created.
+ * branch per reviewer where their decisions are committed, and a push that sends only
+ * what the outbox's new commits created.
  *
  * Refs in the clone (`<dest>` is the branch decisions are pushed to, by default
- * `labels/<reviewer>`):
+ * `labels/<reviewer>`; `<tag>` is the reviewer's tag, as in correction file names):
  * - `refs/heads/<branch>`, `refs/remotes/origin/<branch>`: the target branch, always
  *   equal, so a fetch's "have" is right and only new objects are downloaded.
  * - `refs/heads/<dest>`, `refs/remotes/origin/<dest>`: the same for the destination.
- * - `refs/plover/outbox/<dest>`: where decisions are committed (commit-file.ts).
- * - `refs/plover/base/<dest>`: the destination as last seen; the outbox's commits after
- *   it are the ones waiting to be pushed.
+ * - `refs/plover/reviewer/<tag>/outbox/<dest>`: where the reviewer's decisions are
+ *   committed (commit-file.ts). Reviewers who share a browser, and a destination when
+ *   `pushTo` is `branch`, each have their own, and a push carries only its reviewer's
+ *   commits.
+ * - `refs/plover/reviewer/<tag>/base/<dest>`: the destination as this outbox last saw it;
+ *   the outbox's commits after it are the ones waiting to be pushed.
+ *
+ * Earlier versions kept one outbox per destination (`refs/plover/outbox/<dest>`,
+ * `refs/plover/base/<dest>`); a reviewer's first sync takes their own waiting commits
+ * from it and leaves the others' for them.
  *
  * A push whose destination moved (another tab, another device, another reviewer on a
  * shared branch) is never forced: the destination is fetched and each waiting one-file
@@ -19,6 +26,7 @@
  */
 import git, { type HttpClient, type ReadCommitResult } from 'isomorphic-git';
 import { PloverError, errorCode } from '../lib/errors.ts';
+import { normalizeEmail, reviewerTag } from '../lib/paths.ts';
 import { commitFile, resolveOrNull, type GitFs } from './commit-file.ts';
 import { packWriter } from './pack.ts';
 import { advertiseReceivePack, authHeaders, remoteError, sendReceivePack, USUAL_CAPABILITIES, type HttpRemote, type ReceivePackResult } from './smart-http.ts';
@@ -29,6 +37,17 @@ export interface RemoteOptions extends HttpRemote {
   branch: string;
   /** Where decisions are pushed: a review branch (`labels/<reviewer>`) or the target branch itself. */
   dest: string;
+  /** The email of the reviewer whose outbox this is: a push carries their commits and no one else's. */
+  reviewer: string;
+}
+
+/** Whose outbox, for which destination. */
+export type OutboxKey = Pick<RemoteOptions, 'dest' | 'reviewer'>;
+
+/** The two refs of an outbox: its head, and the destination as last seen (its base). */
+interface OutboxRefs {
+  outbox: string;
+  base: string;
 }
 
 export interface Clone {
@@ -57,8 +76,14 @@ export interface PushResult {
 const ZERO = '0000000000000000000000000000000000000000';
 const MAX_PUSH_ROUNDS = 5;
 
-export const outboxRef = (dest: string) => `refs/plover/outbox/${dest}`;
-const baseRef = (dest: string) => `refs/plover/base/${dest}`;
+const refsOf = (key: OutboxKey): OutboxRefs => {
+  const root = `refs/plover/reviewer/${reviewerTag(key.reviewer)}`;
+  return { outbox: `${root}/outbox/${key.dest}`, base: `${root}/base/${key.dest}` };
+};
+/** Where a reviewer's decisions for `dest` are committed. */
+export const outboxRef = (key: OutboxKey) => refsOf(key).outbox;
+/** The one outbox per destination that earlier versions shared between the reviewers of a browser. */
+const legacyRefs = (dest: string): OutboxRefs => ({ outbox: `refs/plover/outbox/${dest}`, base: `refs/plover/base/${dest}` });
 const trackingRef = (branch: string) => `refs/remotes/origin/${branch}`;
 
 /** The oid of `ref` in the clone, or null when the ref does not exist. */
@@ -96,14 +121,38 @@ export async function syncClone(clone: Clone, remote: RemoteOptions, onProgress?
   } catch (err) {
     throw remoteError(err, cloned ? 'Cloning the repository failed' : 'Fetching new commits failed', remote);
   }
-  const outbox = await resolveIn(clone, outboxRef(remote.dest));
-  if (outbox === null) {
+  const refs = refsOf(remote);
+  if ((await resolveIn(clone, refs.outbox)) === null) {
     const start = (await resolveIn(clone, trackingRef(remote.dest))) ?? (await resolveIn(clone, trackingRef(remote.branch)))!;
-    await setRef(clone, outboxRef(remote.dest), start);
-    await setRef(clone, baseRef(remote.dest), start);
+    await setRef(clone, refs.outbox, start);
+    await setRef(clone, refs.base, start);
+    await adoptLegacyOutbox(clone, remote);
   }
   return { fetched, cloned };
 }
+
+/**
+ * Moves the reviewer's waiting commits from the destination's shared outbox of earlier
+ * versions into their own (made again on it, as a moved branch's are); the other
+ * reviewers' stay there for their own first sync, and the shared refs go once empty.
+ */
+async function adoptLegacyOutbox(clone: Clone, remote: OutboxKey): Promise<void> {
+  const legacy = legacyRefs(remote.dest);
+  if ((await resolveIn(clone, legacy.outbox)) === null) return;
+  const { base, waiting } = await readOutbox(clone, legacy);
+  const mine = waiting.filter((c) => isBy(c, remote.reviewer));
+  if (!mine.length) return;
+  const others = waiting.filter((c) => !isBy(c, remote.reviewer));
+  await remake(clone, mine, outboxRef(remote));
+  if (others.length) {
+    await setRef(clone, legacy.outbox, base!);
+    await remake(clone, others, legacy.outbox);
+  } else {
+    for (const ref of [legacy.outbox, legacy.base]) await git.deleteRef({ fs: clone.fs, gitdir: clone.gitdir, ref });
+  }
+}
+
+const isBy = (commit: ReadCommitResult, email: string) => normalizeEmail(commit.commit.author.email) === normalizeEmail(email);
 
 /**
  * Fetches the destination branch if the host has it: depth 1 the first time, only what is new later.
@@ -136,13 +185,13 @@ async function packSize(clone: Clone, result: object): Promise<number> {
 }
 
 /** The outbox's commits that the destination has not received, oldest first. */
-export async function waitingCommits(clone: Clone, dest: string): Promise<ReadCommitResult[]> {
-  return (await readOutbox(clone, dest)).waiting;
+export async function waitingCommits(clone: Clone, key: OutboxKey): Promise<ReadCommitResult[]> {
+  return (await readOutbox(clone, refsOf(key))).waiting;
 }
 
 /** Where the destination was last seen (the base), and the outbox's commits on top of it, oldest first. */
-async function readOutbox(clone: Clone, dest: string): Promise<{ base: string | null; waiting: ReadCommitResult[] }> {
-  const [base, head] = await Promise.all([resolveIn(clone, baseRef(dest)), resolveIn(clone, outboxRef(dest))]);
+async function readOutbox(clone: Clone, refs: OutboxRefs): Promise<{ base: string | null; waiting: ReadCommitResult[] }> {
+  const [base, head] = await Promise.all([resolveIn(clone, refs.base), resolveIn(clone, refs.outbox)]);
   let oid = head;
   const waiting: ReadCommitResult[] = [];
   while (oid && oid !== base) {
@@ -150,7 +199,7 @@ async function readOutbox(clone: Clone, dest: string): Promise<{ base: string | 
     waiting.push(commit);
     oid = commit.commit.parent[0] ?? null;
   }
-  if (oid !== base) throw new PloverError('E_OUTBOX', `the outbox ${outboxRef(dest)} does not descend from ${baseRef(dest)}; clear this site's storage to start over`);
+  if (oid !== base) throw new PloverError('E_OUTBOX', `the outbox ${refs.outbox} does not descend from ${refs.base}; clear this site's storage to start over`);
   return { base, waiting: waiting.reverse() };
 }
 
@@ -185,7 +234,7 @@ export async function pushOutbox(clone: Clone, remote: RemoteOptions, options: {
   // time a push takes. If the branch moved, the host refuses the update and the rounds
   // after it look first.
   const guess = await locked(async () => {
-    const [tracking, { base }] = await Promise.all([resolveIn(clone, trackingRef(remote.dest)), readOutbox(clone, remote.dest)]);
+    const [tracking, { base }] = await Promise.all([resolveIn(clone, trackingRef(remote.dest)), readOutbox(clone, refsOf(remote))]);
     return tracking !== null && tracking === base;
   });
   // Round 0 has not seen the host's capabilities; every receive-pack offers these.
@@ -199,12 +248,16 @@ export async function pushOutbox(clone: Clone, remote: RemoteOptions, options: {
       advertised = ad.refs.get(ref) ?? ZERO;
     }
     const step = await locked(async (): Promise<Step> => {
-      const { base, waiting } = await readOutbox(clone, remote.dest);
+      const { base, waiting } = await readOutbox(clone, refsOf(remote));
       if (!waiting.length) return { kind: 'done' };
+      const stranger = waiting.find((c) => !isBy(c, remote.reviewer));
+      if (stranger) {
+        throw new PloverError('E_OUTBOX', `commit ${stranger.oid.slice(0, 7)} in ${remote.reviewer}'s outbox is by ${stranger.commit.author.email}; plover pushes only the signed-in reviewer's own decisions, so nothing was pushed`);
+      }
       const remoteHead = advertised ?? base!;
       if (waiting.some((c) => c.oid === remoteHead)) {
         // An earlier push arrived (its answer lost, or another tab's): those commits are there.
-        await recordPushed(clone, remote.dest, remoteHead);
+        await recordPushed(clone, remote, remoteHead);
         return { kind: 'landed' };
       }
       const baseIsRemote = remoteHead === base || (remoteHead === ZERO && !(await hasTracking(clone, remote.dest)));
@@ -229,7 +282,7 @@ export async function pushOutbox(clone: Clone, remote: RemoteOptions, options: {
     const answer = await sendReceivePack(remote, { old: step.old, new: step.head, ref }, step.pack, offered);
     result.bytes += answer.bytes;
     if (answer.unpack === 'ok' && answer.refs.get(ref)?.ok) {
-      await locked(() => recordPushed(clone, remote.dest, step.head));
+      await locked(() => recordPushed(clone, remote, step.head));
       result.pushed += step.count;
       return result;
     }
@@ -251,8 +304,8 @@ async function hasTracking(clone: Clone, dest: string): Promise<boolean> {
   return (await resolveIn(clone, trackingRef(dest))) !== null;
 }
 
-async function recordPushed(clone: Clone, dest: string, oid: string): Promise<void> {
-  await Promise.all([setRef(clone, trackingRef(dest), oid), setRef(clone, `refs/heads/${dest}`, oid), setRef(clone, baseRef(dest), oid)]);
+async function recordPushed(clone: Clone, key: OutboxKey, oid: string): Promise<void> {
+  await Promise.all([setRef(clone, trackingRef(key.dest), oid), setRef(clone, `refs/heads/${key.dest}`, oid), setRef(clone, refsOf(key).base, oid)]);
 }
 
 /**
@@ -275,30 +328,39 @@ async function replayOnRemote(clone: Clone, remote: RemoteOptions, locked: Locke
     await setRef(clone, `refs/heads/${remote.branch}`, (await resolveIn(clone, trackingRef(remote.branch)))!);
     if (!destFound) await git.deleteRef({ fs: clone.fs, gitdir: clone.gitdir, ref: trackingRef(remote.dest) }).catch(() => undefined);
     const onto = (await resolveIn(clone, trackingRef(remote.dest))) ?? (await resolveIn(clone, trackingRef(remote.branch)))!;
-    const waiting = await waitingCommits(clone, remote.dest);
-    await setRef(clone, outboxRef(remote.dest), onto);
-    await setRef(clone, baseRef(remote.dest), onto);
-    for (const c of waiting) {
-      const parentTree = c.commit.parent[0] ? (await git.readCommit({ fs: clone.fs, gitdir: clone.gitdir, oid: c.commit.parent[0], cache: clone.cache })).commit.tree : null;
-      const changes: Change[] = [];
-      await diffTrees(clone, parentTree, c.commit.tree, '', () => undefined, changes);
-      if (changes.length !== 1) {
-        throw new PloverError('E_OUTBOX', `commit ${c.oid.slice(0, 7)} in the outbox changes ${changes.length} files; plover only replays its own one-file commits`);
-      }
-      const [change] = changes as [Change];
-      const text = change.oid === null ? null : new TextDecoder().decode((await git.readBlob({ fs: clone.fs, gitdir: clone.gitdir, oid: change.oid, cache: clone.cache })).blob);
-      const { author } = c.commit;
-      await commitFile({
-        fs: clone.fs,
-        gitdir: clone.gitdir,
-        cache: clone.cache,
-        ref: outboxRef(remote.dest),
-        path: change.path,
-        text,
-        message: c.commit.message,
-        author: { name: author.name, email: author.email, date: new Date(author.timestamp * 1000) },
-      });
-    }
+    const refs = refsOf(remote);
+    const { waiting } = await readOutbox(clone, refs);
+    await setRef(clone, refs.outbox, onto);
+    await setRef(clone, refs.base, onto);
+    await remake(clone, waiting, refs.outbox);
     return waiting.length;
   });
+}
+
+/**
+ * Makes each of plover's one-file commits again on top of `ref` (same file, message,
+ * author and time), oldest first.
+ */
+async function remake(clone: Clone, commits: ReadCommitResult[], ref: string): Promise<void> {
+  for (const c of commits) {
+    const parentTree = c.commit.parent[0] ? (await git.readCommit({ fs: clone.fs, gitdir: clone.gitdir, oid: c.commit.parent[0], cache: clone.cache })).commit.tree : null;
+    const changes: Change[] = [];
+    await diffTrees(clone, parentTree, c.commit.tree, '', () => undefined, changes);
+    if (changes.length !== 1) {
+      throw new PloverError('E_OUTBOX', `commit ${c.oid.slice(0, 7)} in the outbox changes ${changes.length} files; plover only replays its own one-file commits`);
+    }
+    const [change] = changes as [Change];
+    const text = change.oid === null ? null : new TextDecoder().decode((await git.readBlob({ fs: clone.fs, gitdir: clone.gitdir, oid: change.oid, cache: clone.cache })).blob);
+    const { author } = c.commit;
+    await commitFile({
+      fs: clone.fs,
+      gitdir: clone.gitdir,
+      cache: clone.cache,
+      ref,
+      path: change.path,
+      text,
+      message: c.commit.message,
+      author: { name: author.name, email: author.email, date: new Date(author.timestamp * 1000) },
+    });
+  }
 }

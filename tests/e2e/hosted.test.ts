@@ -173,6 +173,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
       expect(await page.getByTestId('sync-error').getAttribute('role')).toBe('alert');
       expect(await waiting(page)).toBe('1');
       await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('alertdialog').getByRole('button', { name: 'Sign out anyway' }).click();
       expect(await page.evaluate(() => JSON.stringify({ ...sessionStorage }))).not.toContain(TOKEN);
       await signIn(page, bob, 'rotated-token');
       await cardShown(page);
@@ -318,6 +319,58 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     await cardShown(again);
     await expect.poll(() => waiting(again)).toBe('0');
     expect(git(remote.bare, 'log', '--format=%s', `main..${branchOf(kim)}`)).toBe(`plover: flag ${id}`);
+    expect(fsck(remote.bare).status).toBe(0);
+  });
+
+  it('keeps two reviewers of one browser apart: Sign out asks while a decision waits, forgets the drafts, and pushes nobody else\'s decisions', async () => {
+    const mia = { name: 'Mia Oda', email: 'mia@example.org' };
+    const ned = { name: 'Ned Ash', email: 'ned@example.org' };
+    const page = await open(await browser({ bypassCSP: true }));
+    const textarea = page.getByRole('textbox', { name: 'Corrected response' });
+    const draftKeys = () => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('plover.draft:')));
+    await signIn(page, mia);
+    await cardShown(page);
+    // Mia's push cannot reach the host: her decision waits in this browser.
+    await page.route('**/git-receive-pack', (route) => route.abort());
+    const miaDecided = await flag(page, 1);
+    await expect.poll(() => waiting(page)).toBe('1');
+    const drafted = (await currentId(page))!;
+    await textarea.fill('Mia was half way through this answer');
+    await expect.poll(draftKeys).toHaveLength(1);
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    const ask = page.getByRole('alertdialog');
+    await expect.poll(() => ask.textContent()).toMatch(/1 decision is not on the git host yet\..*pushed the next time you sign in here/);
+    expect(await violations(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Stay signed in' }).click();
+    expect(await ask.count()).toBe(0);
+    expect(await currentId(page)).toBe(drafted);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await ask.getByRole('button', { name: 'Sign out anyway' }).click();
+    await page.getByRole('form', { name: 'Sign in' }).waitFor();
+    expect(await page.getByLabel('Email').inputValue()).toBe('');
+    expect(await draftKeys()).toEqual([]);
+    expect(await page.evaluate(() => JSON.stringify({ ...sessionStorage }))).not.toContain(TOKEN);
+
+    // Ned at the same browser: none of Mia's drafts, and his push carries his decision alone.
+    await page.unroute('**/git-receive-pack');
+    await signIn(page, ned);
+    await cardShown(page);
+    expect(await textarea.inputValue()).not.toContain('Mia');
+    const nedDecided = await flag(page, 1);
+    await expect.poll(() => waiting(page)).toBe('0');
+    expect(git(remote.bare, 'log', '--format=%an|%s', `main..${branchOf(ned)}`)).toBe(`Ned Ash|plover: flag ${nedDecided}`);
+    expect(git(remote.bare, 'branch', '--list', branchOf(mia))).toBe('');
+    // Nothing waits: Sign out does not ask.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('form', { name: 'Sign in' }).waitFor();
+
+    // Mia's next sign-in pushes what she left, and only that.
+    await signIn(page, mia);
+    await cardShown(page);
+    await expect.poll(() => waiting(page)).toBe('0');
+    expect(git(remote.bare, 'log', '--format=%an|%s', `main..${branchOf(mia)}`)).toBe(`Mia Oda|plover: flag ${miaDecided}`);
+    expect(git(remote.bare, 'log', '--format=%an|%s', `main..${branchOf(ned)}`)).toBe(`Ned Ash|plover: flag ${nedDecided}`);
     expect(fsck(remote.bare).status).toBe(0);
   });
 

@@ -140,9 +140,9 @@ describe('receive-pack over HTTP, answered by git http-backend', () => {
     writeFileSync(hook(), '#!/bin/sh\necho "GH006: Protected branch update failed for refs/heads/labels/ann." >&2\nexit 1\n');
     chmodSync(hook(), 0o755);
     const clone = { fs, gitdir: join(work, 'clone.git'), cache: {}, http };
-    const options: RemoteOptions = { ...remote(), branch: 'main', dest: 'labels/ann' };
+    const options: RemoteOptions = { ...remote(), branch: 'main', dest: 'labels/ann', reviewer: 'ann@example.org' };
     await syncClone(clone, options);
-    await commitDecision({ fs, gitdir: clone.gitdir, cache: clone.cache, ref: outboxRef('labels/ann'), decision: { candidate_id: 'sftc_723a003ab86cbec2', action: 'flag' }, reviewer: { name: 'Ann', email: 'ann@example.org' } });
+    await commitDecision({ fs, gitdir: clone.gitdir, cache: clone.cache, ref: outboxRef(options), decision: { candidate_id: 'sftc_723a003ab86cbec2', action: 'flag' }, reviewer: { name: 'Ann', email: 'ann@example.org' } });
     served.server.resetStats();
     await expect(pushOutbox(clone, options)).rejects.toMatchObject({
       code: 'E_REFUSED',
