@@ -107,12 +107,14 @@ export async function commitFile(options: CommitFileOptions): Promise<string> {
   }
 
   const who = { name: options.author.name, email: options.author.email, timestamp: Math.floor(options.author.date.getTime() / 1000), timezoneOffset: 0 };
+  /** The trees an attempt wrote. */
+  const written: string[] = [];
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const current = await resolveOrNull(fs, gitdir, ref);
     const parent = current ?? (await resolveOrNull(fs, gitdir, options.base ?? 'HEAD'));
     const segments = path.split('/');
     const trees = parent ? await treesAlong({ ...options, gitdir }, parent, segments.slice(0, -1)) : [];
-    const tree = (await replaceAlongPath({ fs, gitdir, cache }, trees, segments, blob)) ?? (await writeTree({ fs, gitdir, cache }, []));
+    const tree = (await replaceAlongPath({ fs, gitdir, cache, written }, trees, segments, blob)) ?? (await writeTree({ fs, gitdir, cache }, []));
     const oid = await git.writeCommit({
       fs,
       gitdir,
@@ -121,6 +123,7 @@ export async function commitFile(options: CommitFileOptions): Promise<string> {
     keepCommit(cache, oid, tree, parent);
     // Only move the ref if nobody else moved it while we built the commit; else build again on theirs.
     if (options.updateRef) {
+      await checkPresent({ fs, gitdir, cache }, [oid, tree, ...written.splice(0), ...(blob ? [blob] : [])], path);
       if (await options.updateRef(ref, oid, current, { who, message: `commit${current ? '' : ' (initial)'}: ${options.message.split('\n', 1)[0]}` })) return oid;
       continue;
     }
@@ -218,7 +221,7 @@ function subtree(entries: readonly TreeEntry[], name: string): string | null {
  * @returns the new tree's oid, or null when it would be empty (git stores no empty folders).
  */
 async function replaceAlongPath(
-  ctx: { fs: GitFs; gitdir: string; cache: object },
+  ctx: { fs: GitFs; gitdir: string; cache: object; written: string[] },
   trees: (string | null)[],
   segments: string[],
   blob: string | null,
@@ -234,7 +237,35 @@ async function replaceAlongPath(
     tree.push({ mode: '100644', path: name, type: 'blob', oid: blob });
   }
   if (!tree.length) return null;
-  return writeTree(ctx, tree);
+  const oid = await writeTree(ctx, tree);
+  ctx.written.push(oid);
+  return oid;
+}
+
+/**
+ * Looks on disk for each object a commit just wrote (loose, else in a pack) before the
+ * ref may name it: a `git prune` or `git gc --prune=now` running beside plover removes
+ * loose objects no ref names yet, and a branch must never name what is not there.
+ * @throws PloverError `E_OBJECTS_GONE`; nothing is committed then.
+ */
+async function checkPresent(ctx: { fs: GitFs; gitdir: string; cache: object }, oids: string[], path: string): Promise<void> {
+  for (const oid of new Set(oids)) {
+    try {
+      await ctx.fs.promises.stat(`${ctx.gitdir}/objects/${oid.slice(0, 2)}/${oid.slice(2)}`);
+      continue;
+    } catch {
+      // Not loose: written before and packed since, or gone.
+    }
+    try {
+      await git.readObject({ ...ctx, oid, format: 'deflated' });
+    } catch (err) {
+      if (errorCode(err) !== 'NotFoundError') throw err;
+      throw new PloverError(
+        'E_OBJECTS_GONE',
+        `object ${oid}, written for the commit of ${path}, is gone from ${ctx.gitdir} before the branch could name it (a \`git prune\` or \`git gc --prune=now\` running beside plover removes such objects); nothing was committed: try again`,
+      );
+    }
+  }
 }
 
 async function removeFile(fs: GitFs, path: string): Promise<void> {

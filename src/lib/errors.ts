@@ -32,9 +32,10 @@ export const ERROR_CODES = {
   E_DETACHED_HEAD: 'HEAD is detached; decisions are committed on a branch',
   E_BRANCH_SWITCHED: 'another branch was checked out under a running session; it commits nothing until its branch is back or it is restarted',
   E_REF_MOVED: 'the branch kept moving under the commit (another writer); nothing is lost, try again',
+  E_OBJECTS_GONE: 'an object the new commit names vanished before the branch moved (a `git prune` or `git gc --prune=now` beside plover); nothing is committed, try again',
   E_INDEX_LOCKED: "another live process holds git's index.lock",
   E_REF_LOCKED: 'another git command holds the branch\'s lock (`<ref>.lock`) while a decision is committed',
-  E_OUTBOX: "the hosted clone's outbox is not plover's own one-file commits on the branch",
+  E_OUTBOX: "the hosted clone's outbox is not plover's own one-file commits on the branch, or holds a commit by another reviewer than the one signed in",
   // The git host (hosted mode).
   E_AUTH: 'the git host refused the access token (HTTP 401 or 403)',
   E_OFFLINE: 'the git host, or the label server, cannot be reached',

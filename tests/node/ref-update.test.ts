@@ -7,6 +7,7 @@ import { commitDecision } from '../../src/git/commit-decision.ts';
 import { createAtomicFs } from '../../src/node/atomic-fs.ts';
 import { indexWriter } from '../../src/node/git-index.ts';
 import { refUpdater } from '../../src/node/ref-update.ts';
+import { WorktreeCommitter } from '../../src/node/worktree-committer.ts';
 import { fsck, git, useTempRepos } from '../helpers/repo.ts';
 
 const ann = { name: 'Ann Lee', email: 'ann@example.org' };
@@ -79,5 +80,35 @@ describe('refUpdater', () => {
     ]);
     expect(git(dir, 'reflog', 'show', '--format=%H %gn <%ge>', '-2', 'main').split('\n')[1]).toBe(`${first.oid} Ann Lee <ann@example.org>`);
     expect(fsck(dir).status).toBe(0);
+  });
+
+  it('moves the branch only once the objects it will name are there: a git prune beside the commit is an error that leaves the repository as it was', async () => {
+    const { dir } = createRepo();
+    const gitdir = join(dir, '.git');
+    const atomic = createAtomicFs(gitdir);
+    const head = git(dir, 'rev-parse', 'HEAD');
+    // `git prune --expire=now` after each object plover writes: what no ref or index entry names yet is removed.
+    const pruned = {
+      promises: {
+        ...atomic.promises,
+        async writeFile(path: string, data: Uint8Array, options?: object) {
+          await atomic.promises.writeFile(path, data, options);
+          if (path.includes('/objects/')) git(dir, 'prune', '--expire=now');
+        },
+      },
+    } as unknown as typeof atomic;
+    const decision = { candidate_id: ID, action: 'flag' } as const;
+    await expect(new WorktreeCommitter(dir, pruned, {}).commit(decision, ann, { modelResponse: 'the model answer' })).rejects.toMatchObject({
+      code: 'E_OBJECTS_GONE',
+      message: expect.stringMatching(/is gone from .* before the branch could name it .*git prune.*nothing was committed: try again/),
+    });
+    expect(git(dir, 'rev-parse', 'HEAD')).toBe(head);
+    expect(git(dir, 'status', '--porcelain')).toBe('');
+    expect(fsck(dir)).toMatchObject({ status: 0 });
+    // Tried again without the prune: committed, whole.
+    const done = await new WorktreeCommitter(dir, atomic, {}).commit(decision, ann, { modelResponse: 'the model answer' });
+    expect(git(dir, 'rev-parse', 'HEAD')).toBe(done.oid);
+    expect(git(dir, 'status', '--porcelain')).toBe('');
+    expect(fsck(dir)).toMatchObject({ status: 0 });
   });
 });
