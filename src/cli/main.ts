@@ -69,7 +69,12 @@ Commands:
                                   where a reviewer corrected them
               --exclude-unchanged leave out corrections that are the model's answer unchanged
               --max-tokens N      leave out lines longer than N tokens (listed in the manifest)
+              --keep-duplicates   keep a line whose prompt and target an earlier line has
+                                  (written once by default, counted in the manifest)
+              --allow-control-tokens   keep lines whose target holds a chat-template control
+                                  token (left out and listed by default)
               --fail-on-control-tokens   refuse when a line holds a chat-template control token
+                                  (in its context, or in a target left out for it)
               --system keep|drop|merge   the system prompt: kept (default), dropped, or
                                   merged into the first user message (Gemma refuses a system role)
   import <path>
@@ -297,6 +302,8 @@ async function exportCommand(args: string[]): Promise<void> {
     'exclude-unchanged': { type: 'boolean' },
     'max-tokens': { type: 'string' },
     'fail-on-control-tokens': { type: 'boolean' },
+    'allow-control-tokens': { type: 'boolean' },
+    'keep-duplicates': { type: 'boolean' },
     system: { type: 'string' },
   });
   const dir = resolve(values.dir ?? '.');
@@ -327,6 +334,8 @@ async function exportCommand(args: string[]): Promise<void> {
     excludeUnchanged: Boolean(values['exclude-unchanged']),
     ...(maxTokens === undefined ? {} : { maxTokens }),
     system,
+    allowControlTokens: Boolean(values['allow-control-tokens']),
+    keepDuplicates: Boolean(values['keep-duplicates']),
     ...(values.ref === undefined ? {} : { ref: values.ref }),
     progress: Boolean(process.stderr.isTTY),
     failOnControlTokens: Boolean(values['fail-on-control-tokens']),
@@ -350,6 +359,11 @@ async function exportCommand(args: string[]): Promise<void> {
   for (const [rule, n] of Object.entries(c.by_rule)) lines.push(`  ${rule}: ${n}`);
   if (c.normalized) lines.push(`  corrections whose text broke the text rule (applied here): ${c.normalized}`);
   if (m.too_long.length) lines.push(`  left out by --max-tokens: ${m.too_long.length} (${m.too_long.slice(0, 5).map((t) => `${t.candidate_id} ${t.tokens}`).join(', ')}${m.too_long.length > 5 ? ', …' : ''}; listed in the manifest)`);
+  if (m.duplicates.length) lines.push(`  left out as duplicates (same prompt and target as an earlier line; --keep-duplicates keeps them): ${m.duplicates.length}`);
+  if (m.control_token_targets.length) {
+    const shown = m.control_token_targets.slice(0, 5).map((t) => `${t.candidate_id} ${t.tokens.join(' ')}`);
+    lines.push(`  left out, a chat-template control token in the target: ${m.control_token_targets.length} (${shown.join(', ')}${m.control_token_targets.length > 5 ? ', …' : ''}; listed in the manifest; --allow-control-tokens keeps them)`);
+  }
   if (m.control_tokens.length) {
     lines.push(`  warning: ${plural(m.control_tokens.length, 'line')} hold chat-template control tokens (listed in the manifest; --fail-on-control-tokens refuses):`);
     for (const l of m.control_tokens.slice(0, 5)) lines.push(`    ${l.candidate_id}: ${l.tokens.join(' ')}${l.in_target ? ' (in the target)' : ''}`);

@@ -54,7 +54,7 @@ export function createCorrection(decision: Decision, reviewer: Reviewer, decided
     if (!decision.unchanged) {
       throw new PloverError(
         'E_UNCHANGED',
-        `the corrected response of ${JSON.stringify(decision.candidate_id)} is the model's response unchanged (after the text rule: CRLF to LF, trailing whitespace removed), so it would train the model on the answer that failed. Edit it; or, if the model was right, say so (the page asks; \`plover submit --unchanged\`) and consider the category scoring_artifact`,
+        `the corrected response of ${JSON.stringify(decision.candidate_id)} is the model's response unchanged (after the text rule: line ends to LF, blank lines before the text and invisible characters at its end removed), so it would train the model on the answer that failed. Edit it; or, if the model was right, say so (the page asks; \`plover submit --unchanged\`) and consider the category scoring_artifact`,
       );
     }
     record.unchanged = true;

@@ -88,6 +88,10 @@ export interface ExportOptions {
   /** Leave out lines longer than this many tokens. */
   maxTokens?: number;
   system: SystemPolicy;
+  /** Keep lines whose target holds a chat-template control token (left out and listed by default). */
+  allowControlTokens?: boolean;
+  /** Keep a line whose prompt and target (and rejected answer) an earlier line already has (written once by default). */
+  keepDuplicates?: boolean;
 }
 
 export const DEFAULT_EXPORT_OPTIONS: ExportOptions = {
@@ -97,6 +101,8 @@ export const DEFAULT_EXPORT_OPTIONS: ExportOptions = {
   substituteEarlierTurns: true,
   excludeUnchanged: false,
   system: 'keep',
+  allowControlTokens: false,
+  keepDuplicates: false,
 };
 
 /** Reviewers who disagree about a candidate under the chosen policy. */
@@ -131,6 +137,10 @@ export interface ExportCounts {
   by_rule: Record<string, number>;
   /** Lines left out by --max-tokens. */
   too_long: number;
+  /** Lines left out because their target holds a chat-template control token (without --allow-control-tokens). */
+  control_token_targets: number;
+  /** Lines left out because an earlier line has the same prompt and target (without --keep-duplicates). */
+  duplicates: number;
   /** Exported lines with a chat-template control token in a message. */
   with_control_tokens: number;
   lines: number;
@@ -223,6 +233,10 @@ export class ExportCompiler {
   readonly conflicts: Conflict[] = [];
   readonly controlTokenLines: ControlTokenLine[] = [];
   readonly tooLong: { candidate_id: string; tokens: number }[] = [];
+  /** The lines left out because their target holds a control token: the candidate and the tokens. */
+  readonly controlTokenTargets: { candidate_id: string; tokens: string[] }[] = [];
+  /** The lines left out as duplicates: the candidate, and the candidate of the line written. */
+  readonly duplicates: { candidate_id: string; same_as: string }[] = [];
   /** Tokens of each exported line (a kto decision gives two). */
   readonly lineTokens: number[] = [];
   private readonly candidates: Map<string, LocatedCandidate>;
@@ -232,6 +246,9 @@ export class ExportCompiler {
   private readonly countTextTokens: ((text: string) => number) | undefined;
   /** Token counts of prompt texts and model responses, which repeat across runs and lines. */
   private readonly tokenMemo = new Map<string, number>();
+  /** A number for each distinct text of the lines written, and the training content of each line as those numbers, with its candidate. */
+  private readonly textIds = new Map<string, number>();
+  private readonly written = new Map<string, string>();
 
   /** @throws PloverError `E_USAGE` when `maxTokens` is given without a token counter. */
   constructor(candidates: Map<string, LocatedCandidate>, options: ExportOptions = DEFAULT_EXPORT_OPTIONS, context: CompilerContext = {}) {
@@ -255,6 +272,8 @@ export class ExportCompiler {
       no_pair: 0,
       by_rule: Object.create(null) as Record<string, number>,
       too_long: 0,
+      control_token_targets: 0,
+      duplicates: 0,
       with_control_tokens: 0,
       lines: 0,
       by_category: Object.fromEntries([...FAILURE_CATEGORIES.map((c) => [c.value, 0]), ['none', 0]]),
@@ -318,16 +337,41 @@ export class ExportCompiler {
 
     const decided = group.find((c) => c.correction === decision)!;
     const decisionFile = decided.file;
-    const records = this.compileRecords(prompt, answer, failed, unchanged, { candidate, decision, answerTokens: decision.action === 'correct' ? decided.tokens : undefined });
-    if (records.length === 0) {
+    const compiled = this.compileRecords(prompt, answer, failed, unchanged, { candidate, decision, answerTokens: decision.action === 'correct' ? decided.tokens : undefined });
+    if (compiled.length === 0) {
       this.counts.no_pair += 1;
       return [];
     }
+    // A control token in a target becomes a real turn marker once tokenized: such a line is left out, and listed.
+    let records = this.options.allowControlTokens
+      ? compiled
+      : compiled.filter((r) => {
+          const tokens = r.target === null ? [] : r.target === answer && decision.action === 'correct' && decided.controlTokens ? decided.controlTokens : controlTokensIn(r.target);
+          if (!tokens.length) return true;
+          this.counts.control_token_targets += 1;
+          this.controlTokenTargets.push({ candidate_id: id, tokens: [...new Set(tokens)].sort() });
+          return false;
+        });
+    if (records.length === 0) return [];
     const tokens = records.map((r) => r.tokens);
     if (this.options.maxTokens !== undefined && Math.max(...tokens) > this.options.maxTokens) {
       this.counts.too_long += 1;
       this.tooLong.push({ candidate_id: id, tokens: Math.max(...tokens) });
       return [];
+    }
+    if (!this.options.keepDuplicates) {
+      records = records.filter((r) => {
+        const key = this.trainingKey(r.line);
+        const first = this.written.get(key);
+        if (first === undefined) {
+          this.written.set(key, id);
+          return true;
+        }
+        this.counts.duplicates += 1;
+        this.duplicates.push({ candidate_id: id, same_as: first });
+        return false;
+      });
+      if (records.length === 0) return [];
     }
     for (const r of records) {
       // The export schema is the contract with the fine-tuning job: check every line.
@@ -341,9 +385,9 @@ export class ExportCompiler {
     for (const r of records) if (r.rule) this.counts.by_rule[r.rule] = (this.counts.by_rule[r.rule] ?? 0) + 1;
     // In the judging formats the model's answer shows too: rejected or labelled false (not a target), or labelled true (a target).
     const failedRole = records.some((r) => r.rule === POLARITY.artifactTrue) ? 'target' : records.some((r) => r.rule === POLARITY.pair || r.rule === POLARITY.correctedFalse || r.rule === POLARITY.flaggedFalse) ? 'shown' : 'absent';
-    const answerIsTarget = decision.action === 'correct' || this.options.format !== 'kto';
+    const answerIsTarget = records.some((r) => r.target === answer);
     this.noteControlTokens(id, prompt.messages, answerIsTarget ? { text: answer, ...(decision.action === 'correct' && decided.controlTokens ? { controlTokens: decided.controlTokens } : {}) } : null, failedRole === 'absent' ? null : { text: failed, target: failedRole === 'target' });
-    this.lineTokens.push(...tokens);
+    for (const r of records) this.lineTokens.push(r.tokens);
     this.counts.lines += records.length;
     this.counts.earlier_turns.substituted += prompt.substituted;
     this.counts.earlier_turns.kept += prompt.kept;
@@ -434,10 +478,10 @@ export class ExportCompiler {
                 reviewer: decision.reviewer.email,
                 decided_at: decision.decided_at,
               };
-        return [{ line, schema: 'exportLine', tokens: prompt.tokens + answerTokens() }];
+        return [{ line, schema: 'exportLine', tokens: prompt.tokens + answerTokens(), target: answer }];
       }
       case 'prompt-completion':
-        return [{ line: { prompt: prompt.messages, completion: [assistant(answer)] }, schema: 'promptCompletionLine', tokens: prompt.tokens + answerTokens() }];
+        return [{ line: { prompt: prompt.messages, completion: [assistant(answer)] }, schema: 'promptCompletionLine', tokens: prompt.tokens + answerTokens(), target: answer }];
       case 'preference':
         // A correction that is the model's own answer, or says that answer was right (scoring_artifact), is no preference between two answers.
         if (unchanged || decision.failure_category === 'scoring_artifact' || decision.action !== 'correct') return [];
@@ -447,10 +491,11 @@ export class ExportCompiler {
             schema: 'preferenceLine',
             tokens: prompt.tokens + Math.max(answerTokens(), this.countMemo(failed)),
             rule: POLARITY.pair,
+            target: answer,
           },
         ];
       case 'kto': {
-        const kto = (text: string, label: boolean, tokens: number, rule: string): CompiledRecord => ({ line: { prompt: prompt.messages, completion: [assistant(text)], label }, schema: 'ktoLine', tokens: prompt.tokens + tokens, rule });
+        const kto = (text: string, label: boolean, tokens: number, rule: string): CompiledRecord => ({ line: { prompt: prompt.messages, completion: [assistant(text)], label }, schema: 'ktoLine', tokens: prompt.tokens + tokens, rule, target: label ? text : null });
         const artifact = decision.failure_category === 'scoring_artifact';
         if (decision.action === 'flag') return artifact ? [] : [kto(failed, false, this.countMemo(failed), POLARITY.flaggedFalse)];
         const good = kto(answer, true, answerTokens(), POLARITY.correctionTrue);
@@ -476,6 +521,27 @@ export class ExportCompiler {
     this.controlTokenLines.push({ candidate_id: candidateId, tokens: [...found].sort(), in_target: inTarget.length > 0 || (failed?.target === true && inFailed.length > 0) });
   }
 
+  /**
+   * What a trainer sees of a line, as a short key: every message's role, weight and text
+   * (the text as a number, the same for equal texts) in each part (messages; prompt,
+   * completion, chosen, rejected), and a kto label; ids and metadata are left out.
+   */
+  private trainingKey(line: ExportRecord): string {
+    const parts: string[] = [];
+    for (const field of ['messages', 'prompt', 'completion', 'chosen', 'rejected'] as const) {
+      const messages = (line as Partial<Record<typeof field, Message[]>>)[field];
+      if (!messages) continue;
+      parts.push(field);
+      for (const m of messages) {
+        let n = this.textIds.get(m.content);
+        if (n === undefined) this.textIds.set(m.content, (n = this.textIds.size));
+        parts.push(`${m.role}${'weight' in m ? `:${m.weight}` : ''}:${n}`);
+      }
+    }
+    if ('label' in line) parts.push(String(line.label));
+    return parts.join(' ');
+  }
+
   /** Tokens of a text that other lines may share (prompt messages, model responses); 0 without a counter. */
   private countMemo(text: string): number {
     if (!this.countTextTokens) return 0;
@@ -497,6 +563,8 @@ interface CompiledRecord {
   line: ExportRecord;
   schema: SchemaName;
   tokens: number;
+  /** The text the line trains toward (the assistant message, chosen, a completion labelled true); null when it only shows a negative. */
+  target: string | null;
   /** The polarity rule that made it (judging formats only). */
   rule?: string;
 }
@@ -507,6 +575,8 @@ export interface CompiledExport {
   conflicts: Conflict[];
   controlTokenLines: ControlTokenLine[];
   tooLong: { candidate_id: string; tokens: number }[];
+  controlTokenTargets: { candidate_id: string; tokens: string[] }[];
+  duplicates: { candidate_id: string; same_as: string }[];
   lengths: LengthSummary;
   problems: Problem[];
 }
@@ -538,6 +608,8 @@ export function compileExport(
     conflicts: compiler.conflicts,
     controlTokenLines: compiler.controlTokenLines,
     tooLong: compiler.tooLong,
+    controlTokenTargets: compiler.controlTokenTargets,
+    duplicates: compiler.duplicates,
     lengths: summarizeLengths(compiler.lineTokens),
     problems: compiler.problems,
   };

@@ -15,7 +15,7 @@ export type Correction = {
   candidate_id: CandidateId1;
   action: Action;
   /**
-   * The response the model should have given. Required and non-blank exactly when action is 'correct'; absent or null for 'discard' and 'flag'. It becomes the assistant message of the export line. The text rule: plover writes it with CRLF turned into LF and the whitespace at the end of the text removed; everything else, leading indentation included, is kept byte for byte. `plover validate` names a committed file whose text breaks the rule (the file is never rewritten), and the export applies the rule to it.
+   * The response the model should have given. Required and non-blank exactly when action is 'correct'; absent or null for 'discard' and 'flag'. It becomes the assistant message of the export line. The text rule: plover writes it with CRLF and a bare CR turned into LF, the blank lines before the first line with text removed, and everything invisible at the end removed (whitespace, no-break and zero-width spaces); everything else, the first line's indentation included, is kept byte for byte. `plover validate` names a committed file whose text breaks the rule (the file is never rewritten), and the export applies the rule to it.
    */
   corrected_response?: string | null;
   /**
@@ -268,7 +268,7 @@ export interface Config {
   };
 }
 /**
- * One line of the fine-tuning export. The top level is a line of --format full (the default) or --format messages: a chat conversation in the OpenAI/TRL/Axolotl 'messages' format, where only the last, assistant, message is a training target; earlier assistant messages are context and carry "weight": 0. With --format full plover's ids, labels and metadata stand beside the messages, never inside them; with --format messages a line holds only 'messages'. The other formats are in $defs: prompt_completion_line (--format prompt-completion), preference_line (--format preference) and kto_line (--format kto). Every target obeys the text rule (CRLF to LF, no whitespace at the end), and every field keeps one JSON type on every line (quality_score is always written with a fraction, e.g. 1.0). Lines are in the order of the candidates' correction paths (a hash of the candidate id), so the same repository always gives the same bytes.
+ * One line of the fine-tuning export. The top level is a line of --format full (the default) or --format messages: a chat conversation in the OpenAI/TRL/Axolotl 'messages' format, where only the last, assistant, message is a training target; earlier assistant messages are context and carry "weight": 0. With --format full plover's ids, labels and metadata stand beside the messages, never inside them; with --format messages a line holds only 'messages'. The other formats are in $defs: prompt_completion_line (--format prompt-completion), preference_line (--format preference) and kto_line (--format kto). Every target obeys the text rule (CRLF and bare CR to LF, no blank lines before the text, nothing invisible at its end), and every field keeps one JSON type on every line (quality_score is always written with a fraction, e.g. 1.0). Lines are in the order of the candidates' correction paths (a hash of the candidate id), so the same repository always gives the same bytes.
  */
 export interface ExportLine {
   /**

@@ -6,7 +6,7 @@
  */
 import type { LocatedCandidate } from './candidates.ts';
 import { controlTokensIn } from './control-tokens.ts';
-import { isUnchangedResponse, normalizeCorrectedText } from './target-text.ts';
+import { isUnchangedResponse, textRuleBreaks } from './target-text.ts';
 import type { Problem } from './errors.ts';
 import type { LocatedCorrection } from './export.ts';
 
@@ -24,10 +24,9 @@ export function checkTargets(candidates: Map<string, LocatedCandidate>, correcti
     const text = correction.corrected_response;
     if (correction.action !== 'correct' || typeof text !== 'string') continue;
     const path = 'corrected_response';
-    const normalized = normalizeCorrectedText(text);
-    if (normalized !== text) {
-      const lf = text.replace(/\r\n/g, '\n');
-      const what = [lf !== text ? 'has CRLF line ends' : '', lf !== normalized ? 'ends with whitespace' : ''].filter(Boolean).join(' and ');
+    const breaks = textRuleBreaks(text);
+    if (breaks.length) {
+      const what = breaks.join(' and ');
       warnings.push({ file, path, message: `${what}, which the text rule removes; the export applies the rule to it (committed files are never rewritten; deciding again writes it clean)` });
     }
     const tokens = controlTokensIn(text);

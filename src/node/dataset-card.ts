@@ -108,9 +108,10 @@ export function compileDatasetCard(manifests: Manifest[], settings: DatasetSetti
     `- Decisions: one per candidate, resolved among reviewers by the \`${main.options.resolve}\` policy; exported actions: ${main.options.actions.join(', ')}. Candidates the reviewers disagree on are left out (${c.conflicts} in \`${main.file}\`).`,
     '- Only the reviewed answer is a target. Earlier assistant turns of a multi-turn prompt are context: where a reviewer corrected that turn, the context carries the correction' +
       ` (${c.earlier_turns.substituted} turns in \`${main.file}\`); otherwise the model's answer stays, with \`weight: 0\` in the messages formats (${c.earlier_turns.kept}).`,
-    '- Text rule: CRLF becomes LF and whitespace at the end of a text is removed; nothing else is changed.',
+    '- Text rule: CRLF and a bare CR become LF, blank lines before the text and everything invisible at its end (whitespace, no-break and zero-width spaces) are removed; nothing else is changed.',
     `- Corrections that are the model's answer unchanged (the reviewer said it was right): ${c.unchanged}${main.options.excludeUnchanged ? ' (left out)' : ''}.`,
-    `- Lines with chat-template control tokens: ${c.with_control_tokens}; left out for length: ${c.too_long}${main.options.maxTokens === undefined ? '' : ` (over ${main.options.maxTokens} tokens)`}.`,
+    `- Lines with chat-template control tokens: ${c.with_control_tokens}; left out because the target holds one: ${main.options.allowControlTokens ? 'none (kept with --allow-control-tokens)' : (c.control_token_targets ?? 0)}; left out for length: ${c.too_long}${main.options.maxTokens === undefined ? '' : ` (over ${main.options.maxTokens} tokens)`}.`,
+    `- Duplicates (the same prompt and target as an earlier line, e.g. one question corrected alike in two runs): ${main.options.keepDuplicates ? 'kept (--keep-duplicates)' : `written once, ${c.duplicates ?? 0} left out`}.`,
     `- Lengths are counted with ${main.lengths.tokenizer} over the message texts; a chat template adds a few tokens per message.`,
     `- System prompts: ${main.options.system === 'keep' ? 'kept' : main.options.system === 'drop' ? 'dropped' : 'merged into the first user message'}.`,
     '',

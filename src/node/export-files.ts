@@ -56,6 +56,10 @@ export interface Manifest {
   control_tokens: ControlTokenLine[];
   /** Lines left out by --max-tokens, with their length. */
   too_long: { candidate_id: string; tokens: number }[];
+  /** Lines left out because their target holds a control token (without --allow-control-tokens), with those tokens. */
+  control_token_targets: { candidate_id: string; tokens: string[] }[];
+  /** Lines left out because an earlier line has the same prompt and target (without --keep-duplicates), with that line's candidate. */
+  duplicates: { candidate_id: string; same_as: string }[];
 }
 
 export interface WriteExportOptions extends ExportOptions {
@@ -157,7 +161,8 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
     bar?.stop();
     const all = [...problems, ...corrections.problems, ...compiler.problems];
     if (all.length) throw invalidRepository(all);
-    if (failOnControlTokens && compiler.controlTokenLines.length) throw controlTokensFound(compiler.controlTokenLines);
+    const withTokens = [...compiler.controlTokenLines, ...compiler.controlTokenTargets.map((t) => ({ ...t, in_target: true, left_out: true }))];
+    if (failOnControlTokens && withTokens.length) throw controlTokensFound(withTokens);
     await flush();
     await writing;
     await file!.close();
@@ -176,6 +181,8 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
       conflicts: compiler.conflicts,
       control_tokens: compiler.controlTokenLines,
       too_long: compiler.tooLong,
+      control_token_targets: compiler.controlTokenTargets,
+      duplicates: compiler.duplicates,
     };
     await rename(temp, out);
     await writeFileAtomic(manifestPath(out), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -271,12 +278,13 @@ class EarlierTurnReader {
   private readonly decoder = new TextDecoder();
 }
 
-function controlTokensFound(lines: ControlTokenLine[]): PloverError {
-  const shown = lines.slice(0, 20).map((l) => `  ${l.candidate_id}: ${l.tokens.join(' ')}${l.in_target ? ' (in the target)' : ''}`);
+/** The refusal of --fail-on-control-tokens: every line with a control token, those left out for one in their target included. */
+function controlTokensFound(lines: (ControlTokenLine & { left_out?: boolean })[]): PloverError {
+  const shown = lines.slice(0, 20).map((l) => `  ${l.candidate_id}: ${l.tokens.join(' ')}${l.left_out ? ' (in the target: left out)' : l.in_target ? ' (in the target)' : ''}`);
   if (lines.length > 20) shown.push(`  … and ${lines.length - 20} more`);
   return new PloverError(
     'E_CONTROL_TOKENS',
-    `${lines.length} exported line${lines.length === 1 ? '' : 's'} hold chat-template control tokens, which a tokenizer turns into real turn markers:\n${shown.join('\n')}\nedit those corrections (or discard the candidates), or export without --fail-on-control-tokens; nothing was written`,
+    `${lines.length} line${lines.length === 1 ? '' : 's'} hold chat-template control tokens, which a tokenizer turns into real turn markers:\n${shown.join('\n')}\nedit those corrections (or discard the candidates), or export without --fail-on-control-tokens; nothing was written`,
   );
 }
 

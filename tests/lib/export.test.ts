@@ -52,6 +52,8 @@ describe('compileExport', () => {
       no_pair: 0,
       by_rule: {},
       too_long: 0,
+      control_token_targets: 0,
+      duplicates: 0,
       with_control_tokens: 0,
       lines: 2,
       by_category: { scoring_artifact: 0, style_violation: 0, partial_answer: 0, wrong_answer: 1, format_error: 0, hallucination: 0, none: 1 },
@@ -141,9 +143,14 @@ describe('compileExport', () => {
     const corrections = located.map(({ candidate }, i) =>
       decided({ candidate_id: candidate.id, action: 'correct', corrected_response: candidate.model_response.trim() ? candidate.model_response : 'fixed', failure_category: i % 2 ? 'hallucination' : null }),
     );
-    const out = compileExport(byId, corrections);
+    const everything = { ...DEFAULT_EXPORT_OPTIONS, allowControlTokens: true, keepDuplicates: true };
+    const out = compileExport(byId, corrections, everything);
     expect(out.problems).toEqual([]);
     expect(out.lines).toHaveLength(DATA_CANDIDATES);
+    // By default, a line with a control token in its target, or the same as an earlier line, is left out and counted.
+    const { counts } = compileExport(byId, corrections);
+    expect(counts.control_token_targets).toBeGreaterThan(0);
+    expect(counts.lines + counts.control_token_targets + counts.duplicates).toBe(DATA_CANDIDATES);
     const bytes = new TextEncoder().encode(out.lines.map(serializeExportLine).join(''));
     expect(checkExportRules(bytes)).toEqual([]);
     // 10 messy candidates carry an empty system message; none survives.
@@ -151,7 +158,7 @@ describe('compileExport', () => {
     expect(out.lines.some((l) => (l as ExportLine).messages.some((m) => m.role === 'system' && m.content.trim() === ''))).toBe(false);
     // A system prompt with text is kept (--system keep, the default).
     expect(out.lines.filter((l) => (l as ExportLine).messages[0]!.role === 'system').map((l) => (l as ExportLine).candidate_id)).toEqual(['sftc_messy_07']);
-    expect(compileExport(byId, [...corrections].reverse()).lines).toEqual(out.lines);
+    expect(compileExport(byId, [...corrections].reverse(), everything).lines).toEqual(out.lines);
   });
 
   it('counts runs, models and task types named like an object\'s own keys, and leaves Object.prototype alone', () => {

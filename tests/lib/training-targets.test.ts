@@ -155,12 +155,12 @@ describe('the text rule', () => {
     expect((out.lines[0] as ExportLine).messages.at(-1)!.content).toBe('Fixed.\nSecond line.');
     expect(out.counts.normalized).toBe(1);
     expect(checkTargets(candidates, corrections).warnings).toEqual([
-      { file: correctionPath(t.id, ann.email), path: 'corrected_response', message: expect.stringMatching(/^has CRLF line ends and ends with whitespace, which the text rule removes/) },
+      { file: correctionPath(t.id, ann.email), path: 'corrected_response', message: expect.stringMatching(/^has CR line ends \(CRLF or a bare CR\) and ends with whitespace or invisible characters \(no-break or zero-width spaces\), which the text rule removes/) },
     ]);
   });
 
   it('is obeyed by every target, rejected answer and context message of every format on the real runs', () => {
-    const corrections = all.map((c) => decided({ candidate_id: c.id, action: 'correct', corrected_response: `${c.model_response}\r\nReviewed.\n\n` }));
+    const corrections = all.map((c) => decided({ candidate_id: c.id, action: 'correct', corrected_response: `\n \u00a0\n${c.model_response}\r\nReviewed.\rTwice.\u200b\n\n` }));
     for (const format of ['full', 'prompt-completion', 'preference', 'kto'] as const) {
       for (const line of exportWith(corrections, { format }).lines) {
         const texts = Object.values(line)
@@ -235,27 +235,43 @@ describe('control tokens', () => {
     expect(leaky.length).toBeGreaterThan(40);
     const t = leaky.find((c) => c.prompt_messages.length === 1)!;
     const corrections = [decided({ candidate_id: t.id, action: 'correct', corrected_response: `${t.model_response}\nReviewed.` })];
+    // Left out by default, and listed: a tokenizer would make a real turn marker of it in the target.
     const out = exportWith(corrections);
-    expect(out.controlTokenLines).toEqual([{ candidate_id: t.id, tokens: expect.arrayContaining(['[/INST]']), in_target: true }]);
-    expect(out.counts.with_control_tokens).toBe(1);
+    expect(out.lines).toEqual([]);
+    expect(out.controlTokenTargets).toEqual([{ candidate_id: t.id, tokens: expect.arrayContaining(['[/INST]']) }]);
+    expect(out.counts).toMatchObject({ control_token_targets: 1, with_control_tokens: 0, lines: 0 });
+    const allowed = exportWith(corrections, { allowControlTokens: true });
+    expect(allowed.controlTokenLines).toEqual([{ candidate_id: t.id, tokens: expect.arrayContaining(['[/INST]']), in_target: true }]);
+    expect(allowed.counts).toMatchObject({ control_token_targets: 0, with_control_tokens: 1, lines: 1 });
     expect(checkTargets(candidates, corrections).warnings.map((w) => w.message)).toEqual([expect.stringMatching(/^holds chat-template control tokens \(.*\[\/INST\]/)]);
     // Cleaned by the reviewer: nothing in the target; the failed answer still shows as `rejected` in a preference line.
     const clean = [decided({ candidate_id: t.id, action: 'correct', corrected_response: 'A clean answer.' })];
     expect(exportWith(clean).controlTokenLines).toEqual([]);
     expect(exportWith(clean, { format: 'preference' }).controlTokenLines).toEqual([{ candidate_id: t.id, tokens: expect.arrayContaining(['[/INST]']), in_target: false }]);
   });
+
+  it('leave out only the lines whose target holds one: in kto a flagged answer stays a negative, and a scoring_artifact answer labelled true goes while its correction stays', () => {
+    const t = all.find((c) => c.model_response.includes('[/INST]') && c.prompt_messages.length === 1)!;
+    const flagged = exportWith([decided({ candidate_id: t.id, action: 'flag' })], { format: 'kto', actions: ['correct', 'flag'] });
+    expect(flagged.lines).toEqual([expect.objectContaining({ label: false })]);
+    expect(flagged.controlTokenLines).toEqual([{ candidate_id: t.id, tokens: expect.arrayContaining(['[/INST]']), in_target: false }]);
+    const artifact = exportWith([decided({ candidate_id: t.id, action: 'correct', corrected_response: 'A clean answer.', failure_category: 'scoring_artifact' })], { format: 'kto' });
+    expect(artifact.lines).toEqual([expect.objectContaining({ completion: [{ role: 'assistant', content: 'A clean answer.' }], label: true })]);
+    expect(artifact.controlTokenTargets).toEqual([{ candidate_id: t.id, tokens: expect.arrayContaining(['[/INST]']) }]);
+    expect(artifact.counts).toMatchObject({ control_token_targets: 1, lines: 1 });
+  });
 });
 
 describe('lengths', () => {
   it('are counted per line, summarised, and --max-tokens leaves the longer lines out and lists them', () => {
     const corrections = all.map((c) => decided({ candidate_id: c.id, action: 'correct', corrected_response: `${c.model_response}\nReviewed.` }));
-    const out = exportWith(corrections);
+    const out = exportWith(corrections, { allowControlTokens: true });
     expect(out.lengths.lines).toBe(640);
     expect(out.lengths.p50).toBeGreaterThan(100);
     expect(out.lengths.p95).toBeGreaterThanOrEqual(out.lengths.p50);
     expect(out.lengths.max).toBeGreaterThanOrEqual(out.lengths.p95);
     const limit = out.lengths.p95;
-    const capped = exportWith(corrections, { maxTokens: limit });
+    const capped = exportWith(corrections, { maxTokens: limit, allowControlTokens: true });
     const over = out.lengths.lines - capped.counts.lines;
     expect(over).toBeGreaterThan(0);
     expect(capped.counts.too_long).toBe(over);
@@ -299,5 +315,31 @@ describe('stable types', () => {
     for (const subset of subsets) {
       for (const [k, kinds] of infer(subset)) expect([...kinds]).toEqual([...reference.get(k)!]);
     }
+  });
+});
+
+describe('duplicates', () => {
+  // The same first-turn question of two MT-Bench runs, corrected alike by the reviewer.
+  const [a, b] = all.filter((c) => c.prompt_messages.length === 1 && JSON.stringify(c.prompt_messages) === JSON.stringify(all.find((x) => x.prompt_messages.length === 1)!.prompt_messages));
+  const same = (c: Candidate) => decided({ candidate_id: c.id, action: 'correct', corrected_response: 'One reviewed answer.' });
+
+  it('are lines a trainer cannot tell apart: written once, counted and listed with the line kept; --keep-duplicates keeps them', () => {
+    expect(a!.benchmark_run_id).not.toBe(b!.benchmark_run_id);
+    const out = exportWith([same(a!), same(b!)]);
+    expect(out.lines).toHaveLength(1);
+    const kept = (out.lines[0] as ExportLine).candidate_id;
+    expect(out.duplicates).toEqual([{ candidate_id: kept === a!.id ? b!.id : a!.id, same_as: kept }]);
+    expect(out.counts).toMatchObject({ duplicates: 1, lines: 1 });
+    expect(out.lengths.lines).toBe(1);
+    for (const format of ['messages', 'prompt-completion'] as const) expect(exportWith([same(a!), same(b!)], { format }).lines).toHaveLength(1);
+    expect(exportWith([same(a!), same(b!)], { keepDuplicates: true })).toMatchObject({ counts: { duplicates: 0, lines: 2 }, duplicates: [] });
+  });
+
+  it('differ in any text, role or label: a preference pair with another rejected answer, a different correction, a kto negative beside a positive', () => {
+    expect(a!.model_response).not.toBe(b!.model_response);
+    expect(exportWith([same(a!), same(b!)], { format: 'preference' }).lines).toHaveLength(2);
+    // kto: the two corrections are one line (label true); the two failed answers (label false) differ.
+    expect(exportWith([same(a!), same(b!)], { format: 'kto' })).toMatchObject({ counts: { duplicates: 1, lines: 3 } });
+    expect(exportWith([same(a!), decided({ candidate_id: b!.id, action: 'correct', corrected_response: 'Another answer.' })]).lines).toHaveLength(2);
   });
 });

@@ -25,10 +25,10 @@ const readLines = (file: string) => readFileSync(file, 'utf8').trimEnd().split('
 describe('plover submit writes clean targets', () => {
   it('applies the text rule to a --response-file, refuses an unchanged answer without --unchanged, and takes --category none', () => {
     const { dir } = repo();
-    writeFileSync(join(dir, 'answer.txt'), '    indented\r\nsecond line  \r\n\r\n');
+    writeFileSync(join(dir, 'answer.txt'), ' \u00a0\r\n\n    indented\r\nsecond line\rthird  \u00a0\u200b\r\n\r\n');
     expect(plover(dir, ['submit', turn1.id, '--action', 'correct', '--response-file', 'answer.txt', '--category', 'none', '--reviewer', ANN]).status).toBe(0);
     const written = JSON.parse(readFileSync(join(dir, correctionPath(turn1.id, 'ann@example.org')), 'utf8'));
-    expect(written).toMatchObject({ corrected_response: '    indented\nsecond line', failure_category: null });
+    expect(written).toMatchObject({ corrected_response: '    indented\nsecond line\nthird', failure_category: null });
 
     const head = git(dir, 'rev-parse', 'HEAD');
     writeFileSync(join(dir, 'same.txt'), `${turn2.model_response}\n`);
@@ -55,7 +55,13 @@ describe('plover export in every format', () => {
     ] as const) {
       expect(plover(dir, ['submit', id, '--action', 'correct', '--response', text, '--reviewer', ANN]).status).toBe(0);
     }
-    const full = plover(dir, ['export']);
+    // A control token in a target is left out by default, and said; --allow-control-tokens keeps it, with a warning.
+    const clean = plover(dir, ['export']);
+    expect(clean.status, clean.stderr).toBe(0);
+    expect(clean.stdout).toContain(`left out, a chat-template control token in the target: 1 (${leaky.id} [/INST]`);
+    expect(readLines(join(dir, 'dist/sft.jsonl')).map((l) => l.candidate_id).sort()).toEqual([turn1.id, turn2.id].sort());
+    expect(JSON.parse(readFileSync(join(dir, 'dist/sft.manifest.json'), 'utf8'))).toMatchObject({ control_tokens: [], control_token_targets: [{ candidate_id: leaky.id, tokens: expect.arrayContaining(['[/INST]']) }] });
+    const full = plover(dir, ['export', '--allow-control-tokens']);
     expect(full.status, full.stderr).toBe(0);
     expect(full.stdout).toContain("earlier turns: 1 replaced by a reviewer's correction, 0 kept as context");
     expect(full.stdout).toContain('warning: 1 line hold chat-template control tokens');
@@ -67,7 +73,8 @@ describe('plover export in every format', () => {
       const r = plover(dir, ['export', '--format', format, '--out', `dist/${format}.jsonl`]);
       expect(r.status, r.stderr).toBe(0);
     }
-    expect(readLines(join(dir, 'dist/kto.jsonl'))).toHaveLength(6);
+    // kto: the leaky correction's line is left out; the model's failed answer stays as a negative (not a target).
+    expect(readLines(join(dir, 'dist/kto.jsonl'))).toHaveLength(5);
     expect(readLines(join(dir, 'dist/preference.jsonl')).find((l) => l.chosen[0].content === 'Turn two, corrected.')).toEqual({
       prompt: [
         { role: 'user', content: turn2.prompt_messages[0]!.content },
@@ -98,13 +105,13 @@ describe('plover export in every format', () => {
     ]);
     expect(meta.configs.find((c: { default?: boolean }) => c.default).config_name).toBe('sft');
     expect(card).toContain(`Source commit: \`${git(dir, 'rev-parse', 'HEAD')}\``);
-    expect(card).toContain('| `preference.jsonl` | preference | 3 |');
+    expect(card).toContain('| `preference.jsonl` | preference | 2 |');
 
     // Token counts are kept in the git directory between exports, keyed by the text: the next export counts the same.
     const cache = join(dir, '.git/plover/token-counts');
     expect(readFileSync(cache, 'utf8')).toMatch(/^([0-9a-f]{16}\t\d+\n)+$/);
     writeFileSync(cache, `${readFileSync(cache, 'utf8')}not a line\n`);
-    expect(plover(dir, ['export']).status).toBe(0);
+    expect(plover(dir, ['export', '--allow-control-tokens']).status).toBe(0);
     expect(JSON.parse(readFileSync(join(dir, 'dist/sft.manifest.json'), 'utf8')).lengths).toEqual(manifest.lengths);
     expect(git(dir, 'status', '--porcelain')).toBe('?? dist/');
   });
@@ -118,16 +125,20 @@ describe('plover export in every format', () => {
     expect(refused.stderr).toContain(`${leaky.id}: `);
     expect(refused.stderr).toContain('[/INST]');
     expect(existsSync(join(dir, 'dist'))).toBe(false);
+    // Left out by default: still refused, the line named as left out.
+    const refusedToo = plover(dir, ['export', '--fail-on-control-tokens', '--out', 'dist/b.jsonl']);
+    expect(refusedToo.stderr).toMatch(new RegExp(`${leaky.id}: .*\\[/INST\\].* \\(in the target: left out\\)`));
+    expect(existsSync(join(dir, 'dist'))).toBe(false);
 
     // Every line is over 1 token: both are listed with their lengths, and the file is empty.
-    expect(plover(dir, ['export', '--max-tokens', '1']).status).toBe(0);
+    expect(plover(dir, ['export', '--max-tokens', '1', '--allow-control-tokens']).status).toBe(0);
     const lengths = JSON.parse(readFileSync(join(dir, 'dist/sft.manifest.json'), 'utf8')).too_long as { candidate_id: string; tokens: number }[];
     expect(lengths.map((l) => l.candidate_id).sort()).toEqual([leaky.id, turn1.id].sort());
     expect(readFileSync(join(dir, 'dist/sft.jsonl'), 'utf8')).toBe('');
     // A limit between the two keeps the shorter line only.
     const [shorter, longer] = [...lengths].sort((a, b) => a.tokens - b.tokens);
     expect(shorter!.tokens).toBeLessThan(longer!.tokens);
-    const capped = plover(dir, ['export', '--max-tokens', String(shorter!.tokens)]);
+    const capped = plover(dir, ['export', '--max-tokens', String(shorter!.tokens), '--allow-control-tokens']);
     expect(capped.status, capped.stderr).toBe(0);
     expect(capped.stdout).toContain(`left out by --max-tokens: 1 (${longer!.candidate_id} ${longer!.tokens};`);
     expect(JSON.parse(readFileSync(join(dir, 'dist/sft.manifest.json'), 'utf8')).too_long).toEqual([longer]);
@@ -208,7 +219,7 @@ describe('plover validate on training targets', () => {
       schema_version: 1,
       candidate_id: leaky.id,
       action: 'correct',
-      corrected_response: 'Fixed.[/INST]\n',
+      corrected_response: '\nFixed.[/INST]\u200b',
       failure_category: null,
       reviewer: { name: 'Ann Lee', email: 'ann@example.org' },
       decided_at: '2024-05-01T12:00:00.000Z',
@@ -219,13 +230,13 @@ describe('plover validate on training targets', () => {
     git(dir, 'commit', '-q', '-m', 'written before the text rule');
     const r = plover(dir, ['validate']);
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain(`${path}: corrected_response: ends with whitespace, which the text rule removes`);
+    expect(r.stdout).toContain(`${path}: corrected_response: starts with blank lines and ends with whitespace or invisible characters (no-break or zero-width spaces), which the text rule removes`);
     expect(r.stdout).toContain(`${path}: corrected_response: holds chat-template control tokens ([/INST])`);
     expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('valid, 2 warnings: 640 candidates, 1 correction (0 unchanged)');
     expect(plover(dir, ['validate', '--strict']).status).toBe(1);
     expect(JSON.parse(plover(dir, ['validate', '--json']).stdout)).toMatchObject({ valid: true, unchanged: 0, warnings: [{ file: path }, { file: path }] });
     // The export applies the rule to it; the file itself is never rewritten.
-    expect(plover(dir, ['export']).status).toBe(0);
+    expect(plover(dir, ['export', '--allow-control-tokens']).status).toBe(0);
     expect(readLines(join(dir, 'dist/sft.jsonl'))[0].messages.at(-1).content).toBe('Fixed.[/INST]');
     expect(git(dir, 'status', '--porcelain', '--', 'corrections')).toBe('');
   });
