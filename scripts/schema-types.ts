@@ -18,6 +18,7 @@ export async function compileSchemaTypes(): Promise<string> {
       export_line: { $ref: 'export-line.schema.json' },
       prompt_completion_line: { $ref: 'export-line.schema.json#/$defs/prompt_completion_line' },
       preference_line: { $ref: 'export-line.schema.json#/$defs/preference_line' },
+      openai_preference_line: { $ref: 'export-line.schema.json#/$defs/openai_preference_line' },
       kto_line: { $ref: 'export-line.schema.json#/$defs/kto_line' },
     },
   };

@@ -39,6 +39,7 @@ export async function compileValidators(): Promise<string> {
     exportLine: exportLineSchema.$id,
     promptCompletionLine: `${exportLineSchema.$id}#/$defs/prompt_completion_line`,
     preferenceLine: `${exportLineSchema.$id}#/$defs/preference_line`,
+    openaiPreferenceLine: `${exportLineSchema.$id}#/$defs/openai_preference_line`,
     ktoLine: `${exportLineSchema.$id}#/$defs/kto_line`,
   });
   const result = await build({

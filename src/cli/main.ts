@@ -59,7 +59,7 @@ Commands:
               --out FILE          default dist/sft.jsonl (manifest: dist/sft.manifest.json);
                                   never inside .git/ or a data folder, over a tracked file,
                                   or over a file that is not an earlier export
-              --format full|messages|prompt-completion|preference|kto
+              --format full|messages|prompt-completion|preference|openai-preference|kto
                                   full (default): messages + ids and labels; see README
               --action A[,A]      resolved actions to export (default correct; kto: correct,flag)
               --category C[,C]    only these categories ('none': lines without one)
@@ -310,12 +310,12 @@ async function exportCommand(args: string[]): Promise<void> {
   const out = resolve(dir, values.out ?? 'dist/sft.jsonl');
   const format = oneOf('format', values.format, EXPORT_FORMATS.map((value) => ({ value }))) ?? DEFAULT_EXPORT_OPTIONS.format;
   const policy = oneOf('resolve', values.resolve, RESOLVE_POLICIES.map((value) => ({ value }))) ?? DEFAULT_EXPORT_OPTIONS.resolve;
-  const judged = format === 'preference' || format === 'kto' ? PAIR_FORMAT_ACTIONS[format] : undefined;
+  const judged = format === 'preference' || format === 'openai-preference' || format === 'kto' ? PAIR_FORMAT_ACTIONS[format] : undefined;
   const actions = listOf('action', values.action, ACTIONS) ?? judged ?? DEFAULT_EXPORT_OPTIONS.actions;
   const categories = listOf('category', values.category, CATEGORY_CHOICES);
   const system = oneOf('system', values.system, SYSTEM_POLICIES.map((value) => ({ value }))) ?? DEFAULT_EXPORT_OPTIONS.system;
   if (judged && actions.some((a) => !judged.includes(a))) {
-    const why = format === 'preference' ? 'pairs a correction with the answer it replaces' : 'labels corrections and flagged answers (a discard says nothing of the answer)';
+    const why = format !== 'kto' ? 'pairs a correction with the answer it replaces' : 'labels corrections and flagged answers (a discard says nothing of the answer)';
     throw new PloverError('E_USAGE', `--format ${format} ${why}, so it takes only --action ${judged.join(',')} (this is --action ${actions.join(',')})`);
   }
   let maxTokens: number | undefined;

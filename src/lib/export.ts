@@ -6,7 +6,7 @@
  */
 import { unknownCandidate, type LocatedCandidate } from './candidates.ts';
 import { PloverError, type Problem } from './errors.ts';
-import type { Action, AssistantMessage, Candidate, Correction, ExportLine, FailureCategory, KTOLine, Message, PreferenceLine, PromptCompletionLine, PromptMessage } from './schema-types.ts';
+import type { Action, AssistantMessage, Candidate, Correction, ExportLine, FailureCategory, KTOLine, Message, OpenAIPreferenceLine, PreferenceLine, PromptCompletionLine, PromptMessage } from './schema-types.ts';
 import { normalizeCorrectedText } from './target-text.ts';
 import { controlTokensIn } from './control-tokens.ts';
 import { indexEarlierTurns, type EarlierTurns } from './earlier-turns.ts';
@@ -46,10 +46,10 @@ export type CategoryFilter = FailureCategory | 'none';
  * - `preference`: TRL's conversational preference (`prompt`, `chosen`, `rejected`), for DPO;
  * - `kto`: TRL's conversational unpaired preference (`prompt`, `completion`, `label`), for KTO.
  */
-export type ExportFormat = 'full' | 'messages' | 'prompt-completion' | 'preference' | 'kto';
-export const EXPORT_FORMATS: ExportFormat[] = ['full', 'messages', 'prompt-completion', 'preference', 'kto'];
+export type ExportFormat = 'full' | 'messages' | 'prompt-completion' | 'preference' | 'openai-preference' | 'kto';
+export const EXPORT_FORMATS: ExportFormat[] = ['full', 'messages', 'prompt-completion', 'preference', 'openai-preference', 'kto'];
 /** The actions each format that judges the model's answer (see POLARITY) takes, and takes by default. */
-export const PAIR_FORMAT_ACTIONS: Record<'preference' | 'kto', Action[]> = { preference: ['correct'], kto: ['correct', 'flag'] };
+export const PAIR_FORMAT_ACTIONS: Record<'preference' | 'openai-preference' | 'kto', Action[]> = { preference: ['correct'], 'openai-preference': ['correct'], kto: ['correct', 'flag'] };
 
 /**
  * What a resolved decision makes of the model's answer in the judging formats, by rule
@@ -155,7 +155,7 @@ export interface ExportCounts {
 /** A line of `--format messages`. */
 export type MessagesLine = Pick<ExportLine, 'messages'>;
 /** Any line of any format. */
-export type ExportRecord = ExportLine | MessagesLine | PromptCompletionLine | PreferenceLine | KTOLine;
+export type ExportRecord = ExportLine | MessagesLine | PromptCompletionLine | PreferenceLine | OpenAIPreferenceLine | KTOLine;
 
 /** An exported line with a control token: which tokens, and whether the target (chosen, completion) holds one. */
 export interface ControlTokenLine {
@@ -483,17 +483,21 @@ export class ExportCompiler {
       case 'prompt-completion':
         return [{ line: { prompt: prompt.messages, completion: [assistant(answer)] }, schema: 'promptCompletionLine', tokens: prompt.tokens + answerTokens(), target: answer }];
       case 'preference':
+      case 'openai-preference': {
         // A correction that is the model's own answer, or says that answer was right (scoring_artifact), is no preference between two answers.
         if (unchanged || decision.failure_category === 'scoring_artifact' || decision.action !== 'correct') return [];
+        const trl = this.options.format === 'preference';
         return [
           {
-            line: { prompt: prompt.messages, chosen: [assistant(answer)], rejected: [assistant(failed)] },
-            schema: 'preferenceLine',
+            ...(trl
+              ? { line: { prompt: prompt.messages, chosen: [assistant(answer)], rejected: [assistant(failed)] }, schema: 'preferenceLine' as const }
+              : { line: { input: { messages: prompt.messages }, preferred_output: [assistant(answer)], non_preferred_output: [assistant(failed)] }, schema: 'openaiPreferenceLine' as const }),
             tokens: prompt.tokens + Math.max(answerTokens(), this.countMemo(failed)),
             rule: POLARITY.pair,
             target: answer,
           },
         ];
+      }
       case 'kto': {
         const kto = (text: string, label: boolean, tokens: number, rule: string): CompiledRecord => ({ line: { prompt: prompt.messages, completion: [assistant(text)], label }, schema: 'ktoLine', tokens: prompt.tokens + tokens, rule, target: label ? text : null });
         const artifact = decision.failure_category === 'scoring_artifact';
@@ -528,8 +532,9 @@ export class ExportCompiler {
    */
   private trainingKey(line: ExportRecord): string {
     const parts: string[] = [];
-    for (const field of ['messages', 'prompt', 'completion', 'chosen', 'rejected'] as const) {
-      const messages = (line as Partial<Record<typeof field, Message[]>>)[field];
+    const input = 'input' in line ? line.input : undefined;
+    for (const field of ['messages', 'prompt', 'completion', 'chosen', 'rejected', 'preferred_output', 'non_preferred_output'] as const) {
+      const messages = field === 'messages' && input ? input.messages : (line as Partial<Record<typeof field, Message[]>>)[field];
       if (!messages) continue;
       parts.push(field);
       for (const m of messages) {

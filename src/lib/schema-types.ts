@@ -268,7 +268,7 @@ export interface Config {
   };
 }
 /**
- * One line of the fine-tuning export. The top level is a line of --format full (the default) or --format messages: a chat conversation in the OpenAI/TRL/Axolotl 'messages' format, where only the last, assistant, message is a training target; earlier assistant messages are context and carry "weight": 0. With --format full plover's ids, labels and metadata stand beside the messages, never inside them; with --format messages a line holds only 'messages'. The other formats are in $defs: prompt_completion_line (--format prompt-completion), preference_line (--format preference) and kto_line (--format kto). Every target obeys the text rule (CRLF and bare CR to LF, no blank lines before the text, nothing invisible at its end), and every field keeps one JSON type on every line (quality_score is always written with a fraction, e.g. 1.0). Lines are in the order of the candidates' correction paths (a hash of the candidate id), so the same repository always gives the same bytes.
+ * One line of the fine-tuning export. The top level is a line of --format full (the default) or --format messages: a chat conversation in the OpenAI/TRL/Axolotl 'messages' format, where only the last, assistant, message is a training target; earlier assistant messages are context and carry "weight": 0. With --format full plover's ids, labels and metadata stand beside the messages, never inside them; with --format messages a line holds only 'messages'. The other formats are in $defs: prompt_completion_line (--format prompt-completion), preference_line (--format preference), openai_preference_line (--format openai-preference) and kto_line (--format kto). Every target obeys the text rule (CRLF and bare CR to LF, no blank lines before the text, nothing invisible at its end), and every field keeps one JSON type on every line (quality_score is always written with a fraction, e.g. 1.0). Lines are in the order of the candidates' correction paths (a hash of the candidate id), so the same repository always gives the same bytes.
  */
 export interface ExportLine {
   /**
@@ -397,6 +397,36 @@ export interface PreferenceLine {
    * @maxItems 1
    */
   rejected: AssistantMessage[];
+}
+/**
+ * A line of --format openai-preference: OpenAI's preference (DPO) fine-tuning format, also read by Together AI and Fireworks. The same pairs as --format preference: one line per correction whose text differs from the model's response and whose category is not scoring_artifact.
+ */
+export interface OpenAIPreferenceLine {
+  /**
+   * The conversation before the answer.
+   */
+  input: {
+    /**
+     * The same messages as the prompt of --format preference.
+     *
+     * @minItems 1
+     */
+    messages: PromptMessage1[];
+  };
+  /**
+   * The reviewer's corrected response.
+   *
+   * @minItems 1
+   * @maxItems 1
+   */
+  preferred_output: AssistantMessage[];
+  /**
+   * The model's failed response, under the same text rule.
+   *
+   * @minItems 1
+   * @maxItems 1
+   */
+  non_preferred_output: AssistantMessage[];
 }
 /**
  * A line of --format kto: TRL's conversational unpaired preference format. Each correction gives a line with label true (the corrected response) and, unless the correction is the model's response unchanged, a line with label false (the model's failed response).

@@ -8,6 +8,7 @@ declare const validators: {
   exportLine: ValidateFunction;
   promptCompletionLine: ValidateFunction;
   preferenceLine: ValidateFunction;
+  openaiPreferenceLine: ValidateFunction;
   ktoLine: ValidateFunction;
 };
 export default validators;

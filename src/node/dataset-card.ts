@@ -18,6 +18,7 @@ export const FORMAT_READERS: Record<ExportFormat, string> = {
   messages: 'OpenAI chat fine-tuning (`weight: 0` marks context turns); TRL `SFTTrainer` (conversational language modeling: set `assistant_only_loss` to train on the answer only); Axolotl `chat_template`',
   'prompt-completion': 'TRL `SFTTrainer` (conversational prompt-completion: the loss is on the completion only by default)',
   preference: 'TRL `DPOTrainer` (also `ORPOTrainer`, `CPOTrainer`): conversational preference, chosen = the correction, rejected = the failed answer (never an answer the reviewer called a scoring artifact)',
+  'openai-preference': 'OpenAI preference (DPO) fine-tuning, Together AI and Fireworks DPO: the same pairs as `preference`, as `input.messages`, `preferred_output` and `non_preferred_output`',
   kto: 'TRL `KTOTrainer`: conversational unpaired preference, the correction labelled true, a corrected or flagged answer false, an answer the reviewer called a scoring artifact true',
 };
 
@@ -63,7 +64,7 @@ export function compileDatasetCard(manifests: Manifest[], settings: DatasetSetti
     '- text-generation',
     'tags:',
     '- sft',
-    ...(sorted.some((m) => m.options.format === 'preference' || m.options.format === 'kto') ? ['- dpo', '- kto'] : []),
+    ...(sorted.some((m) => m.options.format === 'preference' || m.options.format === 'openai-preference' || m.options.format === 'kto') ? ['- dpo', '- kto'] : []),
     '- plover',
     'size_categories:',
     `- ${q(sizeCategory(largest))}`,

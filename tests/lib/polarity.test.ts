@@ -7,7 +7,7 @@ import { createCorrection } from '../../src/lib/correction.ts';
 import { compileExport, DEFAULT_EXPORT_OPTIONS, PAIR_FORMAT_ACTIONS, POLARITY, type ExportOptions } from '../../src/lib/export.ts';
 import { correctionPath } from '../../src/lib/paths.ts';
 import { ACTIONS, FAILURE_CATEGORIES } from '../../src/lib/schemas.ts';
-import type { KTOLine, PreferenceLine } from '../../src/lib/schema-types.ts';
+import type { KTOLine, OpenAIPreferenceLine, PreferenceLine } from '../../src/lib/schema-types.ts';
 import { candidateLine } from '../helpers/repo.ts';
 
 const ann = { name: 'Ann Lee', email: 'ann@example.org' };
@@ -17,13 +17,19 @@ const { candidates: located } = parseCandidateFile(`${candidateLine({ id: 'c1', 
 const { byId } = indexCandidates(located);
 
 /** What one decision gives in a judging format: [text, label] per kto line, [chosen, rejected] per pair. */
-function linesOf(format: 'preference' | 'kto', action: string, category: string | null, unchanged: boolean) {
+function linesOf(format: 'preference' | 'openai-preference' | 'kto', action: string, category: string | null, unchanged: boolean) {
   const text = action !== 'correct' ? null : unchanged ? MODEL : FIXED;
   const correction = createCorrection({ candidate_id: 'c1', action: action as 'correct', corrected_response: text, failure_category: category as 'wrong_answer' | null, unchanged }, ann, new Date(Date.UTC(2024, 0, 1)), { modelResponse: MODEL });
   const options: ExportOptions = { ...DEFAULT_EXPORT_OPTIONS, format, actions: PAIR_FORMAT_ACTIONS[format] };
   const out = compileExport(byId, [{ correction, file: correctionPath('c1', ann.email) }], options);
   expect(out.problems).toEqual([]);
-  const lines = out.lines.map((l) => (format === 'kto' ? [(l as KTOLine).completion[0]!.content, (l as KTOLine).label] : [(l as PreferenceLine).chosen[0]!.content, (l as PreferenceLine).rejected[0]!.content]));
+  const lines = out.lines.map((l) =>
+    format === 'kto'
+      ? [(l as KTOLine).completion[0]!.content, (l as KTOLine).label]
+      : format === 'preference'
+        ? [(l as PreferenceLine).chosen[0]!.content, (l as PreferenceLine).rejected[0]!.content]
+        : [(l as OpenAIPreferenceLine).preferred_output[0]!.content, (l as OpenAIPreferenceLine).non_preferred_output[0]!.content],
+  );
   return { lines, rules: out.counts.by_rule };
 }
 
@@ -32,9 +38,11 @@ describe('the polarity table', () => {
     for (const category of [null, ...FAILURE_CATEGORIES.map((c) => c.value)]) {
       for (const unchanged of action === 'correct' ? [false, true] : [false]) {
         const name = `${action} / ${category ?? 'no category'}${unchanged ? ' / unchanged' : ''}`;
-        it(`${name}: preference and kto follow the table`, () => {
+        it(`${name}: preference, openai-preference and kto follow the table`, () => {
           const artifact = category === 'scoring_artifact';
           const pref = linesOf('preference', action, category, unchanged);
+          // OpenAI's preference format carries the same pairs.
+          expect(linesOf('openai-preference', action, category, unchanged)).toEqual(pref);
           const kto = linesOf('kto', action, category, unchanged);
           if (action === 'correct') {
             expect(pref.lines).toEqual(unchanged || artifact ? [] : [[FIXED, MODEL]]);

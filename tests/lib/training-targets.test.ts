@@ -116,7 +116,7 @@ describe('earlier turns of the real MT-Bench runs', () => {
   it('no exported line of any format trains on a failed answer when every candidate is corrected', () => {
     const corrections = all.map((c, i) => decided({ candidate_id: c.id, action: 'correct', corrected_response: `Reviewed answer ${i}.` }));
     const failed = new Set(all.map((c) => normalizeCorrectedText(c.model_response)));
-    for (const format of ['full', 'messages', 'prompt-completion', 'preference', 'kto'] as const) {
+    for (const format of ['full', 'messages', 'prompt-completion', 'preference', 'openai-preference', 'kto'] as const) {
       const out = exportWith(corrections, { format });
       expect(out.problems).toEqual([]);
       expect(out.counts.earlier_turns).toEqual({ substituted: 320, kept: 0, ambiguous: 0 });
@@ -127,11 +127,13 @@ describe('earlier turns of the real MT-Bench runs', () => {
             ? line.messages.filter((m) => m.role === 'assistant' && m.weight !== 0)
             : 'chosen' in line
               ? [...line.prompt, ...line.chosen]
-              : 'label' in line && !line.label
+              : 'preferred_output' in line
+                ? [...line.input.messages, ...line.preferred_output]
+                : 'label' in line && !line.label
                 ? line.prompt
                 : [...line.prompt, ...line.completion];
         for (const m of trained) expect(failed.has(m.content)).toBe(false);
-        const context = 'messages' in line ? line.messages.slice(0, -1) : line.prompt;
+        const context = 'messages' in line ? line.messages.slice(0, -1) : 'input' in line ? line.input.messages : line.prompt;
         for (const m of context.filter((x) => x.role === 'assistant')) expect(m.content).toMatch(/^Reviewed answer \d+\.$/);
       }
     }

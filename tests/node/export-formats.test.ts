@@ -69,7 +69,7 @@ describe('plover export in every format', () => {
     const line = readLines(join(dir, 'dist/sft.jsonl')).find((l) => l.candidate_id === turn2.id);
     expect(line.messages[1]).toEqual({ role: 'assistant', content: 'Turn one, corrected.', weight: 0 });
 
-    for (const format of ['messages', 'prompt-completion', 'preference', 'kto']) {
+    for (const format of ['messages', 'prompt-completion', 'preference', 'openai-preference', 'kto']) {
       const r = plover(dir, ['export', '--format', format, '--out', `dist/${format}.jsonl`]);
       expect(r.status, r.stderr).toBe(0);
     }
@@ -84,6 +84,10 @@ describe('plover export in every format', () => {
       chosen: [{ role: 'assistant', content: 'Turn two, corrected.' }],
       rejected: [{ role: 'assistant', content: turn2.model_response.trimEnd() }],
     });
+    // OpenAI's preference format: the same pairs, in its shape, line for line.
+    expect(readLines(join(dir, 'dist/openai-preference.jsonl'))).toEqual(
+      readLines(join(dir, 'dist/preference.jsonl')).map((l) => ({ input: { messages: l.prompt }, preferred_output: l.chosen, non_preferred_output: l.rejected })),
+    );
 
     const manifest = JSON.parse(readFileSync(join(dir, 'dist/sft.manifest.json'), 'utf8'));
     expect(manifest.lengths).toMatchObject({ tokenizer: 'o200k_base (gpt-tokenizer)', lines: 3 });
@@ -99,6 +103,7 @@ describe('plover export in every format', () => {
     expect(meta.configs.map((c: { config_name: string; data_files: { path: string }[] }) => [c.config_name, c.data_files[0]!.path])).toEqual([
       ['kto', 'kto.jsonl'],
       ['messages', 'messages.jsonl'],
+      ['openai-preference', 'openai-preference.jsonl'],
       ['preference', 'preference.jsonl'],
       ['prompt-completion', 'prompt-completion.jsonl'],
       ['sft', 'sft.jsonl'],
