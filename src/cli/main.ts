@@ -67,6 +67,9 @@ Commands:
               --ref REF           read a commit (branch, tag, sha) without checking it out
               --keep-earlier-turns   keep the model's own earlier turns in the context even
                                   where a reviewer corrected them
+              --reviewed-context-only   leave out lines whose context holds an earlier
+                                  answer of the model that nobody corrected (for trainers
+                                  that ignore weight: 0, such as TRL's SFTTrainer)
               --exclude-unchanged leave out corrections that are the model's answer unchanged
               --max-tokens N      leave out lines longer than N tokens (listed in the manifest)
               --keep-duplicates   keep a line whose prompt and target an earlier line has
@@ -304,6 +307,7 @@ async function exportCommand(args: string[]): Promise<void> {
     'fail-on-control-tokens': { type: 'boolean' },
     'allow-control-tokens': { type: 'boolean' },
     'keep-duplicates': { type: 'boolean' },
+    'reviewed-context-only': { type: 'boolean' },
     system: { type: 'string' },
   });
   const dir = resolve(values.dir ?? '.');
@@ -336,6 +340,7 @@ async function exportCommand(args: string[]): Promise<void> {
     system,
     allowControlTokens: Boolean(values['allow-control-tokens']),
     keepDuplicates: Boolean(values['keep-duplicates']),
+    reviewedContextOnly: Boolean(values['reviewed-context-only']),
     ...(values.ref === undefined ? {} : { ref: values.ref }),
     progress: Boolean(process.stderr.isTTY),
     failOnControlTokens: Boolean(values['fail-on-control-tokens']),
@@ -359,6 +364,10 @@ async function exportCommand(args: string[]): Promise<void> {
   for (const [rule, n] of Object.entries(c.by_rule)) lines.push(`  ${rule}: ${n}`);
   if (c.normalized) lines.push(`  corrections whose text broke the text rule (applied here): ${c.normalized}`);
   if (m.too_long.length) lines.push(`  left out by --max-tokens: ${m.too_long.length} (${m.too_long.slice(0, 5).map((t) => `${t.candidate_id} ${t.tokens}`).join(', ')}${m.too_long.length > 5 ? ', …' : ''}; listed in the manifest)`);
+  if (c.unreviewed_context) {
+    lines.push(`  context with an earlier answer of the model that nobody corrected: ${plural(c.unreviewed_context, 'line')} (weight 0 in the messages formats; a trainer that ignores weight trains on it: --reviewed-context-only leaves them out; listed in the manifest)`);
+  }
+  if (c.unreviewed_context_left_out) lines.push(`  left out by --reviewed-context-only: ${c.unreviewed_context_left_out}`);
   if (m.duplicates.length) lines.push(`  left out as duplicates (same prompt and target as an earlier line; --keep-duplicates keeps them): ${m.duplicates.length}`);
   if (m.control_token_targets.length) {
     const shown = m.control_token_targets.slice(0, 5).map((t) => `${t.candidate_id} ${t.tokens.join(' ')}`);

@@ -92,6 +92,8 @@ export interface ExportOptions {
   allowControlTokens?: boolean;
   /** Keep a line whose prompt and target (and rejected answer) an earlier line already has (written once by default). */
   keepDuplicates?: boolean;
+  /** Leave out lines whose context holds an earlier assistant turn that is the model's answer, corrected by nobody. */
+  reviewedContextOnly?: boolean;
 }
 
 export const DEFAULT_EXPORT_OPTIONS: ExportOptions = {
@@ -103,6 +105,7 @@ export const DEFAULT_EXPORT_OPTIONS: ExportOptions = {
   system: 'keep',
   allowControlTokens: false,
   keepDuplicates: false,
+  reviewedContextOnly: false,
 };
 
 /** Reviewers who disagree about a candidate under the chosen policy. */
@@ -141,6 +144,10 @@ export interface ExportCounts {
   control_token_targets: number;
   /** Lines left out because an earlier line has the same prompt and target (without --keep-duplicates). */
   duplicates: number;
+  /** Lines written whose context holds an earlier assistant turn nobody corrected (the model's own, failed answer). */
+  unreviewed_context: number;
+  /** Such lines left out by --reviewed-context-only. */
+  unreviewed_context_left_out: number;
   /** Exported lines with a chat-template control token in a message. */
   with_control_tokens: number;
   lines: number;
@@ -237,6 +244,8 @@ export class ExportCompiler {
   readonly controlTokenTargets: { candidate_id: string; tokens: string[] }[] = [];
   /** The lines left out as duplicates: the candidate, and the candidate of the line written. */
   readonly duplicates: { candidate_id: string; same_as: string }[] = [];
+  /** The decisions whose lines' context holds an earlier assistant turn nobody corrected: how many such turns, and whether --reviewed-context-only left them out. */
+  readonly unreviewedContext: { candidate_id: string; turns: number; left_out: boolean }[] = [];
   /** Tokens of each exported line (a kto decision gives two). */
   readonly lineTokens: number[] = [];
   private readonly candidates: Map<string, LocatedCandidate>;
@@ -274,6 +283,8 @@ export class ExportCompiler {
       too_long: 0,
       control_token_targets: 0,
       duplicates: 0,
+      unreviewed_context: 0,
+      unreviewed_context_left_out: 0,
       with_control_tokens: 0,
       lines: 0,
       by_category: Object.fromEntries([...FAILURE_CATEGORIES.map((c) => [c.value, 0]), ['none', 0]]),
@@ -330,6 +341,11 @@ export class ExportCompiler {
       return [];
     }
     if (!prompt) return [];
+    if (prompt.kept > 0 && this.options.reviewedContextOnly) {
+      this.counts.unreviewed_context_left_out += 1;
+      this.unreviewedContext.push({ candidate_id: id, turns: prompt.kept, left_out: true });
+      return [];
+    }
     if (unchanged && this.options.excludeUnchanged) {
       this.counts.excluded_unchanged += 1;
       return [];
@@ -392,6 +408,10 @@ export class ExportCompiler {
     this.counts.earlier_turns.substituted += prompt.substituted;
     this.counts.earlier_turns.kept += prompt.kept;
     this.counts.earlier_turns.ambiguous += prompt.ambiguous;
+    if (prompt.kept > 0) {
+      this.counts.unreviewed_context += records.length;
+      this.unreviewedContext.push({ candidate_id: id, turns: prompt.kept, left_out: false });
+    }
     this.counts.by_category[category] = (this.counts.by_category[category] ?? 0) + records.length;
     this.counts.by_model[candidate.model_id] = (this.counts.by_model[candidate.model_id] ?? 0) + records.length;
     this.counts.by_run[candidate.benchmark_run_id] = (this.counts.by_run[candidate.benchmark_run_id] ?? 0) + records.length;
@@ -582,6 +602,7 @@ export interface CompiledExport {
   tooLong: { candidate_id: string; tokens: number }[];
   controlTokenTargets: { candidate_id: string; tokens: string[] }[];
   duplicates: { candidate_id: string; same_as: string }[];
+  unreviewedContext: { candidate_id: string; turns: number; left_out: boolean }[];
   lengths: LengthSummary;
   problems: Problem[];
 }
@@ -615,6 +636,7 @@ export function compileExport(
     tooLong: compiler.tooLong,
     controlTokenTargets: compiler.controlTokenTargets,
     duplicates: compiler.duplicates,
+    unreviewedContext: compiler.unreviewedContext,
     lengths: summarizeLengths(compiler.lineTokens),
     problems: compiler.problems,
   };

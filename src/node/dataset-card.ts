@@ -14,8 +14,8 @@ import { readConfigFile } from './site-config.ts';
 
 /** The trainers that read each format, as the card and the README name them. */
 export const FORMAT_READERS: Record<ExportFormat, string> = {
-  full: 'OpenAI chat fine-tuning after dropping the fields beside `messages`; TRL `SFTTrainer` and Axolotl `chat_template` (extra columns are ignored)',
-  messages: 'OpenAI chat fine-tuning (`weight: 0` marks context turns); TRL `SFTTrainer` (conversational language modeling: set `assistant_only_loss` to train on the answer only); Axolotl `chat_template`',
+  full: 'analysis; OpenAI chat fine-tuning after dropping the fields beside `messages`; Axolotl `chat_template` (extra columns are ignored). Not TRL `SFTTrainer`, which ignores `weight: 0` and trains earlier answers: use `prompt-completion`',
+  messages: 'OpenAI chat fine-tuning (honours `weight: 0` on context turns); Axolotl `chat_template` with `message_field_training: weight`. Not TRL `SFTTrainer`, which ignores `weight`: use `prompt-completion`',
   'prompt-completion': 'TRL `SFTTrainer` (conversational prompt-completion: the loss is on the completion only by default)',
   preference: 'TRL `DPOTrainer` (also `ORPOTrainer`, `CPOTrainer`): conversational preference, chosen = the correction, rejected = the failed answer (never an answer the reviewer called a scoring artifact)',
   'openai-preference': 'OpenAI preference (DPO) fine-tuning, Together AI and Fireworks DPO: the same pairs as `preference`, as `input.messages`, `preferred_output` and `non_preferred_output`',
@@ -108,7 +108,10 @@ export function compileDatasetCard(manifests: Manifest[], settings: DatasetSetti
     '',
     `- Decisions: one per candidate, resolved among reviewers by the \`${main.options.resolve}\` policy; exported actions: ${main.options.actions.join(', ')}. Candidates the reviewers disagree on are left out (${c.conflicts} in \`${main.file}\`).`,
     '- Only the reviewed answer is a target. Earlier assistant turns of a multi-turn prompt are context: where a reviewer corrected that turn, the context carries the correction' +
-      ` (${c.earlier_turns.substituted} turns in \`${main.file}\`); otherwise the model's answer stays, with \`weight: 0\` in the messages formats (${c.earlier_turns.kept}).`,
+      ` (${c.earlier_turns.substituted} turns in \`${main.file}\`); otherwise the model's answer stays, with \`weight: 0\` in the messages formats (${c.earlier_turns.kept}).` +
+      (main.options.reviewedContextOnly
+        ? ` Lines whose context holds such an answer are left out (--reviewed-context-only: ${c.unreviewed_context_left_out ?? 0}).`
+        : ` ${c.unreviewed_context ?? 0} ${(c.unreviewed_context ?? 0) === 1 ? 'line has' : 'lines have'} such an answer in their context; \`weight\` is honoured by OpenAI and Axolotl, not by TRL (\`--reviewed-context-only\` leaves them out).`),
     '- Text rule: CRLF and a bare CR become LF, blank lines before the text and everything invisible at its end (whitespace, no-break and zero-width spaces) are removed; nothing else is changed.',
     `- Corrections that are the model's answer unchanged (the reviewer said it was right): ${c.unchanged}${main.options.excludeUnchanged ? ' (left out)' : ''}.`,
     `- Lines with chat-template control tokens: ${c.with_control_tokens}; left out because the target holds one: ${main.options.allowControlTokens ? 'none (kept with --allow-control-tokens)' : (c.control_token_targets ?? 0)}; left out for length: ${c.too_long}${main.options.maxTokens === undefined ? '' : ` (over ${main.options.maxTokens} tokens)`}.`,

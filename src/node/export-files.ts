@@ -60,6 +60,8 @@ export interface Manifest {
   control_token_targets: { candidate_id: string; tokens: string[] }[];
   /** Lines left out because an earlier line has the same prompt and target (without --keep-duplicates), with that line's candidate. */
   duplicates: { candidate_id: string; same_as: string }[];
+  /** Lines whose context holds an earlier assistant turn nobody corrected (the model's failed answer): how many such turns, and whether --reviewed-context-only left them out. */
+  unreviewed_context: { candidate_id: string; turns: number; left_out: boolean }[];
 }
 
 export interface WriteExportOptions extends ExportOptions {
@@ -183,6 +185,7 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
       too_long: compiler.tooLong,
       control_token_targets: compiler.controlTokenTargets,
       duplicates: compiler.duplicates,
+      unreviewed_context: compiler.unreviewedContext,
     };
     await rename(temp, out);
     await writeFileAtomic(manifestPath(out), `${JSON.stringify(manifest, null, 2)}\n`);

@@ -54,6 +54,8 @@ describe('compileExport', () => {
       too_long: 0,
       control_token_targets: 0,
       duplicates: 0,
+      unreviewed_context: 0,
+      unreviewed_context_left_out: 0,
       with_control_tokens: 0,
       lines: 2,
       by_category: { scoring_artifact: 0, style_violation: 0, partial_answer: 0, wrong_answer: 1, format_error: 0, hallucination: 0, none: 1 },

@@ -113,6 +113,28 @@ describe('earlier turns of the real MT-Bench runs', () => {
     }
   });
 
+  it('lists the lines whose context holds a turn-1 answer nobody corrected, and --reviewed-context-only leaves them out in every format', () => {
+    const [a, b] = [turnTwo[5]!, turnTwo[6]!];
+    // a's turn 1 is flagged (the model's answer stays in a's context); b's is corrected.
+    const corrections = [
+      decided({ candidate_id: turnOneOf(a).id, action: 'flag' }),
+      decided({ candidate_id: a.id, action: 'correct', corrected_response: 'Better.' }),
+      decided({ candidate_id: turnOneOf(b).id, action: 'correct', corrected_response: 'Turn one, reviewed.' }),
+      decided({ candidate_id: b.id, action: 'correct', corrected_response: 'Also better.' }),
+    ];
+    const out = exportWith(corrections);
+    expect(out.unreviewedContext).toEqual([{ candidate_id: a.id, turns: 1, left_out: false }]);
+    expect(out.counts).toMatchObject({ unreviewed_context: 1, unreviewed_context_left_out: 0 });
+    for (const format of ['full', 'messages', 'prompt-completion', 'preference', 'kto'] as const) {
+      const only = exportWith(corrections, { format, reviewedContextOnly: true });
+      expect(only.unreviewedContext).toEqual([{ candidate_id: a.id, turns: 1, left_out: true }]);
+      expect(only.counts).toMatchObject({ unreviewed_context: 0, unreviewed_context_left_out: 1 });
+      // What is left has no model answer in its context: only reviewed turns.
+      for (const line of only.lines) expect(JSON.stringify(line)).not.toContain(JSON.stringify(turnOneOf(a).model_response.trimEnd()).slice(1, 40));
+    }
+    expect(exportWith(corrections, { reviewedContextOnly: true }).lines.map((l) => (l as ExportLine).candidate_id).sort()).toEqual([turnOneOf(b).id, b.id].sort());
+  });
+
   it('no exported line of any format trains on a failed answer when every candidate is corrected', () => {
     const corrections = all.map((c, i) => decided({ candidate_id: c.id, action: 'correct', corrected_response: `Reviewed answer ${i}.` }));
     const failed = new Set(all.map((c) => normalizeCorrectedText(c.model_response)));

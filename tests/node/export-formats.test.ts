@@ -121,6 +121,24 @@ describe('plover export in every format', () => {
     expect(git(dir, 'status', '--porcelain')).toBe('?? dist/');
   });
 
+  it("says which lines carry an earlier answer nobody corrected, and leaves them out with --reviewed-context-only", () => {
+    const { dir } = repo();
+    // Turn 2 corrected, its turn 1 left undecided: the model's turn-1 answer is the context.
+    expect(plover(dir, ['submit', turn2.id, '--action', 'correct', '--response', 'Turn two, corrected.', '--reviewer', ANN]).status).toBe(0);
+    const kept = plover(dir, ['export']);
+    expect(kept.stdout).toContain('context with an earlier answer of the model that nobody corrected: 1 line');
+    expect(JSON.parse(readFileSync(join(dir, 'dist/sft.manifest.json'), 'utf8')).unreviewed_context).toEqual([{ candidate_id: turn2.id, turns: 1, left_out: false }]);
+    expect(readFileSync(join(dir, 'dist/README.md'), 'utf8')).toContain('1 line has such an answer in their context; `weight` is honoured by OpenAI and Axolotl, not by TRL');
+    const only = plover(dir, ['export', '--reviewed-context-only']);
+    expect(only.stdout).toContain('left out by --reviewed-context-only: 1');
+    expect(readFileSync(join(dir, 'dist/sft.jsonl'), 'utf8')).toBe('');
+    expect(JSON.parse(readFileSync(join(dir, 'dist/sft.manifest.json'), 'utf8')).unreviewed_context).toEqual([{ candidate_id: turn2.id, turns: 1, left_out: true }]);
+    // Turn 1 corrected too: the context is reviewed, and the line is written.
+    expect(plover(dir, ['submit', turn1.id, '--action', 'correct', '--response', 'Turn one, corrected.', '--reviewer', ANN]).status).toBe(0);
+    expect(plover(dir, ['export', '--reviewed-context-only']).status).toBe(0);
+    expect(readLines(join(dir, 'dist/sft.jsonl')).map((l) => l.candidate_id).sort()).toEqual([turn1.id, turn2.id].sort());
+  });
+
   it('refuses control tokens with --fail-on-control-tokens, leaves long lines out with --max-tokens, and refuses a preference export of discards', () => {
     const { dir } = repo();
     expect(plover(dir, ['submit', leaky.id, '--action', 'correct', '--response', `${leaky.model_response}\nReviewed.`, '--reviewer', ANN]).status).toBe(0);
