@@ -14,7 +14,8 @@ import type { Action, FailureCategory } from '../lib/schema-types.ts';
 import { ACTIONS, FAILURE_CATEGORIES } from '../lib/schemas.ts';
 import { writeExport, manifestPath } from '../node/export-files.ts';
 import { worktreeSource } from '../node/sources.ts';
-import { DEFAULT_EXPORT_OPTIONS, EXPORT_FORMATS, PAIR_FORMAT_ACTIONS, RESOLVE_POLICIES, SYSTEM_POLICIES, resolveDecision, type Conflict } from '../lib/export.ts';
+import { DEFAULT_EXPORT_OPTIONS, EXPORT_FORMATS, PAIR_FORMAT_ACTIONS, RESOLVE_POLICIES, SYSTEM_POLICIES, resolveDecision, type Conflict, type SystemPolicy } from '../lib/export.ts';
+import { loadChatTemplate, MAX_TEMPLATE_BYTES, rendersSystem } from '../lib/chat-template.ts';
 import { groupByCandidate } from '../lib/review-state.ts';
 import { resolveReviewer } from '../node/identity.ts';
 import { invalidRepository, iterateCorrections, readCandidates, readRepository } from '../lib/repository.ts';
@@ -78,8 +79,14 @@ Commands:
                                   token (left out and listed by default)
               --fail-on-control-tokens   refuse when a line holds a chat-template control token
                                   (in its context, or in a target left out for it)
-              --system keep|drop|merge   the system prompt: kept (default), dropped, or
-                                  merged into the first user message (Gemma refuses a system role)
+              --system keep|drop|merge|auto   the system prompt: kept (default), dropped,
+                                  or merged into the first user message (Gemma refuses a
+                                  system role); auto (the default with --chat-template):
+                                  kept where the template renders it, else merged
+              --chat-template FILE   render every line through the model's chat template
+                                  (a .jinja file, or its tokenizer_config.json) and list
+                                  the lines that do not render as meant
+              --fail-on-template  refuse when a line does not render as meant
   import <path>
             Bring benchmark runs into candidates/: a harness output folder
             (<run_id>/sft_candidates.jsonl), one run folder, or one .jsonl file.
@@ -308,6 +315,8 @@ async function exportCommand(args: string[]): Promise<void> {
     'allow-control-tokens': { type: 'boolean' },
     'keep-duplicates': { type: 'boolean' },
     'reviewed-context-only': { type: 'boolean' },
+    'chat-template': { type: 'string' },
+    'fail-on-template': { type: 'boolean' },
     system: { type: 'string' },
   });
   const dir = resolve(values.dir ?? '.');
@@ -317,7 +326,13 @@ async function exportCommand(args: string[]): Promise<void> {
   const judged = format === 'preference' || format === 'openai-preference' || format === 'kto' ? PAIR_FORMAT_ACTIONS[format] : undefined;
   const actions = listOf('action', values.action, ACTIONS) ?? judged ?? DEFAULT_EXPORT_OPTIONS.actions;
   const categories = listOf('category', values.category, CATEGORY_CHOICES);
-  const system = oneOf('system', values.system, SYSTEM_POLICIES.map((value) => ({ value }))) ?? DEFAULT_EXPORT_OPTIONS.system;
+  const template = values['chat-template'] === undefined ? undefined : loadChatTemplate(await readTextFile(resolve(values['chat-template']), '--chat-template', MAX_TEMPLATE_BYTES), values['chat-template']);
+  if (values['fail-on-template'] && !template) throw new PloverError('E_USAGE', '--fail-on-template needs --chat-template FILE (the model\'s tokenizer_config.json or its template as a .jinja file)');
+  const asked = oneOf('system', values.system, [...SYSTEM_POLICIES, 'auto' as const].map((value) => ({ value })));
+  if (asked === 'auto' && !template) throw new PloverError('E_USAGE', '--system auto chooses from the chat template: give --chat-template FILE, or --system keep|drop|merge');
+  const systemAuto = template !== undefined && (asked === undefined || asked === 'auto');
+  // With a template, auto keeps the system prompt where the template renders it, and merges it into the first user turn where it refuses, drops or moves it.
+  const system: SystemPolicy = systemAuto ? (rendersSystem(template!) ? 'keep' : 'merge') : ((asked as SystemPolicy | undefined) ?? DEFAULT_EXPORT_OPTIONS.system);
   if (judged && actions.some((a) => !judged.includes(a))) {
     const why = format !== 'kto' ? 'pairs a correction with the answer it replaces' : 'labels corrections and flagged answers (a discard says nothing of the answer)';
     throw new PloverError('E_USAGE', `--format ${format} ${why}, so it takes only --action ${judged.join(',')} (this is --action ${actions.join(',')})`);
@@ -341,6 +356,7 @@ async function exportCommand(args: string[]): Promise<void> {
     allowControlTokens: Boolean(values['allow-control-tokens']),
     keepDuplicates: Boolean(values['keep-duplicates']),
     reviewedContextOnly: Boolean(values['reviewed-context-only']),
+    ...(template ? { chatTemplate: template, systemAuto, failOnTemplate: Boolean(values['fail-on-template']) } : {}),
     ...(values.ref === undefined ? {} : { ref: values.ref }),
     progress: Boolean(process.stderr.isTTY),
     failOnControlTokens: Boolean(values['fail-on-control-tokens']),
@@ -364,6 +380,13 @@ async function exportCommand(args: string[]): Promise<void> {
   for (const [rule, n] of Object.entries(c.by_rule)) lines.push(`  ${rule}: ${n}`);
   if (c.normalized) lines.push(`  corrections whose text broke the text rule (applied here): ${c.normalized}`);
   if (m.too_long.length) lines.push(`  left out by --max-tokens: ${m.too_long.length} (${m.too_long.slice(0, 5).map((t) => `${t.candidate_id} ${t.tokens}`).join(', ')}${m.too_long.length > 5 ? ', …' : ''}; listed in the manifest)`);
+  if (m.chat_template) {
+    lines.push(`  chat template ${m.chat_template.source}: system prompts ${m.chat_template.system === 'keep' ? 'kept' : m.chat_template.system === 'merge' ? 'merged into the first user message' : 'dropped'}${m.chat_template.system_auto ? ' (--system auto)' : ''}; ${m.template_problems.length ? `${plural(m.template_problems.length, 'line')} do not render as meant (listed in the manifest; --fail-on-template refuses):` : 'every line renders as meant'}`);
+    for (const p of m.template_problems.slice(0, 5)) lines.push(`    line ${p.line} (${p.candidate_id}): ${p.problems.join('; ')}`);
+    if (m.template_problems.length > 5) lines.push(`    … and ${m.template_problems.length - 5} more`);
+  } else if (c.system_prompts && system === 'keep') {
+    lines.push(`  ${plural(c.system_prompts, 'line')} keep a system prompt, which some chat templates refuse (Gemma-2) or drop (Mistral v0.3 and Nemo, Phi-3): --chat-template FILE checks every line against your model's template and merges the system prompt where it must, or --system merge puts it in the first user message`);
+  }
   if (c.unreviewed_context) {
     lines.push(`  context with an earlier answer of the model that nobody corrected: ${plural(c.unreviewed_context, 'line')} (weight 0 in the messages formats; a trainer that ignores weight trains on it: --reviewed-context-only leaves them out; listed in the manifest)`);
   }

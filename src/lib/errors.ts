@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   E_INVALID_REPOSITORY: 'candidates or corrections that break their schema; `problems` lists every one',
   E_NOTHING_TO_IMPORT: 'the import found no harness output where it was pointed',
   E_CONTROL_TOKENS: 'the export refused lines with chat-template control tokens (--fail-on-control-tokens); nothing is written',
+  E_TEMPLATE: 'the export refused lines that do not render as meant through the chat template (--fail-on-template); nothing is written',
   E_SITE_CONFIG: 'plover.config.json or a PLOVER_* setting is invalid',
   E_BAD_REF: '--ref names no commit',
   E_BAD_OUT: '--out names a place an export must not write (inside .git/ or a data folder, a tracked file, a directory or device, a file that is not an earlier export); nothing is written',

@@ -144,6 +144,8 @@ export interface ExportCounts {
   control_token_targets: number;
   /** Lines left out because an earlier line has the same prompt and target (without --keep-duplicates). */
   duplicates: number;
+  /** Lines written whose prompt keeps a system message (--system keep), which some chat templates refuse or drop. */
+  system_prompts: number;
   /** Lines written whose context holds an earlier assistant turn nobody corrected (the model's own, failed answer). */
   unreviewed_context: number;
   /** Such lines left out by --reviewed-context-only. */
@@ -283,6 +285,7 @@ export class ExportCompiler {
       too_long: 0,
       control_token_targets: 0,
       duplicates: 0,
+      system_prompts: 0,
       unreviewed_context: 0,
       unreviewed_context_left_out: 0,
       with_control_tokens: 0,
@@ -408,6 +411,7 @@ export class ExportCompiler {
     this.counts.earlier_turns.substituted += prompt.substituted;
     this.counts.earlier_turns.kept += prompt.kept;
     this.counts.earlier_turns.ambiguous += prompt.ambiguous;
+    if (prompt.messages[0]?.role === 'system') this.counts.system_prompts += records.length;
     if (prompt.kept > 0) {
       this.counts.unreviewed_context += records.length;
       this.unreviewedContext.push({ candidate_id: id, turns: prompt.kept, left_out: false });

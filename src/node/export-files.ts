@@ -10,9 +10,10 @@ import { basename, dirname, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import cliProgress from 'cli-progress';
 import type { LocatedCandidate } from '../lib/candidates.ts';
+import { checkLine, type ChatTemplate } from '../lib/chat-template.ts';
 import { indexEarlierTurns } from '../lib/earlier-turns.ts';
 import { PloverError } from '../lib/errors.ts';
-import { ExportCompiler, resolveCorrectedText, serializeExportLine, type Conflict, type ControlTokenLine, type EarlierTurnContext, type ExportCounts, type ExportOptions, type LocatedCorrection } from '../lib/export.ts';
+import { ExportCompiler, resolveCorrectedText, serializeExportLine, type Conflict, type ControlTokenLine, type EarlierTurnContext, type ExportCounts, type ExportOptions, type LocatedCorrection, type SystemPolicy } from '../lib/export.ts';
 import { summarizeLengths, type LengthSummary } from '../lib/lengths.ts';
 import { CORRECTIONS_DIR, candidateKey } from '../lib/paths.ts';
 import { SCHEMA_VERSION } from '../lib/schemas.ts';
@@ -60,6 +61,10 @@ export interface Manifest {
   control_token_targets: { candidate_id: string; tokens: string[] }[];
   /** Lines left out because an earlier line has the same prompt and target (without --keep-duplicates), with that line's candidate. */
   duplicates: { candidate_id: string; same_as: string }[];
+  /** The chat template every line was rendered through (--chat-template), the system policy it led to, and how many lines do not render as meant; null without one. */
+  chat_template: { source: string; system: SystemPolicy; system_auto: boolean; lines_with_problems: number } | null;
+  /** Each line that does not render as meant through the chat template: its number in the file, its candidate, what goes wrong. */
+  template_problems: TemplateProblem[];
   /** Lines whose context holds an earlier assistant turn nobody corrected (the model's failed answer): how many such turns, and whether --reviewed-context-only left them out. */
   unreviewed_context: { candidate_id: string; turns: number; left_out: boolean }[];
 }
@@ -74,6 +79,12 @@ export interface WriteExportOptions extends ExportOptions {
   progress?: boolean;
   /** Refuse the export (write nothing) when an exported line holds a control token. */
   failOnControlTokens?: boolean;
+  /** Render every line through this chat template and list what goes wrong (src/lib/chat-template.ts). */
+  chatTemplate?: ChatTemplate;
+  /** The system policy was chosen from the template (--system auto). */
+  systemAuto?: boolean;
+  /** Refuse the export (write nothing) when a line does not render as meant through the chat template. */
+  failOnTemplate?: boolean;
 }
 
 /**
@@ -84,7 +95,9 @@ export interface WriteExportOptions extends ExportOptions {
  * nothing is written then.
  */
 export async function writeExport(options: WriteExportOptions): Promise<Manifest> {
-  const { dir, out, ref, progress, failOnControlTokens, ...exportOptions } = options;
+  const { dir, out, ref, progress, failOnControlTokens, chatTemplate, systemAuto, failOnTemplate, ...exportOptions } = options;
+  const templateProblems: TemplateProblem[] = [];
+  let lineNumber = 0;
   await checkExportTarget(dir, out, manifestPath(out));
   const source: DataSource & { commit?: string } = ref ? await gitRefSource(dir, ref) : worktreeSource(dir);
   const temp = `${out}.tmp-${process.pid}`;
@@ -158,13 +171,21 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
       bar?.update(seen);
       // Once anything is wrong nothing will be written: keep reading only to list every problem.
       if (problems.length || corrections.problems.length || compiler.problems.length) continue;
-      for (const line of lines) await add(serializeExportLine(line));
+      for (const line of lines) {
+        lineNumber += 1;
+        if (chatTemplate) {
+          const found = checkLine(chatTemplate, exportOptions.format, line);
+          if (found.length) templateProblems.push({ line: lineNumber, candidate_id: group[0]!.correction.candidate_id, problems: found });
+        }
+        await add(serializeExportLine(line));
+      }
     }
     bar?.stop();
     const all = [...problems, ...corrections.problems, ...compiler.problems];
     if (all.length) throw invalidRepository(all);
     const withTokens = [...compiler.controlTokenLines, ...compiler.controlTokenTargets.map((t) => ({ ...t, in_target: true, left_out: true }))];
     if (failOnControlTokens && withTokens.length) throw controlTokensFound(withTokens);
+    if (failOnTemplate && templateProblems.length) throw templateRefused(chatTemplate!, templateProblems);
     await flush();
     await writing;
     await file!.close();
@@ -186,6 +207,8 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
       control_token_targets: compiler.controlTokenTargets,
       duplicates: compiler.duplicates,
       unreviewed_context: compiler.unreviewedContext,
+      chat_template: chatTemplate ? { source: chatTemplate.source, system: exportOptions.system, system_auto: Boolean(systemAuto), lines_with_problems: templateProblems.length } : null,
+      template_problems: templateProblems,
     };
     await rename(temp, out);
     await writeFileAtomic(manifestPath(out), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -288,6 +311,24 @@ function controlTokensFound(lines: (ControlTokenLine & { left_out?: boolean })[]
   return new PloverError(
     'E_CONTROL_TOKENS',
     `${lines.length} line${lines.length === 1 ? '' : 's'} hold chat-template control tokens, which a tokenizer turns into real turn markers:\n${shown.join('\n')}\nedit those corrections (or discard the candidates), or export without --fail-on-control-tokens; nothing was written`,
+  );
+}
+
+/** A line that does not render as meant through the chat template. */
+export interface TemplateProblem {
+  /** 1-based, in the exported file. */
+  line: number;
+  candidate_id: string;
+  problems: string[];
+}
+
+/** The refusal of --fail-on-template. */
+function templateRefused(template: ChatTemplate, found: TemplateProblem[]): PloverError {
+  const shown = found.slice(0, 20).map((p) => `  line ${p.line} (${p.candidate_id}): ${p.problems.join('; ')}`);
+  if (found.length > 20) shown.push(`  … and ${found.length - 20} more`);
+  return new PloverError(
+    'E_TEMPLATE',
+    `${found.length} line${found.length === 1 ? '' : 's'} do not render as meant through the chat template ${template.source}:\n${shown.join('\n')}\n--system auto (the default with --chat-template) or --system merge deals with system prompts; export without --fail-on-template to list them in the manifest instead; nothing was written`,
   );
 }
 

@@ -54,6 +54,7 @@ describe('compileExport', () => {
       too_long: 0,
       control_token_targets: 0,
       duplicates: 0,
+      system_prompts: 0,
       unreviewed_context: 0,
       unreviewed_context_left_out: 0,
       with_control_tokens: 0,

@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { createCorrection, serializeCorrection } from '../../src/lib/correction.ts';
 import { correctionPath } from '../../src/lib/paths.ts';
 import { plover } from '../helpers/cli.ts';
-import { fsck, git, ROOT, useTempRepos } from '../helpers/repo.ts';
+import { candidateLine, fsck, git, ROOT, useTempRepos } from '../helpers/repo.ts';
 import { checkExportRules } from '../helpers/export-rules.ts';
 import { normalizeCorrectedText } from '../../src/lib/target-text.ts';
 
@@ -262,5 +262,42 @@ describe('plover validate on training targets', () => {
     expect(plover(dir, ['export', '--allow-control-tokens']).status).toBe(0);
     expect(readLines(join(dir, 'dist/sft.jsonl'))[0].messages.at(-1).content).toBe('Fixed.[/INST]');
     expect(git(dir, 'status', '--porcelain', '--', 'corrections')).toBe('');
+  });
+});
+
+describe('plover export --chat-template', () => {
+  const gemma = join(ROOT, 'tests/fixtures/chat-templates/google-gemma-2-2b-it.jinja');
+  const withSystem = (id: string, content: string) => candidateLine({ id, prompt_messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content }], model_response: `Failed answer to ${content}` });
+
+  it("renders every line through the model's template: keep lists what goes wrong, auto merges the system prompt where the template needs, --fail-on-template refuses", () => {
+    const { dir } = repo({ candidates: false, files: { 'candidates/run_test.jsonl': `${withSystem('s1', 'Q one')}\n${withSystem('s2', 'Q two')}\n` } });
+    for (const id of ['s1', 's2']) expect(plover(dir, ['submit', id, '--action', 'correct', '--response', `Reviewed ${id}.`, '--reviewer', ANN]).status).toBe(0);
+
+    // No template: the summary says what a template check or --system merge would do.
+    expect(plover(dir, ['export']).stdout).toContain('2 lines keep a system prompt, which some chat templates refuse (Gemma-2)');
+
+    const kept = plover(dir, ['export', '--format', 'prompt-completion', '--chat-template', gemma, '--system', 'keep']);
+    expect(kept.status, kept.stderr).toBe(0);
+    expect(kept.stdout).toContain('2 lines do not render as meant');
+    expect(kept.stdout).toMatch(/line 1 \(s[12]\): the template refuses it: System role not supported/);
+    const manifest = JSON.parse(readFileSync(join(dir, 'dist/sft.manifest.json'), 'utf8'));
+    expect(manifest.chat_template).toEqual({ source: gemma, system: 'keep', system_auto: false, lines_with_problems: 2 });
+    expect(manifest.template_problems).toHaveLength(2);
+
+    const refused = plover(dir, ['export', '--chat-template', gemma, '--system', 'keep', '--fail-on-template', '--out', 'dist/strict.jsonl']);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('2 lines do not render as meant through the chat template');
+    expect(existsSync(join(dir, 'dist/strict.jsonl'))).toBe(false);
+
+    // From its tokenizer_config.json, with the default --system auto: merged into the first user turn, every line as meant.
+    writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ chat_template: readFileSync(gemma, 'utf8'), bos_token: '<bos>' }));
+    const auto = plover(dir, ['export', '--chat-template', 'tokenizer_config.json', '--fail-on-template']);
+    expect(auto.status, auto.stderr).toBe(0);
+    expect(auto.stdout).toContain('chat template tokenizer_config.json: system prompts merged into the first user message (--system auto); every line renders as meant');
+    expect(readLines(join(dir, 'dist/sft.jsonl'))[0].messages[0]).toEqual({ role: 'user', content: expect.stringMatching(/^Be brief\.\n\nQ (one|two)$/) });
+    expect(JSON.parse(readFileSync(join(dir, 'dist/sft.manifest.json'), 'utf8'))).toMatchObject({ options: { system: 'merge' }, chat_template: { system: 'merge', system_auto: true, lines_with_problems: 0 }, template_problems: [] });
+
+    expect(plover(dir, ['export', '--system', 'auto']).stderr).toMatch(/--system auto chooses from the chat template: give --chat-template FILE/);
+    expect(plover(dir, ['export', '--chat-template', 'missing.jinja']).stderr).toMatch(/cannot read --chat-template .*missing\.jinja/);
   });
 });
