@@ -53,7 +53,8 @@ const q = (s: string) => JSON.stringify(s); // a JSON string is a YAML double-qu
 /** The card's text for these manifests (sorted by file). */
 export function compileDatasetCard(manifests: Manifest[], settings: DatasetSettings): string {
   const sorted = [...manifests].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-  const main = sorted.find((m) => m.options.format === 'full') ?? sorted[0]!;
+  const main = defaultFile(sorted) ?? sorted[0]!;
+  const isDefault = defaultFile(sorted);
   const configName = (file: string) => file.replace(/\.jsonl$/, '').replace(/[^A-Za-z0-9_-]+/g, '_');
   const largest = Math.max(...sorted.map((m) => m.counts.lines));
   const yaml = [
@@ -71,7 +72,7 @@ export function compileDatasetCard(manifests: Manifest[], settings: DatasetSetti
     'configs:',
     ...sorted.flatMap((m) => [
       `- config_name: ${q(configName(m.file))}`,
-      ...(m === main ? ['  default: true'] : []),
+      ...(m === isDefault ? ['  default: true'] : []),
       '  data_files:',
       '  - split: train',
       `    path: ${q(m.file)}`,
@@ -79,7 +80,6 @@ export function compileDatasetCard(manifests: Manifest[], settings: DatasetSetti
     '---',
   ];
   const commits = [...new Set(sorted.map((m) => m.source_commit ?? 'none'))];
-  const c = main.counts;
   const table = (title: string, record: Record<string, number>) => [
     `| ${title} | lines |`,
     '|---|---:|',
@@ -93,7 +93,7 @@ export function compileDatasetCard(manifests: Manifest[], settings: DatasetSetti
     "Fine-tuning data made by plover from benchmark answers that failed a check: each line comes from a reviewer's decision, committed to git with the reviewer as author.",
     '',
     commits.length === 1
-      ? `Source commit: \`${commits[0]}\`${main.worktree_clean === false ? ' (with uncommitted changes in candidates/ or corrections/)' : ''}.`
+      ? `Source commit: \`${commits[0]}\`${sorted.some((m) => m.worktree_clean === false) ? ' (with uncommitted changes in candidates/ or corrections/)' : ''}.`
       : `**These files come from different commits** (${commits.map((x) => `\`${x}\``).join(', ')}): export them again from one commit.`,
     '',
     '## Files',
@@ -102,23 +102,15 @@ export function compileDatasetCard(manifests: Manifest[], settings: DatasetSetti
     '|---|---|---:|---|---|',
     ...sorted.map((m) => `| \`${m.file}\` | ${m.options.format} | ${m.counts.lines} | ${m.lengths.p50} / ${m.lengths.p95} / ${m.lengths.max} | ${FORMAT_READERS[m.options.format]} |`),
     '',
-    'Each file has a `.manifest.json` beside it: its sha256, the options it was made with, every count, the lines with control tokens and the lines left out for length.',
+    'Each file has a `.manifest.json` beside it: its sha256, the options it was made with, every count, and every line left out or with a problem, by candidate.',
     '',
     '## How the lines are made',
     '',
-    `- Decisions: one per candidate, resolved among reviewers by the \`${main.options.resolve}\` policy; exported actions: ${main.options.actions.join(', ')}. Candidates the reviewers disagree on are left out (${c.conflicts} in \`${main.file}\`).`,
-    '- Only the reviewed answer is a target. Earlier assistant turns of a multi-turn prompt are context: where a reviewer corrected that turn, the context carries the correction' +
-      ` (${c.earlier_turns.substituted} turns in \`${main.file}\`); otherwise the model's answer stays, with \`weight: 0\` in the messages formats (${c.earlier_turns.kept}).` +
-      (main.options.reviewedContextOnly
-        ? ` Lines whose context holds such an answer are left out (--reviewed-context-only: ${c.unreviewed_context_left_out ?? 0}).`
-        : ` ${c.unreviewed_context ?? 0} ${(c.unreviewed_context ?? 0) === 1 ? 'line has' : 'lines have'} such an answer in their context; \`weight\` is honoured by OpenAI and Axolotl, not by TRL (\`--reviewed-context-only\` leaves them out).`),
+    '- Only the reviewed answer is a target. Earlier assistant turns of a multi-turn prompt are context: where a reviewer corrected that turn, the context carries the correction; otherwise the model\'s answer stays, with `weight: 0` in the messages formats (honoured by OpenAI and Axolotl, not by TRL: `--reviewed-context-only` leaves such lines out).',
     '- Text rule: CRLF and a bare CR become LF, blank lines before the text and everything invisible at its end (whitespace, no-break and zero-width spaces) are removed; nothing else is changed.',
-    `- Corrections that are the model's answer unchanged (the reviewer said it was right): ${c.unchanged}${main.options.excludeUnchanged ? ' (left out)' : ''}.`,
-    `- Lines with chat-template control tokens: ${c.with_control_tokens}; left out because the target holds one: ${main.options.allowControlTokens ? 'none (kept with --allow-control-tokens)' : (c.control_token_targets ?? 0)}; left out for length: ${c.too_long}${main.options.maxTokens === undefined ? '' : ` (over ${main.options.maxTokens} tokens)`}.`,
-    `- Duplicates (the same prompt and target as an earlier line, e.g. one question corrected alike in two runs): ${main.options.keepDuplicates ? 'kept (--keep-duplicates)' : `written once, ${c.duplicates ?? 0} left out`}.`,
     `- Lengths are counted with ${main.lengths.tokenizer} over the message texts; a chat template adds a few tokens per message.`,
-    `- System prompts: ${main.options.system === 'keep' ? 'kept' : main.options.system === 'drop' ? 'dropped' : 'merged into the first user message'}.`,
     '',
+    ...sorted.flatMap((m) => [...fileSection(m), '']),
     `## Counts (\`${main.file}\`)`,
     '',
     ...table('failure category', main.counts.by_category),
@@ -129,6 +121,43 @@ export function compileDatasetCard(manifests: Manifest[], settings: DatasetSetti
     '',
   ];
   return `${[...yaml, CARD_MARK, ...body].join('\n')}`;
+}
+
+/** The formats in the order a default config is chosen from. */
+const DEFAULT_ORDER: ExportFormat[] = ['full', 'messages', 'prompt-completion', 'preference', 'openai-preference', 'kto'];
+
+/**
+ * The file a dataset hub shows first: a training file (its targets are reviewed answers:
+ * action `correct` in the SFT formats; the judging formats always), by format in
+ * DEFAULT_ORDER, then by name; never an analysis export of discards or flags. Null when
+ * the folder holds none.
+ */
+export function defaultFile(sorted: Manifest[]): Manifest | null {
+  const training = sorted.filter((m) => m.options.format === 'preference' || m.options.format === 'openai-preference' || m.options.format === 'kto' || (m.options.actions.length === 1 && m.options.actions[0] === 'correct'));
+  for (const format of DEFAULT_ORDER) {
+    const found = training.find((m) => m.options.format === format);
+    if (found) return found;
+  }
+  return null;
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** One file's own options, counts and problems. */
+function fileSection(m: Manifest): string[] {
+  const c = m.counts;
+  const o = m.options;
+  const analysis = !(o.format === 'preference' || o.format === 'openai-preference' || o.format === 'kto') && o.actions.some((a) => a !== 'correct');
+  return [
+    `### \`${m.file}\``,
+    '',
+    `- ${o.format}, ${plural(c.lines, 'line')}; decisions resolved by \`${o.resolve}\`, actions ${o.actions.join(', ')}${o.categories ? `, categories ${o.categories.join(', ')}` : ''}.${analysis ? ' An analysis export: an exported discard or flag carries the model\'s own answer, not a training target.' : ''}`,
+    `- Left out: ${c.conflicts} in conflict, ${c.too_long} over the length limit${o.maxTokens === undefined ? '' : ` (${o.maxTokens} tokens)`}, ${c.control_token_targets ?? 0} with a control token in the target${o.allowControlTokens ? ' (kept: --allow-control-tokens)' : ''}, ${c.duplicates ?? 0} duplicates${o.keepDuplicates ? ' (kept: --keep-duplicates)' : ''}${o.excludeUnchanged ? `, ${c.excluded_unchanged} unchanged` : ''}${o.reviewedContextOnly ? `, ${c.unreviewed_context_left_out ?? 0} with an unreviewed earlier answer in the context` : ''}.`,
+    `- Earlier turns: ${c.earlier_turns.substituted} replaced by a reviewer's correction, ${c.earlier_turns.kept} the model's own (in ${plural(c.unreviewed_context ?? 0, 'line')}).`,
+    `- Unchanged answers (the reviewer said the model was right): ${c.unchanged}; lines holding a control token (listed in the manifest): ${c.with_control_tokens}.`,
+    `- System prompts: ${o.system === 'keep' ? 'kept' : o.system === 'drop' ? 'dropped' : 'merged into the first user message'}${m.chat_template ? `; checked against the chat template \`${m.chat_template.source}\`${m.chat_template.system_auto ? ' (--system auto)' : ''}: ${m.chat_template.lines_with_problems ? `${plural(m.chat_template.lines_with_problems, 'line')} not rendered as meant (in the manifest)` : 'every line renders as meant'}` : ''}.`,
+    `- Tokens per line: p50 ${m.lengths.p50}, p95 ${m.lengths.p95}, max ${m.lengths.max}.`,
+  ];
 }
 
 /** The line that marks a README.md as a card plover wrote, which a later export may replace. */

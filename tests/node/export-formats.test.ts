@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -128,7 +128,7 @@ describe('plover export in every format', () => {
     const kept = plover(dir, ['export']);
     expect(kept.stdout).toContain('context with an earlier answer of the model that nobody corrected: 1 line');
     expect(JSON.parse(readFileSync(join(dir, 'dist/sft.manifest.json'), 'utf8')).unreviewed_context).toEqual([{ candidate_id: turn2.id, turns: 1, left_out: false }]);
-    expect(readFileSync(join(dir, 'dist/README.md'), 'utf8')).toContain('1 line has such an answer in their context; `weight` is honoured by OpenAI and Axolotl, not by TRL');
+    expect(readFileSync(join(dir, 'dist/README.md'), 'utf8')).toContain("- Earlier turns: 0 replaced by a reviewer's correction, 1 the model's own (in 1 line).");
     const only = plover(dir, ['export', '--reviewed-context-only']);
     expect(only.stdout).toContain('left out by --reviewed-context-only: 1');
     expect(readFileSync(join(dir, 'dist/sft.jsonl'), 'utf8')).toBe('');
@@ -262,6 +262,34 @@ describe('plover validate on training targets', () => {
     expect(plover(dir, ['export', '--allow-control-tokens']).status).toBe(0);
     expect(readLines(join(dir, 'dist/sft.jsonl'))[0].messages.at(-1).content).toBe('Fixed.[/INST]');
     expect(git(dir, 'status', '--porcelain', '--', 'corrections')).toBe('');
+  });
+});
+
+describe('the dataset card of a folder of exports made with different options', () => {
+  it("describes each file by its own options and counts, and makes a training file the default, never an analysis export", () => {
+    const { dir } = repo();
+    expect(plover(dir, ['submit', leaky.id, '--action', 'correct', '--response', `${leaky.model_response}\nReviewed.`, '--reviewer', ANN]).status).toBe(0);
+    expect(plover(dir, ['submit', turn1.id, '--action', 'correct', '--response', 'Turn one, corrected.', '--reviewer', ANN]).status).toBe(0);
+    expect(plover(dir, ['submit', turn2.id, '--action', 'discard', '--reviewer', ANN]).status).toBe(0);
+    // "all.jsonl" sorts first: an analysis export of every action, control tokens kept.
+    expect(plover(dir, ['export', '--out', 'dist/all.jsonl', '--action', 'correct,discard,flag', '--allow-control-tokens']).status).toBe(0);
+    expect(plover(dir, ['export', '--out', 'dist/train.jsonl']).status).toBe(0);
+    const card = readFileSync(join(dir, 'dist/README.md'), 'utf8');
+    const meta = parseYaml(card.split('---\n')[1]!);
+    expect(meta.configs.find((c: { default?: boolean }) => c.default).config_name).toBe('train');
+    const section = (file: string) => card.slice(card.indexOf(`### \`${file}\``)).split('\n### ')[0]!;
+    expect(section('all.jsonl')).toContain('full, 3 lines; decisions resolved by `majority`, actions correct, discard, flag. An analysis export');
+    expect(section('all.jsonl')).toContain('0 with a control token in the target (kept: --allow-control-tokens)');
+    expect(section('train.jsonl')).toContain('full, 1 line; decisions resolved by `majority`, actions correct.');
+    expect(section('train.jsonl')).toContain('1 with a control token in the target, 0 duplicates');
+    expect(section('train.jsonl')).not.toContain('analysis');
+
+    // Only analysis exports in the folder: none is the default.
+    rmSync(join(dir, 'dist/train.jsonl'));
+    rmSync(join(dir, 'dist/train.manifest.json'));
+    expect(plover(dir, ['export', '--out', 'dist/all.jsonl', '--action', 'correct,discard,flag', '--allow-control-tokens']).status).toBe(0);
+    const only = parseYaml(readFileSync(join(dir, 'dist/README.md'), 'utf8').split('---\n')[1]!);
+    expect(only.configs.some((c: { default?: boolean }) => c.default)).toBe(false);
   });
 });
 
