@@ -381,11 +381,11 @@ async function exportCommand(args: string[]): Promise<void> {
   if (c.normalized) lines.push(`  corrections whose text broke the text rule (applied here): ${c.normalized}`);
   if (m.too_long.length) lines.push(`  left out by --max-tokens: ${m.too_long.length} (${m.too_long.slice(0, 5).map((t) => `${t.candidate_id} ${t.tokens}`).join(', ')}${m.too_long.length > 5 ? ', …' : ''}; listed in the manifest)`);
   if (m.chat_template) {
-    lines.push(`  chat template ${m.chat_template.source}: system prompts ${m.chat_template.system === 'keep' ? 'kept' : m.chat_template.system === 'merge' ? 'merged into the first user message' : 'dropped'}${m.chat_template.system_auto ? ' (--system auto)' : ''}; ${m.template_problems.length ? `${plural(m.template_problems.length, 'line')} do not render as meant (listed in the manifest; --fail-on-template refuses):` : 'every line renders as meant'}`);
+    lines.push(`  chat template ${m.chat_template.source}: system prompts ${m.chat_template.system === 'keep' ? 'kept' : m.chat_template.system === 'merge' ? 'merged into the first user message' : 'dropped'}${m.chat_template.system_auto ? ' (--system auto)' : ''}; ${m.template_problems.length ? `${plural(m.template_problems.length, 'line')} ${m.template_problems.length === 1 ? 'does' : 'do'} not render as meant (listed in the manifest; --fail-on-template refuses):` : 'every line renders as meant'}`);
     for (const p of m.template_problems.slice(0, 5)) lines.push(`    line ${p.line} (${p.candidate_id}): ${p.problems.join('; ')}`);
     if (m.template_problems.length > 5) lines.push(`    … and ${m.template_problems.length - 5} more`);
   } else if (c.system_prompts && system === 'keep') {
-    lines.push(`  ${plural(c.system_prompts, 'line')} keep a system prompt, which some chat templates refuse (Gemma-2) or drop (Mistral v0.3 and Nemo, Phi-3): --chat-template FILE checks every line against your model's template and merges the system prompt where it must, or --system merge puts it in the first user message`);
+    lines.push(`  ${plural(c.system_prompts, 'line')} ${c.system_prompts === 1 ? 'keeps' : 'keep'} a system prompt, which some chat templates refuse (Gemma-2) or drop (Mistral v0.3 and Nemo, Phi-3): --chat-template FILE checks every line against your model's template and merges the system prompt where it must, or --system merge puts it in the first user message`);
   }
   if (c.unreviewed_context) {
     lines.push(`  context with an earlier answer of the model that nobody corrected: ${plural(c.unreviewed_context, 'line')} (weight 0 in the messages formats; a trainer that ignores weight trains on it: --reviewed-context-only leaves them out; listed in the manifest)`);
@@ -397,7 +397,7 @@ async function exportCommand(args: string[]): Promise<void> {
     lines.push(`  left out, a chat-template control token in the target: ${m.control_token_targets.length} (${shown.join(', ')}${m.control_token_targets.length > 5 ? ', …' : ''}; listed in the manifest; --allow-control-tokens keeps them)`);
   }
   if (m.control_tokens.length) {
-    lines.push(`  warning: ${plural(m.control_tokens.length, 'line')} hold chat-template control tokens (listed in the manifest; --fail-on-control-tokens refuses):`);
+    lines.push(`  warning: ${plural(m.control_tokens.length, 'line')} ${m.control_tokens.length === 1 ? 'holds' : 'hold'} chat-template control tokens (listed in the manifest; --fail-on-control-tokens refuses):`);
     for (const l of m.control_tokens.slice(0, 5)) lines.push(`    ${l.candidate_id}: ${l.tokens.join(' ')}${l.in_target ? ' (in the target)' : ''}`);
     if (m.control_tokens.length > 5) lines.push(`    … and ${m.control_tokens.length - 5} more`);
   }

@@ -10,7 +10,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExportFormat } from '../lib/export.ts';
 import type { Manifest } from './export-files.ts';
-import { readConfigFile } from './site-config.ts';
+import type { Config } from '../lib/schema-types.ts';
 
 /** The trainers that read each format, as the card and the README name them. */
 export const FORMAT_READERS: Record<ExportFormat, string> = {
@@ -28,12 +28,9 @@ interface DatasetSettings {
   pretty_name: string;
 }
 
-function readSettings(repoDir: string): DatasetSettings {
-  const settings: DatasetSettings = { license: 'unknown', pretty_name: 'plover export' };
-  const dataset = (readConfigFile(repoDir) as { dataset?: Partial<DatasetSettings> } | undefined)?.dataset;
-  if (typeof dataset?.license === 'string') settings.license = dataset.license;
-  if (typeof dataset?.pretty_name === 'string') settings.pretty_name = dataset.pretty_name;
-  return settings;
+/** The card's settings from a plover.config.json that checkConfig found valid (or none): `dataset`, with defaults. */
+export function datasetSettings(config: Config | undefined): DatasetSettings {
+  return { license: config?.dataset?.license ?? 'unknown', pretty_name: config?.dataset?.pretty_name ?? 'plover export' };
 }
 
 /** The size category a dataset hub files this many lines under. */
@@ -168,7 +165,7 @@ export const CARD_MARK = '<!-- written by plover export from the manifests in th
  * did not write is there (an export into the repository's own folder, say).
  * @returns the card's path, or null when a README.md of someone else's was left alone.
  */
-export async function writeDatasetCard(outDir: string, repoDir: string, write: (path: string, text: string) => Promise<void>): Promise<string | null> {
+export async function writeDatasetCard(outDir: string, settings: DatasetSettings, write: (path: string, text: string) => Promise<void>): Promise<string | null> {
   const card = join(outDir, 'README.md');
   if (existsSync(card) && !(await readFile(card, 'utf8')).includes(CARD_MARK)) return null;
   const manifests: Manifest[] = [];
@@ -178,6 +175,6 @@ export async function writeDatasetCard(outDir: string, repoDir: string, write: (
     // A manifest from before the card existed has no lengths: export that file again to list it.
     if (manifest.lengths && existsSync(join(outDir, manifest.file))) manifests.push(manifest);
   }
-  if (manifests.length) await write(card, compileDatasetCard(manifests, readSettings(repoDir)));
+  if (manifests.length) await write(card, compileDatasetCard(manifests, settings));
   return card;
 }

@@ -19,7 +19,7 @@ import { CORRECTIONS_DIR, candidateKey } from '../lib/paths.ts';
 import { SCHEMA_VERSION } from '../lib/schemas.ts';
 import { invalidRepository, readCandidates } from '../lib/repository.ts';
 import { MAX_CORRECTION_BYTES, parseCorrection } from '../lib/correction.ts';
-import { writeDatasetCard } from './dataset-card.ts';
+import { datasetSettings, writeDatasetCard } from './dataset-card.ts';
 import { TOKENIZER, TokenCountCache } from './token-count.ts';
 import { readCorrectionsOnThread } from './corrections-thread.ts';
 import { gitRefSource, worktreeSource } from './sources.ts';
@@ -28,7 +28,7 @@ import { checkExportTarget } from './export-target.ts';
 import { readConfigFile, readConfigFileAt, SITE_CONFIG_FILE } from './site-config.ts';
 import { adjudicationProblem, checkConfig } from '../lib/team.ts';
 import type { DataSource } from '../lib/repository.ts';
-import type { Correction } from '../lib/schema-types.ts';
+import type { Config, Correction } from '../lib/schema-types.ts';
 
 const run = promisify(execFile);
 const FLUSH_BYTES = 1024 * 1024;
@@ -112,7 +112,8 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
   try {
     const { candidates, problems } = await readCandidates(source);
     // The configuration (and with it who may adjudicate) is checked as validate checks it, from the same commit.
-    const team = checkConfig(source.commit ? await readConfigFileAt(dir, source.commit) : readConfigFile(dir), SITE_CONFIG_FILE);
+    const config = source.commit ? await readConfigFileAt(dir, source.commit) : readConfigFile(dir);
+    const team = checkConfig(config, SITE_CONFIG_FILE);
     problems.push(...team.problems);
     const earlier = exportOptions.substituteEarlierTurns ? new EarlierTurnReader(source, candidates, exportOptions.resolve) : undefined;
     const tokens = await TokenCountCache.open(dir);
@@ -212,7 +213,8 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
     };
     await rename(temp, out);
     await writeFileAtomic(manifestPath(out), `${JSON.stringify(manifest, null, 2)}\n`);
-    manifest.card = await writeDatasetCard(dirname(resolve(out)), dir, writeFileAtomic);
+    // The config is valid here (checked above, from the same commit as the data): its `dataset` is what the schema says.
+    manifest.card = await writeDatasetCard(dirname(resolve(out)), datasetSettings(config as Config | undefined), writeFileAtomic);
     if (corrections.tokenCounts) tokens.merge(corrections.tokenCounts);
     await tokens.save(writeFileAtomic);
     return manifest;

@@ -64,7 +64,7 @@ describe('plover export in every format', () => {
     const full = plover(dir, ['export', '--allow-control-tokens']);
     expect(full.status, full.stderr).toBe(0);
     expect(full.stdout).toContain("earlier turns: 1 replaced by a reviewer's correction, 0 kept as context");
-    expect(full.stdout).toContain('warning: 1 line hold chat-template control tokens');
+    expect(full.stdout).toContain('warning: 1 line holds chat-template control tokens');
     expect(checkExportRules(readFileSync(join(dir, 'dist/sft.jsonl')))).toEqual([]);
     const line = readLines(join(dir, 'dist/sft.jsonl')).find((l) => l.candidate_id === turn2.id);
     expect(line.messages[1]).toEqual({ role: 'assistant', content: 'Turn one, corrected.', weight: 0 });
@@ -290,6 +290,17 @@ describe('the dataset card of a folder of exports made with different options', 
     expect(plover(dir, ['export', '--out', 'dist/all.jsonl', '--action', 'correct,discard,flag', '--allow-control-tokens']).status).toBe(0);
     const only = parseYaml(readFileSync(join(dir, 'dist/README.md'), 'utf8').split('---\n')[1]!);
     expect(only.configs.some((c: { default?: boolean }) => c.default)).toBe(false);
+  });
+});
+
+describe('the dataset card with --ref', () => {
+  it("takes the dataset's name and license from the plover.config.json of the commit exported, not from the working tree", () => {
+    const { dir } = repo({ files: { 'plover.config.json': JSON.stringify({ dataset: { license: 'mit', pretty_name: 'At the commit' } }) } });
+    expect(plover(dir, ['submit', turn1.id, '--action', 'correct', '--response', 'Turn one, corrected.', '--reviewer', ANN]).status).toBe(0);
+    writeFileSync(join(dir, 'plover.config.json'), JSON.stringify({ dataset: { license: 'apache-2.0', pretty_name: 'In the working tree' } }));
+    expect(plover(dir, ['export', '--ref', 'HEAD']).status).toBe(0);
+    const meta = parseYaml(readFileSync(join(dir, 'dist/README.md'), 'utf8').split('---\n')[1]!);
+    expect(meta).toMatchObject({ license: 'mit', pretty_name: 'At the commit' });
   });
 });
 
