@@ -8,7 +8,6 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { MAX_CORRECTION_BYTES, parseCorrection, recordsDecision, type Decision } from '../lib/correction.ts';
 import { correctionPath } from '../lib/paths.ts';
 import { PloverError, formatProblem, type Problem, errorCode } from '../lib/errors.ts';
-import { checkTargets } from '../lib/target-checks.ts';
 import { formatReviewer } from '../lib/reviewer.ts';
 import type { Action, FailureCategory } from '../lib/schema-types.ts';
 import { ACTIONS, FAILURE_CATEGORIES } from '../lib/schemas.ts';
@@ -24,8 +23,8 @@ import { AgreementCompiler } from '../lib/agreement.ts';
 import { renderAgreement, renderStats } from './report.ts';
 import { importCandidates } from '../node/import.ts';
 import { readTeam, Workspace } from '../node/workspace.ts';
-import { readConfigFile, SITE_CONFIG_FILE } from '../node/site-config.ts';
-import { adjudicationProblem, checkConfig } from '../lib/team.ts';
+import { checkRepository } from '../node/check-repository.ts';
+import { pullRequestSummary } from '../node/pull-request-summary.ts';
 import { startServer } from '../server/server.ts';
 import cliProgress from 'cli-progress';
 import { MAX_DECISION_FILE_BYTES, parseDecisionFile } from '../lib/decision-file.ts';
@@ -106,6 +105,12 @@ Commands:
             until settled): each reviewer's action, category and time.
               --resolve P         as for export (default majority)
               --json              for tools
+  summary   A pull request's decisions as a Markdown report (for a CI job summary):
+            validate's problems, counts per reviewer by action and category, the
+            candidates in conflict, each correction as a word diff against the model's
+            response; every text escaped; at most 1 MiB.
+              --base REF          the branch the pull request goes into (required)
+              --head REF          default HEAD
   help      Show this text.
 
 Common options:
@@ -415,20 +420,10 @@ async function exportCommand(args: string[]): Promise<void> {
 async function validate(args: string[]): Promise<number> {
   const { values } = parse(args, { json: { type: 'boolean' }, strict: { type: 'boolean' } });
   const dir = resolve(values.dir ?? '.');
-  const data = await readRepository(worktreeSource(dir));
-  // The team's split is checked with the data: a broken one would stop the review page.
-  const team = checkConfig(readConfigFile(dir), SITE_CONFIG_FILE);
-  data.problems.push(...team.problems);
-  if (!team.problems.length) {
-    for (const located of data.corrections) {
-      const problem = adjudicationProblem(team.team, located);
-      if (problem) data.problems.push(problem);
-    }
-  }
-  const { warnings, unchanged } = checkTargets(data.candidates, data.corrections);
-  const failed = data.problems.length > 0 || (Boolean(values.strict) && warnings.length > 0);
+  const { data, problems, warnings, unchanged } = await checkRepository(dir, worktreeSource(dir));
+  const failed = problems.length > 0 || (Boolean(values.strict) && warnings.length > 0);
   if (values.json) {
-    console.log(JSON.stringify({ valid: !failed, candidates: data.candidates.size, corrections: data.corrections.length, unchanged, problems: data.problems, warnings }, null, 2));
+    console.log(JSON.stringify({ valid: !failed, candidates: data.candidates.size, corrections: data.corrections.length, unchanged, problems, warnings }, null, 2));
     return failed ? 1 : 0;
   }
   const annotate = process.env.GITHUB_ACTIONS === 'true';
@@ -437,12 +432,12 @@ async function validate(args: string[]): Promise<number> {
     // GitHub and Forgejo Actions turn this into an annotation on the file in the pull request.
     if (annotate) console.log(`::${level} file=${escapeAnnotation(p.file)}${p.line ? `,line=${p.line}` : ''}::${escapeAnnotation(`${p.path ? `${p.path}: ` : ''}${p.message}`)}`);
   };
-  for (const p of data.problems) print(p, 'error');
+  for (const p of problems) print(p, 'error');
   for (const w of warnings) print(w, 'warning');
   const summary = `${plural(data.candidates.size, 'candidate')}, ${plural(data.corrections.length, 'correction')} (${unchanged} unchanged)`;
   const warned = warnings.length ? `, ${plural(warnings.length, 'warning')}${values.strict ? ' (--strict: warnings fail)' : ''}` : '';
   if (failed) {
-    console.log(`\n${plural(data.problems.length, 'problem')}${warned}: ${summary}`);
+    console.log(`\n${plural(problems.length, 'problem')}${warned}: ${summary}`);
     return 1;
   }
   console.log(`${warnings.length ? '\n' : ''}valid${warned}: ${summary}`);
@@ -506,6 +501,13 @@ async function conflictsCommand(args: string[]): Promise<number> {
   return 0;
 }
 
+async function summaryCommand(args: string[]): Promise<number> {
+  const { values } = parse(args, { base: { type: 'string' }, head: { type: 'string' } });
+  if (values.base === undefined) throw new PloverError('E_USAGE', 'summary needs --base REF: the branch the pull request goes into (in CI: --base "origin/$GITHUB_BASE_REF")');
+  process.stdout.write(await pullRequestSummary(resolve(values.dir ?? '.'), values.base, values.head ?? 'HEAD'));
+  return 0;
+}
+
 async function statsCommand(args: string[]): Promise<number> {
   const { values } = parse(args, { json: { type: 'boolean' }, markdown: { type: 'boolean' }, agreement: { type: 'boolean' }, resolve: { type: 'string' } });
   const policy = oneOf('resolve', values.resolve, RESOLVE_POLICIES.map((value) => ({ value }))) ?? DEFAULT_EXPORT_OPTIONS.resolve;
@@ -558,6 +560,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number | void>> = {
   import: importCommand,
   stats: statsCommand,
   conflicts: conflictsCommand,
+  summary: summaryCommand,
 };
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */

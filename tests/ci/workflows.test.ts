@@ -32,7 +32,11 @@ beforeAll(() => {
   cpSync(join(ROOT, 'package.json'), join(project, 'package.json'));
   cpSync(join(ROOT, 'candidates'), join(project, 'candidates'), { recursive: true });
   git(project, 'init', '-q', '-b', 'main');
-  writeFileSync(join(project, '.gitignore'), 'node_modules\ndist\n');
+  writeFileSync(join(project, '.gitignore'), 'node_modules\ndist\nplover-summary.md\n');
+  // The base branch of the pull request, as a checkout with fetch-depth: 0 has it: the candidates without the decisions.
+  git(project, 'add', '-A');
+  git(project, 'commit', '-qm', 'candidates');
+  git(project, 'update-ref', 'refs/remotes/origin/main', 'HEAD');
   const ids = ['sftc_b5505e86f70999cf', 'sftc_723a003ab86cbec2', 'sftc_37883adc96cf1189'];
   for (const reviewer of ['Ann <ann@example.org>', 'Bob <bob@example.org>', 'Cy <cy@example.org>']) {
     for (const id of ids) {
@@ -41,7 +45,7 @@ beforeAll(() => {
     }
   }
   git(project, 'add', '-A');
-  git(project, 'commit', '-qm', 'decisions');
+  git(project, 'commit', '-qm', 'decisions', '--allow-empty');
 });
 afterAll(() => rmSync(project, { recursive: true, force: true }));
 
@@ -73,11 +77,18 @@ describe.each(WORKFLOWS)('%s', (file) => {
     const summary = join(project, `summary-${name}.md`);
     writeFileSync(summary, '');
     for (const step of job.steps.filter((s) => s.run && !s.run.startsWith('npm ci'))) {
-      const result = runStep(step.run!, { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary });
+      const result = runStep(step.run!, { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary, GITHUB_BASE_REF: 'main' });
       expect(result.status, `${step.run}\n${result.stdout}\n${result.stderr}`).toBe(0);
     }
     if (name === 'validate') {
       const text = readFileSync(summary, 'utf8');
+      // The pull request's decisions first, readable: 9 decisions of 3 reviewers.
+      expect(text.indexOf('## plover: decisions in this change')).toBe(0);
+      expect(text).toContain('| reviewer | correct | discard | flag | none | wrong_answer |');
+      expect(text).toContain('| ann&#64;example.org | 3 | 0 | 0 | 0 | 3 |');
+      expect(text).toContain('| cy&#64;example.org | 2 | 1 | 0 | 1 | 2 |');
+      if (file.startsWith('.forgejo')) expect(readFileSync(join(project, 'plover-summary.md'), 'utf8')).toBe(text.slice(0, text.indexOf('## plover review status')));
+      expect(text.match(/<details>/g)).toHaveLength(9);
       expect(text).toContain('## plover review status');
       expect(text).toContain('| ann@example.org × bob@example.org | 3 | 1.00 |');
       expect(text).toMatch(/Fleiss' κ across 3 reviewers on 3 candidates/);
