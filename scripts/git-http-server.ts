@@ -42,6 +42,10 @@ export interface WireStats {
   /** Connections cut by injected faults (setFaults): before git saw the request, and after it handled it. */
   droppedBefore: number;
   droppedAfter: number;
+  /** When each git request (not a CORS preflight) arrived, in ms since the epoch. */
+  arrivals: number[];
+  /** Requests answered with an injected rate limit. */
+  rateLimited: number;
 }
 
 export interface GitHttpServer {
@@ -69,9 +73,17 @@ export interface Faults {
   dropBefore?: number;
   dropAfter?: number;
   random?: () => number;
+  /** Answers the next git requests with these, one each, in order, as a rate-limited host does (429, or 403 with a reason). */
+  rateLimits?: RateLimitAnswer[];
 }
 
-const emptyStats = (): WireStats => ({ requests: 0, pushBytes: 0, pushes: 0, pushHostMs: [], fetchBytes: 0, fetches: 0, unauthorized: 0, droppedBefore: 0, droppedAfter: 0 });
+export interface RateLimitAnswer {
+  status: 429 | 403;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+const emptyStats = (): WireStats => ({ requests: 0, pushBytes: 0, pushes: 0, pushHostMs: [], fetchBytes: 0, fetches: 0, unauthorized: 0, droppedBefore: 0, droppedAfter: 0, arrivals: [], rateLimited: 0 });
 
 export async function startGitHttpServer(options: GitHttpServerOptions): Promise<GitHttpServer> {
   const root = resolve(options.root);
@@ -132,6 +144,8 @@ function corsHeaders(req: IncomingMessage): Record<string, string> {
     'access-control-allow-methods': 'GET, POST, OPTIONS',
     'access-control-allow-headers': req.headers['access-control-request-headers'] ?? 'authorization, content-type, git-protocol',
     'access-control-max-age': '600',
+    // What a page needs to read to wait as a rate-limited host asks.
+    'access-control-expose-headers': 'retry-after, x-ratelimit-remaining, x-ratelimit-reset',
     vary: 'Origin',
   };
 }
@@ -160,6 +174,14 @@ async function handleGit(req: IncomingMessage, res: ServerResponse, root: string
     user = decoded.slice(0, colon) || 'token';
   }
   const service = url.pathname.endsWith('/git-receive-pack') ? 'push' : url.pathname.endsWith('/git-upload-pack') ? 'fetch' : 'other';
+  stats.arrivals.push(Date.now());
+  const limited = faults.rateLimits?.shift();
+  if (limited) {
+    stats.rateLimited += 1;
+    req.resume();
+    res.writeHead(limited.status, { ...cors, 'content-type': 'text/plain', ...limited.headers });
+    return res.end(limited.body ?? 'rate limited\n');
+  }
   const random = faults.random ?? Math.random;
   if (random() < (faults.dropBefore ?? 0)) {
     stats.droppedBefore += 1;

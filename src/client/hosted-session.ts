@@ -17,7 +17,7 @@ import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/web';
 import { createSignal, type Accessor } from 'solid-js';
 import { pushOutbox, syncClone, waitingCommits, type Clone, type RemoteOptions } from '../git/remote.ts';
-import { adviseOn, remoteError } from '../git/smart-http.ts';
+import { adviseOn, rateAware, remoteError } from '../git/smart-http.ts';
 import { failsForGood, PloverError } from '../lib/errors.ts';
 import { reviewerTag } from '../lib/paths.ts';
 import type { Reviewer } from '../lib/schema-types.ts';
@@ -50,6 +50,14 @@ const GITDIR = '/repo.git';
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 15_000;
 
+/**
+ * How long to wait after a rate limit that names no time: 60 s, doubling with each one in
+ * a row, at most 16 min.
+ */
+export function rateLimitWaitMs(inARow: number): number {
+  return Math.min(16 * 60_000, 60_000 * 2 ** Math.max(0, inARow - 1));
+}
+
 /** Where this site keeps its clone: one IndexedDB database per remote. */
 export function storeName(config: HostedConfig): string {
   return `plover:${config.remote}`;
@@ -78,6 +86,10 @@ export class HostedSession {
   private refused = false;
   private retryMs = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The host asked to wait (E_RATE_LIMITED): nothing is sent to it before this time (ms since the epoch). */
+  private holdUntil = 0;
+  /** Rate limits in a row, for the backoff when the host names no time. */
+  private limitedInARow = 0;
   private closed = false;
   private readonly onOnline = () => void this.push();
   private readonly tabs: BroadcastChannel;
@@ -87,7 +99,7 @@ export class HostedSession {
     this.reviewer = reviewer;
     this.dest = destinationBranch(config, reviewer.email);
     this.pullRequestUrl = pullRequestUrl(config, this.dest);
-    this.clone = { fs: openStore(storeName(config)), gitdir: GITDIR, cache: {}, http };
+    this.clone = { fs: openStore(storeName(config)), gitdir: GITDIR, cache: {}, http: rateAware(http) };
     this.remote = {
       url: config.remote,
       branch: config.branch,
@@ -125,10 +137,13 @@ export class HostedSession {
     } catch (err) {
       const e = remoteError(err, 'Opening the repository failed', session.remote);
       const haveClone = await session.committer.locked(() => git.resolveRef({ fs: session.clone.fs, gitdir: GITDIR, ref: session.committer.outbox }).then(() => true, () => false));
-      const unreachable = e.code === 'E_OFFLINE' || e.code === 'E_PROXY';
+      const unreachable = e.code === 'E_OFFLINE' || e.code === 'E_PROXY' || e.code === 'E_RATE_LIMITED';
       if (!unreachable || !haveClone) throw storageError(adviseOn(e, 'sign-in'));
-      const said = adviseOn(e, 'review');
-      session.update({ online: false, error: said.message, errorCode: said.code });
+      if (e.code === 'E_RATE_LIMITED') session.waitAsAsked(e);
+      else {
+        const said = adviseOn(e, 'review');
+        session.update({ online: false, error: said.message, errorCode: said.code });
+      }
     }
     onProgress?.('Reading candidates');
     const read = await session.load();
@@ -208,7 +223,7 @@ export class HostedSession {
    * @returns once this push, or the one under way and the one after it, is over.
    */
   push(): Promise<void> {
-    if (this.closed || this.refused) return Promise.resolve();
+    if (this.closed || this.refused || Date.now() < this.holdUntil) return Promise.resolve();
     if (this.pushing) {
       this.pushAgain = true;
       return this.pushing;
@@ -233,6 +248,7 @@ export class HostedSession {
           this.tabs.postMessage({ kind: 'pushed' } satisfies TabMessage);
         }
         this.retryMs = 0;
+        this.limitedInARow = 0;
         this.update({ online: true, error: null, errorCode: null, lastSync: new Date() });
       } catch (err) {
         const e = adviseOn(remoteError(err, 'Pushing your decisions failed', this.remote), 'review');
@@ -241,12 +257,31 @@ export class HostedSession {
         // commit does not get better by retrying: signing in again, or Retry once the
         // cause is dealt with, pushes.
         if (e.code === 'E_REFUSED' || e.code === 'E_OUTBOX') this.refused = true;
+        else if (e.code === 'E_RATE_LIMITED') this.waitAsAsked(e);
         else if (e.code !== 'E_AUTH') this.retryLater();
         break;
       } finally {
         await this.refreshWaiting();
       }
     } while (this.pushAgain && !this.closed);
+  }
+
+  /**
+   * The host asked to wait: nothing goes to it until the time it named (or the backoff
+   * when it named none); then the push goes, carrying everything that waits.
+   */
+  private waitAsAsked(err: PloverError): void {
+    this.limitedInARow += 1;
+    const waitMs = err.retryAfterMs ?? rateLimitWaitMs(this.limitedInARow);
+    this.holdUntil = Date.now() + waitMs;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => void this.push(), waitMs + 50);
+    const n = this.status().waiting;
+    this.update({
+      online: true,
+      error: `The git host asks to wait ${Math.ceil(waitMs / 1000)} s; ${n === 0 ? 'your decisions are' : n === 1 ? 'your decision is' : `your ${n} decisions are`} kept and pushed then. (${err.message})`,
+      errorCode: 'E_RATE_LIMITED',
+    });
   }
 
   private retryLater(): void {

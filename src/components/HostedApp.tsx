@@ -204,7 +204,7 @@ function SyncBar(props: { session: HostedSession; onSignOut: () => void }) {
             <strong>Refused by the host.</strong> Your decisions stay queued in this browser; deal with the host's reason, then Retry.{' '}
           </Show>
           <span class="sync-message">{status().error}</span>{' '}
-          <Show when={status().errorCode !== 'E_AUTH'}>
+          <Show when={status().errorCode !== 'E_AUTH' && status().errorCode !== 'E_RATE_LIMITED'}>
             <button type="button" onClick={() => props.session.retry()}>
               Retry
             </button>

@@ -7,6 +7,7 @@
  * gitprotocol-capabilities.txt. tests/git/smart-http.test.ts checks every parser
  * against bytes produced by git itself.
  */
+import type { HttpClient } from 'isomorphic-git';
 import { PloverError } from '../lib/errors.ts';
 
 const encoder = new TextEncoder();
@@ -230,6 +231,54 @@ export function adviseOn(err: PloverError, when: 'sign-in' | 'review'): PloverEr
   return text && !err.message.endsWith(text) ? new PloverError(err.code, `${err.message} ${text}`, { cause: err.cause ?? err, problems: err.problems }) : err;
 }
 
+/**
+ * A host's answer that asks to wait: 429; or 403 with `Retry-After`, `x-ratelimit-remaining: 0`
+ * or GitHub's "secondary rate limit" text. A 403 without them is a refused token.
+ * @returns the error to throw (its retryAfterMs when the host named a time), or null.
+ */
+export function rateLimited(status: number, header: (name: string) => string | null, body: string, what: string, now = Date.now()): PloverError | null {
+  if (status !== 429 && status !== 403) return null;
+  const retryAfter = header('retry-after');
+  const remaining = header('x-ratelimit-remaining');
+  const secondary = /secondary rate limit|rate limit exceeded|too many requests/i.test(body);
+  if (status === 403 && retryAfter === null && remaining !== '0' && !secondary) return null;
+  let waitMs: number | undefined;
+  if (retryAfter !== null) {
+    const seconds = Number(retryAfter);
+    const date = Date.parse(retryAfter);
+    waitMs = Number.isFinite(seconds) ? seconds * 1000 : Number.isFinite(date) ? Math.max(0, date - now) : undefined;
+  }
+  const reset = Number(header('x-ratelimit-reset'));
+  if (waitMs === undefined && remaining === '0' && Number.isFinite(reset) && reset > 0) waitMs = Math.max(0, reset * 1000 - now);
+  const said = body.trim().split('\n')[0]?.slice(0, 200);
+  return new PloverError(
+    'E_RATE_LIMITED',
+    `${what}: the git host asks to wait${waitMs === undefined ? '' : ` ${Math.ceil(waitMs / 1000)} s`} (HTTP ${status}${said ? `: ${said}` : ''}).`,
+    waitMs === undefined ? {} : { retryAfterMs: waitMs },
+  );
+}
+
+/**
+ * isomorphic-git's HTTP client, made to stop at a rate limit: such an answer becomes
+ * E_RATE_LIMITED (with the time the host named) instead of a refused token or an error
+ * to retry at once.
+ */
+export function rateAware(http: HttpClient): HttpClient {
+  return {
+    async request(req) {
+      const res = await http.request(req);
+      if (res.statusCode !== 429 && res.statusCode !== 403) return res;
+      const chunks: Uint8Array[] = [];
+      if (res.body) for await (const chunk of res.body) chunks.push(chunk);
+      const headers = res.headers ?? {};
+      const header = (name: string): string | null => Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1] ?? null;
+      const limited = rateLimited(res.statusCode, header, new TextDecoder().decode(concat(chunks)), 'The git host');
+      if (limited) throw limited;
+      return { ...res, body: (async function* () { yield* chunks; })() };
+    },
+  };
+}
+
 async function request(remote: HttpRemote, path: string, init: RequestInit, what: string): Promise<Uint8Array> {
   let res: Response;
   try {
@@ -237,7 +286,10 @@ async function request(remote: HttpRemote, path: string, init: RequestInit, what
   } catch (err) {
     throw remoteError(err, what, remote);
   }
-  if (!res.ok) throw httpError(res.status, what, remote);
+  if (!res.ok) {
+    const limited = rateLimited(res.status, (name) => res.headers.get(name), await res.text().catch(() => ''), what);
+    throw limited ?? httpError(res.status, what, remote);
+  }
   return new Uint8Array(await res.arrayBuffer());
 }
 

@@ -43,6 +43,7 @@ export const ERROR_CODES = {
   E_PROXY: 'the CORS proxy in front of the git host cannot be reached',
   E_REMOTE: 'the git host answered with an error (HTTP status), or the branch kept moving while pushing',
   E_REFUSED: "the git host refused the push for its own reasons (a hook, a protected branch); the message carries the host's words",
+  E_RATE_LIMITED: 'the git host asks to wait (HTTP 429, or 403 with Retry-After, x-ratelimit-remaining: 0 or a secondary rate limit); nothing is sent to it until then',
   E_PROTOCOL: 'the git host sent bytes that are not git\'s smart-HTTP protocol',
   E_STORAGE: 'the browser gives no IndexedDB or Web Locks, or refused to store more (quota)',
   // The label server's API (HTTP).
@@ -73,11 +74,14 @@ export function isErrorCode(code: unknown): code is ErrorCode {
 export class PloverError extends Error {
   readonly code: ErrorCode;
   readonly problems: Problem[];
-  constructor(code: ErrorCode, message: string, options: { problems?: Problem[]; cause?: unknown } = {}) {
+  /** How long the other side asked to wait before trying again (E_RATE_LIMITED), when it said. */
+  readonly retryAfterMs: number | undefined;
+  constructor(code: ErrorCode, message: string, options: { problems?: Problem[]; cause?: unknown; retryAfterMs?: number } = {}) {
     super(message, { cause: options.cause });
     this.name = 'PloverError';
     this.code = code;
     this.problems = options.problems ?? [];
+    this.retryAfterMs = options.retryAfterMs;
   }
 }
 

@@ -374,6 +374,35 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     expect(fsck(remote.bare).status).toBe(0);
   });
 
+  it('waits as a rate-limited host asks: nothing is sent before the time it names, the wait is shown, then every decision arrives once', async () => {
+    const lee = { name: 'Lee Park', email: 'lee@example.org' };
+    const page = await open(await browser());
+    await signIn(page, lee);
+    await cardShown(page);
+    remote.server.resetStats();
+    remote.server.setFaults({
+      rateLimits: [
+        { status: 429, headers: { 'retry-after': '3' } },
+        { status: 403, headers: { 'retry-after': '2' }, body: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' },
+      ],
+    });
+    try {
+      const first = await flag(page, 1);
+      await expect.poll(() => page.getByTestId('sync-error').textContent()).toMatch(/The git host asks to wait 3 s; your decision is kept and pushed then/);
+      expect(await page.getByTestId('sync-error').getByRole('button', { name: 'Retry' }).count()).toBe(0);
+      const second = await flag(page, 2);
+      await expect.poll(() => waiting(page)).toBe('0');
+      const { arrivals, rateLimited } = remote.server.stats;
+      expect(rateLimited).toBe(2);
+      // The request after each limit came no sooner than the host asked.
+      expect(arrivals[1]! - arrivals[0]!).toBeGreaterThanOrEqual(3000);
+      expect(arrivals[2]! - arrivals[1]!).toBeGreaterThanOrEqual(2000);
+      expect(git(remote.bare, 'log', '--format=%s', `main..${branchOf(lee)}`).split('\n').sort()).toEqual([first, second].map((id) => `plover: flag ${id}`).sort());
+    } finally {
+      remote.server.setFaults({});
+    }
+  });
+
   it("shows a refusal by the host in the host's words, stops pushing, and lands every queued decision once on Retry", async () => {
     const hal = { name: 'Hal Ito', email: 'hal@example.org' };
     const hook = join(remote.bare, 'hooks/pre-receive');

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import http from 'isomorphic-git/http/web';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { commitDecision } from '../../src/git/commit-decision.ts';
+import { rateLimitWaitMs } from '../../src/client/hosted-session.ts';
 import { outboxRef, pushOutbox, syncClone, type RemoteOptions } from '../../src/git/remote.ts';
 import {
   advertiseReceivePack,
@@ -15,6 +16,8 @@ import {
   parseAdvertisement,
   parseReceivePackResult,
   pktLine,
+  rateAware,
+  rateLimited,
   readPktLines,
   sendReceivePack,
   USUAL_CAPABILITIES,
@@ -150,5 +153,45 @@ describe('receive-pack over HTTP, answered by git http-backend', () => {
     });
     expect(served.server.stats.pushes).toBeLessThanOrEqual(3);
     expect(git(served.bare, 'branch', '--list', 'labels/ann')).toBe('');
+  });
+});
+
+describe('a rate-limited host', () => {
+  const headers = (h: Record<string, string>) => (name: string) => h[name] ?? null;
+  const now = Date.parse('2024-05-01T12:00:00Z');
+
+  it('is told apart from a refused token: 429, and 403 with Retry-After, x-ratelimit-remaining: 0 or a secondary rate limit', () => {
+    expect(rateLimited(429, headers({ 'retry-after': '5' }), '', 'Pushing', now)).toMatchObject({ code: 'E_RATE_LIMITED', retryAfterMs: 5000, message: 'Pushing: the git host asks to wait 5 s (HTTP 429).' });
+    expect(rateLimited(403, headers({}), 'You have exceeded a secondary rate limit. Please wait a few minutes.', 'Pushing', now)).toMatchObject({ code: 'E_RATE_LIMITED', retryAfterMs: undefined });
+    expect(rateLimited(403, headers({ 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(now / 1000 + 90) }), '', 'Pushing', now)).toMatchObject({ retryAfterMs: 90_000 });
+    expect(rateLimited(403, headers({ 'retry-after': new Date(now + 30_000).toUTCString() }), '', 'Pushing', now)).toMatchObject({ retryAfterMs: 30_000 });
+    expect(rateLimited(403, headers({}), 'Permission denied', 'Pushing', now)).toBeNull();
+    expect(rateLimited(500, headers({ 'retry-after': '5' }), '', 'Pushing', now)).toBeNull();
+  });
+
+  it('is waited for 60 s when it names no time, doubling with each limit in a row, at most 16 min', () => {
+    expect([1, 2, 3, 4, 5, 6, 7].map(rateLimitWaitMs)).toEqual([60_000, 120_000, 240_000, 480_000, 960_000, 960_000, 960_000]);
+  });
+
+  describe('as a real server answers', () => {
+    const served = useGitServer();
+    const dir = mkdtempSync(join(tmpdir(), 'plover-limited-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const options = (): RemoteOptions => ({ url: served.url, branch: 'main', dest: 'labels/ann', reviewer: 'ann@example.org', auth: { username: 'plover', password: TOKEN } });
+
+    it('stops a fetch and a push with E_RATE_LIMITED and the time the host named, and goes on once it answers again', async () => {
+      const clone = { fs, gitdir: join(dir, 'clone.git'), cache: {}, http: rateAware(http) };
+      served.server.setFaults({ rateLimits: [{ status: 429, headers: { 'retry-after': '7' } }] });
+      await expect(syncClone(clone, options())).rejects.toMatchObject({ code: 'E_RATE_LIMITED', retryAfterMs: 7000 });
+      await syncClone(clone, options());
+      await commitDecision({ fs, gitdir: clone.gitdir, cache: clone.cache, ref: outboxRef(options()), decision: { candidate_id: 'sftc_723a003ab86cbec2', action: 'flag' }, reviewer: { name: 'Ann', email: 'ann@example.org' } });
+      served.server.setFaults({ rateLimits: [{ status: 403, body: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' }] });
+      await expect(pushOutbox(clone, options())).rejects.toMatchObject({ code: 'E_RATE_LIMITED', message: expect.stringContaining('secondary rate limit') });
+      expect(git(served.bare, 'branch', '--list', 'labels/ann')).toBe('');
+      expect(await pushOutbox(clone, options())).toMatchObject({ pushed: 1 });
+      // A 403 that is not a rate limit is still a refused token.
+      served.server.setFaults({ rateLimits: [{ status: 403, body: 'forbidden' }] });
+      await expect(syncClone(clone, options())).rejects.toMatchObject({ code: 'E_AUTH' });
+    });
   });
 });
