@@ -44,6 +44,8 @@ export interface WireStats {
   droppedAfter: number;
   /** When each git request (not a CORS preflight) arrived, in ms since the epoch. */
   arrivals: number[];
+  /** When each `git-receive-pack` POST (a push) arrived, in ms since the epoch. */
+  pushArrivals: number[];
   /** Requests answered with an injected rate limit. */
   rateLimited: number;
 }
@@ -83,7 +85,7 @@ export interface RateLimitAnswer {
   body?: string;
 }
 
-const emptyStats = (): WireStats => ({ requests: 0, pushBytes: 0, pushes: 0, pushHostMs: [], fetchBytes: 0, fetches: 0, unauthorized: 0, droppedBefore: 0, droppedAfter: 0, arrivals: [], rateLimited: 0 });
+const emptyStats = (): WireStats => ({ requests: 0, pushBytes: 0, pushes: 0, pushHostMs: [], fetchBytes: 0, fetches: 0, unauthorized: 0, droppedBefore: 0, droppedAfter: 0, arrivals: [], pushArrivals: [], rateLimited: 0 });
 
 export async function startGitHttpServer(options: GitHttpServerOptions): Promise<GitHttpServer> {
   const root = resolve(options.root);
@@ -175,6 +177,7 @@ async function handleGit(req: IncomingMessage, res: ServerResponse, root: string
   }
   const service = url.pathname.endsWith('/git-receive-pack') ? 'push' : url.pathname.endsWith('/git-upload-pack') ? 'fetch' : 'other';
   stats.arrivals.push(Date.now());
+  if (service === 'push' && req.method === 'POST') stats.pushArrivals.push(Date.now());
   const limited = faults.rateLimits?.shift();
   if (limited) {
     stats.rateLimited += 1;

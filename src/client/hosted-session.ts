@@ -21,7 +21,7 @@ import { adviseOn, rateAware, remoteError } from '../git/smart-http.ts';
 import { failsForGood, PloverError } from '../lib/errors.ts';
 import { reviewerTag } from '../lib/paths.ts';
 import type { Reviewer } from '../lib/schema-types.ts';
-import { authUsername, destinationBranch, pullRequestUrl, type HostedConfig } from '../lib/site-config.ts';
+import { authUsername, destinationBranch, pullRequestUrl, pushIntervalMs, type HostedConfig } from '../lib/site-config.ts';
 import type { LabelBackend } from '../lib/label-backend.ts';
 import { ReviewService } from '../lib/review-service.ts';
 import { computeStats } from '../lib/stats.ts';
@@ -41,7 +41,12 @@ export interface SyncStatus {
   errorCode: string | null;
   /** When the host last accepted a push or answered a fetch. */
   lastSync: Date | null;
+  /** When the next push goes, if one is waiting for the push interval; null otherwise. */
+  nextPush: Date | null;
 }
+
+/** What made a push go: the interval passed, the reviewer's Push now, the page hidden, and the rest. */
+export type PushReason = 'interval' | 'now' | 'hidden' | 'sign-in' | 'sign-out' | 'online' | 'retry' | 'after-wait';
 
 /** What one tab tells the other tabs of the same site. */
 type TabMessage = (CloneChange & { reviewer: string }) | { kind: 'pushed' };
@@ -79,6 +84,8 @@ export class HostedSession {
   private readonly committer: CloneCommitter;
   private readonly remote: RemoteOptions;
   private service: ReviewService | undefined;
+  /** Why the latest push was asked for (in the plover:push measure, for the tests and `npm run bench`). */
+  private pushReason: PushReason = 'sign-in';
   /** The push under way, if any. */
   private pushing: Promise<void> | null = null;
   private pushAgain = false;
@@ -91,7 +98,17 @@ export class HostedSession {
   /** Rate limits in a row, for the backoff when the host names no time. */
   private limitedInARow = 0;
   private closed = false;
-  private readonly onOnline = () => void this.push();
+  /** At most one push per this many ms (pushIntervalMs), so a team stays within the host's recommended push rate. */
+  private intervalMs = 10_000;
+  /** When the last push that carried decisions started. */
+  private lastPushAt = 0;
+  /** The push waiting for the interval to pass. */
+  private pushTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly onOnline = () => void this.push('online');
+  /** A page being hidden may be closed next: what waits goes now. */
+  private readonly onHidden = () => {
+    if (document.visibilityState === 'hidden') void this.push('hidden');
+  };
   private readonly tabs: BroadcastChannel;
 
   private constructor(config: HostedConfig, reviewer: Reviewer, token: string) {
@@ -108,7 +125,7 @@ export class HostedSession {
       ...(config.corsProxy ? { corsProxy: config.corsProxy } : {}),
       auth: { username: authUsername(config.host), password: token },
     };
-    const [status, setStatus] = createSignal<SyncStatus>({ online: navigator.onLine, waiting: 0, pushing: false, error: null, errorCode: null, lastSync: null });
+    const [status, setStatus] = createSignal<SyncStatus>({ online: navigator.onLine, waiting: 0, pushing: false, error: null, errorCode: null, lastSync: null, nextPush: null });
     this.status = status;
     this.setStatus = setStatus;
     this.journal = new DecisionJournal(config.remote, reviewer.email);
@@ -151,8 +168,10 @@ export class HostedSession {
     // For `npm run bench` and the tests: from sign-in to the queue ready (clone or fetch, read, index), and how the index was read.
     performance.measure('plover:open', { start: started, detail: { read } });
     await session.refreshWaiting();
+    session.intervalMs = pushIntervalMs(config, session.service!.index.team?.members.length ?? 1);
     window.addEventListener('online', session.onOnline);
-    void session.push();
+    document.addEventListener('visibilitychange', session.onHidden);
+    void session.push('sign-in');
     return session;
   }
 
@@ -162,7 +181,7 @@ export class HostedSession {
    * be pushed, or in this tab and not yet stored); they stay in this browser for their next sign-in.
    */
   async beforeSignOut(): Promise<number> {
-    await this.push();
+    await this.push('sign-out');
     return this.status().waiting + this.journal.pending();
   }
 
@@ -171,6 +190,8 @@ export class HostedSession {
     this.closed = true;
     clearTimeout(this.retryTimer);
     window.removeEventListener('online', this.onOnline);
+    document.removeEventListener('visibilitychange', this.onHidden);
+    clearTimeout(this.pushTimer);
     this.tabs.close();
     this.journal.close();
   }
@@ -195,11 +216,31 @@ export class HostedSession {
     }
   }
 
-  /** This tab committed a decision or an undo: tell the other tabs, count what waits, and push it. */
+  /** This tab committed a decision or an undo: tell the other tabs, count what waits, and push it when the interval allows. */
   private async committed(change: CloneChange): Promise<void> {
     this.tabs.postMessage({ ...change, reviewer: this.reviewer.email } satisfies TabMessage);
     await this.refreshWaiting();
-    void this.push();
+    this.schedulePush();
+  }
+
+  /**
+   * Pushes now if the push interval has passed since the last push that carried
+   * decisions (and the host asked for no wait), else once it has: one push carries
+   * everything that waits by then.
+   */
+  private schedulePush(): void {
+    if (this.closed || this.refused) return;
+    const due = Math.max(this.lastPushAt + this.intervalMs, this.holdUntil);
+    if (due <= Date.now()) {
+      void this.push('interval');
+      return;
+    }
+    if (this.pushTimer !== undefined) return;
+    this.pushTimer = setTimeout(() => {
+      this.pushTimer = undefined;
+      void this.push('interval');
+    }, due - Date.now());
+    this.update({ nextPush: new Date(due) });
   }
 
   /** Another tab committed or pushed: take its decision into the queue and recount what waits. */
@@ -215,15 +256,16 @@ export class HostedSession {
   retry(): void {
     this.refused = false;
     this.retryMs = 0;
-    void this.push();
+    void this.push('retry');
   }
 
   /**
    * Pushes the outbox now (and again later if it fails); after a refusal by the host, only retry() does.
    * @returns once this push, or the one under way and the one after it, is over.
    */
-  push(): Promise<void> {
+  push(reason: PushReason = 'now'): Promise<void> {
     if (this.closed || this.refused || Date.now() < this.holdUntil) return Promise.resolve();
+    this.pushReason = reason;
     if (this.pushing) {
       this.pushAgain = true;
       return this.pushing;
@@ -237,14 +279,17 @@ export class HostedSession {
 
   private async pushWhileAsked(): Promise<void> {
     clearTimeout(this.retryTimer);
-    this.update({ pushing: true });
+    clearTimeout(this.pushTimer);
+    this.pushTimer = undefined;
+    this.update({ pushing: true, nextPush: null });
     do {
       this.pushAgain = false;
+      if (this.status().waiting > 0) this.lastPushAt = Date.now();
       try {
         const started = performance.now();
         const pushed = await pushOutbox(this.clone, this.remote, { locked: (work) => this.committer.writing(work) });
         if (pushed.pushed) {
-          performance.measure('plover:push', { start: started, detail: pushed });
+          performance.measure('plover:push', { start: started, detail: { ...pushed, reason: this.pushReason } });
           this.tabs.postMessage({ kind: 'pushed' } satisfies TabMessage);
         }
         this.retryMs = 0;
@@ -275,7 +320,7 @@ export class HostedSession {
     const waitMs = err.retryAfterMs ?? rateLimitWaitMs(this.limitedInARow);
     this.holdUntil = Date.now() + waitMs;
     clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => void this.push(), waitMs + 50);
+    this.retryTimer = setTimeout(() => void this.push('after-wait'), waitMs + 50);
     const n = this.status().waiting;
     this.update({
       online: true,
@@ -286,7 +331,7 @@ export class HostedSession {
 
   private retryLater(): void {
     this.retryMs = Math.min(RETRY_MAX_MS, Math.max(RETRY_MIN_MS, this.retryMs * 2));
-    this.retryTimer = setTimeout(() => void this.push(), this.retryMs);
+    this.retryTimer = setTimeout(() => void this.push('retry'), this.retryMs);
   }
 
   private update(patch: Partial<SyncStatus>): void {

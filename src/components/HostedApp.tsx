@@ -178,6 +178,14 @@ export function HostedApp(props: HostedAppProps) {
 
 function SyncBar(props: { session: HostedSession; onSignOut: () => void }) {
   const status = () => props.session.status();
+  // A clock for "next push in N s", moved on only while a push waits for the interval.
+  const [now, setNow] = createSignal(Date.now());
+  const tick = setInterval(() => status().nextPush && setNow(Date.now()), 1000);
+  onCleanup(() => clearInterval(tick));
+  const nextIn = () => {
+    const next = status().nextPush;
+    return next ? Math.max(1, Math.ceil((next.getTime() - now()) / 1000)) : null;
+  };
   return (
     <section class="sync-bar" aria-label="Sync">
       <span class="sync-state" data-testid="online" data-online={String(status().online)}>
@@ -185,8 +193,13 @@ function SyncBar(props: { session: HostedSession; onSignOut: () => void }) {
       </span>
       <span data-testid="waiting" data-waiting={String(status().waiting)}>
         {status().waiting === 0 ? 'All decisions pushed' : `${status().waiting} decision${status().waiting === 1 ? '' : 's'} waiting to be pushed`}
-        {status().pushing ? ' · pushing…' : ''}
+        {status().pushing ? ' · pushing…' : status().waiting > 0 && nextIn() !== null ? ` · next push in ${nextIn()} s` : ''}
       </span>
+      <Show when={status().waiting > 0 && !status().pushing && !['E_AUTH', 'E_REFUSED', 'E_OUTBOX', 'E_RATE_LIMITED'].includes(status().errorCode ?? '')}>
+        <button type="button" onClick={() => void props.session.push()}>
+          Push now
+        </button>
+      </Show>
       <span>
         Branch <code>{props.session.dest}</code>
       </span>

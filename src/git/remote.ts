@@ -233,10 +233,12 @@ export async function pushOutbox(clone: Clone, remote: RemoteOptions, options: {
   // our last push or fetch left it (the base), and one request instead of two is most of the
   // time a push takes. If the branch moved, the host refuses the update and the rounds
   // after it look first.
-  const guess = await locked(async () => {
-    const [tracking, { base }] = await Promise.all([resolveIn(clone, trackingRef(remote.dest)), readOutbox(clone, refsOf(remote))]);
-    return tracking !== null && tracking === base;
+  const { guess, empty } = await locked(async () => {
+    const [tracking, { base, waiting }] = await Promise.all([resolveIn(clone, trackingRef(remote.dest)), readOutbox(clone, refsOf(remote))]);
+    return { guess: tracking !== null && tracking === base, empty: waiting.length === 0 };
   });
+  // Nothing waits: not a request to the host.
+  if (empty) return result;
   // Round 0 has not seen the host's capabilities; every receive-pack offers these.
   let offered = USUAL_CAPABILITIES;
   let failed: { old: string; answer: ReceivePackResult } | null = null;

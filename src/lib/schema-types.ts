@@ -233,6 +233,10 @@ export interface Config {
    */
   host?: "forgejo" | "gitea" | "github" | "gitlab" | null;
   /**
+   * The hosted page pushes at most once per this many seconds per tab, carrying every decision that waits (Push now, hiding the page and Sign out push at once); null or absent: 10 s per team member, at least 10 s, which keeps a team within GitHub's recommended 6 pushes a minute per repository. PLOVER_PUSH_INTERVAL overrides it.
+   */
+  pushIntervalSeconds?: number | null;
+  /**
    * What the export's dataset card (README.md beside the export) says of the data.
    */
   dataset?: {

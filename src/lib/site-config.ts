@@ -20,6 +20,8 @@ export interface HostedConfig {
   pushTo: 'review' | 'branch';
   /** The kind of host: how the token is sent, and how a pull request is opened. */
   host: GitHost;
+  /** At most one push per this many seconds per tab; null: 10 s per team member, at least 10 s (pushIntervalMs). */
+  pushIntervalSeconds: number | null;
 }
 
 export interface SiteConfig {
@@ -40,6 +42,7 @@ export interface SiteConfigFile {
   base?: string;
   pushTo?: 'review' | 'branch';
   host?: GitHost | null;
+  pushIntervalSeconds?: number | null;
 }
 
 /** Which environment variable sets which setting. */
@@ -50,6 +53,7 @@ export const SITE_CONFIG_ENV = {
   base: 'PLOVER_BASE',
   pushTo: 'PLOVER_PUSH_TO',
   host: 'PLOVER_HOST',
+  pushIntervalSeconds: 'PLOVER_PUSH_INTERVAL',
 } as const;
 
 const KEYS = Object.keys(SITE_CONFIG_ENV) as (keyof SiteConfigFile)[];
@@ -83,7 +87,7 @@ export function resolveSiteConfig(file: unknown, env: Record<string, string | un
     // `dataset` holds the export's dataset card settings (src/node/dataset-card.ts), `team` the team's split (team.ts), not the site's.
     if (key !== '$comment' && key !== 'dataset' && key !== 'team' && !KEYS.includes(key as keyof SiteConfigFile)) fail(fileName, `unknown setting ${JSON.stringify(key)}; the settings are ${KEYS.join(', ')}`);
   }
-  const get = (key: keyof SiteConfigFile): { value: string | null; where: string } => {
+  const get = (key: Exclude<keyof SiteConfigFile, 'pushIntervalSeconds'>): { value: string | null; where: string } => {
     const name = SITE_CONFIG_ENV[key];
     const fromEnv = env[name];
     if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv, where: `environment variable ${name}` };
@@ -111,6 +115,11 @@ export function resolveSiteConfig(file: unknown, env: Record<string, string | un
   if (pushTo.value !== null && pushTo.value !== 'review' && pushTo.value !== 'branch') fail(pushTo.where, 'must be "review" (a branch per reviewer, merged by pull request) or "branch" (straight to the target branch)');
   const host = get('host');
   if (host.value !== null && !HOSTS.includes(host.value as GitHost)) fail(host.where, `must be one of ${HOSTS.join(', ')}`);
+  const envInterval = env[SITE_CONFIG_ENV.pushIntervalSeconds];
+  const interval = envInterval !== undefined && envInterval !== '' ? { value: Number(envInterval), where: `environment variable ${SITE_CONFIG_ENV.pushIntervalSeconds}` } : { value: fromFile.pushIntervalSeconds ?? null, where: `${fileName}: pushIntervalSeconds` };
+  if (interval.value !== null && (typeof interval.value !== 'number' || !Number.isFinite(interval.value) || interval.value < 1)) {
+    fail(interval.where, 'must be a number of seconds, at least 1 (e.g. 30), or null for 10 s per team member');
+  }
   return {
     base: basePath,
     hosted: {
@@ -119,6 +128,7 @@ export function resolveSiteConfig(file: unknown, env: Record<string, string | un
       corsProxy: proxy.value === null ? null : httpUrl(proxy.value, proxy.where, 'corsProxy'),
       pushTo: (pushTo.value as HostedConfig['pushTo'] | null) ?? 'review',
       host: (host.value as GitHost | null) ?? guessHost(url),
+      pushIntervalSeconds: interval.value as number | null,
     },
   };
 }
@@ -129,6 +139,15 @@ function guessHost(url: string): GitHost {
   if (hostname === 'github.com') return 'github';
   if (hostname === 'gitlab.com' || hostname.startsWith('gitlab.')) return 'gitlab';
   return 'forgejo';
+}
+
+/**
+ * How often a tab may push: the configured interval, or by default 10 s per team member
+ * (at least 10 s), which keeps the team within GitHub's recommended 6 pushes a minute
+ * for the repository.
+ */
+export function pushIntervalMs(config: HostedConfig, members: number): number {
+  return (config.pushIntervalSeconds ?? Math.max(10, 10 * members)) * 1000;
 }
 
 /** The branch a reviewer's decisions are pushed to. */

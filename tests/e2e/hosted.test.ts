@@ -18,6 +18,8 @@ import { candidateLine, fsck, git, ROOT } from '../helpers/repo.ts';
 
 const ann = { name: 'Ann Lee', email: 'ann@example.org' };
 const bob = { name: 'Bob Ray', email: 'bob@example.org' };
+/** The site's push interval (PLOVER_PUSH_INTERVAL): short, so the tests do not wait long for a batched push. */
+const INTERVAL_S = 3;
 
 describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git server', () => {
   const remote = useGitServer();
@@ -31,7 +33,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     execFileSync(process.execPath, ['node_modules/astro/bin/astro.mjs', 'build', '--silent', '--outDir', outDir], {
       cwd: ROOT,
       stdio: 'inherit',
-      env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1', PLOVER_REMOTE: remote.url, PLOVER_BRANCH: 'main', PLOVER_BASE: '/plover/' },
+      env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1', PLOVER_REMOTE: remote.url, PLOVER_BRANCH: 'main', PLOVER_BASE: '/plover/', PLOVER_PUSH_INTERVAL: String(INTERVAL_S) },
     });
     site = await startStaticHost({ dir: outDir, base: '/plover/' });
   });
@@ -372,6 +374,60 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     expect(git(remote.bare, 'log', '--format=%an|%s', `main..${branchOf(mia)}`)).toBe(`Mia Oda|plover: flag ${miaDecided}`);
     expect(git(remote.bare, 'log', '--format=%an|%s', `main..${branchOf(ned)}`)).toBe(`Ned Ash|plover: flag ${nedDecided}`);
     expect(fsck(remote.bare).status).toBe(0);
+  });
+
+  it('pushes at most once per push interval, carrying what waits; Push now and hiding the page push at once; every decision arrives once', async () => {
+    const mo = { name: 'Mo Chen', email: 'mo@example.org' };
+    const page = await open(await browser());
+    await signIn(page, mo);
+    await cardShown(page);
+    remote.server.resetStats();
+    const decided: string[] = [];
+    for (let i = 0; i < 8; i++) decided.push(await flag(page, i + 1));
+    await expect.poll(() => waiting(page)).toBe('0');
+    const pushes = remote.server.stats.pushArrivals;
+    const span = pushes.at(-1)! - pushes[0]!;
+    expect(pushes.length).toBeGreaterThanOrEqual(1);
+    expect(pushes.length).toBeLessThanOrEqual(Math.ceil(span / (INTERVAL_S * 1000)) + 1);
+    expect(pushes.length).toBeLessThan(decided.length);
+    expect(git(remote.bare, 'log', '--format=%s', `main..${branchOf(mo)}`).split('\n').sort()).toEqual(decided.map((id) => `plover: flag ${id}`).sort());
+
+    // Right after a push, a decision waits for the interval and the bar says when it goes; Push now, or the
+    // page being hidden, sends it at once. (If the interval passes first, the push is the interval's: try again.)
+    const lastReason = () => page.evaluate(() => (performance.getEntriesByName('plover:push').at(-1) as PerformanceMeasure | undefined)?.detail.reason as string | undefined);
+    const commits = () => page.evaluate(() => performance.getEntriesByName('plover:commit').length);
+    /** Flags the shown candidate and waits until its commit is stored and counted. */
+    const flagged = async () => {
+      const n = await commits();
+      const id = (await currentId(page))!;
+      await page.getByRole('button', { name: 'Flag', exact: true }).click();
+      await expect.poll(commits).toBe(n + 1);
+      decided.push(id);
+    };
+    const pushNow = () => page.getByRole('button', { name: 'Push now' });
+    const pushedBy = async (reason: string, act: () => Promise<unknown>) => {
+      for (let attempt = 1; ; attempt++) {
+        await flagged();
+        // Waiting for the interval (the bar says when it goes), or already on its way.
+        await expect.poll(async () => (await pushNow().count()) > 0 || (await waiting(page)) === '0' || (await page.getByTestId('waiting').textContent())!.includes('pushing')).toBe(true);
+        if ((await pushNow().count()) > 0) {
+          expect(await page.getByTestId('waiting').textContent()).toMatch(/1 decision waiting to be pushed · next push in \d+ s/);
+          await act();
+        }
+        await expect.poll(() => waiting(page)).toBe('0');
+        if ((await lastReason()) === reason) return;
+        expect(attempt, `no push by ${reason} in ${attempt} tries`).toBeLessThan(5);
+      }
+    };
+    await pushedBy('now', () => page.evaluate(() => [...document.querySelectorAll('button')].find((b) => b.textContent?.trim() === 'Push now')?.click()));
+    await pushedBy('hidden', () =>
+      page.evaluate(() => {
+        Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
+        document.dispatchEvent(new Event('visibilitychange'));
+        Object.defineProperty(document, 'visibilityState', { value: 'visible', configurable: true });
+      }),
+    );
+    expect(git(remote.bare, 'log', '--format=%s', `main..${branchOf(mo)}`).split('\n').sort()).toEqual(decided.map((id) => `plover: flag ${id}`).sort());
   });
 
   it('waits as a rate-limited host asks: nothing is sent before the time it names, the wait is shown, then every decision arrives once', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { reviewerTag } from '../../src/lib/paths.ts';
-import { authUsername, destinationBranch, pullRequestUrl, resolveSiteConfig } from '../../src/lib/site-config.ts';
+import { authUsername, destinationBranch, pullRequestUrl, pushIntervalMs, resolveSiteConfig } from '../../src/lib/site-config.ts';
 
 const remote = 'https://git.example.org/team/labels.git';
 
@@ -14,7 +14,7 @@ describe('resolveSiteConfig', () => {
     const config = resolveSiteConfig({ remote: 'https://old.example.org/x.git', branch: 'dev', base: '/a/' }, { PLOVER_REMOTE: `${remote}/`, PLOVER_BASE: '/plover/' });
     expect(config).toEqual({
       base: '/plover/',
-      hosted: { remote, branch: 'dev', corsProxy: null, pushTo: 'review', host: 'forgejo' },
+      hosted: { remote, branch: 'dev', corsProxy: null, pushTo: 'review', host: 'forgejo', pushIntervalSeconds: null },
     });
     expect(resolveSiteConfig({}, { PLOVER_REMOTE: 'https://github.com/o/r.git', PLOVER_CORS_PROXY: 'https://proxy.example.org', PLOVER_PUSH_TO: 'branch' }).hosted).toEqual({
       remote: 'https://github.com/o/r.git',
@@ -22,7 +22,10 @@ describe('resolveSiteConfig', () => {
       corsProxy: 'https://proxy.example.org',
       pushTo: 'branch',
       host: 'github',
+      pushIntervalSeconds: null,
     });
+    expect(resolveSiteConfig({ remote, pushIntervalSeconds: 30 }, {}).hosted?.pushIntervalSeconds).toBe(30);
+    expect(resolveSiteConfig({ remote, pushIntervalSeconds: 30 }, { PLOVER_PUSH_INTERVAL: '2.5' }).hosted?.pushIntervalSeconds).toBe(2.5);
     expect(resolveSiteConfig({ remote: 'https://gitlab.com/o/r.git' }, {}).hosted?.host).toBe('gitlab');
     expect(resolveSiteConfig({ remote, host: 'gitea' }, {}).hosted?.host).toBe('gitea');
   });
@@ -38,6 +41,9 @@ describe('resolveSiteConfig', () => {
       [{ remote, branch: 'a b' }, {}, /is not a branch name/],
       [{ remote, base: 'plover' }, {}, /base: base "plover" must start and end with "\/"/],
       [{ remote, pushTo: 'main' }, {}, /pushTo: must be "review"/],
+      [{ remote, pushIntervalSeconds: 0 }, {}, /pushIntervalSeconds: must be a number of seconds, at least 1/],
+      [{ remote, pushIntervalSeconds: '30' }, {}, /plover\.config\.json: pushIntervalSeconds: must be a number of seconds/],
+      [{ remote }, { PLOVER_PUSH_INTERVAL: 'soon' }, /environment variable PLOVER_PUSH_INTERVAL: must be a number of seconds/],
       [{ remote, host: 'bitbucket' }, {}, /host: must be one of forgejo, gitea, github, gitlab/],
       [{ remote, branch: 3 }, {}, /branch: must be a string/],
     ];
@@ -70,5 +76,15 @@ describe('where decisions go and how the host is asked', () => {
       'https://gitlab.com/o/r/-/merge_requests/new?merge_request%5Bsource_branch%5D=labels%2Fann-1&merge_request%5Btarget_branch%5D=main',
     );
     expect(pullRequestUrl(hosted({ pushTo: 'branch' }), 'main')).toBeNull();
+  });
+});
+
+describe('the push interval', () => {
+  const hosted = (pushIntervalSeconds: number | null) => resolveSiteConfig({ remote: 'https://git.example.org/team/labels.git', pushIntervalSeconds }, {}).hosted!;
+  it('is 10 s per team member by default, at least 10 s, so a team stays within 6 pushes a minute; or as configured', () => {
+    expect([1, 2, 3, 6].map((n) => pushIntervalMs(hosted(null), n))).toEqual([10_000, 20_000, 30_000, 60_000]);
+    for (const n of [1, 2, 3, 6]) expect(n * (60_000 / pushIntervalMs(hosted(null), n))).toBeLessThanOrEqual(6);
+    expect(pushIntervalMs(hosted(null), 0)).toBe(10_000);
+    expect(pushIntervalMs(hosted(3), 5)).toBe(3000);
   });
 });
