@@ -22,7 +22,7 @@ import { StatsCompiler } from '../lib/stats.ts';
 import { AgreementCompiler } from '../lib/agreement.ts';
 import { renderAgreement, renderStats } from './report.ts';
 import { importCandidates } from '../node/import.ts';
-import { readTeam, Workspace } from '../node/workspace.ts';
+import { readWorktreeTeam, Workspace } from '../node/workspace.ts';
 import { checkRepository } from '../node/check-repository.ts';
 import { pullRequestSummary } from '../node/pull-request-summary.ts';
 import { startServer } from '../server/server.ts';
@@ -514,7 +514,7 @@ async function statsCommand(args: string[]): Promise<number> {
   const dir = resolve(values.dir ?? '.');
   const source = worktreeSource(dir);
   const { candidates, problems } = await readCandidates(source);
-  const stats = new StatsCompiler(candidates, policy, readTeam(dir));
+  const stats = new StatsCompiler(candidates, policy, readWorktreeTeam(dir));
   const agreement = new AgreementCompiler();
   for await (const group of iterateCorrections(source, problems)) {
     stats.add(group);

@@ -269,7 +269,7 @@ function pageSource({ clone, target, outbox, mine }: IndexSource): DataSource & 
  * The team of a commit's plover.config.json (null without one).
  * @throws PloverError `E_SITE_CONFIG` naming the JSON path and the fix.
  */
-export async function readTeam(clone: Clone, commit: string): Promise<Team | null> {
+export async function readTeamAt(clone: Clone, commit: string): Promise<Team | null> {
   const bytes = await git.readBlob({ fs: clone.fs, gitdir: clone.gitdir, oid: commit, filepath: SITE_CONFIG_FILE, cache: clone.cache }).then(
     (b) => b.blob,
     (err: { code?: string }) => {
@@ -335,7 +335,7 @@ export async function openIndex(
   // The same target commit has the same candidate files and team: no need to read its trees (which loads the clone's pack).
   const same = kept?.head.target === target;
   const candidatesTree = same ? kept!.head.candidates : await subtree(clone, target, CANDIDATES_DIR);
-  const team = same ? kept!.head.team : await readTeam(clone, target);
+  const team = same ? kept!.head.team : await readTeamAt(clone, target);
   if (store && kept && kept.head.candidates === candidatesTree && (await store.hasTexts(kept.head.files.map((f) => f.blob)))) {
     const body = await kept.body();
     if (body) {

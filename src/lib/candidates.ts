@@ -2,7 +2,7 @@
 import type { Problem } from './errors.ts';
 import type { Candidate } from './schema-types.ts';
 import { parseJsonText } from './json.ts';
-import { checkAgainstSchema } from './validate.ts';
+import { checkAgainstSchema } from './schema-check.ts';
 
 /** A candidate and where it was read from. */
 export interface LocatedCandidate {

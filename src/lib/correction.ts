@@ -2,7 +2,7 @@
 import { PloverError, type Problem } from './errors.ts';
 import { SCHEMA_VERSION } from './schemas.ts';
 import type { Action, Correction, FailureCategory, Reviewer } from './schema-types.ts';
-import { checkAgainstSchema } from './validate.ts';
+import { checkAgainstSchema } from './schema-check.ts';
 import { findLoneSurrogate, LONE_SURROGATE, parseJsonText } from './json.ts';
 import { isUnchangedResponse, normalizeCorrectedText } from './target-text.ts';
 

@@ -13,7 +13,7 @@ import { indexEarlierTurns, type EarlierTurns } from './earlier-turns.ts';
 import { decidingCorrection, groupByCandidate } from './review-state.ts';
 import { ACTIONS, FAILURE_CATEGORIES } from './schemas.ts';
 import { summarizeLengths, type LengthSummary } from './lengths.ts';
-import { checkAgainstSchema, type SchemaName } from './validate.ts';
+import { checkAgainstSchema, type SchemaName } from './schema-check.ts';
 
 /** A correction and the file it was read from. */
 export interface LocatedCorrection {

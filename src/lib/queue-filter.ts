@@ -53,22 +53,6 @@ export function parseQueueFilter(params: URLSearchParams): QueueFilter {
   return filter;
 }
 
-/** The query parameters of a filter, without defaults, in a fixed order (for URLs). */
-export function serializeQueueFilter(f: QueueFilter): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (f.run) out.run = f.run;
-  if (f.model) out.model = f.model;
-  if (f.task_type) out.task_type = f.task_type;
-  if (f.score_min !== undefined) out.score_min = String(f.score_min);
-  if (f.score_max !== undefined) out.score_max = String(f.score_max);
-  if (f.state !== 'undecided') out.state = f.state;
-  if (f.category) out.category = f.category;
-  if (f.q) out.q = f.q;
-  if (f.sort !== 'file') out.sort = f.sort;
-  if (f.scope) out.scope = f.scope;
-  return out;
-}
-
 /** Whether a candidate passes the filter, given my decision on it (if any) and its lower-cased search text. */
 export function matchesFilter(
   f: QueueFilter,

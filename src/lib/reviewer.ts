@@ -1,7 +1,7 @@
 /** Reviewer identity: parsed from "Name <email>" or from git config, checked by the schema. */
 import { PloverError } from './errors.ts';
 import type { Reviewer } from './schema-types.ts';
-import { checkAgainstSchema } from './validate.ts';
+import { checkAgainstSchema } from './schema-check.ts';
 import { correctionSchema } from './schemas.ts';
 
 /**

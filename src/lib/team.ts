@@ -11,7 +11,7 @@ import type { LocatedCorrection } from './export.ts';
 import { normalizeEmail } from './paths.ts';
 import { configSchema } from './schemas.ts';
 import { SITE_CONFIG_FILE } from './site-config.ts';
-import { checkAgainstSchema } from './validate.ts';
+import { checkAgainstSchema } from './schema-check.ts';
 
 export interface Team {
   /** Normalised emails, in the order the file lists them. */

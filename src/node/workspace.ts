@@ -89,7 +89,7 @@ export class Workspace {
     const read = options.corrections === false ? { corrections: [], problems: [] } : await readCorrections(source, data.candidates);
     const problems = [...data.problems, ...read.problems];
     if (problems.length) throw invalidRepository(problems);
-    const team = readTeam(dir);
+    const team = readWorktreeTeam(dir);
     const index = ReviewIndex.ofData(data, read.corrections, team);
     const service = new ReviewService(index, new WorktreeCommitter(dir, fs, cache), async () => computeStats(data.candidates, index.records(), team));
     return new Workspace(service, recovered, data.candidates, { dir, fs, cache, head: await resolveOrNull(fs, `${dir}/.git`, 'HEAD') });
@@ -147,9 +147,9 @@ export class Workspace {
 }
 
 /**
- * The team of the repository's plover.config.json (null without one).
+ * The team of the working tree's plover.config.json (null without one).
  * @throws PloverError `E_SITE_CONFIG` naming the JSON path and the fix.
  */
-export function readTeam(dir: string): Team | null {
+export function readWorktreeTeam(dir: string): Team | null {
   return requireTeam(readConfigFile(dir), SITE_CONFIG_FILE);
 }
