@@ -6,7 +6,7 @@
  * is lost). Every decision can be undone: the last one from the list or `u`, any other
  * by going back to its candidate (`k`). Keys and buttons call the same functions.
  *
- * Its parts: the queue (review/queue.ts), the outbox of commits (review/outbox.ts), the
+ * Its parts: the queue (review/queue.ts), the decisions of this visit and their commits (review/decisions.ts), the
  * settings (review/settings.ts), the decision form (review/DecisionForm.tsx), the commit
  * list (review/CommitList.tsx) and the keys (review/shortcuts.ts).
  */
@@ -27,7 +27,7 @@ import { ConflictPanel } from './review/ConflictPanel.tsx';
 import { actionLabel, CommitList, STATE_TEXT } from './review/CommitList.tsx';
 import { createDecisionForm, DecisionForm } from './review/DecisionForm.tsx';
 import { createDrafts } from './review/drafts.ts';
-import { createOutbox, type CommitStatus } from './review/outbox.ts';
+import { createDecisions, type CommitStatus } from './review/decisions.ts';
 import { createQueue } from './review/queue.ts';
 import { createSettings } from './review/settings.ts';
 import { shortcutOf } from './review/shortcuts.ts';
@@ -50,7 +50,7 @@ const PREFETCH_BELOW = 10;
 export function ReviewApp(props: ReviewAppProps) {
   const backend = props.backend ?? createLocalBackend();
   const queue = createQueue(backend, props.filters ?? {});
-  const outbox = createOutbox(backend, props.journal);
+  const decisions = createDecisions(backend, props.journal);
   const settings = createSettings();
   const drafts = createDrafts(() => {
     const email = session()?.reviewer.email;
@@ -68,10 +68,10 @@ export function ReviewApp(props: ReviewAppProps) {
   let cardRegion: HTMLDivElement | undefined;
 
   const current = queue.current;
-  const isDecided = (c: Candidate) => outbox.decided().has(c.id);
+  const isDecided = (c: Candidate) => decisions.decided().has(c.id);
   const currentDecision = () => {
     const c = current();
-    return c ? outbox.decided().get(c.id) : undefined;
+    return c ? decisions.decided().get(c.id) : undefined;
   };
   const undecidedAhead = () => queue.items().slice(queue.cursor()).filter((c) => !isDecided(c)).length;
   // The current card's history from git, in the views that show decided ones; read once for
@@ -80,7 +80,7 @@ export function ReviewApp(props: ReviewAppProps) {
     () => {
       const c = current();
       const state = queue.filters().state;
-      return c && state && state !== 'undecided' ? ([c.id, outbox.version()] as const) : undefined;
+      return c && state && state !== 'undecided' ? ([c.id, decisions.version()] as const) : undefined;
     },
     ([id]) => backend.history(id),
   );
@@ -132,7 +132,7 @@ export function ReviewApp(props: ReviewAppProps) {
     try {
       const s = await backend.session();
       setSession(s);
-      outbox.start(s);
+      decisions.start(s);
     } catch (err) {
       queue.setError((err as Error).message);
       return;
@@ -167,13 +167,13 @@ export function ReviewApp(props: ReviewAppProps) {
 
   /** What the correction box starts with: my earlier correction, else the model's response (or empty, by setting). */
   function initialDraft(c: Candidate | undefined): string {
-    const prior = c ? outbox.decided().get(c.id) : undefined;
+    const prior = c ? decisions.decided().get(c.id) : undefined;
     return prior?.decision.corrected_response ?? (settings.startEmpty.on() ? '' : (c?.model_response ?? ''));
   }
 
   /** A card's form: its kept draft, else what initialDraft says. */
   function resetForm(c: Candidate | undefined) {
-    form.reset((c && drafts.get(c.id)) ?? initialDraft(c), (c ? outbox.decided().get(c.id) : undefined)?.decision.failure_category ?? null);
+    form.reset((c && drafts.get(c.id)) ?? initialDraft(c), (c ? decisions.decided().get(c.id) : undefined)?.decision.failure_category ?? null);
   }
 
   /** Focus on the card shown; if its top is above the window (a long card read to its end), it starts at its top. */
@@ -204,7 +204,7 @@ export function ReviewApp(props: ReviewAppProps) {
       ...(action === 'correct' && unchanged ? { unchanged: true } : {}),
     };
     const durationMs = performance.now() - shownAt;
-    outbox.decide(candidate, decision, durationMs);
+    decisions.decide(candidate, decision, durationMs);
     drafts.clear(candidate.id);
     queue.advance(isDecided);
     setAnnouncement(`${actionLabel(action)}: ${candidate.id}. ${current() ? 'Next candidate.' : ''}`);
@@ -215,7 +215,7 @@ export function ReviewApp(props: ReviewAppProps) {
 
   /** Puts a failed decision's candidate back in front, to decide it again by hand. */
   function reopen(entry: CommitStatus) {
-    outbox.reopen(entry);
+    decisions.reopen(entry);
     goTo(entry.candidate.id);
   }
 
@@ -227,13 +227,13 @@ export function ReviewApp(props: ReviewAppProps) {
 
   /** Undoes a committed decision (a new commit), and goes back to its candidate. */
   async function undo(entry: CommitStatus | undefined) {
-    if (!(await outbox.undo(entry))) return;
+    if (!(await decisions.undo(entry))) return;
     goTo(entry!.candidate.id);
     resetForm(entry!.candidate);
     setAnnouncement(`Undone: ${entry!.candidate.id} is back in your queue.`);
   }
 
-  const commitList = () => <CommitList outbox={outbox} onUndo={(entry) => void undo(entry)} onReopen={reopen} />;
+  const commitList = () => <CommitList decisions={decisions} onUndo={(entry) => void undo(entry)} onReopen={reopen} />;
 
   function move(step: 1 | -1) {
     if (!queue.move(step)) return;
@@ -276,7 +276,7 @@ export function ReviewApp(props: ReviewAppProps) {
       case 'flag':
         return decide(shortcut.kind);
       case 'undo':
-        return void undo(outbox.lastUndoable());
+        return void undo(decisions.lastUndoable());
       case 'next':
         return move(1);
       case 'previous':
@@ -288,7 +288,7 @@ export function ReviewApp(props: ReviewAppProps) {
 
   // Leaving while a decision is not yet stored (committing, or an undo on its way) asks first.
   const onBeforeUnload = (e: BeforeUnloadEvent) => {
-    if (!outbox.unsaved()) return;
+    if (!decisions.unsaved()) return;
     e.preventDefault();
     e.returnValue = '';
   };
@@ -300,10 +300,10 @@ export function ReviewApp(props: ReviewAppProps) {
       <div class="toolbar">
         <p class="remaining">
           <Show when={session()} fallback="Loading…">
-            <Show when={session()!.team} fallback={<><strong data-testid="remaining">{outbox.remaining()}</strong> of {session()!.total} left to review</>}>
+            <Show when={session()!.team} fallback={<><strong data-testid="remaining">{decisions.remaining()}</strong> of {session()!.total} left to review</>}>
               {(team) => (
                 <>
-                  <strong data-testid="remaining">{outbox.remaining()}</strong> of the {team().assigned} assigned to you left to review{' '}
+                  <strong data-testid="remaining">{decisions.remaining()}</strong> of the {team().assigned} assigned to you left to review{' '}
                   {/* The team's split (plover.config.json): the queue is the reviewer's share unless they ask for everything. */}
                   <button type="button" class="scope" aria-pressed={queue.filters().scope === 'all'} onClick={() => applyFilters(withScope(queue.filters(), queue.filters().scope === 'all' ? '' : 'all'))}>
                     Everything I have not decided
@@ -341,8 +341,8 @@ export function ReviewApp(props: ReviewAppProps) {
               <span class="badge">{filterCount()} active</span>
             </Show>
           </summary>
-          <FilterBar backend={backend} value={queue.filters()} onChange={applyFilters} version={outbox.version()} />
-          <BulkDecide backend={backend} outbox={outbox} filters={queue.filters()} matching={queue.matching()} onApplied={() => queue.advance(isDecided, queue.cursor() - 1)} onChanged={() => applyFilters(queue.filters())} />
+          <FilterBar backend={backend} value={queue.filters()} onChange={applyFilters} version={decisions.version()} />
+          <BulkDecide backend={backend} decisions={decisions} filters={queue.filters()} matching={queue.matching()} onApplied={() => queue.advance(isDecided, queue.cursor() - 1)} onChanged={() => applyFilters(queue.filters())} />
         </details>
       </Show>
 
@@ -401,7 +401,7 @@ export function ReviewApp(props: ReviewAppProps) {
               <details class="history-toggle" onToggle={(e) => setHistoryOpen(e.currentTarget.open)}>
                 <summary>History of this candidate</summary>
                 <Show when={historyOpen()}>
-                  <HistoryPanel backend={backend} candidate={candidate()} version={outbox.version()} />
+                  <HistoryPanel backend={backend} candidate={candidate()} version={decisions.version()} />
                 </Show>
               </details>
             </div>
@@ -419,7 +419,7 @@ export function ReviewApp(props: ReviewAppProps) {
         <For each={ACTIONS}>
           {(a) => (
             <span class={`count count-${a.value}`}>
-              {a.label}: <strong data-testid={`count-${a.value}`}>{outbox.counts()[a.value]}</strong>
+              {a.label}: <strong data-testid={`count-${a.value}`}>{decisions.counts()[a.value]}</strong>
             </span>
           )}
         </For>

@@ -1,7 +1,7 @@
 /**
  * Decide in bulk: discard or flag (with an optional category) every candidate the current
  * filters show, after a confirmation that states how many, and take the whole batch back
- * with one Undo. Each decision goes through the outbox like one made by hand (journaled,
+ * with one Undo. Each decision is made like one by hand (review/decisions.ts: journaled,
  * one commit each, in order); candidates decided in this visit are left alone. Only in
  * the queue of candidates the reviewer has not decided: an undo removes a decision, so a
  * batch over earlier decisions could not be taken back.
@@ -11,11 +11,11 @@ import type { LabelBackend } from '../../lib/label-backend.ts';
 import { FAILURE_CATEGORIES } from '../../lib/schemas.ts';
 import type { Decision } from '../../lib/correction.ts';
 import type { Candidate, FailureCategory } from '../../lib/schema-types.ts';
-import type { CommitStatus, Outbox } from './outbox.ts';
+import type { CommitStatus, Decisions } from './decisions.ts';
 
 export interface BulkDecideProps {
   backend: LabelBackend;
-  outbox: Outbox;
+  decisions: Decisions;
   /** The queue's current filters (lib/queue-filter.ts). */
   filters: Record<string, string>;
   /** How many candidates match them, once known. */
@@ -42,7 +42,7 @@ export function BulkDecide(props: BulkDecideProps) {
     const out: Candidate[] = [];
     for (let after: string | null = null; ; ) {
       const page = await props.backend.queue(after, PAGE, props.filters);
-      out.push(...page.items.filter((c) => !props.outbox.decided().has(c.id)));
+      out.push(...page.items.filter((c) => !props.decisions.decided().has(c.id)));
       if (page.items.length < PAGE) return out;
       after = page.items.at(-1)!.id;
     }
@@ -57,12 +57,12 @@ export function BulkDecide(props: BulkDecideProps) {
       const entries: CommitStatus[] = [];
       for (const c of candidates) {
         const decision: Decision = { candidate_id: c.id, action: action(), ...(category() ? { failure_category: category() as FailureCategory } : {}) };
-        entries.push(props.outbox.decide(c, decision));
+        entries.push(props.decisions.decide(c, decision));
       }
       props.onApplied();
       setProgress(`${verb[2]} ${entries.length} candidates: committing…`);
-      await props.outbox.settled();
-      const failed = entries.filter((e) => props.outbox.decided().get(e.candidate.id)?.state === 'failed').length;
+      await props.decisions.settled();
+      const failed = entries.filter((e) => props.decisions.decided().get(e.candidate.id)?.state === 'failed').length;
       setLast({ action: action(), entries });
       setProgress(failed ? `${verb[1]} ${entries.length - failed} candidates; ${failed} failed (see the list below).` : `${verb[1]} ${entries.length} candidates.`);
       props.onChanged();
@@ -80,10 +80,10 @@ export function BulkDecide(props: BulkDecideProps) {
     // Newest first, as one undo after another would go.
     for (const entry of [...batch.entries].reverse()) {
       // The decision as it stands now (the commit list shows only the latest few; `decided` keeps each candidate's).
-      const now = props.outbox.decided().get(entry.candidate.id);
+      const now = props.decisions.decided().get(entry.candidate.id);
       const current = now?.key === entry.key ? now : entry;
       setProgress(`Undoing ${undone + failed + 1} of ${batch.entries.length}…`);
-      if (await props.outbox.undo(current)) undone += 1;
+      if (await props.decisions.undo(current)) undone += 1;
       else failed += 1;
     }
     setProgress(failed ? `Undid ${undone}; ${failed} could not be undone (see the list below).` : `Undid all ${undone}.`);

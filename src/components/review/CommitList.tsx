@@ -2,7 +2,7 @@
 import { For, Show } from 'solid-js';
 import { ACTIONS } from '../../lib/schemas.ts';
 import type { Action } from '../../lib/schema-types.ts';
-import type { CommitStatus, Outbox } from './outbox.ts';
+import type { CommitStatus, Decisions } from './decisions.ts';
 
 export const actionLabel = (action: Action) => ACTIONS.find((a) => a.value === action)!.label;
 
@@ -15,13 +15,13 @@ export const STATE_TEXT: Record<CommitStatus['state'], string> = {
 };
 
 export interface CommitListProps {
-  outbox: Outbox;
+  decisions: Decisions;
   onUndo: (entry: CommitStatus) => void;
   onReopen: (entry: CommitStatus) => void;
 }
 
 export function CommitList(props: CommitListProps) {
-  const commits = () => props.outbox.commits();
+  const commits = () => props.decisions.commits();
   return (
     <section class="commits" aria-label="Commits">
       <ul>
@@ -37,7 +37,7 @@ export function CommitList(props: CommitListProps) {
                 <code class="sha">{entry.oid!.slice(0, 7)}</code>{' '}
               </Show>
               <Show when={entry.state === 'done'}>
-                <button type="button" onClick={() => props.onUndo(entry)} aria-keyshortcuts={props.outbox.lastUndoable() === entry ? 'u' : undefined}>
+                <button type="button" onClick={() => props.onUndo(entry)} aria-keyshortcuts={props.decisions.lastUndoable() === entry ? 'u' : undefined}>
                   Undo
                 </button>
               </Show>
@@ -45,7 +45,7 @@ export function CommitList(props: CommitListProps) {
                 <span class="commit-error"> {entry.error}</span>{' '}
               </Show>
               <Show when={entry.state === 'failed'}>
-                <button type="button" onClick={() => props.outbox.retry(entry)}>
+                <button type="button" onClick={() => props.decisions.retry(entry)}>
                   Retry
                 </button>{' '}
                 <button type="button" onClick={() => props.onReopen(entry)}>

@@ -37,7 +37,7 @@ function keepVisible(list: CommitStatus[]): CommitStatus[] {
   return list.filter((c) => !(c.state === 'done' || c.state === 'undone') || ++finished <= FINISHED_SHOWN);
 }
 
-export function createOutbox(backend: LabelBackend, journal?: DecisionJournal) {
+export function createDecisions(backend: LabelBackend, journal?: DecisionJournal) {
   /** Newest first. */
   const [commits, setCommits] = createSignal<CommitStatus[]>([]);
   /** The latest decision of this visit per candidate id (undone and reopened ones removed). */
@@ -165,4 +165,4 @@ export function createOutbox(backend: LabelBackend, journal?: DecisionJournal) {
   };
 }
 
-export type Outbox = ReturnType<typeof createOutbox>;
+export type Decisions = ReturnType<typeof createDecisions>;
