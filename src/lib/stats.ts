@@ -4,7 +4,8 @@
  * decisions per category; corrections per reviewer. Accumulated one candidate at a time.
  */
 import type { LocatedCandidate } from './candidates.ts';
-import { compareOrdinal, DEFAULT_EXPORT_OPTIONS, ExportCompiler, resolveDecision, type LocatedCorrection, type ResolvePolicy } from './export.ts';
+import { compareOrdinal, DEFAULT_EXPORT_OPTIONS, ExportCompiler, type LocatedCorrection } from './export.ts';
+import { resolveDecision, type ResolvePolicy } from './resolve.ts';
 import { normalizeEmail } from './paths.ts';
 import { groupByCandidate } from './review-state.ts';
 import { FAILURE_CATEGORIES } from './schemas.ts';
