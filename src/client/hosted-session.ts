@@ -289,7 +289,7 @@ export class HostedSession {
         const started = performance.now();
         const pushed = await pushOutbox(this.clone, this.remote, { locked: (work) => this.committer.writing(work) });
         if (pushed.pushed) {
-          performance.measure('plover:push', { start: started, detail: { ...pushed, reason: this.pushReason } });
+          performance.measure('plover:push', { start: started, detail: { ...pushed, reason: this.pushReason, at: this.lastPushAt } });
           this.tabs.postMessage({ kind: 'pushed' } satisfies TabMessage);
         }
         this.retryMs = 0;
