@@ -30,7 +30,7 @@ export interface LocatedCorrection {
 export type CategoryFilter = FailureCategory | 'none';
 
 /**
- * What a line looks like (the README names the trainers that read each):
+ * What a line looks like (docs/export.md names the trainers that read each):
  * - `full`: `messages` plus ids, labels and metadata;
  * - `messages`: only `messages` (OpenAI chat fine-tuning, TRL's conversational language modeling);
  * - `prompt-completion`: TRL's conversational prompt-completion (`prompt`, `completion`);
@@ -44,7 +44,7 @@ export const PAIR_FORMAT_ACTIONS: Record<'preference' | 'openai-preference' | 'k
 
 /**
  * What a resolved decision makes of the model's answer in the judging formats, by rule
- * (the manifest counts lines by these names; the README has the table). The category
+ * (the manifest counts lines by these names; docs/export.md has the table). The category
  * says what a line may teach: `scoring_artifact` means the model's answer was right and
  * the benchmark's check too strict, so that answer is never rejected or a negative.
  */

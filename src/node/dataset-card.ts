@@ -12,7 +12,7 @@ import type { ExportFormat } from '../lib/export.ts';
 import type { Manifest } from './export-files.ts';
 import type { Config } from '../lib/schema-types.ts';
 
-/** The trainers that read each format, as the card and the README name them. */
+/** The trainers that read each format, as the card and docs/export.md name them. */
 export const FORMAT_READERS: Record<ExportFormat, string> = {
   full: 'analysis; OpenAI chat fine-tuning after dropping the fields beside `messages`; Axolotl `chat_template` (extra columns are ignored). Not TRL `SFTTrainer`, which ignores `weight: 0` and trains earlier answers: use `prompt-completion`',
   messages: 'OpenAI chat fine-tuning (honours `weight: 0` on context turns); Axolotl `chat_template` with `message_field_training: weight`. Not TRL `SFTTrainer`, which ignores `weight`: use `prompt-completion`',

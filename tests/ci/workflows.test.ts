@@ -62,8 +62,8 @@ describe.each(WORKFLOWS)('%s', (file) => {
     expect(workflow.jobs.export!.if).toBe("github.event_name == 'push'");
   });
 
-  it('runs only npm ci and npm scripts, each exactly as the README shows it', () => {
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  it('runs only npm ci and npm scripts, each exactly as docs/ci.md shows it', () => {
+    const readme = readFileSync(join(ROOT, 'docs/ci.md'), 'utf8');
     for (const job of Object.values(workflow.jobs)) {
       for (const step of job.steps.filter((s) => s.run)) {
         expect(step.run).toMatch(/^npm (ci|run) /);

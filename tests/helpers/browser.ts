@@ -55,7 +55,7 @@ export function useBrowser(options: { bypassCSP?: boolean } = {}): { readonly co
 }
 
 /**
- * Takes a screenshot of the page. It goes to docs/screenshots/ (the pictures the README
+ * Takes a screenshot of the page. It goes to docs/screenshots/ (the pictures the documentation
  * links) only with PLOVER_SCREENSHOTS=1, so that `npm test` leaves the working tree clean.
  */
 export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
