@@ -173,6 +173,11 @@ export interface CompilerContext {
    * not measured: the page's stats use the compiler and never load a tokenizer.
    */
   countTokens?: (text: string) => number;
+  /**
+   * A short fingerprint of a text (a SHA-1 in Node), by which duplicates are found without
+   * keeping every target's text in memory; without it, the texts themselves are kept.
+   */
+  fingerprint?: (text: string) => string;
 }
 
 /** Compiles export lines one candidate at a time, keeping only counts, conflicts and problems. */
@@ -196,8 +201,9 @@ export class ExportCompiler {
   private readonly countTextTokens: ((text: string) => number) | undefined;
   /** Token counts of prompt texts and model responses, which repeat across runs and lines. */
   private readonly tokenMemo = new Map<string, number>();
-  /** A number for each distinct text of the lines written, and the training content of each line as those numbers, with its candidate. */
+  /** A number for each distinct text of the lines written (by fingerprint), and the training content of each line as those numbers, with its candidate. */
   private readonly textIds = new Map<string, number>();
+  private readonly fingerprint: (text: string) => string;
   private readonly written = new Map<string, string>();
 
   /** @throws PloverError `E_USAGE` when `maxTokens` is given without a token counter. */
@@ -207,6 +213,7 @@ export class ExportCompiler {
     this.earlier = context.earlier ?? { turns: new Map(), corrected: new Map() };
     if (options.maxTokens !== undefined && !context.countTokens) throw new PloverError('E_USAGE', 'maxTokens needs a token counter');
     this.countTextTokens = context.countTokens;
+    this.fingerprint = context.fingerprint ?? ((text) => text);
     this.counts = {
       candidates: candidates.size,
       corrections: 0,
@@ -501,8 +508,9 @@ export class ExportCompiler {
       if (!messages) continue;
       parts.push(field);
       for (const m of messages) {
-        let n = this.textIds.get(m.content);
-        if (n === undefined) this.textIds.set(m.content, (n = this.textIds.size));
+        const print = this.fingerprint(m.content);
+        let n = this.textIds.get(print);
+        if (n === undefined) this.textIds.set(print, (n = this.textIds.size));
         parts.push(`${m.role}${'weight' in m ? `:${m.weight}` : ''}:${n}`);
       }
     }

@@ -4,7 +4,7 @@
  * lines written as they are compiled, so memory does not grow with the corrections.
  */
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, hash as digest } from 'node:crypto';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -118,7 +118,7 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
     problems.push(...team.problems);
     const earlier = exportOptions.substituteEarlierTurns ? new EarlierTurnReader(source, candidates, exportOptions.resolve) : undefined;
     const tokens = await TokenCountCache.open(dir);
-    const compiler = new ExportCompiler(candidates, exportOptions, { ...(earlier ? { earlier: earlier.context } : {}), countTokens: tokens.count });
+    const compiler = new ExportCompiler(candidates, exportOptions, { ...(earlier ? { earlier: earlier.context } : {}), countTokens: tokens.count, fingerprint: (text) => digest('sha1', text, 'base64') });
     const hash = createHash('sha256');
     let bytes = 0;
     // Lines are encoded straight into one of two buffers (no joined string to copy first); one
