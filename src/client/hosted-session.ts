@@ -1,7 +1,9 @@
 /**
  * The hosted mode in the page: a clone of the repository in IndexedDB (LightningFS), the
  * review service committing decisions in it (clone-committer.ts), and the sync loop that
- * pushes them in the background to the reviewer's branch (src/git/remote.ts).
+ * pushes them in the background to the reviewer's branch (src/git/remote.ts): at most
+ * once per push interval, each push carrying all that waits (Push now, hiding the page
+ * and Sign out push at once), and never while the host asks to wait (a rate limit).
  *
  * Durability: the page keeps each decision in the journal (decision-journal.ts) before
  * the next card shows; it is acknowledged once its commit is in IndexedDB (LightningFS
