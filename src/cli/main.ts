@@ -25,6 +25,7 @@ import { renderAgreement, renderStats } from './report.ts';
 import { importCandidates } from '../node/import.ts';
 import { readWorktreeTeam, Workspace } from '../node/workspace.ts';
 import { checkRepository } from '../node/check-repository.ts';
+import { plural } from '../lib/plural.ts';
 import { pullRequestSummary } from '../node/pull-request-summary.ts';
 import { startServer } from '../server/server.ts';
 import cliProgress from 'cli-progress';
@@ -449,9 +450,6 @@ function escapeAnnotation(text: string): string {
   return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A').replace(/:/g, '%3A').replace(/,/g, '%2C');
 }
 
-function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
-}
 
 async function importCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { 'dry-run': { type: 'boolean' } }, 1);

@@ -7,7 +7,7 @@
  */
 import { Template } from '@huggingface/jinja';
 import { PloverError } from './errors.ts';
-import type { ExportFormat, ExportRecord } from './export.ts';
+import type { ExportRecord } from './export.ts';
 import { parseJsonText } from './json.ts';
 
 type Msg = { role: string; content: string };
@@ -95,12 +95,12 @@ function splitProblems(template: ChatTemplate, prompt: Msg[], completion: string
 }
 
 /** The conversations of a line to render: its prompt and each answer in it (chosen and rejected both). */
-function conversations(format: ExportFormat, line: ExportRecord): { prompt: Msg[]; answers: string[]; split: boolean } {
+function conversations(line: ExportRecord): { prompt: Msg[]; answers: string[]; split: boolean } {
   const plain = (messages: Msg[]) => messages.map((m) => ({ role: m.role, content: m.content }));
   if ('messages' in line) return { prompt: plain(line.messages.slice(0, -1)), answers: [line.messages.at(-1)!.content], split: false };
   if ('input' in line) return { prompt: plain(line.input.messages), answers: [line.preferred_output[0]!.content, line.non_preferred_output[0]!.content], split: true };
   if ('chosen' in line) return { prompt: plain(line.prompt), answers: [line.chosen[0]!.content, line.rejected[0]!.content], split: true };
-  return { prompt: plain(line.prompt), answers: [line.completion[0]!.content], split: format !== 'full' };
+  return { prompt: plain(line.prompt), answers: [line.completion[0]!.content], split: true };
 }
 
 /**
@@ -109,8 +109,8 @@ function conversations(format: ExportFormat, line: ExportRecord): { prompt: Msg[
  * answer (the prompt formats, which trainers split), or drops the system prompt.
  * @returns one phrase per problem; none when the line renders as meant.
  */
-export function checkLine(template: ChatTemplate, format: ExportFormat, line: ExportRecord): string[] {
-  const { prompt, answers, split } = conversations(format, line);
+export function checkLine(template: ChatTemplate, line: ExportRecord): string[] {
+  const { prompt, answers, split } = conversations(line);
   const problems = new Set<string>();
   for (const answer of answers) {
     try {

@@ -25,7 +25,15 @@ export interface RepositoryCheck {
 }
 
 /** Checks the repository at `dir` as `source` reads it (the working tree, or a commit: its own plover.config.json then). */
-export async function checkRepository(dir: string, source: DataSource & { commit?: string }): Promise<RepositoryCheck> {
+export async function checkRepository(dir: string, given: DataSource & { commit?: string }): Promise<RepositoryCheck> {
+  // The folders are listed once: for reading, and again here for the entries per folder.
+  const listings = new Map<string, ReturnType<DataSource['list']>>();
+  const source: DataSource & { commit?: string } = {
+    ...given,
+    list: (folder) => listings.get(folder) ?? listings.set(folder, given.list(folder)).get(folder)!,
+    read: (path, maxBytes) => given.read(path, maxBytes),
+    close: () => given.close(),
+  };
   const data = await readRepository(source);
   const problems = [...data.problems];
   // The team's split is checked with the data: a broken one would stop the review page.

@@ -10,6 +10,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExportFormat } from '../lib/export.ts';
 import type { Manifest } from './export-files.ts';
+import { plural } from '../lib/plural.ts';
 import type { Config } from '../lib/schema-types.ts';
 
 /** The trainers that read each format, as the card and docs/export.md name them. */
@@ -138,7 +139,6 @@ export function defaultFile(sorted: Manifest[]): Manifest | null {
   return null;
 }
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** One file's own options, counts and problems. */
 function fileSection(m: Manifest): string[] {

@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import cliProgress from 'cli-progress';
 import type { LocatedCandidate } from '../lib/candidates.ts';
 import { checkLine, type ChatTemplate } from '../lib/chat-template.ts';
+import { plural } from '../lib/plural.ts';
 import { indexEarlierTurns } from '../lib/earlier-turns.ts';
 import { PloverError } from '../lib/errors.ts';
 import { resolveCorrectedText, type Conflict } from '../lib/resolve.ts';
@@ -176,7 +177,7 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
       for (const line of lines) {
         lineNumber += 1;
         if (chatTemplate) {
-          const found = checkLine(chatTemplate, exportOptions.format, line);
+          const found = checkLine(chatTemplate, line);
           if (found.length) templateProblems.push({ line: lineNumber, candidate_id: group[0]!.correction.candidate_id, problems: found });
         }
         await add(serializeExportLine(line));
@@ -313,7 +314,7 @@ function controlTokensFound(lines: (ControlTokenLine & { left_out?: boolean })[]
   if (lines.length > 20) shown.push(`  … and ${lines.length - 20} more`);
   return new PloverError(
     'E_CONTROL_TOKENS',
-    `${lines.length} line${lines.length === 1 ? '' : 's'} hold chat-template control tokens, which a tokenizer turns into real turn markers:\n${shown.join('\n')}\nedit those corrections (or discard the candidates), or export without --fail-on-control-tokens; nothing was written`,
+    `${plural(lines.length, 'line')} hold chat-template control tokens, which a tokenizer turns into real turn markers:\n${shown.join('\n')}\nedit those corrections (or discard the candidates), or export without --fail-on-control-tokens; nothing was written`,
   );
 }
 
@@ -331,7 +332,7 @@ function templateRefused(template: ChatTemplate, found: TemplateProblem[]): Plov
   if (found.length > 20) shown.push(`  … and ${found.length - 20} more`);
   return new PloverError(
     'E_TEMPLATE',
-    `${found.length} line${found.length === 1 ? '' : 's'} do not render as meant through the chat template ${template.source}:\n${shown.join('\n')}\n--system auto (the default with --chat-template) or --system merge deals with system prompts; export without --fail-on-template to list them in the manifest instead; nothing was written`,
+    `${plural(found.length, 'line')} do not render as meant through the chat template ${template.source}:\n${shown.join('\n')}\n--system auto (the default with --chat-template) or --system merge deals with system prompts; export without --fail-on-template to list them in the manifest instead; nothing was written`,
   );
 }
 

@@ -16,6 +16,7 @@ import { PloverError, formatProblem } from '../lib/errors.ts';
 import { DEFAULT_EXPORT_OPTIONS } from '../lib/export.ts';
 import { resolveDecision } from '../lib/resolve.ts';
 import { CORRECTIONS_DIR } from '../lib/paths.ts';
+import { plural } from '../lib/plural.ts';
 import { groupByCandidate } from '../lib/review-state.ts';
 import { ACTIONS } from '../lib/schemas.ts';
 import type { Correction } from '../lib/schema-types.ts';
@@ -77,9 +78,9 @@ export async function pullRequestSummary(dir: string, baseRef: string, headRef =
 
   const out: string[] = [];
   const shortBase = since.slice(0, 12);
-  out.push(`## plover: decisions in this change`, '', `${changed.length} correction file${changed.length === 1 ? '' : 's'} changed since \`${shortBase}\` (head \`${head.slice(0, 12)}\`).`, '');
+  out.push(`## plover: decisions in this change`, '', `${plural(changed.length, 'correction file')} changed since \`${shortBase}\` (head \`${head.slice(0, 12)}\`).`, '');
   if (check.problems.length) {
-    out.push(`### ${check.problems.length} problem${check.problems.length === 1 ? '' : 's'} (plover validate fails)`, '');
+    out.push(`### ${plural(check.problems.length, 'problem')} (plover validate fails)`, '');
     for (const p of check.problems.slice(0, 50)) out.push(`- ${inert(formatProblem(p))}`);
     if (check.problems.length > 50) out.push(`- … and ${check.problems.length - 50} more: run \`plover validate\``);
     out.push('');
@@ -99,7 +100,7 @@ export async function pullRequestSummary(dir: string, baseRef: string, headRef =
     out.push('');
   }
   const removed = changed.filter((c) => c.status === 'removed');
-  if (removed.length) out.push(`${removed.length} decision${removed.length === 1 ? '' : 's'} taken back (correction files removed).`, '');
+  if (removed.length) out.push(`${plural(removed.length, 'decision')} taken back (correction files removed).`, '');
 
   // Candidates this change touches that the reviewers now disagree on (the export leaves them out).
   const touched = new Set(changed.map((c) => c.correction?.candidate_id).filter((id): id is string => id !== undefined));
@@ -109,7 +110,7 @@ export async function pullRequestSummary(dir: string, baseRef: string, headRef =
     const resolved = resolveDecision(group, DEFAULT_EXPORT_OPTIONS.resolve);
     if ('conflict' in resolved) conflicts.push(`- ${inert(id)}: ${resolved.conflict.decisions.map((d) => `${d.action}${d.failure_category ? ` (${d.failure_category})` : ''} by ${inert(d.reviewer)}`).join('; ')}`);
   }
-  if (conflicts.length) out.push(`### ${conflicts.length} candidate${conflicts.length === 1 ? '' : 's'} in conflict (left out of the export until settled)`, '', ...conflicts, '');
+  if (conflicts.length) out.push(`### ${plural(conflicts.length, 'candidate')} in conflict (left out of the export until settled)`, '', ...conflicts, '');
 
   // Each decision, its correction as a word diff; as many as the budget holds.
   const details = decided.map((c) => decisionDetails(c, check.data.candidates.get(c.correction!.candidate_id)));
@@ -123,7 +124,7 @@ export async function pullRequestSummary(dir: string, baseRef: string, headRef =
     shown += 1;
   }
   if (shown < details.length) {
-    text += `\n${details.length - shown} more decision${details.length - shown === 1 ? '' : 's'} left out of this summary to stay within ${Math.round(maxBytes / 1024)} KiB; \`plover summary --base ${inert(baseRef)}\` in a clone lists them all.\n`;
+    text += `\n${plural(details.length - shown, 'more decision')} left out of this summary to stay within ${Math.round(maxBytes / 1024)} KiB; \`plover summary --base ${inert(baseRef)}\` in a clone lists them all.\n`;
   }
   if (!details.length) text += 'No decision added or changed.\n';
   return text;

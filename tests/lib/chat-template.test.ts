@@ -37,7 +37,7 @@ const FORMATS: ExportFormat[] = ['full', 'messages', 'prompt-completion', 'prefe
 const problemsOf = (template: (typeof templates)[number]['template'], format: ExportFormat, system: SystemPolicy) => {
   const out = compileExport(byId, corrections, { ...DEFAULT_EXPORT_OPTIONS, format, system, ...(format === 'kto' ? { actions: ['correct', 'flag'] } : {}) });
   expect(out.lines.length).toBeGreaterThan(0);
-  return new Set(out.lines.flatMap((line) => checkLine(template, format, line)));
+  return new Set(out.lines.flatMap((line) => checkLine(template, line)));
 };
 
 describe('export lines checked against real chat templates', () => {
