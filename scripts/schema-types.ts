@@ -15,6 +15,7 @@ export async function compileSchemaTypes(): Promise<string> {
       candidate: { $ref: 'candidate.schema.json' },
       correction: { $ref: 'correction.schema.json' },
       config: { $ref: 'config.schema.json' },
+      suggestion: { $ref: 'suggestion.schema.json' },
       export_line: { $ref: 'export-line.schema.json' },
       prompt_completion_line: { $ref: 'export-line.schema.json#/$defs/prompt_completion_line' },
       preference_line: { $ref: 'export-line.schema.json#/$defs/preference_line' },

@@ -11,7 +11,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import addFormatsModule from 'ajv-formats';
 import { build } from 'esbuild';
-import { candidateSchema, configSchema, correctionSchema, exportLineSchema } from '../src/lib/schemas.ts';
+import { candidateSchema, configSchema, correctionSchema, exportLineSchema, suggestionSchema } from '../src/lib/schemas.ts';
 
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv2020) => void;
 const standalone = ((standaloneCode as unknown as { default?: unknown }).default ?? standaloneCode) as (ajv: Ajv2020, refs: Record<string, string>) => string;
@@ -31,10 +31,11 @@ export async function compileValidators(): Promise<string> {
   const warn = (...args: unknown[]) => String(args[0]).startsWith('DEPRECATED: option unicode') || console.warn(...args);
   const ajv = new Ajv2020({ ...AJV_OPTIONS, code: { source: true, esm: false }, logger: { log: console.log, warn, error: console.error } });
   addFormats(ajv);
-  ajv.addSchema([candidateSchema, correctionSchema, exportLineSchema, configSchema]);
+  ajv.addSchema([candidateSchema, correctionSchema, exportLineSchema, configSchema, suggestionSchema]);
   const cjs = standalone(ajv, {
     candidate: candidateSchema.$id,
     correction: correctionSchema.$id,
+    suggestion: suggestionSchema.$id,
     config: configSchema.$id,
     exportLine: exportLineSchema.$id,
     promptCompletionLine: `${exportLineSchema.$id}#/$defs/prompt_completion_line`,

@@ -20,16 +20,18 @@ import http from 'isomorphic-git/http/web';
 import { createSignal, type Accessor } from 'solid-js';
 import { pushOutbox, syncClone, waitingCommits, type Clone, type RemoteOptions } from '../git/remote.ts';
 import { adviseOn, rateAware, remoteError } from '../git/smart-http.ts';
-import { failsForGood, PloverError } from '../lib/errors.ts';
+import { MAX_CORRECTION_BYTES, parseCorrection } from '../lib/correction.ts';
+import { failsForGood, formatProblem, PloverError } from '../lib/errors.ts';
 import { reviewerTag } from '../lib/paths.ts';
 import type { Reviewer } from '../lib/schema-types.ts';
 import { authUsername, destinationBranch, pullRequestUrl, pushIntervalMs, type HostedConfig } from '../lib/site-config.ts';
 import type { LabelBackend } from '../lib/label-backend.ts';
 import { ReviewService } from '../lib/review-service.ts';
 import { computeStats } from '../lib/stats.ts';
+import { readSuggestions } from '../lib/suggestions.ts';
 import { CloneCommitter, type CloneChange } from './clone-committer.ts';
 import { DecisionJournal } from './decision-journal.ts';
-import { IndexStore, openIndex, readWhole, type IndexRead, type IndexSource } from './index-snapshot.ts';
+import { IndexStore, openIndex, pageSource, readWhole, type IndexRead, type IndexSource } from './index-snapshot.ts';
 import { isStorageFull, openStore, type StoreFs } from './browser-store.ts';
 
 export interface SyncStatus {
@@ -366,8 +368,22 @@ export class HostedSession {
         const whole = await readWhole(await this.source());
         return computeStats(whole.data.candidates, whole.corrections, index.team);
       });
-    this.service = new ReviewService(index, this.committer, stats);
+    // The index keeps outlines: a correction's text (a sibling's, for the card's starts) is read from the clone when asked for.
+    const readCorrection = (file: string) =>
+      locked(async () => {
+        const bytes = await pageSource(await this.source()).read(file, MAX_CORRECTION_BYTES);
+        return 'tooLarge' in bytes ? undefined : parseCorrection(new TextDecoder().decode(bytes), file, false).correction;
+      });
+    this.service = new ReviewService(index, this.committer, stats, readCorrection);
     this.backend = this.service.backend(this.reviewer);
+    const service = this.service;
+    void locked(async () => readSuggestions(pageSource(await this.source()), (id) => index.has(id))).then(
+      ({ byCandidate, problems }) => {
+        service.suggestions = byCandidate;
+        if (problems.length) console.warn(`plover: suggestions left out (see plover validate):\n${problems.map(formatProblem).join('\n')}`);
+      },
+      (err: Error) => console.warn(`plover: reading the suggestions failed: ${err.message}`),
+    );
     return read;
   }
 

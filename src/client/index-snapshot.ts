@@ -34,7 +34,7 @@ import { SITE_CONFIG_FILE } from '../lib/site-config.ts';
 import { requireTeam, type Team } from '../lib/team.ts';
 
 /** Bumped whenever what a snapshot holds changes shape: older snapshots are then read anew. */
-const FORMAT = 5;
+const FORMAT = 6;
 /** Texts written per IndexedDB transaction: the page stays responsive while a first visit stores them. */
 const TEXTS_PER_TRANSACTION = 500;
 
@@ -71,6 +71,10 @@ interface SnapshotBody {
     score: Float64Array;
     /** '' for none. */
     timestamp: string[];
+    /** The prompt keys (lib/siblings.ts); turns as `before:text` joined by spaces, '' for none. */
+    promptKey: string[];
+    responseKey: string[];
+    turns: string[];
     /** Per candidate: the index of its file in `files`, and its line. */
     file: Uint32Array;
     line: Uint32Array;
@@ -116,6 +120,9 @@ function encodeCandidates(outlines: CandidateOutline[], places: { file: number; 
     taskType: intern(outlines.map((o) => o.task_type)),
     score: Float64Array.from(outlines, (o) => o.quality_score ?? NaN),
     timestamp: outlines.map((o) => o.timestamp ?? ''),
+    promptKey: outlines.map((o) => o.prompt_key),
+    responseKey: outlines.map((o) => o.response_key),
+    turns: outlines.map((o) => (o.turns ?? []).map((t) => `${t.before}:${t.text}`).join(' ')),
     file: Uint32Array.from(places, (p) => p.file),
     line: Uint32Array.from(places, (p) => p.line),
   };
@@ -124,8 +131,9 @@ function encodeCandidates(outlines: CandidateOutline[], places: { file: number; 
 function decodeCandidates(c: SnapshotBody['candidates']): CandidateOutline[] {
   return c.id.map((id, i) => {
     const score = c.score[i]!;
-    const o: CandidateOutline = { id, benchmark_run_id: valueAt(c.run, i), model_id: valueAt(c.model, i), model_name: valueAt(c.modelName, i), task_type: valueAt(c.taskType, i), quality_score: Number.isNaN(score) ? null : score };
+    const o: CandidateOutline = { id, benchmark_run_id: valueAt(c.run, i), model_id: valueAt(c.model, i), model_name: valueAt(c.modelName, i), task_type: valueAt(c.taskType, i), quality_score: Number.isNaN(score) ? null : score, prompt_key: c.promptKey[i]!, response_key: c.responseKey[i]! };
     if (c.timestamp[i]) o.timestamp = c.timestamp[i];
+    if (c.turns[i]) o.turns = c.turns[i]!.split(' ').map((t) => ({ before: t.slice(0, t.indexOf(':')), text: t.slice(t.indexOf(':') + 1) }));
     return o;
   });
 }
@@ -258,7 +266,7 @@ async function subtree(clone: Clone, commit: string, name: string): Promise<stri
 }
 
 /** The repository as the page sees it: the target branch, with the reviewer's own corrections from the outbox. */
-function pageSource({ clone, target, outbox, mine }: IndexSource): DataSource & { oidOf(path: string): string | undefined } {
+export function pageSource({ clone, target, outbox, mine }: IndexSource): DataSource & { oidOf(path: string): string | undefined } {
   const { fs, gitdir, cache } = clone;
   const base = treeSource({ fs, gitdir, cache, commit: target });
   const overlay = treeSource({ fs, gitdir, cache, commit: outbox });

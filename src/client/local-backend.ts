@@ -1,6 +1,6 @@
 /** The LabelBackend of local mode: the label server's JSON API (server/server.ts) on the same origin. */
 import { isErrorCode, PloverError } from '../lib/errors.ts';
-import type { DecisionResult, Facets, HistoryEntry, LabelBackend, QueuePage, Session, Stats, UndoResult } from '../lib/label-backend.ts';
+import type { CardContext, DecisionResult, Facets, HistoryEntry, LabelBackend, QueuePage, Session, Stats, UndoResult } from '../lib/label-backend.ts';
 
 async function call<T>(path: string, init?: RequestInit): Promise<T> {
   let res: Response;
@@ -32,5 +32,6 @@ export function createLocalBackend(): LabelBackend {
     history: (candidateId) =>
       call<{ entries: HistoryEntry[] }>(`/api/history?${new URLSearchParams({ candidate: candidateId })}`).then((r) => r.entries),
     stats: () => call<Stats>('/api/stats'),
+    context: (candidateId) => call<CardContext>(`/api/context?${new URLSearchParams({ candidate: candidateId })}`),
   };
 }

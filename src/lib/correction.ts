@@ -1,7 +1,7 @@
 /** Correction records: creating one from a decision, serialising it, parsing a file. */
 import { PloverError, type Problem } from './errors.ts';
 import { SCHEMA_VERSION } from './schemas.ts';
-import type { Action, Correction, FailureCategory, Reviewer } from './schema-types.ts';
+import type { Action, Correction, FailureCategory, Reviewer, StartingPoint } from './schema-types.ts';
 import { checkAgainstSchema } from './schema-check.ts';
 import { findLoneSurrogate, LONE_SURROGATE, parseJsonText } from './json.ts';
 import { isUnchangedResponse, normalizeCorrectedText } from './target-text.ts';
@@ -24,6 +24,8 @@ export interface Decision {
   unchanged?: boolean;
   /** Set by the review service only: an adjudicator settles a candidate its reviewers disagree on (see the schema). */
   adjudication?: boolean;
+  /** Where the corrected text started (lib/siblings.ts startingPoint); recorded for `correct` only. */
+  started_from?: StartingPoint | null;
 }
 
 export interface CreateCorrectionOptions {
@@ -61,6 +63,7 @@ export function createCorrection(decision: Decision, reviewer: Reviewer, decided
   }
   if (decision.adjudication) record.adjudication = true;
   if (options.durationMs !== undefined) record.duration_ms = Math.round(options.durationMs);
+  if (decision.action === 'correct' && decision.started_from) record.started_from = decision.started_from;
   const problems = checkAgainstSchema('correction', record, { file: 'decision' });
   problems.push(...limitProblems(record as unknown as Correction));
   if (problems.length) {
@@ -106,8 +109,18 @@ export function serializeCorrection(c: Correction): string {
     reviewer: { name: c.reviewer.name, email: c.reviewer.email },
     decided_at: c.decided_at,
     ...(c.duration_ms === undefined ? {} : { duration_ms: c.duration_ms }),
+    ...(c.started_from === undefined ? {} : { started_from: startOrdered(c.started_from) }),
   };
   return `${JSON.stringify(ordered, null, 2)}\n`;
+}
+
+function startOrdered(s: StartingPoint): StartingPoint {
+  return {
+    kind: s.kind,
+    ...(s.candidate_id === undefined ? {} : { candidate_id: s.candidate_id }),
+    ...(s.agent === undefined ? {} : { agent: s.agent }),
+    sha256: s.sha256,
+  };
 }
 
 /**

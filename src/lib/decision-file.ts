@@ -1,6 +1,7 @@
 /**
  * A file of decisions for `plover submit --from FILE`: JSONL, one decision per line,
- * `{"candidate_id", "action", "corrected_response"?, "failure_category"?, "unchanged"?}`.
+ * `{"candidate_id", "action", "corrected_response"?, "failure_category"?, "unchanged"?,
+ * "started_from"?}`.
  * Every line is checked before anything is committed, as the review page and `plover
  * submit` would check it (the same createCorrection), and every problem is listed.
  */
@@ -13,7 +14,7 @@ import type { Candidate, Reviewer } from './schema-types.ts';
 export const MAX_DECISION_FILE_BYTES = 1024 * 1024 * 1024;
 
 /** The fields of a decision written as JSON (a --from line, the label server's request body). */
-export const DECISION_FIELDS = ['candidate_id', 'action', 'corrected_response', 'failure_category', 'unchanged'] as const;
+export const DECISION_FIELDS = ['candidate_id', 'action', 'corrected_response', 'failure_category', 'unchanged', 'started_from'] as const;
 
 /**
  * A decision from a JSON object, as every writer that takes JSON reads it: an unknown
@@ -31,6 +32,8 @@ export function decisionFromJson(record: Record<string, unknown>, also: readonly
     problems.push({ path: 'candidate_id', message: 'must be a candidate id (a non-empty string)' });
     return { problems };
   }
+  const start = record.started_from ?? null;
+  if (start !== null && record.action !== 'correct') problems.push({ path: 'started_from', message: 'is recorded for action "correct" only; leave it out' });
   // Made even beside an unknown field, so that its other problems are found too.
   return {
     decision: {
@@ -39,6 +42,7 @@ export function decisionFromJson(record: Record<string, unknown>, also: readonly
       corrected_response: (record.corrected_response ?? null) as string | null,
       failure_category: (record.failure_category ?? null) as Decision['failure_category'],
       unchanged: record.unchanged === true,
+      ...(start === null ? {} : { started_from: start as Decision['started_from'] }),
     },
     problems,
   };

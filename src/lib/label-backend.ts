@@ -7,7 +7,8 @@
 import type { Decision } from './correction.ts';
 import type { HistoryEntry } from './history.ts';
 import type { ActionCounts } from './review-state.ts';
-import type { Candidate, Correction, Reviewer } from './schema-types.ts';
+import type { Action, Candidate, Correction, Reviewer } from './schema-types.ts';
+import type { Start } from './siblings.ts';
 import type { Stats } from './stats.ts';
 
 export type { HistoryEntry, Stats };
@@ -60,6 +61,24 @@ export interface Facets {
   task_types: Facet[];
 }
 
+/** A sibling of a candidate (the same question in another run, lib/siblings.ts) as the card shows it. */
+export interface SiblingView {
+  id: string;
+  model: string;
+  run: string;
+  score: number | null;
+  /** Each reviewer's current decision on it. */
+  decisions: { reviewer: string; action: Action }[];
+  /** Its resolved correction's text, when its reviewers settled on `correct`. */
+  corrected?: string;
+}
+
+/** What the card shows beside a candidate: its siblings, and the starts `s` cycles through (the model's response last). */
+export interface CardContext {
+  siblings: SiblingView[];
+  starts: Start[];
+}
+
 export interface LabelBackend {
   session(): Promise<Session>;
   /** Candidates after `after` (null: from the start), in queue order, matching `filters` (lib/queue-filter.ts; default: undecided by me). */
@@ -70,6 +89,8 @@ export interface LabelBackend {
   undo(candidateId: string): Promise<UndoResult>;
   /** Runs, models and task types, with totals and this reviewer's progress. */
   facets(): Promise<Facets>;
+  /** A candidate's siblings and starting points. @throws PloverError `E_UNKNOWN_CANDIDATE`. */
+  context(candidateId: string): Promise<CardContext>;
   /** Every decision and undo on a candidate, newest first. */
   history(candidateId: string): Promise<HistoryEntry[]>;
   /** Review statistics of every reviewer (what `plover stats` prints). */

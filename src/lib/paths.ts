@@ -13,7 +13,8 @@ export const CORRECTIONS_DIR = 'corrections';
 /** A correction's path relative to the repository root matches this, and nothing else does. */
 export const CORRECTION_PATH_PATTERN = /^corrections\/[0-9a-f]{2}\/[0-9a-f]{16}--[a-z0-9-]{0,24}-[0-9a-f]{8}\.json$/;
 
-function sha256Hex(text: string): string {
+/** The SHA-256 of a text (UTF-8), lower-case hex. */
+export function sha256Hex(text: string): string {
   return bytesToHex(sha256(utf8ToBytes(text)));
 }
 

@@ -214,7 +214,7 @@ export function invalidRepository(problems: Problem[]): PloverError {
  * is kept so the JSON parser reports it.
  * @returns the text, or undefined after recording the problem.
  */
-function decodeUtf8(bytes: Uint8Array, file: string, problems: Problem[]): string | undefined {
+export function decodeUtf8(bytes: Uint8Array, file: string, problems: Problem[]): string | undefined {
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {

@@ -63,8 +63,9 @@ export function resolveCorrectedTurns(groups: Iterable<Correction[]>, sources: S
   return texts;
 }
 
-/** One candidate's corrected text (under the text rule) when its resolved decision is `correct`. */
+/** One candidate's corrected text (under the text rule) when its resolved decision is `correct`; undefined for none. */
 export function resolveCorrectedText(group: Correction[], policy: ResolvePolicy): string | undefined {
+  if (group.length === 0) return undefined;
   const resolved = resolveDecision(group, policy);
   if ('decision' in resolved && resolved.decision.action === 'correct' && resolved.decision.corrected_response) {
     return normalizeCorrectedText(resolved.decision.corrected_response);

@@ -16,11 +16,12 @@ import { countByAction } from './review-state.ts';
 import type { Candidate, Correction, Reviewer } from './schema-types.ts';
 import { assignees, type Team } from './team.ts';
 import { compareOrdinal } from './export.ts';
+import { promptKeys, type PromptKeys } from './siblings.ts';
 
 const DEFAULT_FILTER: QueueFilter = parseQueueFilter(new URLSearchParams());
 
-/** What the queue, its filters, sort orders and facets read of a candidate: everything but its texts. */
-export type CandidateOutline = Pick<Candidate, 'id' | 'benchmark_run_id' | 'model_id' | 'model_name' | 'task_type' | 'quality_score' | 'timestamp'>;
+/** What the queue, its filters, sort orders, facets and siblings read of a candidate: everything but its texts, and its prompt's keys. */
+export type CandidateOutline = Pick<Candidate, 'id' | 'benchmark_run_id' | 'model_id' | 'model_name' | 'task_type' | 'quality_score' | 'timestamp'> & PromptKeys;
 
 /** What the index reads of a correction: who decided what on which candidate. */
 export interface LocatedOutline {
@@ -37,7 +38,7 @@ export interface CandidateTexts {
 }
 
 export function outlineOf(c: Candidate): CandidateOutline {
-  const outline: CandidateOutline = { id: c.id, benchmark_run_id: c.benchmark_run_id, model_id: c.model_id, model_name: c.model_name, task_type: c.task_type, quality_score: c.quality_score };
+  const outline: CandidateOutline = { id: c.id, benchmark_run_id: c.benchmark_run_id, model_id: c.model_id, model_name: c.model_name, task_type: c.task_type, quality_score: c.quality_score, ...promptKeys(c) };
   if (c.timestamp !== undefined) outline.timestamp = c.timestamp;
   return outline;
 }
@@ -88,6 +89,8 @@ export class ReviewIndex<C extends LocatedOutline = LocatedOutline> {
   readonly team: Team | null;
   /** With a team: the members each candidate is assigned to. */
   private readonly assigned = new Map<string, string[]>();
+  /** The correction files of each candidate. */
+  private readonly filesOf = new Map<string, Set<string>>();
   /** How many reviewers decided each candidate (one current decision each). */
   private readonly deciders = new Map<string, number>();
   /** With a team: per member, the candidates assigned to them that are still open (see isOpen). */
@@ -208,6 +211,9 @@ export class ReviewIndex<C extends LocatedOutline = LocatedOutline> {
     this.corrections.set(correction.file, correction);
     const id = correction.correction.candidate_id;
     this.deciders.set(id, (this.deciders.get(id) ?? 0) + 1);
+    let files = this.filesOf.get(id);
+    if (!files) this.filesOf.set(id, (files = new Set()));
+    files.add(correction.file);
     const key = normalizeEmail(correction.correction.reviewer.email);
     let mine = this.byReviewer.get(key);
     if (!mine) this.byReviewer.set(key, (mine = new Map()));
@@ -227,6 +233,7 @@ export class ReviewIndex<C extends LocatedOutline = LocatedOutline> {
     if (!old) return;
     this.corrections.delete(path);
     this.deciders.set(old.candidate_id, this.deciders.get(old.candidate_id)! - 1);
+    this.filesOf.get(old.candidate_id)?.delete(path);
     const key = normalizeEmail(old.reviewer.email);
     const mine = this.byReviewer.get(key);
     if (mine?.get(old.candidate_id) === old) {
@@ -306,6 +313,47 @@ export class ReviewIndex<C extends LocatedOutline = LocatedOutline> {
   /** Every current correction, in no particular order. */
   records(): C[] {
     return [...this.corrections.values()];
+  }
+
+  private byPrompt: Map<string, string[]> | undefined;
+  private byResponse: Map<string, string[]> | undefined;
+  /** Candidates by prompt_key, and by prompt_key, model and response_key, built on the first question. */
+  private promptMaps() {
+    if (!this.byPrompt || !this.byResponse) {
+      const byPrompt = new Map<string, string[]>();
+      const byResponse = new Map<string, string[]>();
+      const push = (map: Map<string, string[]>, key: string, id: string) => {
+        const list = map.get(key);
+        if (list) list.push(id);
+        else map.set(key, [id]);
+      };
+      for (const o of this.outlines.values()) {
+        push(byPrompt, o.prompt_key, o.id);
+        push(byResponse, `${o.prompt_key}\u0000${o.model_id}\u0000${o.response_key}`, o.id);
+      }
+      this.byPrompt = byPrompt;
+      this.byResponse = byResponse;
+    }
+    return { byPrompt: this.byPrompt, byResponse: this.byResponse };
+  }
+
+  /** The other candidates whose prompt has the same key (lib/siblings.ts): who may be a sibling, in queue order. */
+  promptGroup(id: string): string[] {
+    const o = this.outlines.get(id);
+    return o ? this.promptMaps().byPrompt.get(o.prompt_key)!.filter((other) => other !== id) : [];
+  }
+
+  /** For each assistant message of a candidate's prompt: the candidates of the same model whose prompt and response it continues (lib/earlier-turns.ts). */
+  earlierTurns(id: string): string[][] {
+    const o = this.outlines.get(id);
+    if (!o?.turns) return [];
+    const { byResponse } = this.promptMaps();
+    return o.turns.map((t) => (byResponse.get(`${t.before}\u0000${o.model_id}\u0000${t.text}`) ?? []).filter((other) => other !== id));
+  }
+
+  /** Every current correction of one candidate. */
+  recordsOf(id: string): C[] {
+    return [...(this.filesOf.get(id) ?? [])].map((file) => this.corrections.get(file)!);
   }
 
   /** The candidates' outlines in queue (file) order. */

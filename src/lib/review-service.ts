@@ -12,12 +12,15 @@
 import type { Decision } from './correction.ts';
 import { PloverError } from './errors.ts';
 import type { HistoryEntry } from './history.ts';
-import type { DecisionResult, LabelBackend, Session, UndoResult } from './label-backend.ts';
+import type { CardContext, DecisionResult, LabelBackend, Session, SiblingView, UndoResult } from './label-backend.ts';
 import { correctionPath } from './paths.ts';
 import { parseQueueFilter } from './queue-filter.ts';
 import { ReviewIndex } from './review-index.ts';
 import type { Candidate, Correction, Reviewer } from './schema-types.ts';
+import { resolveCorrectedText } from './resolve.ts';
+import { sameQuestion, startsFor, turnTextAt } from './siblings.ts';
 import type { Stats } from './stats.ts';
+import type { Suggestion } from './suggestions.ts';
 import { isAdjudicator } from './team.ts';
 
 /** Where decisions are stored: each method resolves once what it wrote is durable. */
@@ -54,10 +57,16 @@ export class ReviewService {
   /** Decisions commit one at a time: each commit's parent is the one before. */
   private tail: Promise<unknown> = Promise.resolve();
 
-  constructor(index: ReviewIndex, committer: Committer, stats: () => Promise<Stats>) {
+  /** Each candidate's imported suggestions (lib/suggestions.ts). */
+  suggestions: ReadonlyMap<string, Suggestion[]> = new Map();
+  /** Reads a correction file whose text the index does not hold (the hosted page's index keeps outlines). */
+  private readonly readCorrection: (file: string) => Promise<Correction | undefined>;
+
+  constructor(index: ReviewIndex, committer: Committer, stats: () => Promise<Stats>, readCorrection: (file: string) => Promise<Correction | undefined> = async () => undefined) {
     this.index = index;
     this.committer = committer;
     this.stats = stats;
+    this.readCorrection = readCorrection;
   }
 
   session(reviewer: Reviewer): Session {
@@ -79,6 +88,7 @@ export class ReviewService {
   decide(reviewer: Reviewer, decision: Decision, options: { durationMs?: number; now?: Date } = {}): Promise<DecisionResult> {
     return this.serialize(async () => {
       const candidate = await this.requireCandidate(decision.candidate_id);
+      if (decision.started_from?.candidate_id !== undefined) this.requireKnown(decision.started_from.candidate_id);
       // Never taken from the input: an adjudicator's decision on a candidate the others disagree on settles it.
       const adjudication = isAdjudicator(this.index.team, reviewer.email) && this.index.othersDisagree(decision.candidate_id, reviewer);
       const { adjudication: _asked, ...asked } = decision;
@@ -113,6 +123,58 @@ export class ReviewService {
     return this.committer.history(candidateId, [...paths]);
   }
 
+  /** A candidate's current corrections, whole. */
+  private async correctionsOf(id: string): Promise<Correction[]> {
+    const records = await Promise.all(this.index.recordsOf(id).map(async (r) => ('schema_version' in r.correction ? (r.correction as Correction) : await this.readCorrection(r.file))));
+    return records.filter((c): c is Correction => c !== undefined);
+  }
+
+  /**
+   * A candidate's siblings (lib/siblings.ts: the same prompt, earlier turns read as their
+   * resolved corrections) with their decisions, and the starts its correction can take.
+   * @throws PloverError `E_UNKNOWN_CANDIDATE`.
+   */
+  async context(id: string): Promise<CardContext> {
+    const candidate = await this.requireCandidate(id);
+    const group = this.index.promptGroup(id);
+    const earlier = new Map<string, string[][]>([id, ...group].map((c) => [c, this.index.earlierTurns(c)]));
+    await this.index.texts.load([...group, ...[...earlier.values()].flat(2)]);
+    // Each earlier turn read as its resolved correction (the default majority policy), else as the prompt has it.
+    const resolved = new Map<string, string | undefined>();
+    for (const turnIds of earlier.values()) {
+      for (const eid of turnIds.flat()) if (!resolved.has(eid)) resolved.set(eid, resolveCorrectedText(await this.correctionsOf(eid), 'majority'));
+    }
+    const turnText = (c: Candidate, i: number) => {
+      for (const eid of earlier.get(c.id)?.[i] ?? []) {
+        const text = resolved.get(eid);
+        if (text !== undefined) return text;
+      }
+      return turnTextAt(c, i);
+    };
+    const siblings: SiblingView[] = [];
+    for (const sid of group) {
+      const sibling = this.index.texts.get(sid)!;
+      if (!sameQuestion(candidate, sibling, turnText)) continue;
+      const corrections = await this.correctionsOf(sid);
+      const corrected = resolveCorrectedText(corrections, 'majority');
+      siblings.push({
+        id: sid,
+        model: sibling.model_name || sibling.model_id,
+        run: sibling.benchmark_run_id,
+        score: sibling.quality_score,
+        decisions: corrections.map((c) => ({ reviewer: c.reviewer.email, action: c.action })),
+        ...(corrected === undefined ? {} : { corrected }),
+      });
+    }
+    const byId = new Map(siblings.map((s) => [s.id, s]));
+    const starts = startsFor(
+      candidate,
+      siblings.map((s) => ({ candidate: this.index.texts.get(s.id)!, ...(s.corrected === undefined ? {} : { corrected: s.corrected, reviewers: byId.get(s.id)!.decisions.filter((d) => d.action === 'correct').map((d) => d.reviewer) }) })),
+      this.suggestions.get(id) ?? [],
+    );
+    return { siblings, starts };
+  }
+
   /** The LabelBackend of one reviewer: what the pages call. */
   backend(reviewer: Reviewer): LabelBackend {
     return {
@@ -126,6 +188,7 @@ export class ReviewService {
         return result;
       },
       history: (candidateId) => this.history(candidateId, reviewer),
+      context: (candidateId) => this.context(candidateId),
     };
   }
 

@@ -39,6 +39,7 @@ export type Correction = {
    * How long the reviewer spent on the candidate before deciding, in milliseconds (from the card showing to the decision), as the review page measured it; absent when not measured (e.g. `plover submit`). Used for reviewer throughput in stats.
    */
   duration_ms?: number;
+  started_from?: StartingPoint;
 };
 /**
  * The candidate's unique id across all candidate files, chosen by the harness (e.g. 'sftc_b5505e86f70999cf'). Treated as untrusted: file paths are derived from a hash of it, never from the text itself.
@@ -90,9 +91,57 @@ export type FormatError = "format_error";
  */
 export type Hallucination = "hallucination";
 /**
+ * Where the corrected response started before the reviewer edited it: the kind of start, the candidate or agent it came from, and the sha256 of the start text (so the edit can be measured against it). Written for 'correct' by the review page and by `plover submit --start-from`; absent in records written before the field existed and when not known.
+ */
+export type StartingPoint = {
+  kind: StartKind;
+  candidate_id?: CandidateId2;
+  agent?: Agent;
+  /**
+   * The SHA-256 of the start text (UTF-8), lower-case hex.
+   */
+  sha256: string;
+};
+/**
+ * What the text started from.
+ */
+export type StartKind = ModelResponse | SiblingCorrection | ReferenceAnswer | Suggestion | SiblingAnswer;
+/**
+ * The model's own failed response.
+ */
+export type ModelResponse = "model_response";
+/**
+ * The resolved correction of a sibling: a candidate with the same prompt in another run.
+ */
+export type SiblingCorrection = "sibling_correction";
+/**
+ * The benchmark's reference answer of the candidate (reference_answer).
+ */
+export type ReferenceAnswer = "reference";
+/**
+ * A suggestion imported with `plover suggest import` (suggestions/).
+ */
+export type Suggestion = "suggestion";
+/**
+ * The model response of a sibling that scored higher.
+ */
+export type SiblingAnswer = "sibling_answer";
+/**
  * The candidate's unique id across all candidate files, chosen by the harness (e.g. 'sftc_b5505e86f70999cf'). Treated as untrusted: file paths are derived from a hash of it, never from the text itself.
  */
 export type CandidateId2 = string;
+/**
+ * The model or tool that made the suggestion (for suggestion), as given to `plover suggest import --agent`.
+ */
+export type Agent = string;
+/**
+ * The candidate's unique id across all candidate files, chosen by the harness (e.g. 'sftc_b5505e86f70999cf'). Treated as untrusted: file paths are derived from a hash of it, never from the text itself.
+ */
+export type CandidateId3 = string;
+/**
+ * The candidate's unique id across all candidate files, chosen by the harness (e.g. 'sftc_b5505e86f70999cf'). Treated as untrusted: file paths are derived from a hash of it, never from the text itself.
+ */
+export type CandidateId4 = string;
 /**
  * The resolved decision: 'correct' (the assistant message is the reviewer's corrected response) or, when exported with --action discard|flag, the model's original response. Present with --format full.
  */
@@ -141,6 +190,10 @@ export interface Candidate {
    * Why the check failed, in the harness's words (judge verdict, content checks), or null.
    */
   failure_reason: string | null;
+  /**
+   * The benchmark's reference answer to this candidate's last user turn, or null; absent in most runs. MT-Bench ships one for its math, reasoning, coding, extraction and STEM questions. The review page shows it (collapsed) and offers it as a starting point for the correction; the full export carries it. Untrusted text, always shown as text.
+   */
+  reference_answer?: string | null;
   /**
    * The benchmark's id of the task (question), e.g. 'mt_bench/81'.
    */
@@ -272,6 +325,20 @@ export interface Config {
   };
 }
 /**
+ * One line of suggestions/<agent>.jsonl: an answer to one candidate proposed by a model or tool (the agent, named by the file), offered on the review page as a starting point for the correction. Written by `plover suggest import FILE --agent NAME`, which checks every line of FILE before anything is written; `plover validate` checks every suggestions file.
+ */
+export interface SuggestionLine {
+  candidate_id: CandidateId3;
+  /**
+   * The suggested response: non-blank, at most 65,536 characters.
+   */
+  text: string;
+  /**
+   * The agent's own confidence or quality score for the text, 0..1, if it gives one; shown beside the suggestion.
+   */
+  score?: number | null;
+}
+/**
  * One line of the fine-tuning export. The top level is a line of --format full (the default) or --format messages: a chat conversation in the OpenAI/TRL/Axolotl 'messages' format, where only the last, assistant, message is a training target; earlier assistant messages are context and carry "weight": 0. With --format full plover's ids, labels and metadata stand beside the messages, never inside them; with --format messages a line holds only 'messages'. The other formats are in $defs: prompt_completion_line (--format prompt-completion), preference_line (--format preference), openai_preference_line (--format openai-preference) and kto_line (--format kto). Every target obeys the text rule (CRLF and bare CR to LF, no blank lines before the text, nothing invisible at its end), and every field keeps one JSON type on every line (quality_score is always written with a fraction, e.g. 1.0). Lines are in the order of the candidates' correction paths (a hash of the candidate id), so the same repository always gives the same bytes.
  */
 export interface ExportLine {
@@ -281,7 +348,7 @@ export interface ExportLine {
    * @minItems 2
    */
   messages: Message[];
-  candidate_id?: CandidateId2;
+  candidate_id?: CandidateId4;
   action?: Action1;
   /**
    * The failure category of the resolved decision, or null when none was given. Present with --format full.

@@ -6,9 +6,10 @@ import candidateSchema from '../../schemas/candidate.schema.json' with { type: '
 import configSchema from '../../schemas/config.schema.json' with { type: 'json' };
 import correctionSchema from '../../schemas/correction.schema.json' with { type: 'json' };
 import exportLineSchema from '../../schemas/export-line.schema.json' with { type: 'json' };
+import suggestionSchema from '../../schemas/suggestion.schema.json' with { type: 'json' };
 import type { Action, FailureCategory } from './schema-types.ts';
 
-export { candidateSchema, configSchema, correctionSchema, exportLineSchema };
+export { candidateSchema, configSchema, correctionSchema, exportLineSchema, suggestionSchema };
 export type * from './schema-types.ts';
 
 /** One choice of an enumeration in a schema: its value, label and help text. */

@@ -4,6 +4,7 @@ import type { ValidateFunction } from 'ajv';
 declare const validators: {
   candidate: ValidateFunction;
   correction: ValidateFunction;
+  suggestion: ValidateFunction;
   config: ValidateFunction;
   exportLine: ValidateFunction;
   promptCompletionLine: ValidateFunction;

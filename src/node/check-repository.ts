@@ -1,6 +1,6 @@
 /**
- * What `plover validate` checks, for a working tree or a commit: every candidate and
- * correction (schemas, references, paths), the configuration and who may adjudicate, the
+ * What `plover validate` checks, for a working tree or a commit: every candidate,
+ * correction and suggestion (schemas, references, paths), the configuration and who may adjudicate, the
  * corrections as training targets (warnings), and folders past the entries a git host
  * recommends (warnings). `plover validate` prints it; `plover summary` puts it at the top
  * of a pull request's report.
@@ -9,6 +9,7 @@ import { posix } from 'node:path';
 import type { Problem } from '../lib/errors.ts';
 import { CANDIDATES_DIR, readRepository, type DataSource, type RepositoryData } from '../lib/repository.ts';
 import { CORRECTIONS_DIR } from '../lib/paths.ts';
+import { readSuggestions } from '../lib/suggestions.ts';
 import { checkTargets } from '../lib/target-checks.ts';
 import { adjudicationProblem, checkConfig } from '../lib/team.ts';
 import { readConfigFile, readConfigFileAt, SITE_CONFIG_FILE } from './site-config.ts';
@@ -35,7 +36,7 @@ export async function checkRepository(dir: string, given: DataSource & { commit?
     close: () => given.close(),
   };
   const data = await readRepository(source);
-  const problems = [...data.problems];
+  const problems = [...data.problems, ...(await readSuggestions(source, (id) => data.candidates.has(id))).problems];
   // The team's split is checked with the data: a broken one would stop the review page.
   const team = checkConfig(source.commit ? await readConfigFileAt(dir, source.commit) : readConfigFile(dir), SITE_CONFIG_FILE);
   problems.push(...team.problems);

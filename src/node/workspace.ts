@@ -18,6 +18,7 @@ import { ReviewIndex } from '../lib/review-index.ts';
 import { ReviewService } from '../lib/review-service.ts';
 import type { Candidate } from '../lib/schema-types.ts';
 import { computeStats } from '../lib/stats.ts';
+import { readSuggestions } from '../lib/suggestions.ts';
 import { createAtomicFs } from './atomic-fs.ts';
 import { findCandidate } from './find-candidate.ts';
 import { readConfigFile, SITE_CONFIG_FILE } from './site-config.ts';
@@ -87,11 +88,13 @@ export class Workspace {
     const one = options.candidate === undefined ? undefined : await findCandidate(dir, source, options.candidate);
     const data = one ? { candidates: new Map([[one.candidate.id, one]]), candidateOrder: [one.candidate.id], problems: [] } : await readCandidates(source);
     const read = options.corrections === false ? { corrections: [], problems: [] } : await readCorrections(source, data.candidates);
-    const problems = [...data.problems, ...read.problems];
+    const suggestions = one ? { byCandidate: new Map(), problems: [] } : await readSuggestions(source, (id) => data.candidates.has(id));
+    const problems = [...data.problems, ...read.problems, ...suggestions.problems];
     if (problems.length) throw invalidRepository(problems);
     const team = readWorktreeTeam(dir);
     const index = ReviewIndex.ofData(data, read.corrections, team);
     const service = new ReviewService(index, new WorktreeCommitter(dir, fs, cache), async () => computeStats(data.candidates, index.records(), team));
+    service.suggestions = suggestions.byCandidate;
     return new Workspace(service, recovered, data.candidates, { dir, fs, cache, head: await resolveOrNull(fs, `${dir}/.git`, 'HEAD') });
   }
 

@@ -10,6 +10,7 @@
  *   POST /api/decisions            {candidate_id, action, corrected_response?, failure_category?, unchanged?, duration_ms?}
  *   POST /api/undo                 {candidate_id}: undo this reviewer's decision on it
  *   GET  /api/history?candidate=ID     every decision and undo on a candidate, from git
+ *   GET  /api/context?candidate=ID     its siblings and the starts of its correction (lib/siblings.ts)
  *
  * Before answering a GET, the server takes in what came into the checked-out branch since
  * it last looked (a `git pull`, a `plover submit` beside it; Workspace.refresh): changed
@@ -181,6 +182,8 @@ async function api(req: IncomingMessage, res: ServerResponse, url: URL, ctx: Ser
       return respond(res, () => backend.facets(), 200);
     case 'GET /api/history':
       return respond(res, async () => ({ entries: await backend.history(url.searchParams.get('candidate') ?? '') }), 200);
+    case 'GET /api/context':
+      return respond(res, () => backend.context(url.searchParams.get('candidate') ?? ''), 200);
     case 'POST /api/undo': {
       const body = await readJsonObject(req, res);
       return body && respond(res, () => backend.undo(String(body.candidate_id ?? '')));

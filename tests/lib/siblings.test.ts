@@ -1,0 +1,130 @@
+// Siblings and starting points on the bundled MT-Bench runs (four models, the same 80
+// questions) and on candidates written for the test.
+import { readFileSync, readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { indexCandidates, parseCandidateFile } from '../../src/lib/candidates.ts';
+import { MemoryCommitter } from '../../src/lib/memory-committer.ts';
+import { ReviewIndex } from '../../src/lib/review-index.ts';
+import { ReviewService } from '../../src/lib/review-service.ts';
+import type { Reviewer } from '../../src/lib/schema-types.ts';
+import { promptKeys, startingPoint, startsFor, textKey } from '../../src/lib/siblings.ts';
+import { computeStats } from '../../src/lib/stats.ts';
+import { sha256Hex } from '../../src/lib/paths.ts';
+import { memoryService } from '../helpers/memory-service.ts';
+
+const ann: Reviewer = { name: 'Ann', email: 'ann@example.org' };
+
+function bundled(): ReviewService {
+  const located = readdirSync('candidates')
+    .filter((f) => f.endsWith('.jsonl'))
+    .sort()
+    .flatMap((f) => parseCandidateFile(readFileSync(`candidates/${f}`, 'utf8'), `candidates/${f}`).candidates);
+  const { byId } = indexCandidates(located);
+  const data = { candidates: byId, candidateOrder: located.map((c) => c.candidate.id), problems: [] };
+  const index = ReviewIndex.ofData(data, []);
+  return new ReviewService(index, new MemoryCommitter(), async () => computeStats(data.candidates, index.records()));
+}
+
+describe('siblings on the bundled MT-Bench runs', () => {
+  it('groups every turn-1 candidate with the three other models’ answers to its question, and no turn-2 candidate before its turn 1 is corrected', async () => {
+    const service = bundled();
+    const outlines = service.index.outlinesInOrder();
+    const turn1 = outlines.filter((o) => !o.turns);
+    expect(turn1).toHaveLength(320);
+    const counts = new Map<number, number>();
+    for (const o of turn1) {
+      const { siblings, starts } = await service.context(o.id);
+      counts.set(siblings.length, (counts.get(siblings.length) ?? 0) + 1);
+      expect(new Set(siblings.map((s) => s.run)).size).toBe(siblings.length);
+      expect(siblings.map((s) => s.run)).not.toContain(o.benchmark_run_id);
+      expect(starts.at(-1)!.kind).toBe('model_response');
+    }
+    expect(Object.fromEntries(counts)).toEqual({ 3: 320 });
+    const turn2 = outlines.filter((o) => o.turns);
+    expect(turn2).toHaveLength(320);
+    for (const o of turn2.slice(0, 40)) expect((await service.context(o.id)).siblings).toEqual([]);
+  });
+
+  it('makes turn-2 candidates siblings once their turn 1 is corrected identically, and offers the sibling’s correction first', async () => {
+    const service = bundled();
+    const outlines = service.index.outlinesInOrder();
+    const turn2 = outlines.find((o) => o.turns)!;
+    const group = [turn2.id, ...service.index.promptGroup(turn2.id)];
+    expect(group).toHaveLength(4);
+    const [a, b, c] = group.map((id) => service.index.earlierTurns(id)[0]!);
+    expect(a).toHaveLength(1);
+    await service.decide(ann, { candidate_id: a![0]!, action: 'correct', corrected_response: 'The same corrected turn 1.' });
+    expect((await service.context(turn2.id)).siblings).toEqual([]);
+    await service.decide(ann, { candidate_id: b![0]!, action: 'correct', corrected_response: 'The same corrected turn 1.\n' });
+    await service.decide(ann, { candidate_id: c![0]!, action: 'correct', corrected_response: 'Another corrected turn 1.' });
+    const context = await service.context(turn2.id);
+    expect(context.siblings.map((s) => s.id)).toEqual([group[1]]);
+    // The turn-1 candidates are siblings too, and their corrections are the first starts.
+    const first = await service.context(a![0]!);
+    expect(first.starts.slice(0, 2).map((s) => [s.kind, s.candidate_id])).toEqual([
+      ['sibling_correction', b![0]],
+      ['sibling_correction', c![0]],
+    ]);
+    expect(first.starts.at(-1)!.kind).toBe('model_response');
+    expect(first.starts[0]).toMatchObject({ kind: 'sibling_correction', candidate_id: b![0], text: 'The same corrected turn 1.' });
+    await service.decide(ann, { candidate_id: group[1]!, action: 'correct', corrected_response: 'Turn 2, corrected.' });
+    expect((await service.context(turn2.id)).starts[0]).toMatchObject({ kind: 'sibling_correction', candidate_id: group[1], text: 'Turn 2, corrected.' });
+  });
+});
+
+describe('siblings and starts on candidates written for the test', () => {
+  const user = (content: string) => [{ role: 'user', content }];
+  it('sets empty system messages aside, and a different system prompt separates', async () => {
+    const { service } = memoryService([
+      { id: 'a', prompt_messages: user('2+2?'), model_response: 'five', quality_score: 0.2 },
+      { id: 'b', prompt_messages: [{ role: 'system', content: '' }, ...user('2+2?')], model_response: '4', quality_score: 0.9, benchmark_run_id: 'run_b', model_id: 'm2', model_name: 'M2' },
+      { id: 'c', prompt_messages: [{ role: 'system', content: 'Answer in French.' }, ...user('2+2?')], model_response: 'quatre', quality_score: 1 },
+      { id: 'd', prompt_messages: user('2+3?'), model_response: '5', quality_score: 1 },
+    ]);
+    const context = await service.context('a');
+    expect(context.siblings).toEqual([{ id: 'b', model: 'M2', run: 'run_b', score: 0.9, decisions: [] }]);
+    expect(context.starts).toEqual([
+      { kind: 'sibling_answer', text: '4', candidate_id: 'b', source: 'M2', score: 0.9 },
+      expect.objectContaining({ kind: 'model_response', text: 'five' }),
+    ]);
+    expect((await service.context('c')).siblings).toEqual([]);
+    // b scored higher than a: a's answer is not offered to b.
+    expect((await service.context('b')).starts.map((s) => s.kind)).toEqual(['model_response']);
+    await expect(service.context('nope')).rejects.toMatchObject({ code: 'E_UNKNOWN_CANDIDATE' });
+  });
+
+  it('orders starts: sibling corrections, reference, suggestions by score, the best sibling answer, the model response; a text is offered once', () => {
+    const candidate = { id: 'x', prompt_messages: user('q'), model_response: 'bad', quality_score: 0.1, reference_answer: 'ref' } as never;
+    const sib = (id: string, score: number, response: string) => ({ id, model_id: id, model_name: id, quality_score: score, model_response: response, prompt_messages: user('q') }) as never;
+    const starts = startsFor(
+      candidate,
+      [
+        { candidate: sib('s1', 0.5, 'mid'), corrected: 'fixed' },
+        { candidate: sib('s2', 0.9, 'good') },
+        { candidate: sib('s3', 0.8, 'fixed'), corrected: 'fixed\n' },
+      ],
+      [
+        { agent: 'low', text: 'sugg low', score: 0.2 },
+        { agent: 'high', text: 'sugg high', score: 0.7 },
+        { agent: 'same', text: 'ref' },
+      ],
+    );
+    expect(starts.map((s) => [s.kind, s.text])).toEqual([
+      ['sibling_correction', 'fixed'],
+      ['reference', 'ref'],
+      ['suggestion', 'sugg high'],
+      ['suggestion', 'sugg low'],
+      ['sibling_answer', 'good'],
+      ['model_response', 'bad'],
+    ]);
+    expect(startingPoint(starts[2]!)).toEqual({ kind: 'suggestion', agent: 'high', sha256: sha256Hex('sugg high') });
+    expect(startingPoint(starts[0]!)).toEqual({ kind: 'sibling_correction', candidate_id: 's1', sha256: sha256Hex('fixed') });
+  });
+
+  it('keys prompts by text, assistant turns apart', () => {
+    const k = promptKeys({ prompt_messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: 'a' }, { role: 'user', content: 'q2' }] as never, model_response: 'r' });
+    expect(k.turns).toEqual([{ before: promptKeys({ prompt_messages: user('q') as never, model_response: '' }).prompt_key, text: textKey('a') }]);
+    expect(textKey('a')).toMatch(/^[0-9a-f]{14}$/);
+    expect(textKey('a')).not.toBe(textKey('b'));
+  });
+});
