@@ -63,6 +63,14 @@ export function CandidateCard(props: CandidateCardProps) {
           <p class="text">{props.candidate.failure_reason}</p>
         </section>
       </Show>
+      <Show when={typeof props.candidate.reference_answer === 'string' ? props.candidate.reference_answer : undefined}>
+        {(reference) => (
+          <details class="reference-answer">
+            <summary>Reference answer (from the benchmark)</summary>
+            <RichText text={reference()} raw={props.raw ?? false} />
+          </details>
+        )}
+      </Show>
       <section class="prompt" aria-label="Prompt">
         <h2>Prompt</h2>
         <For each={props.candidate.prompt_messages}>

@@ -7,8 +7,8 @@
  * by going back to its candidate (`k`). Keys and buttons call the same functions.
  *
  * Its parts: the queue (review/queue.ts), the decisions of this visit and their commits (review/decisions.ts), the
- * settings (review/settings.ts), the decision form (review/DecisionForm.tsx), the commit
- * list (review/CommitList.tsx) and the keys (review/shortcuts.ts).
+ * settings (review/settings.ts), the decision form (review/DecisionForm.tsx), the starting
+ * points (review/Starts.tsx), the commit list (review/CommitList.tsx) and the keys (review/shortcuts.ts).
  */
 import { createEffect, createResource, createSignal, For, on, onCleanup, onMount, Show } from 'solid-js';
 import type { DecisionJournal } from '../client/decision-journal.ts';
@@ -31,6 +31,7 @@ import { createDecisions, type CommitStatus } from './review/decisions.ts';
 import { createQueue } from './review/queue.ts';
 import { createSettings } from './review/settings.ts';
 import { shortcutOf } from './review/shortcuts.ts';
+import { createStarts, startLabel, StartsPanel } from './review/Starts.tsx';
 import { ShortcutSheet } from './ShortcutSheet.tsx';
 
 export interface ReviewAppProps {
@@ -61,6 +62,7 @@ export function ReviewApp(props: ReviewAppProps) {
     if (c) drafts.keep(c.id, text, initialDraft(c));
   });
   const [session, setSession] = createSignal<Session | null>(null);
+  const starts = createStarts(backend, () => queue.current(), decisions.version, (text) => form.edit(text));
   const [sheetOpen, setSheetOpen] = createSignal(false);
   const [announcement, setAnnouncement] = createSignal('');
   const [historyOpen, setHistoryOpen] = createSignal(false);
@@ -203,6 +205,9 @@ export function ReviewApp(props: ReviewAppProps) {
       failure_category: form.category(),
       ...(action === 'correct' && unchanged ? { unchanged: true } : {}),
     };
+    const start = action === 'correct' ? starts.startingPoint(candidate, !decisions.decided().has(candidate.id) && !settings.startEmpty.on()) : undefined;
+    if (start) decision.started_from = start;
+    starts.forget(candidate.id);
     const durationMs = performance.now() - shownAt;
     decisions.decide(candidate, decision, durationMs);
     drafts.clear(candidate.id);
@@ -257,6 +262,7 @@ export function ReviewApp(props: ReviewAppProps) {
       else if (form.isTextFocused() || form.draft() !== initialDraft(current())) {
         const c = current();
         if (c) drafts.clear(c.id);
+        if (c) starts.forget(c.id);
         resetForm(c);
         focusCard();
       }
@@ -272,6 +278,10 @@ export function ReviewApp(props: ReviewAppProps) {
         return toggleCategory(shortcut.index);
       case 'edit':
         return form.focusText();
+      case 'start': {
+        const start = starts.cycle();
+        return setAnnouncement(start ? `Started from ${startLabel(start.kind)}${start.source ? ` (${start.source})` : ''}.` : 'No starting points for this candidate yet.');
+      }
       case 'discard':
       case 'flag':
         return decide(shortcut.kind);
@@ -407,7 +417,8 @@ export function ReviewApp(props: ReviewAppProps) {
             </div>
             {/* The commits list sits under the actions: in view after a decision, never over a control. */}
             <div class="decision-column">
-              <DecisionForm form={form} candidate={candidate()} onDecide={decide} isDraft={form.draft() !== initialDraft(candidate())} />
+              <StartsPanel starts={starts} />
+              <DecisionForm form={form} candidate={candidate()} start={starts.chosen()} onDecide={decide} isDraft={form.draft() !== initialDraft(candidate())} />
               {commitList()}
             </div>
           </div>

@@ -75,6 +75,7 @@ export interface SiblingView {
 
 /** What the card shows beside a candidate: its siblings, and the starts `s` cycles through (the model's response last). */
 export interface CardContext {
+  candidate_id: string;
   siblings: SiblingView[];
   starts: Start[];
 }

@@ -172,7 +172,7 @@ export class ReviewService {
       siblings.map((s) => ({ candidate: this.index.texts.get(s.id)!, ...(s.corrected === undefined ? {} : { corrected: s.corrected, reviewers: byId.get(s.id)!.decisions.filter((d) => d.action === 'correct').map((d) => d.reviewer) }) })),
       this.suggestions.get(id) ?? [],
     );
-    return { siblings, starts };
+    return { candidate_id: id, siblings, starts };
   }
 
   /** The LabelBackend of one reviewer: what the pages call. */

@@ -155,7 +155,7 @@ describe('the label server', () => {
     // Read as plover submit --from reads a line: an unknown field is refused, not ignored.
     const unknown = await post(JSON.stringify({ candidate_id: 'sftc_b5505e86f70999cf', action: 'flag', colour: 'red' }));
     expect(unknown.status).toBe(400);
-    expect(JSON.parse(unknown.body).error.problems).toEqual([{ file: 'decision', path: 'colour', message: 'unknown field; a decision has candidate_id, action, corrected_response, failure_category, unchanged' }]);
+    expect(JSON.parse(unknown.body).error.problems).toEqual([{ file: 'decision', path: 'colour', message: 'unknown field; a decision has candidate_id, action, corrected_response, failure_category, unchanged, started_from' }]);
     expect(JSON.parse((await post(JSON.stringify({ action: 'flag' }))).body).error.problems).toEqual([{ file: 'decision', path: 'candidate_id', message: 'must be a candidate id (a non-empty string)' }]);
     expect((await post('{not json')).status).toBe(400);
     expect((await post('x'.repeat(5 * 1024 * 1024))).status).toBe(413);

@@ -8,7 +8,9 @@ import { createMemo, createSignal, For, Show } from 'solid-js';
 import { controlTokensIn } from '../../lib/control-tokens.ts';
 import type { Action, Candidate, FailureCategory } from '../../lib/schema-types.ts';
 import { FAILURE_CATEGORIES } from '../../lib/schemas.ts';
+import type { Start } from '../../lib/siblings.ts';
 import { WordDiff } from '../WordDiff.tsx';
+import { startLabel } from './Starts.tsx';
 
 /** `onEdit`: called with the text after each change the reviewer makes (for drafts). */
 export function createDecisionForm(onEdit?: (text: string) => void) {
@@ -69,6 +71,8 @@ export type DecisionFormState = ReturnType<typeof createDecisionForm>;
 export interface DecisionFormProps {
   form: DecisionFormState;
   candidate: Candidate;
+  /** The start taken (review/Starts.tsx), when it is not the model's response: the diff shows the change against it too. */
+  start?: Start | undefined;
   /** The correction is an unsubmitted draft (kept in this browser). */
   isDraft?: boolean;
   /** `unchanged`: the reviewer said the model's unchanged answer was right. */
@@ -78,6 +82,8 @@ export interface DecisionFormProps {
 export function DecisionForm(props: DecisionFormProps) {
   const form = () => props.form;
   const [diffOpen, setDiffOpen] = createSignal(false);
+  const [startDiffOpen, setStartDiffOpen] = createSignal(false);
+  const start = () => (props.start && props.start.kind !== 'model_response' ? props.start : undefined);
   return (
     <form class="decision" aria-label="Decision" onSubmit={(e) => e.preventDefault()}>
       <label for="corrected-response">
@@ -143,6 +149,16 @@ export function DecisionForm(props: DecisionFormProps) {
           <WordDiff before={props.candidate.model_response} after={form().draft()} />
         </Show>
       </details>
+      <Show when={start()}>
+        {(s) => (
+          <details class="diff-toggle start-diff" onToggle={(e) => setStartDiffOpen(e.currentTarget.open)}>
+            <summary>Changes to the start ({startLabel(s().kind)})</summary>
+            <Show when={startDiffOpen()}>
+              <WordDiff before={s().text} after={form().draft()} />
+            </Show>
+          </details>
+        )}
+      </Show>
       <fieldset class="categories">
         <legend>Failure category (optional)</legend>
         <For each={FAILURE_CATEGORIES}>

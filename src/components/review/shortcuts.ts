@@ -6,13 +6,14 @@ export type Shortcut =
   | { kind: 'escape' }
   | { kind: 'sheet' }
   | { kind: 'category'; index: number }
-  | { kind: 'edit' | 'discard' | 'flag' | 'undo' | 'next' | 'previous' };
+  | { kind: 'edit' | 'discard' | 'flag' | 'undo' | 'next' | 'previous' | 'start' };
 
 const KEYS: Record<string, Shortcut['kind']> = {
   c: 'edit',
   d: 'discard',
   f: 'flag',
   u: 'undo',
+  s: 'start',
   j: 'next',
   ArrowDown: 'next',
   ArrowRight: 'next',
