@@ -9,7 +9,8 @@ import { MAX_CORRECTION_BYTES, parseCorrection, recordsDecision, type Decision }
 import { correctionPath } from '../lib/paths.ts';
 import { PloverError, formatProblem, type Problem, errorCode } from '../lib/errors.ts';
 import { formatReviewer } from '../lib/reviewer.ts';
-import type { Action, FailureCategory } from '../lib/schema-types.ts';
+import type { Action, FailureCategory, StartingPoint } from '../lib/schema-types.ts';
+import { startingPoint } from '../lib/siblings.ts';
 import { ACTIONS, FAILURE_CATEGORIES } from '../lib/schemas.ts';
 import { writeExport, manifestPath } from '../node/export-files.ts';
 import { worktreeSource } from '../node/sources.ts';
@@ -30,6 +31,8 @@ import { pullRequestSummary } from '../node/pull-request-summary.ts';
 import { startServer } from '../server/server.ts';
 import cliProgress from 'cli-progress';
 import { MAX_DECISION_FILE_BYTES, parseDecisionFile } from '../lib/decision-file.ts';
+import { MAX_SUGGESTION_FILE_BYTES } from '../lib/suggestions.ts';
+import { importSuggestions } from '../node/suggest.ts';
 
 const USAGE = `plover — label failed LLM outputs into fine-tuning data, one git commit per decision
 
@@ -46,13 +49,24 @@ Commands:
               --category ${FAILURE_CATEGORIES.map((c) => c.value).join('|')}|none
               --unchanged         the corrected response is the model's own (the model
                                   was right); without it such a correction is refused
+              --start-from KIND[:ID]   where the correction started, recorded as
+                                  started_from (correct only; without it, none is recorded):
+                                  model_response, reference, sibling_correction:CANDIDATE,
+                                  sibling_answer:CANDIDATE or suggestion:AGENT; it must be
+                                  one of the starts the review page offers the candidate
               --reviewer "Name <email>"
   submit --from FILE
             Commit many decisions in one process, one commit each, in file order. FILE is
             JSONL: {"candidate_id", "action", "corrected_response"?, "failure_category"?,
-            "unchanged"?} per line. Every line is checked first: any problem, and nothing is
+            "unchanged"?, "started_from"?} per line (started_from as the correction schema has it). Every line is checked first: any problem, and nothing is
             committed (each problem is listed with its line).
               --reviewer "Name <email>"
+  suggest import FILE --agent NAME
+            Commit a model's or tool's answers as suggestions/NAME.jsonl, offered on the
+            review page as starting points. FILE is JSONL: {"candidate_id", "text",
+            "score"?} per line. Every line is checked first: any problem, and nothing is
+            written. A candidate NAME suggested for before gets the new text.
+              --reviewer "Name <email>"   the commit's author
   undo <candidate-id>
             Undo your decision on a candidate: a new commit removes your correction
             file (history is kept), and the candidate is back in your queue.
@@ -147,6 +161,7 @@ async function submit(args: string[]): Promise<void> {
       'response-file': { type: 'string' },
       category: { type: 'string' },
       unchanged: { type: 'boolean' },
+      'start-from': { type: 'string' },
       reviewer: { type: 'string' },
       from: { type: 'string' },
     },
@@ -154,7 +169,7 @@ async function submit(args: string[]): Promise<void> {
   );
   const dir = resolve(values.dir ?? '.');
   if (values.from !== undefined) {
-    const single = ['action', 'response', 'response-file', 'category', 'unchanged'].filter((k) => values[k as keyof typeof values] !== undefined);
+    const single = ['action', 'response', 'response-file', 'category', 'unchanged', 'start-from'].filter((k) => values[k as keyof typeof values] !== undefined);
     if (positionals.length || single.length) {
       throw new PloverError('E_USAGE', `--from FILE takes every decision from the file: give no candidate id${single.length ? ` and no --${single.join(', --')}` : ''}`);
     }
@@ -177,13 +192,34 @@ async function submit(args: string[]): Promise<void> {
     throw new PloverError('E_USAGE', '--action correct needs a non-blank corrected response: --response TEXT or --response-file FILE');
   }
 
+  const startFrom = values['start-from'];
+  if (startFrom !== undefined && action !== 'correct') throw new PloverError('E_USAGE', `--start-from goes with --action correct only (this is --action ${action})`);
+
   const reviewer = await resolveReviewer(dir, values.reviewer);
-  // A commit needs neither the other corrections nor the other candidates; `plover validate` checks them.
-  const workspace = await Workspace.open(dir, { corrections: false, candidate: candidateId });
+  // A commit needs neither the other corrections nor the other candidates (`plover validate` checks them), unless it starts from a sibling, a reference or a suggestion.
+  const fromElsewhere = startFrom !== undefined && startFrom !== 'model_response';
+  const workspace = await Workspace.open(dir, fromElsewhere ? {} : { corrections: false, candidate: candidateId });
   if (values.unchanged && action !== 'correct') throw new PloverError('E_USAGE', `--unchanged goes with --action correct only (this is --action ${action})`);
   const decision: Decision = { candidate_id: candidateId, action, corrected_response: response ?? null, failure_category: category, unchanged: Boolean(values.unchanged) };
+  if (startFrom !== undefined) decision.started_from = await startOf(workspace, candidateId, startFrom);
   const result = await workspace.service.decide(reviewer, decision);
   console.log(`${result.oid.slice(0, 7)} ${action}${result.correction.unchanged ? ' (unchanged)' : ''} ${candidateId}${category ? ` [${category}]` : ''} by ${formatReviewer(reviewer)}\n  ${result.path}`);
+}
+
+/** The start `KIND[:ID]` of a candidate's correction, as the review page offers it (ReviewService.context). */
+async function startOf(workspace: Workspace, candidateId: string, spec: string): Promise<StartingPoint> {
+  const [kind, ...rest] = spec.split(':');
+  const id = rest.length ? rest.join(':') : undefined;
+  const candidate = await workspace.service.index.candidate(candidateId);
+  if (!candidate) throw new PloverError('E_UNKNOWN_CANDIDATE', `unknown candidate ${JSON.stringify(candidateId)}`);
+  if (kind === 'model_response' && id === undefined) return startingPoint({ kind, text: candidate.model_response });
+  const { starts } = await workspace.service.context(candidateId);
+  const found = starts.find((s) => s.kind === kind && (s.kind === 'suggestion' ? s.agent : s.candidate_id) === id);
+  if (!found) {
+    const offered = starts.map((s) => s.kind + (s.kind === 'suggestion' ? `:${s.agent}` : s.candidate_id ? `:${s.candidate_id}` : ''));
+    throw new PloverError('E_USAGE', `--start-from ${spec} is not a start of ${JSON.stringify(candidateId)}; its starts are: ${offered.join(', ')}`);
+  }
+  return startingPoint(found);
 }
 
 /**
@@ -451,6 +487,19 @@ function escapeAnnotation(text: string): string {
 }
 
 
+async function suggestCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, { agent: { type: 'string' }, reviewer: { type: 'string' } }, 2);
+  const [sub, file] = positionals;
+  if (sub !== 'import' || file === undefined) throw new PloverError('E_USAGE', 'plover suggest import FILE --agent NAME');
+  if (values.agent === undefined) throw new PloverError('E_USAGE', 'suggest import needs --agent NAME: the model or tool the suggestions come from');
+  const dir = resolve(values.dir ?? '.');
+  const author = await resolveReviewer(dir, values.reviewer);
+  const text = await readTextFile(file, 'FILE', MAX_SUGGESTION_FILE_BYTES);
+  const r = await importSuggestions(dir, text, file, values.agent, author);
+  const counts = `${r.added} added, ${r.replaced} replaced, ${r.unchanged} unchanged`;
+  console.log(r.commit ? `${r.commit.slice(0, 7)} ${r.path}: ${counts}` : `${r.path} already holds every suggestion (${counts}); nothing committed`);
+}
+
 async function importCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { 'dry-run': { type: 'boolean' } }, 1);
   const input = positionals[0];
@@ -557,6 +606,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number | void>> = {
   undo,
   validate,
   import: importCommand,
+  suggest: suggestCommand,
   stats: statsCommand,
   conflicts: conflictsCommand,
   summary: summaryCommand,

@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   E_UNKNOWN_CANDIDATE: 'no candidate in candidates/*.jsonl has this id',
   E_NOTHING_TO_UNDO: 'the reviewer has no decision on this candidate',
   E_INVALID_REPOSITORY: 'candidates or corrections that break their schema; `problems` lists every one',
+  E_INVALID_SUGGESTIONS: 'a file given to `plover suggest import` has bad lines (`problems` lists every one); nothing is written',
   E_NOTHING_TO_IMPORT: 'the import found no harness output where it was pointed',
   E_CONTROL_TOKENS: 'the export refused lines with chat-template control tokens (--fail-on-control-tokens); nothing is written',
   E_TEMPLATE: 'the export refused lines that do not render as meant through the chat template (--fail-on-template); nothing is written',

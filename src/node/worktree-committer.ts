@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { commitDecision, commitUndo, type GitFs } from '../git/commit-decision.ts';
+import { commitFile } from '../git/commit-file.ts';
 import type { Decision } from '../lib/correction.ts';
 import { PloverError } from '../lib/errors.ts';
 import { correctionPath } from '../lib/paths.ts';
@@ -84,6 +85,11 @@ export class WorktreeCommitter implements Committer {
 
   commit(decision: Decision, reviewer: Reviewer, options: CommitOptions) {
     return this.noted(correctionPath(decision.candidate_id, reviewer.email), () => commitDecision({ ...this.target(), decision, reviewer, ...options }));
+  }
+
+  /** Commits one file beside the decisions (a suggestions file), with the same branch check, note and undo on failure. */
+  commitText(path: string, text: string, message: string, author: Reviewer, now = new Date()): Promise<string> {
+    return this.noted(path, () => commitFile({ ...this.target(), path, text, message, author: { name: author.name, email: author.email, date: now } }));
   }
 
   undo(candidateId: string, reviewer: Reviewer, now?: Date) {
