@@ -38,6 +38,17 @@ export function renderStats(stats: Stats, markdown: boolean): string {
     groups('By task type', 'task type', stats.by_task_type),
     section('Resolved decisions by failure category', table(['category', 'decisions'], Object.entries(stats.by_category), markdown), markdown),
     section('Corrections by reviewer', table(['reviewer', 'corrections'], Object.entries(stats.by_reviewer), markdown), markdown),
+    Object.keys(stats.by_start).length
+      ? section(
+          'Corrections by where they started',
+          table(
+            ['start', 'corrections', 'committed as started', 'median time per decision'],
+            Object.entries(stats.by_start).map(([kind, s]) => [kind, s.corrections, `${s.unchanged_from_start} (${Math.round((s.unchanged_from_start / s.corrections) * 100)}%)`, s.median_ms === null ? '–' : `${(s.median_ms / 1000).toFixed(1)} s`]),
+            markdown,
+          ),
+          markdown,
+        )
+      : '',
     stats.team
       ? section(
           `Team progress (overlap ${stats.team.overlap}: each candidate assigned to ${stats.team.overlap === 1 ? 'one member' : `${stats.team.overlap} members`})`,

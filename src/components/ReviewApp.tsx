@@ -8,7 +8,7 @@
  *
  * Its parts: the queue (review/queue.ts), the decisions of this visit and their commits (review/decisions.ts), the
  * settings (review/settings.ts), the decision form (review/DecisionForm.tsx), the starting
- * points (review/Starts.tsx), the commit list (review/CommitList.tsx) and the keys (review/shortcuts.ts).
+ * points (review/Starts.tsx), settling a correction's siblings (review/SettleSiblings.tsx), the commit list (review/CommitList.tsx) and the keys (review/shortcuts.ts).
  */
 import { createEffect, createResource, createSignal, For, on, onCleanup, onMount, Show } from 'solid-js';
 import type { DecisionJournal } from '../client/decision-journal.ts';
@@ -32,6 +32,7 @@ import { createQueue } from './review/queue.ts';
 import { createSettings } from './review/settings.ts';
 import { shortcutOf } from './review/shortcuts.ts';
 import { createStarts, startLabel, StartsPanel } from './review/Starts.tsx';
+import { createSettleSiblings, SettleSiblings } from './review/SettleSiblings.tsx';
 import { ShortcutSheet } from './ShortcutSheet.tsx';
 
 export interface ReviewAppProps {
@@ -63,6 +64,7 @@ export function ReviewApp(props: ReviewAppProps) {
   });
   const [session, setSession] = createSignal<Session | null>(null);
   const starts = createStarts(backend, () => queue.current(), decisions.version, (text) => form.edit(text));
+  const settle = createSettleSiblings({ backend, decisions, reviewer: () => session()?.reviewer.email });
   const [sheetOpen, setSheetOpen] = createSignal(false);
   const [announcement, setAnnouncement] = createSignal('');
   const [historyOpen, setHistoryOpen] = createSignal(false);
@@ -207,6 +209,7 @@ export function ReviewApp(props: ReviewAppProps) {
     };
     const start = action === 'correct' ? starts.startingPoint(candidate, !decisions.decided().has(candidate.id) && !settings.startEmpty.on()) : undefined;
     if (start) decision.started_from = start;
+    void settle.decided(candidate, decision, starts.context());
     starts.forget(candidate.id);
     const durationMs = performance.now() - shownAt;
     decisions.decide(candidate, decision, durationMs);
@@ -365,6 +368,7 @@ export function ReviewApp(props: ReviewAppProps) {
           {queue.error()}
         </p>
       </Show>
+      <SettleSiblings state={settle} />
 
       <Show
         when={current()}

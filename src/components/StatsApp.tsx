@@ -8,6 +8,7 @@ import { createLocalBackend } from '../client/local-backend.ts';
 import type { LabelBackend } from '../lib/label-backend.ts';
 import type { StateCounts } from '../lib/stats.ts';
 import { FAILURE_CATEGORIES } from '../lib/schemas.ts';
+import { START_KINDS } from '../lib/siblings.ts';
 
 export interface StatsAppProps {
   /** Where the stats come from; the local label server when not given. */
@@ -162,6 +163,25 @@ export function StatsApp(props: StatsAppProps) {
               />
               <p class="muted">Times come from the review page (time from a card showing to the decision); decisions made with <code>plover submit</code> have none.</p>
             </section>
+            <Show when={Object.keys(s().by_start).length}>
+              <section>
+                <h2>Corrections by where they started</h2>
+                <Table
+                  label="Corrections by where they started"
+                  headers={['Start', 'Corrections', 'Committed as started', 'Median time per decision']}
+                  rows={Object.entries(s().by_start).map(([kind, v]) => [START_KINDS.find((k) => k.value === kind)?.label ?? 'Not recorded', v] as [string, typeof v])}
+                  cells={(r) => (
+                    <>
+                      <td>{r.corrections}</td>
+                      <td>
+                        {r.unchanged_from_start} ({Math.round((r.unchanged_from_start / r.corrections) * 100)}%)
+                      </td>
+                      <td>{seconds(r.median_ms)}</td>
+                    </>
+                  )}
+                />
+              </section>
+            </Show>
           </div>
         );
       }}

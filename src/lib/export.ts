@@ -445,8 +445,10 @@ export class ExportCompiler {
                 task_type: candidate.task_type,
                 model_id: candidate.model_id,
                 quality_score: candidate.quality_score,
+                reference_answer: candidate.reference_answer ?? null,
                 reviewer: decision.reviewer.email,
                 decided_at: decision.decided_at,
+                started_from: decision.started_from ?? null,
               };
         return [{ line, schema: 'exportLine', tokens: prompt.tokens + answerTokens(), target: answer }];
       }

@@ -64,6 +64,8 @@ export interface Facets {
 /** A sibling of a candidate (the same question in another run, lib/siblings.ts) as the card shows it. */
 export interface SiblingView {
   id: string;
+  /** The whole candidate (its response, for deciding it from the card of another). */
+  candidate: Candidate;
   model: string;
   run: string;
   score: number | null;

@@ -159,6 +159,7 @@ export class ReviewService {
       const corrected = resolveCorrectedText(corrections, 'majority');
       siblings.push({
         id: sid,
+        candidate: sibling,
         model: sibling.model_name || sibling.model_id,
         run: sibling.benchmark_run_id,
         score: sibling.quality_score,

@@ -146,6 +146,15 @@ export type CandidateId4 = string;
  * The resolved decision: 'correct' (the assistant message is the reviewer's corrected response) or, when exported with --action discard|flag, the model's original response. Present with --format full.
  */
 export type Action1 = Correct | Discard | Flag;
+export type StartingPoint1 = {
+  kind: StartKind;
+  candidate_id?: CandidateId2;
+  agent?: Agent;
+  /**
+   * The SHA-256 of the start text (UTF-8), lower-case hex.
+   */
+  sha256: string;
+};
 
 /**
  * One model output that failed a benchmark check, as the benchmark harness writes it: one JSON object per line of candidates/<run_id>.jsonl. Candidate files are immutable once imported; review state lives in corrections/, never here. Fields the harness adds beyond these are kept and ignored.
@@ -375,6 +384,10 @@ export interface ExportLine {
    */
   quality_score?: number | null;
   /**
+   * The candidate's reference answer from the benchmark (candidates' reference_answer), or null. Context for analysis, not a training target.
+   */
+  reference_answer?: string | null;
+  /**
    * The email of the reviewer whose correction gives the text (the latest of those who chose the resolved action).
    */
   reviewer?: string;
@@ -382,6 +395,10 @@ export interface ExportLine {
    * When that reviewer decided (ISO 8601).
    */
   decided_at?: string;
+  /**
+   * Where that reviewer's corrected response started (the correction's started_from: kind, candidate_id or agent, sha256), or null when the correction does not say.
+   */
+  started_from?: StartingPoint1 | null;
 }
 /**
  * One chat message.

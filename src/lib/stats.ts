@@ -1,12 +1,13 @@
 /**
  * Review statistics: how many candidates are undecided, decided (per resolved action),
  * in conflict and ready for export, overall and per run, model and task type; resolved
- * decisions per category; corrections per reviewer. Accumulated one candidate at a time.
+ * decisions per category; corrections per reviewer and by where they started. Accumulated one candidate at a time.
  */
 import type { LocatedCandidate } from './candidates.ts';
 import { compareOrdinal, DEFAULT_EXPORT_OPTIONS, ExportCompiler, type LocatedCorrection } from './export.ts';
 import { resolveDecision, type ResolvePolicy } from './resolve.ts';
-import { normalizeEmail } from './paths.ts';
+import { normalizeEmail, sha256Hex } from './paths.ts';
+import { START_KINDS } from './siblings.ts';
 import { groupByCandidate } from './review-state.ts';
 import { FAILURE_CATEGORIES } from './schemas.ts';
 import { assignees, type Team } from './team.ts';
@@ -41,6 +42,12 @@ export interface Stats {
   by_model_category: Record<string, Record<string, number>>;
   /** Per reviewer: decisions with a recorded time on the candidate, their median and total, and decisions per hour of that time. */
   throughput: Record<string, { decisions: number; timed: number; median_ms: number | null; total_ms: number; per_hour: number | null }>;
+  /**
+   * Every reviewer's current corrections (`correct`) by where their text started
+   * (started_from.kind; `not_recorded` when the record does not say): how many, how many
+   * were committed as the start gave them, and the median time on the candidate.
+   */
+  by_start: Record<string, { corrections: number; unchanged_from_start: number; timed: number; median_ms: number | null }>;
   /** With a team in plover.config.json: each member's share (team.ts), how much of it they decided, and how much is still open for them. */
   team?: { overlap: number; members: Record<string, { assigned: number; decided: number; open: number }> };
 }
@@ -59,6 +66,7 @@ export class StatsCompiler {
   private readonly byReviewer: Record<string, number> = keyed();
   private readonly byModelCategory: Record<string, Record<string, number>> = keyed();
   private readonly durations = new Map<string, number[]>();
+  private readonly starts = new Map<string, { corrections: number; unchanged_from_start: number; times: number[] }>();
 
   private readonly team: Team | null;
   private adjudicated = 0;
@@ -78,6 +86,7 @@ export class StatsCompiler {
       const email = normalizeEmail(c.correction.reviewer.email);
       this.byReviewer[email] = (this.byReviewer[email] ?? 0) + 1;
       if (c.correction.duration_ms !== undefined) this.durations.set(email, [...(this.durations.get(email) ?? []), c.correction.duration_ms]);
+      if (c.correction.action === 'correct') this.countStart(c.correction);
     }
     const id = group[0]!.correction.candidate_id;
     if (!this.candidates.has(id)) return;
@@ -94,6 +103,15 @@ export class StatsCompiler {
     this.byCategory[category] = (this.byCategory[category] ?? 0) + 1;
     const model = (this.byModelCategory[this.candidates.get(id)!.candidate.model_id] ??= keyed());
     model[category] = (model[category] ?? 0) + 1;
+  }
+
+  private countStart(c: LocatedCorrection['correction']) {
+    const kind = c.started_from?.kind ?? 'not_recorded';
+    let s = this.starts.get(kind);
+    if (!s) this.starts.set(kind, (s = { corrections: 0, unchanged_from_start: 0, times: [] }));
+    s.corrections += 1;
+    if (c.started_from && typeof c.corrected_response === 'string' && sha256Hex(c.corrected_response) === c.started_from.sha256) s.unchanged_from_start += 1;
+    if (c.duration_ms !== undefined) s.times.push(c.duration_ms);
   }
 
   private teamProgress(team: Team): NonNullable<Stats['team']> {
@@ -143,17 +161,31 @@ export class StatsCompiler {
       throughput: sorted(
         Object.fromEntries(
           Object.entries(this.byReviewer).map(([email, decisions]) => {
-            const times = [...(this.durations.get(email) ?? [])].sort((a, b) => a - b);
+            const times = this.durations.get(email) ?? [];
             const total = times.reduce((n, t) => n + t, 0);
-            const mid = times.length >> 1;
-            const median = times.length ? (times.length % 2 ? times[mid]! : (times[mid - 1]! + times[mid]!) / 2) : null;
-            return [email, { decisions, timed: times.length, median_ms: median, total_ms: total, per_hour: total > 0 ? Math.round((times.length / total) * 3_600_000 * 10) / 10 : null }];
+            return [email, { decisions, timed: times.length, median_ms: median(times), total_ms: total, per_hour: total > 0 ? Math.round((times.length / total) * 3_600_000 * 10) / 10 : null }];
           }),
         ),
+      ),
+      by_start: Object.fromEntries(
+        [...START_KINDS.map((k) => k.value), 'not_recorded']
+          .filter((kind) => this.starts.has(kind))
+          .map((kind) => {
+            const s = this.starts.get(kind)!;
+            return [kind, { corrections: s.corrections, unchanged_from_start: s.unchanged_from_start, timed: s.times.length, median_ms: median(s.times) }];
+          }),
       ),
       ...(this.team ? { team: this.teamProgress(this.team) } : {}),
     };
   }
+}
+
+/** The median of some numbers, or null for none. */
+function median(values: number[]): number | null {
+  if (!values.length) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** The statistics of candidates and their current corrections (in any order). */

@@ -18,6 +18,14 @@ afterEach(() => {
   localStorage.clear();
 });
 
+// jsdom has <dialog> without its modal methods: the page's confirmations need them.
+HTMLDialogElement.prototype.showModal ??= function (this: HTMLDialogElement) {
+  this.setAttribute('open', '');
+};
+HTMLDialogElement.prototype.close ??= function (this: HTMLDialogElement) {
+  this.removeAttribute('open');
+};
+
 const user = (content: string) => [{ role: 'user', content }];
 const shown = () => screen.getByRole('article', { name: 'Candidate' }).getAttribute('data-candidate-id');
 const press = (key: string, init: KeyboardEventInit = {}) => fireEvent.keyDown(document.body, { key, ...init });
@@ -92,5 +100,31 @@ describe('starting points (jsdom, in-memory committer)', () => {
     press('Enter', { ctrlKey: true });
     await waitFor(() => expect(lastCorrection(committer).candidate_id).toBe('q1-a'));
     expect(lastCorrection(committer).started_from).toEqual({ kind: 'model_response', sha256: sha256Hex('54') });
+  });
+
+  it('settles the siblings: one confirmed action corrects every sibling not decided by me the same way, each recording its start; one Undo takes the batch back', async () => {
+    const { service, committer } = mount();
+    await service.decide(ann, { candidate_id: 'q1-c', action: 'discard' });
+    render(() => <ReviewApp backend={service.backend(ann)} />);
+    await waitFor(() => expect(shown()).toBe('q1-a'));
+    await waitFor(() => expect(screen.getAllByRole('button', { name: /Reference answer/ })).toHaveLength(1));
+    fireEvent.input(box(), { target: { value: 'Seven times eight is 56.' } });
+    press('4');
+    press('Enter', { ctrlKey: true });
+    const offer = await screen.findByRole('button', { name: 'Same correction for 1 sibling' });
+    const before = committer.commits.length;
+    fireEvent.click(offer);
+    expect(document.querySelector('#settle-confirm')!.textContent).toBe('Commit the same correction, as Wrong answer, for 1 sibling? Each keeps its own model answer and becomes a commit of yours; one Undo takes them all back.');
+    fireEvent.click(screen.getByRole('button', { name: 'Correct 1' }));
+    await waitFor(() => expect(screen.getByText(/Corrected 1 siblings the same way\./)).toBeTruthy());
+    expect(committer.commits.length).toBe(before + 2);
+    const settled = lastCorrection(committer);
+    expect(settled).toMatchObject({ candidate_id: 'q1-b', action: 'correct', corrected_response: 'Seven times eight is 56.', failure_category: 'wrong_answer' });
+    expect(settled.started_from).toEqual({ kind: 'sibling_correction', candidate_id: 'q1-a', sha256: sha256Hex('Seven times eight is 56.') });
+    fireEvent.click(screen.getByRole('button', { name: 'Undo all 1' }));
+    await waitFor(() => expect(screen.getByText('Undid all 1.')).toBeTruthy());
+    expect(committer.commits.at(-1)!.text).toBeNull();
+    expect(committer.files.has(committer.commits.at(-1)!.path)).toBe(false);
+    expect([...committer.files.values()].filter((t) => t.includes('"q1-a"'))).toHaveLength(1);
   });
 });

@@ -2,6 +2,7 @@
 // loopback (git http-backend, Basic auth, CORS), served by a static host on another
 // origin, used in Chromium by reviewers who only have a browser.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -802,5 +803,45 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
       }
       expect(fsck(remote.bare).status).toBe(0);
     });
+  });
+
+  it('offers a sibling’s correction from main and an imported suggestion as starts, also on a later visit; the pushed correction records its start', async () => {
+    const sue = { name: 'Sue Park', email: 'sue@example.org' };
+    const first = 'sftc_b5505e86f70999cf';
+    const sibling = 'sftc_624dd197476c8eb7';
+    const corrected = createCorrection({ candidate_id: first, action: 'correct', corrected_response: 'Subject: Feedback on the Q3 report' }, bob, new Date('2024-05-01T12:00:00Z'));
+    pushToMain({
+      [correctionPath(first, bob.email)]: serializeCorrection(corrected),
+      'suggestions/helper-llm.jsonl': `${JSON.stringify({ candidate_id: sibling, text: 'Subject: A suggested email', score: 0.6 })}\n`,
+    });
+    const context = await browser();
+    const page = await context.newPage();
+    page.on('pageerror', (err) => {
+      throw err;
+    });
+    await page.goto(`${site.url}?q=${sibling}`);
+    await signIn(page, sue);
+    await cardShown(page);
+    expect(await currentId(page)).toBe(sibling);
+    const starts = page.getByRole('region', { name: 'Siblings and starting points' });
+    const expected = [expect.stringMatching(/^Sibling correction · .+ · 0\.10$/), 'Suggestion · helper-llm · 0.60', expect.stringMatching(/^Model response · /)];
+    await expect.poll(() => starts.getByRole('button').allTextContents()).toEqual(expected);
+    // A later visit reads the sibling's correction from the clone (the kept index holds outlines only).
+    await page.reload();
+    await cardShown(page);
+    await expect.poll(() => starts.getByRole('button').allTextContents()).toEqual(expected);
+    const textarea = page.getByRole('textbox', { name: 'Corrected response' });
+    await page.locator('body').press('s');
+    expect(await textarea.inputValue()).toBe('Subject: Feedback on the Q3 report');
+    await page.locator('body').press('s');
+    expect(await textarea.inputValue()).toBe('Subject: A suggested email');
+    await textarea.fill('Subject: A suggested email, shortened');
+    await textarea.press('Control+Enter');
+    await page.getByRole('button', { name: 'Push now' }).click();
+    const path = correctionPath(sibling, sue.email);
+    await expect.poll(() => git(remote.bare, 'ls-tree', '--name-only', branchOf(sue), path), { timeout: 120_000 }).toBe(path);
+    const record = JSON.parse(git(remote.bare, 'show', `${branchOf(sue)}:${path}`));
+    expect(record.started_from).toEqual({ kind: 'suggestion', agent: 'helper-llm', sha256: createHash('sha256').update('Subject: A suggested email').digest('hex') });
+    expect(fsck(remote.bare).status).toBe(0);
   });
 });

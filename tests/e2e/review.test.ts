@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -166,6 +167,78 @@ describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
       expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
       expect((await violations()).map((v) => v.split(' ')[0])).toEqual(expect.arrayContaining(['script-src-elem', 'script-src-attr']));
       await page.close();
+    });
+  });
+
+  describe('starting points', () => {
+    const repo = useServedRepo(REVIEWER);
+
+    it('offers a sibling’s correction and the reference answer; s takes them in turn, and the commit records where the correction started', async () => {
+      // MT-Bench question 82, turn 1: corrected in one run, then its sibling in another run.
+      const first = 'sftc_b5505e86f70999cf';
+      const sibling = 'sftc_624dd197476c8eb7';
+      expect(plover(repo.dir, ['submit', first, '--action', 'correct', '--response', 'Subject: Feedback on the Q3 report', '--reviewer', 'Bob Ray <bob@example.org>']).status).toBe(0);
+      const page = await open(`${repo.url}?q=${sibling}`);
+      expect(await currentId(page)).toBe(sibling);
+      const starts = page.getByRole('region', { name: 'Siblings and starting points' });
+      await expect.poll(() => starts.getByRole('button').allTextContents()).toEqual([expect.stringMatching(/^Sibling correction · .+ · 0\.10$/), expect.stringMatching(/^Model response · /)]);
+      await starts.getByText('3 siblings: the same question in other runs').click();
+      await expect.poll(() => starts.locator('tr[data-candidate-id]').count()).toBe(3);
+      expect(await starts.locator(`tr[data-candidate-id="${first}"]`).textContent()).toContain('Correct (bob@example.org)');
+      const textarea = page.getByRole('textbox', { name: 'Corrected response' });
+      await page.locator('body').press('s');
+      expect(await textarea.inputValue()).toBe('Subject: Feedback on the Q3 report');
+      expect(await starts.getByRole('button', { pressed: true }).textContent()).toMatch(/^Sibling correction/);
+      await textarea.fill('Subject: Feedback on the Q3 report, please');
+      await page.getByText('Changes to the start (Sibling correction)').click();
+      expect(await page.locator('.start-diff ins').allTextContents()).toEqual([expect.stringContaining('please')]);
+      await textarea.press('Control+Enter');
+      const path = correctionPath(sibling, 'ann@example.org');
+      await expect.poll(() => git(repo.dir, 'ls-tree', '--name-only', 'HEAD', path)).toBe(path);
+      const record = JSON.parse(readFileSync(join(repo.dir, path), 'utf8'));
+      expect(record.started_from).toEqual({ kind: 'sibling_correction', candidate_id: first, sha256: createHash('sha256').update('Subject: Feedback on the Q3 report').digest('hex') });
+
+      // A math question with a reference answer: the card shows it, and it is a start.
+      const math = JSON.parse(readFileSync(join(repo.dir, 'candidates/run_20240325_mt_bench_9d9abd96.jsonl'), 'utf8').split('\n').find((l) => l.includes('"reference_answer"'))!);
+      await page.goto(`${repo.url}?q=${math.id}`);
+      await page.getByRole('article', { name: 'Candidate' }).waitFor();
+      await page.getByText('Reference answer (from the benchmark)').click();
+      expect(await page.locator('.reference-answer').innerText()).toContain(math.reference_answer.split('\n')[0].trim().slice(0, 20));
+      await expect.poll(() => starts.getByRole('button', { name: /^Reference answer/ }).count()).toBe(1);
+      expect(fsck(repo.dir).status).toBe(0);
+    });
+
+    it('settles the three siblings of a corrected MT-Bench question with one confirmed action; each is its own preference pair; one Undo takes them back', async () => {
+      const question = 'sftc_953fe2d6fa9b4c0c'; // MT-Bench question 144, turn 1
+      const page = await open(`${repo.url}?q=${question}`);
+      const starts = page.getByRole('region', { name: 'Siblings and starting points' });
+      await expect.poll(() => starts.getByText('3 siblings: the same question in other runs').count()).toBe(1);
+      const head = git(repo.dir, 'rev-parse', 'HEAD');
+      const text = 'DNA → RNA → protein: replication, transcription and translation (Francis Crick, 1958).';
+      await page.getByRole('textbox', { name: 'Corrected response' }).fill(text);
+      await page.getByRole('textbox', { name: 'Corrected response' }).press('Control+Enter');
+      const settle = page.getByRole('region', { name: 'Siblings of the last correction' });
+      await settle.getByRole('button', { name: 'Same correction for 3 siblings' }).click();
+      const dialog = page.getByRole('dialog');
+      expect(await dialog.textContent()).toContain('Commit the same correction for 3 siblings?');
+      await dialog.getByRole('button', { name: 'Correct 3' }).click();
+      await expect.poll(() => settle.getByRole('status').textContent()).toContain('Corrected 3 siblings the same way.');
+      expect(Number(git(repo.dir, 'rev-list', '--count', `${head}..HEAD`))).toBe(4);
+      const files = git(repo.dir, 'diff', '--name-only', head, 'HEAD').split('\n');
+      const records = files.map((f) => JSON.parse(readFileSync(join(repo.dir, f), 'utf8')));
+      expect(new Set(records.map((r) => r.corrected_response))).toEqual(new Set([text]));
+      const settled = records.filter((r) => r.candidate_id !== question);
+      expect(settled.map((r) => r.started_from)).toEqual(Array(3).fill({ kind: 'sibling_correction', candidate_id: question, sha256: createHash('sha256').update(text).digest('hex') }));
+      // Each keeps its own model answer: four preference pairs, four different rejected answers.
+      expect(plover(repo.dir, ['export', '--format', 'preference', '--out', 'dist/pairs.jsonl']).status).toBe(0);
+      const pairs = readFileSync(join(repo.dir, 'dist/pairs.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l)).filter((p) => p.chosen[0].content === text);
+      expect(pairs).toHaveLength(4);
+      expect(new Set(pairs.map((p) => p.rejected[0].content)).size).toBe(4);
+      await settle.getByRole('button', { name: 'Undo all 3' }).click();
+      await expect.poll(() => settle.getByRole('status').textContent()).toContain('Undid all 3.');
+      expect(git(repo.dir, 'diff', '--name-only', head, 'HEAD')).toBe(correctionPath(question, 'ann@example.org'));
+      expect(fsck(repo.dir).status).toBe(0);
+      expect(git(repo.dir, 'status', '--porcelain', '--untracked-files=no')).toBe('');
     });
   });
 

@@ -31,7 +31,7 @@ describe('compileExport', () => {
     ]);
     expect(out.problems).toEqual([]);
     const line = (id: string, category: string | null, answer: string) =>
-      `{"messages":[{"role":"user","content":"What is 2 + 2?"},{"role":"assistant","content":"${answer}"}],"candidate_id":"${id}","action":"correct","failure_category":${JSON.stringify(category)},"benchmark_run_id":"run_test","task_id":"test/1","task_type":"math","model_id":"org/model-a","quality_score":0.1,"reviewer":"ann@example.org","decided_at":"2024-05-01T12:00:00.000Z"}\n`;
+      `{"messages":[{"role":"user","content":"What is 2 + 2?"},{"role":"assistant","content":"${answer}"}],"candidate_id":"${id}","action":"correct","failure_category":${JSON.stringify(category)},"benchmark_run_id":"run_test","task_id":"test/1","task_type":"math","model_id":"org/model-a","quality_score":0.1,"reference_answer":null,"reviewer":"ann@example.org","decided_at":"2024-05-01T12:00:00.000Z","started_from":null}\n`;
     const expected = [
       [correctionPath('a', ann.email), line('a', null, 'four')],
       [correctionPath('b', ann.email), line('b', 'wrong_answer', '4')],

@@ -82,7 +82,7 @@ describe('siblings and starts on candidates written for the test', () => {
       { id: 'd', prompt_messages: user('2+3?'), model_response: '5', quality_score: 1 },
     ]);
     const context = await service.context('a');
-    expect(context.siblings).toEqual([{ id: 'b', model: 'M2', run: 'run_b', score: 0.9, decisions: [] }]);
+    expect(context.siblings).toEqual([{ id: 'b', candidate: expect.objectContaining({ id: 'b', model_response: '4' }), model: 'M2', run: 'run_b', score: 0.9, decisions: [] }]);
     expect(context.starts).toEqual([
       { kind: 'sibling_answer', text: '4', candidate_id: 'b', source: 'M2', score: 0.9 },
       expect.objectContaining({ kind: 'model_response', text: 'five' }),
@@ -126,5 +126,24 @@ describe('siblings and starts on candidates written for the test', () => {
     expect(k.turns).toEqual([{ before: promptKeys({ prompt_messages: user('q') as never, model_response: '' }).prompt_key, text: textKey('a') }]);
     expect(textKey('a')).toMatch(/^[0-9a-f]{14}$/);
     expect(textKey('a')).not.toBe(textKey('b'));
+  });
+});
+
+describe('stats by where corrections started', () => {
+  it('counts corrections per start kind, those committed as started, and the median time, from a fixture with known durations', async () => {
+    const { service } = memoryService([{ id: 'a', model_response: 'x' }, { id: 'b', model_response: 'y' }, { id: 'c', model_response: 'z' }, { id: 'd' }, { id: 'e' }]);
+    const bob: Reviewer = { name: 'Bob', email: 'bob@example.org' };
+    const sug = (text: string) => startingPoint({ kind: 'suggestion', agent: 'llm', text });
+    await service.decide(ann, { candidate_id: 'a', action: 'correct', corrected_response: 'taken as is', started_from: sug('taken as is') }, { durationMs: 1000 });
+    await service.decide(ann, { candidate_id: 'b', action: 'correct', corrected_response: 'edited', started_from: sug('suggested') }, { durationMs: 3000 });
+    await service.decide(bob, { candidate_id: 'a', action: 'correct', corrected_response: 'also taken', started_from: sug('also taken') }, { durationMs: 8000 });
+    await service.decide(ann, { candidate_id: 'c', action: 'correct', corrected_response: 'typed', started_from: startingPoint({ kind: 'model_response', text: 'z' }) }, { durationMs: 20000 });
+    await service.decide(ann, { candidate_id: 'd', action: 'correct', corrected_response: 'no start said' });
+    await service.decide(ann, { candidate_id: 'e', action: 'discard' }, { durationMs: 500 });
+    expect((await service.stats()).by_start).toEqual({
+      model_response: { corrections: 1, unchanged_from_start: 0, timed: 1, median_ms: 20000 },
+      suggestion: { corrections: 3, unchanged_from_start: 2, timed: 3, median_ms: 3000 },
+      not_recorded: { corrections: 1, unchanged_from_start: 0, timed: 0, median_ms: null },
+    });
   });
 });

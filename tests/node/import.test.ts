@@ -29,6 +29,20 @@ describe('plover import', () => {
     expect(plover(dir, ['validate']).stdout).toBe(`valid: ${DATA_CANDIDATES} candidates, 0 corrections (0 unchanged)\n`);
   });
 
+  it('keeps a reference answer a harness record carries, and refuses the run of a record whose reference answer is not text', () => {
+    const { dir } = empty();
+    const input = join(dir, '..', 'refs');
+    mkdirSync(join(input, 'run_ref_ok'), { recursive: true });
+    mkdirSync(join(input, 'run_ref_bad'), { recursive: true });
+    writeFileSync(join(input, 'run_ref_ok', 'sft_candidates.jsonl'), `${candidateLine({ id: 'ref-1', benchmark_run_id: 'run_ref_ok', reference_answer: 'x = 4' })}\n`);
+    writeFileSync(join(input, 'run_ref_bad', 'sft_candidates.jsonl'), `${candidateLine({ id: 'ref-2', benchmark_run_id: 'run_ref_bad', reference_answer: 4 })}\n`);
+    const r = plover(dir, ['import', input]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/run_ref_bad\/sft_candidates\.jsonl:1: reference_answer: /);
+    expect(JSON.parse(readFileSync(join(dir, 'candidates/run_ref_ok.jsonl'), 'utf8')).reference_answer).toBe('x = 4');
+    expect(existsSync(join(dir, 'candidates/run_ref_bad.jsonl'))).toBe(false);
+  });
+
   it('takes one run folder or one JSONL file, and writes nothing with --dry-run', () => {
     const { dir } = empty();
     const run = join(harnessFolder(), 'run_20240325_mt_bench_9d9abd96');
