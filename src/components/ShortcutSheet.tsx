@@ -3,7 +3,7 @@ import { For, onCleanup } from 'solid-js';
 
 export const SHORTCUTS: [string, string][] = [
   ['c', 'Edit the correction (focus the text box)'],
-  ['s', 'Start from the next starting point (a sibling’s correction, the reference answer, a suggestion, a better sibling answer, the model response)'],
+  ['s', 'Start from the next starting point (a sibling’s correction, the reference answer, a suggestion, a sibling’s answer, the model response)'],
   ['Ctrl/⌘ + Enter', 'Submit the correction (Correct)'],
   ['d', 'Discard'],
   ['f', 'Flag'],

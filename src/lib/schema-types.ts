@@ -123,7 +123,7 @@ export type ReferenceAnswer = "reference";
  */
 export type Suggestion = "suggestion";
 /**
- * The model response of a sibling that scored higher.
+ * The model response of a sibling (the best-scoring first).
  */
 export type SiblingAnswer = "sibling_answer";
 /**

@@ -123,9 +123,9 @@ export interface SiblingStartSource {
 
 /**
  * The starts of a candidate, in the order `s` cycles through them: each sibling's
- * resolved correction (one per distinct text), the reference answer, the suggestions
- * (best score first), the answer of the best-scoring sibling that scored higher than the
- * candidate, and the model's own response last. A text already offered is not offered again.
+ * resolved correction, the reference answer, the suggestions (best score first), the
+ * siblings' answers (best score first), and the model's own response last. A text
+ * already offered is not offered again.
  */
 export function startsFor(candidate: Candidate, siblings: SiblingStartSource[], suggestions: { agent: string; text: string; score?: number | null }[]): Start[] {
   const starts: Start[] = [];
@@ -143,9 +143,10 @@ export function startsFor(candidate: Candidate, siblings: SiblingStartSource[], 
   }
   if (typeof candidate.reference_answer === 'string') add({ kind: 'reference', text: candidate.reference_answer, source: 'reference answer' });
   for (const s of [...suggestions].sort((a, b) => (b.score ?? -1) - (a.score ?? -1))) add({ kind: 'suggestion', text: s.text, agent: s.agent, source: s.agent, score: s.score ?? null });
-  const own = candidate.quality_score ?? -Infinity;
-  const best = siblings.filter((s) => (s.candidate.quality_score ?? -Infinity) > own).sort((a, b) => b.candidate.quality_score! - a.candidate.quality_score!)[0];
-  if (best) add({ kind: 'sibling_answer', text: best.candidate.model_response, candidate_id: best.candidate.id, source: best.candidate.model_name || best.candidate.model_id, score: best.candidate.quality_score });
+  const score = (s: SiblingStartSource) => s.candidate.quality_score ?? -1;
+  for (const s of [...siblings].sort((a, b) => score(b) - score(a))) {
+    add({ kind: 'sibling_answer', text: s.candidate.model_response, candidate_id: s.candidate.id, source: s.candidate.model_name || s.candidate.model_id, score: s.candidate.quality_score });
+  }
   starts.push({ kind: 'model_response', text: candidate.model_response, source: candidate.model_name || candidate.model_id, score: candidate.quality_score });
   return starts;
 }

@@ -47,21 +47,21 @@ function mount() {
 }
 
 describe('starting points (jsdom, in-memory committer)', () => {
-  it('s takes the first start and cycles: a sibling’s correction, the reference, a suggestion, the better sibling’s answer, the model response', async () => {
+  it('s takes the first start and cycles: a sibling’s correction, the reference, a suggestion, the siblings’ answers best first, the model response', async () => {
     const { service, committer } = mount();
     // Bob corrected sibling q1-c already.
     await service.decide(bob, { candidate_id: 'q1-c', action: 'correct', corrected_response: '7 × 8 = 56' });
     render(() => <ReviewApp backend={service.backend(ann)} />);
     await waitFor(() => expect(shown()).toBe('q1-a'));
-    await waitFor(() => expect(screen.getAllByRole('button', { name: /Sibling correction|Reference answer|Suggestion|Sibling answer|Model response/ })).toHaveLength(5));
+    await waitFor(() => expect(screen.getAllByRole('button', { name: /Sibling correction|Reference answer|Suggestion|Sibling answer|Model response/ })).toHaveLength(6));
     expect(screen.getByText(/2 siblings: the same question in other runs/)).toBeTruthy();
     expect(screen.getByText('Reference answer (from the benchmark)')).toBeTruthy();
     const texts: string[] = [];
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 7; i++) {
       press('s');
       texts.push(box().value);
     }
-    expect(texts).toEqual(['7 × 8 = 56', '7*8 = 56.', 'The answer is 56.', 'It is 56.', '54', '7 × 8 = 56']);
+    expect(texts).toEqual(['7 × 8 = 56', '7*8 = 56.', 'The answer is 56.', 'It is 56.', '57', '54', '7 × 8 = 56']);
     expect(document.querySelector('[aria-live="polite"]')!.textContent).toBe('Started from Sibling correction (Model C).');
     // A click takes the suggestion; an edit follows; Correct records the start.
     fireEvent.click(screen.getByRole('button', { name: /Suggestion · helper-llm/ }));

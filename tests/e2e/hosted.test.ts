@@ -824,7 +824,14 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     await cardShown(page);
     expect(await currentId(page)).toBe(sibling);
     const starts = page.getByRole('region', { name: 'Siblings and starting points' });
-    const expected = [expect.stringMatching(/^Sibling correction · .+ · 0\.10$/), 'Suggestion · helper-llm · 0.60', expect.stringMatching(/^Model response · /)];
+    const expected = [
+      expect.stringMatching(/^Sibling correction · .+ · 0\.10$/),
+      'Suggestion · helper-llm · 0.60',
+      expect.stringMatching(/^Sibling answer · .+ · 1\.00$/),
+      expect.stringMatching(/^Sibling answer · .+ · 1\.00$/),
+      expect.stringMatching(/^Sibling answer · .+ · 0\.10$/),
+      expect.stringMatching(/^Model response · /),
+    ];
     await expect.poll(() => starts.getByRole('button').allTextContents()).toEqual(expected);
     // A later visit reads the sibling's correction from the clone (the kept index holds outlines only).
     await page.reload();

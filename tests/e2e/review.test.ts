@@ -181,7 +181,13 @@ describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
       const page = await open(`${repo.url}?q=${sibling}`);
       expect(await currentId(page)).toBe(sibling);
       const starts = page.getByRole('region', { name: 'Siblings and starting points' });
-      await expect.poll(() => starts.getByRole('button').allTextContents()).toEqual([expect.stringMatching(/^Sibling correction · .+ · 0\.10$/), expect.stringMatching(/^Model response · /)]);
+      await expect.poll(() => starts.getByRole('button').allTextContents()).toEqual([
+        expect.stringMatching(/^Sibling correction · .+ · 0\.10$/),
+        expect.stringMatching(/^Sibling answer · .+ · 1\.00$/),
+        expect.stringMatching(/^Sibling answer · .+ · 1\.00$/),
+        expect.stringMatching(/^Sibling answer · .+ · 0\.10$/),
+        expect.stringMatching(/^Model response · /),
+      ]);
       await starts.getByText('3 siblings: the same question in other runs').click();
       await expect.poll(() => starts.locator('tr[data-candidate-id]').count()).toBe(3);
       expect(await starts.locator(`tr[data-candidate-id="${first}"]`).textContent()).toContain('Correct (bob@example.org)');

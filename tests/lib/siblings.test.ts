@@ -38,6 +38,10 @@ describe('siblings on the bundled MT-Bench runs', () => {
       expect(new Set(siblings.map((s) => s.run)).size).toBe(siblings.length);
       expect(siblings.map((s) => s.run)).not.toContain(o.benchmark_run_id);
       expect(starts.at(-1)!.kind).toBe('model_response');
+      // Every turn-1 candidate offers its three siblings' answers as starts before any decision
+      // (a text offered once: where a sibling's answer is the reference answer, as the reference).
+      for (const s of siblings) expect(starts.map((x) => x.text)).toContain(s.candidate.model_response.trimEnd());
+      expect(starts.filter((s) => s.kind === 'sibling_answer').length).toBeGreaterThanOrEqual(2);
     }
     expect(Object.fromEntries(counts)).toEqual({ 3: 320 });
     const turn2 = outlines.filter((o) => o.turns);
@@ -88,12 +92,14 @@ describe('siblings and starts on candidates written for the test', () => {
       expect.objectContaining({ kind: 'model_response', text: 'five' }),
     ]);
     expect((await service.context('c')).siblings).toEqual([]);
-    // b scored higher than a: a's answer is not offered to b.
-    expect((await service.context('b')).starts.map((s) => s.kind)).toEqual(['model_response']);
+    expect((await service.context('b')).starts.map((s) => [s.kind, s.text])).toEqual([
+      ['sibling_answer', 'five'],
+      ['model_response', '4'],
+    ]);
     await expect(service.context('nope')).rejects.toMatchObject({ code: 'E_UNKNOWN_CANDIDATE' });
   });
 
-  it('orders starts: sibling corrections, reference, suggestions by score, the best sibling answer, the model response; a text is offered once', () => {
+  it('orders starts: sibling corrections, reference, suggestions by score, sibling answers by score, the model response; a text is offered once', () => {
     const candidate = { id: 'x', prompt_messages: user('q'), model_response: 'bad', quality_score: 0.1, reference_answer: 'ref' } as never;
     const sib = (id: string, score: number, response: string) => ({ id, model_id: id, model_name: id, quality_score: score, model_response: response, prompt_messages: user('q') }) as never;
     const starts = startsFor(
@@ -115,6 +121,7 @@ describe('siblings and starts on candidates written for the test', () => {
       ['suggestion', 'sugg high'],
       ['suggestion', 'sugg low'],
       ['sibling_answer', 'good'],
+      ['sibling_answer', 'mid'],
       ['model_response', 'bad'],
     ]);
     expect(startingPoint(starts[2]!)).toEqual({ kind: 'suggestion', agent: 'high', sha256: sha256Hex('sugg high') });
