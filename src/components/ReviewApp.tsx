@@ -368,7 +368,6 @@ export function ReviewApp(props: ReviewAppProps) {
           {queue.error()}
         </p>
       </Show>
-      <SettleSiblings state={settle} />
 
       <Show
         when={current()}
@@ -421,14 +420,19 @@ export function ReviewApp(props: ReviewAppProps) {
             </div>
             {/* The commits list sits under the actions: in view after a decision, never over a control. */}
             <div class="decision-column">
-              <StartsPanel starts={starts} />
               <DecisionForm form={form} candidate={candidate()} start={starts.chosen()} onDecide={decide} isDraft={form.draft() !== initialDraft(candidate())} />
+              {/* Under the actions: what they read never moves a control out of view. */}
+              <StartsPanel starts={starts} />
+              <SettleSiblings state={settle} />
               {commitList()}
             </div>
           </div>
         )}
       </Show>
-      <Show when={!current()}>{commitList()}</Show>
+      <Show when={!current()}>
+        <SettleSiblings state={settle} />
+        {commitList()}
+      </Show>
 
       <footer class="counts" aria-label="Your decisions">
         <For each={ACTIONS}>

@@ -25,7 +25,7 @@ describe.skipIf(!CHROMIUM)('accessibility (axe-core) of the local site', () => {
     const stops: { stop(): Promise<void> }[] = [];
     afterAll(() => Promise.all(stops.map((s) => s.stop())));
 
-    it.each(SIZES)('finds nothing in the Conflicts view and in the bulk confirmation, at %i×%i', async (width, height) => {
+    it.each(SIZES)('finds nothing in the Conflicts view, the bulk confirmation, the starting points and the offer to settle siblings, at %i×%i', async (width, height) => {
       const { dir } = repos();
       const id = 'sftc_b5505e86f70999cf';
       expect(plover(dir, ['submit', id, '--action', 'correct', '--response', 'Subject: Feedback request\n\nCould you review the report?', '--reviewer', 'Ann Lee <ann@example.org>']).status).toBe(0);
@@ -46,8 +46,24 @@ describe.skipIf(!CHROMIUM)('accessibility (axe-core) of the local site', () => {
       await page.getByRole('dialog').waitFor();
       found['bulk confirmation'] = await violations(page);
       await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+      // Starting points with the siblings listed, a start taken, the offer to settle the siblings and its confirmation.
+      await page.goto(`${server.url}?q=sftc_624dd197476c8eb7`);
+      const starts = page.getByRole('region', { name: 'Siblings and starting points' });
+      await starts.getByText('3 siblings: the same question in other runs').click();
+      await page.locator('body').press('s');
+      await expect.poll(() => starts.getByRole('button', { pressed: true }).count()).toBe(1);
+      found['starts and siblings'] = await violations(page);
+      await page.getByRole('textbox', { name: 'Corrected response' }).fill('A corrected answer.');
+      await page.getByRole('textbox', { name: 'Corrected response' }).press('Control+Enter');
+      const settle = page.getByRole('button', { name: 'Same correction for 3 siblings' });
+      await settle.waitFor();
+      found['settle offer'] = await violations(page);
+      await settle.click();
+      await page.getByRole('dialog').waitFor();
+      found['settle confirmation'] = await violations(page);
+      await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
       await page.close();
-      expect(found).toEqual({ 'conflicts view': [], 'bulk controls': [], 'bulk confirmation': [] });
+      expect(found).toEqual({ 'conflicts view': [], 'bulk controls': [], 'bulk confirmation': [], 'starts and siblings': [], 'settle offer': [], 'settle confirmation': [] });
     });
   });
 });

@@ -17,8 +17,9 @@ interface Violation {
 
 /** The violations on the page as it is once its animations end, one line each: rule, help, where. */
 export async function violations(page: Page): Promise<string[]> {
-  // What the reviewer sees once it settles: a toast fading in is not a contrast failure.
-  await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished)));
+  // What the reviewer sees once it settles: a toast fading in is not a contrast failure. An
+  // animation cancelled meanwhile (its element replaced) rejects `finished`: it is over too.
+  await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished.catch(() => undefined))));
   await page.addScriptTag({ path: AXE });
   const found = (await page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: unknown[] }> } }).axe;
