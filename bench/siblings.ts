@@ -136,7 +136,7 @@ const row = (name: string, c: Record<string, number>) => `| ${name} | ${START_KI
 const md = [
   '# Siblings and starting points',
   '',
-  `\`node bench/siblings.ts\` on the repository's ${before.candidates} MT-Bench candidates (four models, the same 80 questions, two turns each), ${result.date}.`,
+  `\`node bench/siblings.ts\` on the repository's ${before.candidates} candidates (the four MT-Bench runs: four models answering the same 80 questions in two turns, 640 candidates; and the tests' messy run of 12), ${result.date}.`,
   '',
   '## Candidates offering each start',
   '',
