@@ -177,7 +177,10 @@ export function ReviewApp(props: ReviewAppProps) {
 
   /** A card's form: its kept draft, else what initialDraft says. */
   function resetForm(c: Candidate | undefined) {
-    form.reset((c && drafts.get(c.id)) ?? initialDraft(c), (c ? decisions.decided().get(c.id) : undefined)?.decision.failure_category ?? null);
+    const draft = c && drafts.get(c.id);
+    // A draft kept from an earlier visit may have started anywhere: its start is not known unless one is taken now.
+    if (c && typeof draft === 'string' && !starts.chosen()) starts.unknown(c.id);
+    form.reset(draft ?? initialDraft(c), (c ? decisions.decided().get(c.id) : undefined)?.decision.failure_category ?? null);
   }
 
   /** Focus on the card shown; if its top is above the window (a long card read to its end), it starts at its top. */

@@ -78,6 +78,8 @@ export interface SiblingView {
 /** What the card shows beside a candidate: its siblings, and the starts `s` cycles through (the model's response last). */
 export interface CardContext {
   candidate_id: string;
+  /** How many siblings the candidate has; `siblings` lists MAX_SIBLINGS of them at most (lib/siblings.ts), those with decisions first. */
+  sibling_count: number;
   siblings: SiblingView[];
   starts: Start[];
 }

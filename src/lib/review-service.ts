@@ -18,7 +18,7 @@ import { parseQueueFilter } from './queue-filter.ts';
 import { ReviewIndex } from './review-index.ts';
 import type { Candidate, Correction, Reviewer } from './schema-types.ts';
 import { resolveCorrectedText } from './resolve.ts';
-import { sameQuestion, startsFor, turnTextAt } from './siblings.ts';
+import { MAX_SIBLINGS, sameQuestion, startsFor, turnTextAt } from './siblings.ts';
 import type { Stats } from './stats.ts';
 import type { Suggestion } from './suggestions.ts';
 import { isAdjudicator } from './team.ts';
@@ -145,16 +145,21 @@ export class ReviewService {
       for (const eid of turnIds.flat()) if (!resolved.has(eid)) resolved.set(eid, resolveCorrectedText(await this.correctionsOf(eid), 'majority'));
     }
     const turnText = (c: Candidate, i: number) => {
+      const own = turnTextAt(c, i);
       for (const eid of earlier.get(c.id)?.[i] ?? []) {
-        const text = resolved.get(eid);
+        // Found by keys: the earlier candidate's answer must be this very text.
+        const text = this.index.texts.get(eid)?.model_response === own ? resolved.get(eid) : undefined;
         if (text !== undefined) return text;
       }
-      return turnTextAt(c, i);
+      return own;
     };
+    const all = group.filter((sid) => sameQuestion(candidate, this.index.texts.get(sid)!, turnText));
+    // Those with decisions first (their corrections are starts), then in queue order, MAX_SIBLINGS at most.
+    const decided = all.filter((sid) => this.index.recordsOf(sid).length > 0);
+    const listed = [...decided, ...all.filter((sid) => !decided.includes(sid))].slice(0, MAX_SIBLINGS);
     const siblings: SiblingView[] = [];
-    for (const sid of group) {
+    for (const sid of listed) {
       const sibling = this.index.texts.get(sid)!;
-      if (!sameQuestion(candidate, sibling, turnText)) continue;
       const corrections = await this.correctionsOf(sid);
       const corrected = resolveCorrectedText(corrections, 'majority');
       siblings.push({
@@ -173,7 +178,7 @@ export class ReviewService {
       siblings.map((s) => ({ candidate: this.index.texts.get(s.id)!, ...(s.corrected === undefined ? {} : { corrected: s.corrected, reviewers: byId.get(s.id)!.decisions.filter((d) => d.action === 'correct').map((d) => d.reviewer) }) })),
       this.suggestions.get(id) ?? [],
     );
-    return { candidate_id: id, siblings, starts };
+    return { candidate_id: id, sibling_count: all.length, siblings, starts };
   }
 
   /** The LabelBackend of one reviewer: what the pages call. */

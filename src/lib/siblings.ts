@@ -25,10 +25,16 @@ export interface PromptKeys {
   turns?: { before: string; text: string }[];
 }
 
+/** The most siblings a card lists (and one action settles); the others are counted. */
+export const MAX_SIBLINGS = 20;
+/** The most sibling answers a card offers as starts, best score first. */
+export const MAX_SIBLING_ANSWERS = 5;
+
 /**
- * A 53-bit hash of a text as 14 hex digits (cyrb53): fast enough to key every prompt at
- * 100k candidates when an index is built. A key only narrows: siblings are compared by
- * their texts before they are shown (sameQuestion).
+ * A 53-bit hash of a text as 14 hex digits (cyrb53), fast enough to key every prompt at
+ * 100k candidates when an index is built (0.3 s for 36 M characters). A key only narrows:
+ * two texts with one key are compared whole before they count as equal (sameQuestion,
+ * earlier turns).
  */
 export function textKey(text: string): string {
   let h1 = 0xdeadbeef;
@@ -53,12 +59,21 @@ function skeleton(messages: Message[]): string {
   return messages.map((m) => `${m.role}\u0000${m.role === 'assistant' ? '' : m.content}`).join('\u0001');
 }
 
+/**
+ * A key of a long text from its length and both ends only: responses are the largest texts,
+ * and keying them whole was a second at 100k candidates. It finds the candidates whose
+ * response an earlier turn may be; the texts are compared before one is used.
+ */
+function answerKey(text: string): string {
+  return textKey(text.length <= 96 ? text : `${text.length}\u0000${text.slice(0, 48)}\u0000${text.slice(-48)}`);
+}
+
 export function promptKeys(c: Pick<Candidate, 'prompt_messages' | 'model_response'>): PromptKeys {
   const messages = comparedMessages(c.prompt_messages);
-  const keys: PromptKeys = { prompt_key: textKey(skeleton(messages)), response_key: textKey(c.model_response) };
+  const keys: PromptKeys = { prompt_key: textKey(skeleton(messages)), response_key: answerKey(c.model_response) };
   const turns: { before: string; text: string }[] = [];
   messages.forEach((m, i) => {
-    if (m.role === 'assistant') turns.push({ before: textKey(skeleton(messages.slice(0, i))), text: textKey(m.content) });
+    if (m.role === 'assistant') turns.push({ before: textKey(skeleton(messages.slice(0, i))), text: answerKey(m.content) });
   });
   if (turns.length) keys.turns = turns;
   return keys;
@@ -124,7 +139,7 @@ export interface SiblingStartSource {
 /**
  * The starts of a candidate, in the order `s` cycles through them: each sibling's
  * resolved correction, the reference answer, the suggestions (best score first), the
- * siblings' answers (best score first), and the model's own response last. A text
+ * siblings' answers (the MAX_SIBLING_ANSWERS best), and the model's own response last. A text
  * already offered is not offered again.
  */
 export function startsFor(candidate: Candidate, siblings: SiblingStartSource[], suggestions: { agent: string; text: string; score?: number | null }[]): Start[] {
@@ -144,7 +159,7 @@ export function startsFor(candidate: Candidate, siblings: SiblingStartSource[], 
   if (typeof candidate.reference_answer === 'string') add({ kind: 'reference', text: candidate.reference_answer, source: 'reference answer' });
   for (const s of [...suggestions].sort((a, b) => (b.score ?? -1) - (a.score ?? -1))) add({ kind: 'suggestion', text: s.text, agent: s.agent, source: s.agent, score: s.score ?? null });
   const score = (s: SiblingStartSource) => s.candidate.quality_score ?? -1;
-  for (const s of [...siblings].sort((a, b) => score(b) - score(a))) {
+  for (const s of [...siblings].sort((a, b) => score(b) - score(a)).slice(0, MAX_SIBLING_ANSWERS)) {
     add({ kind: 'sibling_answer', text: s.candidate.model_response, candidate_id: s.candidate.id, source: s.candidate.model_name || s.candidate.model_id, score: s.candidate.quality_score });
   }
   starts.push({ kind: 'model_response', text: candidate.model_response, source: candidate.model_name || candidate.model_id, score: candidate.quality_score });

@@ -87,6 +87,21 @@ describe('starting points (jsdom, in-memory committer)', () => {
     expect(lastCorrection(committer).started_from).toBeUndefined();
   });
 
+  it('records no start for a draft kept from an earlier visit, unless a start is taken again', async () => {
+    const { service, committer } = mount();
+    render(() => <ReviewApp backend={service.backend(ann)} />);
+    await waitFor(() => expect(shown()).toBe('q1-a'));
+    await waitFor(() => expect(screen.getAllByRole('button', { name: /Reference answer/ })).toHaveLength(1));
+    press('s');
+    fireEvent.input(box(), { target: { value: '7*8 = 56, as the reference says.' } });
+    cleanup();
+    render(() => <ReviewApp backend={service.backend(ann)} />);
+    await waitFor(() => expect(box().value).toBe('7*8 = 56, as the reference says.'));
+    press('Enter', { ctrlKey: true });
+    await waitFor(() => expect(committer.commits).toHaveLength(1));
+    expect(lastCorrection(committer).started_from).toBeUndefined();
+  });
+
   it('Esc drops the start taken with the edit', async () => {
     const { service, committer } = mount();
     render(() => <ReviewApp backend={service.backend(ann)} />);

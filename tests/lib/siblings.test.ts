@@ -99,6 +99,15 @@ describe('siblings and starts on candidates written for the test', () => {
     await expect(service.context('nope')).rejects.toMatchObject({ code: 'E_UNKNOWN_CANDIDATE' });
   });
 
+  it('lists twenty siblings at most, those with decisions first, counts them all, and offers the five best sibling answers', async () => {
+    const { service } = memoryService(Array.from({ length: 25 }, (_, i) => ({ id: `s${String(i).padStart(2, '0')}`, prompt_messages: user('same?'), model_response: `answer ${i}`, quality_score: i / 100 })));
+    await service.decide(ann, { candidate_id: 's24', action: 'correct', corrected_response: 'fixed' });
+    const context = await service.context('s00');
+    expect(context.sibling_count).toBe(24);
+    expect(context.siblings.map((s) => s.id)).toEqual(['s24', ...Array.from({ length: 19 }, (_, i) => `s${String(i + 1).padStart(2, '0')}`)]);
+    expect(context.starts.map((s) => s.text)).toEqual(['fixed', 'answer 24', 'answer 19', 'answer 18', 'answer 17', 'answer 16', 'answer 0']);
+  });
+
   it('orders starts: sibling corrections, reference, suggestions by score, sibling answers by score, the model response; a text is offered once', () => {
     const candidate = { id: 'x', prompt_messages: user('q'), model_response: 'bad', quality_score: 0.1, reference_answer: 'ref' } as never;
     const sib = (id: string, score: number, response: string) => ({ id, model_id: id, model_name: id, quality_score: score, model_response: response, prompt_messages: user('q') }) as never;

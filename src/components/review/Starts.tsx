@@ -27,6 +27,8 @@ export function createStarts(backend: LabelBackend, current: () => Candidate | u
   );
   /** The start taken per candidate this visit (its index in the starts when taken). */
   const [taken, setTaken] = createSignal(new Map<string, { start: Start; at: number }>());
+  /** Candidates whose box holds a draft from an earlier visit: where it started is not known. */
+  const unknown = new Set<string>();
   /** The context of the card shown, once read (`.latest`: reading a loading resource would suspend the island). */
   const shown = (): CardContext | undefined => {
     const c = current();
@@ -40,6 +42,7 @@ export function createStarts(backend: LabelBackend, current: () => Candidate | u
   function choose(start: Start, at: number) {
     const c = current();
     if (!c) return;
+    unknown.delete(c.id);
     setTaken(new Map(taken()).set(c.id, { start, at }));
     take(start.text);
   }
@@ -56,8 +59,11 @@ export function createStarts(backend: LabelBackend, current: () => Candidate | u
       choose(starts[at]!, at);
       return starts[at];
     },
+    /** Marks a candidate whose box holds a draft from an earlier visit, until a start is taken or the draft goes. */
+    unknown: (id: string) => unknown.add(id),
     /** Forgets the start taken on a candidate (its edit was dropped, or it was decided). */
     forget(id: string) {
+      unknown.delete(id);
       if (!taken().has(id)) return;
       const next = new Map(taken());
       next.delete(id);
@@ -67,7 +73,7 @@ export function createStarts(backend: LabelBackend, current: () => Candidate | u
     startingPoint(c: Candidate, startedFromResponse: boolean): StartingPoint | undefined {
       const start = taken().get(c.id)?.start;
       if (start) return startingPoint(start);
-      return startedFromResponse ? startingPoint({ kind: 'model_response', text: c.model_response }) : undefined;
+      return startedFromResponse && !unknown.has(c.id) ? startingPoint({ kind: 'model_response', text: c.model_response }) : undefined;
     },
   };
 }
@@ -110,7 +116,8 @@ export function StartsPanel(props: { starts: StartsState }) {
             <Show when={ctx().siblings.length}>
               <details class="siblings">
                 <summary>
-                  {ctx().siblings.length} sibling{ctx().siblings.length === 1 ? '' : 's'}: the same question in other runs
+                  {ctx().sibling_count} sibling{ctx().sibling_count === 1 ? '' : 's'}: the same question in other runs
+                  {ctx().sibling_count > ctx().siblings.length ? ` (${ctx().siblings.length} listed, those with decisions first)` : ''}
                 </summary>
                 <table>
                   <thead>
