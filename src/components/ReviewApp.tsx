@@ -63,7 +63,7 @@ export function ReviewApp(props: ReviewAppProps) {
     if (c) drafts.keep(c.id, text, initialDraft(c));
   });
   const [session, setSession] = createSignal<Session | null>(null);
-  const starts = createStarts(backend, () => queue.current(), decisions.version, (text) => form.edit(text));
+  const starts = createStarts(backend, () => queue.current(), (text) => form.edit(text));
   const settle = createSettleSiblings({ backend, decisions, reviewer: () => session()?.reviewer.email });
   const [sheetOpen, setSheetOpen] = createSignal(false);
   const [announcement, setAnnouncement] = createSignal('');

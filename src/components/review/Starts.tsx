@@ -14,16 +14,20 @@ import { actionLabel } from './CommitList.tsx';
 export const startLabel = (kind: Start['kind']) => START_KINDS.find((k) => k.value === kind)!.label;
 
 /**
- * `current`: the card shown; `version`: changes with every decision (a sibling's
- * correction may be new); `take`: puts a start's text in the correction box.
+ * A card's context is asked for once it has been shown this long: a reviewer going
+ * through cards quickly asks for none of those they pass, and the request never competes
+ * with painting the next card.
  */
-export function createStarts(backend: LabelBackend, current: () => Candidate | undefined, version: () => number, take: (text: string) => void) {
+const CONTEXT_AFTER_MS = 150;
+
+/** `current`: the card shown; `take`: puts a start's text in the correction box. */
+export function createStarts(backend: LabelBackend, current: () => Candidate | undefined, take: (text: string) => void) {
   const [context] = createResource(
-    () => {
-      const c = current();
-      return c ? ([c.id, version()] as const) : undefined;
+    () => current()?.id,
+    async (id): Promise<CardContext | undefined> => {
+      await new Promise((resolve) => setTimeout(resolve, CONTEXT_AFTER_MS));
+      return current()?.id === id ? backend.context(id) : undefined;
     },
-    ([id]) => backend.context(id),
   );
   /** The start taken per candidate this visit (its index in the starts when taken). */
   const [taken, setTaken] = createSignal(new Map<string, { start: Start; at: number }>());
@@ -85,6 +89,8 @@ const score = (s: number | null | undefined) => (s === null || s === undefined ?
 /** The siblings and the starts of the card shown, under the card. */
 export function StartsPanel(props: { starts: StartsState }) {
   const context = () => props.starts.context();
+  // Rendered only while open: no table for every card shown.
+  const [siblingsOpen, setSiblingsOpen] = createSignal(false);
   return (
     <section class="starts" aria-label="Siblings and starting points">
       <Show when={props.starts.error()}>
@@ -114,33 +120,35 @@ export function StartsPanel(props: { starts: StartsState }) {
             </ol>
             <p class="hint">s takes the first start, then the next</p>
             <Show when={ctx().siblings.length}>
-              <details class="siblings">
+              <details class="siblings" open={siblingsOpen()} onToggle={(e) => setSiblingsOpen(e.currentTarget.open)}>
                 <summary>
                   {ctx().sibling_count} sibling{ctx().sibling_count === 1 ? '' : 's'}: the same question in other runs
                   {ctx().sibling_count > ctx().siblings.length ? ` (${ctx().siblings.length} listed, those with decisions first)` : ''}
                 </summary>
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Model</th>
-                      <th scope="col">Run</th>
-                      <th scope="col">Score</th>
-                      <th scope="col">Decisions</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    <For each={ctx().siblings}>
-                      {(s) => (
-                        <tr data-candidate-id={s.id}>
-                          <td>{s.model}</td>
-                          <td>{s.run}</td>
-                          <td>{score(s.score)}</td>
-                          <td>{s.decisions.length ? s.decisions.map((d) => `${actionLabel(d.action)} (${d.reviewer})`).join(', ') : 'none yet'}</td>
-                        </tr>
-                      )}
-                    </For>
-                  </tbody>
-                </table>
+                <Show when={siblingsOpen()}>
+                  <table>
+                    <thead>
+                      <tr>
+                        <th scope="col">Model</th>
+                        <th scope="col">Run</th>
+                        <th scope="col">Score</th>
+                        <th scope="col">Decisions</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      <For each={ctx().siblings}>
+                        {(s) => (
+                          <tr data-candidate-id={s.id}>
+                            <td>{s.model}</td>
+                            <td>{s.run}</td>
+                            <td>{score(s.score)}</td>
+                            <td>{s.decisions.length ? s.decisions.map((d) => `${actionLabel(d.action)} (${d.reviewer})`).join(', ') : 'none yet'}</td>
+                          </tr>
+                        )}
+                      </For>
+                    </tbody>
+                  </table>
+                </Show>
               </details>
             </Show>
           </>
