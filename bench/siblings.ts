@@ -18,7 +18,7 @@ import { indexCandidates, parseCandidateFile } from '../src/lib/candidates.ts';
 import { MemoryCommitter } from '../src/lib/memory-committer.ts';
 import { ReviewIndex } from '../src/lib/review-index.ts';
 import { ReviewService } from '../src/lib/review-service.ts';
-import { START_KINDS } from '../src/lib/siblings.ts';
+import { START_KINDS } from '../src/lib/schemas.ts';
 import { computeStats } from '../src/lib/stats.ts';
 import { dataFiles, GIT_ENV, git, median, ROOT } from './generate.ts';
 

@@ -8,7 +8,7 @@ import { createLocalBackend } from '../client/local-backend.ts';
 import type { LabelBackend } from '../lib/label-backend.ts';
 import type { StateCounts } from '../lib/stats.ts';
 import { FAILURE_CATEGORIES } from '../lib/schemas.ts';
-import { START_KINDS } from '../lib/siblings.ts';
+import { START_KINDS } from '../lib/schemas.ts';
 
 export interface StatsAppProps {
   /** Where the stats come from; the local label server when not given. */

@@ -7,7 +7,7 @@ import configSchema from '../../schemas/config.schema.json' with { type: 'json' 
 import correctionSchema from '../../schemas/correction.schema.json' with { type: 'json' };
 import exportLineSchema from '../../schemas/export-line.schema.json' with { type: 'json' };
 import suggestionSchema from '../../schemas/suggestion.schema.json' with { type: 'json' };
-import type { Action, FailureCategory } from './schema-types.ts';
+import type { Action, FailureCategory, StartKind } from './schema-types.ts';
 
 export { candidateSchema, configSchema, correctionSchema, exportLineSchema, suggestionSchema };
 export type * from './schema-types.ts';
@@ -28,6 +28,9 @@ export const FAILURE_CATEGORIES: Choice<FailureCategory>[] = choices(correctionS
 
 /** The three actions (correct, discard, flag), in schema order. */
 export const ACTIONS: Choice<Action>[] = choices(correctionSchema.$defs.action.oneOf);
+
+/** The kinds of start a correction records (started_from.kind), in schema order, with labels and descriptions. */
+export const START_KINDS: Choice<StartKind>[] = choices(correctionSchema.$defs.start_kind.oneOf);
 
 /** The correction record format version this code writes. */
 export const SCHEMA_VERSION = correctionSchema.properties.schema_version.const;

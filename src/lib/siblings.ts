@@ -12,7 +12,6 @@
  */
 import type { Candidate, Message, StartingPoint, StartKind } from './schema-types.ts';
 import { sha256Hex } from './paths.ts';
-import { correctionSchema } from './schemas.ts';
 import { normalizeCorrectedText } from './target-text.ts';
 
 /** What an outline keeps of a candidate's prompt and response to find its siblings and earlier turns. */
@@ -120,13 +119,6 @@ export interface Start {
   /** For a sibling's correction: who decided it (the resolved decision's reviewers). */
   reviewers?: string[];
 }
-
-/** The label of each kind of start, from the schema. */
-export const START_KINDS: { value: StartKind; label: string; description: string }[] = correctionSchema.$defs.start_kind.oneOf.map((k) => ({
-  value: k.const as StartKind,
-  label: k.title,
-  description: k.description,
-}));
 
 /** A sibling as the card shows it and the starts read it. */
 export interface SiblingStartSource {

@@ -7,9 +7,8 @@ import type { LocatedCandidate } from './candidates.ts';
 import { compareOrdinal, DEFAULT_EXPORT_OPTIONS, ExportCompiler, type LocatedCorrection } from './export.ts';
 import { resolveDecision, type ResolvePolicy } from './resolve.ts';
 import { normalizeEmail, sha256Hex } from './paths.ts';
-import { START_KINDS } from './siblings.ts';
+import { FAILURE_CATEGORIES, START_KINDS } from './schemas.ts';
 import { groupByCandidate } from './review-state.ts';
-import { FAILURE_CATEGORIES } from './schemas.ts';
 import { assignees, type Team } from './team.ts';
 
 export interface StateCounts {

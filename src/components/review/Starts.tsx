@@ -8,7 +8,8 @@
 import { createResource, createSignal, For, Show } from 'solid-js';
 import type { CardContext, LabelBackend } from '../../lib/label-backend.ts';
 import type { Candidate, StartingPoint } from '../../lib/schema-types.ts';
-import { START_KINDS, startingPoint, type Start } from '../../lib/siblings.ts';
+import { START_KINDS } from '../../lib/schemas.ts';
+import { startingPoint, type Start } from '../../lib/siblings.ts';
 import { actionLabel } from './CommitList.tsx';
 
 export const startLabel = (kind: Start['kind']) => START_KINDS.find((k) => k.value === kind)!.label;
