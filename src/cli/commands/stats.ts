@@ -1,0 +1,34 @@
+/** `plover stats`. */
+import { resolve } from 'node:path';
+import { worktreeSource } from '../../node/sources.ts';
+import { DEFAULT_EXPORT_OPTIONS } from '../../lib/export.ts';
+import { RESOLVE_POLICIES } from '../../lib/resolve.ts';
+import { invalidRepository, iterateCorrections, readCandidates } from '../../lib/repository.ts';
+import { StatsCompiler } from '../../lib/stats.ts';
+import { AgreementCompiler } from '../../lib/agreement.ts';
+import { renderAgreement, renderStats } from '../report.ts';
+import { readWorktreeTeam } from '../../node/workspace.ts';
+import { oneOf, parse } from '../args.ts';
+
+export async function statsCommand(args: string[]): Promise<number> {
+  const { values } = parse(args, { json: { type: 'boolean' }, markdown: { type: 'boolean' }, agreement: { type: 'boolean' }, resolve: { type: 'string' } });
+  const policy = oneOf('resolve', values.resolve, RESOLVE_POLICIES.map((value) => ({ value }))) ?? DEFAULT_EXPORT_OPTIONS.resolve;
+  const dir = resolve(values.dir ?? '.');
+  const source = worktreeSource(dir);
+  const { candidates, problems } = await readCandidates(source);
+  const stats = new StatsCompiler(candidates, policy, readWorktreeTeam(dir));
+  const agreement = new AgreementCompiler();
+  for await (const group of iterateCorrections(source, problems)) {
+    stats.add(group);
+    agreement.add(group.map((c) => c.correction));
+  }
+  if (problems.length) throw invalidRepository(problems);
+  const result = { ...stats.result(), ...(values.agreement ? { agreement: agreement.result() } : {}) };
+  if (values.json) console.log(JSON.stringify(result, null, 2));
+  else {
+    const markdown = Boolean(values.markdown);
+    console.log(renderStats(result, markdown));
+    if (result.agreement) console.log(`\n${renderAgreement(result.agreement, markdown)}`);
+  }
+  return 0;
+}
