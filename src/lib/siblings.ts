@@ -11,7 +11,7 @@
  * hosted page finds siblings without reading every candidate's text.
  */
 import type { Candidate, Message, StartingPoint, StartKind } from './schema-types.ts';
-import { sha256Hex } from './paths.ts';
+import { hash53, sha256Hex } from './paths.ts';
 import { normalizeCorrectedText } from './target-text.ts';
 
 /** What an outline keeps of a candidate's prompt and response to find its siblings and earlier turns. */
@@ -36,16 +36,7 @@ export const MAX_SIBLING_ANSWERS = 5;
  * earlier turns).
  */
 export function textKey(text: string): string {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ ch, 2654435761);
-    h2 = Math.imul(h2 ^ ch, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16).padStart(14, '0');
+  return hash53(text).toString(16).padStart(14, '0');
 }
 
 /** The messages siblings compare: empty system messages set aside. */

@@ -8,7 +8,7 @@
  */
 import { formatProblem, PloverError, type Problem } from './errors.ts';
 import type { LocatedCorrection } from './export.ts';
-import { normalizeEmail } from './paths.ts';
+import { hash53, normalizeEmail } from './paths.ts';
 import { configSchema } from './schemas.ts';
 import { SITE_CONFIG_FILE } from './site-config.ts';
 import { checkAgainstSchema } from './schema-check.ts';
@@ -90,25 +90,6 @@ export function requireTeam(config: unknown, file: string): Team | null {
   const { team, problems } = parseTeam(config, file);
   if (problems.length) throw new PloverError('E_SITE_CONFIG', problems.map(formatProblem).join('\n'));
   return team;
-}
-
-/**
- * A 53-bit hash of a string (cyrb53: two 32-bit multiply-xorshift lanes, mixed at the
- * end). Not cryptographic: only spread evenly, and the same on every platform.
- */
-function hash53(text: string): number {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ ch, 2654435761);
-    h2 = Math.imul(h2 ^ ch, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
-  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
-  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
 /** The members a candidate is assigned to: the `min(overlap, members)` with the highest weight for it. */
