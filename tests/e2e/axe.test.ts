@@ -57,6 +57,7 @@ describe.skipIf(!CHROMIUM)('accessibility (axe-core) of the local site', () => {
       await page.getByRole('textbox', { name: 'Corrected response' }).press('Control+Enter');
       const settle = page.getByRole('button', { name: 'Same correction for 3 siblings' });
       await settle.waitFor();
+      await expect.poll(() => page.locator('.commit[data-state="done"]').count()).toBe(1);
       found['settle offer'] = await violations(page);
       await settle.click();
       await page.getByRole('dialog').waitFor();

@@ -20,11 +20,15 @@ export async function violations(page: Page): Promise<string[]> {
   // What the reviewer sees once it settles: a toast fading in is not a contrast failure. An
   // animation cancelled meanwhile (its element replaced) rejects `finished`: it is over too.
   await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished.catch(() => undefined))));
+  // An entry that appears while axe runs (a commit that lands) would be measured mid-fade:
+  // during the run the page shows what a reviewer who asked for reduced motion sees, its final colours.
+  await page.emulateMedia({ reducedMotion: 'reduce' });
   await page.addScriptTag({ path: AXE });
   const found = (await page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: unknown[] }> } }).axe;
     return (await axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] })).violations;
   })) as Violation[];
+  await page.emulateMedia({ reducedMotion: 'no-preference' });
   return found.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
 }
 
