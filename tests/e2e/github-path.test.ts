@@ -1,7 +1,7 @@
 // The way a GitHub team deploys the hosted site: a git host that sends no CORS headers,
 // the real @isomorphic-git/cors-proxy in front of it (its request handler, on 127.0.0.1),
 // the site built with PLOVER_CORS_PROXY and PLOVER_HOST=github, Chromium.
-import { execFileSync } from 'node:child_process';
+import { buildSite } from '../helpers/site-build.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,7 +13,7 @@ import { startStaticHost } from '../../scripts/git-http-server.ts';
 import { reviewerTag } from '../../src/lib/paths.ts';
 import { CHROMIUM, useBrowser } from '../helpers/browser.ts';
 import { TOKEN, useGitServer } from '../helpers/git-server.ts';
-import { fsck, git, ROOT } from '../helpers/repo.ts';
+import { fsck, git } from '../helpers/repo.ts';
 
 const jo = { name: 'Jo Park', email: 'jo@example.org' };
 
@@ -40,11 +40,7 @@ describe.skipIf(!CHROMIUM)('the hosted site behind the real CORS proxy, for a ho
     await listenProxy();
     proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
     outDir = mkdtempSync(join(tmpdir(), 'plover-github-site-'));
-    execFileSync(process.execPath, ['node_modules/astro/bin/astro.mjs', 'build', '--silent', '--outDir', outDir], {
-      cwd: ROOT,
-      stdio: 'inherit',
-      env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1', PLOVER_REMOTE: remote.url, PLOVER_BRANCH: 'main', PLOVER_CORS_PROXY: proxyUrl, PLOVER_HOST: 'github' },
-    });
+    buildSite(['--outDir', outDir], { PLOVER_REMOTE: remote.url, PLOVER_BRANCH: 'main', PLOVER_CORS_PROXY: proxyUrl, PLOVER_HOST: 'github' });
     site = await startStaticHost({ dir: outDir });
     // The proxy reads its settings once, when loaded: only this site may use it, and the loopback host is reached over http.
     process.env.ALLOW_ORIGIN = new URL(site.url).origin;

@@ -1,7 +1,7 @@
 // The hosted mode end to end: the site built by `npm run build` for a real git server on
 // loopback (git http-backend, Basic auth, CORS), served by a static host on another
 // origin, used in Chromium by reviewers who only have a browser.
-import { execFileSync } from 'node:child_process';
+import { buildSite, solidDevBuildIn } from '../helpers/site-build.ts';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,7 @@ import { reviewStateViolations, SIZES, violations } from '../helpers/axe.ts';
 import { CHROMIUM, launchBrowser, screenshot } from '../helpers/browser.ts';
 import { TOKEN, useGitServer } from '../helpers/git-server.ts';
 import { startPlover } from '../helpers/serve.ts';
-import { candidateLine, fsck, git, ROOT } from '../helpers/repo.ts';
+import { candidateLine, fsck, git } from '../helpers/repo.ts';
 
 const ann = { name: 'Ann Lee', email: 'ann@example.org' };
 const bob = { name: 'Bob Ray', email: 'bob@example.org' };
@@ -31,11 +31,9 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
   beforeAll(async () => {
     outDir = mkdtempSync(join(tmpdir(), 'plover-hosted-site-'));
     // Exactly what a maintainer runs: the remote and branch from the environment, a base path.
-    execFileSync(process.execPath, ['node_modules/astro/bin/astro.mjs', 'build', '--silent', '--outDir', outDir], {
-      cwd: ROOT,
-      stdio: 'inherit',
-      env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1', PLOVER_REMOTE: remote.url, PLOVER_BRANCH: 'main', PLOVER_BASE: '/plover/', PLOVER_PUSH_INTERVAL: String(INTERVAL_S) },
-    });
+    buildSite(['--outDir', outDir], { PLOVER_REMOTE: remote.url, PLOVER_BRANCH: 'main', PLOVER_BASE: '/plover/', PLOVER_PUSH_INTERVAL: String(INTERVAL_S) });
+    // The site users get: Solid's production build.
+    expect(solidDevBuildIn(outDir)).toEqual([]);
     site = await startStaticHost({ dir: outDir, base: '/plover/' });
   });
   afterAll(async () => {

@@ -2,7 +2,7 @@
 // interval (10 s per member of the configured team), three members deciding for two
 // minutes stay within GitHub's recommended 6 pushes a minute together, and every decision
 // arrives once.
-import { execFileSync } from 'node:child_process';
+import { buildSite } from '../helpers/site-build.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import { startStaticHost } from '../../scripts/git-http-server.ts';
 import { reviewerTag } from '../../src/lib/paths.ts';
 import { CHROMIUM, launchBrowser } from '../helpers/browser.ts';
 import { TOKEN, useGitServer } from '../helpers/git-server.ts';
-import { git, ROOT } from '../helpers/repo.ts';
+import { git } from '../helpers/repo.ts';
 
 const TEAM = [
   { name: 'Ana Ito', email: 'ana@example.org' },
@@ -40,11 +40,7 @@ describe.skipIf(!CHROMIUM)('a team of three pushing to one repository', () => {
     rmSync(work, { recursive: true, force: true });
     outDir = mkdtempSync(join(tmpdir(), 'plover-team-site-'));
     // No PLOVER_PUSH_INTERVAL: the default.
-    execFileSync(process.execPath, ['node_modules/astro/bin/astro.mjs', 'build', '--silent', '--outDir', outDir], {
-      cwd: ROOT,
-      stdio: 'inherit',
-      env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1', PLOVER_REMOTE: remote.url, PLOVER_BRANCH: 'main', PLOVER_BASE: '/plover/', PLOVER_PUSH_INTERVAL: '' },
-    });
+    buildSite(['--outDir', outDir], { PLOVER_REMOTE: remote.url, PLOVER_BRANCH: 'main', PLOVER_BASE: '/plover/', PLOVER_PUSH_INTERVAL: '' });
     site = await startStaticHost({ dir: outDir, base: '/plover/' });
   });
   afterAll(async () => {
