@@ -528,7 +528,7 @@ class StoredTexts implements CandidateTexts {
   private async fromClone(file: number): Promise<void> {
     const { path, blob } = this.files[file]!;
     const { blob: bytes } = await this.locked(() => git.readBlob({ fs: this.clone.fs, gitdir: this.clone.gitdir, oid: blob, cache: this.clone.cache }));
-    const parsed = parseCandidateFile(new TextDecoder().decode(bytes), path);
+    const parsed = parseCandidateFile(bytes, path);
     if (parsed.problems.length) throw new PloverError('E_INVALID_REPOSITORY', `${path} no longer reads as it did when the page kept its review index; reload the page`);
     for (const c of parsed.candidates) this.memory.set(c.candidate.id, c.candidate);
     void this.store.storeTexts(blob, parsed.candidates).catch(() => undefined);

@@ -12,17 +12,17 @@ export interface LocatedCandidate {
 }
 
 /**
- * Parses the text of one candidate file. Every line must be one valid candidate; a
- * final newline is allowed, blank lines are not (a JSONL line is one JSON value).
+ * Parses one candidate file, its bytes or its text. Every line must be one valid
+ * candidate; a final newline is allowed, blank lines are not (a JSONL line is one JSON
+ * value). Bytes are decoded line by line, strictly: a line that is not UTF-8 is a problem
+ * of that line, and a line of ASCII stays a one-byte string (one decoded 300 MB file with a
+ * single accent in it would be a two-byte string of twice the size, and three times slower).
  * @returns the candidates, and a problem for every bad line (none is skipped silently).
  */
-export function parseCandidateFile(text: string, file: string): { candidates: LocatedCandidate[]; problems: Problem[] } {
+export function parseCandidateFile(input: string | Uint8Array, file: string): { candidates: LocatedCandidate[]; problems: Problem[] } {
   const candidates: LocatedCandidate[] = [];
   const problems: Problem[] = [];
-  const lines = text.split('\n');
-  if (lines.at(-1) === '') lines.pop();
-  lines.forEach((raw, i) => {
-    const line = i + 1;
+  const take = (raw: string, line: number) => {
     const textLine = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (textLine.trim() === '') {
       problems.push({ file, line, message: 'is blank; a JSONL file holds one JSON object per line: remove the blank line' });
@@ -36,7 +36,28 @@ export function parseCandidateFile(text: string, file: string): { candidates: Lo
     const bad = checkAgainstSchema('candidate', parsed.value, { file, line });
     if (bad.length) problems.push(...bad);
     else candidates.push({ candidate: parsed.value as Candidate, file, line });
-  });
+  };
+  if (typeof input === 'string') {
+    const lines = input.split('\n');
+    if (lines.at(-1) === '') lines.pop();
+    lines.forEach((raw, i) => take(raw, i + 1));
+  } else {
+    const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+    let line = 0;
+    for (let at = 0; at < input.length; ) {
+      const newline = input.indexOf(0x0a, at);
+      const end = newline === -1 ? input.length : newline;
+      line += 1;
+      let raw: string | undefined;
+      try {
+        raw = decoder.decode(input.subarray(at, end));
+      } catch {
+        problems.push({ file, line, message: 'is not valid UTF-8; re-encode it as UTF-8' });
+      }
+      if (raw !== undefined) take(raw, line);
+      at = end + 1;
+    }
+  }
   return { candidates, problems };
 }
 

@@ -85,9 +85,7 @@ export async function readCandidates(source: DataSource): Promise<CandidateData>
       problems.push({ file, message: `is ${bytes.tooLarge} bytes, over the ${MAX_CANDIDATE_FILE_BYTES}-byte limit for a candidate file; split the run` });
       continue;
     }
-    const text = decodeUtf8(bytes, file, problems);
-    if (text === undefined) continue;
-    const parsed = parseCandidateFile(text, file);
+    const parsed = parseCandidateFile(bytes, file);
     located.push(...parsed.candidates);
     problems.push(...parsed.problems);
   }

@@ -25,6 +25,17 @@ describe('parseCandidateFile', () => {
     ]);
   });
 
+  it('reads bytes as it reads their text, line by line, and names a line that is not UTF-8', () => {
+    const bad = [candidateLine({ id: 'a' }), '{"id": "b",', '', candidateLine({ id: 'c', quality_score: 'high' }), `${candidateLine({ id: 'é' })}\r`].join('\n');
+    for (const text of [bad, `${bad}\n`, `\ufeff${bad}`, ...dataRuns().map(({ file }) => readFileSync(file, 'utf8'))]) {
+      expect(parseCandidateFile(Buffer.from(text, 'utf8'), 'f')).toEqual(parseCandidateFile(text, 'f'));
+    }
+    const latin1 = Buffer.concat([Buffer.from(`${candidateLine({ id: 'a' })}\n${candidateLine({ id: 'b' }).slice(0, -1)},"x":"`), Buffer.from([0xe9]), Buffer.from(`"}\n${candidateLine({ id: 'c' })}\n`)]);
+    const { candidates, problems } = parseCandidateFile(latin1, 'candidates/run.jsonl');
+    expect(candidates.map((c) => [c.candidate.id, c.line])).toEqual([['a', 1], ['c', 3]]);
+    expect(problems).toEqual([{ file: 'candidates/run.jsonl', line: 2, message: 'is not valid UTF-8; re-encode it as UTF-8' }]);
+  });
+
   it('accepts CRLF line ends', () => {
     const { candidates, problems } = parseCandidateFile(`${candidateLine({ id: 'a' })}\r\n${candidateLine({ id: 'b' })}\r\n`, 'f');
     expect(problems).toEqual([]);

@@ -51,7 +51,7 @@ describe('a hostile corpus', () => {
     expect(at(10)).toEqual([expect.objectContaining({ message: expect.stringMatching(/JSON/) })]);
     expect(at(11)).toHaveLength(1);
     expect(problems).toContainEqual(expect.objectContaining({ file: 'candidates/bom.jsonl', message: expect.stringMatching(/byte-order mark/) }));
-    expect(problems).toContainEqual(expect.objectContaining({ file: 'candidates/latin1.jsonl', message: 'is not valid UTF-8; re-encode it as UTF-8' }));
+    expect(problems).toContainEqual(expect.objectContaining({ file: 'candidates/latin1.jsonl', line: 1, message: 'is not valid UTF-8; re-encode it as UTF-8' }));
     // Nothing is skipped silently: every problem names its place, and the summary counts them.
     for (const p of problems) expect(p.file).toMatch(/^candidates\//);
     expect(plover(dir, ['validate']).stdout).toContain(`${problems.length} problems`);
