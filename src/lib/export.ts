@@ -20,7 +20,7 @@ import { checkAgainstSchema, type SchemaName } from './schema-check.ts';
 export interface LocatedCorrection {
   correction: Correction;
   file: string;
-  /** The tokens of its corrected text under the text rule, when the reader counted them (the export's reading thread does). */
+  /** The tokens of its corrected text under the text rule, when the reader knows them (the export's reading thread counts some, see corrections-thread.worker.ts); else the compiler counts them. */
   tokens?: number;
   /** The control tokens in that text, when the reader looked (the export's reading thread does). */
   controlTokens?: string[];

@@ -29,13 +29,18 @@ const source = at.commit ? await gitRefSource(at.dir, at.commit) : worktreeSourc
 const tokens = at.countTokens ? await TokenCountCache.open(at.dir) : undefined;
 try {
   let groups: LocatedCorrection[][] = [];
+  let chunk = 0;
   for await (const group of iterateCorrections(source, problems)) {
     if (tokens) {
+      // Counting texts no export counted before (a clone's first export) is most of the work:
+      // this thread counts those of every other chunk, the main thread (ExportCompiler) the rest.
+      const counting = chunk % 2 === 0;
       for (const c of group) {
         const text = c.correction.corrected_response;
         if (c.correction.action !== 'correct' || typeof text !== 'string') continue;
         const target = normalizeCorrectedText(text);
-        c.tokens = tokens.count(target);
+        const n = counting ? tokens.count(target) : tokens.lookup(target);
+        if (n !== undefined) c.tokens = n;
         c.controlTokens = controlTokensIn(target);
       }
     }
@@ -45,6 +50,7 @@ try {
     credit -= 1;
     post({ groups, problems: problems.splice(0), done: false });
     groups = [];
+    chunk += 1;
   }
   post({ groups, problems: problems.splice(0), done: true, ...(tokens ? { tokenCounts: tokens.takeUsed() } : {}) });
 } catch (err) {

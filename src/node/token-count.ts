@@ -97,16 +97,22 @@ export class TokenCountCache {
   }
 
   /** The number of tokens of `text`, from the cache or counted. */
-  count = (text: string): number => {
+  count = (text: string): number => this.find(text, true)!;
+
+  /** The number of tokens of `text` if the cache has it; undefined (not counted) if not. */
+  lookup = (text: string): number | undefined => this.find(text, false);
+
+  private find(text: string, counting: boolean): number | undefined {
     const key = hash('sha1', text, 'hex').slice(0, KEY_LENGTH);
     let n = this.used.get(key) ?? this.known.get(key);
     if (n === undefined) {
+      if (!counting) return undefined;
       n = countTextTokens(text);
       this.added += 1;
     }
     this.used.set(key, n);
     return n;
-  };
+  }
 
   /** The counts used so far, and how many of them were counted rather than found: what a reading thread hands back. */
   takeUsed(): { used: [string, number][]; added: number } {

@@ -12,6 +12,8 @@ import { correctionPath } from '../../src/lib/paths.ts';
 import { iterateCorrections } from '../../src/lib/repository.ts';
 import { AHEAD, CHUNK_GROUPS, readCorrectionsOnThread } from '../../src/node/corrections-thread.ts';
 import { gitRefSource, worktreeSource } from '../../src/node/sources.ts';
+import { countTextTokens, TokenCountCache } from '../../src/node/token-count.ts';
+import { normalizeCorrectedText } from '../../src/lib/target-text.ts';
 import { git, useTempRepos } from '../helpers/repo.ts';
 
 const REVIEWERS = [
@@ -80,6 +82,29 @@ describe('reading corrections on a worker thread', () => {
     // A file where the repository should be: reading its corrections/ fails with the system's error.
     const notADir = join(r.dir, 'corrections/00/not-a-correction.txt');
     await expect(onThread({ dir: notADir })).rejects.toMatchObject({ code: 'ENOTDIR' });
+  });
+
+  it("counts the new texts' tokens of every other chunk and leaves the rest to the main thread; counts it has kept it hands over for all", async () => {
+    const r = repo({ files: files(), candidates: false });
+    const cold = readCorrectionsOnThread({ dir: r.dir, countTokens: true });
+    const targets: { chunk: number; text: string; tokens: number | undefined }[] = [];
+    let n = 0;
+    for await (const g of cold.groups) {
+      for (const { correction, tokens } of g) if (correction.action === 'correct') targets.push({ chunk: Math.floor(n / CHUNK_GROUPS), text: normalizeCorrectedText(correction.corrected_response!), tokens });
+      n += 1;
+    }
+    expect(new Set(targets.map((t) => t.chunk)).size).toBeGreaterThan(AHEAD);
+    for (const t of targets) expect([t.chunk, t.tokens]).toEqual([t.chunk, t.chunk % 2 === 0 ? countTextTokens(t.text) : undefined]);
+    // The main thread counts the rest and saves them all: the next export's thread knows every count.
+    const cache = await TokenCountCache.open(r.dir);
+    cache.merge(cold.tokenCounts!);
+    for (const t of targets) cache.count(t.text);
+    await cache.save(async (path, text) => writeFileSync(path, text));
+    const warm = readCorrectionsOnThread({ dir: r.dir, countTokens: true });
+    const counted: (number | undefined)[] = [];
+    for await (const g of warm.groups) for (const { correction, tokens } of g) if (correction.action === 'correct') counted.push(tokens);
+    expect(counted).toEqual(targets.map((t) => countTextTokens(t.text)));
+    expect(warm.tokenCounts!.added).toBe(0);
   });
 
   it('works from a script given with -e and with V8 flags (a worker refuses both when it inherits them)', () => {
