@@ -62,6 +62,8 @@ export function generateRepository(candidates: number): string {
   }
   mkdirSync(join(dir, 'candidates'));
   writeFileSync(join(dir, 'candidates/run_bench.jsonl'), `${lines.join('\n')}\n`);
+  // As in a project's own repository, exports are not committed (an export refuses to overwrite a tracked file).
+  writeFileSync(join(dir, '.gitignore'), 'dist/\n');
   git(dir, 'add', '-A');
   git(dir, 'commit', '-q', '-m', `${candidates} candidates`);
   return dir;

@@ -46,7 +46,7 @@ export async function checkExportTarget(dir: string, out: string, manifest: stri
       throw refuse(file, `is ${what}; --out names the .jsonl file to write, e.g. --out dist/sft.jsonl`);
     }
     if (top !== undefined && (await isTracked(repo, inRepo))) {
-      throw refuse(file, 'is a file git tracks, which an export would overwrite; choose another --out, e.g. dist/sft.jsonl');
+      throw refuse(file, 'is a file git tracks, which an export would overwrite; choose an --out git does not track (a folder in .gitignore, such as dist/), or stop tracking the file with `git rm --cached`');
     }
   }
   await checkEarlierExport(out, manifest);
