@@ -7,7 +7,7 @@
  */
 import { Template } from '@huggingface/jinja';
 import { PloverError } from './errors.ts';
-import type { ExportRecord } from './export.ts';
+import type { ExportRecord } from './export-format.ts';
 import { parseJsonText } from './json.ts';
 
 type Msg = { role: string; content: string };

@@ -1,20 +1,19 @@
 /**
- * Where the export is compiled: candidates plus corrections → fine-tuning lines, the
- * manifest's counts, and the conflicts between reviewers (decided by resolve.ts). Pure and streaming: the
+ * Where the export is compiled: candidates plus corrections → fine-tuning lines (of the
+ * formats in export-format.ts), the manifest's counts, and the conflicts between
+ * reviewers (decided by resolve.ts). Pure and streaming: the
  * ExportCompiler takes the corrections of one candidate at a time, so the caller can
  * read and write files without holding all corrections in memory.
  */
 import { unknownCandidate, type LocatedCandidate } from './candidates.ts';
 import { PloverError, type Problem } from './errors.ts';
-import type { Action, AssistantMessage, Candidate, Correction, ExportLine, FailureCategory, KTOLine, Message, OpenAIPreferenceLine, PreferenceLine, PromptCompletionLine, PromptMessage } from './schema-types.ts';
+import type { Candidate, Correction, Message, PromptMessage } from './schema-types.ts';
 import { normalizeCorrectedText } from './target-text.ts';
 import { controlTokensIn } from './control-tokens.ts';
-import { indexEarlierTurns, type EarlierTurns } from './earlier-turns.ts';
-import { groupByCandidate } from './review-state.ts';
-import { resolveCorrectedTurns, resolveDecision, type Conflict, type ResolvePolicy } from './resolve.ts';
-import { ACTIONS, FAILURE_CATEGORIES } from './schemas.ts';
-import { summarizeLengths, type LengthSummary } from './lengths.ts';
-import { checkAgainstSchema, type SchemaName } from './schema-check.ts';
+import type { EarlierTurns } from './earlier-turns.ts';
+import { resolveDecision, type Conflict } from './resolve.ts';
+import { checkAgainstSchema } from './schema-check.ts';
+import { DEFAULT_EXPORT_OPTIONS, emptyCounts, formatLines, POLARITY, type CategoryFilter, type CompiledPrompt, type CompiledRecord, type ControlTokenLine, type ExportCounts, type ExportOptions, type ExportRecord } from './export-format.ts';
 
 /** A correction and the file it was read from. */
 export interface LocatedCorrection {
@@ -27,137 +26,7 @@ export interface LocatedCorrection {
 }
 
 
-export type CategoryFilter = FailureCategory | 'none';
 
-/**
- * What a line looks like (docs/export.md names the trainers that read each):
- * - `full`: `messages` plus ids, labels and metadata;
- * - `messages`: only `messages` (OpenAI chat fine-tuning, TRL's conversational language modeling);
- * - `prompt-completion`: TRL's conversational prompt-completion (`prompt`, `completion`);
- * - `preference`: TRL's conversational preference (`prompt`, `chosen`, `rejected`), for DPO;
- * - `kto`: TRL's conversational unpaired preference (`prompt`, `completion`, `label`), for KTO.
- */
-export type ExportFormat = 'full' | 'messages' | 'prompt-completion' | 'preference' | 'openai-preference' | 'kto';
-export const EXPORT_FORMATS: ExportFormat[] = ['full', 'messages', 'prompt-completion', 'preference', 'openai-preference', 'kto'];
-/** The actions each format that judges the model's answer (see POLARITY) takes, and takes by default. */
-export const PAIR_FORMAT_ACTIONS: Record<'preference' | 'openai-preference' | 'kto', Action[]> = { preference: ['correct'], 'openai-preference': ['correct'], kto: ['correct', 'flag'] };
-
-/**
- * What a resolved decision makes of the model's answer in the judging formats, by rule
- * (the manifest counts lines by these names; docs/export.md has the table). The category
- * says what a line may teach: `scoring_artifact` means the model's answer was right and
- * the benchmark's check too strict, so that answer is never rejected or a negative.
- */
-export const POLARITY = {
-  /** preference: a correction that changed a wrong answer. */
-  pair: 'correction chosen, model answer rejected',
-  /** kto: the correction, or the model's answer the reviewer kept unchanged. */
-  correctionTrue: 'correction labelled true',
-  /** kto: a corrected answer (not scoring_artifact). */
-  correctedFalse: 'model answer labelled false (corrected)',
-  /** kto: a scoring_artifact correction that also edited the answer: both are acceptable. */
-  artifactTrue: 'model answer labelled true (scoring_artifact)',
-  /** kto: a flagged answer, the clearest negative. */
-  flaggedFalse: 'model answer labelled false (flagged)',
-} as const;
-
-/** What becomes of a system prompt: kept, dropped, or merged into the first user message (for templates such as Gemma's that refuse a system role). */
-export type SystemPolicy = 'keep' | 'drop' | 'merge';
-export const SYSTEM_POLICIES: SystemPolicy[] = ['keep', 'drop', 'merge'];
-
-export interface ExportOptions {
-  format: ExportFormat;
-  resolve: ResolvePolicy;
-  /** Deciding actions to export (default: correct). Others use the model's original response. */
-  actions: Action[];
-  /** Categories to export, `none` for lines without one; all when not given. */
-  categories?: CategoryFilter[];
-  /** Put a reviewer's correction of an earlier turn into the context in place of the model's answer (default true). */
-  substituteEarlierTurns: boolean;
-  /** Leave out corrections that are the model's response unchanged. */
-  excludeUnchanged: boolean;
-  /** Leave out lines longer than this many tokens. */
-  maxTokens?: number;
-  system: SystemPolicy;
-  /** Keep lines whose target holds a chat-template control token (left out and listed by default). */
-  allowControlTokens?: boolean;
-  /** Keep a line whose prompt and target (and rejected answer) an earlier line already has (written once by default). */
-  keepDuplicates?: boolean;
-  /** Leave out lines whose context holds an earlier assistant turn that is the model's answer, corrected by nobody. */
-  reviewedContextOnly?: boolean;
-}
-
-export const DEFAULT_EXPORT_OPTIONS: ExportOptions = {
-  format: 'full',
-  resolve: 'majority',
-  actions: ['correct'],
-  substituteEarlierTurns: true,
-  excludeUnchanged: false,
-  system: 'keep',
-  allowControlTokens: false,
-  keepDuplicates: false,
-  reviewedContextOnly: false,
-};
-
-
-export interface ExportCounts {
-  candidates: number;
-  corrections: number;
-  /** Candidates with at least one correction. */
-  decided: number;
-  /** Decided candidates per resolved action (conflicts not included). */
-  by_action: Record<string, number>;
-  conflicts: number;
-  /** Decided candidates settled by an adjudicator's decision (counted in by_action too). */
-  adjudicated: number;
-  /** Candidates whose resolved action is exported but whose category --category leaves out (other actions show in by_action). */
-  filtered_out: number;
-  /** Exported corrections whose text is the model's response unchanged (the reviewer said the model was right). */
-  unchanged: number;
-  /** Unchanged corrections left out by --exclude-unchanged. */
-  excluded_unchanged: number;
-  /** Corrections whose committed text breaks the text rule; the export applied it. */
-  normalized: number;
-  /** Earlier assistant turns in the exported lines: replaced by a reviewer's correction, or the model's answer kept as context (weight 0); ambiguous: several candidates' corrections disagree, so the model's answer is kept. */
-  earlier_turns: { substituted: number; kept: number; ambiguous: number };
-  /** preference and kto: decisions that give no line by the polarity rules (unchanged or scoring_artifact in preference; a flag marked scoring_artifact in kto). */
-  no_pair: number;
-  /** preference and kto: exported lines per polarity rule (POLARITY). */
-  by_rule: Record<string, number>;
-  /** Lines left out by --max-tokens. */
-  too_long: number;
-  /** Lines left out because their target holds a chat-template control token (without --allow-control-tokens). */
-  control_token_targets: number;
-  /** Lines left out because an earlier line has the same prompt and target (without --keep-duplicates). */
-  duplicates: number;
-  /** Lines written whose prompt keeps a system message (--system keep), which some chat templates refuse or drop. */
-  system_prompts: number;
-  /** Lines written whose context holds an earlier assistant turn nobody corrected (the model's own, failed answer). */
-  unreviewed_context: number;
-  /** Such lines left out by --reviewed-context-only. */
-  unreviewed_context_left_out: number;
-  /** Exported lines with a chat-template control token in a message. */
-  with_control_tokens: number;
-  lines: number;
-  /** Exported lines per failure category; `none` counts lines without one. */
-  by_category: Record<string, number>;
-  /** Exported lines per model id. */
-  by_model: Record<string, number>;
-  /** Exported lines per benchmark run. */
-  by_run: Record<string, number>;
-}
-
-/** A line of `--format messages`. */
-export type MessagesLine = Pick<ExportLine, 'messages'>;
-/** Any line of any format. */
-export type ExportRecord = ExportLine | MessagesLine | PromptCompletionLine | PreferenceLine | OpenAIPreferenceLine | KTOLine;
-
-/** An exported line with a control token: which tokens, and whether the target (chosen, completion) holds one. */
-export interface ControlTokenLine {
-  candidate_id: string;
-  tokens: string[];
-  in_target: boolean;
-}
 
 
 /** What the compiler knows of earlier turns: where they are, and the corrected texts of those reviewed. */
@@ -214,33 +83,7 @@ export class ExportCompiler {
     if (options.maxTokens !== undefined && !context.countTokens) throw new PloverError('E_USAGE', 'maxTokens needs a token counter');
     this.countTextTokens = context.countTokens;
     this.fingerprint = context.fingerprint ?? ((text) => text);
-    this.counts = {
-      candidates: candidates.size,
-      corrections: 0,
-      decided: 0,
-      by_action: Object.fromEntries(ACTIONS.map((a) => [a.value, 0])),
-      conflicts: 0,
-      adjudicated: 0,
-      filtered_out: 0,
-      unchanged: 0,
-      excluded_unchanged: 0,
-      normalized: 0,
-      earlier_turns: { substituted: 0, kept: 0, ambiguous: 0 },
-      no_pair: 0,
-      by_rule: Object.create(null) as Record<string, number>,
-      too_long: 0,
-      control_token_targets: 0,
-      duplicates: 0,
-      system_prompts: 0,
-      unreviewed_context: 0,
-      unreviewed_context_left_out: 0,
-      with_control_tokens: 0,
-      lines: 0,
-      by_category: Object.fromEntries([...FAILURE_CATEGORIES.map((c) => [c.value, 0]), ['none', 0]]),
-      // Keyed by ids from outside: no prototype, so "__proto__" or "constructor" is a key like any.
-      by_model: Object.create(null) as Record<string, number>,
-      by_run: Object.create(null) as Record<string, number>,
-    };
+    this.counts = emptyCounts(candidates.size);
   }
 
   /**
@@ -302,16 +145,40 @@ export class ExportCompiler {
 
     const decided = group.find((c) => c.correction === decision)!;
     const decisionFile = decided.file;
-    const compiled = this.compileRecords(prompt, answer, failed, unchanged, { candidate, decision, answerTokens: decision.action === 'correct' ? decided.tokens : undefined });
+    const answerTokens = decision.action === 'correct' ? decided.tokens : undefined;
+    const compiled = formatLines(this.options.format, prompt, answer, failed, { candidate, decision, unchanged }, {
+      answer: () => (unchanged ? this.countMemo(failed) : (answerTokens ?? this.countTextTokens?.(answer) ?? 0)),
+      failed: () => this.countMemo(failed),
+    });
     if (compiled.length === 0) {
       this.counts.no_pair += 1;
       return [];
     }
+    const targetTokens = (target: string) => (target === answer && decision.action === 'correct' && decided.controlTokens ? decided.controlTokens : controlTokensIn(target));
+    const records = this.keep(id, compiled, targetTokens, decisionFile);
+    if (records.length === 0) return [];
+    if (unchanged) this.counts.unchanged += 1;
+    for (const r of records) if (r.rule) this.counts.by_rule[r.rule] = (this.counts.by_rule[r.rule] ?? 0) + 1;
+    // In the judging formats the model's answer shows too: rejected or labelled false (not a target), or labelled true (a target).
+    const failedRole = records.some((r) => r.rule === POLARITY.artifactTrue) ? 'target' : records.some((r) => r.rule === POLARITY.pair || r.rule === POLARITY.correctedFalse || r.rule === POLARITY.flaggedFalse) ? 'shown' : 'absent';
+    const answerIsTarget = records.some((r) => r.target === answer);
+    this.noteControlTokens(id, prompt.messages, answerIsTarget ? { text: answer, ...(decision.action === 'correct' && decided.controlTokens ? { controlTokens: decided.controlTokens } : {}) } : null, failedRole === 'absent' ? null : { text: failed, target: failedRole === 'target' });
+    this.tally(id, records, prompt, category, candidate);
+    return records.map((r) => r.line);
+  }
+
+  /**
+   * The lines of a decision that are written: those whose target holds a control token,
+   * a line too long, or a duplicate of a line written are left out and listed; a line the
+   * export schema refuses is a problem.
+   * @returns the lines kept, none when a rule leaves them all out.
+   */
+  private keep(id: string, compiled: CompiledRecord[], targetTokens: (target: string) => string[], file: string): CompiledRecord[] {
     // A control token in a target becomes a real turn marker once tokenized: such a line is left out, and listed.
     let records = this.options.allowControlTokens
       ? compiled
       : compiled.filter((r) => {
-          const tokens = r.target === null ? [] : r.target === answer && decision.action === 'correct' && decided.controlTokens ? decided.controlTokens : controlTokensIn(r.target);
+          const tokens = r.target === null ? [] : targetTokens(r.target);
           if (!tokens.length) return true;
           this.counts.control_token_targets += 1;
           this.controlTokenTargets.push({ candidate_id: id, tokens: [...new Set(tokens)].sort() });
@@ -340,18 +207,17 @@ export class ExportCompiler {
     }
     for (const r of records) {
       // The export schema is the contract with the fine-tuning job: check every line.
-      const lineProblems = checkAgainstSchema(r.schema, r.line, { file: decisionFile });
+      const lineProblems = checkAgainstSchema(r.schema, r.line, { file });
       if (lineProblems.length) {
         this.problems.push(...lineProblems.map((p) => ({ ...p, message: `${p.message} (in the export line built from this correction)` })));
         return [];
       }
     }
-    if (unchanged) this.counts.unchanged += 1;
-    for (const r of records) if (r.rule) this.counts.by_rule[r.rule] = (this.counts.by_rule[r.rule] ?? 0) + 1;
-    // In the judging formats the model's answer shows too: rejected or labelled false (not a target), or labelled true (a target).
-    const failedRole = records.some((r) => r.rule === POLARITY.artifactTrue) ? 'target' : records.some((r) => r.rule === POLARITY.pair || r.rule === POLARITY.correctedFalse || r.rule === POLARITY.flaggedFalse) ? 'shown' : 'absent';
-    const answerIsTarget = records.some((r) => r.target === answer);
-    this.noteControlTokens(id, prompt.messages, answerIsTarget ? { text: answer, ...(decision.action === 'correct' && decided.controlTokens ? { controlTokens: decided.controlTokens } : {}) } : null, failedRole === 'absent' ? null : { text: failed, target: failedRole === 'target' });
+    return records;
+  }
+
+  /** Counts the written lines of a decision in the manifest's counts. */
+  private tally(id: string, records: CompiledRecord[], prompt: CompiledPrompt, category: CategoryFilter, candidate: Candidate): void {
     for (const r of records) this.lineTokens.push(r.tokens);
     this.counts.lines += records.length;
     this.counts.earlier_turns.substituted += prompt.substituted;
@@ -365,7 +231,6 @@ export class ExportCompiler {
     this.counts.by_category[category] = (this.counts.by_category[category] ?? 0) + records.length;
     this.counts.by_model[candidate.model_id] = (this.counts.by_model[candidate.model_id] ?? 0) + records.length;
     this.counts.by_run[candidate.benchmark_run_id] = (this.counts.by_run[candidate.benchmark_run_id] ?? 0) + records.length;
-    return records.map((r) => r.line);
   }
 
   /** The counts so far, with per-model and per-run keys sorted. */
@@ -421,66 +286,6 @@ export class ExportCompiler {
     return { messages, substituted, kept, ambiguous, tokens: messages.reduce((n, m) => n + this.countMemo(m.content), 0) };
   }
 
-  /** The lines of one decision in the chosen format, with their schema and length in tokens. */
-  private compileRecords(prompt: CompiledPrompt, answer: string, failed: string, unchanged: boolean, from: { candidate: Candidate; decision: Correction; answerTokens: number | undefined }): CompiledRecord[] {
-    const { candidate, decision } = from;
-    const assistant = (content: string): AssistantMessage => ({ role: 'assistant', content });
-    const answerTokens = () => (unchanged ? this.countMemo(failed) : (from.answerTokens ?? this.countTextTokens?.(answer) ?? 0));
-    switch (this.options.format) {
-      case 'full':
-      case 'messages': {
-        // Earlier assistant turns are context: OpenAI trains on an assistant message unless its weight is 0.
-        const messages: Message[] = prompt.kept + prompt.substituted > 0 ? prompt.messages.map((m) => (m.role === 'assistant' ? { role: m.role, content: m.content, weight: 0 } : m)) : [...prompt.messages];
-        messages.push(assistant(answer));
-        const line: ExportLine | MessagesLine =
-          this.options.format === 'messages'
-            ? { messages }
-            : {
-                messages,
-                candidate_id: candidate.id,
-                action: decision.action,
-                failure_category: decision.failure_category ?? null,
-                benchmark_run_id: candidate.benchmark_run_id,
-                task_id: candidate.task_id ?? null,
-                task_type: candidate.task_type,
-                model_id: candidate.model_id,
-                quality_score: candidate.quality_score,
-                reference_answer: candidate.reference_answer ?? null,
-                reviewer: decision.reviewer.email,
-                decided_at: decision.decided_at,
-                started_from: decision.started_from ?? null,
-              };
-        return [{ line, schema: 'exportLine', tokens: prompt.tokens + answerTokens(), target: answer }];
-      }
-      case 'prompt-completion':
-        return [{ line: { prompt: prompt.messages, completion: [assistant(answer)] }, schema: 'promptCompletionLine', tokens: prompt.tokens + answerTokens(), target: answer }];
-      case 'preference':
-      case 'openai-preference': {
-        // A correction that is the model's own answer, or says that answer was right (scoring_artifact), is no preference between two answers.
-        if (unchanged || decision.failure_category === 'scoring_artifact' || decision.action !== 'correct') return [];
-        const trl = this.options.format === 'preference';
-        return [
-          {
-            ...(trl
-              ? { line: { prompt: prompt.messages, chosen: [assistant(answer)], rejected: [assistant(failed)] }, schema: 'preferenceLine' as const }
-              : { line: { input: { messages: prompt.messages }, preferred_output: [assistant(answer)], non_preferred_output: [assistant(failed)] }, schema: 'openaiPreferenceLine' as const }),
-            tokens: prompt.tokens + Math.max(answerTokens(), this.countMemo(failed)),
-            rule: POLARITY.pair,
-            target: answer,
-          },
-        ];
-      }
-      case 'kto': {
-        const kto = (text: string, label: boolean, tokens: number, rule: string): CompiledRecord => ({ line: { prompt: prompt.messages, completion: [assistant(text)], label }, schema: 'ktoLine', tokens: prompt.tokens + tokens, rule, target: label ? text : null });
-        const artifact = decision.failure_category === 'scoring_artifact';
-        if (decision.action === 'flag') return artifact ? [] : [kto(failed, false, this.countMemo(failed), POLARITY.flaggedFalse)];
-        const good = kto(answer, true, answerTokens(), POLARITY.correctionTrue);
-        if (unchanged) return [good];
-        return [good, artifact ? kto(failed, true, this.countMemo(failed), POLARITY.artifactTrue) : kto(failed, false, this.countMemo(failed), POLARITY.correctedFalse)];
-      }
-    }
-  }
-
   /**
    * Lists the line(s) of a decision when a message holds a control token. `answer` is the
    * decision's target (null for a kto flag, whose only line is a negative); `failed`, the
@@ -527,85 +332,6 @@ export class ExportCompiler {
     if (n === undefined) this.tokenMemo.set(text, (n = this.countTextTokens(text)));
     return n;
   }
-}
-
-interface CompiledPrompt {
-  messages: PromptMessage[];
-  substituted: number;
-  kept: number;
-  ambiguous: number;
-  tokens: number;
-}
-
-interface CompiledRecord {
-  line: ExportRecord;
-  schema: SchemaName;
-  tokens: number;
-  /** The text the line trains toward (the assistant message, chosen, a completion labelled true); null when it only shows a negative. */
-  target: string | null;
-  /** The polarity rule that made it (judging formats only). */
-  rule?: string;
-}
-
-export interface CompiledExport {
-  lines: ExportRecord[];
-  counts: ExportCounts;
-  conflicts: Conflict[];
-  controlTokenLines: ControlTokenLine[];
-  tooLong: { candidate_id: string; tokens: number }[];
-  controlTokenTargets: { candidate_id: string; tokens: string[] }[];
-  duplicates: { candidate_id: string; same_as: string }[];
-  unreviewedContext: { candidate_id: string; turns: number; left_out: boolean }[];
-  lengths: LengthSummary;
-  problems: Problem[];
-}
-
-/**
- * Compiles a whole export in memory (tests, small repositories): corrections grouped by
- * candidate, candidates in the order of their correction paths (a hash of the id).
- */
-export function compileExport(
-  candidates: Map<string, LocatedCandidate>,
-  corrections: LocatedCorrection[],
-  options: ExportOptions = DEFAULT_EXPORT_OPTIONS,
-  countTokens?: (text: string) => number,
-): CompiledExport {
-  const earlier = indexEarlierTurns(candidates);
-  const byCandidate = groupByCandidate(corrections.map((c) => c.correction), (c) => c.candidate_id);
-  const compiler = new ExportCompiler(candidates, options, {
-    earlier: { turns: earlier.turns, corrected: resolveCorrectedTurns(byCandidate.values(), earlier.sources, options.resolve) },
-    ...(countTokens ? { countTokens } : {}),
-  });
-  const fileOf = new Map(corrections.map((c) => [c.correction, c.file]));
-  const groups = [...byCandidate.values()]
-    .map((g) => g.map((correction) => ({ correction, file: fileOf.get(correction)! })))
-    .sort((a, b) => compareOrdinal(a[0]!.file, b[0]!.file));
-  const lines = groups.flatMap((g) => compiler.add(g));
-  return {
-    lines,
-    counts: compiler.result(),
-    conflicts: compiler.conflicts,
-    controlTokenLines: compiler.controlTokenLines,
-    tooLong: compiler.tooLong,
-    controlTokenTargets: compiler.controlTokenTargets,
-    duplicates: compiler.duplicates,
-    unreviewedContext: compiler.unreviewedContext,
-    lengths: summarizeLengths(compiler.lineTokens),
-    problems: compiler.problems,
-  };
-}
-
-/**
- * One JSONL line (with its `\n`): keys in a fixed order, UTF-8 as is, no BOM, and
- * `quality_score` always with a fraction (`1.0`), so that every line infers one type.
- */
-export function serializeExportLine(line: ExportRecord): string {
-  const json = JSON.stringify(line);
-  if (!('quality_score' in line) || typeof line.quality_score !== 'number' || !Number.isInteger(line.quality_score)) return `${json}\n`;
-  // Only the top-level key can read `,"quality_score":` here: a quote inside a string value is escaped.
-  const key = `,"quality_score":${JSON.stringify(line.quality_score)}`;
-  const at = json.indexOf(key) + key.length;
-  return `${json.slice(0, at)}.0${json.slice(at)}\n`;
 }
 
 /** Orders strings by UTF-16 code unit, independent of locale, for deterministic output. */

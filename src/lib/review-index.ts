@@ -146,7 +146,7 @@ export class ReviewIndex<C extends LocatedOutline = LocatedOutline> {
   /**
    * Whether a candidate's reviewers disagree: two or more decided it, no action has more
    * than half of them, and no adjudicator settled it (the default `majority` policy's
-   * conflict, lib/export.ts).
+   * conflict, lib/resolve.ts).
    */
   inConflict(id: string): boolean {
     if ((this.deciders.get(id) ?? 0) < 2) return false;
@@ -155,7 +155,7 @@ export class ReviewIndex<C extends LocatedOutline = LocatedOutline> {
     for (const decisions of this.byReviewer.values()) {
       const d = decisions.get(id);
       if (!d) continue;
-      // An adjudicator's decision settles it (lib/export.ts resolveDecision).
+      // An adjudicator's decision settles it (lib/resolve.ts resolveDecision).
       if (d.adjudication) return false;
       total += 1;
       actions.set(d.action, (actions.get(d.action) ?? 0) + 1);

@@ -4,7 +4,8 @@
  * decisions per category; corrections per reviewer and by where they started. Accumulated one candidate at a time.
  */
 import type { LocatedCandidate } from './candidates.ts';
-import { compareOrdinal, DEFAULT_EXPORT_OPTIONS, ExportCompiler, type LocatedCorrection } from './export.ts';
+import { compareOrdinal, ExportCompiler, type LocatedCorrection } from './export.ts';
+import { DEFAULT_EXPORT_OPTIONS } from './export-format.ts';
 import { resolveDecision, type ResolvePolicy } from './resolve.ts';
 import { normalizeEmail, sha256Hex } from './paths.ts';
 import { FAILURE_CATEGORIES, START_KINDS } from './schemas.ts';

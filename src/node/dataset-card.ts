@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ExportFormat } from '../lib/export.ts';
+import type { ExportFormat } from '../lib/export-format.ts';
 import type { Manifest } from './export-files.ts';
 import { plural } from '../lib/plural.ts';
 import type { Config } from '../lib/schema-types.ts';

@@ -13,7 +13,7 @@ import type { LocatedCandidate } from '../lib/candidates.ts';
 import { parseCorrection } from '../lib/correction.ts';
 import { compileWordDiff } from '../lib/diff.ts';
 import { PloverError, formatProblem } from '../lib/errors.ts';
-import { DEFAULT_EXPORT_OPTIONS } from '../lib/export.ts';
+import { DEFAULT_EXPORT_OPTIONS } from '../lib/export-format.ts';
 import { resolveDecision } from '../lib/resolve.ts';
 import { CORRECTIONS_DIR } from '../lib/paths.ts';
 import { plural } from '../lib/plural.ts';

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { indexCandidates, parseCandidateFile } from '../../src/lib/candidates.ts';
 import { checkLine, loadChatTemplate, rendersSystem } from '../../src/lib/chat-template.ts';
 import { createCorrection } from '../../src/lib/correction.ts';
-import { DEFAULT_EXPORT_OPTIONS, compileExport, type ExportFormat, type SystemPolicy } from '../../src/lib/export.ts';
+import { DEFAULT_EXPORT_OPTIONS, type ExportFormat, type SystemPolicy } from '../../src/lib/export-format.ts';
+import { compileExport } from '../helpers/compile-export.ts';
 import { correctionPath } from '../../src/lib/paths.ts';
 import { ROOT } from '../helpers/repo.ts';
 

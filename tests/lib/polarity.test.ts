@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { indexCandidates, parseCandidateFile } from '../../src/lib/candidates.ts';
 import { createCorrection } from '../../src/lib/correction.ts';
-import { compileExport, DEFAULT_EXPORT_OPTIONS, PAIR_FORMAT_ACTIONS, POLARITY, type ExportOptions } from '../../src/lib/export.ts';
+import { DEFAULT_EXPORT_OPTIONS, PAIR_FORMAT_ACTIONS, POLARITY, type ExportOptions } from '../../src/lib/export-format.ts';
+import { compileExport } from '../helpers/compile-export.ts';
 import { correctionPath } from '../../src/lib/paths.ts';
 import { ACTIONS, FAILURE_CATEGORIES } from '../../src/lib/schemas.ts';
 import type { KTOLine, OpenAIPreferenceLine, PreferenceLine } from '../../src/lib/schema-types.ts';

@@ -1,7 +1,7 @@
 /** `plover conflicts`. */
 import { resolve } from 'node:path';
 import { worktreeSource } from '../../node/sources.ts';
-import { DEFAULT_EXPORT_OPTIONS } from '../../lib/export.ts';
+import { DEFAULT_EXPORT_OPTIONS } from '../../lib/export-format.ts';
 import { RESOLVE_POLICIES, resolveDecision, type Conflict } from '../../lib/resolve.ts';
 import { groupByCandidate } from '../../lib/review-state.ts';
 import { invalidRepository, readRepository } from '../../lib/repository.ts';

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { PloverError } from '../../lib/errors.ts';
 import { ACTIONS } from '../../lib/schemas.ts';
 import { writeExport, manifestPath } from '../../node/export-files.ts';
-import { DEFAULT_EXPORT_OPTIONS, EXPORT_FORMATS, PAIR_FORMAT_ACTIONS, SYSTEM_POLICIES, type SystemPolicy } from '../../lib/export.ts';
+import { DEFAULT_EXPORT_OPTIONS, EXPORT_FORMATS, PAIR_FORMAT_ACTIONS, SYSTEM_POLICIES, type SystemPolicy } from '../../lib/export-format.ts';
 import { RESOLVE_POLICIES } from '../../lib/resolve.ts';
 import { loadChatTemplate, MAX_TEMPLATE_BYTES, rendersSystem } from '../../lib/chat-template.ts';
 import { plural } from '../../lib/plural.ts';

@@ -1,7 +1,7 @@
 /** `plover stats`. */
 import { resolve } from 'node:path';
 import { worktreeSource } from '../../node/sources.ts';
-import { DEFAULT_EXPORT_OPTIONS } from '../../lib/export.ts';
+import { DEFAULT_EXPORT_OPTIONS } from '../../lib/export-format.ts';
 import { RESOLVE_POLICIES } from '../../lib/resolve.ts';
 import { invalidRepository, iterateCorrections, readCandidates } from '../../lib/repository.ts';
 import { StatsCompiler } from '../../lib/stats.ts';
