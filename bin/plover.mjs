@@ -10,6 +10,12 @@ if (major < 22 || (major === 22 && minor < 18)) {
   );
   process.exit(1);
 }
+// Node keeps what it compiled of plover's TypeScript (type stripping included) on disk
+// (os.tmpdir()/node-compile-cache, or NODE_COMPILE_CACHE): a later command starts without
+// compiling it again. The environment passes it on to the export's reading thread.
+const { enableCompileCache } = await import('node:module');
+const cache = enableCompileCache?.();
+if (cache?.directory) process.env.NODE_COMPILE_CACHE ??= cache.directory;
 const { main } = await import('../src/cli/main.ts');
 const code = await main(process.argv.slice(2));
 if (code !== 0) process.exitCode = code;
