@@ -31,7 +31,8 @@ import { computeStats } from '../lib/stats.ts';
 import { readSuggestions } from '../lib/suggestions.ts';
 import { CloneCommitter, type CloneChange } from './clone-committer.ts';
 import { DecisionJournal } from './decision-journal.ts';
-import { IndexStore, openIndex, pageSource, readWhole, type IndexRead, type IndexSource } from './index-snapshot.ts';
+import { openIndex, pageSource, readWhole, type IndexRead, type IndexSource } from './index-snapshot.ts';
+import { IndexStore } from './index-store.ts';
 import { isStorageFull, openStore, type StoreFs } from './browser-store.ts';
 
 export interface SyncStatus {

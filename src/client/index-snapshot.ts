@@ -16,149 +16,26 @@
  * only the files whose blob changed are read and checked. When the candidate files
  * changed, or nothing usable is stored, the whole clone is read as on the first visit.
  * After either, the snapshot is replaced by the state just read, in the background.
+ *
+ * What a snapshot holds and how it is encoded is snapshot-codec.ts; the database and the
+ * texts read from it, index-store.ts.
  */
 import git from 'isomorphic-git';
 import { type Clone } from '../git/remote.ts';
 import { readTree } from '../git/tree-cache.ts';
 import type { Change } from '../git/tree-diff.ts';
 import { overlaySource, treeSource } from '../git/tree-source.ts';
-import { parseCandidateFile, unknownCandidate, type LocatedCandidate } from '../lib/candidates.ts';
+import { unknownCandidate, type LocatedCandidate } from '../lib/candidates.ts';
 import { formatProblem, PloverError, type Problem } from '../lib/errors.ts';
 import { parseJsonText } from '../lib/json.ts';
 import type { LocatedCorrection } from '../lib/export.ts';
 import { CANDIDATES_DIR, invalidRepository, iterateCorrections, readCandidates, readCorrections, type CandidateData, type DataSource, type SourceFile } from '../lib/repository.ts';
-import { outlineOf, ReviewIndex, type CandidateOutline, type CandidateTexts, type LocatedOutline } from '../lib/review-index.ts';
+import { outlineOf, ReviewIndex, type LocatedOutline } from '../lib/review-index.ts';
 import { CORRECTIONS_DIR } from '../lib/paths.ts';
-import type { Candidate } from '../lib/schema-types.ts';
 import { SITE_CONFIG_FILE } from '../lib/site-config.ts';
+import { IndexStore, StoredTexts } from './index-store.ts';
+import { blobsOf, decodeCandidates, decodeCorrections, encodeCandidates, encodeCorrections, FORMAT, type Entries, type SnapshotBody, type SnapshotHead } from './snapshot-codec.ts';
 import { requireTeam, type Team } from '../lib/team.ts';
-
-/** Bumped whenever what a snapshot holds changes shape: older snapshots are then read anew. */
-const FORMAT = 6;
-/** Texts written per IndexedDB transaction: the page stays responsive while a first visit stores them. */
-const TEXTS_PER_TRANSACTION = 500;
-
-/** What a snapshot was read from, stored apart from its body so a visit can look at it cheaply. */
-interface SnapshotHead {
-  format: number;
-  /** The target branch's commit. */
-  target: string;
-  /** The reviewer's outbox commit. */
-  outbox: string;
-  /** The target's candidates/ tree (null without one). */
-  candidates: string | null;
-  /** The candidate files, in path order. */
-  files: { path: string; blob: string }[];
-  /** The entries of corrections/ (shard trees, and any file beside them) in the target and the outbox commit. */
-  shards: { target: Entries; outbox: Entries };
-  /** The team of the target's plover.config.json. */
-  team: Team | null;
-}
-
-/**
- * The outlines, column by column, strings that repeat (runs, models, reviewers, actions)
- * kept once with indexes: no key names repeated per record. Reading the body at 100k
- * takes 42–100 ms.
- */
-interface SnapshotBody {
-  candidates: {
-    id: string[];
-    run: Interned;
-    model: Interned;
-    modelName: Interned;
-    taskType: Interned;
-    /** NaN for null. */
-    score: Float64Array;
-    /** '' for none. */
-    timestamp: string[];
-    /** The prompt keys (lib/siblings.ts); turns as `before:text` joined by spaces, '' for none. */
-    promptKey: string[];
-    responseKey: string[];
-    turns: string[];
-    /** Per candidate: the index of its file in `files`, and its line. */
-    file: Uint32Array;
-    line: Uint32Array;
-  };
-  corrections: {
-    file: string[];
-    /** Each file's blob. */
-    blob: string[];
-    candidateId: string[];
-    email: Interned;
-    action: Interned;
-    /** '' for none. */
-    category: Interned;
-    /** 1 for an adjudicator's decision. */
-    adjudication: Uint8Array;
-  };
-}
-
-interface Interned {
-  values: string[];
-  at: Uint32Array;
-}
-
-function intern(column: string[]): Interned {
-  const index = new Map<string, number>();
-  const at = new Uint32Array(column.length);
-  column.forEach((v, i) => {
-    let k = index.get(v);
-    if (k === undefined) index.set(v, (k = index.size));
-    at[i] = k;
-  });
-  return { values: [...index.keys()], at };
-}
-
-const valueAt = (column: Interned, i: number) => column.values[column.at[i]!]!;
-
-function encodeCandidates(outlines: CandidateOutline[], places: { file: number; line: number }[]): SnapshotBody['candidates'] {
-  return {
-    id: outlines.map((o) => o.id),
-    run: intern(outlines.map((o) => o.benchmark_run_id)),
-    model: intern(outlines.map((o) => o.model_id)),
-    modelName: intern(outlines.map((o) => o.model_name)),
-    taskType: intern(outlines.map((o) => o.task_type)),
-    score: Float64Array.from(outlines, (o) => o.quality_score ?? NaN),
-    timestamp: outlines.map((o) => o.timestamp ?? ''),
-    promptKey: outlines.map((o) => o.prompt_key),
-    responseKey: outlines.map((o) => o.response_key),
-    turns: outlines.map((o) => (o.turns ?? []).map((t) => `${t.before}:${t.text}`).join(' ')),
-    file: Uint32Array.from(places, (p) => p.file),
-    line: Uint32Array.from(places, (p) => p.line),
-  };
-}
-
-function decodeCandidates(c: SnapshotBody['candidates']): CandidateOutline[] {
-  return c.id.map((id, i) => {
-    const score = c.score[i]!;
-    const o: CandidateOutline = { id, benchmark_run_id: valueAt(c.run, i), model_id: valueAt(c.model, i), model_name: valueAt(c.modelName, i), task_type: valueAt(c.taskType, i), quality_score: Number.isNaN(score) ? null : score, prompt_key: c.promptKey[i]!, response_key: c.responseKey[i]! };
-    if (c.timestamp[i]) o.timestamp = c.timestamp[i];
-    if (c.turns[i]) o.turns = c.turns[i]!.split(' ').map((t) => ({ before: t.slice(0, t.indexOf(':')), text: t.slice(t.indexOf(':') + 1) }));
-    return o;
-  });
-}
-
-function encodeCorrections(corrections: LocatedOutline[], blobOf: (file: string) => string): SnapshotBody['corrections'] {
-  return {
-    file: corrections.map((c) => c.file),
-    blob: corrections.map((c) => blobOf(c.file)),
-    candidateId: corrections.map((c) => c.correction.candidate_id),
-    email: intern(corrections.map((c) => c.correction.reviewer.email)),
-    action: intern(corrections.map((c) => c.correction.action)),
-    category: intern(corrections.map((c) => c.correction.failure_category ?? '')),
-    adjudication: Uint8Array.from(corrections, (c) => (c.correction.adjudication ? 1 : 0)),
-  };
-}
-
-function decodeCorrections(c: SnapshotBody['corrections']): LocatedOutline[] {
-  return c.file.map((file, i) => {
-    const correction: LocatedOutline['correction'] = { candidate_id: c.candidateId[i]!, action: valueAt(c.action, i) as LocatedOutline['correction']['action'], reviewer: { email: valueAt(c.email, i) } };
-    const category = valueAt(c.category, i);
-    if (category) correction.failure_category = category as NonNullable<LocatedOutline['correction']['failure_category']>;
-    if (c.adjudication[i]) correction.adjudication = true;
-    return { file, correction };
-  });
-}
 
 /** How the index was read, for `npm run bench` and the tests. */
 export type IndexRead = 'snapshot' | 'changes' | 'whole';
@@ -169,94 +46,6 @@ export interface IndexSource {
   target: string;
   outbox: string;
   mine: (path: string) => boolean;
-}
-
-const request = <T>(r: IDBRequest<T>) =>
-  new Promise<T>((resolve, reject) => {
-    r.onsuccess = () => resolve(r.result);
-    r.onerror = () => reject(r.error);
-  });
-const finished = (tx: IDBTransaction) =>
-  new Promise<void>((resolve, reject) => {
-    tx.oncomplete = () => resolve();
-    tx.onerror = tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'));
-  });
-
-/** The IndexedDB database of snapshots and texts. */
-export class IndexStore {
-  private readonly db: IDBDatabase;
-
-  private constructor(db: IDBDatabase) {
-    this.db = db;
-  }
-
-  static async open(name: string): Promise<IndexStore> {
-    const open = indexedDB.open(name, 1);
-    open.onupgradeneeded = () => {
-      for (const store of ['heads', 'bodies', 'texts', 'blobs']) open.result.createObjectStore(store);
-    };
-    return new IndexStore(await request(open));
-  }
-
-  async read(key: string): Promise<{ head: SnapshotHead; body: () => Promise<SnapshotBody | undefined> } | undefined> {
-    const head = (await request(this.db.transaction('heads').objectStore('heads').get(key))) as SnapshotHead | undefined;
-    if (!head || head.format !== FORMAT) return undefined;
-    return { head, body: async () => (await request(this.db.transaction('bodies').objectStore('bodies').get(key))) as SnapshotBody | undefined };
-  }
-
-  /** Replaces a snapshot (head and body in one transaction). */
-  async write(key: string, head: SnapshotHead, body: SnapshotBody): Promise<void> {
-    const tx = this.db.transaction(['heads', 'bodies'], 'readwrite');
-    tx.objectStore('heads').put(head, key);
-    tx.objectStore('bodies').put(body, key);
-    await finished(tx);
-  }
-
-  /** Whether every candidate text of these blobs is stored. */
-  async hasTexts(blobs: string[]): Promise<boolean> {
-    const tx = this.db.transaction('blobs');
-    const found = await Promise.all(blobs.map((blob) => request(tx.objectStore('blobs').count(blob))));
-    return found.every((n) => n > 0);
-  }
-
-  /** Stores the candidates of one candidate file (unless stored), a few hundred per transaction; the blob is marked complete last. */
-  async storeTexts(blob: string, candidates: LocatedCandidate[]): Promise<void> {
-    if (await this.hasTexts([blob])) return;
-    for (let i = 0; i < candidates.length; i += TEXTS_PER_TRANSACTION) {
-      const tx = this.db.transaction('texts', 'readwrite');
-      for (const c of candidates.slice(i, i + TEXTS_PER_TRANSACTION)) tx.objectStore('texts').put(c.candidate, [blob, c.line]);
-      await finished(tx);
-    }
-    const tx = this.db.transaction('blobs', 'readwrite');
-    tx.objectStore('blobs').put(candidates.length, blob);
-    await finished(tx);
-  }
-
-  async texts(keys: [string, number][]): Promise<(Candidate | undefined)[]> {
-    const store = this.db.transaction('texts').objectStore('texts');
-    return Promise.all(keys.map((key) => request(store.get(key)) as Promise<Candidate | undefined>));
-  }
-
-  /** Every stored candidate of one blob, by line. */
-  async allTexts(blob: string): Promise<{ line: number; candidate: Candidate }[]> {
-    const store = this.db.transaction('texts').objectStore('texts');
-    const range = IDBKeyRange.bound([blob, 0], [blob, Infinity]);
-    const [keys, values] = await Promise.all([request(store.getAllKeys(range)), request(store.getAll(range))]);
-    return values.map((candidate, i) => ({ line: (keys[i] as [string, number])[1], candidate: candidate as Candidate }));
-  }
-
-  /** Deletes the texts of blobs that no snapshot refers to (candidate files replaced since). */
-  async prune(): Promise<void> {
-    const heads = (await request(this.db.transaction('heads').objectStore('heads').getAll())) as SnapshotHead[];
-    const used = new Set(heads.flatMap((h) => h.files.map((f) => f.blob)));
-    const stored = (await request(this.db.transaction('blobs').objectStore('blobs').getAllKeys())) as string[];
-    for (const blob of stored.filter((b) => !used.has(b))) {
-      const tx = this.db.transaction(['texts', 'blobs'], 'readwrite');
-      tx.objectStore('blobs').delete(blob);
-      tx.objectStore('texts').delete(IDBKeyRange.bound([blob, 0], [blob, Infinity]));
-      await finished(tx);
-    }
-  }
 }
 
 /** The root tree's entry `name` of a commit (a tree oid), or null. */
@@ -290,9 +79,6 @@ export async function readTeamAt(clone: Clone, commit: string): Promise<Team | n
   if (problems.length) throw new PloverError('E_SITE_CONFIG', problems.map(formatProblem).join('\n'));
   return requireTeam(value, SITE_CONFIG_FILE);
 }
-
-/** Names in a tree, with their oid and whether each is a tree. */
-type Entries = Record<string, { oid: string; tree: boolean }>;
 
 /** The entries of a commit's corrections/ folder. */
 async function shardsOf(clone: Clone, commit: string): Promise<Entries> {
@@ -395,12 +181,6 @@ async function filesIn(clone: Clone, tree: string, prefix: string): Promise<{ pa
   return out;
 }
 
-/** Each kept correction file's blob. */
-function blobsOf(body: SnapshotBody): (file: string) => string {
-  const blobs = new Map(body.corrections.file.map((file, i) => [file, body.corrections.blob[i]!]));
-  return (file) => blobs.get(file)!;
-}
-
 /**
  * The snapshot's corrections brought up to the current commits: the files changed on the
  * target branch (other reviewers') and in the outbox (the reviewer's own) are read and
@@ -479,58 +259,3 @@ function changedFiles(clone: Clone, changes: Change[]): DataSource & { oidOf(pat
   };
 }
 
-/** Candidate texts from the store, read as cards need them; from the clone should the store lack one. */
-class StoredTexts implements CandidateTexts {
-  private readonly memory = new Map<string, Candidate>();
-  /** Each candidate's place in the snapshot's columns. */
-  private readonly places = new Map<string, number>();
-  private readonly columns: SnapshotBody['candidates'];
-  private readonly store: IndexStore;
-  private readonly files: { path: string; blob: string }[];
-  private readonly clone: Clone;
-  private readonly locked: <T>(work: () => Promise<T>) => Promise<T>;
-
-  constructor(store: IndexStore, files: { path: string; blob: string }[], candidates: SnapshotBody['candidates'], clone: Clone, locked: <T>(work: () => Promise<T>) => Promise<T>) {
-    this.store = store;
-    this.files = files;
-    this.clone = clone;
-    this.locked = locked;
-    this.columns = candidates;
-    candidates.id.forEach((id, i) => this.places.set(id, i));
-  }
-
-  get(id: string): Candidate | undefined {
-    return this.memory.get(id);
-  }
-
-  async load(ids?: string[]): Promise<void> {
-    if (ids === undefined) {
-      for (const [file, { blob }] of this.files.entries()) {
-        const stored = await this.store.allTexts(blob);
-        for (const { candidate } of stored) this.memory.set(candidate.id, candidate);
-        if (stored.length === 0) await this.fromClone(file);
-      }
-      return;
-    }
-    const wanted = ids.filter((id) => !this.memory.has(id) && this.places.has(id));
-    if (!wanted.length) return;
-    const at = wanted.map((id) => this.places.get(id)!);
-    const found = await this.store.texts(at.map((i) => [this.files[this.columns.file[i]!]!.blob, this.columns.line[i]!]));
-    const missing = new Set<number>();
-    found.forEach((candidate, k) => {
-      if (candidate) this.memory.set(candidate.id, candidate);
-      else missing.add(this.columns.file[at[k]!]!);
-    });
-    for (const file of missing) await this.fromClone(file);
-  }
-
-  /** Reads one candidate file from the clone (its texts were not in the store) and stores its texts again. */
-  private async fromClone(file: number): Promise<void> {
-    const { path, blob } = this.files[file]!;
-    const { blob: bytes } = await this.locked(() => git.readBlob({ fs: this.clone.fs, gitdir: this.clone.gitdir, oid: blob, cache: this.clone.cache }));
-    const parsed = parseCandidateFile(bytes, path);
-    if (parsed.problems.length) throw new PloverError('E_INVALID_REPOSITORY', `${path} no longer reads as it did when the page kept its review index; reload the page`);
-    for (const c of parsed.candidates) this.memory.set(c.candidate.id, c.candidate);
-    void this.store.storeTexts(blob, parsed.candidates).catch(() => undefined);
-  }
-}

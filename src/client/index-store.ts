@@ -1,0 +1,160 @@
+/**
+ * The hosted page's IndexedDB database of review-index snapshots and candidate texts
+ * (`plover-index:<remote>`, beside the clone), and the texts a card reads from it
+ * (StoredTexts). What a snapshot holds is snapshot-codec.ts; when it is read and kept,
+ * index-snapshot.ts.
+ */
+import git from 'isomorphic-git';
+import type { Clone } from '../git/remote.ts';
+import { parseCandidateFile, type LocatedCandidate } from '../lib/candidates.ts';
+import { PloverError } from '../lib/errors.ts';
+import type { CandidateTexts } from '../lib/review-index.ts';
+import type { Candidate } from '../lib/schema-types.ts';
+import { FORMAT, type SnapshotBody, type SnapshotHead } from './snapshot-codec.ts';
+
+/** Texts written per IndexedDB transaction: the page stays responsive while a first visit stores them. */
+const TEXTS_PER_TRANSACTION = 500;
+
+const request = <T>(r: IDBRequest<T>) =>
+  new Promise<T>((resolve, reject) => {
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+  });
+const finished = (tx: IDBTransaction) =>
+  new Promise<void>((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onerror = tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'));
+  });
+
+/** The IndexedDB database of snapshots and texts. */
+export class IndexStore {
+  private readonly db: IDBDatabase;
+
+  private constructor(db: IDBDatabase) {
+    this.db = db;
+  }
+
+  static async open(name: string): Promise<IndexStore> {
+    const open = indexedDB.open(name, 1);
+    open.onupgradeneeded = () => {
+      for (const store of ['heads', 'bodies', 'texts', 'blobs']) open.result.createObjectStore(store);
+    };
+    return new IndexStore(await request(open));
+  }
+
+  async read(key: string): Promise<{ head: SnapshotHead; body: () => Promise<SnapshotBody | undefined> } | undefined> {
+    const head = (await request(this.db.transaction('heads').objectStore('heads').get(key))) as SnapshotHead | undefined;
+    if (!head || head.format !== FORMAT) return undefined;
+    return { head, body: async () => (await request(this.db.transaction('bodies').objectStore('bodies').get(key))) as SnapshotBody | undefined };
+  }
+
+  /** Replaces a snapshot (head and body in one transaction). */
+  async write(key: string, head: SnapshotHead, body: SnapshotBody): Promise<void> {
+    const tx = this.db.transaction(['heads', 'bodies'], 'readwrite');
+    tx.objectStore('heads').put(head, key);
+    tx.objectStore('bodies').put(body, key);
+    await finished(tx);
+  }
+
+  /** Whether every candidate text of these blobs is stored. */
+  async hasTexts(blobs: string[]): Promise<boolean> {
+    const tx = this.db.transaction('blobs');
+    const found = await Promise.all(blobs.map((blob) => request(tx.objectStore('blobs').count(blob))));
+    return found.every((n) => n > 0);
+  }
+
+  /** Stores the candidates of one candidate file (unless stored), a few hundred per transaction; the blob is marked complete last. */
+  async storeTexts(blob: string, candidates: LocatedCandidate[]): Promise<void> {
+    if (await this.hasTexts([blob])) return;
+    for (let i = 0; i < candidates.length; i += TEXTS_PER_TRANSACTION) {
+      const tx = this.db.transaction('texts', 'readwrite');
+      for (const c of candidates.slice(i, i + TEXTS_PER_TRANSACTION)) tx.objectStore('texts').put(c.candidate, [blob, c.line]);
+      await finished(tx);
+    }
+    const tx = this.db.transaction('blobs', 'readwrite');
+    tx.objectStore('blobs').put(candidates.length, blob);
+    await finished(tx);
+  }
+
+  async texts(keys: [string, number][]): Promise<(Candidate | undefined)[]> {
+    const store = this.db.transaction('texts').objectStore('texts');
+    return Promise.all(keys.map((key) => request(store.get(key)) as Promise<Candidate | undefined>));
+  }
+
+  /** Every stored candidate of one blob, by line. */
+  async allTexts(blob: string): Promise<{ line: number; candidate: Candidate }[]> {
+    const store = this.db.transaction('texts').objectStore('texts');
+    const range = IDBKeyRange.bound([blob, 0], [blob, Infinity]);
+    const [keys, values] = await Promise.all([request(store.getAllKeys(range)), request(store.getAll(range))]);
+    return values.map((candidate, i) => ({ line: (keys[i] as [string, number])[1], candidate: candidate as Candidate }));
+  }
+
+  /** Deletes the texts of blobs that no snapshot refers to (candidate files replaced since). */
+  async prune(): Promise<void> {
+    const heads = (await request(this.db.transaction('heads').objectStore('heads').getAll())) as SnapshotHead[];
+    const used = new Set(heads.flatMap((h) => h.files.map((f) => f.blob)));
+    const stored = (await request(this.db.transaction('blobs').objectStore('blobs').getAllKeys())) as string[];
+    for (const blob of stored.filter((b) => !used.has(b))) {
+      const tx = this.db.transaction(['texts', 'blobs'], 'readwrite');
+      tx.objectStore('blobs').delete(blob);
+      tx.objectStore('texts').delete(IDBKeyRange.bound([blob, 0], [blob, Infinity]));
+      await finished(tx);
+    }
+  }
+}
+
+/** Candidate texts from the store, read as cards need them; from the clone should the store lack one. */
+export class StoredTexts implements CandidateTexts {
+  private readonly memory = new Map<string, Candidate>();
+  /** Each candidate's place in the snapshot's columns. */
+  private readonly places = new Map<string, number>();
+  private readonly columns: SnapshotBody['candidates'];
+  private readonly store: IndexStore;
+  private readonly files: { path: string; blob: string }[];
+  private readonly clone: Clone;
+  private readonly locked: <T>(work: () => Promise<T>) => Promise<T>;
+
+  constructor(store: IndexStore, files: { path: string; blob: string }[], candidates: SnapshotBody['candidates'], clone: Clone, locked: <T>(work: () => Promise<T>) => Promise<T>) {
+    this.store = store;
+    this.files = files;
+    this.clone = clone;
+    this.locked = locked;
+    this.columns = candidates;
+    candidates.id.forEach((id, i) => this.places.set(id, i));
+  }
+
+  get(id: string): Candidate | undefined {
+    return this.memory.get(id);
+  }
+
+  async load(ids?: string[]): Promise<void> {
+    if (ids === undefined) {
+      for (const [file, { blob }] of this.files.entries()) {
+        const stored = await this.store.allTexts(blob);
+        for (const { candidate } of stored) this.memory.set(candidate.id, candidate);
+        if (stored.length === 0) await this.fromClone(file);
+      }
+      return;
+    }
+    const wanted = ids.filter((id) => !this.memory.has(id) && this.places.has(id));
+    if (!wanted.length) return;
+    const at = wanted.map((id) => this.places.get(id)!);
+    const found = await this.store.texts(at.map((i) => [this.files[this.columns.file[i]!]!.blob, this.columns.line[i]!]));
+    const missing = new Set<number>();
+    found.forEach((candidate, k) => {
+      if (candidate) this.memory.set(candidate.id, candidate);
+      else missing.add(this.columns.file[at[k]!]!);
+    });
+    for (const file of missing) await this.fromClone(file);
+  }
+
+  /** Reads one candidate file from the clone (its texts were not in the store) and stores its texts again. */
+  private async fromClone(file: number): Promise<void> {
+    const { path, blob } = this.files[file]!;
+    const { blob: bytes } = await this.locked(() => git.readBlob({ fs: this.clone.fs, gitdir: this.clone.gitdir, oid: blob, cache: this.clone.cache }));
+    const parsed = parseCandidateFile(bytes, path);
+    if (parsed.problems.length) throw new PloverError('E_INVALID_REPOSITORY', `${path} no longer reads as it did when the page kept its review index; reload the page`);
+    for (const c of parsed.candidates) this.memory.set(c.candidate.id, c.candidate);
+    void this.store.storeTexts(blob, parsed.candidates).catch(() => undefined);
+  }
+}
