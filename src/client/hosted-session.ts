@@ -1,6 +1,6 @@
 /**
  * The hosted mode in the page: a clone of the repository in IndexedDB (LightningFS), the
- * review service committing decisions in it (clone-committer.ts), and the sync loop that
+ * review service committing decisions in it (hosted-service.ts, clone-committer.ts), and the sync loop that
  * pushes them in the background to the reviewer's branch (src/git/remote.ts): at most
  * once per push interval, each push carrying all that waits (Push now, hiding the page
  * and Sign out push at once), and never while the host asks to wait (a rate limit).
@@ -20,19 +20,14 @@ import http from 'isomorphic-git/http/web';
 import { createSignal, type Accessor } from 'solid-js';
 import { pushOutbox, syncClone, waitingCommits, type Clone, type RemoteOptions } from '../git/remote.ts';
 import { adviseOn, rateAware, remoteError } from '../git/smart-http.ts';
-import { MAX_CORRECTION_BYTES, parseCorrection } from '../lib/correction.ts';
-import { failsForGood, formatProblem, PloverError } from '../lib/errors.ts';
-import { reviewerTag } from '../lib/paths.ts';
+import { failsForGood, PloverError } from '../lib/errors.ts';
 import type { Reviewer } from '../lib/schema-types.ts';
 import { authUsername, destinationBranch, pullRequestUrl, pushIntervalMs, type HostedConfig } from '../lib/site-config.ts';
 import type { LabelBackend } from '../lib/label-backend.ts';
-import { ReviewService } from '../lib/review-service.ts';
-import { computeStats } from '../lib/stats.ts';
-import { readSuggestions } from '../lib/suggestions.ts';
 import { CloneCommitter, type CloneChange } from './clone-committer.ts';
 import { DecisionJournal } from './decision-journal.ts';
-import { openIndex, pageSource, readWhole, type IndexRead, type IndexSource } from './index-snapshot.ts';
-import { IndexStore } from './index-store.ts';
+import { openHostedService } from './hosted-service.ts';
+import type { ReviewService } from '../lib/review-service.ts';
 import { isStorageFull, openStore, type StoreFs } from './browser-store.ts';
 
 export interface SyncStatus {
@@ -168,7 +163,9 @@ export class HostedSession {
       }
     }
     onProgress?.('Reading candidates');
-    const read = await session.load();
+    const { service, read } = await openHostedService(session.clone, session.committer, { remote: config.remote, branch: config.branch, dest: session.dest, reviewer });
+    session.service = service;
+    session.backend = service.backend(reviewer);
     await session.commitJournal();
     // For `npm run bench` and the tests: from sign-in to the queue ready (clone or fetch, read, index), and how the index was read.
     performance.measure('plover:open', { start: started, detail: { read } });
@@ -351,54 +348,6 @@ export class HostedSession {
     if (waiting) this.update({ waiting: waiting.length });
   }
 
-  /** The review index of the target branch with this reviewer's own corrections from the outbox (index-snapshot.ts), and the service over it. */
-  private async load(): Promise<IndexRead> {
-    const store = await IndexStore.open(`plover-index:${this.config.remote}`).catch((err: Error) => {
-      console.warn(`plover: the review index cannot be kept in this browser (${err.message}); every visit reads the repository whole`);
-      return null;
-    });
-    const locked = <T>(work: () => Promise<T>) => this.committer.locked(work);
-    const { index, read, stored } = await locked(async () => openIndex(await this.source(), store, `${this.dest}\n${reviewerTag(this.reviewer.email)}`, locked));
-    // The mark tells the tests and `npm run bench` that the next visit can start from this state.
-    void stored.then(
-      () => performance.mark('plover:index-kept'),
-      (err: Error) => console.warn(`plover: keeping the review index for the next visit failed: ${err.message}`),
-    );
-    const stats = () =>
-      locked(async () => {
-        const whole = await readWhole(await this.source());
-        return computeStats(whole.data.candidates, whole.corrections, index.team);
-      });
-    // The index keeps outlines: a correction's text (a sibling's, for the card's starts) is read from the clone when asked for.
-    const readCorrection = (file: string) =>
-      locked(async () => {
-        const bytes = await pageSource(await this.source()).read(file, MAX_CORRECTION_BYTES);
-        return 'tooLarge' in bytes ? undefined : parseCorrection(new TextDecoder().decode(bytes), file, false).correction;
-      });
-    this.service = new ReviewService(index, this.committer, stats, readCorrection);
-    this.backend = this.service.backend(this.reviewer);
-    const service = this.service;
-    void locked(async () => readSuggestions(pageSource(await this.source()), (id) => index.has(id))).then(
-      ({ byCandidate, problems }) => {
-        service.suggestions = byCandidate;
-        if (problems.length) console.warn(`plover: suggestions left out (see plover validate):\n${problems.map(formatProblem).join('\n')}`);
-      },
-      (err: Error) => console.warn(`plover: reading the suggestions failed: ${err.message}`),
-    );
-    return read;
-  }
-
-  /** The commits the page reads: the target branch as last fetched, and the reviewer's outbox. Under the clone's lock. */
-  private async source(): Promise<IndexSource> {
-    const { fs, gitdir } = this.clone;
-    const mine = `--${reviewerTag(this.reviewer.email)}.json`;
-    return {
-      clone: this.clone,
-      target: await git.resolveRef({ fs, gitdir, ref: `refs/remotes/origin/${this.config.branch}` }),
-      outbox: await git.resolveRef({ fs, gitdir, ref: this.committer.outbox }),
-      mine: (p) => p.endsWith(mine),
-    };
-  }
 }
 
 /** IndexedDB failures (quota, blocked storage) say what to do; others pass through. */
