@@ -13,7 +13,7 @@
  * clean; decisions not yet pushed stay in this browser, in the reviewer's own outbox, and
  * go at their next sign-in.
  */
-import { createSignal, Match, onCleanup, Show, Switch } from 'solid-js';
+import { createSignal, Match, onCleanup, Show, Switch, type Accessor } from 'solid-js';
 import { HostedSession } from '../client/hosted-session.ts';
 import { forgetDrafts } from './review/drafts.ts';
 import { readStored, writeStored } from '../client/web-storage.ts';
@@ -106,62 +106,19 @@ export function HostedApp(props: HostedAppProps) {
     <Show
       when={session()}
       fallback={
-        <form class="sign-in" aria-label="Sign in" onSubmit={submit}>
-          <h2>Sign in to label</h2>
-          <p>
-            Your decisions are commits on <code>{props.config.remote}</code>, pushed to{' '}
-            {props.config.pushTo === 'review' ? 'your own review branch' : <code>{props.config.branch}</code>}.
-          </p>
-          <label>
-            Name
-            <input name="name" autocomplete="name" value={name()} onInput={(e) => setName(e.currentTarget.value)} required />
-          </label>
-          <label>
-            Email
-            <input name="email" type="email" autocomplete="email" value={email()} onInput={(e) => setEmail(e.currentTarget.value)} required />
-          </label>
-          <label>
-            Access token
-            <input name="token" type="password" autocomplete="off" value={token()} onInput={(e) => setToken(e.currentTarget.value)} required />
-          </label>
-          <p class="hint">Kept for this tab only, sent only to the git host; "Sign out" forgets it.</p>
-          <button type="submit" disabled={progress() !== null}>
-            Sign in
-          </button>
-          <Show when={progress()}>
-            <p role="status">{progress()}</p>
-          </Show>
-          <Show when={error()}>
-            <p role="alert" class="error">
-              {error()}
-            </p>
-          </Show>
-        </form>
+        <SignInForm
+          config={props.config}
+          fields={{ name, setName, email, setEmail, token, setToken }}
+          progress={progress()}
+          error={error()}
+          onSubmit={submit}
+        />
       }
     >
       {(s) => (
         <>
           <SyncBar session={s()} onSignOut={() => void signOut()} />
-          <Show when={leaving()}>
-            {(l) => (
-              <Show when={l().waiting !== null} fallback={<p role="status" class="leaving">Pushing your decisions before signing out…</p>}>
-                <div role="alertdialog" aria-labelledby="leave-title" aria-describedby="leave-body" class="leaving">
-                  <p id="leave-title">
-                    <strong>
-                      {l().waiting} decision{l().waiting === 1 ? ' is' : 's are'} not on the git host yet.
-                    </strong>
-                  </p>
-                  <p id="leave-body">They stay in this browser and are pushed the next time you sign in here. Sign out anyway?</p>
-                  <button type="button" onClick={() => void signOut(true)}>
-                    Sign out anyway
-                  </button>{' '}
-                  <button type="button" ref={(b) => queueMicrotask(() => b.focus())} onClick={() => setLeaving(null)}>
-                    Stay signed in
-                  </button>
-                </div>
-              </Show>
-            )}
-          </Show>
+          <Show when={leaving()}>{(l) => <LeaveDialog waiting={l().waiting} onSignOut={() => void signOut(true)} onStay={() => setLeaving(null)} />}</Show>
           <Switch>
             <Match when={props.view === 'stats'}>
               <StatsApp backend={s().backend} />
@@ -172,6 +129,72 @@ export function HostedApp(props: HostedAppProps) {
           </Switch>
         </>
       )}
+    </Show>
+  );
+}
+
+/** The sign-in form: name, email and access token. */
+function SignInForm(props: {
+  config: HostedConfig;
+  fields: { name: Accessor<string>; setName(v: string): void; email: Accessor<string>; setEmail(v: string): void; token: Accessor<string>; setToken(v: string): void };
+  progress: string | null;
+  error: string | null;
+  onSubmit: (e: SubmitEvent) => void;
+}) {
+  const f = props.fields;
+  return (
+    <form class="sign-in" aria-label="Sign in" onSubmit={props.onSubmit}>
+      <h2>Sign in to label</h2>
+      <p>
+        Your decisions are commits on <code>{props.config.remote}</code>, pushed to{' '}
+        {props.config.pushTo === 'review' ? 'your own review branch' : <code>{props.config.branch}</code>}.
+      </p>
+      <label>
+        Name
+        <input name="name" autocomplete="name" value={f.name()} onInput={(e) => f.setName(e.currentTarget.value)} required />
+      </label>
+      <label>
+        Email
+        <input name="email" type="email" autocomplete="email" value={f.email()} onInput={(e) => f.setEmail(e.currentTarget.value)} required />
+      </label>
+      <label>
+        Access token
+        <input name="token" type="password" autocomplete="off" value={f.token()} onInput={(e) => f.setToken(e.currentTarget.value)} required />
+      </label>
+      <p class="hint">Kept for this tab only, sent only to the git host; "Sign out" forgets it.</p>
+      <button type="submit" disabled={props.progress !== null}>
+        Sign in
+      </button>
+      <Show when={props.progress}>
+        <p role="status">{props.progress}</p>
+      </Show>
+      <Show when={props.error}>
+        <p role="alert" class="error">
+          {props.error}
+        </p>
+      </Show>
+    </form>
+  );
+}
+
+/** Sign out pushing first (`waiting` null), or asking because `waiting` decisions are not on the host yet. */
+function LeaveDialog(props: { waiting: number | null; onSignOut: () => void; onStay: () => void }) {
+  return (
+    <Show when={props.waiting !== null} fallback={<p role="status" class="leaving">Pushing your decisions before signing out…</p>}>
+      <div role="alertdialog" aria-labelledby="leave-title" aria-describedby="leave-body" class="leaving">
+        <p id="leave-title">
+          <strong>
+            {props.waiting} decision{props.waiting === 1 ? ' is' : 's are'} not on the git host yet.
+          </strong>
+        </p>
+        <p id="leave-body">They stay in this browser and are pushed the next time you sign in here. Sign out anyway?</p>
+        <button type="button" onClick={props.onSignOut}>
+          Sign out anyway
+        </button>{' '}
+        <button type="button" ref={(b) => queueMicrotask(() => b.focus())} onClick={props.onStay}>
+          Stay signed in
+        </button>
+      </div>
     </Show>
   );
 }
