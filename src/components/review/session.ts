@@ -150,6 +150,7 @@ function createReviewActions(state: ReviewState) {
 
   /** Cancels the edit of the current card's correction: its draft and start are dropped. */
   function cancelEdit() {
+    card.leaving();
     const c = current();
     if (c) drafts.clear(c.id);
     if (c) starts.forget(c.id);
@@ -168,6 +169,7 @@ function createReviewActions(state: ReviewState) {
     if (action === 'correct' && !unchanged && isUnchangedResponse(form.draft(), candidate.model_response)) return form.ask();
     form.setAskUnchanged(false);
     marks.decided();
+    card.leaving();
     const decision: Decision = {
       candidate_id: candidate.id,
       action,
@@ -189,6 +191,7 @@ function createReviewActions(state: ReviewState) {
 
   function goTo(id: string) {
     marks.cancel();
+    card.leaving();
     queue.show(id);
     card.focus();
   }
@@ -208,6 +211,7 @@ function createReviewActions(state: ReviewState) {
   }
 
   function move(step: 1 | -1) {
+    card.leaving();
     if (!queue.move(step)) return;
     card.focus();
     const c = current();
@@ -251,19 +255,31 @@ function createFilters(queue: Queue, announce: (text: string) => void) {
   };
 }
 
-/** The region of the card shown and when it was shown; focused after every move, and if its top is above the window (a long card read to its end), it starts at its top. */
+/**
+ * The region of the card shown and when it was shown, focused after every move. A card
+ * read to its end (its top above the window) starts the next at its top: that is read
+ * by `leaving()` before the card changes, while the layout is still the last frame's
+ * (read after the change, it would lay out the new card inside the key press).
+ */
 function createCardFocus() {
   let region: HTMLDivElement | undefined;
   let shownAt = 0;
+  let scrolledPast = false;
   return {
     ref: (el: HTMLDivElement) => (region = el),
     /** A card was shown: the time a decision of it took is counted from now. */
     shown: () => (shownAt = performance.now()),
     sinceShown: () => performance.now() - shownAt,
+    /** Before the card shown changes (or its edit is cancelled): notes whether the reviewer had scrolled past its top. */
+    leaving() {
+      scrolledPast = region !== undefined && region.getBoundingClientRect().top < 0;
+    },
     focus() {
+      const toTop = scrolledPast;
+      scrolledPast = false;
       queueMicrotask(() => {
         if (!region) return;
-        if (region.getBoundingClientRect().top < 0) region.scrollIntoView({ block: 'start' });
+        if (toTop) region.scrollIntoView({ block: 'start' });
         region.focus({ preventScroll: true });
       });
     },
