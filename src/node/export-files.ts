@@ -104,8 +104,7 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
   await checkExportTarget(dir, out, manifestPath(out));
   const source: DataSource & { commit?: string } = ref ? await gitRefSource(dir, ref) : worktreeSource(dir);
   const temp = `${out}.tmp-${process.pid}`;
-  // Opened at the first write: invalid input leaves no file and no folder behind.
-  let file: FileHandle | undefined;
+  let writer: LineWriter | undefined;
   let bar: cliProgress.SingleBar | undefined;
   // Asked of git while the export runs, on the other core (git status alone is ~0.3 s at 100k files); never rejected.
   const commit = source.commit ? Promise.resolve(source.commit) : gitOutput(dir, ['rev-parse', '--verify', '--quiet', 'HEAD']);
@@ -121,39 +120,7 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
     const earlier = exportOptions.substituteEarlierTurns ? new EarlierTurnReader(source, candidates, exportOptions.resolve) : undefined;
     const tokens = await TokenCountCache.open(dir);
     const compiler = new ExportCompiler(candidates, exportOptions, { ...(earlier ? { earlier: earlier.context } : {}), countTokens: tokens.count, fingerprint: (text) => digest('sha1', text, 'base64') });
-    const hash = createHash('sha256');
-    let bytes = 0;
-    // Lines are encoded straight into one of two buffers (no joined string to copy first); one
-    // buffer is written while the next lines are compiled into the other (awaiting each write
-    // left the export idle 4% of its time at 100k).
-    const buffers = [Buffer.allocUnsafe(FLUSH_BYTES), Buffer.allocUnsafe(FLUSH_BYTES)];
-    let buffer = buffers[0]!;
-    let used = 0;
-    let writing: Promise<unknown> = Promise.resolve();
-    const write = async (chunk: Buffer) => {
-      hash.update(chunk);
-      bytes += chunk.length;
-      if (!file) {
-        await mkdir(dirname(resolve(out)), { recursive: true });
-        file = await open(temp, 'w');
-      }
-      await writing;
-      writing = file.write(chunk);
-      writing.catch(() => undefined); // awaited at the next write or the end; this only keeps it from being "unhandled"
-    };
-    const flush = async () => {
-      const chunk = buffer.subarray(0, used);
-      // The other buffer is free once the write before this one is done (write awaits it).
-      buffer = buffer === buffers[0] ? buffers[1]! : buffers[0]!;
-      used = 0;
-      await write(chunk);
-    };
-    /** A line, at most 3 bytes of UTF-8 per UTF-16 code unit. */
-    const add = async (text: string) => {
-      if (used + text.length * 3 > FLUSH_BYTES) await flush();
-      if (text.length * 3 > FLUSH_BYTES) await write(Buffer.from(text, 'utf8'));
-      else used += buffer.write(text, used, 'utf8');
-    };
+    writer = new LineWriter(out, temp);
 
     const total = progress ? (await source.list('corrections')).length : 0;
     if (total >= PROGRESS_FROM) {
@@ -181,7 +148,7 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
           const found = checkLine(chatTemplate, line);
           if (found.length) templateProblems.push({ line: lineNumber, candidate_id: group[0]!.correction.candidate_id, problems: found });
         }
-        await add(serializeExportLine(line));
+        await writer.add(serializeExportLine(line));
       }
     }
     bar?.stop();
@@ -190,14 +157,12 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
     const withTokens = [...compiler.controlTokenLines, ...compiler.controlTokenTargets.map((t) => ({ ...t, in_target: true, left_out: true }))];
     if (failOnControlTokens && withTokens.length) throw controlTokensFound(withTokens);
     if (failOnTemplate && templateProblems.length) throw templateRefused(chatTemplate!, templateProblems);
-    await flush();
-    await writing;
-    await file!.close();
+    const written = await writer.finish();
 
     const manifest: Manifest = {
       file: basename(out),
-      sha256: hash.digest('hex'),
-      bytes,
+      sha256: written.sha256,
+      bytes: written.bytes,
       source_commit: await commit,
       source_ref: ref ?? null,
       worktree_clean: await clean,
@@ -223,14 +188,78 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
     return manifest;
   } catch (err) {
     bar?.stop();
-    if (file) {
-      await file.close().catch(() => undefined); // already closed when the failure came after it
-      await rm(temp, { force: true });
-    }
+    await writer?.discard();
     throw err;
   } finally {
     source.close();
     await corrections.stop();
+  }
+}
+
+/**
+ * The export file being written, at `temp` until renamed: lines are encoded straight into
+ * one of two buffers (no joined string to copy first), and one buffer is written while the
+ * next lines are compiled into the other (awaiting each write left the export idle 4% of
+ * its time at 100k). The file is opened at the first write: invalid input leaves no file
+ * and no folder behind.
+ */
+class LineWriter {
+  private readonly hash = createHash('sha256');
+  private bytes = 0;
+  private file: FileHandle | undefined;
+  private readonly buffers = [Buffer.allocUnsafe(FLUSH_BYTES), Buffer.allocUnsafe(FLUSH_BYTES)];
+  private buffer = this.buffers[0]!;
+  private used = 0;
+  private writing: Promise<unknown> = Promise.resolve();
+
+  private readonly out: string;
+  private readonly temp: string;
+
+  constructor(out: string, temp: string) {
+    this.out = out;
+    this.temp = temp;
+  }
+
+  /** A line, at most 3 bytes of UTF-8 per UTF-16 code unit. */
+  async add(text: string): Promise<void> {
+    if (this.used + text.length * 3 > FLUSH_BYTES) await this.flush();
+    if (text.length * 3 > FLUSH_BYTES) await this.write(Buffer.from(text, 'utf8'));
+    else this.used += this.buffer.write(text, this.used, 'utf8');
+  }
+
+  /** Writes what is buffered and closes the file. @returns the file's sha256 and size. */
+  async finish(): Promise<{ sha256: string; bytes: number }> {
+    await this.flush();
+    await this.writing;
+    await this.file?.close();
+    return { sha256: this.hash.digest('hex'), bytes: this.bytes };
+  }
+
+  /** After a failure: the file is closed and removed. */
+  async discard(): Promise<void> {
+    if (!this.file) return;
+    await this.file.close().catch(() => undefined); // already closed when the failure came after it
+    await rm(this.temp, { force: true });
+  }
+
+  private async write(chunk: Buffer): Promise<void> {
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    if (!this.file) {
+      await mkdir(dirname(resolve(this.out)), { recursive: true });
+      this.file = await open(this.temp, 'w');
+    }
+    await this.writing;
+    this.writing = this.file.write(chunk);
+    this.writing.catch(() => undefined); // awaited at the next write or the end; this only keeps it from being "unhandled"
+  }
+
+  private async flush(): Promise<void> {
+    const chunk = this.buffer.subarray(0, this.used);
+    // The other buffer is free once the write before this one is done (write awaits it).
+    this.buffer = this.buffer === this.buffers[0] ? this.buffers[1]! : this.buffers[0]!;
+    this.used = 0;
+    await this.write(chunk);
   }
 }
 
