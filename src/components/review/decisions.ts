@@ -37,11 +37,55 @@ function keepVisible(list: CommitStatus[]): CommitStatus[] {
   return list.filter((c) => !(c.state === 'done' || c.state === 'undone') || ++finished <= FINISHED_SHOWN);
 }
 
-export function createDecisions(backend: LabelBackend, journal?: DecisionJournal) {
+/**
+ * The decisions of this visit as the page lists them: every commit (newest first, the
+ * finished ones beyond the last few dropped) and the latest decision per candidate.
+ */
+function createCommitList() {
   /** Newest first. */
   const [commits, setCommits] = createSignal<CommitStatus[]>([]);
   /** The latest decision of this visit per candidate id (undone and reopened ones removed). */
   const [decided, setDecided] = createSignal<ReadonlyMap<string, CommitStatus>>(new Map());
+  /** The candidate has no decision of this visit any more. */
+  const forget = (candidateId: string) =>
+    setDecided((map) => {
+      const next = new Map(map);
+      next.delete(candidateId);
+      return next;
+    });
+  return {
+    commits,
+    decided,
+    /** A new decision, listed first and now the candidate's latest. */
+    add(entry: CommitStatus) {
+      batch(() => {
+        setCommits((list) => keepVisible([entry, ...list]));
+        setDecided((map) => new Map(map).set(entry.candidate.id, entry));
+      });
+    },
+    update(key: number, patch: Partial<CommitStatus>) {
+      batch(() => {
+        setCommits((list) => list.map((c) => (c.key === key ? { ...c, ...patch } : c)));
+        setDecided((map) => {
+          const next = new Map(map);
+          for (const [id, entry] of map) if (entry.key === key) next.set(id, { ...entry, ...patch });
+          return next;
+        });
+      });
+    },
+    forget,
+    /** Drops an entry from the list and its candidate's decision. */
+    drop(entry: CommitStatus) {
+      batch(() => {
+        setCommits((list) => list.filter((c) => c.key !== entry.key));
+        forget(entry.candidate.id);
+      });
+    },
+  };
+}
+
+export function createDecisions(backend: LabelBackend, journal?: DecisionJournal) {
+  const { commits, decided, add, update, forget, drop } = createCommitList();
   const [counts, setCounts] = createSignal<ActionCounts>({ correct: 0, discard: 0, flag: 0 });
   const [serverRemaining, setServerRemaining] = createSignal(0);
   /** Goes up when what the backend holds changed and the decisions sent so far are all answered: history and progress are read again. */
@@ -50,25 +94,6 @@ export function createDecisions(backend: LabelBackend, journal?: DecisionJournal
   let nextKey = 0;
   let chain: Promise<void> = Promise.resolve();
   let unsent = 0;
-
-  function update(key: number, patch: Partial<CommitStatus>) {
-    batch(() => {
-      setCommits((list) => list.map((c) => (c.key === key ? { ...c, ...patch } : c)));
-      setDecided((map) => {
-        const next = new Map(map);
-        for (const [id, entry] of map) if (entry.key === key) next.set(id, { ...entry, ...patch });
-        return next;
-      });
-    });
-  }
-
-  function forget(candidateId: string) {
-    setDecided((map) => {
-      const next = new Map(map);
-      next.delete(candidateId);
-      return next;
-    });
-  }
 
   function send(entry: CommitStatus) {
     unsent += 1;
@@ -115,10 +140,7 @@ export function createDecisions(backend: LabelBackend, journal?: DecisionJournal
         ...(durationMs === undefined ? {} : { durationMs }),
         ...(journalId ? { journalId } : {}),
       };
-      batch(() => {
-        setCommits((list) => keepVisible([entry, ...list]));
-        setDecided((map) => new Map(map).set(candidate.id, entry));
-      });
+      add(entry);
       send(entry);
       return entry;
     },
@@ -129,10 +151,7 @@ export function createDecisions(backend: LabelBackend, journal?: DecisionJournal
     /** Drops a failed decision, so its candidate can be decided again by hand. */
     reopen(entry: CommitStatus) {
       if (entry.journalId) journal?.remove(entry.journalId);
-      batch(() => {
-        setCommits((list) => list.filter((c) => c.key !== entry.key));
-        forget(entry.candidate.id);
-      });
+      drop(entry);
     },
     /** Resolves once every decision sent so far is answered (committed or failed). */
     settled: (): Promise<void> => chain,
