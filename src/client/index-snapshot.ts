@@ -30,7 +30,8 @@ import { formatProblem, PloverError, type Problem } from '../lib/errors.ts';
 import { parseJsonText } from '../lib/json.ts';
 import type { LocatedCorrection } from '../lib/export.ts';
 import { CANDIDATES_DIR, invalidRepository, iterateCorrections, readCandidates, readCorrections, type CandidateData, type DataSource, type SourceFile } from '../lib/repository.ts';
-import { outlineOf, ReviewIndex, type LocatedOutline } from '../lib/review-index.ts';
+import { outlineOf, type LocatedOutline } from '../lib/outline.ts';
+import { ReviewIndex } from '../lib/review-index.ts';
 import { CORRECTIONS_DIR } from '../lib/paths.ts';
 import { SITE_CONFIG_FILE } from '../lib/site-config.ts';
 import { IndexStore, StoredTexts } from './index-store.ts';
@@ -83,7 +84,9 @@ export async function readTeamAt(clone: Clone, commit: string): Promise<Team | n
 /** The entries of a commit's corrections/ folder. */
 async function shardsOf(clone: Clone, commit: string): Promise<Entries> {
   const tree = await subtree(clone, commit, CORRECTIONS_DIR);
-  return Object.fromEntries((tree ? await readTree(clone, tree) : []).filter((e) => e.type === 'tree' || e.type === 'blob').map((e) => [e.path, { oid: e.oid, tree: e.type === 'tree' }]));
+  return Object.fromEntries(
+    (tree ? await readTree(clone, tree) : []).filter((e) => e.type === 'tree' || e.type === 'blob').map((e) => [e.path, { oid: e.oid, tree: e.type === 'tree' }]),
+  );
 }
 
 interface WholeRead {
@@ -134,19 +137,31 @@ export async function openIndex(
     const body = await kept.body();
     if (body) {
       const unchanged = same && kept.head.outbox === outbox;
-      const updated = unchanged ? { corrections: decodeCorrections(body.corrections), blobOf: blobsOf(body), shards: kept.head.shards } : await applyChanges(source, kept.head, body);
+      const updated = unchanged
+        ? { corrections: decodeCorrections(body.corrections), blobOf: blobsOf(body), shards: kept.head.shards }
+        : await applyChanges(source, kept.head, body);
       const texts = new StoredTexts(store, kept.head.files, body.candidates, clone, locked);
       const index = new ReviewIndex(decodeCandidates(body.candidates), texts, updated.corrections, team);
       const head = { ...kept.head, target, outbox, shards: updated.shards, team };
       // Written once the first card is up: encoding and cloning the body takes the page a moment at 100k.
-      const stored = unchanged ? Promise.resolve() : later().then(() => store.write(key, head, { candidates: body.candidates, corrections: encodeCorrections(updated.corrections, updated.blobOf) }));
+      const stored = unchanged
+        ? Promise.resolve()
+        : later().then(() => store.write(key, head, { candidates: body.candidates, corrections: encodeCorrections(updated.corrections, updated.blobOf) }));
       return { index, read: unchanged ? 'snapshot' : 'changes', stored };
     }
   }
   const whole = await readWhole(source);
   const index = ReviewIndex.ofData(whole.data, whole.corrections, team);
   if (!store) return { index, read: 'whole', stored: Promise.resolve() };
-  const head = { format: FORMAT, target, outbox, candidates: candidatesTree, files: whole.files, team, shards: { target: await shardsOf(clone, target), outbox: await shardsOf(clone, outbox) } };
+  const head = {
+    format: FORMAT,
+    target,
+    outbox,
+    candidates: candidatesTree,
+    files: whole.files,
+    team,
+    shards: { target: await shardsOf(clone, target), outbox: await shardsOf(clone, outbox) },
+  };
   return { index, read: 'whole', stored: later().then(() => keep(store, key, head, whole)) };
 }
 
@@ -189,7 +204,11 @@ async function filesIn(clone: Clone, tree: string, prefix: string): Promise<{ pa
  * old commit's (reading those would load the clone's whole pack).
  * @throws PloverError `E_INVALID_REPOSITORY` for a changed file that is invalid.
  */
-async function applyChanges(source: IndexSource, head: SnapshotHead, body: SnapshotBody): Promise<{ corrections: LocatedOutline[]; blobOf: (file: string) => string; shards: SnapshotHead['shards'] }> {
+async function applyChanges(
+  source: IndexSource,
+  head: SnapshotHead,
+  body: SnapshotBody,
+): Promise<{ corrections: LocatedOutline[]; blobOf: (file: string) => string; shards: SnapshotHead['shards'] }> {
   const { clone, mine } = source;
   const kept = decodeCorrections(body.corrections);
   const byPath = new Map(kept.map((c) => [c.file, c]));
@@ -250,7 +269,11 @@ function changedFiles(clone: Clone, changes: Change[]): DataSource & { oidOf(pat
   const oids = new Map(changes.filter((c) => c.oid !== null).map((c) => [c.path, c.oid!]));
   return {
     oidOf: (path) => oids.get(path),
-    list: async (folder) => [...oids.keys()].filter((p) => p.startsWith(`${folder}/`)).sort().map((path): SourceFile => ({ path })),
+    list: async (folder) =>
+      [...oids.keys()]
+        .filter((p) => p.startsWith(`${folder}/`))
+        .sort()
+        .map((path): SourceFile => ({ path })),
     async read(path, maxBytes) {
       const { blob } = await git.readBlob({ fs: clone.fs, gitdir: clone.gitdir, oid: oids.get(path)!, cache: clone.cache });
       return blob.length > maxBytes ? { tooLarge: blob.length } : blob;
@@ -258,4 +281,3 @@ function changedFiles(clone: Clone, changes: Change[]): DataSource & { oidOf(pat
     close() {},
   };
 }
-

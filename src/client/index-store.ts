@@ -8,7 +8,7 @@ import git from 'isomorphic-git';
 import type { Clone } from '../git/remote.ts';
 import { parseCandidateFile, type LocatedCandidate } from '../lib/candidates.ts';
 import { PloverError } from '../lib/errors.ts';
-import type { CandidateTexts } from '../lib/review-index.ts';
+import type { CandidateTexts } from '../lib/outline.ts';
 import type { Candidate } from '../lib/schema-types.ts';
 import { FORMAT, type SnapshotBody, type SnapshotHead } from './snapshot-codec.ts';
 

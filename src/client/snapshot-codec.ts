@@ -3,7 +3,7 @@
  * stored in IndexedDB (index-store.ts): a snapshot's head, and its body encoded column
  * by column.
  */
-import type { CandidateOutline, LocatedOutline } from '../lib/review-index.ts';
+import type { CandidateOutline, LocatedOutline } from '../lib/outline.ts';
 import type { Team } from '../lib/team.ts';
 
 /** Bumped whenever what a snapshot holds changes shape: older snapshots are then read anew. */
@@ -102,7 +102,16 @@ export function encodeCandidates(outlines: CandidateOutline[], places: { file: n
 export function decodeCandidates(c: SnapshotBody['candidates']): CandidateOutline[] {
   return c.id.map((id, i) => {
     const score = c.score[i]!;
-    const o: CandidateOutline = { id, benchmark_run_id: valueAt(c.run, i), model_id: valueAt(c.model, i), model_name: valueAt(c.modelName, i), task_type: valueAt(c.taskType, i), quality_score: Number.isNaN(score) ? null : score, prompt_key: c.promptKey[i]!, response_key: c.responseKey[i]! };
+    const o: CandidateOutline = {
+      id,
+      benchmark_run_id: valueAt(c.run, i),
+      model_id: valueAt(c.model, i),
+      model_name: valueAt(c.modelName, i),
+      task_type: valueAt(c.taskType, i),
+      quality_score: Number.isNaN(score) ? null : score,
+      prompt_key: c.promptKey[i]!,
+      response_key: c.responseKey[i]!,
+    };
     if (c.timestamp[i]) o.timestamp = c.timestamp[i];
     if (c.turns[i]) o.turns = c.turns[i]!.split(' ').map((t) => ({ before: t.slice(0, t.indexOf(':')), text: t.slice(t.indexOf(':') + 1) }));
     return o;
@@ -123,7 +132,11 @@ export function encodeCorrections(corrections: LocatedOutline[], blobOf: (file: 
 
 export function decodeCorrections(c: SnapshotBody['corrections']): LocatedOutline[] {
   return c.file.map((file, i) => {
-    const correction: LocatedOutline['correction'] = { candidate_id: c.candidateId[i]!, action: valueAt(c.action, i) as LocatedOutline['correction']['action'], reviewer: { email: valueAt(c.email, i) } };
+    const correction: LocatedOutline['correction'] = {
+      candidate_id: c.candidateId[i]!,
+      action: valueAt(c.action, i) as LocatedOutline['correction']['action'],
+      reviewer: { email: valueAt(c.email, i) },
+    };
     const category = valueAt(c.category, i);
     if (category) correction.failure_category = category as NonNullable<LocatedOutline['correction']['failure_category']>;
     if (c.adjudication[i]) correction.adjudication = true;

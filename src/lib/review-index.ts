@@ -7,41 +7,19 @@
  * Texts (prompt, response) come from a CandidateTexts: all in memory in the label
  * server; in the hosted page, read from the browser's store as cards are shown
  * (client/index-snapshot.ts), so a later visit does not read every candidate first.
+ * What it reads of candidates and corrections, the outlines, is outline.ts.
  */
 import type { LocatedCandidate } from './candidates.ts';
 import { normalizeEmail } from './paths.ts';
 import { matchesFilter, parseQueueFilter, sortCandidates, type QueueFilter, type SortOrder } from './queue-filter.ts';
 import type { CandidateData } from './repository.ts';
 import { countByAction } from './review-state.ts';
-import type { Candidate, Correction, Reviewer } from './schema-types.ts';
+import type { Candidate, Reviewer } from './schema-types.ts';
 import { assignees, type Team } from './team.ts';
 import { compareOrdinal } from './export.ts';
-import { promptKeys, type PromptKeys } from './siblings.ts';
+import { outlineOf, type CandidateOutline, type CandidateTexts, type LocatedOutline } from './outline.ts';
 
 const DEFAULT_FILTER: QueueFilter = parseQueueFilter(new URLSearchParams());
-
-/** What the queue, its filters, sort orders, facets and siblings read of a candidate: everything but its texts, and its prompt's keys. */
-export type CandidateOutline = Pick<Candidate, 'id' | 'benchmark_run_id' | 'model_id' | 'model_name' | 'task_type' | 'quality_score' | 'timestamp'> & PromptKeys;
-
-/** What the index reads of a correction: who decided what on which candidate. */
-export interface LocatedOutline {
-  file: string;
-  correction: Pick<Correction, 'candidate_id' | 'action' | 'failure_category' | 'adjudication'> & { reviewer: Pick<Reviewer, 'email'> };
-}
-
-/** Where the whole candidates (with their texts) come from. */
-export interface CandidateTexts {
-  /** The candidate, once `load` brought it in. */
-  get(id: string): Candidate | undefined;
-  /** Brings these candidates (every candidate when `ids` is omitted) into memory. */
-  load(ids?: string[]): Promise<void>;
-}
-
-export function outlineOf(c: Candidate): CandidateOutline {
-  const outline: CandidateOutline = { id: c.id, benchmark_run_id: c.benchmark_run_id, model_id: c.model_id, model_name: c.model_name, task_type: c.task_type, quality_score: c.quality_score, ...promptKeys(c) };
-  if (c.timestamp !== undefined) outline.timestamp = c.timestamp;
-  return outline;
-}
 
 /** Candidates all in memory (the label server, `plover submit`, tests). */
 function textsInMemory(candidates: ReadonlyMap<string, LocatedCandidate>): CandidateTexts {
@@ -262,7 +240,12 @@ export class ReviewIndex<C extends LocatedOutline = LocatedOutline> {
    * unknown), and how many this reviewer has left overall. A text search reads every
    * candidate's texts first.
    */
-  async queuePage(reviewer: Reviewer, after: string | null, limit: number, filter: QueueFilter = DEFAULT_FILTER): Promise<{ items: Candidate[]; remaining: number; matching?: number }> {
+  async queuePage(
+    reviewer: Reviewer,
+    after: string | null,
+    limit: number,
+    filter: QueueFilter = DEFAULT_FILTER,
+  ): Promise<{ items: Candidate[]; remaining: number; matching?: number }> {
     if (filter.q) await this.texts.load();
     const order = this.sorted(filter.sort);
     const mine = this.mine(reviewer);
@@ -301,7 +284,11 @@ export class ReviewIndex<C extends LocatedOutline = LocatedOutline> {
     const decided = this.decidedFacets.get(normalizeEmail(reviewer.email)) ?? { runs: new Map(), models: new Map(), taskTypes: new Map() };
     const list = (totals: FacetTally, done: Map<string, number>) =>
       [...totals].sort(([a], [b]) => compareOrdinal(a, b)).map(([id, v]) => ({ id, total: v.count, decided: done.get(id) ?? 0, label: v.label }));
-    return { runs: list(this.facetTotals.runs, decided.runs), models: list(this.facetTotals.models, decided.models), task_types: list(this.facetTotals.taskTypes, decided.taskTypes) };
+    return {
+      runs: list(this.facetTotals.runs, decided.runs),
+      models: list(this.facetTotals.models, decided.models),
+      task_types: list(this.facetTotals.taskTypes, decided.taskTypes),
+    };
   }
   private facetTotals: Record<'runs' | 'models' | 'taskTypes', FacetTally> | undefined;
 
@@ -340,7 +327,11 @@ export class ReviewIndex<C extends LocatedOutline = LocatedOutline> {
   /** The other candidates whose prompt has the same key (lib/siblings.ts): who may be a sibling, in queue order. */
   promptGroup(id: string): string[] {
     const o = this.outlines.get(id);
-    return o ? this.promptMaps().byPrompt.get(o.prompt_key)!.filter((other) => other !== id) : [];
+    return o
+      ? this.promptMaps()
+          .byPrompt.get(o.prompt_key)!
+          .filter((other) => other !== id)
+      : [];
   }
 
   /** For each assistant message of a candidate's prompt: the candidates of the same model whose prompt and response it continues (lib/earlier-turns.ts). */
