@@ -29,7 +29,9 @@ if (!local && !site.hosted && process.argv.includes('build')) {
  * so an upgrade cannot silently break the page).
  */
 function solidHydrationHash() {
-  const script = generateHydrationScript().replace(/^<script[^>]*>/, '').replace(/<\/script>[\s\S]*$/, '');
+  const script = generateHydrationScript()
+    .replace(/^<script[^>]*>/, '')
+    .replace(/<\/script>[\s\S]*$/, '');
   return `sha256-${createHash('sha256').update(script).digest('base64')}`;
 }
 
@@ -47,14 +49,7 @@ export default defineConfig({
   // no eval, no inline script that the build did not emit, nothing loaded from elsewhere.
   security: {
     csp: {
-      directives: [
-        "default-src 'self'",
-        `connect-src ${[...new Set(connect)].join(' ')}`,
-        "img-src 'self' data:",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'none'",
-      ],
+      directives: ["default-src 'self'", `connect-src ${[...new Set(connect)].join(' ')}`, "img-src 'self' data:", "object-src 'none'", "base-uri 'none'", "form-action 'none'"],
       scriptDirective: { hashes: [solidHydrationHash()] },
     },
   },

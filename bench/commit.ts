@@ -93,7 +93,11 @@ for (const n of SIZES) {
   for (let i = 0; i < RUNS; i++) {
     cli.push(
       time(() =>
-        execFileSync(process.execPath, [join(ROOT, 'bin/plover.mjs'), 'submit', ids[next++]!, '--action', 'correct', '--response', sample, '--reviewer', `${reviewer.name} <${reviewer.email}>`], { cwd: dir, env: ENV }),
+        execFileSync(
+          process.execPath,
+          [join(ROOT, 'bin/plover.mjs'), 'submit', ids[next++]!, '--action', 'correct', '--response', sample, '--reviewer', `${reviewer.name} <${reviewer.email}>`],
+          { cwd: dir, env: ENV },
+        ),
       ),
     );
   }
@@ -138,7 +142,10 @@ function round(x: number): number {
 const table = [
   `| existing corrections | plover, warm (label server) | \`plover submit\` (whole process) | native \`git add && git commit\` | warm ÷ native | process ÷ native | process ÷ process at ${rows[0]?.corrections} |`,
   '|---:|---:|---:|---:|---:|---:|---:|',
-  ...rows.map((r) => `| ${r.corrections} | ${r.plover_warm_ms} ms | ${r.plover_submit_process_ms} ms | ${r.native_add_commit_ms} ms | ${r.ratio_warm_to_native} | ${r.ratio_process_to_native} | ${r.ratio_process_to_first_size} |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.corrections} | ${r.plover_warm_ms} ms | ${r.plover_submit_process_ms} ms | ${r.native_add_commit_ms} ms | ${r.ratio_warm_to_native} | ${r.ratio_process_to_native} | ${r.ratio_process_to_first_size} |`,
+  ),
 ].join('\n');
 const meta = { date: new Date().toISOString(), runs: RUNS, node: process.version, git: git(ROOT, '--version').trim(), cpus: (await import('node:os')).cpus().length };
 mkdirSync(join(ROOT, 'docs/bench'), { recursive: true });

@@ -39,7 +39,12 @@ export const dataFiles: string[] = [
 ];
 
 /** The 652 candidates the repository holds; generated ones cycle through them, so sizes follow theirs. */
-export const real: Candidate[] = dataFiles.flatMap((file) => readFileSync(file, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as Candidate));
+export const real: Candidate[] = dataFiles.flatMap((file) =>
+  readFileSync(file, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Candidate),
+);
 
 export const benchId = (i: number) => `bench_${i.toString().padStart(7, '0')}`;
 

@@ -66,10 +66,15 @@ if (!CHROMIUM) console.log('siblings bench (b) skipped: no Chromium (apt-get ins
 else {
   const dir = mkdtempSync(join(tmpdir(), 'plover-bench-siblings-'));
   git(dir, 'init', '-q', '-b', 'main');
-  for (const file of dataFiles) await new Promise((resolve) => spawn(process.execPath, [join(ROOT, 'bin/plover.mjs'), 'import', file], { cwd: dir, env: GIT_ENV, stdio: 'ignore' }).on('exit', resolve));
+  for (const file of dataFiles)
+    await new Promise((resolve) => spawn(process.execPath, [join(ROOT, 'bin/plover.mjs'), 'import', file], { cwd: dir, env: GIT_ENV, stdio: 'ignore' }).on('exit', resolve));
   git(dir, 'add', '-A');
   git(dir, 'commit', '-qm', 'import');
-  const server = spawn(process.execPath, [join(ROOT, 'bin/plover.mjs'), 'serve', '--port', '0', '--reviewer', 'Bench Reviewer <bench@example.org>'], { cwd: dir, env: GIT_ENV, stdio: ['ignore', 'pipe', 'inherit'] });
+  const server = spawn(process.execPath, [join(ROOT, 'bin/plover.mjs'), 'serve', '--port', '0', '--reviewer', 'Bench Reviewer <bench@example.org>'], {
+    cwd: dir,
+    env: GIT_ENV,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     server.on('exit', (code) => reject(new Error(`plover serve exited with ${code}`)));
@@ -80,7 +85,12 @@ else {
     });
   });
   const profile = mkdtempSync(join(tmpdir(), 'plover-bench-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, viewport: { width: 1280, height: 720 }, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1280, height: 720 },
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run'],
+  });
   const page = await context.newPage();
   const commits = () => Number(git(dir, 'rev-list', '--count', 'HEAD'));
   const waitCommits = async (n: number) => {
@@ -129,7 +139,12 @@ const summary = (f: Flow[]) => ({ keys: median(f.map((x) => x.keys)), clicks: me
 const result = {
   date: new Date().toISOString().slice(0, 10),
   starts_offered: { no_decisions: before, one_turn1_corrected_per_question: after },
-  settle_one_question: flows && { questions: QUESTIONS, correction_chars: CORRECTION.length, typed_by_hand: summary(flows.typed), first_typed_siblings_settled: summary(flows.settled) },
+  settle_one_question: flows && {
+    questions: QUESTIONS,
+    correction_chars: CORRECTION.length,
+    typed_by_hand: summary(flows.typed),
+    first_typed_siblings_settled: summary(flows.settled),
+  },
 };
 writeFileSync(join(ROOT, 'docs/bench/siblings.json'), `${JSON.stringify(result, null, 2)}\n`);
 const row = (name: string, c: Record<string, number>) => `| ${name} | ${START_KINDS.map((k) => c[k.value]).join(' | ')} | ${c.any_sibling_start} |`;

@@ -24,7 +24,6 @@ const DECISIONS = Number(process.env.BENCH_UI_DECISIONS ?? 60);
 /** Generated repositories to measure besides the real data (candidates = corrections). */
 const SIZES = (process.env.BENCH_UI_SIZES ?? '100000').split(',').filter(Boolean).map(Number);
 
-
 if (!CHROMIUM) {
   console.log('ui bench skipped: no Chromium (apt-get install -y chromium, or set PLOVER_CHROMIUM)');
   process.exit(0);
@@ -79,7 +78,14 @@ async function measure(dir: string, data: string, candidates: number, correction
     await page.waitForFunction(() => performance.getEntriesByName('plover:first-card').length > 0, null, { timeout: 120_000 });
     const firstCardAt = await page.evaluate(() => performance.getEntriesByName('plover:first-card')[0]!.startTime);
     // Everything requested before the first card was usable, gzip-compressed as a static host would serve it.
-    const before = await page.evaluate((t) => performance.getEntriesByType('resource').filter((e) => e.startTime < t).map((e) => e.name), firstCardAt);
+    const before = await page.evaluate(
+      (t) =>
+        performance
+          .getEntriesByType('resource')
+          .filter((e) => e.startTime < t)
+          .map((e) => e.name),
+      firstCardAt,
+    );
     const urls = [url, ...before];
     let raw = 0;
     let gzip = 0;
@@ -202,7 +208,15 @@ What was transferred before the first card:
 | file | ${results.map((r) => `${r.candidates}: bytes | gzip`).join(' | ')} |
 |---|${results.map(() => '---:|---:').join('|')}|
 ${[...new Set(results.flatMap((r) => r.transfer_before_first_card.files.map((f) => f.url)))]
-  .map((url) => `| ${url} | ${results.map((r) => { const f = r.transfer_before_first_card.files.find((g) => g.url === url); return f ? `${f.bytes} | ${f.gzip}` : '— | —'; }).join(' | ')} |`)
+  .map(
+    (url) =>
+      `| ${url} | ${results
+        .map((r) => {
+          const f = r.transfer_before_first_card.files.find((g) => g.url === url);
+          return f ? `${f.bytes} | ${f.gzip}` : '— | —';
+        })
+        .join(' | ')} |`,
+  )
   .join('\n')}
 `,
 );

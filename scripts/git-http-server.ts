@@ -85,7 +85,20 @@ export interface RateLimitAnswer {
   body?: string;
 }
 
-const emptyStats = (): WireStats => ({ requests: 0, pushBytes: 0, pushes: 0, pushHostMs: [], fetchBytes: 0, fetches: 0, unauthorized: 0, droppedBefore: 0, droppedAfter: 0, arrivals: [], pushArrivals: [], rateLimited: 0 });
+const emptyStats = (): WireStats => ({
+  requests: 0,
+  pushBytes: 0,
+  pushes: 0,
+  pushHostMs: [],
+  fetchBytes: 0,
+  fetches: 0,
+  unauthorized: 0,
+  droppedBefore: 0,
+  droppedAfter: 0,
+  arrivals: [],
+  pushArrivals: [],
+  rateLimited: 0,
+});
 
 export async function startGitHttpServer(options: GitHttpServerOptions): Promise<GitHttpServer> {
   const root = resolve(options.root);

@@ -99,7 +99,11 @@ async function soakLocal(origin: string): Promise<ModeReport> {
   );
   const start = (s: (typeof servers)[number]) => {
     s.ready = new Promise<void>((resolve, reject) => {
-      const child = spawn(process.execPath, [join(ROOT, 'bin/plover.mjs'), 'serve', '--port', String(s.port), '--reviewer', `${s.reviewer.name} <${s.reviewer.email}>`], { cwd: s.dir, env: GIT_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [join(ROOT, 'bin/plover.mjs'), 'serve', '--port', String(s.port), '--reviewer', `${s.reviewer.name} <${s.reviewer.email}>`], {
+        cwd: s.dir,
+        env: GIT_ENV,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       s.child = child;
       let out = '';
       const onData = (c: Buffer) => {
@@ -196,7 +200,15 @@ async function soakLocal(origin: string): Promise<ModeReport> {
   }
   if (!problems.length) for (const s of servers) rmSync(s.dir, { recursive: true, force: true });
   const submitted = REVIEWERS * DECISIONS;
-  return { mode: 'local (plover serve, kill -9)', submitted, committed, pushed: null, faults, fsck: problems.length ? problems.join('\n') : 'clean', ok: !problems.length && committed === submitted };
+  return {
+    mode: 'local (plover serve, kill -9)',
+    submitted,
+    committed,
+    pushed: null,
+    faults,
+    fsck: problems.length ? problems.join('\n') : 'clean',
+    ok: !problems.length && committed === submitted,
+  };
 }
 
 // ---------------------------------------------------------------- 2. hosted protocol
@@ -244,7 +256,14 @@ async function soakHosted(origin: string): Promise<ModeReport> {
     clones.map(async (c, r) => {
       await retry(() => syncClone(c.clone, c.options));
       for (let d = 0; d < DECISIONS; d++) {
-        await commitDecision({ fs: c.clone.fs, gitdir: c.clone.gitdir, cache: c.clone.cache, ref: outboxRef(c.options), decision: { candidate_id: idOf(r, d), action: 'flag' }, reviewer: c.reviewer });
+        await commitDecision({
+          fs: c.clone.fs,
+          gitdir: c.clone.gitdir,
+          cache: c.clone.cache,
+          ref: outboxRef(c.options),
+          decision: { candidate_id: idOf(r, d), action: 'flag' },
+          reviewer: c.reviewer,
+        });
         committed += 1;
         // Push after each decision, as the page does; a failed push is retried with the next one.
         try {
@@ -276,7 +295,10 @@ async function soakHosted(origin: string): Promise<ModeReport> {
     const subjects = git(bare, 'log', '--format=%s', `--author=${c.reviewer.email}`, c.options.dest).trim().split('\n').filter(Boolean);
     pushed += subjects.length;
     const expected = Array.from({ length: DECISIONS }, (_, d) => `plover: flag ${idOf(r, d)}`).sort();
-    if (JSON.stringify([...subjects].sort()) !== JSON.stringify(expected)) problems.push(`${c.options.dest}: ${c.reviewer.email}'s commits on the server differ from the decisions (${subjects.length} of ${DECISIONS}, duplicates: ${subjects.length - new Set(subjects).size})`);
+    if (JSON.stringify([...subjects].sort()) !== JSON.stringify(expected))
+      problems.push(
+        `${c.options.dest}: ${c.reviewer.email}'s commits on the server differ from the decisions (${subjects.length} of ${DECISIONS}, duplicates: ${subjects.length - new Set(subjects).size})`,
+      );
   }
   const merges = git(bare, 'rev-list', '--merges', '--count', '--all').trim();
   if (merges !== '0') problems.push(`${merges} merge commits on the server: a push was not replayed cleanly`);
@@ -288,7 +310,15 @@ async function soakHosted(origin: string): Promise<ModeReport> {
     for (const c of clones) rmSync(c.dir, { recursive: true, force: true });
   }
   const submitted = REVIEWERS * DECISIONS;
-  return { mode: 'hosted protocol (git server on loopback)', submitted, committed, pushed, faults, fsck: problems.length ? problems.join('\n') : 'clean', ok: !problems.length && committed === submitted && pushed === submitted };
+  return {
+    mode: 'hosted protocol (git server on loopback)',
+    submitted,
+    committed,
+    pushed,
+    faults,
+    fsck: problems.length ? problems.join('\n') : 'clean',
+    ok: !problems.length && committed === submitted && pushed === submitted,
+  };
 }
 
 // ---------------------------------------------------------------- run
@@ -302,7 +332,11 @@ try {
     reports.push(report);
     console.log(`\n${report.mode} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     console.log(`  submitted ${report.submitted}, committed ${report.committed}${report.pushed === null ? '' : `, pushed ${report.pushed}`}`);
-    console.log(`  faults: ${Object.entries(report.faults).map(([k, v]) => `${k.replace(/_/g, ' ')} ${v}`).join(', ')}`);
+    console.log(
+      `  faults: ${Object.entries(report.faults)
+        .map(([k, v]) => `${k.replace(/_/g, ' ')} ${v}`)
+        .join(', ')}`,
+    );
     console.log(`  git fsck and checks: ${report.fsck}`);
     console.log(`  ${report.ok ? 'OK' : 'FAILED'}`);
   }

@@ -8,14 +8,14 @@ function table(head: string[], rows: Cell[][], markdown: boolean): string {
   const text = rows.map((r) => r.map(String));
   if (markdown) {
     const esc = (s: string) => s.replace(/\|/g, '\\|');
-    return [
-      `| ${head.map(esc).join(' | ')} |`,
-      `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
-      ...text.map((r) => `| ${r.map(esc).join(' | ')} |`),
-    ].join('\n');
+    return [`| ${head.map(esc).join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...text.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
   }
   const widths = head.map((h, i) => Math.max(h.length, ...text.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(head), ...text.map(line)].join('\n');
 }
 
@@ -28,7 +28,15 @@ function section(title: string, body: string, markdown: boolean): string {
 
 export function renderStats(stats: Stats, markdown: boolean): string {
   const groups = (title: string, label: string, record: Record<string, StateCounts>) =>
-    section(title, table([label, ...STATE_HEAD], Object.entries(record).map(([k, c]) => stateRow(k, c)), markdown), markdown);
+    section(
+      title,
+      table(
+        [label, ...STATE_HEAD],
+        Object.entries(record).map(([k, c]) => stateRow(k, c)),
+        markdown,
+      ),
+      markdown,
+    );
   const t = stats.totals;
   return [
     markdown ? '## plover review status' : '',
@@ -43,7 +51,12 @@ export function renderStats(stats: Stats, markdown: boolean): string {
           'Corrections by where they started',
           table(
             ['start', 'corrections', 'committed as started', 'median time per decision'],
-            Object.entries(stats.by_start).map(([kind, s]) => [kind, s.corrections, `${s.unchanged_from_start} (${Math.round((s.unchanged_from_start / s.corrections) * 100)}%)`, s.median_ms === null ? '–' : `${(s.median_ms / 1000).toFixed(1)} s`]),
+            Object.entries(stats.by_start).map(([kind, s]) => [
+              kind,
+              s.corrections,
+              `${s.unchanged_from_start} (${Math.round((s.unchanged_from_start / s.corrections) * 100)}%)`,
+              s.median_ms === null ? '–' : `${(s.median_ms / 1000).toFixed(1)} s`,
+            ]),
             markdown,
           ),
           markdown,
@@ -52,7 +65,11 @@ export function renderStats(stats: Stats, markdown: boolean): string {
     stats.team
       ? section(
           `Team progress (overlap ${stats.team.overlap}: each candidate assigned to ${stats.team.overlap === 1 ? 'one member' : `${stats.team.overlap} members`})`,
-          table(['member', 'assigned', 'decided', 'still open'], Object.entries(stats.team.members).map(([m, p]) => [m, p.assigned, p.decided, p.open]), markdown),
+          table(
+            ['member', 'assigned', 'decided', 'still open'],
+            Object.entries(stats.team.members).map(([m, p]) => [m, p.assigned, p.decided, p.open]),
+            markdown,
+          ),
           markdown,
         )
       : '',
@@ -82,7 +99,7 @@ export function renderAgreement(report: AgreementReport, markdown: boolean): str
       )
     : 'No candidate has decisions from two reviewers yet.';
   return [
-    section('Agreement between reviewers (Cohen\'s κ per pair)', pairs, markdown),
+    section("Agreement between reviewers (Cohen's κ per pair)", pairs, markdown),
     `Fleiss' κ across ${f.reviewers} reviewers on ${f.candidates} candidates with two or more: action ${num(f.action_kappa)}, category ${num(f.category_kappa)} (– where undefined: too few candidates, or no variation).`,
   ].join('\n\n');
 }

@@ -91,7 +91,9 @@ export class CloneCommitter implements Committer {
       return await this.writing(work);
     } catch (err) {
       if (isStorageFull(err)) {
-        throw new PloverError('E_STORAGE', 'The browser refused to store more (storage quota exceeded); this decision was not saved. Free up site storage, then retry.', { cause: err });
+        throw new PloverError('E_STORAGE', 'The browser refused to store more (storage quota exceeded); this decision was not saved. Free up site storage, then retry.', {
+          cause: err,
+        });
       }
       throw err;
     } finally {
@@ -113,9 +115,17 @@ export class CloneCommitter implements Committer {
         if (!path.startsWith(prefix)) continue;
         const commits = await git.log({ fs, gitdir, cache, ref: this.outbox, filepath: path, force: true }).catch(() => []);
         for (const c of commits) {
-          const text = await git.readBlob({ fs, gitdir, cache, oid: c.oid, filepath: path }).then((b) => new TextDecoder().decode(b.blob), () => null);
+          const text = await git.readBlob({ fs, gitdir, cache, oid: c.oid, filepath: path }).then(
+            (b) => new TextDecoder().decode(b.blob),
+            () => null,
+          );
           const correction = text === null ? undefined : parseCorrection(text, path).correction;
-          const base = { commit: c.oid, author: { name: c.commit.author.name, email: c.commit.author.email }, date: new Date(c.commit.author.timestamp * 1000).toISOString(), path };
+          const base = {
+            commit: c.oid,
+            author: { name: c.commit.author.name, email: c.commit.author.email },
+            date: new Date(c.commit.author.timestamp * 1000).toISOString(),
+            path,
+          };
           if (correction) entries.push({ ...base, kind: 'decision', correction });
           else entries.push({ ...base, kind: 'undo' });
         }

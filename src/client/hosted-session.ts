@@ -142,7 +142,10 @@ export class HostedSession {
    */
   static async open(config: HostedConfig, reviewer: Reviewer, token: string, onProgress?: (text: string) => void): Promise<HostedSession> {
     if (typeof indexedDB === 'undefined' || !navigator.locks) {
-      throw new PloverError('E_STORAGE', 'This browser gives the page no IndexedDB or Web Locks (private mode, or storage disabled), where decisions are kept until pushed. Allow site storage for this page, or use another browser.');
+      throw new PloverError(
+        'E_STORAGE',
+        'This browser gives the page no IndexedDB or Web Locks (private mode, or storage disabled), where decisions are kept until pushed. Allow site storage for this page, or use another browser.',
+      );
     }
     const session = new HostedSession(config, reviewer, token);
     const started = performance.now();
@@ -153,7 +156,12 @@ export class HostedSession {
       session.update({ online: true, lastSync: new Date() });
     } catch (err) {
       const e = remoteError(err, 'Opening the repository failed', session.remote);
-      const haveClone = await session.committer.locked(() => git.resolveRef({ fs: session.clone.fs, gitdir: GITDIR, ref: session.committer.outbox }).then(() => true, () => false));
+      const haveClone = await session.committer.locked(() =>
+        git.resolveRef({ fs: session.clone.fs, gitdir: GITDIR, ref: session.committer.outbox }).then(
+          () => true,
+          () => false,
+        ),
+      );
       const unreachable = e.code === 'E_OFFLINE' || e.code === 'E_PROXY' || e.code === 'E_RATE_LIMITED';
       if (!unreachable || !haveClone) throw storageError(adviseOn(e, 'sign-in'));
       if (e.code === 'E_RATE_LIMITED') session.waitAsAsked(e);
@@ -341,17 +349,19 @@ export class HostedSession {
   }
 
   private async refreshWaiting(): Promise<void> {
-    const waiting = await this.committer.locked(() => waitingCommits(this.clone, this.remote)).catch((err: Error) => {
-      console.warn(`plover: counting the decisions waiting to be pushed failed: ${err.message}`);
-      return null;
-    });
+    const waiting = await this.committer
+      .locked(() => waitingCommits(this.clone, this.remote))
+      .catch((err: Error) => {
+        console.warn(`plover: counting the decisions waiting to be pushed failed: ${err.message}`);
+        return null;
+      });
     if (waiting) this.update({ waiting: waiting.length });
   }
-
 }
 
 /** IndexedDB failures (quota, blocked storage) say what to do; others pass through. */
 function storageError(err: PloverError): PloverError {
-  if (isStorageFull(err)) return new PloverError('E_STORAGE', 'The browser refused to store the repository (storage quota exceeded). Free up site storage for this page, then sign in again.');
+  if (isStorageFull(err))
+    return new PloverError('E_STORAGE', 'The browser refused to store the repository (storage quota exceeded). Free up site storage for this page, then sign in again.');
   return err;
 }

@@ -24,13 +24,11 @@ function post<T>(path: string, body: unknown): Promise<T> {
 export function createLocalBackend(): LabelBackend {
   return {
     session: () => call<Session>('/api/session'),
-    queue: (after, limit, filters = {}) =>
-      call<QueuePage>(`/api/queue?${new URLSearchParams({ ...filters, limit: String(limit), ...(after === null ? {} : { after }) })}`),
+    queue: (after, limit, filters = {}) => call<QueuePage>(`/api/queue?${new URLSearchParams({ ...filters, limit: String(limit), ...(after === null ? {} : { after }) })}`),
     decide: (decision, durationMs) => post<DecisionResult>('/api/decisions', { ...decision, duration_ms: durationMs }),
     facets: () => call<Facets>('/api/facets'),
     undo: (candidateId) => post<UndoResult>('/api/undo', { candidate_id: candidateId }),
-    history: (candidateId) =>
-      call<{ entries: HistoryEntry[] }>(`/api/history?${new URLSearchParams({ candidate: candidateId })}`).then((r) => r.entries),
+    history: (candidateId) => call<{ entries: HistoryEntry[] }>(`/api/history?${new URLSearchParams({ candidate: candidateId })}`).then((r) => r.entries),
     stats: () => call<Stats>('/api/stats'),
     context: (candidateId) => call<CardContext>(`/api/context?${new URLSearchParams({ candidate: candidateId })}`),
   };

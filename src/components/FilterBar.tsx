@@ -18,7 +18,10 @@ export function FilterBar(props: FilterBarProps) {
   // Read through `.latest`: it keeps the last value while refetching instead of suspending.
   // Astro wraps each island in <Suspense>, and suspending it detaches the whole page's DOM
   // (focus falls to <body> while the reviewer types).
-  const [resource] = createResource(() => props.version, () => props.backend.facets());
+  const [resource] = createResource(
+    () => props.version,
+    () => props.backend.facets(),
+  );
   const facets = () => resource.latest;
   const set = (key: string, v: string) => {
     const next = { ...props.value };
@@ -47,7 +50,16 @@ export function FilterBar(props: FilterBarProps) {
       </label>
       <label>
         to
-        <input type="number" aria-label="Score to" min="0" max="1" step="0.05" inputmode="decimal" value={props.value.score_max ?? ''} onChange={(e) => set('score_max', e.currentTarget.value)} />
+        <input
+          type="number"
+          aria-label="Score to"
+          min="0"
+          max="1"
+          step="0.05"
+          inputmode="decimal"
+          value={props.value.score_max ?? ''}
+          onChange={(e) => set('score_max', e.currentTarget.value)}
+        />
       </label>
       <label>
         Review state
@@ -92,8 +104,8 @@ export function FilterBar(props: FilterBarProps) {
             <For each={facets()!.runs}>
               {(r) => (
                 <li>
-                  <span class="run-name">{r.label}</span>{' '}
-                  <progress max={r.total} value={r.decided} aria-label={`${r.label}: ${r.decided} of ${r.total} decided`} /> {r.decided}/{r.total}
+                  <span class="run-name">{r.label}</span> <progress max={r.total} value={r.decided} aria-label={`${r.label}: ${r.decided} of ${r.total} decided`} /> {r.decided}/
+                  {r.total}
                 </li>
               )}
             </For>

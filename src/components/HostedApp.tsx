@@ -105,15 +105,7 @@ export function HostedApp(props: HostedAppProps) {
   return (
     <Show
       when={session()}
-      fallback={
-        <SignInForm
-          config={props.config}
-          fields={{ name, setName, email, setEmail, token, setToken }}
-          progress={progress()}
-          error={error()}
-          onSubmit={submit}
-        />
-      }
+      fallback={<SignInForm config={props.config} fields={{ name, setName, email, setEmail, token, setToken }} progress={progress()} error={error()} onSubmit={submit} />}
     >
       {(s) => (
         <>
@@ -180,7 +172,14 @@ function SignInForm(props: {
 /** Sign out pushing first (`waiting` null), or asking because `waiting` decisions are not on the host yet. */
 function LeaveDialog(props: { waiting: number | null; onSignOut: () => void; onStay: () => void }) {
   return (
-    <Show when={props.waiting !== null} fallback={<p role="status" class="leaving">Pushing your decisions before signing out…</p>}>
+    <Show
+      when={props.waiting !== null}
+      fallback={
+        <p role="status" class="leaving">
+          Pushing your decisions before signing out…
+        </p>
+      }
+    >
       <div role="alertdialog" aria-labelledby="leave-title" aria-describedby="leave-body" class="leaving">
         <p id="leave-title">
           <strong>

@@ -48,7 +48,14 @@ export function ReviewApp(props: ReviewAppProps) {
             </Show>
           </summary>
           <FilterBar backend={backend} value={queue.filters()} onChange={s.filters.apply} version={decisions.version()} />
-          <BulkDecide backend={backend} decisions={decisions} filters={queue.filters()} matching={queue.matching()} onApplied={() => queue.advance(s.isDecided, queue.cursor() - 1)} onChanged={() => s.filters.apply(queue.filters())} />
+          <BulkDecide
+            backend={backend}
+            decisions={decisions}
+            filters={queue.filters()}
+            matching={queue.matching()}
+            onApplied={() => queue.advance(s.isDecided, queue.cursor() - 1)}
+            onChanged={() => s.filters.apply(queue.filters())}
+          />
         </details>
       </Show>
 
@@ -129,7 +136,14 @@ function Toolbar(props: { session: ReviewSession; onSheet: () => void }) {
     <div class="toolbar">
       <p class="remaining">
         <Show when={s.session()} fallback="Loading…">
-          <Show when={s.session()!.team} fallback={<><strong data-testid="remaining">{s.decisions.remaining()}</strong> of {s.session()!.total} left to review</>}>
+          <Show
+            when={s.session()!.team}
+            fallback={
+              <>
+                <strong data-testid="remaining">{s.decisions.remaining()}</strong> of {s.session()!.total} left to review
+              </>
+            }
+          >
             {(team) => (
               <>
                 <strong data-testid="remaining">{s.decisions.remaining()}</strong> of the {team().assigned} assigned to you left to review{' '}
@@ -180,8 +194,7 @@ function DecidedBanner(props: { session: ReviewSession }) {
         {(d) => (
           <p class="decided-banner" role="status">
             You decided <strong>{actionLabel(d().decision.action)}</strong>
-            {d().decision.failure_category ? ` [${d().decision.failure_category}]` : ''} —{' '}
-            {d().state === 'done' ? `committed ${d().oid!.slice(0, 7)}` : STATE_TEXT[d().state]}{' '}
+            {d().decision.failure_category ? ` [${d().decision.failure_category}]` : ''} — {d().state === 'done' ? `committed ${d().oid!.slice(0, 7)}` : STATE_TEXT[d().state]}{' '}
             <Show when={d().state === 'done'}>
               <button type="button" onClick={() => void s.undo(d())}>
                 Undo this decision

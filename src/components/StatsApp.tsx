@@ -55,7 +55,16 @@ function Table<T>(props: { label: string; headers: string[]; rows: [string, T][]
           </tr>
         </thead>
         <tbody>
-          <For each={props.rows} fallback={props.empty ? <tr><td colSpan={props.headers.length}>{props.empty}</td></tr> : undefined}>
+          <For
+            each={props.rows}
+            fallback={
+              props.empty ? (
+                <tr>
+                  <td colSpan={props.headers.length}>{props.empty}</td>
+                </tr>
+              ) : undefined
+            }
+          >
             {([key, row]) => (
               <tr>
                 <th scope="row">{key}</th>
@@ -87,7 +96,8 @@ export function StatsApp(props: StatsAppProps) {
         return (
           <div class="stats">
             <p class="stats-summary">
-              <strong>{t.candidates}</strong> candidates: <strong>{t.decided}</strong> decided, <strong data-testid="ready">{t.ready_for_export}</strong> ready for export (decisions resolved by {s().resolve}).
+              <strong>{t.candidates}</strong> candidates: <strong>{t.decided}</strong> decided, <strong data-testid="ready">{t.ready_for_export}</strong> ready for export
+              (decisions resolved by {s().resolve}).
             </p>
             <Bars caption="Review state" total={t.candidates} rows={STATES.map((st) => ({ label: st.label, value: t[st.key], class: `state-${st.key}` }))} />
             <Bars caption="Decided per task type" rows={Object.entries(s().by_task_type).map(([k, c]) => ({ label: k, value: c.decided }))} />
@@ -161,7 +171,9 @@ export function StatsApp(props: StatsAppProps) {
                   </>
                 )}
               />
-              <p class="muted">Times come from the review page (time from a card showing to the decision); decisions made with <code>plover submit</code> have none.</p>
+              <p class="muted">
+                Times come from the review page (time from a card showing to the decision); decisions made with <code>plover submit</code> have none.
+              </p>
             </section>
             <Show when={Object.keys(s().by_start).length}>
               <section>

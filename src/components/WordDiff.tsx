@@ -12,14 +12,10 @@ export function WordDiff(props: WordDiffProps) {
   const counts = createMemo(() => countChanges(parts()));
   return (
     <div class="diff">
-      <p class="diff-summary">
-        {counts().added === 0 && counts().removed === 0 ? 'No changes to the model response.' : `+${counts().added} / −${counts().removed} words`}
-      </p>
+      <p class="diff-summary">{counts().added === 0 && counts().removed === 0 ? 'No changes to the model response.' : `+${counts().added} / −${counts().removed} words`}</p>
       {/* Focusable: a long line scrolls sideways, and the keyboard must reach it too. */}
       <pre class="text diff-text" tabindex="0">
-        <For each={parts()}>
-          {(p) => (p.kind === 'added' ? <ins>{p.text}</ins> : p.kind === 'removed' ? <del>{p.text}</del> : <span>{p.text}</span>)}
-        </For>
+        <For each={parts()}>{(p) => (p.kind === 'added' ? <ins>{p.text}</ins> : p.kind === 'removed' ? <del>{p.text}</del> : <span>{p.text}</span>)}</For>
       </pre>
     </div>
   );

@@ -194,7 +194,11 @@ async function treesAlong(target: GitTarget & { gitdir: string }, commit: string
 }
 
 /** The trees along `folders` from `root`, null from where a folder is missing; undefined when `entriesOf` has no answer for one. */
-async function walk(root: string, folders: string[], entriesOf: (oid: string) => readonly TreeEntry[] | undefined | Promise<readonly TreeEntry[]>): Promise<(string | null)[] | undefined> {
+async function walk(
+  root: string,
+  folders: string[],
+  entriesOf: (oid: string) => readonly TreeEntry[] | undefined | Promise<readonly TreeEntry[]>,
+): Promise<(string | null)[] | undefined> {
   const oids: (string | null)[] = [root];
   for (const name of folders) {
     const at = oids.at(-1)!;

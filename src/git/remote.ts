@@ -102,7 +102,15 @@ async function setRef(clone: Clone, ref: string, value: string): Promise<void> {
 export async function syncClone(clone: Clone, remote: RemoteOptions, onProgress?: (phase: string, loaded: number, total: number) => void): Promise<SyncResult> {
   const { fs, gitdir, cache, http } = clone;
   const headers = authHeaders(remote);
-  const common = { fs, http, gitdir, cache, headers, ...(remote.corsProxy ? { corsProxy: remote.corsProxy } : {}), ...(onProgress ? { onProgress: (p: { phase: string; loaded: number; total?: number }) => onProgress(p.phase, p.loaded, p.total ?? 0) } : {}) };
+  const common = {
+    fs,
+    http,
+    gitdir,
+    cache,
+    headers,
+    ...(remote.corsProxy ? { corsProxy: remote.corsProxy } : {}),
+    ...(onProgress ? { onProgress: (p: { phase: string; loaded: number; total?: number }) => onProgress(p.phase, p.loaded, p.total ?? 0) } : {}),
+  };
   let fetched = 0;
   const cloned = (await resolveIn(clone, trackingRef(remote.branch))) === null;
   try {
@@ -161,7 +169,9 @@ const isBy = (commit: ReadCommitResult, email: string) => normalizeEmail(commit.
 async function fetchDest(clone: Clone, remote: RemoteOptions, common: object): Promise<number | null> {
   const known = await resolveIn(clone, trackingRef(remote.dest));
   try {
-    const result = await git.fetch({ ...common, url: remote.url, ref: remote.dest, singleBranch: true, tags: false, ...(known ? {} : { depth: 1 }) } as Parameters<typeof git.fetch>[0]);
+    const result = await git.fetch({ ...common, url: remote.url, ref: remote.dest, singleBranch: true, tags: false, ...(known ? {} : { depth: 1 }) } as Parameters<
+      typeof git.fetch
+    >[0]);
     const head = await resolveIn(clone, trackingRef(remote.dest));
     if (head) await setRef(clone, `refs/heads/${remote.dest}`, head);
     return await packSize(clone, result);
@@ -207,12 +217,7 @@ async function readOutbox(clone: Clone, refs: OutboxRefs): Promise<{ base: strin
 export type Locked = <T>(work: () => Promise<T>) => Promise<T>;
 
 /** What one round of a push found under the lock. */
-type Step =
-  | { kind: 'done' }
-  | { kind: 'landed' }
-  | { kind: 'moved' }
-  | { kind: 'refused' }
-  | { kind: 'send'; old: string; head: string; pack: Uint8Array; count: number };
+type Step = { kind: 'done' } | { kind: 'landed' } | { kind: 'moved' } | { kind: 'refused' } | { kind: 'send'; old: string; head: string; pack: Uint8Array; count: number };
 
 /**
  * Pushes the outbox to the destination branch: one receive-pack request with the
@@ -254,7 +259,10 @@ export async function pushOutbox(clone: Clone, remote: RemoteOptions, options: {
       if (!waiting.length) return { kind: 'done' };
       const stranger = waiting.find((c) => !isBy(c, remote.reviewer));
       if (stranger) {
-        throw new PloverError('E_OUTBOX', `commit ${stranger.oid.slice(0, 7)} in ${remote.reviewer}'s outbox is by ${stranger.commit.author.email}; plover pushes only the signed-in reviewer's own decisions, so nothing was pushed`);
+        throw new PloverError(
+          'E_OUTBOX',
+          `commit ${stranger.oid.slice(0, 7)} in ${remote.reviewer}'s outbox is by ${stranger.commit.author.email}; plover pushes only the signed-in reviewer's own decisions, so nothing was pushed`,
+        );
       }
       const remoteHead = advertised ?? base!;
       if (waiting.some((c) => c.oid === remoteHead)) {

@@ -133,7 +133,12 @@ export function parseReceivePackResult(bytes: Uint8Array, sideBand: boolean): Re
       else if (band === 3) fatal = (fatal ?? '') + decoder.decode(payload.subarray(1));
       else throw new PloverError('E_PROTOCOL', `the git host sent side-band ${band}, which does not exist`);
     }
-    messages.push(...text.split(/\r|\n/).map((l) => l.trimEnd()).filter(Boolean));
+    messages.push(
+      ...text
+        .split(/\r|\n/)
+        .map((l) => l.trimEnd())
+        .filter(Boolean),
+    );
     status = concat(data);
   }
   const result: ReceivePackResult = { unpack: '', refs: new Map(), messages, fatal: fatal?.trim() ?? null };
@@ -200,7 +205,11 @@ export function remoteError(err: unknown, what: string, remote?: HttpRemote): Pl
   if (status !== undefined) return httpError(status, what, remote, err);
   if (e.name === 'TypeError' || e.code === 'ECONNREFUSED' || /fetch failed|NetworkError|Failed to fetch/i.test(e.message ?? '')) {
     if (remote?.corsProxy) {
-      return new PloverError('E_PROXY', `${what}: the CORS proxy ${new URL(remote.corsProxy).origin} cannot be reached (it is down, or this network blocks it; whoever runs it can check).`, { cause: err });
+      return new PloverError(
+        'E_PROXY',
+        `${what}: the CORS proxy ${new URL(remote.corsProxy).origin} cannot be reached (it is down, or this network blocks it; whoever runs it can check).`,
+        { cause: err },
+      );
     }
     return new PloverError('E_OFFLINE', `${what}: the git host cannot be reached (offline, or the server is down).`, { cause: err });
   }
@@ -211,7 +220,11 @@ function httpError(status: number, what: string, remote: HttpRemote | undefined,
   if (status === 401 || status === 403) return new PloverError('E_AUTH', `${what}: the git host refused the access token (HTTP ${status}).`, { cause });
   // @isomorphic-git/cors-proxy answers 502 when it cannot reach the host.
   if (remote?.corsProxy && status === 502) {
-    return new PloverError('E_OFFLINE', `${what}: the CORS proxy answers, but cannot reach the git host ${new URL(remote.url).host} (HTTP 502): the host is down, or the proxy does not reach it.`, { cause });
+    return new PloverError(
+      'E_OFFLINE',
+      `${what}: the CORS proxy answers, but cannot reach the git host ${new URL(remote.url).host} (HTTP 502): the host is down, or the proxy does not reach it.`,
+      { cause },
+    );
   }
   return new PloverError('E_REMOTE', `${what}: the git host answered HTTP ${status}, an error on its side.`, { cause });
 }
@@ -274,7 +287,12 @@ export function rateAware(http: HttpClient): HttpClient {
       const header = (name: string): string | null => Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1] ?? null;
       const limited = rateLimited(res.statusCode, header, new TextDecoder().decode(concat(chunks)), 'The git host');
       if (limited) throw limited;
-      return { ...res, body: (async function* () { yield* chunks; })() };
+      return {
+        ...res,
+        body: (async function* () {
+          yield* chunks;
+        })(),
+      };
     },
   };
 }

@@ -13,7 +13,14 @@ export interface Change {
  * `tree` that `before` does not have to `found` as soon as it is seen, and collects the
  * files that changed.
  */
-export async function diffTrees(clone: { fs: GitFs; gitdir: string; cache: object }, before: string | null, tree: string | null, prefix: string, found: (oid: string) => void, changes: Change[]): Promise<void> {
+export async function diffTrees(
+  clone: { fs: GitFs; gitdir: string; cache: object },
+  before: string | null,
+  tree: string | null,
+  prefix: string,
+  found: (oid: string) => void,
+  changes: Change[],
+): Promise<void> {
   if (before === tree) return;
   const read = async (oid: string | null) => (oid ? readTree(clone, oid) : []);
   if (tree) found(tree);

@@ -44,7 +44,7 @@ export function parseCandidateFile(input: string | Uint8Array, file: string): { 
   } else {
     const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
     let line = 0;
-    for (let at = 0; at < input.length; ) {
+    for (let at = 0; at < input.length;) {
       const newline = input.indexOf(0x0a, at);
       const end = newline === -1 ? input.length : newline;
       line += 1;

@@ -23,7 +23,12 @@ export interface ChatTemplate {
 }
 
 /** A special token of a tokenizer config: a string, or an object with `content`. */
-const tokenText = (value: unknown, fallback: string) => (typeof value === 'string' ? value : value && typeof value === 'object' && typeof (value as { content?: unknown }).content === 'string' ? (value as { content: string }).content : fallback);
+const tokenText = (value: unknown, fallback: string) =>
+  typeof value === 'string'
+    ? value
+    : value && typeof value === 'object' && typeof (value as { content?: unknown }).content === 'string'
+      ? (value as { content: string }).content
+      : fallback;
 
 /**
  * Reads a chat template: a Jinja file, or a `tokenizer_config.json` holding `chat_template`
@@ -42,7 +47,10 @@ export function loadChatTemplate(text: string, source: string): ChatTemplate {
     const raw = config && typeof config === 'object' ? config.chat_template : undefined;
     const chosen = Array.isArray(raw) ? (raw.find((t) => (t as { name?: unknown }).name === 'default') as { template?: unknown } | undefined)?.template : raw;
     if (typeof chosen !== 'string') {
-      throw new PloverError('E_USAGE', `--chat-template ${source}: no chat_template string${Array.isArray(raw) ? ' named "default"' : ''} in it; give the model's tokenizer_config.json, or its template as a .jinja file`);
+      throw new PloverError(
+        'E_USAGE',
+        `--chat-template ${source}: no chat_template string${Array.isArray(raw) ? ' named "default"' : ''} in it; give the model's tokenizer_config.json, or its template as a .jinja file`,
+      );
     }
     template = chosen;
     bos = tokenText(config!.bos_token, bos);
@@ -68,7 +76,14 @@ const PROBE = 'plover-probe: a system prompt';
  * last user turn, so the prompt alone renders differently from prompt and answer).
  */
 export function rendersSystem(template: ChatTemplate): boolean {
-  for (const turns of [[{ role: 'user', content: 'Q1' }], [{ role: 'user', content: 'Q1' }, { role: 'assistant', content: 'A1' }, { role: 'user', content: 'Q2' }]]) {
+  for (const turns of [
+    [{ role: 'user', content: 'Q1' }],
+    [
+      { role: 'user', content: 'Q1' },
+      { role: 'assistant', content: 'A1' },
+      { role: 'user', content: 'Q2' },
+    ],
+  ]) {
     const prompt = [{ role: 'system', content: PROBE }, ...turns];
     try {
       if (splitProblems(template, prompt, 'A2').length) return false;
@@ -86,7 +101,8 @@ function splitProblems(template: ChatTemplate, prompt: Msg[], completion: string
   // Llama 3 and Gemma trim every message: the first line's indentation goes, which they do to every text alike.
   if (!whole.includes(completion) && !whole.includes(completion.trim())) problems.push('the target is not in the render as written (the template changes it)');
   const start = template.render(prompt, true);
-  if (!whole.startsWith(start)) problems.push('the rendered prompt is not the start of the rendered prompt and answer, so a trainer cannot split them (TRL raises, or trains on part of the prompt)');
+  if (!whole.startsWith(start))
+    problems.push('the rendered prompt is not the start of the rendered prompt and answer, so a trainer cannot split them (TRL raises, or trains on part of the prompt)');
   for (const m of prompt) {
     const text = m.content.trim();
     if (m.role === 'system' && text && !whole.includes(text)) problems.push('the template drops the system prompt');

@@ -8,7 +8,10 @@
 /** Each family and the tokens its chat template or tokenizer treats as special. */
 export const CONTROL_TOKEN_FAMILIES: { family: string; tokens: string[] }[] = [
   { family: 'Llama 3', tokens: ['<|begin_of_text|>', '<|end_of_text|>', '<|start_header_id|>', '<|end_header_id|>', '<|eot_id|>', '<|eom_id|>', '<|python_tag|>'] },
-  { family: 'Mistral', tokens: ['[INST]', '[/INST]', '[SYSTEM_PROMPT]', '[/SYSTEM_PROMPT]', '[AVAILABLE_TOOLS]', '[/AVAILABLE_TOOLS]', '[TOOL_CALLS]', '[TOOL_RESULTS]', '[/TOOL_RESULTS]'] },
+  {
+    family: 'Mistral',
+    tokens: ['[INST]', '[/INST]', '[SYSTEM_PROMPT]', '[/SYSTEM_PROMPT]', '[AVAILABLE_TOOLS]', '[/AVAILABLE_TOOLS]', '[TOOL_CALLS]', '[TOOL_RESULTS]', '[/TOOL_RESULTS]'],
+  },
   { family: 'ChatML / Qwen', tokens: ['<|im_start|>', '<|im_end|>'] },
   { family: 'Gemma', tokens: ['<start_of_turn>', '<end_of_turn>', '<bos>', '<eos>'] },
   { family: 'Phi-3 / zephyr', tokens: ['<|system|>', '<|user|>', '<|assistant|>', '<|end|>'] },

@@ -80,7 +80,13 @@ function limitProblems(record: Correction): Problem[] {
   if (lone !== undefined) return [{ file: 'decision', path: lone, message: LONE_SURROGATE }];
   const bytes = new TextEncoder().encode(serializeCorrection(record)).length;
   if (bytes > MAX_CORRECTION_BYTES) {
-    return [{ file: 'decision', path: 'corrected_response', message: `makes a correction of ${bytes} bytes, over the ${MAX_CORRECTION_BYTES}-byte limit of a correction file; shorten it` }];
+    return [
+      {
+        file: 'decision',
+        path: 'corrected_response',
+        message: `makes a correction of ${bytes} bytes, over the ${MAX_CORRECTION_BYTES}-byte limit of a correction file; shorten it`,
+      },
+    ];
   }
   return [];
 }
@@ -138,6 +144,12 @@ export function parseCorrection(text: string, file: string, check = true): { cor
 /** Unchecked parsing still needs the fields a reader uses (candidate_id, action, reviewer.email, decided_at). */
 function shapeProblems(value: unknown, file: string): Problem[] {
   const v = value as { candidate_id?: unknown; action?: unknown; decided_at?: unknown; reviewer?: { email?: unknown } } | null;
-  const ok = typeof v === 'object' && v !== null && typeof v.candidate_id === 'string' && typeof v.action === 'string' && typeof v.decided_at === 'string' && typeof v.reviewer?.email === 'string';
+  const ok =
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.candidate_id === 'string' &&
+    typeof v.action === 'string' &&
+    typeof v.decided_at === 'string' &&
+    typeof v.reviewer?.email === 'string';
   return ok ? [] : [{ file, message: 'is not a correction record (see plover validate)' }];
 }

@@ -25,7 +25,8 @@ export const DECISION_FIELDS = ['candidate_id', 'action', 'corrected_response', 
 export function decisionFromJson(record: Record<string, unknown>, also: readonly string[] = []): { decision?: Decision; problems: { path?: string; message: string }[] } {
   const problems: { path?: string; message: string }[] = [];
   for (const key of Object.keys(record)) {
-    if (!(DECISION_FIELDS as readonly string[]).includes(key) && !also.includes(key)) problems.push({ path: key, message: `unknown field; a decision has ${DECISION_FIELDS.join(', ')}` });
+    if (!(DECISION_FIELDS as readonly string[]).includes(key) && !also.includes(key))
+      problems.push({ path: key, message: `unknown field; a decision has ${DECISION_FIELDS.join(', ')}` });
   }
   const id = record.candidate_id;
   if (typeof id !== 'string' || id === '') {
@@ -55,7 +56,12 @@ export interface DecisionLine {
 }
 
 /** The file's decisions, in order, or every problem found (then no decision is to be committed). */
-export function parseDecisionFile(text: string, file: string, candidate: (id: string) => Candidate | undefined, reviewer: Reviewer): { decisions: DecisionLine[]; problems: Problem[] } {
+export function parseDecisionFile(
+  text: string,
+  file: string,
+  candidate: (id: string) => Candidate | undefined,
+  reviewer: Reviewer,
+): { decisions: DecisionLine[]; problems: Problem[] } {
   const decisions: DecisionLine[] = [];
   const problems: Problem[] = [];
   const seen = new Map<string, number>();
@@ -66,7 +72,8 @@ export function parseDecisionFile(text: string, file: string, candidate: (id: st
     const problem = (message: string, path?: string) => problems.push({ file, line, ...(path ? { path } : {}), message });
     if (raw.trim() === '') return problem('is blank; write one decision per line (JSONL)');
     // UTF-16 units: a line this long is over the limit in UTF-8 bytes too.
-    if (raw.length > MAX_CORRECTION_BYTES) return problem(`is ${raw.length} characters long, more than a correction file may hold (${MAX_CORRECTION_BYTES} bytes); shorten its corrected_response`);
+    if (raw.length > MAX_CORRECTION_BYTES)
+      return problem(`is ${raw.length} characters long, more than a correction file may hold (${MAX_CORRECTION_BYTES} bytes); shorten its corrected_response`);
     const parsed = parseJsonText(raw, { file, line });
     if (parsed.problems.length) {
       problems.push(...parsed.problems);

@@ -29,14 +29,15 @@ export const ERROR_CODES = {
   E_TEMPLATE: 'the export refused lines that do not render as meant through the chat template (--fail-on-template); nothing is written',
   E_SITE_CONFIG: 'plover.config.json or a PLOVER_* setting is invalid',
   E_BAD_REF: '--ref names no commit',
-  E_BAD_OUT: '--out names a place an export must not write (inside .git/ or a data folder, a tracked file, a directory or device, a file that is not an earlier export); nothing is written',
+  E_BAD_OUT:
+    '--out names a place an export must not write (inside .git/ or a data folder, a tracked file, a directory or device, a file that is not an earlier export); nothing is written',
   // Git state.
   E_DETACHED_HEAD: 'HEAD is detached; decisions are committed on a branch',
   E_BRANCH_SWITCHED: 'another branch was checked out under a running session; it commits nothing until its branch is back or it is restarted',
   E_REF_MOVED: 'the branch kept moving under the commit (another writer); nothing is lost, try again',
   E_OBJECTS_GONE: 'an object the new commit names vanished before the branch moved (a `git prune` or `git gc --prune=now` beside plover); nothing is committed, try again',
   E_INDEX_LOCKED: "another live process holds git's index.lock",
-  E_REF_LOCKED: 'another git command holds the branch\'s lock (`<ref>.lock`) while a decision is committed',
+  E_REF_LOCKED: "another git command holds the branch's lock (`<ref>.lock`) while a decision is committed",
   E_OUTBOX: "the hosted clone's outbox is not plover's own one-file commits on the branch, or holds a commit by another reviewer than the one signed in",
   // The git host (hosted mode).
   E_AUTH: 'the git host refused the access token (HTTP 401 or 403)',
@@ -45,7 +46,7 @@ export const ERROR_CODES = {
   E_REMOTE: 'the git host answered with an error (HTTP status), or the branch kept moving while pushing',
   E_REFUSED: "the git host refused the push for its own reasons (a hook, a protected branch); the message carries the host's words",
   E_RATE_LIMITED: 'the git host asks to wait (HTTP 429, or 403 with Retry-After, x-ratelimit-remaining: 0 or a secondary rate limit); nothing is sent to it until then',
-  E_PROTOCOL: 'the git host sent bytes that are not git\'s smart-HTTP protocol',
+  E_PROTOCOL: "the git host sent bytes that are not git's smart-HTTP protocol",
   E_STORAGE: 'the browser gives no IndexedDB or Web Locks, or refused to store more (quota)',
   // The label server's API (HTTP).
   E_PORT_IN_USE: 'the port asked for is taken on 127.0.0.1',

@@ -3,7 +3,20 @@
  * writes and how a line is serialised, the manifest's counts. The compiler that makes
  * the lines is export.ts.
  */
-import type { Action, AssistantMessage, Candidate, Correction, ExportLine, FailureCategory, KTOLine, Message, OpenAIPreferenceLine, PreferenceLine, PromptCompletionLine, PromptMessage } from './schema-types.ts';
+import type {
+  Action,
+  AssistantMessage,
+  Candidate,
+  Correction,
+  ExportLine,
+  FailureCategory,
+  KTOLine,
+  Message,
+  OpenAIPreferenceLine,
+  PreferenceLine,
+  PromptCompletionLine,
+  PromptMessage,
+} from './schema-types.ts';
 import type { SchemaName } from './schema-check.ts';
 import type { ResolvePolicy } from './resolve.ts';
 import { ACTIONS, FAILURE_CATEGORIES } from './schemas.ts';
@@ -21,7 +34,11 @@ export type CategoryFilter = FailureCategory | 'none';
 export type ExportFormat = 'full' | 'messages' | 'prompt-completion' | 'preference' | 'openai-preference' | 'kto';
 export const EXPORT_FORMATS: ExportFormat[] = ['full', 'messages', 'prompt-completion', 'preference', 'openai-preference', 'kto'];
 /** The actions each format that judges the model's answer (see POLARITY) takes, and takes by default. */
-export const PAIR_FORMAT_ACTIONS: Record<'preference' | 'openai-preference' | 'kto', Action[]> = { preference: ['correct'], 'openai-preference': ['correct'], kto: ['correct', 'flag'] };
+export const PAIR_FORMAT_ACTIONS: Record<'preference' | 'openai-preference' | 'kto', Action[]> = {
+  preference: ['correct'],
+  'openai-preference': ['correct'],
+  kto: ['correct', 'flag'],
+};
 
 /**
  * What a resolved decision makes of the model's answer in the judging formats, by rule
@@ -79,7 +96,6 @@ export const DEFAULT_EXPORT_OPTIONS: ExportOptions = {
   keepDuplicates: false,
   reviewedContextOnly: false,
 };
-
 
 export interface ExportCounts {
   candidates: number;
@@ -208,14 +224,22 @@ export interface CompiledRecord {
  * The lines of one decision in `format`, with their schema and length in tokens: `answer`
  * is its target under the text rule, `failed` the model's answer, `tokens` counts them.
  */
-export function formatLines(format: ExportFormat, prompt: CompiledPrompt, answer: string, failed: string, from: { candidate: Candidate; decision: Correction; unchanged: boolean }, tokens: { answer(): number; failed(): number }): CompiledRecord[] {
+export function formatLines(
+  format: ExportFormat,
+  prompt: CompiledPrompt,
+  answer: string,
+  failed: string,
+  from: { candidate: Candidate; decision: Correction; unchanged: boolean },
+  tokens: { answer(): number; failed(): number },
+): CompiledRecord[] {
   const { candidate, decision, unchanged } = from;
   const assistant = (content: string): AssistantMessage => ({ role: 'assistant', content });
   switch (format) {
     case 'full':
     case 'messages': {
       // Earlier assistant turns are context: OpenAI trains on an assistant message unless its weight is 0.
-      const messages: Message[] = prompt.kept + prompt.substituted > 0 ? prompt.messages.map((m) => (m.role === 'assistant' ? { role: m.role, content: m.content, weight: 0 } : m)) : [...prompt.messages];
+      const messages: Message[] =
+        prompt.kept + prompt.substituted > 0 ? prompt.messages.map((m) => (m.role === 'assistant' ? { role: m.role, content: m.content, weight: 0 } : m)) : [...prompt.messages];
       messages.push(assistant(answer));
       const line: ExportLine | MessagesLine =
         format === 'messages'
@@ -248,7 +272,10 @@ export function formatLines(format: ExportFormat, prompt: CompiledPrompt, answer
         {
           ...(trl
             ? { line: { prompt: prompt.messages, chosen: [assistant(answer)], rejected: [assistant(failed)] }, schema: 'preferenceLine' as const }
-            : { line: { input: { messages: prompt.messages }, preferred_output: [assistant(answer)], non_preferred_output: [assistant(failed)] }, schema: 'openaiPreferenceLine' as const }),
+            : {
+                line: { input: { messages: prompt.messages }, preferred_output: [assistant(answer)], non_preferred_output: [assistant(failed)] },
+                schema: 'openaiPreferenceLine' as const,
+              }),
           tokens: prompt.tokens + Math.max(tokens.answer(), tokens.failed()),
           rule: POLARITY.pair,
           target: answer,
@@ -256,7 +283,13 @@ export function formatLines(format: ExportFormat, prompt: CompiledPrompt, answer
       ];
     }
     case 'kto': {
-      const kto = (text: string, label: boolean, tokens: number, rule: string): CompiledRecord => ({ line: { prompt: prompt.messages, completion: [assistant(text)], label }, schema: 'ktoLine', tokens: prompt.tokens + tokens, rule, target: label ? text : null });
+      const kto = (text: string, label: boolean, tokens: number, rule: string): CompiledRecord => ({
+        line: { prompt: prompt.messages, completion: [assistant(text)], label },
+        schema: 'ktoLine',
+        tokens: prompt.tokens + tokens,
+        rule,
+        target: label ? text : null,
+      });
       const artifact = decision.failure_category === 'scoring_artifact';
       if (decision.action === 'flag') return artifact ? [] : [kto(failed, false, tokens.failed(), POLARITY.flaggedFalse)];
       const good = kto(answer, true, tokens.answer(), POLARITY.correctionTrue);

@@ -13,7 +13,19 @@ import { controlTokensIn } from './control-tokens.ts';
 import type { EarlierTurns } from './earlier-turns.ts';
 import { resolveDecision, type Conflict } from './resolve.ts';
 import { checkAgainstSchema } from './schema-check.ts';
-import { DEFAULT_EXPORT_OPTIONS, emptyCounts, formatLines, POLARITY, type CategoryFilter, type CompiledPrompt, type CompiledRecord, type ControlTokenLine, type ExportCounts, type ExportOptions, type ExportRecord } from './export-format.ts';
+import {
+  DEFAULT_EXPORT_OPTIONS,
+  emptyCounts,
+  formatLines,
+  POLARITY,
+  type CategoryFilter,
+  type CompiledPrompt,
+  type CompiledRecord,
+  type ControlTokenLine,
+  type ExportCounts,
+  type ExportOptions,
+  type ExportRecord,
+} from './export-format.ts';
 
 /** A correction and the file it was read from. */
 export interface LocatedCorrection {
@@ -24,10 +36,6 @@ export interface LocatedCorrection {
   /** The control tokens in that text, when the reader looked (the export's reading thread does). */
   controlTokens?: string[];
 }
-
-
-
-
 
 /** What the compiler knows of earlier turns: where they are, and the corrected texts of those reviewed. */
 export interface EarlierTurnContext {
@@ -101,7 +109,10 @@ export class ExportCompiler {
       return [];
     }
     this.counts.decided += 1;
-    const resolved = resolveDecision(group.map((c) => c.correction), this.options.resolve);
+    const resolved = resolveDecision(
+      group.map((c) => c.correction),
+      this.options.resolve,
+    );
     if ('conflict' in resolved) {
       this.counts.conflicts += 1;
       this.conflicts.push(resolved.conflict);
@@ -146,10 +157,17 @@ export class ExportCompiler {
     const decided = group.find((c) => c.correction === decision)!;
     const decisionFile = decided.file;
     const answerTokens = decision.action === 'correct' ? decided.tokens : undefined;
-    const compiled = formatLines(this.options.format, prompt, answer, failed, { candidate, decision, unchanged }, {
-      answer: () => (unchanged ? this.countMemo(failed) : (answerTokens ?? this.countTextTokens?.(answer) ?? 0)),
-      failed: () => this.countMemo(failed),
-    });
+    const compiled = formatLines(
+      this.options.format,
+      prompt,
+      answer,
+      failed,
+      { candidate, decision, unchanged },
+      {
+        answer: () => (unchanged ? this.countMemo(failed) : (answerTokens ?? this.countTextTokens?.(answer) ?? 0)),
+        failed: () => this.countMemo(failed),
+      },
+    );
     if (compiled.length === 0) {
       this.counts.no_pair += 1;
       return [];
@@ -160,9 +178,18 @@ export class ExportCompiler {
     if (unchanged) this.counts.unchanged += 1;
     for (const r of records) if (r.rule) this.counts.by_rule[r.rule] = (this.counts.by_rule[r.rule] ?? 0) + 1;
     // In the judging formats the model's answer shows too: rejected or labelled false (not a target), or labelled true (a target).
-    const failedRole = records.some((r) => r.rule === POLARITY.artifactTrue) ? 'target' : records.some((r) => r.rule === POLARITY.pair || r.rule === POLARITY.correctedFalse || r.rule === POLARITY.flaggedFalse) ? 'shown' : 'absent';
+    const failedRole = records.some((r) => r.rule === POLARITY.artifactTrue)
+      ? 'target'
+      : records.some((r) => r.rule === POLARITY.pair || r.rule === POLARITY.correctedFalse || r.rule === POLARITY.flaggedFalse)
+        ? 'shown'
+        : 'absent';
     const answerIsTarget = records.some((r) => r.target === answer);
-    this.noteControlTokens(id, prompt.messages, answerIsTarget ? { text: answer, ...(decision.action === 'correct' && decided.controlTokens ? { controlTokens: decided.controlTokens } : {}) } : null, failedRole === 'absent' ? null : { text: failed, target: failedRole === 'target' });
+    this.noteControlTokens(
+      id,
+      prompt.messages,
+      answerIsTarget ? { text: answer, ...(decision.action === 'correct' && decided.controlTokens ? { controlTokens: decided.controlTokens } : {}) } : null,
+      failedRole === 'absent' ? null : { text: failed, target: failedRole === 'target' },
+    );
     this.tally(id, records, prompt, category, candidate);
     return records.map((r) => r.line);
   }
@@ -235,7 +262,13 @@ export class ExportCompiler {
 
   /** The counts so far, with per-model and per-run keys sorted. */
   result(): ExportCounts {
-    return { ...this.counts, earlier_turns: { ...this.counts.earlier_turns }, by_rule: sortKeys(this.counts.by_rule), by_model: sortKeys(this.counts.by_model), by_run: sortKeys(this.counts.by_run) };
+    return {
+      ...this.counts,
+      earlier_turns: { ...this.counts.earlier_turns },
+      by_rule: sortKeys(this.counts.by_rule),
+      by_model: sortKeys(this.counts.by_model),
+      by_run: sortKeys(this.counts.by_run),
+    };
   }
 
   /**
@@ -255,7 +288,12 @@ export class ExportCompiler {
     candidate.prompt_messages.forEach((m, i) => {
       if (m.content.trim() === '') {
         if (m.role === 'system') return; // chat fine-tuning formats reject empty system messages
-        this.problems.push({ file, line, path: `prompt_messages[${i}].content`, message: `is empty in a ${m.role} message, which fine-tuning formats reject; fix the candidate or discard it` });
+        this.problems.push({
+          file,
+          line,
+          path: `prompt_messages[${i}].content`,
+          message: `is empty in a ${m.role} message, which fine-tuning formats reject; fix the candidate or discard it`,
+        });
         bad = true;
         return;
       }
@@ -291,7 +329,12 @@ export class ExportCompiler {
    * decision's target (null for a kto flag, whose only line is a negative); `failed`, the
    * model's answer where a judging format shows it, is a target only when labelled true.
    */
-  private noteControlTokens(candidateId: string, prompt: PromptMessage[], answer: { text: string; controlTokens?: string[] } | null, failed: { text: string; target: boolean } | null) {
+  private noteControlTokens(
+    candidateId: string,
+    prompt: PromptMessage[],
+    answer: { text: string; controlTokens?: string[] } | null,
+    failed: { text: string; target: boolean } | null,
+  ) {
     const found = new Set<string>();
     for (const m of prompt) for (const t of controlTokensIn(m.content)) found.add(t);
     const inTarget = answer ? (answer.controlTokens ?? controlTokensIn(answer.text)) : [];

@@ -61,7 +61,11 @@ export function findLoneSurrogate(value: unknown): string | undefined {
  * deeper than the call stack does.
  */
 function walk(value: unknown, out: { keys: number; strings: boolean; badString: string | undefined }): void {
-  interface Node { value: unknown; key: string | number | undefined; parent: Node | undefined }
+  interface Node {
+    value: unknown;
+    key: string | number | undefined;
+    parent: Node | undefined;
+  }
   const pathOf = (node: Node | undefined, last?: string) => {
     const parts: (string | number)[] = last === undefined ? [] : [last];
     for (let n = node; n?.key !== undefined; n = n.parent) parts.unshift(n.key);

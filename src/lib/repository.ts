@@ -169,10 +169,7 @@ function* splitById(group: LocatedCorrection[]): Generator<LocatedCorrection[]> 
 }
 
 /** Reads every correction, and checks that each refers to a known candidate. */
-export async function readCorrections(
-  source: DataSource,
-  candidates: Map<string, LocatedCandidate>,
-): Promise<{ corrections: LocatedCorrection[]; problems: Problem[] }> {
+export async function readCorrections(source: DataSource, candidates: Map<string, LocatedCandidate>): Promise<{ corrections: LocatedCorrection[]; problems: Problem[] }> {
   const problems: Problem[] = [];
   const corrections: LocatedCorrection[] = [];
   for await (const group of iterateCorrections(source, problems)) {
@@ -200,11 +197,7 @@ export async function readRepository(source: DataSource): Promise<RepositoryData
 /** One error listing every problem, for callers that cannot go on with invalid data. */
 export function invalidRepository(problems: Problem[]): PloverError {
   const n = problems.length;
-  return new PloverError(
-    'E_INVALID_REPOSITORY',
-    `${n} problem${n === 1 ? '' : 's'} in the repository:\n${problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`,
-    { problems },
-  );
+  return new PloverError('E_INVALID_REPOSITORY', `${n} problem${n === 1 ? '' : 's'} in the repository:\n${problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`, { problems });
 }
 
 /**

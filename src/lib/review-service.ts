@@ -125,7 +125,9 @@ export class ReviewService {
 
   /** A candidate's current corrections, whole. */
   private async correctionsOf(id: string): Promise<Correction[]> {
-    const records = await Promise.all(this.index.recordsOf(id).map(async (r) => ('schema_version' in r.correction ? (r.correction as Correction) : await this.readCorrection(r.file))));
+    const records = await Promise.all(
+      this.index.recordsOf(id).map(async (r) => ('schema_version' in r.correction ? (r.correction as Correction) : await this.readCorrection(r.file))),
+    );
     return records.filter((c): c is Correction => c !== undefined);
   }
 
@@ -175,7 +177,18 @@ export class ReviewService {
     const byId = new Map(siblings.map((s) => [s.id, s]));
     const starts = startsFor(
       candidate,
-      siblings.map((s) => ({ candidate: this.index.texts.get(s.id)!, ...(s.corrected === undefined ? {} : { corrected: s.corrected, reviewers: byId.get(s.id)!.decisions.filter((d) => d.action === 'correct').map((d) => d.reviewer) }) })),
+      siblings.map((s) => ({
+        candidate: this.index.texts.get(s.id)!,
+        ...(s.corrected === undefined
+          ? {}
+          : {
+              corrected: s.corrected,
+              reviewers: byId
+                .get(s.id)!
+                .decisions.filter((d) => d.action === 'correct')
+                .map((d) => d.reviewer),
+            }),
+      })),
       this.suggestions.get(id) ?? [],
     );
     return { candidate_id: id, sibling_count: all.length, siblings, starts };

@@ -36,11 +36,7 @@ export function decidingCorrection(corrections: Correction[]): Correction | unde
   for (const c of corrections) {
     // Compare instants, not strings: records may carry any ISO 8601 offset.
     const time = Date.parse(c.decided_at);
-    if (
-      !best ||
-      time > bestTime ||
-      (time === bestTime && normalizeEmail(c.reviewer.email) > normalizeEmail(best.reviewer.email))
-    ) {
+    if (!best || time > bestTime || (time === bestTime && normalizeEmail(c.reviewer.email) > normalizeEmail(best.reviewer.email))) {
       best = c;
       bestTime = time;
     }

@@ -13,7 +13,10 @@ export type SchemaName = keyof typeof validators;
 
 /** `/prompt_messages/0/role` → `prompt_messages[0].role`. */
 function dottedPath(pointer: string, extra?: string): string {
-  const parts = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (extra !== undefined) parts.push(extra);
   return jsonPath(parts);
 }
@@ -67,9 +70,7 @@ function toProblems(errors: ErrorObject[], file: string, line?: number): Problem
     }
     let { path, message } = describe(e);
     if (e.schemaPath.includes('/then/')) {
-      message = e.keyword === 'type' && e.params.type === 'null'
-        ? 'must be null or absent unless action is "correct"'
-        : `${message} when action is "correct"`;
+      message = e.keyword === 'type' && e.params.type === 'null' ? 'must be null or absent unless action is "correct"' : `${message} when action is "correct"`;
     }
     if (!out.has(path)) out.set(path, message);
   }

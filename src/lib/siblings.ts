@@ -137,13 +137,28 @@ export function startsFor(candidate: Candidate, siblings: SiblingStartSource[], 
   // The model's response is always offered (last): a start equal to it is no start of its own.
   seen.add(normalizeCorrectedText(candidate.model_response));
   for (const s of siblings) {
-    if (s.corrected !== undefined) add({ kind: 'sibling_correction', text: s.corrected, candidate_id: s.candidate.id, source: s.candidate.model_name || s.candidate.model_id, score: s.candidate.quality_score, ...(s.reviewers ? { reviewers: s.reviewers } : {}) });
+    if (s.corrected !== undefined)
+      add({
+        kind: 'sibling_correction',
+        text: s.corrected,
+        candidate_id: s.candidate.id,
+        source: s.candidate.model_name || s.candidate.model_id,
+        score: s.candidate.quality_score,
+        ...(s.reviewers ? { reviewers: s.reviewers } : {}),
+      });
   }
   if (typeof candidate.reference_answer === 'string') add({ kind: 'reference', text: candidate.reference_answer, source: 'reference answer' });
-  for (const s of [...suggestions].sort((a, b) => (b.score ?? -1) - (a.score ?? -1))) add({ kind: 'suggestion', text: s.text, agent: s.agent, source: s.agent, score: s.score ?? null });
+  for (const s of [...suggestions].sort((a, b) => (b.score ?? -1) - (a.score ?? -1)))
+    add({ kind: 'suggestion', text: s.text, agent: s.agent, source: s.agent, score: s.score ?? null });
   const score = (s: SiblingStartSource) => s.candidate.quality_score ?? -1;
   for (const s of [...siblings].sort((a, b) => score(b) - score(a)).slice(0, MAX_SIBLING_ANSWERS)) {
-    add({ kind: 'sibling_answer', text: s.candidate.model_response, candidate_id: s.candidate.id, source: s.candidate.model_name || s.candidate.model_id, score: s.candidate.quality_score });
+    add({
+      kind: 'sibling_answer',
+      text: s.candidate.model_response,
+      candidate_id: s.candidate.id,
+      source: s.candidate.model_name || s.candidate.model_id,
+      score: s.candidate.quality_score,
+    });
   }
   starts.push({ kind: 'model_response', text: candidate.model_response, source: candidate.model_name || candidate.model_id, score: candidate.quality_score });
   return starts;

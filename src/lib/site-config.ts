@@ -85,7 +85,8 @@ export function resolveSiteConfig(file: unknown, env: Record<string, string | un
   const fromFile = (file ?? {}) as Record<string, unknown>;
   for (const key of Object.keys(fromFile)) {
     // `dataset` holds the export's dataset card settings (src/node/dataset-card.ts), `team` the team's split (team.ts), not the site's.
-    if (key !== '$comment' && key !== 'dataset' && key !== 'team' && !KEYS.includes(key as keyof SiteConfigFile)) fail(fileName, `unknown setting ${JSON.stringify(key)}; the settings are ${KEYS.join(', ')}`);
+    if (key !== '$comment' && key !== 'dataset' && key !== 'team' && !KEYS.includes(key as keyof SiteConfigFile))
+      fail(fileName, `unknown setting ${JSON.stringify(key)}; the settings are ${KEYS.join(', ')}`);
   }
   const get = (key: Exclude<keyof SiteConfigFile, 'pushIntervalSeconds'>): { value: string | null; where: string } => {
     const name = SITE_CONFIG_ENV[key];
@@ -112,11 +113,15 @@ export function resolveSiteConfig(file: unknown, env: Record<string, string | un
   }
   const proxy = get('corsProxy');
   const pushTo = get('pushTo');
-  if (pushTo.value !== null && pushTo.value !== 'review' && pushTo.value !== 'branch') fail(pushTo.where, 'must be "review" (a branch per reviewer, merged by pull request) or "branch" (straight to the target branch)');
+  if (pushTo.value !== null && pushTo.value !== 'review' && pushTo.value !== 'branch')
+    fail(pushTo.where, 'must be "review" (a branch per reviewer, merged by pull request) or "branch" (straight to the target branch)');
   const host = get('host');
   if (host.value !== null && !HOSTS.includes(host.value as GitHost)) fail(host.where, `must be one of ${HOSTS.join(', ')}`);
   const envInterval = env[SITE_CONFIG_ENV.pushIntervalSeconds];
-  const interval = envInterval !== undefined && envInterval !== '' ? { value: Number(envInterval), where: `environment variable ${SITE_CONFIG_ENV.pushIntervalSeconds}` } : { value: fromFile.pushIntervalSeconds ?? null, where: `${fileName}: pushIntervalSeconds` };
+  const interval =
+    envInterval !== undefined && envInterval !== ''
+      ? { value: Number(envInterval), where: `environment variable ${SITE_CONFIG_ENV.pushIntervalSeconds}` }
+      : { value: fromFile.pushIntervalSeconds ?? null, where: `${fileName}: pushIntervalSeconds` };
   if (interval.value !== null && (typeof interval.value !== 'number' || !Number.isFinite(interval.value) || interval.value < 1)) {
     fail(interval.where, 'must be a number of seconds, at least 1 (e.g. 30), or null for 10 s per team member');
   }

@@ -92,7 +92,10 @@ export class StatsCompiler {
     if (!this.candidates.has(id)) return;
     this.deciders.set(id, new Set(group.map((c) => normalizeEmail(c.correction.reviewer.email))));
     const ready = this.exporter.add(group).length > 0;
-    const resolved = resolveDecision(group.map((c) => c.correction), this.resolve);
+    const resolved = resolveDecision(
+      group.map((c) => c.correction),
+      this.resolve,
+    );
     if ('conflict' in resolved) {
       this.state.set(id, { state: 'conflict', ready });
       return;
@@ -163,7 +166,10 @@ export class StatsCompiler {
           Object.entries(this.byReviewer).map(([email, decisions]) => {
             const times = this.durations.get(email) ?? [];
             const total = times.reduce((n, t) => n + t, 0);
-            return [email, { decisions, timed: times.length, median_ms: median(times), total_ms: total, per_hour: total > 0 ? Math.round((times.length / total) * 3_600_000 * 10) / 10 : null }];
+            return [
+              email,
+              { decisions, timed: times.length, median_ms: median(times), total_ms: total, per_hour: total > 0 ? Math.round((times.length / total) * 3_600_000 * 10) / 10 : null },
+            ];
           }),
         ),
       ),
@@ -189,9 +195,18 @@ function median(values: number[]): number | null {
 }
 
 /** The statistics of candidates and their current corrections (in any order). */
-export function computeStats(candidates: Map<string, LocatedCandidate>, corrections: Iterable<LocatedCorrection>, team: Team | null = null, resolve: ResolvePolicy = DEFAULT_EXPORT_OPTIONS.resolve): Stats {
+export function computeStats(
+  candidates: Map<string, LocatedCandidate>,
+  corrections: Iterable<LocatedCorrection>,
+  team: Team | null = null,
+  resolve: ResolvePolicy = DEFAULT_EXPORT_OPTIONS.resolve,
+): Stats {
   const compiler = new StatsCompiler(candidates, resolve, team);
-  for (const group of groupByCandidate([...corrections].sort((a, b) => (a.file < b.file ? -1 : 1)), (c) => c.correction.candidate_id).values()) compiler.add(group);
+  for (const group of groupByCandidate(
+    [...corrections].sort((a, b) => (a.file < b.file ? -1 : 1)),
+    (c) => c.correction.candidate_id,
+  ).values())
+    compiler.add(group);
   return compiler.result();
 }
 
@@ -203,4 +218,3 @@ function keyed<T>(): Record<string, T> {
 function sorted<T>(record: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => compareOrdinal(a, b)));
 }
-

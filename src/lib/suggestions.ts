@@ -68,7 +68,12 @@ export function parseSuggestionFile(text: string, file: string, known: (id: stri
     }
     const first = seen.get(s.candidate_id);
     if (first !== undefined) {
-      problems.push({ file, line, path: 'candidate_id', message: `suggests for ${JSON.stringify(s.candidate_id)} again (line ${first} did already); keep one suggestion per candidate and agent` });
+      problems.push({
+        file,
+        line,
+        path: 'candidate_id',
+        message: `suggests for ${JSON.stringify(s.candidate_id)} again (line ${first} did already); keep one suggestion per candidate and agent`,
+      });
       return;
     }
     seen.set(s.candidate_id, line);

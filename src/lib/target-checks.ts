@@ -27,7 +27,11 @@ export function checkTargets(candidates: Map<string, LocatedCandidate>, correcti
     const breaks = textRuleBreaks(text);
     if (breaks.length) {
       const what = breaks.join(' and ');
-      warnings.push({ file, path, message: `${what}, which the text rule removes; the export applies the rule to it (committed files are never rewritten; deciding again writes it clean)` });
+      warnings.push({
+        file,
+        path,
+        message: `${what}, which the text rule removes; the export applies the rule to it (committed files are never rewritten; deciding again writes it clean)`,
+      });
     }
     const tokens = controlTokensIn(text);
     if (tokens.length) {
@@ -37,7 +41,12 @@ export function checkTargets(candidates: Map<string, LocatedCandidate>, correcti
     if (candidate && isUnchangedResponse(text, candidate.model_response)) {
       unchanged += 1;
       if (!correction.unchanged) {
-        warnings.push({ file, path, message: "is the model's response unchanged, and the record does not say the model was right; decide again (edit the text, or confirm it unchanged), or leave it out with plover export --exclude-unchanged" });
+        warnings.push({
+          file,
+          path,
+          message:
+            "is the model's response unchanged, and the record does not say the model was right; decide again (edit the text, or confirm it unchanged), or leave it out with plover export --exclude-unchanged",
+        });
       }
     }
   }

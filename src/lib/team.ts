@@ -65,7 +65,11 @@ export function parseTeam(config: unknown, file: string): { team: Team | null; p
     fail('team', 'lists nobody; give "members" (who share the work) or "adjudicators" (who settle disagreements), or remove "team"');
   }
   if (!Number.isInteger(overlap) || (overlap as number) < 1) fail('team.overlap', `${JSON.stringify(overlap)} is not a whole number of reviewers per candidate (1 or more)`);
-  else if (emails.length && (overlap as number) > emails.length) fail('team.overlap', `is ${String(overlap)}, more than the ${emails.length} member${emails.length === 1 ? '' : 's'} of the team: each candidate would go to fewer reviewers than it says; lower it or list more members`);
+  else if (emails.length && (overlap as number) > emails.length)
+    fail(
+      'team.overlap',
+      `is ${String(overlap)}, more than the ${emails.length} member${emails.length === 1 ? '' : 's'} of the team: each candidate would go to fewer reviewers than it says; lower it or list more members`,
+    );
   return problems.length ? { team: null, problems } : { team: { members: emails, overlap: overlap as number, adjudicators: judges }, problems };
 }
 

@@ -30,8 +30,7 @@ export const AHEAD = 4;
 
 /** What the worker sends: a chunk of groups with the problems found while reading them; the last has `done`. */
 export type ThreadMessage =
-  | { groups: LocatedCorrection[][]; problems: Problem[]; done: boolean; tokenCounts?: ThreadTokenCounts }
-  | { error: { message: string; code?: string; problems?: Problem[] } };
+  { groups: LocatedCorrection[][]; problems: Problem[]; done: boolean; tokenCounts?: ThreadTokenCounts } | { error: { message: string; code?: string; problems?: Problem[] } };
 
 export interface CorrectionsThread {
   /** What `iterateCorrections` would yield, in the same order. */

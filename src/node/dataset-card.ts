@@ -16,10 +16,13 @@ import type { Config } from '../lib/schema-types.ts';
 /** The trainers that read each format, as the card and docs/export.md name them. */
 export const FORMAT_READERS: Record<ExportFormat, string> = {
   full: 'analysis; OpenAI chat fine-tuning after dropping the fields beside `messages`; Axolotl `chat_template` (extra columns are ignored). Not TRL `SFTTrainer`, which ignores `weight: 0` and trains earlier answers: use `prompt-completion`',
-  messages: 'OpenAI chat fine-tuning (honours `weight: 0` on context turns); Axolotl `chat_template` with `message_field_training: weight`. Not TRL `SFTTrainer`, which ignores `weight`: use `prompt-completion`',
+  messages:
+    'OpenAI chat fine-tuning (honours `weight: 0` on context turns); Axolotl `chat_template` with `message_field_training: weight`. Not TRL `SFTTrainer`, which ignores `weight`: use `prompt-completion`',
   'prompt-completion': 'TRL `SFTTrainer` (conversational prompt-completion: the loss is on the completion only by default)',
-  preference: 'TRL `DPOTrainer` (also `ORPOTrainer`, `CPOTrainer`): conversational preference, chosen = the correction, rejected = the failed answer (never an answer the reviewer called a scoring artifact)',
-  'openai-preference': 'OpenAI preference (DPO) fine-tuning, Together AI and Fireworks DPO: the same pairs as `preference`, as `input.messages`, `preferred_output` and `non_preferred_output`',
+  preference:
+    'TRL `DPOTrainer` (also `ORPOTrainer`, `CPOTrainer`): conversational preference, chosen = the correction, rejected = the failed answer (never an answer the reviewer called a scoring artifact)',
+  'openai-preference':
+    'OpenAI preference (DPO) fine-tuning, Together AI and Fireworks DPO: the same pairs as `preference`, as `input.messages`, `preferred_output` and `non_preferred_output`',
   kto: 'TRL `KTOTrainer`: conversational unpaired preference, the correction labelled true, a corrected or flagged answer false, an answer the reviewer called a scoring artifact true',
 };
 
@@ -98,13 +101,15 @@ export function compileDatasetCard(manifests: Manifest[], settings: DatasetSetti
     '',
     '| file | format | lines | tokens p50 / p95 / max | read by |',
     '|---|---|---:|---|---|',
-    ...sorted.map((m) => `| \`${m.file}\` | ${m.options.format} | ${m.counts.lines} | ${m.lengths.p50} / ${m.lengths.p95} / ${m.lengths.max} | ${FORMAT_READERS[m.options.format]} |`),
+    ...sorted.map(
+      (m) => `| \`${m.file}\` | ${m.options.format} | ${m.counts.lines} | ${m.lengths.p50} / ${m.lengths.p95} / ${m.lengths.max} | ${FORMAT_READERS[m.options.format]} |`,
+    ),
     '',
     'Each file has a `.manifest.json` beside it: its sha256, the options it was made with, every count, and every line left out or with a problem, by candidate.',
     '',
     '## How the lines are made',
     '',
-    '- Only the reviewed answer is a target. Earlier assistant turns of a multi-turn prompt are context: where a reviewer corrected that turn, the context carries the correction; otherwise the model\'s answer stays, with `weight: 0` in the messages formats (honoured by OpenAI and Axolotl, not by TRL: `--reviewed-context-only` leaves such lines out).',
+    "- Only the reviewed answer is a target. Earlier assistant turns of a multi-turn prompt are context: where a reviewer corrected that turn, the context carries the correction; otherwise the model's answer stays, with `weight: 0` in the messages formats (honoured by OpenAI and Axolotl, not by TRL: `--reviewed-context-only` leaves such lines out).",
     '- Text rule: CRLF and a bare CR become LF, blank lines before the text and everything invisible at its end (whitespace, no-break and zero-width spaces) are removed; nothing else is changed.',
     `- Lengths are counted with ${main.lengths.tokenizer} over the message texts; a chat template adds a few tokens per message.`,
     '',
@@ -131,14 +136,19 @@ const DEFAULT_ORDER: ExportFormat[] = ['full', 'messages', 'prompt-completion', 
  * the folder holds none.
  */
 export function defaultFile(sorted: Manifest[]): Manifest | null {
-  const training = sorted.filter((m) => m.options.format === 'preference' || m.options.format === 'openai-preference' || m.options.format === 'kto' || (m.options.actions.length === 1 && m.options.actions[0] === 'correct'));
+  const training = sorted.filter(
+    (m) =>
+      m.options.format === 'preference' ||
+      m.options.format === 'openai-preference' ||
+      m.options.format === 'kto' ||
+      (m.options.actions.length === 1 && m.options.actions[0] === 'correct'),
+  );
   for (const format of DEFAULT_ORDER) {
     const found = training.find((m) => m.options.format === format);
     if (found) return found;
   }
   return null;
 }
-
 
 /** One file's own options, counts and problems. */
 function fileSection(m: Manifest): string[] {
@@ -148,7 +158,7 @@ function fileSection(m: Manifest): string[] {
   return [
     `### \`${m.file}\``,
     '',
-    `- ${o.format}, ${plural(c.lines, 'line')}; decisions resolved by \`${o.resolve}\`, actions ${o.actions.join(', ')}${o.categories ? `, categories ${o.categories.join(', ')}` : ''}.${analysis ? ' An analysis export: an exported discard or flag carries the model\'s own answer, not a training target.' : ''}`,
+    `- ${o.format}, ${plural(c.lines, 'line')}; decisions resolved by \`${o.resolve}\`, actions ${o.actions.join(', ')}${o.categories ? `, categories ${o.categories.join(', ')}` : ''}.${analysis ? " An analysis export: an exported discard or flag carries the model's own answer, not a training target." : ''}`,
     `- Left out: ${c.conflicts} in conflict, ${c.too_long} over the length limit${o.maxTokens === undefined ? '' : ` (${o.maxTokens} tokens)`}, ${c.control_token_targets ?? 0} with a control token in the target${o.allowControlTokens ? ' (kept: --allow-control-tokens)' : ''}, ${c.duplicates ?? 0} duplicates${o.keepDuplicates ? ' (kept: --keep-duplicates)' : ''}${o.excludeUnchanged ? `, ${c.excluded_unchanged} unchanged` : ''}${o.reviewedContextOnly ? `, ${c.unreviewed_context_left_out ?? 0} with an unreviewed earlier answer in the context` : ''}.`,
     `- Earlier turns: ${c.earlier_turns.substituted} replaced by a reviewer's correction, ${c.earlier_turns.kept} the model's own (in ${plural(c.unreviewed_context ?? 0, 'line')}).`,
     `- Unchanged answers (the reviewer said the model was right): ${c.unchanged}; lines holding a control token (listed in the manifest): ${c.with_control_tokens}.`,

@@ -119,12 +119,19 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
     problems.push(...team.problems);
     const earlier = exportOptions.substituteEarlierTurns ? new EarlierTurnReader(source, candidates, exportOptions.resolve) : undefined;
     const tokens = await TokenCountCache.open(dir);
-    const compiler = new ExportCompiler(candidates, exportOptions, { ...(earlier ? { earlier: earlier.context } : {}), countTokens: tokens.count, fingerprint: (text) => digest('sha1', text, 'base64') });
+    const compiler = new ExportCompiler(candidates, exportOptions, {
+      ...(earlier ? { earlier: earlier.context } : {}),
+      countTokens: tokens.count,
+      fingerprint: (text) => digest('sha1', text, 'base64'),
+    });
     writer = new LineWriter(out, temp);
 
     const total = progress ? (await source.list('corrections')).length : 0;
     if (total >= PROGRESS_FROM) {
-      bar = new cliProgress.SingleBar({ format: 'exporting [{bar}] {value}/{total} corrections, {eta_formatted} left', stream: process.stderr, clearOnComplete: true }, cliProgress.Presets.shades_classic);
+      bar = new cliProgress.SingleBar(
+        { format: 'exporting [{bar}] {value}/{total} corrections, {eta_formatted} left', stream: process.stderr, clearOnComplete: true },
+        cliProgress.Presets.shades_classic,
+      );
       bar.start(total, 0);
     }
     let seen = 0;
@@ -176,7 +183,9 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
       control_token_targets: compiler.controlTokenTargets,
       duplicates: compiler.duplicates,
       unreviewed_context: compiler.unreviewedContext,
-      chat_template: chatTemplate ? { source: chatTemplate.source, system: exportOptions.system, system_auto: Boolean(systemAuto), lines_with_problems: templateProblems.length } : null,
+      chat_template: chatTemplate
+        ? { source: chatTemplate.source, system: exportOptions.system, system_auto: Boolean(systemAuto), lines_with_problems: templateProblems.length }
+        : null,
       template_problems: templateProblems,
     };
     await rename(temp, out);
@@ -295,7 +304,11 @@ class EarlierTurnReader {
    */
   prepare(group: LocatedCorrection[]): Promise<void> | undefined {
     const id = group[0]!.correction.candidate_id;
-    if (this.sources.has(id) && !this.known.has(id)) this.take(id, group.map((c) => c.correction));
+    if (this.sources.has(id) && !this.known.has(id))
+      this.take(
+        id,
+        group.map((c) => c.correction),
+      );
     const turns = this.context.turns.get(id);
     if (!turns) return undefined;
     let missing: string[] | undefined;
@@ -370,7 +383,6 @@ function templateRefused(template: ChatTemplate, found: TemplateProblem[]): Plov
 export function manifestPath(out: string): string {
   return `${out.replace(/\.jsonl$/, '')}.manifest.json`;
 }
-
 
 /** The trimmed stdout of a git command, or null when git is missing or it fails (not a repository). */
 async function gitOutput(dir: string, args: string[]): Promise<string | null> {

@@ -34,7 +34,10 @@ export async function checkExportTarget(dir: string, out: string, manifest: stri
     };
     const top = within(repo) ? inRepo.split(sep)[0]! : undefined;
     if ((top !== undefined && PROTECTED.includes(top)) || gitDirs.some(within)) {
-      throw refuse(file, `is inside ${top && PROTECTED.includes(top) ? `${top}/` : "git's own folder"}, which plover reads or git owns; export outside it, e.g. --out dist/sft.jsonl`);
+      throw refuse(
+        file,
+        `is inside ${top && PROTECTED.includes(top) ? `${top}/` : "git's own folder"}, which plover reads or git owns; export outside it, e.g. --out dist/sft.jsonl`,
+      );
     }
     const stat = await lstat(file).catch((err: unknown) => {
       // ENOENT: nothing there yet, which is the usual case.
@@ -46,7 +49,10 @@ export async function checkExportTarget(dir: string, out: string, manifest: stri
       throw refuse(file, `is ${what}; --out names the .jsonl file to write, e.g. --out dist/sft.jsonl`);
     }
     if (top !== undefined && (await isTracked(repo, inRepo))) {
-      throw refuse(file, 'is a file git tracks, which an export would overwrite; choose an --out git does not track (a folder in .gitignore, such as dist/), or stop tracking the file with `git rm --cached`');
+      throw refuse(
+        file,
+        'is a file git tracks, which an export would overwrite; choose an --out git does not track (a folder in .gitignore, such as dist/), or stop tracking the file with `git rm --cached`',
+      );
     }
   }
   await checkEarlierExport(out, manifest);
@@ -64,12 +70,21 @@ async function checkEarlierExport(out: string, manifest: string): Promise<void> 
     } catch {
       described = undefined;
     }
-    if (typeof described !== 'object' || described === null || described.file !== basename(out) || typeof described.sha256 !== 'string' || typeof described.schema_version !== 'number') {
+    if (
+      typeof described !== 'object' ||
+      described === null ||
+      described.file !== basename(out) ||
+      typeof described.sha256 !== 'string' ||
+      typeof described.schema_version !== 'number'
+    ) {
       throw refuse(manifest, `exists and is not the manifest of a plover export to ${basename(out)}; move it away or choose another --out`);
     }
   }
   if (outExists && (!described || described.sha256 !== (await sha256File(out)))) {
-    throw refuse(out, `exists and is not an export plover wrote (${described ? `it no longer matches ${basename(manifest)}` : `no ${basename(manifest)} beside it describes it`}); move it away or choose another --out`);
+    throw refuse(
+      out,
+      `exists and is not an export plover wrote (${described ? `it no longer matches ${basename(manifest)}` : `no ${basename(manifest)} beside it describes it`}); move it away or choose another --out`,
+    );
   }
 }
 

@@ -78,7 +78,10 @@ function lookUp(bytes: Buffer, id: string): Place | 'unlisted' | undefined {
   if (at === -1) return 'unlisted';
   const start = at + needle.length;
   const end = bytes.indexOf(NEWLINE, start);
-  const place = bytes.toString('latin1', start, end === -1 ? bytes.length : end).split('\t').map(Number);
+  const place = bytes
+    .toString('latin1', start, end === -1 ? bytes.length : end)
+    .split('\t')
+    .map(Number);
   return place.length === 3 && place.every(Number.isSafeInteger) ? (place as Place) : undefined;
 }
 

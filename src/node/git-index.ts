@@ -55,7 +55,7 @@ export function updateIndexEntry(dir: string, gitdir: string, path: string, blob
 
   const entriesEnd = offsets[count]!;
   const kept: Buffer[] = [];
-  for (let offset = entriesEnd; offset < buffer.length - 20; ) {
+  for (let offset = entriesEnd; offset < buffer.length - 20;) {
     const signature = buffer.toString('latin1', offset, offset + 4);
     const size = buffer.readUInt32BE(offset + 4);
     // Extensions: keep what stays true, drop what a changed entry makes stale.
@@ -202,7 +202,10 @@ function indexEntry(file: string, name: Buffer, blob: string): Buffer {
  */
 function writeLocked(gitdir: string, data: Buffer[]): void {
   const files = indexLock(gitdir);
-  const fd = takeLock(files, () => new PloverError('E_INDEX_LOCKED', `${files.lock} exists: another git command is using the index. Let it finish; if none is running, delete ${files.lock}`));
+  const fd = takeLock(
+    files,
+    () => new PloverError('E_INDEX_LOCKED', `${files.lock} exists: another git command is using the index. Let it finish; if none is running, delete ${files.lock}`),
+  );
   try {
     writevAll(fd, data);
   } catch (err) {

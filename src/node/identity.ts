@@ -27,8 +27,7 @@ export async function resolveReviewer(dir: string, flag: string | undefined): Pr
   if (!name || !email) {
     throw new PloverError(
       'E_NO_REVIEWER',
-      'no reviewer identity: pass --reviewer "Name <email>", or set it once with\n' +
-        '  git config user.name "Your Name"\n  git config user.email you@example.org',
+      'no reviewer identity: pass --reviewer "Name <email>", or set it once with\n' + '  git config user.name "Your Name"\n  git config user.email you@example.org',
     );
   }
   return checkReviewer({ name, email });

@@ -156,7 +156,5 @@ async function appendLines(path: string, lines: string[]): Promise<void> {
 
 /** JSON with keys sorted at every level, to compare records whatever their key order. */
 function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => compareOrdinal(a, b))) : v,
-  );
+  return JSON.stringify(value, (_key, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => compareOrdinal(a, b))) : v));
 }

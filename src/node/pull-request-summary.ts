@@ -47,7 +47,10 @@ async function commitOf(dir: string, ref: string, option: string): Promise<strin
   try {
     return (await git(dir, ['rev-parse', '--verify', '--end-of-options', `${ref}^{commit}`])).trim();
   } catch {
-    throw new PloverError('E_BAD_REF', `${option} ${JSON.stringify(ref)} does not name a commit in ${dir}; try a branch, tag or sha from \`git log\` (in CI, fetch the base branch: actions/checkout with fetch-depth: 0)`);
+    throw new PloverError(
+      'E_BAD_REF',
+      `${option} ${JSON.stringify(ref)} does not name a commit in ${dir}; try a branch, tag or sha from \`git log\` (in CI, fetch the base branch: actions/checkout with fetch-depth: 0)`,
+    );
   }
 }
 
@@ -69,7 +72,10 @@ export async function pullRequestSummary(dir: string, baseRef: string, headRef =
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const [status, file] = [fields[i]!, fields[i + 1]!];
     if (status === 'D') {
-      const before = await git(dir, ['show', `${since}:${file}`]).then((t) => parseCorrection(t, file).correction ?? null, () => null);
+      const before = await git(dir, ['show', `${since}:${file}`]).then(
+        (t) => parseCorrection(t, file).correction ?? null,
+        () => null,
+      );
       changed.push({ status: 'removed', file, correction: before });
     } else {
       changed.push({ status: status === 'A' ? 'added' : 'changed', file, correction: byFile.get(file) ?? null });
@@ -91,11 +97,18 @@ export async function pullRequestSummary(dir: string, baseRef: string, headRef =
   const reviewers = [...new Set(decided.map((c) => c.correction!.reviewer.email))].sort();
   if (reviewers.length) {
     const categories = [...new Set(decided.map((c) => c.correction!.failure_category ?? 'none'))].sort();
-    out.push('### Decisions by reviewer', '', `| reviewer | ${ACTIONS.map((a) => a.value).join(' | ')} | ${categories.join(' | ')} |`, `|---|${ACTIONS.map(() => '---:').join('|')}|${categories.map(() => '---:').join('|')}|`);
+    out.push(
+      '### Decisions by reviewer',
+      '',
+      `| reviewer | ${ACTIONS.map((a) => a.value).join(' | ')} | ${categories.join(' | ')} |`,
+      `|---|${ACTIONS.map(() => '---:').join('|')}|${categories.map(() => '---:').join('|')}|`,
+    );
     for (const r of reviewers) {
       const mine = decided.filter((c) => c.correction!.reviewer.email === r).map((c) => c.correction!);
       const count = (pred: (c: Correction) => boolean) => mine.filter(pred).length;
-      out.push(`| ${inert(r)} | ${ACTIONS.map((a) => count((c) => c.action === a.value)).join(' | ')} | ${categories.map((k) => count((c) => (c.failure_category ?? 'none') === k)).join(' | ')} |`);
+      out.push(
+        `| ${inert(r)} | ${ACTIONS.map((a) => count((c) => c.action === a.value)).join(' | ')} | ${categories.map((k) => count((c) => (c.failure_category ?? 'none') === k)).join(' | ')} |`,
+      );
     }
     out.push('');
   }
@@ -105,10 +118,16 @@ export async function pullRequestSummary(dir: string, baseRef: string, headRef =
   // Candidates this change touches that the reviewers now disagree on (the export leaves them out).
   const touched = new Set(changed.map((c) => c.correction?.candidate_id).filter((id): id is string => id !== undefined));
   const conflicts: string[] = [];
-  for (const [id, group] of groupByCandidate(check.data.corrections.map((c) => c.correction), (c) => c.candidate_id)) {
+  for (const [id, group] of groupByCandidate(
+    check.data.corrections.map((c) => c.correction),
+    (c) => c.candidate_id,
+  )) {
     if (!touched.has(id)) continue;
     const resolved = resolveDecision(group, DEFAULT_EXPORT_OPTIONS.resolve);
-    if ('conflict' in resolved) conflicts.push(`- ${inert(id)}: ${resolved.conflict.decisions.map((d) => `${d.action}${d.failure_category ? ` (${d.failure_category})` : ''} by ${inert(d.reviewer)}`).join('; ')}`);
+    if ('conflict' in resolved)
+      conflicts.push(
+        `- ${inert(id)}: ${resolved.conflict.decisions.map((d) => `${d.action}${d.failure_category ? ` (${d.failure_category})` : ''} by ${inert(d.reviewer)}`).join('; ')}`,
+      );
   }
   if (conflicts.length) out.push(`### ${plural(conflicts.length, 'candidate')} in conflict (left out of the export until settled)`, '', ...conflicts, '');
 

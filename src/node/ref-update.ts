@@ -18,7 +18,10 @@ import { refLock, releaseLock, takeLock } from './owned-lock.ts';
 export function refUpdater(fs: GitFs, gitdir: string) {
   return async (ref: string, oid: string, expected: string | null, log: RefLogEntry): Promise<boolean> => {
     const files = refLock(gitdir, ref);
-    let fd = takeLock(files, () => new PloverError('E_REF_LOCKED', `${files.lock} exists: another git command is moving ${ref}. Let it finish; if none is running, delete ${files.lock}`));
+    let fd = takeLock(
+      files,
+      () => new PloverError('E_REF_LOCKED', `${files.lock} exists: another git command is moving ${ref}. Let it finish; if none is running, delete ${files.lock}`),
+    );
     let renamed = false;
     try {
       if ((await resolveOrNull(fs, gitdir, ref)) !== expected) return false;

@@ -160,7 +160,11 @@ export async function gitRefSource(dir: string, ref: string): Promise<DataSource
 export function gitFilesSource(dir: string, commit: string, paths: string[]): DataSource {
   const reader = new BlobReader(dir);
   return {
-    list: async (folder) => paths.filter((path) => path.startsWith(`${folder}/`)).sort().map((path) => ({ path })),
+    list: async (folder) =>
+      paths
+        .filter((path) => path.startsWith(`${folder}/`))
+        .sort()
+        .map((path) => ({ path })),
     async read(path, maxBytes) {
       const body = await reader.read(`${commit}:${path}`);
       return body.length > maxBytes ? { tooLarge: body.length } : body;
@@ -236,7 +240,9 @@ export class BlobReader {
         this.chunks = head.length ? [head] : [];
         const newline = head.indexOf(10);
         if (newline < 0) return;
-        const header = this.take(newline + 1).toString().trimEnd();
+        const header = this.take(newline + 1)
+          .toString()
+          .trimEnd();
         // "<oid> <type> <size>", or "<request> missing" (or "ambiguous"; a request may hold spaces)
         if (header.endsWith(' missing')) {
           this.waiting.shift()?.resolve(null);

@@ -30,7 +30,11 @@ export async function importSuggestions(dir: string, text: string, file: string,
   const known = (id: string) => data.candidates.has(id);
   const given = parseSuggestionFile(text, file, known);
   if (given.problems.length) {
-    throw new PloverError('E_INVALID_SUGGESTIONS', `${plural(given.problems.length, 'problem')} in ${file}; nothing was written:\n${given.problems.map(formatProblem).join('\n')}`, { problems: given.problems });
+    throw new PloverError(
+      'E_INVALID_SUGGESTIONS',
+      `${plural(given.problems.length, 'problem')} in ${file}; nothing was written:\n${given.problems.map(formatProblem).join('\n')}`,
+      { problems: given.problems },
+    );
   }
   const path = suggestionsPath(agent);
   const fs = createAtomicFs(`${dir}/.git`);
@@ -39,7 +43,11 @@ export async function importSuggestions(dir: string, text: string, file: string,
   const before = await readCommittedFile({ fs, dir, cache }, path);
   const kept = before === null ? { lines: [], problems: [] } : parseSuggestionFile(before, path, known);
   if (kept.problems.length) {
-    throw new PloverError('E_INVALID_SUGGESTIONS', `${path} as committed has problems; fix or remove it first (see plover validate):\n${kept.problems.map(formatProblem).join('\n')}`, { problems: kept.problems });
+    throw new PloverError(
+      'E_INVALID_SUGGESTIONS',
+      `${path} as committed has problems; fix or remove it first (see plover validate):\n${kept.problems.map(formatProblem).join('\n')}`,
+      { problems: kept.problems },
+    );
   }
   const merged = new Map<string, SuggestionLine>(kept.lines.map((s) => [s.candidate_id, s]));
   let added = 0;

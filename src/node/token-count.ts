@@ -78,7 +78,10 @@ export class TokenCountCache {
   /** Opens the cache of the repository at `dir` (none outside a git working tree). */
   static async open(dir: string): Promise<TokenCountCache> {
     const gitDir = join(dir, '.git');
-    const isDir = await stat(gitDir).then((s) => s.isDirectory(), () => false); // a worktree's .git is a file: no cache there
+    const isDir = await stat(gitDir).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ); // a worktree's .git is a file: no cache there
     const cache = new TokenCountCache(isDir ? join(gitDir, 'plover', CACHE_FILE) : null);
     if (!cache.file) return cache;
     let text = '';

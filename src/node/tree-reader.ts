@@ -24,12 +24,17 @@ export function treeReader(dir: string) {
 export function parseTree(body: Uint8Array): TreeEntry[] {
   const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   const entries: TreeEntry[] = [];
-  for (let at = 0; at < bytes.length; ) {
+  for (let at = 0; at < bytes.length;) {
     const space = bytes.indexOf(0x20, at);
     const nul = bytes.indexOf(0, space);
     if (space === -1 || nul === -1 || nul + 21 > bytes.length) throw new Error(`a tree object is cut short at byte ${at}`);
     const mode = bytes.toString('latin1', at, space).padStart(6, '0');
-    entries.push({ mode, path: bytes.toString('utf8', space + 1, nul), oid: bytes.toString('hex', nul + 1, nul + 21), type: mode === '040000' ? 'tree' : mode === '160000' ? 'commit' : 'blob' });
+    entries.push({
+      mode,
+      path: bytes.toString('utf8', space + 1, nul),
+      oid: bytes.toString('hex', nul + 1, nul + 21),
+      type: mode === '040000' ? 'tree' : mode === '160000' ? 'commit' : 'blob',
+    });
     at = nul + 21;
   }
   return entries;

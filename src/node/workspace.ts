@@ -52,7 +52,12 @@ export class Workspace {
   /** The session's isomorphic-git cache, which also keeps the commits it wrote (git/tree-cache.ts). */
   private readonly cache: object;
 
-  private constructor(service: ReviewService, recovered: Recovered[], candidates: Map<string, LocatedCandidate>, where: { dir: string; fs: GitFs; cache: object; head: string | null }) {
+  private constructor(
+    service: ReviewService,
+    recovered: Recovered[],
+    candidates: Map<string, LocatedCandidate>,
+    where: { dir: string; fs: GitFs; cache: object; head: string | null },
+  ) {
     this.service = service;
     this.recovered = recovered;
     this.candidates = candidates;

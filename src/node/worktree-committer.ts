@@ -129,7 +129,6 @@ export class WorktreeCommitter implements Committer {
     }
   }
 
-
   history(candidateId: string) {
     return readCandidateHistory(this.dir, candidateId);
   }

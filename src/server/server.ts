@@ -71,7 +71,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   try {
     await stat(join(siteDir, 'index.html'));
   } catch {
-    throw new PloverError('E_NO_SITE', `the review site is not built (no ${join(siteDir, 'index.html')}); \`npm start\` builds it and serves it (or build it alone with \`npx astro build --mode serve\`)`);
+    throw new PloverError(
+      'E_NO_SITE',
+      `the review site is not built (no ${join(siteDir, 'index.html')}); \`npm start\` builds it and serves it (or build it alone with \`npx astro build --mode serve\`)`,
+    );
   }
   let port = options.port;
   const current = keepCurrent(options.workspace);
@@ -84,11 +87,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
-      reject(
-        err.code === 'EADDRINUSE'
-          ? new PloverError('E_PORT_IN_USE', `port ${options.port} on 127.0.0.1 is in use; pass --port N, or --port 0 for a free one`)
-          : err,
-      );
+      reject(err.code === 'EADDRINUSE' ? new PloverError('E_PORT_IN_USE', `port ${options.port} on 127.0.0.1 is in use; pass --port N, or --port 0 for a free one`) : err);
     });
     server.listen(options.port, '127.0.0.1', () => resolve());
   });
@@ -119,7 +118,9 @@ function keepCurrent(first: Workspace) {
     if (found.kind === 'corrections') {
       if (found.taken || found.removed) console.log(`took in ${found.taken} changed and ${found.removed} removed correction file(s) from ${found.commit.slice(0, 7)}`);
       if (found.problems.length) {
-        console.error(`${found.problems.length} correction file(s) from ${found.commit.slice(0, 7)} are not taken in (see \`plover validate\`):\n${found.problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`);
+        console.error(
+          `${found.problems.length} correction file(s) from ${found.commit.slice(0, 7)} are not taken in (see \`plover validate\`):\n${found.problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`,
+        );
       }
     } else if (found.kind === 'reopen' && found.commit !== unreadable) {
       try {
@@ -127,7 +128,9 @@ function keepCurrent(first: Workspace) {
         console.log(`${found.commit.slice(0, 7)} changed the candidates or plover.config.json: read again, ${workspace.index.candidateCount} candidates`);
       } catch (err) {
         unreadable = found.commit;
-        console.error(`${found.commit.slice(0, 7)} changed the candidates or plover.config.json, and the repository cannot be read; still serving what was read before.\n${(err as Error).message}`);
+        console.error(
+          `${found.commit.slice(0, 7)} changed the candidates or plover.config.json, and the repository cannot be read; still serving what was read before.\n${(err as Error).message}`,
+        );
       }
     }
   }

@@ -72,7 +72,7 @@ describe.each(WORKFLOWS)('%s', (file) => {
     }
   });
 
-  it.each(['validate', 'export'])('its %s job\'s npm steps pass on real data and make what the job uploads', (name) => {
+  it.each(['validate', 'export'])("its %s job's npm steps pass on real data and make what the job uploads", (name) => {
     const job = workflow.jobs[name]!;
     const summary = join(project, `summary-${name}.md`);
     writeFileSync(summary, '');
@@ -94,7 +94,10 @@ describe.each(WORKFLOWS)('%s', (file) => {
       expect(text).toMatch(/Fleiss' κ across 3 reviewers on 3 candidates/);
     } else {
       const upload = job.steps.find((s) => s.uses?.includes('upload-artifact'))!;
-      const paths = upload.with!.path!.trim().split('\n').map((p) => p.trim());
+      const paths = upload
+        .with!.path!.trim()
+        .split('\n')
+        .map((p) => p.trim());
       expect(paths).toEqual(['dist/sft.jsonl', 'dist/sft.manifest.json']);
       for (const p of paths) expect(existsSync(join(project, p))).toBe(true);
       expect(checkExportRules(readFileSync(join(project, 'dist/sft.jsonl')))).toEqual([]);
@@ -166,7 +169,9 @@ describe.each([
     const project = site();
     try {
       const vars = { PLOVER_REMOTE: remote.url, PLOVER_CORS_PROXY: 'https://proxy.example.org' };
-      const steps = Object.values(workflow.jobs).flatMap((j) => j.steps).filter((s) => s.run && !s.run.startsWith('npm ci'));
+      const steps = Object.values(workflow.jobs)
+        .flatMap((j) => j.steps)
+        .filter((s) => s.run && !s.run.startsWith('npm ci'));
       for (const step of steps) {
         const env = Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, k === 'TOKEN' ? TOKEN : evaluate(v, vars, 'labels')]));
         const result = await runIn(project, step.run!, { ...env, GITHUB_SHA: 'f'.repeat(40), GITHUB_SERVER_URL: remote.server.origin, GITHUB_REPOSITORY: 'demo' });
@@ -189,7 +194,11 @@ describe.each([
 /** Runs a step without blocking this process, which serves the git remote the step may push to. */
 function runIn(cwd: string, command: string, env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn('bash', ['-eo', 'pipefail', '-c', command], { cwd, env: { ...process.env, ...GIT_ENV, ASTRO_TELEMETRY_DISABLED: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', ['-eo', 'pipefail', '-c', command], {
+      cwd,
+      env: { ...process.env, ...GIT_ENV, ASTRO_TELEMETRY_DISABLED: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));

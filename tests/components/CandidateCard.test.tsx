@@ -67,7 +67,11 @@ describe('CandidateCard', () => {
 
   it('renders Markdown (code blocks, lists) and makes links safe, images inert', () => {
     const { container } = render(() => (
-      <CandidateCard candidate={candidate({ model_response: '# Title\n\n- one\n- two\n\n```js\nlet x = 1;\n```\n\n[site](https://example.org) ![pixel](https://tracker.example/p.gif) [bad](javascript:alert(1))' })} />
+      <CandidateCard
+        candidate={candidate({
+          model_response: '# Title\n\n- one\n- two\n\n```js\nlet x = 1;\n```\n\n[site](https://example.org) ![pixel](https://tracker.example/p.gif) [bad](javascript:alert(1))',
+        })}
+      />
     ));
     const response = screen.getByRole('region', { name: 'Model response' });
     expect(response.querySelector('h1')!.textContent).toBe('Title');

@@ -31,7 +31,11 @@ const shown = () => screen.getByRole('article', { name: 'Candidate' }).getAttrib
 const press = (key: string, init: KeyboardEventInit = {}) => fireEvent.keyDown(document.body, { key, ...init });
 /** The decisions committed so far, in commit order (removals as `undo`). */
 const committed = (committer: MemoryCommitter) =>
-  committer.commits.map((c) => (c.text === null ? ['undo', c.path.split('/')[2]!.split('--')[0]] : [parseCorrection(c.text, c.path).correction!.action, parseCorrection(c.text, c.path).correction!.candidate_id]));
+  committer.commits.map((c) =>
+    c.text === null
+      ? ['undo', c.path.split('/')[2]!.split('--')[0]]
+      : [parseCorrection(c.text, c.path).correction!.action, parseCorrection(c.text, c.path).correction!.candidate_id],
+  );
 const correctionOf = (committer: MemoryCommitter, id: string) => {
   const c = [...committer.commits].reverse().find((c) => c.text !== null && c.text.includes(`"${id}"`))!;
   return parseCorrection(c.text!, c.path).correction!;
@@ -54,7 +58,12 @@ describe('the review page (jsdom, in-memory committer)', () => {
     expect(live()).toBe('Candidate c02, decided.');
     press('j');
     expect(shown()).toBe('c03');
-    await waitFor(() => expect(committed(committer)).toEqual([['discard', 'c01'], ['flag', 'c02']]));
+    await waitFor(() =>
+      expect(committed(committer)).toEqual([
+        ['discard', 'c01'],
+        ['flag', 'c02'],
+      ]),
+    );
     expect(correctionOf(committer, 'c02').failure_category).toBe('style_violation');
     await waitFor(() => expect(screen.getByTestId('count-flag').textContent).toBe('1'));
     expect(screen.getByTestId('remaining').textContent).toBe('3');

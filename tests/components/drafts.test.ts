@@ -21,7 +21,7 @@ describe('drafts', () => {
     expect(createDrafts(() => undefined).get('c1')).toBeNull();
   });
 
-  it('forgets every draft of a reviewer at a place, those kept before drafts had a place too, and no one else\'s', () => {
+  it("forgets every draft of a reviewer at a place, those kept before drafts had a place too, and no one else's", () => {
     const place = 'https://host/team/repo.git';
     createDrafts(() => ann(place)).keep('c1', 'one', '');
     createDrafts(() => ann(place)).keep('c2', 'two', '');

@@ -24,7 +24,11 @@ describe('createQueue', () => {
   });
 
   it('drops a page asked for under the filters before the last change', async () => {
-    const { service } = memoryService([{ id: 'a1', model_response: 'apple' }, { id: 'b1', model_response: 'banana' }, { id: 'a2', model_response: 'apple' }]);
+    const { service } = memoryService([
+      { id: 'a1', model_response: 'apple' },
+      { id: 'b1', model_response: 'banana' },
+      { id: 'a2', model_response: 'apple' },
+    ]);
     const real = service.backend(ann);
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));

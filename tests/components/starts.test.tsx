@@ -129,7 +129,9 @@ describe('starting points (jsdom, in-memory committer)', () => {
     const offer = await screen.findByRole('button', { name: 'Same correction for 1 sibling' });
     const before = committer.commits.length;
     fireEvent.click(offer);
-    expect(document.querySelector('#settle-confirm')!.textContent).toBe('Commit the same correction, as Wrong answer, for 1 sibling? Each keeps its own model answer and becomes a commit of yours; one Undo takes them all back.');
+    expect(document.querySelector('#settle-confirm')!.textContent).toBe(
+      'Commit the same correction, as Wrong answer, for 1 sibling? Each keeps its own model answer and becomes a commit of yours; one Undo takes them all back.',
+    );
     fireEvent.click(screen.getByRole('button', { name: 'Correct 1' }));
     await waitFor(() => expect(screen.getByText(/Corrected 1 siblings the same way\./)).toBeTruthy());
     expect(committer.commits.length).toBe(before + 2);

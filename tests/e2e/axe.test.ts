@@ -28,7 +28,10 @@ describe.skipIf(!CHROMIUM)('accessibility (axe-core) of the local site', () => {
     it.each(SIZES)('finds nothing in the Conflicts view, the bulk confirmation, the starting points and the offer to settle siblings, at %i×%i', async (width, height) => {
       const { dir } = repos();
       const id = 'sftc_b5505e86f70999cf';
-      expect(plover(dir, ['submit', id, '--action', 'correct', '--response', 'Subject: Feedback request\n\nCould you review the report?', '--reviewer', 'Ann Lee <ann@example.org>']).status).toBe(0);
+      expect(
+        plover(dir, ['submit', id, '--action', 'correct', '--response', 'Subject: Feedback request\n\nCould you review the report?', '--reviewer', 'Ann Lee <ann@example.org>'])
+          .status,
+      ).toBe(0);
       expect(plover(dir, ['submit', id, '--action', 'discard', '--reviewer', 'Bob Ray <bob@example.org>']).status).toBe(0);
       const server = await startPlover(dir, 'Cat Diaz <cat@example.org>');
       stops.push(server);

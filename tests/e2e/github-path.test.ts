@@ -30,10 +30,11 @@ describe.skipIf(!CHROMIUM)('the hosted site behind the real CORS proxy, for a ho
     proxy = createServer((req, res) => handler!(req, res));
     return new Promise((resolve) => proxy.listen(port, '127.0.0.1', () => resolve()));
   }
-  const stopProxy = () => new Promise<void>((resolve) => {
-    proxy.close(() => resolve());
-    proxy.closeAllConnections();
-  });
+  const stopProxy = () =>
+    new Promise<void>((resolve) => {
+      proxy.close(() => resolve());
+      proxy.closeAllConnections();
+    });
 
   beforeAll(async () => {
     // Its command line listens on every interface; its handler is started here, on loopback.
@@ -89,7 +90,9 @@ describe.skipIf(!CHROMIUM)('the hosted site behind the real CORS proxy, for a ho
     await stopProxy();
     const third = (await card(page).getAttribute('data-candidate-id'))!;
     await page.getByRole('button', { name: 'Flag', exact: true }).click();
-    await expect.poll(() => page.getByTestId('sync-error').textContent()).toMatch(new RegExp(`the CORS proxy ${proxyUrl.replace(/[.]/g, '\\.')} cannot be reached[\\s\\S]*kept in this browser`));
+    await expect
+      .poll(() => page.getByTestId('sync-error').textContent())
+      .toMatch(new RegExp(`the CORS proxy ${proxyUrl.replace(/[.]/g, '\\.')} cannot be reached[\\s\\S]*kept in this browser`));
     expect(await waiting(page)).toBe('1');
     await listenProxy(port);
     await expect.poll(() => waiting(page)).toBe('0');

@@ -70,7 +70,10 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     try {
       await card(page).waitFor({ timeout });
     } catch (err) {
-      const shown = await page.locator('body').innerText({ timeout: 2_000 }).catch((e: Error) => `(unreadable: ${e.message})`);
+      const shown = await page
+        .locator('body')
+        .innerText({ timeout: 2_000 })
+        .catch((e: Error) => `(unreadable: ${e.message})`);
       throw new Error(`no card within ${timeout} ms; the page shows:\n${shown}`, { cause: err });
     }
   }
@@ -97,7 +100,6 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
       rmSync(work, { recursive: true, force: true });
     }
   };
-
 
   /** Flags the shown candidate and waits until the page has the commit (stored in IndexedDB). */
   async function flag(page: Page, done: number): Promise<string> {
@@ -138,7 +140,9 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     // Back online: the retry pushes all ten.
     await expect.poll(() => waiting(page)).toBe('0');
     await expect.poll(() => page.getByTestId('online').textContent()).toBe('Online');
-    const log = git(remote.bare, 'log', '--format=%an <%ae>|%s', `main..${branchOf(ann)}`).split('\n').reverse();
+    const log = git(remote.bare, 'log', '--format=%an <%ae>|%s', `main..${branchOf(ann)}`)
+      .split('\n')
+      .reverse();
     expect(log).toEqual(ids.map((id) => `Ann Lee <ann@example.org>|plover: flag ${id}`));
     expect(new Set(ids).size).toBe(10);
     expect(git(remote.bare, 'ls-tree', '-r', '--name-only', branchOf(ann), 'corrections').split('\n')).toHaveLength(10);
@@ -236,7 +240,11 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     await signIn(again, gil);
     await cardShown(again);
     await expect.poll(() => waiting(again)).toBe('0');
-    expect(git(remote.bare, 'log', '--format=%s', `main..${branchOf(gil)}`).split('\n').sort()).toEqual(decided.map((id) => `plover: flag ${id}`).sort());
+    expect(
+      git(remote.bare, 'log', '--format=%s', `main..${branchOf(gil)}`)
+        .split('\n')
+        .sort(),
+    ).toEqual(decided.map((id) => `plover: flag ${id}`).sort());
     expect(decided).not.toContain(await currentId(again));
     expect(fsck(remote.bare).status).toBe(0);
   });
@@ -264,7 +272,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
 
     // Seeded closes at random moments after a decision: 0 to 400 ms, commit and push or not.
     let seed = 17;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let round = 0; round < 20; round++) {
       page = await open(context);
       await signIn(page, ivy);
@@ -279,7 +287,11 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     await signIn(page, ivy);
     await cardShown(page);
     await expect.poll(() => waiting(page)).toBe('0');
-    expect(git(remote.bare, 'log', '--format=%s', `main..${branchOf(ivy)}`).split('\n').sort()).toEqual(decided.map((id) => `plover: flag ${id}`).sort());
+    expect(
+      git(remote.bare, 'log', '--format=%s', `main..${branchOf(ivy)}`)
+        .split('\n')
+        .sort(),
+    ).toEqual(decided.map((id) => `plover: flag ${id}`).sort());
     expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('plover.journal:')))).toEqual([]);
     expect(fsck(remote.bare).status).toBe(0);
   });
@@ -323,7 +335,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     expect(fsck(remote.bare).status).toBe(0);
   });
 
-  it('keeps two reviewers of one browser apart: Sign out asks while a decision waits, forgets the drafts, and pushes nobody else\'s decisions', async () => {
+  it("keeps two reviewers of one browser apart: Sign out asks while a decision waits, forgets the drafts, and pushes nobody else's decisions", async () => {
     const mia = { name: 'Mia Oda', email: 'mia@example.org' };
     const ned = { name: 'Ned Ash', email: 'ned@example.org' };
     const page = await open(await browser({ bypassCSP: true }));
@@ -389,7 +401,11 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     expect(pushes.length).toBeGreaterThanOrEqual(1);
     expect(pushes.length).toBeLessThanOrEqual(Math.ceil(span / (INTERVAL_S * 1000)) + 1);
     expect(pushes.length).toBeLessThan(decided.length);
-    expect(git(remote.bare, 'log', '--format=%s', `main..${branchOf(mo)}`).split('\n').sort()).toEqual(decided.map((id) => `plover: flag ${id}`).sort());
+    expect(
+      git(remote.bare, 'log', '--format=%s', `main..${branchOf(mo)}`)
+        .split('\n')
+        .sort(),
+    ).toEqual(decided.map((id) => `plover: flag ${id}`).sort());
 
     // Right after a push, a decision waits for the interval and the bar says when it goes; Push now, or the
     // page being hidden, sends it at once. (If the interval passes first, the push is the interval's: try again.)
@@ -408,7 +424,9 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
       for (let attempt = 1; ; attempt++) {
         await flagged();
         // Waiting for the interval (the bar says when it goes), or already on its way.
-        await expect.poll(async () => (await pushNow().count()) > 0 || (await waiting(page)) === '0' || (await page.getByTestId('waiting').textContent())!.includes('pushing')).toBe(true);
+        await expect
+          .poll(async () => (await pushNow().count()) > 0 || (await waiting(page)) === '0' || (await page.getByTestId('waiting').textContent())!.includes('pushing'))
+          .toBe(true);
         if ((await pushNow().count()) > 0) {
           expect(await page.getByTestId('waiting').textContent()).toMatch(/1 decision waiting to be pushed · next push in \d+ s/);
           await act();
@@ -426,7 +444,11 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
         Object.defineProperty(document, 'visibilityState', { value: 'visible', configurable: true });
       }),
     );
-    expect(git(remote.bare, 'log', '--format=%s', `main..${branchOf(mo)}`).split('\n').sort()).toEqual(decided.map((id) => `plover: flag ${id}`).sort());
+    expect(
+      git(remote.bare, 'log', '--format=%s', `main..${branchOf(mo)}`)
+        .split('\n')
+        .sort(),
+    ).toEqual(decided.map((id) => `plover: flag ${id}`).sort());
   });
 
   it('waits as a rate-limited host asks: nothing is sent before the time it names, the wait is shown, then every decision arrives once', async () => {
@@ -452,7 +474,11 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
       // The request after each limit came no sooner than the host asked.
       expect(arrivals[1]! - arrivals[0]!).toBeGreaterThanOrEqual(3000);
       expect(arrivals[2]! - arrivals[1]!).toBeGreaterThanOrEqual(2000);
-      expect(git(remote.bare, 'log', '--format=%s', `main..${branchOf(lee)}`).split('\n').sort()).toEqual([first, second].map((id) => `plover: flag ${id}`).sort());
+      expect(
+        git(remote.bare, 'log', '--format=%s', `main..${branchOf(lee)}`)
+          .split('\n')
+          .sort(),
+      ).toEqual([first, second].map((id) => `plover: flag ${id}`).sort());
     } finally {
       remote.server.setFaults({});
     }
@@ -468,7 +494,10 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
       const page = await open(await browser({ bypassCSP: true }));
       await page.getByLabel('Access token').waitFor();
       const axeFound: Record<string, string[]> = {};
-      for (const [width, height, name] of [[1280, 720, 'hosted-sign-in'], [390, 844, 'hosted-sign-in-phone']] as const) {
+      for (const [width, height, name] of [
+        [1280, 720, 'hosted-sign-in'],
+        [390, 844, 'hosted-sign-in-phone'],
+      ] as const) {
         await page.setViewportSize({ width, height });
         await screenshot(page, name, { fullPage: false });
         axeFound[name] = await violations(page);
@@ -484,7 +513,10 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
       expect(await error.getAttribute('role')).toBe('alert');
       await expect.poll(() => waiting(page)).toBe('2');
       // The refusal stays in view while reviewing: with the decision buttons scrolled to, on a laptop and a phone.
-      for (const [width, height, name] of [[1280, 720, 'hosted-refused'], [390, 844, 'hosted-refused-phone']] as const) {
+      for (const [width, height, name] of [
+        [1280, 720, 'hosted-refused'],
+        [390, 844, 'hosted-refused-phone'],
+      ] as const) {
         await page.setViewportSize({ width, height });
         await page.getByRole('button', { name: 'Flag', exact: true }).scrollIntoViewIfNeeded();
         const box = (await error.boundingBox())!;
@@ -506,7 +538,11 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
       rmSync(hook);
       await error.getByRole('button', { name: 'Retry' }).click();
       await expect.poll(() => waiting(page)).toBe('0');
-      expect(git(remote.bare, 'log', '--format=%s', `main..${branchOf(hal)}`).split('\n').sort()).toEqual([first, second].map((id) => `plover: flag ${id}`).sort());
+      expect(
+        git(remote.bare, 'log', '--format=%s', `main..${branchOf(hal)}`)
+          .split('\n')
+          .sort(),
+      ).toEqual([first, second].map((id) => `plover: flag ${id}`).sort());
       expect(await error.count()).toBe(0);
       expect(fsck(remote.bare).status).toBe(0);
     } finally {
@@ -629,7 +665,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     }
   }
 
-  it("splits the work of a team as the label server does: the same share, queue and counts for a member, everything one button away", async () => {
+  it('splits the work of a team as the label server does: the same share, queue and counts for a member, everything one button away', async () => {
     const team = [
       { name: 'Lia Moss', email: 'lia@example.org' },
       { name: 'Max Ode', email: 'max@example.org' },
@@ -770,7 +806,10 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     });
 
     it('loses nothing when the tab is closed in the middle of a push, before or after the host got it', async () => {
-      for (const [who, lostAnswer] of [[eve, false], [fay, true]] as const) {
+      for (const [who, lostAnswer] of [
+        [eve, false],
+        [fay, true],
+      ] as const) {
         const context = await browser();
         const page = await open(context);
         await signIn(page, who);

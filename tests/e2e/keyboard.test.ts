@@ -210,8 +210,11 @@ describe.skipIf(!CHROMIUM)('reviewing by keyboard in Chromium', () => {
         return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
       };
       const contrast = (color: string) => {
-        const rgb = color.match(/\d+(\.\d+)?/g)!.slice(0, 3).map(Number);
-        return (1.05) / (luminance(rgb) + 0.05);
+        const rgb = color
+          .match(/\d+(\.\d+)?/g)!
+          .slice(0, 3)
+          .map(Number);
+        return 1.05 / (luminance(rgb) + 0.05);
       };
       const problems: string[] = [];
       const controls = [...document.querySelectorAll<HTMLElement>('button, textarea, select, input, summary')].filter((el) => el.getClientRects().length);
@@ -241,7 +244,10 @@ describe.skipIf(!CHROMIUM)('reviewing by keyboard in Chromium', () => {
         const el = document.activeElement as HTMLElement | null;
         if (!el || el === document.body) return null;
         const style = getComputedStyle(el);
-        return { name: `${el.tagName.toLowerCase()} ${(el.getAttribute('aria-label') ?? el.textContent ?? '').trim().slice(0, 30)}`, visible: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2 };
+        return {
+          name: `${el.tagName.toLowerCase()} ${(el.getAttribute('aria-label') ?? el.textContent ?? '').trim().slice(0, 30)}`,
+          visible: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2,
+        };
       });
       if (seen && !seen.visible) unseen.push(seen.name);
     }

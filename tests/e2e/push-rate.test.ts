@@ -85,18 +85,25 @@ describe.skipIf(!CHROMIUM)('a team of three pushing to one repository', () => {
       }),
     );
     // When each tab's pushes started: never closer than the interval, so at most 2 per tab in any minute.
-    const starts = await Promise.all(pages.map((page) => page.evaluate(() => performance.getEntriesByName('plover:push').map((e) => (e as PerformanceMeasure).detail as { at: number; reason: string }))));
+    const starts = await Promise.all(
+      pages.map((page) => page.evaluate(() => performance.getEntriesByName('plover:push').map((e) => (e as PerformanceMeasure).detail as { at: number; reason: string }))),
+    );
     for (const tab of starts) {
       expect(tab.every((p) => p.reason === 'interval')).toBe(true);
       for (let i = 1; i < tab.length; i++) expect(tab[i]!.at - tab[i - 1]!.at).toBeGreaterThanOrEqual(INTERVAL_MS);
     }
-    const all = starts.flat().map((p) => p.at).sort((a, b) => a - b);
+    const all = starts
+      .flat()
+      .map((p) => p.at)
+      .sort((a, b) => a - b);
     const inAnyMinute = Math.max(...all.map((t) => all.filter((u) => u >= t && u < t + 60_000).length));
     expect(inAnyMinute).toBeLessThanOrEqual(6);
     expect(remote.server.stats.pushes).toBe(all.length);
     expect(all.length).toBeLessThan(decided.flat().length);
     for (const [i, who] of TEAM.entries()) {
-      const log = git(remote.bare, 'log', '--format=%s', `main..labels/${reviewerTag(who.email)}`).split('\n').sort();
+      const log = git(remote.bare, 'log', '--format=%s', `main..labels/${reviewerTag(who.email)}`)
+        .split('\n')
+        .sort();
       expect(log).toEqual(decided[i]!.map((id) => `plover: flag ${id}`).sort());
     }
   });

@@ -109,7 +109,11 @@ describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
       expect(plover(repo.dir, ['export']).status).toBe(0);
       const bytes = readFileSync(join(repo.dir, 'dist/sft.jsonl'));
       expect(checkExportRules(bytes)).toEqual([]);
-      const lines = bytes.toString('utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+      const lines = bytes
+        .toString('utf8')
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(Object.fromEntries(lines.map((l) => [l.candidate_id, [l.failure_category, l.messages.at(-1).content]]))).toEqual({
         [ids[0]!]: ['wrong_answer', 'Subject: Feedback request\n\nCould you review the report?'],
         [ids[3]!]: [null, 'A better answer.'],
@@ -177,17 +181,21 @@ describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
       // MT-Bench question 82, turn 1: corrected in one run, then its sibling in another run.
       const first = 'sftc_b5505e86f70999cf';
       const sibling = 'sftc_624dd197476c8eb7';
-      expect(plover(repo.dir, ['submit', first, '--action', 'correct', '--response', 'Subject: Feedback on the Q3 report', '--reviewer', 'Bob Ray <bob@example.org>']).status).toBe(0);
+      expect(plover(repo.dir, ['submit', first, '--action', 'correct', '--response', 'Subject: Feedback on the Q3 report', '--reviewer', 'Bob Ray <bob@example.org>']).status).toBe(
+        0,
+      );
       const page = await open(`${repo.url}?q=${sibling}`);
       expect(await currentId(page)).toBe(sibling);
       const starts = page.getByRole('region', { name: 'Siblings and starting points' });
-      await expect.poll(() => starts.getByRole('button').allTextContents()).toEqual([
-        expect.stringMatching(/^Sibling correction · .+ · 0\.10$/),
-        expect.stringMatching(/^Sibling answer · .+ · 1\.00$/),
-        expect.stringMatching(/^Sibling answer · .+ · 1\.00$/),
-        expect.stringMatching(/^Sibling answer · .+ · 0\.10$/),
-        expect.stringMatching(/^Model response · /),
-      ]);
+      await expect
+        .poll(() => starts.getByRole('button').allTextContents())
+        .toEqual([
+          expect.stringMatching(/^Sibling correction · .+ · 0\.10$/),
+          expect.stringMatching(/^Sibling answer · .+ · 1\.00$/),
+          expect.stringMatching(/^Sibling answer · .+ · 1\.00$/),
+          expect.stringMatching(/^Sibling answer · .+ · 0\.10$/),
+          expect.stringMatching(/^Model response · /),
+        ]);
       await starts.getByText('3 siblings: the same question in other runs').click();
       await expect.poll(() => starts.locator('tr[data-candidate-id]').count()).toBe(3);
       expect(await starts.locator(`tr[data-candidate-id="${first}"]`).textContent()).toContain('Correct (bob@example.org)');
@@ -202,10 +210,18 @@ describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
       const path = correctionPath(sibling, 'ann@example.org');
       await expect.poll(() => git(repo.dir, 'ls-tree', '--name-only', 'HEAD', path)).toBe(path);
       const record = JSON.parse(readFileSync(join(repo.dir, path), 'utf8'));
-      expect(record.started_from).toEqual({ kind: 'sibling_correction', candidate_id: first, sha256: createHash('sha256').update('Subject: Feedback on the Q3 report').digest('hex') });
+      expect(record.started_from).toEqual({
+        kind: 'sibling_correction',
+        candidate_id: first,
+        sha256: createHash('sha256').update('Subject: Feedback on the Q3 report').digest('hex'),
+      });
 
       // A math question with a reference answer: the card shows it, and it is a start.
-      const math = JSON.parse(readFileSync(join(repo.dir, 'candidates/run_20240325_mt_bench_9d9abd96.jsonl'), 'utf8').split('\n').find((l) => l.includes('"reference_answer"'))!);
+      const math = JSON.parse(
+        readFileSync(join(repo.dir, 'candidates/run_20240325_mt_bench_9d9abd96.jsonl'), 'utf8')
+          .split('\n')
+          .find((l) => l.includes('"reference_answer"'))!,
+      );
       await page.goto(`${repo.url}?q=${math.id}`);
       await page.getByRole('article', { name: 'Candidate' }).waitFor();
       await page.getByText('Reference answer (from the benchmark)').click();
@@ -234,10 +250,16 @@ describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
       const records = files.map((f) => JSON.parse(readFileSync(join(repo.dir, f), 'utf8')));
       expect(new Set(records.map((r) => r.corrected_response))).toEqual(new Set([text]));
       const settled = records.filter((r) => r.candidate_id !== question);
-      expect(settled.map((r) => r.started_from)).toEqual(Array(3).fill({ kind: 'sibling_correction', candidate_id: question, sha256: createHash('sha256').update(text).digest('hex') }));
+      expect(settled.map((r) => r.started_from)).toEqual(
+        Array(3).fill({ kind: 'sibling_correction', candidate_id: question, sha256: createHash('sha256').update(text).digest('hex') }),
+      );
       // Each keeps its own model answer: four preference pairs, four different rejected answers.
       expect(plover(repo.dir, ['export', '--format', 'preference', '--out', 'dist/pairs.jsonl']).status).toBe(0);
-      const pairs = readFileSync(join(repo.dir, 'dist/pairs.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l)).filter((p) => p.chosen[0].content === text);
+      const pairs = readFileSync(join(repo.dir, 'dist/pairs.jsonl'), 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .filter((p) => p.chosen[0].content === text);
       expect(pairs).toHaveLength(4);
       expect(new Set(pairs.map((p) => p.rejected[0].content)).size).toBe(4);
       await settle.getByRole('button', { name: 'Undo all 3' }).click();
@@ -293,7 +315,9 @@ describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
       await bulk.getByRole('button', { name: `Undo all ${n}` }).click();
       await expect.poll(() => bulk.getByRole('status').textContent()).toContain(`Undid all ${n}.`);
       expect(Number(git(repo.dir, 'rev-list', '--count', `${head}..HEAD`))).toBe(2 * n + 7);
-      const left = git(repo.dir, 'ls-tree', '-r', '--name-only', 'HEAD', 'corrections').split('\n').filter((p) => p.endsWith('.json'));
+      const left = git(repo.dir, 'ls-tree', '-r', '--name-only', 'HEAD', 'corrections')
+        .split('\n')
+        .filter((p) => p.endsWith('.json'));
       expect(left.sort()).toEqual(byHand.map((id) => correctionPath(id, 'ann@example.org')).sort());
       await page.getByRole('combobox', { name: 'Run', exact: true }).selectOption(run);
       await expect.poll(() => page.getByTestId('remaining').textContent()).toBe(String(640 - 7));
@@ -306,7 +330,7 @@ describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
   describe('the Conflicts view', () => {
     const repos = useTempRepos();
 
-    it('shows each reviewer\'s decision side by side; a decision that sides with one settles the candidate, and the export follows', async () => {
+    it("shows each reviewer's decision side by side; a decision that sides with one settles the candidate, and the export follows", async () => {
       const repo = repos();
       const id = 'sftc_b5505e86f70999cf';
       const other = 'sftc_723a003ab86cbec2';
@@ -317,7 +341,8 @@ describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
         expect(plover(repo.dir, ['submit', id, ...args, '--reviewer', who]).status).toBe(0);
       }
       // Two reviewers who agree are no conflict.
-      for (const who of ['Ann Lee <ann@example.org>', 'Bob Ray <bob@example.org>']) expect(plover(repo.dir, ['submit', other, '--action', 'flag', '--reviewer', who]).status).toBe(0);
+      for (const who of ['Ann Lee <ann@example.org>', 'Bob Ray <bob@example.org>'])
+        expect(plover(repo.dir, ['submit', other, '--action', 'flag', '--reviewer', who]).status).toBe(0);
       expect(JSON.parse(plover(repo.dir, ['conflicts', '--json']).stdout).conflicts.map((c: { candidate_id: string }) => c.candidate_id)).toEqual([id]);
       // Cat reviews what Ann and Bob disagree on; the label server reads their decisions as it starts.
       const server = await startPlover(repo.dir, 'Cat Diaz <cat@example.org>');
@@ -354,7 +379,10 @@ describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
       await expect.poll(() => git(repo.dir, 'log', '-1', '--format=%an|%s')).toBe(`Cat Diaz|plover: correct ${id}`);
       expect(JSON.parse(plover(repo.dir, ['conflicts', '--json']).stdout).conflicts).toEqual([]);
       expect(plover(repo.dir, ['export']).status).toBe(0);
-      const lines = readFileSync(join(repo.dir, 'dist/sft.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { candidate_id: string; messages: { role: string; content: string }[] });
+      const lines = readFileSync(join(repo.dir, 'dist/sft.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { candidate_id: string; messages: { role: string; content: string }[] });
       const line = lines.find((l) => l.candidate_id === id)!;
       // The latest of the corrections with the winning action gives the text: Cat's.
       expect(line.messages.at(-1)).toEqual({ role: 'assistant', content: 'Subject: Feedback on the Q3 report\n\nCould you review it by Friday?' });
@@ -387,7 +415,9 @@ describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
       writeFileSync(join(repo.dir, 'plover.config.json'), JSON.stringify({ team: { adjudicators: ['dan@example.org'] } }));
       const refused = plover(repo.dir, ['validate']);
       expect(refused.status).toBe(1);
-      expect(refused.stdout).toMatch(/corrections\/[0-9a-f]{2}\/[0-9a-f]{16}--cat-[0-9a-f]{8}\.json: adjudication: is set, but cat@example\.org is not in team\.adjudicators of plover\.config\.json/);
+      expect(refused.stdout).toMatch(
+        /corrections\/[0-9a-f]{2}\/[0-9a-f]{16}--cat-[0-9a-f]{8}\.json: adjudication: is set, but cat@example\.org is not in team\.adjudicators of plover\.config\.json/,
+      );
     });
     const stops: { stop(): Promise<void> }[] = [];
     afterAll(async () => {
@@ -401,7 +431,13 @@ describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
       candidates: false,
       files: {
         'candidates/hostile.jsonl':
-          candidateLine({ id: 'h1<script>window.__pwned=1</script>', model_name: payload, failure_reason: payload, model_response: `${payload}\n${'-'.repeat(65_000)}`, prompt_messages: [{ role: 'user', content: payload }] }) + '\n',
+          candidateLine({
+            id: 'h1<script>window.__pwned=1</script>',
+            model_name: payload,
+            failure_reason: payload,
+            model_response: `${payload}\n${'-'.repeat(65_000)}`,
+            prompt_messages: [{ role: 'user', content: payload }],
+          }) + '\n',
       },
     });
 

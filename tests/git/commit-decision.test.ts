@@ -15,7 +15,14 @@ describe('commitDecision', () => {
   it('makes one commit per decision, authored by the reviewer, with git status clean and fsck clean', async () => {
     const { dir } = repo({ candidates: false, files: { 'README.md': 'x\n' } });
     const cache = {};
-    const first = await commitDecision({ fs: nodeFs, dir, cache, now, reviewer: ann, decision: { candidate_id: 'c1', action: 'correct', corrected_response: 'four', failure_category: 'wrong_answer' } });
+    const first = await commitDecision({
+      fs: nodeFs,
+      dir,
+      cache,
+      now,
+      reviewer: ann,
+      decision: { candidate_id: 'c1', action: 'correct', corrected_response: 'four', failure_category: 'wrong_answer' },
+    });
     const second = await commitDecision({ fs: nodeFs, dir, cache, now, reviewer: bob, decision: { candidate_id: 'c1', action: 'flag' } });
 
     expect(git(dir, 'log', '--format=%H|%an <%ae>|%aI|%cn|%s')).toBe(
@@ -42,11 +49,18 @@ describe('commitDecision', () => {
     expect(oids[0]).toBe(oids[1]);
   });
 
-  it('replaces the reviewer\'s earlier decision on the same candidate in a new commit', async () => {
+  it("replaces the reviewer's earlier decision on the same candidate in a new commit", async () => {
     const { dir } = repo({ candidates: false });
     const cache = {};
     const a = await commitDecision({ fs: nodeFs, dir, cache, now, reviewer: ann, decision: { candidate_id: 'c1', action: 'discard' } });
-    const b = await commitDecision({ fs: nodeFs, dir, cache, now: new Date('2024-05-02T00:00:00Z'), reviewer: ann, decision: { candidate_id: 'c1', action: 'flag', failure_category: 'hallucination' } });
+    const b = await commitDecision({
+      fs: nodeFs,
+      dir,
+      cache,
+      now: new Date('2024-05-02T00:00:00Z'),
+      reviewer: ann,
+      decision: { candidate_id: 'c1', action: 'flag', failure_category: 'hallucination' },
+    });
     expect(b.path).toBe(a.path);
     expect(git(dir, 'diff-tree', '--no-commit-id', '--name-status', '-r', 'HEAD')).toBe(`M\t${a.path}`);
     expect(JSON.parse(git(dir, 'show', `HEAD:${a.path}`))).toMatchObject({ action: 'flag', failure_category: 'hallucination' });
@@ -68,7 +82,15 @@ describe('commitDecision', () => {
 
   it('commits objects only, on the named branch, when there is no working tree', async () => {
     const { dir } = repo({ candidates: false, files: { 'README.md': 'x\n' } });
-    const result = await commitDecision({ fs: nodeFs, gitdir: `${dir}/.git`, cache: {}, now, reviewer: ann, ref: 'refs/heads/labels/ann', decision: { candidate_id: 'c1', action: 'discard' } });
+    const result = await commitDecision({
+      fs: nodeFs,
+      gitdir: `${dir}/.git`,
+      cache: {},
+      now,
+      reviewer: ann,
+      ref: 'refs/heads/labels/ann',
+      decision: { candidate_id: 'c1', action: 'discard' },
+    });
     expect(git(dir, 'rev-parse', 'labels/ann')).toBe(result.oid);
     expect(git(dir, 'rev-parse', 'labels/ann~1')).toBe(git(dir, 'rev-parse', 'main'));
     expect(fs.existsSync(`${dir}/${result.path}`)).toBe(false);
@@ -121,10 +143,17 @@ describe('commitDecision', () => {
 });
 
 describe('commitUndo', () => {
-  it('removes the reviewer\'s file in a new commit, leaving history, other reviewers and git status as they were', async () => {
+  it("removes the reviewer's file in a new commit, leaving history, other reviewers and git status as they were", async () => {
     const { dir } = repo({ candidates: false, files: { 'README.md': 'x\n' } });
     const cache = {};
-    const a = await commitDecision({ fs: nodeFs, dir, cache, now, reviewer: ann, decision: { candidate_id: 'c1', action: 'correct', corrected_response: 'x', failure_category: 'wrong_answer' } });
+    const a = await commitDecision({
+      fs: nodeFs,
+      dir,
+      cache,
+      now,
+      reviewer: ann,
+      decision: { candidate_id: 'c1', action: 'correct', corrected_response: 'x', failure_category: 'wrong_answer' },
+    });
     const b = await commitDecision({ fs: nodeFs, dir, cache, now, reviewer: bob, decision: { candidate_id: 'c1', action: 'flag' } });
     const undo = await commitUndo({ fs: nodeFs, dir, cache, now, reviewer: ann, candidateId: 'c1' });
     expect(undo.undone).toMatchObject({ action: 'correct', failure_category: 'wrong_answer' });

@@ -34,7 +34,18 @@ describe('packObjects', () => {
         const got = spawnSync('git', ['cat-file', '-p', oid], { cwd: target.dir, env: GIT_ENV }).stdout;
         expect(got.equals(want)).toBe(true);
       }
-      const verify = spawnSync('git', ['verify-pack', '-v', ...fs.readdirSync(join(target.dir, '.git/objects/pack')).filter((f) => f.endsWith('.idx')).map((f) => join(target.dir, '.git/objects/pack', f))], { cwd: target.dir, env: GIT_ENV, encoding: 'utf8' });
+      const verify = spawnSync(
+        'git',
+        [
+          'verify-pack',
+          '-v',
+          ...fs
+            .readdirSync(join(target.dir, '.git/objects/pack'))
+            .filter((f) => f.endsWith('.idx'))
+            .map((f) => join(target.dir, '.git/objects/pack', f)),
+        ],
+        { cwd: target.dir, env: GIT_ENV, encoding: 'utf8' },
+      );
       expect(verify.status).toBe(0);
       expect(verify.stdout).toContain(`non delta: ${oids.length} objects`);
     } finally {

@@ -27,7 +27,13 @@ describe('pushing decisions from a clone without a working tree', () => {
     dirs.push(dir);
     return { fs, gitdir: join(dir, 'repo.git'), cache: {}, http };
   }
-  const options = (dest: string, password = TOKEN, reviewer = ann): RemoteOptions => ({ url: remote.url, branch: 'main', dest, reviewer: reviewer.email, auth: { username: 'plover', password } });
+  const options = (dest: string, password = TOKEN, reviewer = ann): RemoteOptions => ({
+    url: remote.url,
+    branch: 'main',
+    dest,
+    reviewer: reviewer.email,
+    auth: { username: 'plover', password },
+  });
   /** Commits a decision by `reviewer` in their outbox for `dest` (or in the ref given). */
   const decide = (clone: Clone, dest: string, id: string, reviewer = ann, at = '2024-05-01T10:00:00Z', ref = outboxRef({ dest, reviewer: reviewer.email })) =>
     commitDecision({ fs: clone.fs, gitdir: clone.gitdir, cache: clone.cache, ref, decision: { candidate_id: id, action: 'flag' }, reviewer, now: new Date(at) });
@@ -144,7 +150,7 @@ describe('pushing decisions from a clone without a working tree', () => {
   });
 
   describe('reviewers who share one browser (one clone)', () => {
-    it('keeps an outbox per reviewer even when both push to the target branch: each push carries only its reviewer\'s commits', async () => {
+    it("keeps an outbox per reviewer even when both push to the target branch: each push carries only its reviewer's commits", async () => {
       const clone = newClone();
       await syncClone(clone, options('main'));
       await syncClone(clone, options('main', TOKEN, bob));
@@ -164,7 +170,7 @@ describe('pushing decisions from a clone without a working tree', () => {
       expect(fsck(remote.bare).status).toBe(0);
     });
 
-    it("refuses to push a commit of another reviewer found in the outbox, and pushes nothing", async () => {
+    it('refuses to push a commit of another reviewer found in the outbox, and pushes nothing', async () => {
       const clone = newClone();
       await syncClone(clone, options('main'));
       const start = git(remote.bare, 'rev-parse', 'main');

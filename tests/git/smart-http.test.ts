@@ -77,7 +77,9 @@ describe('receive-pack over HTTP, answered by git http-backend', () => {
     const raw = await rawAdvertisement();
     expect(new TextDecoder().decode(raw.subarray(0, 35))).toBe('001f# service=git-receive-pack\n0000');
     const ad = parseAdvertisement(raw);
-    const refs = git(served.bare, 'for-each-ref', '--format=%(refname) %(objectname)').split('\n').map((l) => l.split(' '));
+    const refs = git(served.bare, 'for-each-ref', '--format=%(refname) %(objectname)')
+      .split('\n')
+      .map((l) => l.split(' '));
     expect([...ad.refs]).toEqual(refs);
     for (const c of ['report-status', 'side-band-64k', 'delete-refs']) expect(ad.capabilities).toContain(c);
     expect(await advertiseReceivePack(remote())).toEqual(ad);
@@ -118,7 +120,10 @@ describe('receive-pack over HTTP, answered by git http-backend', () => {
   });
 
   it("brings back a hook's refusal verbatim on the side-band (nothing without it), with git's reason", async () => {
-    writeFileSync(hook(), '#!/bin/sh\necho "error: GH006: Protected branch update failed for refs/heads/main." >&2\necho "error: Changes must be made through a pull request." >&2\nexit 1\n');
+    writeFileSync(
+      hook(),
+      '#!/bin/sh\necho "error: GH006: Protected branch update failed for refs/heads/main." >&2\necho "error: Changes must be made through a pull request." >&2\nexit 1\n',
+    );
     chmodSync(hook(), 0o755);
     const next = nextCommit('hooked');
     const update = { old: next.old, new: next.commit, ref: 'refs/heads/main' };
@@ -134,8 +139,20 @@ describe('receive-pack over HTTP, answered by git http-backend', () => {
   it('parses side-band data split over several packets, and band 3 as fatal', () => {
     const status = new Uint8Array([...pktLine('unpack ok\n'), ...pktLine('ok refs/heads/main\n'), ...bytes('0000')]);
     const band = (n: number, payload: Uint8Array) => pktLine(new Uint8Array([n, ...payload]));
-    const answer = new Uint8Array([...band(1, status.subarray(0, 7)), ...band(2, bytes('remote: half')), ...band(1, status.subarray(7)), ...band(2, bytes(' a line\n')), ...band(3, bytes('disk full\n')), ...bytes('0000')]);
-    expect(parseReceivePackResult(answer, true)).toEqual({ unpack: 'ok', refs: new Map([['refs/heads/main', { ok: true }]]), messages: ['remote: half a line'], fatal: 'disk full' });
+    const answer = new Uint8Array([
+      ...band(1, status.subarray(0, 7)),
+      ...band(2, bytes('remote: half')),
+      ...band(1, status.subarray(7)),
+      ...band(2, bytes(' a line\n')),
+      ...band(3, bytes('disk full\n')),
+      ...bytes('0000'),
+    ]);
+    expect(parseReceivePackResult(answer, true)).toEqual({
+      unpack: 'ok',
+      refs: new Map([['refs/heads/main', { ok: true }]]),
+      messages: ['remote: half a line'],
+      fatal: 'disk full',
+    });
     expect(() => parseReceivePackResult(band(4, bytes('x')), true)).toThrow(expect.objectContaining({ code: 'E_PROTOCOL' }));
   });
 
@@ -145,7 +162,14 @@ describe('receive-pack over HTTP, answered by git http-backend', () => {
     const clone = { fs, gitdir: join(work, 'clone.git'), cache: {}, http };
     const options: RemoteOptions = { ...remote(), branch: 'main', dest: 'labels/ann', reviewer: 'ann@example.org' };
     await syncClone(clone, options);
-    await commitDecision({ fs, gitdir: clone.gitdir, cache: clone.cache, ref: outboxRef(options), decision: { candidate_id: 'sftc_723a003ab86cbec2', action: 'flag' }, reviewer: { name: 'Ann', email: 'ann@example.org' } });
+    await commitDecision({
+      fs,
+      gitdir: clone.gitdir,
+      cache: clone.cache,
+      ref: outboxRef(options),
+      decision: { candidate_id: 'sftc_723a003ab86cbec2', action: 'flag' },
+      reviewer: { name: 'Ann', email: 'ann@example.org' },
+    });
     served.server.resetStats();
     await expect(pushOutbox(clone, options)).rejects.toMatchObject({
       code: 'E_REFUSED',
@@ -161,8 +185,15 @@ describe('a rate-limited host', () => {
   const now = Date.parse('2024-05-01T12:00:00Z');
 
   it('is told apart from a refused token: 429, and 403 with Retry-After, x-ratelimit-remaining: 0 or a secondary rate limit', () => {
-    expect(rateLimited(429, headers({ 'retry-after': '5' }), '', 'Pushing', now)).toMatchObject({ code: 'E_RATE_LIMITED', retryAfterMs: 5000, message: 'Pushing: the git host asks to wait 5 s (HTTP 429).' });
-    expect(rateLimited(403, headers({}), 'You have exceeded a secondary rate limit. Please wait a few minutes.', 'Pushing', now)).toMatchObject({ code: 'E_RATE_LIMITED', retryAfterMs: undefined });
+    expect(rateLimited(429, headers({ 'retry-after': '5' }), '', 'Pushing', now)).toMatchObject({
+      code: 'E_RATE_LIMITED',
+      retryAfterMs: 5000,
+      message: 'Pushing: the git host asks to wait 5 s (HTTP 429).',
+    });
+    expect(rateLimited(403, headers({}), 'You have exceeded a secondary rate limit. Please wait a few minutes.', 'Pushing', now)).toMatchObject({
+      code: 'E_RATE_LIMITED',
+      retryAfterMs: undefined,
+    });
     expect(rateLimited(403, headers({ 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(now / 1000 + 90) }), '', 'Pushing', now)).toMatchObject({ retryAfterMs: 90_000 });
     expect(rateLimited(403, headers({ 'retry-after': new Date(now + 30_000).toUTCString() }), '', 'Pushing', now)).toMatchObject({ retryAfterMs: 30_000 });
     expect(rateLimited(403, headers({}), 'Permission denied', 'Pushing', now)).toBeNull();
@@ -184,7 +215,14 @@ describe('a rate-limited host', () => {
       served.server.setFaults({ rateLimits: [{ status: 429, headers: { 'retry-after': '7' } }] });
       await expect(syncClone(clone, options())).rejects.toMatchObject({ code: 'E_RATE_LIMITED', retryAfterMs: 7000 });
       await syncClone(clone, options());
-      await commitDecision({ fs, gitdir: clone.gitdir, cache: clone.cache, ref: outboxRef(options()), decision: { candidate_id: 'sftc_723a003ab86cbec2', action: 'flag' }, reviewer: { name: 'Ann', email: 'ann@example.org' } });
+      await commitDecision({
+        fs,
+        gitdir: clone.gitdir,
+        cache: clone.cache,
+        ref: outboxRef(options()),
+        decision: { candidate_id: 'sftc_723a003ab86cbec2', action: 'flag' },
+        reviewer: { name: 'Ann', email: 'ann@example.org' },
+      });
       served.server.setFaults({ rateLimits: [{ status: 403, body: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' }] });
       await expect(pushOutbox(clone, options())).rejects.toMatchObject({ code: 'E_RATE_LIMITED', message: expect.stringContaining('secondary rate limit') });
       expect(git(served.bare, 'branch', '--list', 'labels/ann')).toBe('');

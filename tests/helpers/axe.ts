@@ -32,7 +32,6 @@ export async function violations(page: Page): Promise<string[]> {
   return found.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
 }
 
-
 /**
  * Walks the review page through its states and runs axe in each: the first card, filters
  * open, the shortcut sheet, after two decisions, a filtered URL, and `/stats/`. `ready`

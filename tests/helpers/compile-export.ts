@@ -33,7 +33,10 @@ export function compileExport(
   countTokens?: (text: string) => number,
 ): CompiledExport {
   const earlier = indexEarlierTurns(candidates);
-  const byCandidate = groupByCandidate(corrections.map((c) => c.correction), (c) => c.candidate_id);
+  const byCandidate = groupByCandidate(
+    corrections.map((c) => c.correction),
+    (c) => c.candidate_id,
+  );
   const compiler = new ExportCompiler(candidates, options, {
     earlier: { turns: earlier.turns, corrected: resolveCorrectedTurns(byCandidate.values(), earlier.sources, options.resolve) },
     ...(countTokens ? { countTokens } : {}),

@@ -10,7 +10,12 @@ const decide = (id: string, reviewer: number, action: Action, text = 'x'): Corre
 
 describe("Cohen's kappa", () => {
   it('matches the textbook example: 20 yes–yes, 5 yes–no, 10 no–yes, 15 no–no gives κ = 0.4', () => {
-    const table = new Map([['yes|yes', 20], ['yes|no', 5], ['no|yes', 10], ['no|no', 15]]);
+    const table = new Map([
+      ['yes|yes', 20],
+      ['yes|no', 5],
+      ['no|yes', 10],
+      ['no|no', 15],
+    ]);
     const { agreement, kappa } = cohensKappa(table);
     expect(agreement).toBeCloseTo(0.7, 10);
     expect(kappa).toBeCloseTo(0.4, 10);
@@ -23,7 +28,12 @@ describe("Cohen's kappa", () => {
   it('is computed per reviewer pair from the candidates both decided, with the exact-match rate of their corrections', () => {
     const agreement = new AgreementCompiler();
     // 50 candidates: correct≈yes, discard≈no, in the textbook proportions; reviewer 3 decides only one.
-    const plan: [Action, Action, number][] = [['correct', 'correct', 20], ['correct', 'discard', 5], ['discard', 'correct', 10], ['discard', 'discard', 15]];
+    const plan: [Action, Action, number][] = [
+      ['correct', 'correct', 20],
+      ['correct', 'discard', 5],
+      ['discard', 'correct', 10],
+      ['discard', 'discard', 15],
+    ];
     let i = 0;
     for (const [a, b, n] of plan) {
       for (let k = 0; k < n; k++, i++) {
@@ -45,8 +55,16 @@ describe("Fleiss' kappa", () => {
   it("matches Fleiss' classic example (10 subjects, 14 raters, 5 categories): κ ≈ 0.210", () => {
     // Rows: how many of the 14 raters put each subject in categories 1..5.
     const rows = [
-      [0, 0, 0, 0, 14], [0, 2, 6, 4, 2], [0, 0, 3, 5, 6], [0, 3, 9, 2, 0], [2, 2, 8, 1, 1],
-      [7, 7, 0, 0, 0], [3, 2, 6, 3, 0], [2, 5, 3, 2, 2], [6, 5, 2, 1, 0], [0, 2, 2, 3, 7],
+      [0, 0, 0, 0, 14],
+      [0, 2, 6, 4, 2],
+      [0, 0, 3, 5, 6],
+      [0, 3, 9, 2, 0],
+      [2, 2, 8, 1, 1],
+      [7, 7, 0, 0, 0],
+      [3, 2, 6, 3, 0],
+      [2, 5, 3, 2, 2],
+      [6, 5, 2, 1, 0],
+      [0, 2, 2, 3, 7],
     ];
     // Five categories need more than three actions: use the failure category as the rating.
     const categories = ['scoring_artifact', 'style_violation', 'partial_answer', 'wrong_answer', 'format_error'] as const;

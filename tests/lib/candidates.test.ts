@@ -17,7 +17,10 @@ describe('parseCandidateFile', () => {
   it('reports each bad line with its number and keeps the good ones', () => {
     const text = [candidateLine({ id: 'a' }), '{"id": "b",', '', candidateLine({ id: 'c', quality_score: 'high' }), candidateLine({ id: 'd' })].join('\n') + '\n';
     const { candidates, problems } = parseCandidateFile(text, 'candidates/run.jsonl');
-    expect(candidates.map((c) => [c.candidate.id, c.line])).toEqual([['a', 1], ['d', 5]]);
+    expect(candidates.map((c) => [c.candidate.id, c.line])).toEqual([
+      ['a', 1],
+      ['d', 5],
+    ]);
     expect(problems).toEqual([
       { file: 'candidates/run.jsonl', line: 2, message: expect.stringMatching(/^is not valid JSON \(.+\); received "\{\\"id\\": \\"b\\","$/) },
       { file: 'candidates/run.jsonl', line: 3, message: 'is blank; a JSONL file holds one JSON object per line: remove the blank line' },
@@ -30,9 +33,16 @@ describe('parseCandidateFile', () => {
     for (const text of [bad, `${bad}\n`, `\ufeff${bad}`, ...dataRuns().map(({ file }) => readFileSync(file, 'utf8'))]) {
       expect(parseCandidateFile(Buffer.from(text, 'utf8'), 'f')).toEqual(parseCandidateFile(text, 'f'));
     }
-    const latin1 = Buffer.concat([Buffer.from(`${candidateLine({ id: 'a' })}\n${candidateLine({ id: 'b' }).slice(0, -1)},"x":"`), Buffer.from([0xe9]), Buffer.from(`"}\n${candidateLine({ id: 'c' })}\n`)]);
+    const latin1 = Buffer.concat([
+      Buffer.from(`${candidateLine({ id: 'a' })}\n${candidateLine({ id: 'b' }).slice(0, -1)},"x":"`),
+      Buffer.from([0xe9]),
+      Buffer.from(`"}\n${candidateLine({ id: 'c' })}\n`),
+    ]);
     const { candidates, problems } = parseCandidateFile(latin1, 'candidates/run.jsonl');
-    expect(candidates.map((c) => [c.candidate.id, c.line])).toEqual([['a', 1], ['c', 3]]);
+    expect(candidates.map((c) => [c.candidate.id, c.line])).toEqual([
+      ['a', 1],
+      ['c', 3],
+    ]);
     expect(problems).toEqual([{ file: 'candidates/run.jsonl', line: 2, message: 'is not valid UTF-8; re-encode it as UTF-8' }]);
   });
 

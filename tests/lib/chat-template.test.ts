@@ -73,9 +73,20 @@ describe('export lines checked against real chat templates', () => {
 
   it('reads a tokenizer_config.json: its chat_template (or the one named default) and its special tokens; refuses one without a template', () => {
     const llama = readFileSync(join(DIR, 'meta-llama-Llama-3.1-8B-Instruct.jinja'), 'utf8');
-    const config = loadChatTemplate(JSON.stringify({ chat_template: [{ name: 'tool_use', template: 'x' }, { name: 'default', template: '{{ bos_token }}{{ messages[0].content }}' }], bos_token: { content: '<|begin|>' } }), 'tokenizer_config.json');
+    const config = loadChatTemplate(
+      JSON.stringify({
+        chat_template: [
+          { name: 'tool_use', template: 'x' },
+          { name: 'default', template: '{{ bos_token }}{{ messages[0].content }}' },
+        ],
+        bos_token: { content: '<|begin|>' },
+      }),
+      'tokenizer_config.json',
+    );
     expect(config.render([{ role: 'user', content: 'hi' }], false)).toBe('<|begin|>hi');
-    expect(loadChatTemplate(JSON.stringify({ chat_template: llama }), 'tokenizer_config.json').render([{ role: 'user', content: 'hi' }], true)).toContain('<|start_header_id|>assistant<|end_header_id|>');
+    expect(loadChatTemplate(JSON.stringify({ chat_template: llama }), 'tokenizer_config.json').render([{ role: 'user', content: 'hi' }], true)).toContain(
+      '<|start_header_id|>assistant<|end_header_id|>',
+    );
     expect(() => loadChatTemplate('{"bos_token": "<s>"}', 'cfg/tokenizer_config.json')).toThrow(/--chat-template cfg\/tokenizer_config.json: no chat_template string in it/);
     expect(() => loadChatTemplate('{"chat_template": ', 'tokenizer_config.json')).toThrow(/is not valid JSON/);
     expect(() => loadChatTemplate('{% if %}', 'broken.jinja')).toThrow(/--chat-template broken.jinja: not a Jinja template/);

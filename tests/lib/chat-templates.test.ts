@@ -85,11 +85,19 @@ describe('export lines rendered through real chat templates', () => {
 });
 
 describe('a system prompt', () => {
-  const c = candidateLine({ id: 's1', prompt_messages: [{ role: 'system', content: 'Answer in French.' }, { role: 'user', content: 'What is 2 + 2?' }], model_response: 'Four.' });
+  const c = candidateLine({
+    id: 's1',
+    prompt_messages: [
+      { role: 'system', content: 'Answer in French.' },
+      { role: 'user', content: 'What is 2 + 2?' },
+    ],
+    model_response: 'Four.',
+  });
   const candidates = indexCandidates(parseCandidateFile(`${c}\n`, 'candidates/run_test.jsonl').candidates).byId;
   const decision = [{ correction: createCorrection({ candidate_id: 's1', action: 'correct', corrected_response: 'Quatre.' }, ann, at), file: correctionPath('s1', ann.email) }];
   const gemma = templates.find((t) => t.name.includes('gemma'))!.template;
-  const messagesWith = (system: 'keep' | 'drop' | 'merge') => (compileExport(candidates, decision, { ...DEFAULT_EXPORT_OPTIONS, format: 'messages', system }).lines[0] as ExportLine).messages;
+  const messagesWith = (system: 'keep' | 'drop' | 'merge') =>
+    (compileExport(candidates, decision, { ...DEFAULT_EXPORT_OPTIONS, format: 'messages', system }).lines[0] as ExportLine).messages;
 
   it('is kept by default, which Gemma-2 refuses', () => {
     expect(messagesWith('keep')[0]).toEqual({ role: 'system', content: 'Answer in French.' });

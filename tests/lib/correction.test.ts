@@ -20,12 +20,7 @@ describe('createCorrection', () => {
   });
 
   it('refuses a blank correction, an unknown category and a bad reviewer at once', () => {
-    const attempt = () =>
-      createCorrection(
-        { candidate_id: 'c1', action: 'correct', corrected_response: '   ', failure_category: 'nope' as never },
-        { name: 'A', email: 'no' },
-        at,
-      );
+    const attempt = () => createCorrection({ candidate_id: 'c1', action: 'correct', corrected_response: '   ', failure_category: 'nope' as never }, { name: 'A', email: 'no' }, at);
     expect(attempt).toThrow(PloverError);
     try {
       attempt();
@@ -41,9 +36,7 @@ describe('serializeCorrection', () => {
     const record = createCorrection({ failure_category: 'hallucination', action: 'correct', corrected_response: 'x', candidate_id: 'c1' }, ann, at);
     const text = serializeCorrection(record);
     expect(text.endsWith('}\n')).toBe(true);
-    expect(Object.keys(JSON.parse(text))).toEqual([
-      'schema_version', 'candidate_id', 'action', 'corrected_response', 'failure_category', 'reviewer', 'decided_at',
-    ]);
+    expect(Object.keys(JSON.parse(text))).toEqual(['schema_version', 'candidate_id', 'action', 'corrected_response', 'failure_category', 'reviewer', 'decided_at']);
     expect(serializeCorrection(JSON.parse(text))).toBe(text);
   });
 });
@@ -64,9 +57,7 @@ describe('parseCorrection', () => {
 describe('compileCommitMessage', () => {
   it('names candidate, action and category in the subject and in trailers', () => {
     const record = createCorrection({ candidate_id: 'sftc_1', action: 'correct', corrected_response: 'x', failure_category: 'wrong_answer' }, ann, at);
-    expect(compileCommitMessage(record)).toBe(
-      'plover: correct sftc_1 [wrong_answer]\n\nPlover-Candidate: sftc_1\nPlover-Action: correct\nPlover-Category: wrong_answer\n',
-    );
+    expect(compileCommitMessage(record)).toBe('plover: correct sftc_1 [wrong_answer]\n\nPlover-Candidate: sftc_1\nPlover-Action: correct\nPlover-Category: wrong_answer\n');
   });
 
   it('says "none" when no category was given and shortens a long id in the subject only', () => {

@@ -40,7 +40,10 @@ describe('failures talking to the git host', () => {
     const { adviseOn, remoteError } = await import('../../src/git/smart-http.ts');
     const viaProxy = { url: 'https://git.example.org/team/labels.git', corsProxy: 'https://proxy.example.org/' };
     const down = new TypeError('Failed to fetch');
-    expect(remoteError(down, 'Pushing failed', viaProxy)).toMatchObject({ code: 'E_PROXY', message: expect.stringContaining('the CORS proxy https://proxy.example.org cannot be reached') });
+    expect(remoteError(down, 'Pushing failed', viaProxy)).toMatchObject({
+      code: 'E_PROXY',
+      message: expect.stringContaining('the CORS proxy https://proxy.example.org cannot be reached'),
+    });
     expect(remoteError(down, 'Pushing failed', { url: viaProxy.url })).toMatchObject({ code: 'E_OFFLINE', message: expect.stringContaining('the git host cannot be reached') });
     const http = (status: number) => Object.assign(new Error(`HTTP Error: ${status}`), { code: 'HttpError', data: { statusCode: status } });
     expect(remoteError(http(502), 'Pushing failed', viaProxy)).toMatchObject({ code: 'E_OFFLINE', message: expect.stringContaining('cannot reach the git host git.example.org') });

@@ -69,7 +69,10 @@ describe('compileExport', () => {
 
   it('writes only messages with --format messages', () => {
     const c = candidates(candidateLine({ id: 'a' }));
-    const out = compileExport(c, [decided({ candidate_id: 'a', action: 'correct', corrected_response: 'four', failure_category: 'wrong_answer' })], { ...DEFAULT_EXPORT_OPTIONS, format: 'messages' });
+    const out = compileExport(c, [decided({ candidate_id: 'a', action: 'correct', corrected_response: 'four', failure_category: 'wrong_answer' })], {
+      ...DEFAULT_EXPORT_OPTIONS,
+      format: 'messages',
+    });
     expect(out.lines.map(serializeExportLine)).toEqual(['{"messages":[{"role":"user","content":"What is 2 + 2?"},{"role":"assistant","content":"four"}]}\n']);
   });
 
@@ -85,7 +88,17 @@ describe('compileExport', () => {
     expect(onlyNone.counts.filtered_out).toBe(1);
     expect(onlyNone.counts.by_action).toEqual({ correct: 2, discard: 0, flag: 1 });
     const flags = compileExport(c, corrections, { ...DEFAULT_EXPORT_OPTIONS, actions: ['flag'] });
-    expect(flags.lines).toEqual([expect.objectContaining({ candidate_id: 'b', action: 'flag', failure_category: 'hallucination', messages: [{ role: 'user', content: 'What is 2 + 2?' }, { role: 'assistant', content: '5' }] })]);
+    expect(flags.lines).toEqual([
+      expect.objectContaining({
+        candidate_id: 'b',
+        action: 'flag',
+        failure_category: 'hallucination',
+        messages: [
+          { role: 'user', content: 'What is 2 + 2?' },
+          { role: 'assistant', content: '5' },
+        ],
+      }),
+    ]);
   });
 
   describe('when reviewers disagree', () => {
@@ -137,7 +150,12 @@ describe('compileExport', () => {
     ]);
     expect(out.lines).toEqual([]);
     expect(out.problems).toEqual([
-      { file: 'candidates/run.jsonl', line: 1, path: 'prompt_messages[0].content', message: 'is empty in a user message, which fine-tuning formats reject; fix the candidate or discard it' },
+      {
+        file: 'candidates/run.jsonl',
+        line: 1,
+        path: 'prompt_messages[0].content',
+        message: 'is empty in a user message, which fine-tuning formats reject; fix the candidate or discard it',
+      },
       { file: correctionPath('ghost', ann.email), path: 'candidate_id', message: 'refers to unknown candidate "ghost"; import its run into candidates/ or delete this file' },
     ]);
   });
@@ -146,7 +164,12 @@ describe('compileExport', () => {
     const located = dataRuns().flatMap(({ run, file }) => parseCandidateFile(readFileSync(file, 'utf8'), run).candidates);
     const { byId } = indexCandidates(located);
     const corrections = located.map(({ candidate }, i) =>
-      decided({ candidate_id: candidate.id, action: 'correct', corrected_response: candidate.model_response.trim() ? candidate.model_response : 'fixed', failure_category: i % 2 ? 'hallucination' : null }),
+      decided({
+        candidate_id: candidate.id,
+        action: 'correct',
+        corrected_response: candidate.model_response.trim() ? candidate.model_response : 'fixed',
+        failure_category: i % 2 ? 'hallucination' : null,
+      }),
     );
     const everything = { ...DEFAULT_EXPORT_OPTIONS, allowControlTokens: true, keepDuplicates: true };
     const out = compileExport(byId, corrections, everything);
@@ -166,7 +189,7 @@ describe('compileExport', () => {
     expect(compileExport(byId, [...corrections].reverse(), everything).lines).toEqual(out.lines);
   });
 
-  it('counts runs, models and task types named like an object\'s own keys, and leaves Object.prototype alone', () => {
+  it("counts runs, models and task types named like an object's own keys, and leaves Object.prototype alone", () => {
     const cands = candidates(
       candidateLine({ id: 'c1', benchmark_run_id: '__proto__', model_id: 'constructor', task_type: '__proto__' }),
       candidateLine({ id: 'c2', benchmark_run_id: 'toString', model_id: 'hasOwnProperty', task_type: 'valueOf' }),

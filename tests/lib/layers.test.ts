@@ -10,10 +10,12 @@ function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : /\.(ts|tsx|js)$/.test(e.name) ? [join(dir, e.name)] : []));
 }
 
-/** Every module a file imports (static, dynamic and re-exports), as written. */
+/** Every module a file imports (static, dynamic and re-exports, over one line or several), as written. */
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"\n]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g)].map((m) => (m[1] ?? m[2] ?? m[3])!);
+  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^'";]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g)].map(
+    (m) => (m[1] ?? m[2] ?? m[3])!,
+  );
 }
 
 /** Where an import of `file` lands: a folder of src/ (lib, git, node…), `schemas`, a package, or node:. */
@@ -41,9 +43,22 @@ describe('the layers', () => {
     expect(found).toEqual([]);
   });
 
+  it.each(['src/components', 'src/client'])('%s (the page, in the browser) imports nothing of src/node, src/server or src/cli, nor node:', (folder) => {
+    const found: string[] = [];
+    for (const file of filesUnder(join(ROOT, folder))) {
+      for (const spec of importsOf(file)) {
+        const layer = layerOf(file, spec);
+        if (['src/node', 'src/server', 'src/cli', 'node:'].includes(layer)) found.push(`${relative(ROOT, file)} imports ${spec} (${layer})`);
+      }
+    }
+    expect(found).toEqual([]);
+  });
+
   it('finds an adapter import when there is one (the check itself works)', () => {
     expect(layerOf(join(ROOT, 'src/lib/x.ts'), '../node/workspace.ts')).toBe('src/node');
     expect(layerOf(join(ROOT, 'src/git/x.ts'), 'node:fs')).toBe('node:');
     expect(importsOf(join(ROOT, 'src/node/export-files.ts'))).toEqual(expect.arrayContaining(['node:crypto', '../lib/export.ts']));
+    // An import list over several lines, as the formatter writes a long one.
+    expect(importsOf(join(ROOT, 'src/lib/export.ts'))).toContain('./export-format.ts');
   });
 });

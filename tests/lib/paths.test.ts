@@ -20,22 +20,15 @@ describe('correctionPath', () => {
     expect(correctionPath('c1', ' Ann@Example.ORG ')).toBe(correctionPath('c1', 'ann@example.org'));
   });
 
-  it.each([
-    '../../etc/passwd',
-    '/abs/path',
-    '.git/config',
-    'con',
-    'trailing. ',
-    'a/../../b',
-    '\u2025/x',
-    'x'.repeat(10_000),
-    '',
-  ])('keeps a hostile id %j inside corrections/', (id) => {
-    const path = correctionPath(id, '../../evil@example.org');
-    expect(path).toMatch(CORRECTION_PATH_PATTERN);
-    expect(posix.normalize(path)).toBe(path);
-    expect(path.startsWith('corrections/')).toBe(true);
-  });
+  it.each(['../../etc/passwd', '/abs/path', '.git/config', 'con', 'trailing. ', 'a/../../b', '\u2025/x', 'x'.repeat(10_000), ''])(
+    'keeps a hostile id %j inside corrections/',
+    (id) => {
+      const path = correctionPath(id, '../../evil@example.org');
+      expect(path).toMatch(CORRECTION_PATH_PATTERN);
+      expect(posix.normalize(path)).toBe(path);
+      expect(path.startsWith('corrections/')).toBe(true);
+    },
+  );
 
   it('spreads candidates over 256 shards', () => {
     const shards = new Set(Array.from({ length: 5000 }, (_, i) => correctionPath(`c${i}`, 'a@b.org').split('/')[1]));

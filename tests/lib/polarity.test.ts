@@ -20,7 +20,12 @@ const { byId } = indexCandidates(located);
 /** What one decision gives in a judging format: [text, label] per kto line, [chosen, rejected] per pair. */
 function linesOf(format: 'preference' | 'openai-preference' | 'kto', action: string, category: string | null, unchanged: boolean) {
   const text = action !== 'correct' ? null : unchanged ? MODEL : FIXED;
-  const correction = createCorrection({ candidate_id: 'c1', action: action as 'correct', corrected_response: text, failure_category: category as 'wrong_answer' | null, unchanged }, ann, new Date(Date.UTC(2024, 0, 1)), { modelResponse: MODEL });
+  const correction = createCorrection(
+    { candidate_id: 'c1', action: action as 'correct', corrected_response: text, failure_category: category as 'wrong_answer' | null, unchanged },
+    ann,
+    new Date(Date.UTC(2024, 0, 1)),
+    { modelResponse: MODEL },
+  );
   const options: ExportOptions = { ...DEFAULT_EXPORT_OPTIONS, format, actions: PAIR_FORMAT_ACTIONS[format] };
   const out = compileExport(byId, [{ correction, file: correctionPath('c1', ann.email) }], options);
   expect(out.problems).toEqual([]);
@@ -48,7 +53,11 @@ describe('the polarity table', () => {
           if (action === 'correct') {
             expect(pref.lines).toEqual(unchanged || artifact ? [] : [[FIXED, MODEL]]);
             if (unchanged) expect(kto.lines).toEqual([[MODEL, true]]);
-            else expect(kto.lines).toEqual([[FIXED, true], [MODEL, artifact]]);
+            else
+              expect(kto.lines).toEqual([
+                [FIXED, true],
+                [MODEL, artifact],
+              ]);
           } else {
             expect(pref.lines).toEqual([]);
             expect(kto.lines).toEqual(action === 'flag' && !artifact ? [[MODEL, false]] : []);

@@ -49,11 +49,18 @@ describe('properties', () => {
 
   it('parsing any text as a correction never throws: it gives a record or problems naming the file', () => {
     fc.assert(
-      fc.property(fc.oneof(hostile, fc.json(), fc.jsonValue().map((v) => JSON.stringify(v))), (text) => {
-        const result = parseCorrection(text, 'c.json');
-        expect(Boolean(result.correction) !== result.problems.length > 0).toBe(true);
-        for (const p of result.problems) expect(p.file).toBe('c.json');
-      }),
+      fc.property(
+        fc.oneof(
+          hostile,
+          fc.json(),
+          fc.jsonValue().map((v) => JSON.stringify(v)),
+        ),
+        (text) => {
+          const result = parseCorrection(text, 'c.json');
+          expect(Boolean(result.correction) !== result.problems.length > 0).toBe(true);
+          for (const p of result.problems) expect(p.file).toBe('c.json');
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -66,7 +73,11 @@ describe('properties', () => {
         fc.string({ unit: 'grapheme', maxLength: 500 }).filter((s) => /\S/.test(s)),
         category,
         (id, action, text, cat) => {
-          const record = createCorrection({ candidate_id: id, action, corrected_response: action === 'correct' ? text : null, failure_category: cat as FailureCategory | null }, { name: 'Ann', email: 'ann@example.org' }, new Date(0));
+          const record = createCorrection(
+            { candidate_id: id, action, corrected_response: action === 'correct' ? text : null, failure_category: cat as FailureCategory | null },
+            { name: 'Ann', email: 'ann@example.org' },
+            new Date(0),
+          );
           expect(parseCorrection(serializeCorrection(record), 'f').correction).toEqual(record);
         },
       ),
@@ -78,12 +89,34 @@ describe('properties', () => {
     const text = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 200 }).filter((s) => /\S/.test(s));
     fc.assert(
       fc.property(
-        fc.uniqueArray(fc.record({ id: fc.stringMatching(/^[a-z0-9_]{1,12}$/), prompt: text, system: fc.constantFrom('', 'Be brief.'), answer: text, action: fc.constantFrom<Action>('correct', 'discard', 'flag'), cat: category }), { selector: (r) => r.id, maxLength: 12 }),
+        fc.uniqueArray(
+          fc.record({
+            id: fc.stringMatching(/^[a-z0-9_]{1,12}$/),
+            prompt: text,
+            system: fc.constantFrom('', 'Be brief.'),
+            answer: text,
+            action: fc.constantFrom<Action>('correct', 'discard', 'flag'),
+            cat: category,
+          }),
+          { selector: (r) => r.id, maxLength: 12 },
+        ),
         (rows) => {
-          const lines = rows.map((r) => candidateLine({ id: r.id, prompt_messages: [{ role: 'system', content: r.system }, { role: 'user', content: r.prompt }] }));
+          const lines = rows.map((r) =>
+            candidateLine({
+              id: r.id,
+              prompt_messages: [
+                { role: 'system', content: r.system },
+                { role: 'user', content: r.prompt },
+              ],
+            }),
+          );
           const { byId } = indexCandidates(parseCandidateFile(lines.join('\n') + '\n', 'c.jsonl').candidates);
           const corrections = rows.map((r) => {
-            const correction = createCorrection({ candidate_id: r.id, action: r.action, corrected_response: r.action === 'correct' ? r.answer : null, failure_category: r.cat as FailureCategory | null }, { name: 'Ann', email: 'ann@example.org' }, new Date(0));
+            const correction = createCorrection(
+              { candidate_id: r.id, action: r.action, corrected_response: r.action === 'correct' ? r.answer : null, failure_category: r.cat as FailureCategory | null },
+              { name: 'Ann', email: 'ann@example.org' },
+              new Date(0),
+            );
             return { correction, file: correctionPath(r.id, 'ann@example.org') };
           });
           const out = compileExport(byId, corrections);
@@ -91,7 +124,11 @@ describe('properties', () => {
           const bytes = out.lines.map(serializeExportLine).join('');
           expect(checkExportRules(new TextEncoder().encode(bytes))).toEqual([]);
           expect(out.lines).toHaveLength(rows.filter((r) => r.action === 'correct').length);
-          expect(compileExport(byId, [...corrections].reverse()).lines.map(serializeExportLine).join('')).toBe(bytes);
+          expect(
+            compileExport(byId, [...corrections].reverse())
+              .lines.map(serializeExportLine)
+              .join(''),
+          ).toBe(bytes);
         },
       ),
       { numRuns: 150 },

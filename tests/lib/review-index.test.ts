@@ -45,7 +45,10 @@ describe('ReviewIndex', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(step, { maxLength: 40 }), fc.integer({ min: 0, max: 10 }), async (steps, initial) => {
         const data = candidates();
-        const start = steps.slice(0, initial).filter((s) => !s.undo).map((s, i) => located(s.id, s.reviewer, s.action, i));
+        const start = steps
+          .slice(0, initial)
+          .filter((s) => !s.undo)
+          .map((s, i) => located(s.id, s.reviewer, s.action, i));
         // Later ones at the same path replace earlier ones, as a repository holds one file per path.
         const model = new Map(start.map((c) => [c.file, c]));
         const index = ReviewIndex.ofData(data, start);
@@ -63,7 +66,11 @@ describe('ReviewIndex', () => {
         for (const reviewer of REVIEWERS) {
           const mine = records.filter((c) => normalizeEmail(c.reviewer.email) === normalizeEmail(reviewer.email));
           expect(index.counts(reviewer)).toEqual(countByAction(records, reviewer.email));
-          const queue = compileQueue(data.candidateOrder.map((id) => data.candidates.get(id)!.candidate), records, reviewer.email);
+          const queue = compileQueue(
+            data.candidateOrder.map((id) => data.candidates.get(id)!.candidate),
+            records,
+            reviewer.email,
+          );
           expect(index.remaining(reviewer)).toBe(queue.length);
           expect((await index.queuePage(reviewer, null, 100)).items.map((c) => c.id)).toEqual(queue.map((c) => c.id));
           // Page by page, as the review page loads it, the same queue.
@@ -77,7 +84,10 @@ describe('ReviewIndex', () => {
             const all = IDS.filter((_, i) => MODELS[i % 2] === model);
             expect(facets.models.find((f) => f.id === model)).toMatchObject({ total: all.length, decided: all.filter((id) => mine.some((c) => c.candidate_id === id)).length });
           }
-          expect(facets.runs.map((f) => [f.id, f.total])).toEqual([['run_a', 3], ['run_b', 3]]);
+          expect(facets.runs.map((f) => [f.id, f.total])).toEqual([
+            ['run_a', 3],
+            ['run_b', 3],
+          ]);
           expect(facets.runs.map((f) => f.decided)).toEqual([IDS.slice(0, 3), IDS.slice(3)].map((ids) => ids.filter((id) => mine.some((c) => c.candidate_id === id)).length));
         }
         expect(index.records()).toHaveLength(records.length);

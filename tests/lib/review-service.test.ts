@@ -29,7 +29,10 @@ describe('ReviewService', () => {
 
   it('refuses an unknown candidate and an unchanged correction, and writes nothing', async () => {
     const { service, committer } = three();
-    await expect(service.decide(ann, { candidate_id: 'nope', action: 'discard' })).rejects.toMatchObject({ code: 'E_UNKNOWN_CANDIDATE', message: expect.stringContaining('"nope"') });
+    await expect(service.decide(ann, { candidate_id: 'nope', action: 'discard' })).rejects.toMatchObject({
+      code: 'E_UNKNOWN_CANDIDATE',
+      message: expect.stringContaining('"nope"'),
+    });
     await expect(service.decide(ann, { candidate_id: 'c3', action: 'correct', corrected_response: 'Paris\n' })).rejects.toMatchObject({ code: 'E_UNCHANGED' });
     await expect(service.undo(ann, 'c1')).rejects.toMatchObject({ code: 'E_NOTHING_TO_UNDO' });
     await expect(service.history('nope')).rejects.toMatchObject({ code: 'E_UNKNOWN_CANDIDATE' });

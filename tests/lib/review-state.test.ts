@@ -11,10 +11,7 @@ const cands = ['a', 'b', 'c'].map((id) => JSON.parse(candidateLine({ id })) as C
 
 describe('review state', () => {
   it('queues, in order, the candidates this reviewer has not decided, whatever others did', () => {
-    const corrections = [
-      createCorrection({ candidate_id: 'b', action: 'discard' }, ann, at),
-      createCorrection({ candidate_id: 'a', action: 'flag' }, bob, at),
-    ];
+    const corrections = [createCorrection({ candidate_id: 'b', action: 'discard' }, ann, at), createCorrection({ candidate_id: 'a', action: 'flag' }, bob, at)];
     expect(compileQueue(cands, corrections, 'ANN@example.org').map((c) => c.id)).toEqual(['a', 'c']);
     expect(compileQueue(cands, corrections, 'bob@example.org').map((c) => c.id)).toEqual(['b', 'c']);
   });

@@ -22,14 +22,7 @@ const without = (key: string) => {
 
 describe('the failure categories', () => {
   it('come from the correction schema with a label and a one-sentence description each', () => {
-    expect(FAILURE_CATEGORIES.map((c) => c.value)).toEqual([
-      'scoring_artifact',
-      'style_violation',
-      'partial_answer',
-      'wrong_answer',
-      'format_error',
-      'hallucination',
-    ]);
+    expect(FAILURE_CATEGORIES.map((c) => c.value)).toEqual(['scoring_artifact', 'style_violation', 'partial_answer', 'wrong_answer', 'format_error', 'hallucination']);
     for (const c of FAILURE_CATEGORIES) {
       expect(c.label).toMatch(/^[A-Z][a-z]+( [a-z]+)?$/);
       expect(c.description).toMatch(/^[A-Z].+\.$/);
@@ -37,7 +30,7 @@ describe('the failure categories', () => {
     expect(ACTIONS.map((a) => a.label)).toEqual(['Correct', 'Discard', 'Flag']);
   });
 
-  it('every property of every schema has a description (its own or its definition\'s)', () => {
+  it("every property of every schema has a description (its own or its definition's)", () => {
     const missing: string[] = [];
     const walk = (node: unknown, path: string) => {
       if (!node || typeof node !== 'object') return;
@@ -58,7 +51,14 @@ describe('the correction schema', () => {
     ['a correction without failure_category (records from before the field existed)', without('failure_category')],
     ['a correction with failure_category null', correction({ failure_category: null })],
     ['a discard with a category', correction({ action: 'discard', corrected_response: null, failure_category: 'scoring_artifact' })],
-    ['a flag without corrected_response', (() => { const c = without('corrected_response'); c.action = 'flag'; return c; })()],
+    [
+      'a flag without corrected_response',
+      (() => {
+        const c = without('corrected_response');
+        c.action = 'flag';
+        return c;
+      })(),
+    ],
   ])('accepts %s', (_name, value) => {
     expect(checkAgainstSchema('correction', value, where)).toEqual([]);
   });
@@ -67,8 +67,12 @@ describe('the correction schema', () => {
     ['a correct without corrected_response', without('corrected_response'), 'corrected_response', 'is required but missing when action is "correct"'],
     ['a blank correction', correction({ corrected_response: ' \n\t' }), 'corrected_response', 'must not be blank when action is "correct"'],
     ['a discard with a response', correction({ action: 'discard' }), 'corrected_response', 'must be null or absent unless action is "correct"'],
-    ['an unknown category', correction({ failure_category: 'typo' }), 'failure_category',
-      'must be one of "scoring_artifact", "style_violation", "partial_answer", "wrong_answer", "format_error", "hallucination", null'],
+    [
+      'an unknown category',
+      correction({ failure_category: 'typo' }),
+      'failure_category',
+      'must be one of "scoring_artifact", "style_violation", "partial_answer", "wrong_answer", "format_error", "hallucination", null',
+    ],
     ['an unknown action', correction({ action: 'approve' }), 'action', 'must be one of "correct", "discard", "flag"'],
     ['a misspelt field', correction({ failure_categroy: 'x' }), 'failure_categroy', 'is not a known field (check its spelling against the schema)'],
     ['a bad email', correction({ reviewer: { name: 'A', email: 'not-an-email' } }), 'reviewer.email', 'must match format "email"'],
@@ -117,9 +121,39 @@ describe('the export-line schema', () => {
   });
 
   it.each([
-    ['an empty message', { messages: [{ role: 'system', content: '' }, { role: 'assistant', content: 'a' }] }, 'messages[0].content', 'must NOT have fewer than 1 characters'],
-    ['no assistant message', { messages: [{ role: 'user', content: 'q' }, { role: 'user', content: 'q' }] }, 'messages', 'must contain at least 1 valid item(s)'],
-    ['an id inside a message', { messages: [{ role: 'user', content: 'q', id: 'c1' }, { role: 'assistant', content: 'a' }] }, 'messages[0].id', 'is not a known field (check its spelling against the schema)'],
+    [
+      'an empty message',
+      {
+        messages: [
+          { role: 'system', content: '' },
+          { role: 'assistant', content: 'a' },
+        ],
+      },
+      'messages[0].content',
+      'must NOT have fewer than 1 characters',
+    ],
+    [
+      'no assistant message',
+      {
+        messages: [
+          { role: 'user', content: 'q' },
+          { role: 'user', content: 'q' },
+        ],
+      },
+      'messages',
+      'must contain at least 1 valid item(s)',
+    ],
+    [
+      'an id inside a message',
+      {
+        messages: [
+          { role: 'user', content: 'q', id: 'c1' },
+          { role: 'assistant', content: 'a' },
+        ],
+      },
+      'messages[0].id',
+      'is not a known field (check its spelling against the schema)',
+    ],
   ])('rejects %s', (_name, overrides, path, message) => {
     expect(checkAgainstSchema('exportLine', line(overrides), where)).toContainEqual({ file: 'f.json', path, message });
   });

@@ -81,7 +81,15 @@ describe('siblings and starts on candidates written for the test', () => {
   it('sets empty system messages aside, and a different system prompt separates', async () => {
     const { service } = memoryService([
       { id: 'a', prompt_messages: user('2+2?'), model_response: 'five', quality_score: 0.2 },
-      { id: 'b', prompt_messages: [{ role: 'system', content: '' }, ...user('2+2?')], model_response: '4', quality_score: 0.9, benchmark_run_id: 'run_b', model_id: 'm2', model_name: 'M2' },
+      {
+        id: 'b',
+        prompt_messages: [{ role: 'system', content: '' }, ...user('2+2?')],
+        model_response: '4',
+        quality_score: 0.9,
+        benchmark_run_id: 'run_b',
+        model_id: 'm2',
+        model_name: 'M2',
+      },
       { id: 'c', prompt_messages: [{ role: 'system', content: 'Answer in French.' }, ...user('2+2?')], model_response: 'quatre', quality_score: 1 },
       { id: 'd', prompt_messages: user('2+3?'), model_response: '5', quality_score: 1 },
     ]);
@@ -100,7 +108,9 @@ describe('siblings and starts on candidates written for the test', () => {
   });
 
   it('lists twenty siblings at most, those with decisions first, counts them all, and offers the five best sibling answers', async () => {
-    const { service } = memoryService(Array.from({ length: 25 }, (_, i) => ({ id: `s${String(i).padStart(2, '0')}`, prompt_messages: user('same?'), model_response: `answer ${i}`, quality_score: i / 100 })));
+    const { service } = memoryService(
+      Array.from({ length: 25 }, (_, i) => ({ id: `s${String(i).padStart(2, '0')}`, prompt_messages: user('same?'), model_response: `answer ${i}`, quality_score: i / 100 })),
+    );
     await service.decide(ann, { candidate_id: 's24', action: 'correct', corrected_response: 'fixed' });
     const context = await service.context('s00');
     expect(context.sibling_count).toBe(24);
@@ -110,14 +120,11 @@ describe('siblings and starts on candidates written for the test', () => {
 
   it('orders starts: sibling corrections, reference, suggestions by score, sibling answers by score, the model response; a text is offered once', () => {
     const candidate = { id: 'x', prompt_messages: user('q'), model_response: 'bad', quality_score: 0.1, reference_answer: 'ref' } as never;
-    const sib = (id: string, score: number, response: string) => ({ id, model_id: id, model_name: id, quality_score: score, model_response: response, prompt_messages: user('q') }) as never;
+    const sib = (id: string, score: number, response: string) =>
+      ({ id, model_id: id, model_name: id, quality_score: score, model_response: response, prompt_messages: user('q') }) as never;
     const starts = startsFor(
       candidate,
-      [
-        { candidate: sib('s1', 0.5, 'mid'), corrected: 'fixed' },
-        { candidate: sib('s2', 0.9, 'good') },
-        { candidate: sib('s3', 0.8, 'fixed'), corrected: 'fixed\n' },
-      ],
+      [{ candidate: sib('s1', 0.5, 'mid'), corrected: 'fixed' }, { candidate: sib('s2', 0.9, 'good') }, { candidate: sib('s3', 0.8, 'fixed'), corrected: 'fixed\n' }],
       [
         { agent: 'low', text: 'sugg low', score: 0.2 },
         { agent: 'high', text: 'sugg high', score: 0.7 },
@@ -138,7 +145,14 @@ describe('siblings and starts on candidates written for the test', () => {
   });
 
   it('keys prompts by text, assistant turns apart', () => {
-    const k = promptKeys({ prompt_messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: 'a' }, { role: 'user', content: 'q2' }] as never, model_response: 'r' });
+    const k = promptKeys({
+      prompt_messages: [
+        { role: 'user', content: 'q' },
+        { role: 'assistant', content: 'a' },
+        { role: 'user', content: 'q2' },
+      ] as never,
+      model_response: 'r',
+    });
     expect(k.turns).toEqual([{ before: promptKeys({ prompt_messages: user('q') as never, model_response: '' }).prompt_key, text: textKey('a') }]);
     expect(textKey('a')).toMatch(/^[0-9a-f]{14}$/);
     expect(textKey('a')).not.toBe(textKey('b'));
@@ -153,7 +167,11 @@ describe('stats by where corrections started', () => {
     await service.decide(ann, { candidate_id: 'a', action: 'correct', corrected_response: 'taken as is', started_from: sug('taken as is') }, { durationMs: 1000 });
     await service.decide(ann, { candidate_id: 'b', action: 'correct', corrected_response: 'edited', started_from: sug('suggested') }, { durationMs: 3000 });
     await service.decide(bob, { candidate_id: 'a', action: 'correct', corrected_response: 'also taken', started_from: sug('also taken') }, { durationMs: 8000 });
-    await service.decide(ann, { candidate_id: 'c', action: 'correct', corrected_response: 'typed', started_from: startingPoint({ kind: 'model_response', text: 'z' }) }, { durationMs: 20000 });
+    await service.decide(
+      ann,
+      { candidate_id: 'c', action: 'correct', corrected_response: 'typed', started_from: startingPoint({ kind: 'model_response', text: 'z' }) },
+      { durationMs: 20000 },
+    );
     await service.decide(ann, { candidate_id: 'd', action: 'correct', corrected_response: 'no start said' });
     await service.decide(ann, { candidate_id: 'e', action: 'discard' }, { durationMs: 500 });
     expect((await service.stats()).by_start).toEqual({

@@ -19,7 +19,12 @@ const emails = (n: number) => Array.from({ length: n }, (_, i) => `member${i}@ex
 const ids = (n: number) => Array.from({ length: n }, (_, i) => `sftc_${i.toString(16).padStart(6, '0')}`);
 
 function data(count: number) {
-  const parsed = parseCandidateFile(ids(count).map((id) => candidateLine({ id })).join('\n'), 'candidates/run_test.jsonl');
+  const parsed = parseCandidateFile(
+    ids(count)
+      .map((id) => candidateLine({ id }))
+      .join('\n'),
+    'candidates/run_test.jsonl',
+  );
   const { byId } = indexCandidates(parsed.candidates);
   return { candidates: byId, candidateOrder: parsed.candidates.map((c) => c.candidate.id), problems: [] };
 }
@@ -69,7 +74,11 @@ describe('assignees', () => {
 describe('parseTeam', () => {
   it('names the JSON path and the fix of every problem', () => {
     expect(parseTeam({}, 'plover.config.json')).toEqual({ team: null, problems: [] });
-    expect(parseTeam({ team: { members: ['Ann@Example.org ', 'bob@example.org'] } }, 'plover.config.json').team).toEqual({ members: ['ann@example.org', 'bob@example.org'], overlap: 1, adjudicators: [] });
+    expect(parseTeam({ team: { members: ['Ann@Example.org ', 'bob@example.org'] } }, 'plover.config.json').team).toEqual({
+      members: ['ann@example.org', 'bob@example.org'],
+      overlap: 1,
+      adjudicators: [],
+    });
     expect(parseTeam({ team: { adjudicators: ['Cat@example.org'] } }, 'plover.config.json').team).toEqual({ members: [], overlap: 1, adjudicators: ['cat@example.org'] });
     expect(parseTeam({ team: {} }, 'plover.config.json').problems.map((p) => p.path)).toEqual(['team']);
     const { team, problems } = parseTeam({ team: { members: ['ann@example.org', 'nobody', 'ANN@example.org'], overlap: 0, size: 3 } }, 'plover.config.json');
@@ -111,7 +120,7 @@ describe('a team sharing the work', () => {
     const committer = new MemoryCommitter();
     const index = ReviewIndex.ofData<LocatedCorrection>(d, [], team);
     const service = new ReviewService(index, committer, async () => computeStats(d.candidates, index.records(), team));
-    for (let busy = true; busy; ) {
+    for (let busy = true; busy;) {
       busy = false;
       for (const m of members) {
         const [next] = (await service.backend(m).queue(null, 1)).items;
@@ -205,7 +214,10 @@ describe('adjudicators', () => {
     const settled = await service.decide(cat!, { candidate_id: disputed, action: 'flag', failure_category: 'hallucination' });
     expect(settled.correction.adjudication).toBe(true);
     expect(index.inConflict(disputed)).toBe(false);
-    const group = index.records().filter((c) => c.correction.candidate_id === disputed).map((c) => c.correction);
+    const group = index
+      .records()
+      .filter((c) => c.correction.candidate_id === disputed)
+      .map((c) => c.correction);
     for (const policy of ['majority', 'unanimous', 'latest'] as const) expect(resolveDecision(group, policy)).toEqual({ decision: settled.correction });
     // Where the others agree, or for anyone else, a decision is an ordinary one.
     expect((await service.decide(cat!, { candidate_id: agreed, action: 'discard' })).correction.adjudication).toBeUndefined();

@@ -134,7 +134,11 @@ describe('earlier turns of the real MT-Bench runs', () => {
       // What is left has no model answer in its context: only reviewed turns.
       for (const line of only.lines) expect(JSON.stringify(line)).not.toContain(JSON.stringify(turnOneOf(a).model_response.trimEnd()).slice(1, 40));
     }
-    expect(exportWith(corrections, { reviewedContextOnly: true }).lines.map((l) => (l as ExportLine).candidate_id).sort()).toEqual([turnOneOf(b).id, b.id].sort());
+    expect(
+      exportWith(corrections, { reviewedContextOnly: true })
+        .lines.map((l) => (l as ExportLine).candidate_id)
+        .sort(),
+    ).toEqual([turnOneOf(b).id, b.id].sort());
   });
 
   it('no exported line of any format trains on a failed answer when every candidate is corrected', () => {
@@ -154,8 +158,8 @@ describe('earlier turns of the real MT-Bench runs', () => {
               : 'preferred_output' in line
                 ? [...line.input.messages, ...line.preferred_output]
                 : 'label' in line && !line.label
-                ? line.prompt
-                : [...line.prompt, ...line.completion];
+                  ? line.prompt
+                  : [...line.prompt, ...line.completion];
         for (const m of trained) expect(failed.has(m.content)).toBe(false);
         const context = 'messages' in line ? line.messages.slice(0, -1) : 'input' in line ? line.input.messages : line.prompt;
         for (const m of context.filter((x) => x.role === 'assistant')) expect(m.content).toMatch(/^Reviewed answer \d+\.$/);
@@ -181,7 +185,13 @@ describe('the text rule', () => {
     expect((out.lines[0] as ExportLine).messages.at(-1)!.content).toBe('Fixed.\nSecond line.');
     expect(out.counts.normalized).toBe(1);
     expect(checkTargets(candidates, corrections).warnings).toEqual([
-      { file: correctionPath(t.id, ann.email), path: 'corrected_response', message: expect.stringMatching(/^has CR line ends \(CRLF or a bare CR\) and ends with whitespace or invisible characters \(no-break or zero-width spaces\), which the text rule removes/) },
+      {
+        file: correctionPath(t.id, ann.email),
+        path: 'corrected_response',
+        message: expect.stringMatching(
+          /^has CR line ends \(CRLF or a bare CR\) and ends with whitespace or invisible characters \(no-break or zero-width spaces\), which the text rule removes/,
+        ),
+      },
     ]);
   });
 
@@ -225,7 +235,10 @@ describe('a correction that is the model response unchanged', () => {
     // A record written before plover asked is named by validate.
     const old = { ...corrections[0]!, correction: { ...corrections[0]!.correction } };
     delete old.correction.unchanged;
-    expect(checkTargets(candidates, [old])).toMatchObject({ unchanged: 1, warnings: [{ path: 'corrected_response', message: expect.stringMatching(/is the model's response unchanged/) }] });
+    expect(checkTargets(candidates, [old])).toMatchObject({
+      unchanged: 1,
+      warnings: [{ path: 'corrected_response', message: expect.stringMatching(/is the model's response unchanged/) }],
+    });
   });
 });
 
@@ -249,7 +262,21 @@ describe('preference formats', () => {
 
 describe('control tokens', () => {
   it('are one list covering the common families', () => {
-    for (const t of ['[/INST]', '[INST]', '</s>', '<s>', '<|im_end|>', '<|im_start|>', '<|eot_id|>', '<|start_header_id|>', '<end_of_turn>', '<start_of_turn>', '<|end|>', '<|assistant|>', '<|endoftext|>']) {
+    for (const t of [
+      '[/INST]',
+      '[INST]',
+      '</s>',
+      '<s>',
+      '<|im_end|>',
+      '<|im_start|>',
+      '<|eot_id|>',
+      '<|start_header_id|>',
+      '<end_of_turn>',
+      '<start_of_turn>',
+      '<|end|>',
+      '<|assistant|>',
+      '<|endoftext|>',
+    ]) {
       expect(CONTROL_TOKENS).toContain(t);
     }
     expect(controlTokensIn('a [/INST] b </s> c [/INST]')).toEqual(['</s>', '[/INST]']);
@@ -281,7 +308,9 @@ describe('control tokens', () => {
     const flagged = exportWith([decided({ candidate_id: t.id, action: 'flag' })], { format: 'kto', actions: ['correct', 'flag'] });
     expect(flagged.lines).toEqual([expect.objectContaining({ label: false })]);
     expect(flagged.controlTokenLines).toEqual([{ candidate_id: t.id, tokens: expect.arrayContaining(['[/INST]']), in_target: false }]);
-    const artifact = exportWith([decided({ candidate_id: t.id, action: 'correct', corrected_response: 'A clean answer.', failure_category: 'scoring_artifact' })], { format: 'kto' });
+    const artifact = exportWith([decided({ candidate_id: t.id, action: 'correct', corrected_response: 'A clean answer.', failure_category: 'scoring_artifact' })], {
+      format: 'kto',
+    });
     expect(artifact.lines).toEqual([expect.objectContaining({ completion: [{ role: 'assistant', content: 'A clean answer.' }], label: true })]);
     expect(artifact.controlTokenTargets).toEqual([{ candidate_id: t.id, tokens: expect.arrayContaining(['[/INST]']) }]);
     expect(artifact.counts).toMatchObject({ control_token_targets: 1, lines: 1 });
@@ -307,7 +336,10 @@ describe('lengths', () => {
   });
 
   it('counts tokens close to the whole-text count for long texts, and fast for a 65k-character line without spaces', () => {
-    const text = all.map((c) => c.model_response).join('\n').slice(0, 20000);
+    const text = all
+      .map((c) => c.model_response)
+      .join('\n')
+      .slice(0, 20000);
     const whole = countTextTokens(text.slice(0, 1000));
     expect(whole).toBeGreaterThan(100);
     const dashes = '-'.repeat(65_000);
@@ -317,7 +349,9 @@ describe('lengths', () => {
 
 describe('stable types', () => {
   it('every field keeps one JSON type on every line, across subsets of a real export (scores always with a fraction)', () => {
-    const corrections = all.map((c, i) => decided({ candidate_id: c.id, action: 'correct', corrected_response: `Reviewed ${i}.`, failure_category: i % 3 ? 'wrong_answer' : null }));
+    const corrections = all.map((c, i) =>
+      decided({ candidate_id: c.id, action: 'correct', corrected_response: `Reviewed ${i}.`, failure_category: i % 3 ? 'wrong_answer' : null }),
+    );
     const text = exportWith(corrections).lines.map(serializeExportLine).join('');
     const lines = text.trimEnd().split('\n');
     expect(lines.filter((l) => /"quality_score":\d+[,}]/.test(l))).toEqual([]);
@@ -327,7 +361,8 @@ describe('stable types', () => {
       for (const l of subset) {
         const raw = JSON.parse(l) as Record<string, unknown>;
         for (const [k, v] of Object.entries(raw)) {
-          const kind = v === null ? null : typeof v === 'number' ? (/"quality_score":-?\d+\.\d/.test(l) || k !== 'quality_score' ? 'double' : 'bigint') : Array.isArray(v) ? 'list' : typeof v;
+          const kind =
+            v === null ? null : typeof v === 'number' ? (/"quality_score":-?\d+\.\d/.test(l) || k !== 'quality_score' ? 'double' : 'bigint') : Array.isArray(v) ? 'list' : typeof v;
           if (kind) types.set(k, (types.get(k) ?? new Set()).add(kind));
         }
       }
@@ -346,7 +381,9 @@ describe('stable types', () => {
 
 describe('duplicates', () => {
   // The same first-turn question of two MT-Bench runs, corrected alike by the reviewer.
-  const [a, b] = all.filter((c) => c.prompt_messages.length === 1 && JSON.stringify(c.prompt_messages) === JSON.stringify(all.find((x) => x.prompt_messages.length === 1)!.prompt_messages));
+  const [a, b] = all.filter(
+    (c) => c.prompt_messages.length === 1 && JSON.stringify(c.prompt_messages) === JSON.stringify(all.find((x) => x.prompt_messages.length === 1)!.prompt_messages),
+  );
   const same = (c: Candidate) => decided({ candidate_id: c.id, action: 'correct', corrected_response: 'One reviewed answer.' });
 
   it('are lines a trainer cannot tell apart: written once, counted and listed with the line kept; --keep-duplicates keeps them', () => {

@@ -32,7 +32,11 @@ describe('plover submit then plover export', () => {
     expect(exported.status).toBe(0);
     expect(exported.stdout).toContain('exported 2 lines (full) to');
     const bytes = readFileSync(join(dir, 'dist/sft.jsonl'));
-    const lines = bytes.toString('utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+    const lines = bytes
+      .toString('utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(Object.fromEntries(lines.map((l) => [l.candidate_id, [l.failure_category, l.messages.at(-1)]]))).toEqual({
       // The file's trailing newline is not part of the answer (the text rule).
       sftc_723a003ab86cbec2: [null, { role: 'assistant', content: 'A corrected answer\nwith two lines' }],
@@ -67,7 +71,7 @@ describe('plover submit then plover export', () => {
     expect(git(dir, 'log', '-1', '--format=%an <%ae>')).toBe('Cy Config <cy@example.org>');
   });
 
-  it('keeps a hostile candidate id\'s file inside corrections/', () => {
+  it("keeps a hostile candidate id's file inside corrections/", () => {
     const id = '../../.git/hooks/pre-commit';
     const { dir } = repo({ candidates: false, files: { 'candidates/run.jsonl': `${candidateLine({ id })}\n` } });
     expect(plover(dir, ['submit', id, '--action', 'discard', '--reviewer', ANN]).status).toBe(0);
@@ -78,15 +82,47 @@ describe('plover submit then plover export', () => {
 
 describe('bad input gets a clear error, a non-zero exit, and nothing written or committed', () => {
   it.each([
-    ['an unknown candidate id', ['submit', 'nope', '--action', 'discard', '--reviewer', ANN], 'plover: unknown candidate "nope": no line in candidates/*.jsonl has this id (see `plover validate`)\n'],
-    ['a blank correction', ['submit', 'sftc_b5505e86f70999cf', '--action', 'correct', '--response', ' \n ', '--reviewer', ANN], 'plover: --action correct needs a non-blank corrected response: --response TEXT or --response-file FILE\n'],
-    ['an unknown category', ['submit', 'sftc_b5505e86f70999cf', '--action', 'flag', '--category', 'rude', '--reviewer', ANN], 'plover: --category "rude" is not one of scoring_artifact, style_violation, partial_answer, wrong_answer, format_error, hallucination, none\n'],
+    [
+      'an unknown candidate id',
+      ['submit', 'nope', '--action', 'discard', '--reviewer', ANN],
+      'plover: unknown candidate "nope": no line in candidates/*.jsonl has this id (see `plover validate`)\n',
+    ],
+    [
+      'a blank correction',
+      ['submit', 'sftc_b5505e86f70999cf', '--action', 'correct', '--response', ' \n ', '--reviewer', ANN],
+      'plover: --action correct needs a non-blank corrected response: --response TEXT or --response-file FILE\n',
+    ],
+    [
+      'an unknown category',
+      ['submit', 'sftc_b5505e86f70999cf', '--action', 'flag', '--category', 'rude', '--reviewer', ANN],
+      'plover: --category "rude" is not one of scoring_artifact, style_violation, partial_answer, wrong_answer, format_error, hallucination, none\n',
+    ],
     ['an unknown action', ['submit', 'sftc_b5505e86f70999cf', '--action', 'approve', '--reviewer', ANN], 'plover: --action "approve" is not one of correct, discard, flag\n'],
-    ['a response with discard', ['submit', 'sftc_b5505e86f70999cf', '--action', 'discard', '--response', 'x', '--reviewer', ANN], 'plover: --response and --response-file go with --action correct only (this is --action discard)\n'],
-    ['an id that would escape corrections/', ['submit', '../../../tmp/x', '--action', 'discard', '--reviewer', ANN], 'plover: unknown candidate "../../../tmp/x": no line in candidates/*.jsonl has this id (see `plover validate`)\n'],
-    ['a response file that is not there', ['submit', 'sftc_b5505e86f70999cf', '--action', 'correct', '--response-file', 'missing.txt', '--reviewer', ANN], expect.stringMatching(/^plover: cannot read --response-file "missing.txt": ENOENT: no such file or directory/)],
-    ['a reviewer that is not "Name <email>"', ['submit', 'sftc_b5505e86f70999cf', '--action', 'flag', '--reviewer', 'ann@example.org'], 'plover: reviewer "ann@example.org" is not of the form "Name <email>", e.g. "Ann Lee <ann@example.org>"\n'],
-    ['no reviewer identity', ['submit', 'sftc_b5505e86f70999cf', '--action', 'flag'], 'plover: no reviewer identity: pass --reviewer "Name <email>", or set it once with\n  git config user.name "Your Name"\n  git config user.email you@example.org\n'],
+    [
+      'a response with discard',
+      ['submit', 'sftc_b5505e86f70999cf', '--action', 'discard', '--response', 'x', '--reviewer', ANN],
+      'plover: --response and --response-file go with --action correct only (this is --action discard)\n',
+    ],
+    [
+      'an id that would escape corrections/',
+      ['submit', '../../../tmp/x', '--action', 'discard', '--reviewer', ANN],
+      'plover: unknown candidate "../../../tmp/x": no line in candidates/*.jsonl has this id (see `plover validate`)\n',
+    ],
+    [
+      'a response file that is not there',
+      ['submit', 'sftc_b5505e86f70999cf', '--action', 'correct', '--response-file', 'missing.txt', '--reviewer', ANN],
+      expect.stringMatching(/^plover: cannot read --response-file "missing.txt": ENOENT: no such file or directory/),
+    ],
+    [
+      'a reviewer that is not "Name <email>"',
+      ['submit', 'sftc_b5505e86f70999cf', '--action', 'flag', '--reviewer', 'ann@example.org'],
+      'plover: reviewer "ann@example.org" is not of the form "Name <email>", e.g. "Ann Lee <ann@example.org>"\n',
+    ],
+    [
+      'no reviewer identity',
+      ['submit', 'sftc_b5505e86f70999cf', '--action', 'flag'],
+      'plover: no reviewer identity: pass --reviewer "Name <email>", or set it once with\n  git config user.name "Your Name"\n  git config user.email you@example.org\n',
+    ],
     ['an unknown option', ['submit', 'sftc_b5505e86f70999cf', '--acton', 'flag'], expect.stringMatching(/^plover: Unknown option '--acton'\..*; see `plover help`\n$/)],
   ])('%s', (_name, args, stderr) => {
     const { dir } = repo();
@@ -108,9 +144,7 @@ describe('bad input gets a clear error, a non-zero exit, and nothing written or 
     for (const args of [['submit', broken, '--action', 'flag', '--reviewer', ANN], ['export']]) {
       const result = plover(dir, args);
       expect(result.status).toBe(1);
-      expect(result.stderr).toBe(
-        'plover: 1 problem in the repository:\n  candidates/run_20240325_mt_bench_9d9abd96.jsonl:42: model_response: is required but missing\n',
-      );
+      expect(result.stderr).toBe('plover: 1 problem in the repository:\n  candidates/run_20240325_mt_bench_9d9abd96.jsonl:42: model_response: is required but missing\n');
     }
     expect(snapshot(dir)).toEqual(before);
     expect(existsSync(join(dir, 'dist'))).toBe(false);
@@ -136,11 +170,19 @@ describe('bad input gets a clear error, a non-zero exit, and nothing written or 
 describe('plover validate', () => {
   it('passes on the demo data', () => {
     const { dir } = repo();
-    expect(plover(dir, ['validate'])).toEqual({ status: 0, stdout: "valid: 640 candidates, 0 corrections (0 unchanged)\n", stderr: '' });
+    expect(plover(dir, ['validate'])).toEqual({ status: 0, stdout: 'valid: 640 candidates, 0 corrections (0 unchanged)\n', stderr: '' });
   });
 
   it('lists every problem with file and line or JSON path, then exits 1', () => {
-    const good = JSON.stringify({ schema_version: 1, candidate_id: 'c1', action: 'discard', corrected_response: null, failure_category: null, reviewer: { name: 'Ann', email: 'ann@example.org' }, decided_at: '2024-05-01T12:00:00Z' });
+    const good = JSON.stringify({
+      schema_version: 1,
+      candidate_id: 'c1',
+      action: 'discard',
+      corrected_response: null,
+      failure_category: null,
+      reviewer: { name: 'Ann', email: 'ann@example.org' },
+      decided_at: '2024-05-01T12:00:00Z',
+    });
     const { dir } = repo({
       candidates: false,
       files: {

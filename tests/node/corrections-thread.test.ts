@@ -31,7 +31,11 @@ describe('reading corrections on a worker thread', () => {
     for (let i = 0; i < candidates; i++) {
       const id = `cand_${i}`;
       for (const reviewer of i % 3 === 0 ? REVIEWERS : [REVIEWERS[i % 2]!]) {
-        const c = createCorrection({ candidate_id: id, action: i % 2 ? 'discard' : 'correct', corrected_response: i % 2 ? null : `fixed ${i}` }, reviewer, new Date(Date.UTC(2024, 0, 1, 0, i % 60)));
+        const c = createCorrection(
+          { candidate_id: id, action: i % 2 ? 'discard' : 'correct', corrected_response: i % 2 ? null : `fixed ${i}` },
+          reviewer,
+          new Date(Date.UTC(2024, 0, 1, 0, i % 60)),
+        );
         out[correctionPath(id, reviewer.email)] = serializeCorrection(c);
       }
     }
@@ -90,7 +94,8 @@ describe('reading corrections on a worker thread', () => {
     const targets: { chunk: number; text: string; tokens: number | undefined }[] = [];
     let n = 0;
     for await (const g of cold.groups) {
-      for (const { correction, tokens } of g) if (correction.action === 'correct') targets.push({ chunk: Math.floor(n / CHUNK_GROUPS), text: normalizeCorrectedText(correction.corrected_response!), tokens });
+      for (const { correction, tokens } of g)
+        if (correction.action === 'correct') targets.push({ chunk: Math.floor(n / CHUNK_GROUPS), text: normalizeCorrectedText(correction.corrected_response!), tokens });
       n += 1;
     }
     expect(new Set(targets.map((t) => t.chunk)).size).toBeGreaterThan(AHEAD);
@@ -108,7 +113,10 @@ describe('reading corrections on a worker thread', () => {
   });
 
   it('works from a script given with -e and with V8 flags (a worker refuses both when it inherits them)', () => {
-    const r = repo({ files: { [correctionPath('c1', 'ann@example.org')]: serializeCorrection(createCorrection({ candidate_id: 'c1', action: 'flag' }, REVIEWERS[0]!, new Date())) }, candidates: false });
+    const r = repo({
+      files: { [correctionPath('c1', 'ann@example.org')]: serializeCorrection(createCorrection({ candidate_id: 'c1', action: 'flag' }, REVIEWERS[0]!, new Date())) },
+      candidates: false,
+    });
     const code = `const { readCorrectionsOnThread } = await import(${JSON.stringify(new URL('../../src/node/corrections-thread.ts', import.meta.url).href)});
 const t = readCorrectionsOnThread({ dir: ${JSON.stringify(r.dir)} });
 let n = 0; for await (const g of t.groups) n += g.length;

@@ -76,7 +76,11 @@ describe('after a crash', () => {
     expect(ws.recovered.map((r) => [r.path, r.kind])).toEqual([[path, 'decision']]);
     expect(existsSync(lock)).toBe(false);
     expect(existsSync(owner)).toBe(false);
-    expect(readdirSync(join(dir, '.git')).filter((name) => name.startsWith('plover-index')).sort()).toEqual([`plover-index.lock.${process.ppid}`, `plover-index.lock.owner.tmp-${process.ppid}`].sort());
+    expect(
+      readdirSync(join(dir, '.git'))
+        .filter((name) => name.startsWith('plover-index'))
+        .sort(),
+    ).toEqual([`plover-index.lock.${process.ppid}`, `plover-index.lock.owner.tmp-${process.ppid}`].sort());
     expect(git(dir, 'status', '--porcelain')).toBe('');
     expect(fsck(dir).status).toBe(0);
   });
@@ -208,13 +212,21 @@ describe('after a crash', () => {
     const { dir } = repo();
     const ids = readdirSync(join(ROOT, 'candidates'))
       .filter((f) => f.endsWith('.jsonl'))
-      .flatMap((f) => readFileSync(join(ROOT, 'candidates', f), 'utf8').trim().split('\n'))
+      .flatMap((f) =>
+        readFileSync(join(ROOT, 'candidates', f), 'utf8')
+          .trim()
+          .split('\n'),
+      )
       .map((l) => JSON.parse(l).id as string);
     const acknowledged = new Set<string>();
     const refused: string[] = [];
     let next = 0;
     for (let round = 0; round < 5; round++) {
-      const child = spawn(process.execPath, [join(ROOT, 'bin/plover.mjs'), 'serve', '--port', '0', '--reviewer', 'Ann Lee <ann@example.org>'], { cwd: dir, env: GIT_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [join(ROOT, 'bin/plover.mjs'), 'serve', '--port', '0', '--reviewer', 'Ann Lee <ann@example.org>'], {
+        cwd: dir,
+        env: GIT_ENV,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       const exited = new Promise((r) => child.once('exit', r));
       let err = '';
       child.stderr!.on('data', (c: Buffer) => (err += c.toString()));

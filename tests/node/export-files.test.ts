@@ -27,7 +27,10 @@ describe('writeExport', () => {
       const id = `big_${i}`;
       candidateLines.push(candidateLine({ id }));
       const unit = texts[i % texts.length]!;
-      const response = unit.repeat(Math.ceil(size / unit.length)).slice(0, size).replace(/\uD83D$/, '');
+      const response = unit
+        .repeat(Math.ceil(size / unit.length))
+        .slice(0, size)
+        .replace(/\uD83D$/, '');
       const c = createCorrection({ candidate_id: id, action: 'correct', corrected_response: response }, { name: 'Ann', email: 'ann@example.org' }, new Date(Date.UTC(2024, 0, 1)));
       files[correctionPath(id, 'ann@example.org')] = serializeCorrection(c);
     });

@@ -14,13 +14,21 @@ const repo = useTempRepos();
 const all = readdirSync(join(ROOT, 'candidates'))
   .filter((f) => f.endsWith('.jsonl'))
   .sort()
-  .flatMap((f) => readFileSync(join(ROOT, 'candidates', f), 'utf8').trimEnd().split('\n'))
+  .flatMap((f) =>
+    readFileSync(join(ROOT, 'candidates', f), 'utf8')
+      .trimEnd()
+      .split('\n'),
+  )
   .map((l) => JSON.parse(l) as { id: string; model_id: string; model_response: string; prompt_messages: { role: string; content: string }[] });
 const turn2 = all.find((c) => c.prompt_messages.length === 3 && !c.model_response.includes('[/INST]'))!;
 const turn1 = all.find((c) => c.model_id === turn2.model_id && c.model_response === turn2.prompt_messages[1]!.content)!;
 const leaky = all.find((c) => c.prompt_messages.length === 1 && c.model_response.includes('[/INST]'))!;
 
-const readLines = (file: string) => readFileSync(file, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+const readLines = (file: string) =>
+  readFileSync(file, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 
 describe('plover submit writes clean targets', () => {
   it('applies the text rule to a --response-file, refuses an unchanged answer without --unchanged, and takes --category none', () => {
@@ -59,8 +67,15 @@ describe('plover export in every format', () => {
     const clean = plover(dir, ['export']);
     expect(clean.status, clean.stderr).toBe(0);
     expect(clean.stdout).toContain(`left out, a chat-template control token in the target: 1 (${leaky.id} [/INST]`);
-    expect(readLines(join(dir, 'dist/sft.jsonl')).map((l) => l.candidate_id).sort()).toEqual([turn1.id, turn2.id].sort());
-    expect(JSON.parse(readFileSync(join(dir, 'dist/sft.manifest.json'), 'utf8'))).toMatchObject({ control_tokens: [], control_token_targets: [{ candidate_id: leaky.id, tokens: expect.arrayContaining(['[/INST]']) }] });
+    expect(
+      readLines(join(dir, 'dist/sft.jsonl'))
+        .map((l) => l.candidate_id)
+        .sort(),
+    ).toEqual([turn1.id, turn2.id].sort());
+    expect(JSON.parse(readFileSync(join(dir, 'dist/sft.manifest.json'), 'utf8'))).toMatchObject({
+      control_tokens: [],
+      control_token_targets: [{ candidate_id: leaky.id, tokens: expect.arrayContaining(['[/INST]']) }],
+    });
     const full = plover(dir, ['export', '--allow-control-tokens']);
     expect(full.status, full.stderr).toBe(0);
     expect(full.stdout).toContain("earlier turns: 1 replaced by a reviewer's correction, 0 kept as context");
@@ -121,7 +136,7 @@ describe('plover export in every format', () => {
     expect(git(dir, 'status', '--porcelain')).toBe('?? dist/');
   });
 
-  it("says which lines carry an earlier answer nobody corrected, and leaves them out with --reviewed-context-only", () => {
+  it('says which lines carry an earlier answer nobody corrected, and leaves them out with --reviewed-context-only', () => {
     const { dir } = repo();
     // Turn 2 corrected, its turn 1 left undecided: the model's turn-1 answer is the context.
     expect(plover(dir, ['submit', turn2.id, '--action', 'correct', '--response', 'Turn two, corrected.', '--reviewer', ANN]).status).toBe(0);
@@ -136,7 +151,11 @@ describe('plover export in every format', () => {
     // Turn 1 corrected too: the context is reviewed, and the line is written.
     expect(plover(dir, ['submit', turn1.id, '--action', 'correct', '--response', 'Turn one, corrected.', '--reviewer', ANN]).status).toBe(0);
     expect(plover(dir, ['export', '--reviewed-context-only']).status).toBe(0);
-    expect(readLines(join(dir, 'dist/sft.jsonl')).map((l) => l.candidate_id).sort()).toEqual([turn1.id, turn2.id].sort());
+    expect(
+      readLines(join(dir, 'dist/sft.jsonl'))
+        .map((l) => l.candidate_id)
+        .sort(),
+    ).toEqual([turn1.id, turn2.id].sort());
   });
 
   it('refuses control tokens with --fail-on-control-tokens, leaves long lines out with --max-tokens, and refuses a preference export of discards', () => {
@@ -200,7 +219,9 @@ describe('earlier turns in a streamed export', () => {
       .map((t2) => [all.find((c) => c.model_id === t2.model_id && c.prompt_messages.length === 1 && c.model_response === t2.prompt_messages[1]!.content)!, t2] as const);
     const files: Record<string, string> = {};
     const write = (id: string, text: string) => {
-      files[correctionPath(id, 'ann@example.org')] = serializeCorrection(createCorrection({ candidate_id: id, action: 'correct', corrected_response: text }, { name: 'Ann Lee', email: 'ann@example.org' }, new Date('2024-05-01T12:00:00Z')));
+      files[correctionPath(id, 'ann@example.org')] = serializeCorrection(
+        createCorrection({ candidate_id: id, action: 'correct', corrected_response: text }, { name: 'Ann Lee', email: 'ann@example.org' }, new Date('2024-05-01T12:00:00Z')),
+      );
     };
     for (const [t1, t2] of pairs) {
       write(t1.id, `Fixed turn 1 of ${t2.id}.`);
@@ -253,7 +274,9 @@ describe('plover validate on training targets', () => {
     git(dir, 'commit', '-q', '-m', 'written before the text rule');
     const r = plover(dir, ['validate']);
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain(`${path}: corrected_response: starts with blank lines and ends with whitespace or invisible characters (no-break or zero-width spaces), which the text rule removes`);
+    expect(r.stdout).toContain(
+      `${path}: corrected_response: starts with blank lines and ends with whitespace or invisible characters (no-break or zero-width spaces), which the text rule removes`,
+    );
     expect(r.stdout).toContain(`${path}: corrected_response: holds chat-template control tokens ([/INST])`);
     expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('valid, 2 warnings: 640 candidates, 1 correction (0 unchanged)');
     expect(plover(dir, ['validate', '--strict']).status).toBe(1);
@@ -266,7 +289,7 @@ describe('plover validate on training targets', () => {
 });
 
 describe('the dataset card of a folder of exports made with different options', () => {
-  it("describes each file by its own options and counts, and makes a training file the default, never an analysis export", () => {
+  it('describes each file by its own options and counts, and makes a training file the default, never an analysis export', () => {
     const { dir } = repo();
     expect(plover(dir, ['submit', leaky.id, '--action', 'correct', '--response', `${leaky.model_response}\nReviewed.`, '--reviewer', ANN]).status).toBe(0);
     expect(plover(dir, ['submit', turn1.id, '--action', 'correct', '--response', 'Turn one, corrected.', '--reviewer', ANN]).status).toBe(0);
@@ -306,7 +329,15 @@ describe('the dataset card with --ref', () => {
 
 describe('plover export --chat-template', () => {
   const gemma = join(ROOT, 'tests/fixtures/chat-templates/google-gemma-2-2b-it.jinja');
-  const withSystem = (id: string, content: string) => candidateLine({ id, prompt_messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content }], model_response: `Failed answer to ${content}` });
+  const withSystem = (id: string, content: string) =>
+    candidateLine({
+      id,
+      prompt_messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content },
+      ],
+      model_response: `Failed answer to ${content}`,
+    });
 
   it("renders every line through the model's template: keep lists what goes wrong, auto merges the system prompt where the template needs, --fail-on-template refuses", () => {
     const { dir } = repo({ candidates: false, files: { 'candidates/run_test.jsonl': `${withSystem('s1', 'Q one')}\n${withSystem('s2', 'Q two')}\n` } });
@@ -334,7 +365,11 @@ describe('plover export --chat-template', () => {
     expect(auto.status, auto.stderr).toBe(0);
     expect(auto.stdout).toContain('chat template tokenizer_config.json: system prompts merged into the first user message (--system auto); every line renders as meant');
     expect(readLines(join(dir, 'dist/sft.jsonl'))[0].messages[0]).toEqual({ role: 'user', content: expect.stringMatching(/^Be brief\.\n\nQ (one|two)$/) });
-    expect(JSON.parse(readFileSync(join(dir, 'dist/sft.manifest.json'), 'utf8'))).toMatchObject({ options: { system: 'merge' }, chat_template: { system: 'merge', system_auto: true, lines_with_problems: 0 }, template_problems: [] });
+    expect(JSON.parse(readFileSync(join(dir, 'dist/sft.manifest.json'), 'utf8'))).toMatchObject({
+      options: { system: 'merge' },
+      chat_template: { system: 'merge', system_auto: true, lines_with_problems: 0 },
+      template_problems: [],
+    });
 
     expect(plover(dir, ['export', '--system', 'auto']).stderr).toMatch(/--system auto chooses from the chat template: give --chat-template FILE/);
     expect(plover(dir, ['export', '--chat-template', 'missing.jinja']).stderr).toMatch(/cannot read --chat-template .*missing\.jinja/);

@@ -25,18 +25,34 @@ describe('plover export --out', () => {
   const cases: [string, (dir: string) => string, RegExp][] = [
     ['.git/HEAD', () => '.git/HEAD', /\.git\/HEAD is inside \.git\//],
     ['a new file inside .git/', () => '.git/sft.jsonl', /is inside \.git\//],
-    ['the tracked README.md', (dir) => (writeFileSync(join(dir, 'README.md'), '# ours\n'), git(dir, 'add', 'README.md'), git(dir, 'commit', '-q', '-m', 'readme'), 'README.md'), /README\.md is a file git tracks/],
+    [
+      'the tracked README.md',
+      (dir) => (writeFileSync(join(dir, 'README.md'), '# ours\n'), git(dir, 'add', 'README.md'), git(dir, 'commit', '-q', '-m', 'readme'), 'README.md'),
+      /README\.md is a file git tracks/,
+    ],
     ['a candidate file', () => 'candidates/run_20240325_mt_bench_9d9abd96.jsonl', /is inside candidates\//],
     ['a new file in corrections/', () => 'corrections/out.jsonl', /is inside corrections\//],
     ['a file in suggestions/', () => 'suggestions/x.jsonl', /is inside suggestions\//],
     ['.git reached through a link', (dir) => (symlinkSync(join(dir, '.git'), join(dir, 'meta')), 'meta/config'), /is inside \.git\//],
-    ['a tracked file whose manifest would be tracked too', (dir) => (writeFileSync(join(dir, 'notes.manifest.json'), '{}\n'), git(dir, 'add', 'notes.manifest.json'), 'notes.jsonl'), /notes\.manifest\.json is a file git tracks/],
+    [
+      'a tracked file whose manifest would be tracked too',
+      (dir) => (writeFileSync(join(dir, 'notes.manifest.json'), '{}\n'), git(dir, 'add', 'notes.manifest.json'), 'notes.jsonl'),
+      /notes\.manifest\.json is a file git tracks/,
+    ],
     ['an existing directory', (dir) => (mkdirSync(join(dir, 'dist/sft.jsonl'), { recursive: true }), 'dist/sft.jsonl'), /dist\/sft\.jsonl is a directory/],
     ['a symbolic link', (dir) => (mkdirSync(join(dir, 'dist')), symlinkSync('/etc/hostname', join(dir, 'dist/sft.jsonl')), 'dist/sft.jsonl'), /is a symbolic link/],
     ['a named pipe', (dir) => (mkdirSync(join(dir, 'dist')), execFileSync('mkfifo', [join(dir, 'dist/sft.jsonl')]), 'dist/sft.jsonl'), /is not a regular file/],
     ['a device', () => '/dev/null', /\/dev\/null is not a regular file/],
-    ['a file that is not an earlier export', (dir) => (mkdirSync(join(dir, 'dist')), writeFileSync(join(dir, 'dist/sft.jsonl'), 'mine\n'), 'dist/sft.jsonl'), /exists and is not an export plover wrote \(no sft\.manifest\.json beside it/],
-    ['a manifest that is not one', (dir) => (mkdirSync(join(dir, 'dist')), writeFileSync(join(dir, 'dist/sft.manifest.json'), '{"mine":1}\n'), 'dist/sft.jsonl'), /sft\.manifest\.json exists and is not the manifest of a plover export/],
+    [
+      'a file that is not an earlier export',
+      (dir) => (mkdirSync(join(dir, 'dist')), writeFileSync(join(dir, 'dist/sft.jsonl'), 'mine\n'), 'dist/sft.jsonl'),
+      /exists and is not an export plover wrote \(no sft\.manifest\.json beside it/,
+    ],
+    [
+      'a manifest that is not one',
+      (dir) => (mkdirSync(join(dir, 'dist')), writeFileSync(join(dir, 'dist/sft.manifest.json'), '{"mine":1}\n'), 'dist/sft.jsonl'),
+      /sft\.manifest\.json exists and is not the manifest of a plover export/,
+    ],
   ];
   for (const [name, setUp, message] of cases) {
     it(`refuses ${name}, says why, and writes nothing`, () => {

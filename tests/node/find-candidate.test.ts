@@ -36,7 +36,12 @@ describe('findCandidate', () => {
   it('keeps where each line starts, reads one line while the files are unchanged, and searches again when one changes or the list is damaged', async () => {
     const { dir } = repo({ candidates: false, files: { 'candidates/run_a.jsonl': `${candidateLine({ id: 'c1' })}\n${candidateLine({ id: 'c2', model_response: 'two' })}\n` } });
     const lines = join(dir, '.git/plover-candidate-lines');
-    const listed = () => readFileSync(lines, 'utf8').trimEnd().split('\n').slice(1).map((l) => JSON.parse(l.split('\t')[0]!));
+    const listed = () =>
+      readFileSync(lines, 'utf8')
+        .trimEnd()
+        .split('\n')
+        .slice(1)
+        .map((l) => JSON.parse(l.split('\t')[0]!));
     expect(await findCandidate(dir, worktreeSource(dir), 'c2')).toMatchObject({ line: 2, candidate: { model_response: 'two' } });
     expect(listed()).toEqual(['c1', 'c2']);
     // From the list: an unknown id is not searched for (a whole read names it).

@@ -19,7 +19,11 @@ describe('history and undo', () => {
     const ws = await Workspace.open(dir);
     await ws.service.decide(bob, { candidate_id: neighbour, action: 'flag' }, { now: new Date('2024-05-01T10:30:00Z') });
     await ws.service.undo(bob, neighbour, new Date('2024-05-01T10:40:00Z'));
-    const first = await ws.service.decide(ann, { candidate_id: ID, action: 'correct', corrected_response: 'v1', failure_category: 'wrong_answer' }, { now: new Date('2024-05-01T10:00:00Z'), durationMs: 12_345 });
+    const first = await ws.service.decide(
+      ann,
+      { candidate_id: ID, action: 'correct', corrected_response: 'v1', failure_category: 'wrong_answer' },
+      { now: new Date('2024-05-01T10:00:00Z'), durationMs: 12_345 },
+    );
     const second = await ws.service.decide(bob, { candidate_id: ID, action: 'discard' }, { now: new Date('2024-05-01T11:00:00Z') });
     await ws.service.decide(ann, { candidate_id: 'sftc_723a003ab86cbec2', action: 'flag' });
     const undo = await ws.service.undo(ann, ID, new Date('2024-05-01T12:00:00Z'));
@@ -44,6 +48,10 @@ describe('history and undo', () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(new RegExp(`^[0-9a-f]{7} undo flag ${ID} by Ann <ann@example.org>\\n  removed corrections/`));
     expect(git(dir, 'log', '-1', '--format=%s')).toBe(`plover: undo flag ${ID}`);
-    expect(plover(dir, ['undo', ID, '--reviewer', 'Ann <ann@example.org>'])).toEqual({ status: 1, stdout: '', stderr: `plover: ann@example.org has no decision on "${ID}" to undo\n` });
+    expect(plover(dir, ['undo', ID, '--reviewer', 'Ann <ann@example.org>'])).toEqual({
+      status: 1,
+      stdout: '',
+      stderr: `plover: ann@example.org has no decision on "${ID}" to undo\n`,
+    });
   });
 });

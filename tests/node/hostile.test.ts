@@ -34,7 +34,10 @@ describe('a hostile corpus', () => {
         'candidates/bom.jsonl': `\uFEFF${candidateLine({ id: 'bom' })}\n`,
       },
     });
-    writeFileSync(join(dir, 'candidates/latin1.jsonl'), Buffer.concat([Buffer.from(`${candidateLine({ id: 'l1' }).slice(0, -1)},"x":"`), Buffer.from([0xe9]), Buffer.from('"}\n')]));
+    writeFileSync(
+      join(dir, 'candidates/latin1.jsonl'),
+      Buffer.concat([Buffer.from(`${candidateLine({ id: 'l1' }).slice(0, -1)},"x":"`), Buffer.from([0xe9]), Buffer.from('"}\n')]),
+    );
     const result = plover(dir, ['validate', '--json']);
     expect(result.status).toBe(1);
     const problems = JSON.parse(result.stdout).problems as { file: string; line?: number; path?: string; message: string }[];
@@ -42,12 +45,21 @@ describe('a hostile corpus', () => {
     expect(at(1)).toEqual([]);
     expect(at(2).map((p) => p.path)).toContain('prompt_messages');
     expect(at(3)).toEqual([expect.objectContaining({ path: 'id', message: 'must be string' })]);
-    expect(at(4).map((p) => p.path).sort()).toEqual(['prompt_messages', 'quality_score']);
+    expect(
+      at(4)
+        .map((p) => p.path)
+        .sort(),
+    ).toEqual(['prompt_messages', 'quality_score']);
     expect(at(5)).toEqual([expect.objectContaining({ path: 'id', message: 'must not contain control characters (NUL, tab, line breaks…); remove them' })]);
     expect(at(6)).toEqual([expect.objectContaining({ path: 'id', message: 'must NOT have fewer than 1 characters' })]);
     expect(at(7)).toEqual([expect.objectContaining({ path: 'id', message: 'must NOT have more than 512 characters' })]);
     expect(at(8)).toEqual([]);
-    expect(at(9)).toEqual([expect.objectContaining({ path: 'id', message: expect.stringMatching(/is "café" \(candidates\/run_test\.jsonl:8\) written with other Unicode code points.*give them ids that differ visibly/) })]);
+    expect(at(9)).toEqual([
+      expect.objectContaining({
+        path: 'id',
+        message: expect.stringMatching(/is "café" \(candidates\/run_test\.jsonl:8\) written with other Unicode code points.*give them ids that differ visibly/),
+      }),
+    ]);
     expect(at(10)).toEqual([expect.objectContaining({ message: expect.stringMatching(/JSON/) })]);
     expect(at(11)).toHaveLength(1);
     expect(problems).toContainEqual(expect.objectContaining({ file: 'candidates/bom.jsonl', message: expect.stringMatching(/byte-order mark/) }));
@@ -82,7 +94,10 @@ describe('a hostile corpus', () => {
 
     // Nine lines a trainer cannot tell apart: kept here, to look at each one.
     expect(plover(dir, ['export', '--keep-duplicates', '--allow-control-tokens']).status).toBe(0);
-    const lines = readFileSync(join(dir, 'dist/sft.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(join(dir, 'dist/sft.jsonl'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.candidate_id).sort()).toEqual([...ids].sort());
     for (const l of lines) {
       expect(l.messages).toEqual([

@@ -14,7 +14,9 @@ describe('plover import', () => {
     const first = plover(dir, ['import', harnessFolder()]);
     expect(first.status).toBe(0);
     expect(first.stdout.split('\n').at(-2)).toBe(`imported ${DATA_CANDIDATES} candidates in 5 runs`);
-    expect(first.stdout).toContain('run_20240501_messy_0f1c2d3e → candidates/run_20240501_messy_0f1c2d3e.jsonl: imported 12, skipped 0 (0 already imported, 0 conflicting, 0 repeated in the input)');
+    expect(first.stdout).toContain(
+      'run_20240501_messy_0f1c2d3e → candidates/run_20240501_messy_0f1c2d3e.jsonl: imported 12, skipped 0 (0 already imported, 0 conflicting, 0 repeated in the input)',
+    );
     for (const { run, file } of dataRuns()) {
       expect(readFileSync(join(dir, 'candidates', `${run}.jsonl`)).equals(readFileSync(file))).toBe(true);
     }
@@ -23,7 +25,9 @@ describe('plover import', () => {
 
     const second = plover(dir, ['import', harnessFolder()]);
     expect(second.status).toBe(0);
-    expect(second.stdout).toContain('run_20240325_mt_bench_9d9abd96 → candidates/run_20240325_mt_bench_9d9abd96.jsonl: imported 0, skipped 160 (160 already imported, 0 conflicting, 0 repeated in the input)');
+    expect(second.stdout).toContain(
+      'run_20240325_mt_bench_9d9abd96 → candidates/run_20240325_mt_bench_9d9abd96.jsonl: imported 0, skipped 160 (160 already imported, 0 conflicting, 0 repeated in the input)',
+    );
     expect(second.stdout.split('\n').at(-2)).toBe('imported 0 candidates in 5 runs');
     expect(snapshot(dir)).toBe('');
     expect(plover(dir, ['validate']).stdout).toBe(`valid: ${DATA_CANDIDATES} candidates, 0 corrections (0 unchanged)\n`);
@@ -50,13 +54,22 @@ describe('plover import', () => {
     expect(dry.stdout.split('\n').at(-2)).toBe('would import 160 candidates in 1 run (dry run: nothing written)');
     expect(existsSync(join(dir, 'candidates'))).toBe(false);
     expect(plover(dir, ['import', run]).status).toBe(0);
-    expect(plover(dir, ['import', join(run, 'sft_candidates.jsonl')]).stdout.split('\n').at(-2)).toBe('imported 0 candidates in 1 run');
+    expect(
+      plover(dir, ['import', join(run, 'sft_candidates.jsonl')])
+        .stdout.split('\n')
+        .at(-2),
+    ).toBe('imported 0 candidates in 1 run');
   });
 
   it('appends new ids of a known run, and names conflicting and repeated ids instead of skipping them silently', () => {
     const { dir } = repo({ candidates: false, files: { 'candidates/run_test.jsonl': `${candidateLine({ id: 'a' })}\n` } });
     const input = join(dir, 'in.jsonl');
-    writeFileSync(input, [candidateLine({ id: 'a' }), candidateLine({ id: 'b' }), candidateLine({ id: 'b', model_response: 'other' }), candidateLine({ id: 'a', model_response: 'changed' })].join('\n') + '\n');
+    writeFileSync(
+      input,
+      [candidateLine({ id: 'a' }), candidateLine({ id: 'b' }), candidateLine({ id: 'b', model_response: 'other' }), candidateLine({ id: 'a', model_response: 'changed' })].join(
+        '\n',
+      ) + '\n',
+    );
     const result = plover(dir, ['import', input]);
     expect(result.status).toBe(0);
     expect(result.stdout).toBe(
@@ -79,8 +92,12 @@ describe('plover import', () => {
     writeFileSync(join(input, 'run_bad/sft_candidates.jsonl'), `${candidateLine({ id: 'b1', benchmark_run_id: 'run_bad' })}\n{"id": "b2"\n`);
     const result = plover(dir, ['import', 'harness']);
     expect(result.status).toBe(1);
-    expect(result.stdout).toBe('run_good → candidates/run_good.jsonl: imported 1, skipped 0 (0 already imported, 0 conflicting, 0 repeated in the input)\nimported 1 candidate in 1 run\n');
-    expect(result.stderr).toMatch(/^harness\/run_bad\/sft_candidates\.jsonl:2: is not valid JSON \(.+\); received "\{\\"id\\": \\"b2\\""\nplover: 1 problem: the runs they are in were not imported \(nothing written for them\); fix the lines and import again\n$/);
+    expect(result.stdout).toBe(
+      'run_good → candidates/run_good.jsonl: imported 1, skipped 0 (0 already imported, 0 conflicting, 0 repeated in the input)\nimported 1 candidate in 1 run\n',
+    );
+    expect(result.stderr).toMatch(
+      /^harness\/run_bad\/sft_candidates\.jsonl:2: is not valid JSON \(.+\); received "\{\\"id\\": \\"b2\\""\nplover: 1 problem: the runs they are in were not imported \(nothing written for them\); fix the lines and import again\n$/,
+    );
     expect(readdirSync(join(dir, 'candidates'))).toEqual(['run_good.jsonl']);
   });
 
@@ -92,7 +109,9 @@ describe('plover import', () => {
     expect(bad.stderr).toContain(`in.jsonl:1: benchmark_run_id: "../escape" cannot name a file in candidates/; use letters, digits, '.', '_' and '-'`);
     expect(existsSync(join(dir, 'candidates'))).toBe(false);
     mkdirSync(join(dir, 'nothing'));
-    expect(plover(dir, ['import', 'nothing'])).toMatchObject({ status: 1, stderr: expect.stringMatching(/^plover: no sft_candidates.jsonl in .*nothing or its subfolders; the harness writes <run_id>\/sft_candidates.jsonl\n$/) });
+    expect(plover(dir, ['import', 'nothing'])).toMatchObject({
+      status: 1,
+      stderr: expect.stringMatching(/^plover: no sft_candidates.jsonl in .*nothing or its subfolders; the harness writes <run_id>\/sft_candidates.jsonl\n$/),
+    });
   });
 });
-

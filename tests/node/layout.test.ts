@@ -6,7 +6,7 @@ import { MAX_FOLDER_ENTRIES } from '../../src/node/check-repository.ts';
 import { plover } from '../helpers/cli.ts';
 import { candidateLine, useTempRepos } from '../helpers/repo.ts';
 
-describe('the layout within the host\'s limits', () => {
+describe("the layout within the host's limits", () => {
   const repo = useTempRepos();
 
   it(`warns (exit 0) about a folder of more than ${MAX_FOLDER_ENTRIES} entries, naming it, and not about one at the limit`, () => {

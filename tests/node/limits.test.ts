@@ -54,7 +54,10 @@ describe('limits at the door', () => {
 
   it('validate, export and export --ref refuse a committed duplicate key, lone surrogate or forged adjudication alike', () => {
     const files: Record<string, string> = {};
-    const record = (id: string, extra: Record<string, unknown> = {}) => ({ ...createCorrection({ candidate_id: id, action: 'flag' }, ann, new Date(Date.UTC(2024, 0, 1))), ...extra });
+    const record = (id: string, extra: Record<string, unknown> = {}) => ({
+      ...createCorrection({ candidate_id: id, action: 'flag' }, ann, new Date(Date.UTC(2024, 0, 1))),
+      ...extra,
+    });
     // A duplicate key: the first "action" says flag, the last says discard.
     files[correctionPath(IDS[0]!, ann.email)] = serializeCorrection(record(IDS[0]!)).replace('"action": "flag",', '"action": "flag",\n  "action": "discard",');
     files[correctionPath(IDS[1]!, ann.email)] = serializeCorrection(record(IDS[1]!, { action: 'correct', corrected_response: 'half \ud800 a pair' }));
@@ -77,7 +80,9 @@ describe('limits at the door', () => {
   });
 
   it('validate checks plover.config.json whole: an unknown key anywhere, a duplicate key', () => {
-    const typo = repo({ files: { 'plover.config.json': JSON.stringify({ teams: { members: ['ann@example.org'] }, dataset: { licence: 'mit' }, team: { members: ['ann@example.org'], overlap: 1 } }) } });
+    const typo = repo({
+      files: { 'plover.config.json': JSON.stringify({ teams: { members: ['ann@example.org'] }, dataset: { licence: 'mit' }, team: { members: ['ann@example.org'], overlap: 1 } }) },
+    });
     const r = plover(typo.dir, ['validate']);
     expect(r.status).toBe(1);
     expect(r.stdout).toContain('plover.config.json: teams: is not a known field');

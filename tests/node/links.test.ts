@@ -40,14 +40,33 @@ const cases: [string, (dir: string) => void, string, string][] = [
   ['corrections/ as a link to a folder outside', (dir) => symlinkSync(join(outside, 'corrections'), join(dir, 'corrections')), 'corrections', 'is a symbolic link'],
   ['a shard as a link', (dir) => (mkdirSync(join(dir, 'corrections'), { recursive: true }), symlinkSync(join(outside, SHARD), join(dir, SHARD))), SHARD, 'is a symbolic link'],
   ['a correction file as a link', (dir) => (mkdirSync(join(dir, SHARD), { recursive: true }), symlinkSync(join(outside, FILE), join(dir, FILE))), FILE, 'is a symbolic link'],
-  ['candidates/ as a link', (dir) => (cpSync(join(dir, 'candidates'), join(outside, 'candidates-copy'), { recursive: true }), rmSync(join(dir, 'candidates'), { recursive: true }), symlinkSync(join(outside, 'candidates-copy'), join(dir, 'candidates'))), 'candidates', 'is a symbolic link'],
-  ['a candidate file as a link', (dir) => {
-    const file = join(dir, 'candidates/run_20240325_mt_bench_9d9abd96.jsonl');
-    writeFileSync(join(outside, 'run.jsonl'), readFileSync(file));
-    rmSync(file);
-    symlinkSync(join(outside, 'run.jsonl'), file);
-  }, 'candidates/run_20240325_mt_bench_9d9abd96.jsonl', 'is a symbolic link'],
-  ['a submodule in corrections/', (dir) => (mkdirSync(join(dir, SHARD), { recursive: true }), git(dir, 'update-index', '--add', '--cacheinfo', `160000,${'1'.repeat(40)},${SHARD}`)), SHARD, 'is a submodule'],
+  [
+    'candidates/ as a link',
+    (dir) => (
+      cpSync(join(dir, 'candidates'), join(outside, 'candidates-copy'), { recursive: true }),
+      rmSync(join(dir, 'candidates'), { recursive: true }),
+      symlinkSync(join(outside, 'candidates-copy'), join(dir, 'candidates'))
+    ),
+    'candidates',
+    'is a symbolic link',
+  ],
+  [
+    'a candidate file as a link',
+    (dir) => {
+      const file = join(dir, 'candidates/run_20240325_mt_bench_9d9abd96.jsonl');
+      writeFileSync(join(outside, 'run.jsonl'), readFileSync(file));
+      rmSync(file);
+      symlinkSync(join(outside, 'run.jsonl'), file);
+    },
+    'candidates/run_20240325_mt_bench_9d9abd96.jsonl',
+    'is a symbolic link',
+  ],
+  [
+    'a submodule in corrections/',
+    (dir) => (mkdirSync(join(dir, SHARD), { recursive: true }), git(dir, 'update-index', '--add', '--cacheinfo', `160000,${'1'.repeat(40)},${SHARD}`)),
+    SHARD,
+    'is a submodule',
+  ],
 ];
 
 describe('links and submodules in a pull request', () => {

@@ -10,7 +10,16 @@ const repo = useTempRepos();
 const ANN = 'Ann <ann@example.org>';
 const BOB = 'Bob <bob@example.org>';
 const record = (overrides: Record<string, unknown> = {}) =>
-  JSON.stringify({ schema_version: 1, candidate_id: 'c1', action: 'discard', corrected_response: null, failure_category: null, reviewer: { name: 'Ann', email: 'ann@example.org' }, decided_at: '2024-05-01T12:00:00Z', ...overrides });
+  JSON.stringify({
+    schema_version: 1,
+    candidate_id: 'c1',
+    action: 'discard',
+    corrected_response: null,
+    failure_category: null,
+    reviewer: { name: 'Ann', email: 'ann@example.org' },
+    decided_at: '2024-05-01T12:00:00Z',
+    ...overrides,
+  });
 function put(dir: string, path: string, data: string | Uint8Array) {
   mkdirSync(dirname(join(dir, path)), { recursive: true });
   writeFileSync(join(dir, path), data);
@@ -18,7 +27,10 @@ function put(dir: string, path: string, data: string | Uint8Array) {
 
 describe('plover validate for CI', () => {
   it('reports a BOM, invalid UTF-8, an oversize file and a second decision of one reviewer, as text and as --json', () => {
-    const { dir } = repo({ candidates: false, files: { 'candidates/run.jsonl': `${candidateLine({ id: 'c1' })}\n${candidateLine({ id: 'c2' })}\n${candidateLine({ id: 'c3' })}\n` } });
+    const { dir } = repo({
+      candidates: false,
+      files: { 'candidates/run.jsonl': `${candidateLine({ id: 'c1' })}\n${candidateLine({ id: 'c2' })}\n${candidateLine({ id: 'c3' })}\n` },
+    });
     const ann = (id: string) => correctionPath(id, 'ann@example.org');
     put(dir, ann('c1'), record());
     // The same reviewer's decision on c1 again, at another candidate's path.
@@ -38,7 +50,10 @@ describe('plover validate for CI', () => {
         { file: ann('c2'), path: 'candidate_id', message: `is a second decision of ANN@example.org on "c1", which ${ann('c1')} already holds; delete one of the two` },
         { file: ann('c3'), message: 'starts with a byte-order mark (BOM); save the file as UTF-8 without BOM' },
         { file: correctionPath('c3', 'bob@example.org'), message: 'is not valid UTF-8; re-encode it as UTF-8' },
-        { file: correctionPath('c2', 'bob@example.org'), message: expect.stringMatching(/^is \d+ bytes, over the 1048576-byte limit for a correction; a correction holds one response$/) },
+        {
+          file: correctionPath('c2', 'bob@example.org'),
+          message: expect.stringMatching(/^is \d+ bytes, over the 1048576-byte limit for a correction; a correction holds one response$/),
+        },
       ]),
     );
     expect(result.problems).toHaveLength(4);
@@ -57,7 +72,12 @@ describe('plover export options', () => {
     run(ids[1]!, '--action', 'discard', '--reviewer', BOB);
     return { dir: r.dir, ids };
   }
-  const lines = (dir: string, file = 'dist/sft.jsonl') => readFileSync(join(dir, file), 'utf8').trimEnd().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const lines = (dir: string, file = 'dist/sft.jsonl') =>
+    readFileSync(join(dir, file), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
 
   it('lists a 1–1 split as a conflict under the default majority, and exports it under --resolve latest', () => {
     const { dir, ids } = decided();
@@ -66,16 +86,23 @@ describe('plover export options', () => {
     expect(result.stdout).toContain(`  1 conflict between reviewers (not exported; listed in the manifest):\n    ${ids[1]}: ann@example.org correct, bob@example.org discard\n`);
     expect(lines(dir).map((l) => l.candidate_id)).toEqual([ids[0]]);
     expect(JSON.parse(readFileSync(join(dir, 'dist/sft.manifest.json'), 'utf8')).conflicts).toEqual([
-      expect.objectContaining({ candidate_id: ids[1], decisions: [expect.objectContaining({ reviewer: 'ann@example.org' }), expect.objectContaining({ reviewer: 'bob@example.org' })] }),
+      expect.objectContaining({
+        candidate_id: ids[1],
+        decisions: [expect.objectContaining({ reviewer: 'ann@example.org' }), expect.objectContaining({ reviewer: 'bob@example.org' })],
+      }),
     ]);
     expect(plover(dir, ['export', '--resolve', 'latest', '--out', 'dist/latest.jsonl']).status).toBe(0);
     expect(lines(dir, 'dist/latest.jsonl').map((l) => l.candidate_id)).toEqual([ids[0]]);
     // `plover conflicts` lists what is open: the same split, with each reviewer's decision; none under --resolve latest.
     const open = plover(dir, ['conflicts']);
     expect(open.status).toBe(0);
-    expect(open.stdout).toMatch(new RegExp(`^1 candidate in conflict under --resolve majority:\\n\\n${ids[1]} \\(run_[^)]+\\)\\n  correct by ann@example\\.org, [^\\n]+\\n  discard by bob@example\\.org, `));
+    expect(open.stdout).toMatch(
+      new RegExp(`^1 candidate in conflict under --resolve majority:\\n\\n${ids[1]} \\(run_[^)]+\\)\\n  correct by ann@example\\.org, [^\\n]+\\n  discard by bob@example\\.org, `),
+    );
     const json = JSON.parse(plover(dir, ['conflicts', '--json']).stdout);
-    expect(json.conflicts.map((c: { candidate_id: string; decisions: { reviewer: string; action: string }[] }) => [c.candidate_id, c.decisions.map((d) => `${d.reviewer} ${d.action}`)])).toEqual([[ids[1], ['ann@example.org correct', 'bob@example.org discard']]]);
+    expect(
+      json.conflicts.map((c: { candidate_id: string; decisions: { reviewer: string; action: string }[] }) => [c.candidate_id, c.decisions.map((d) => `${d.reviewer} ${d.action}`)]),
+    ).toEqual([[ids[1], ['ann@example.org correct', 'bob@example.org discard']]]);
     expect(plover(dir, ['conflicts', '--resolve', 'latest']).stdout).toBe('No conflicts under --resolve latest.\n');
   });
 
@@ -118,7 +145,9 @@ describe('plover stats', () => {
     expect(stats.by_category).toMatchObject({ style_violation: 1, none: 1 });
     expect(stats.by_reviewer).toEqual({ 'ann@example.org': 2 });
     expect(stats.agreement).toBeUndefined();
-    expect(plover(dir, ['stats']).stdout).toMatch(/^640 candidates: 638 undecided, 2 decided \(correct 1, discard 0, flag 1, conflict 0\); 1 ready for export \(--resolve majority\)\n/);
+    expect(plover(dir, ['stats']).stdout).toMatch(
+      /^640 candidates: 638 undecided, 2 decided \(correct 1, discard 0, flag 1, conflict 0\); 1 ready for export \(--resolve majority\)\n/,
+    );
   });
 
   it("shows each team member's progress against their share, and validate names a broken team setting", () => {
@@ -131,7 +160,9 @@ describe('plover stats', () => {
     expect(before.members['ann@example.org'].assigned + before.members['bob@example.org'].assigned).toBe(640);
     expect(before.members['ann@example.org']).toMatchObject({ decided: 0, open: before.members['ann@example.org'].assigned });
     // Ann decides a candidate of Bob's share: it leaves Bob's queue (overlap 1), and is not Bob's decision.
-    const bobs = ['sftc_b5505e86f70999cf', 'sftc_723a003ab86cbec2', 'sftc_3365714abedae0f4'].find((id) => assignees({ members: team.members, overlap: 1 }, id)[0] === 'bob@example.org')!;
+    const bobs = ['sftc_b5505e86f70999cf', 'sftc_723a003ab86cbec2', 'sftc_3365714abedae0f4'].find(
+      (id) => assignees({ members: team.members, overlap: 1 }, id)[0] === 'bob@example.org',
+    )!;
     expect(plover(dir, ['submit', bobs, '--action', 'flag', '--reviewer', ANN]).status).toBe(0);
     const after = JSON.parse(plover(dir, ['stats', '--json']).stdout).team;
     expect(after.members['bob@example.org']).toEqual({ ...before.members['bob@example.org'], open: before.members['bob@example.org'].open - 1 });

@@ -41,7 +41,10 @@ describe('refUpdater', () => {
     const gitdir = join(dir, '.git');
     writeFileSync(join(gitdir, 'refs/heads/main.lock'), '');
     const head = git(dir, 'rev-parse', 'HEAD');
-    await expect(refUpdater(createAtomicFs(gitdir), gitdir)('refs/heads/main', head, head, LOG)).rejects.toMatchObject({ code: 'E_REF_LOCKED', message: expect.stringContaining('main.lock') });
+    await expect(refUpdater(createAtomicFs(gitdir), gitdir)('refs/heads/main', head, head, LOG)).rejects.toMatchObject({
+      code: 'E_REF_LOCKED',
+      message: expect.stringContaining('main.lock'),
+    });
     expect(existsSync(join(gitdir, 'refs/heads/main.lock'))).toBe(true);
   });
 

@@ -57,7 +57,14 @@ describe('plover submit --from FILE', () => {
     const result = plover(dir, ['submit', '--from', file, '--reviewer', ANN]);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('nothing was committed');
-    for (const where of [`${file}:2: candidate_id:`, `${file}:3: is not valid JSON`, `${file}:4: corrected_response`, `${file}:5: candidate_id: decides`, `${file}:6: colour: unknown field`, `${file}:6: action`]) {
+    for (const where of [
+      `${file}:2: candidate_id:`,
+      `${file}:3: is not valid JSON`,
+      `${file}:4: corrected_response`,
+      `${file}:5: candidate_id: decides`,
+      `${file}:6: colour: unknown field`,
+      `${file}:6: action`,
+    ]) {
       expect(result.stderr).toContain(where);
     }
     expect(result.stderr).not.toContain(`${file}:1:`);
@@ -86,7 +93,11 @@ describe('plover submit --from FILE', () => {
     const subjects = git(dir, 'log', '--format=%s', `${head}..HEAD`).split('\n');
     expect(subjects).toHaveLength(10_000);
     expect(new Set(subjects).size).toBe(10_000);
-    expect(git(dir, 'ls-tree', '-r', '--name-only', 'HEAD', 'corrections').split('\n').filter((p) => p.endsWith('.json'))).toHaveLength(10_000);
+    expect(
+      git(dir, 'ls-tree', '-r', '--name-only', 'HEAD', 'corrections')
+        .split('\n')
+        .filter((p) => p.endsWith('.json')),
+    ).toHaveLength(10_000);
     expect(git(dir, 'status', '--porcelain', '--untracked-files=no')).toBe('');
     expect(fsck(dir).status).toBe(0);
     expect(plover(dir, ['validate']).status).toBe(0);

@@ -21,12 +21,18 @@ describe('plover suggest import', () => {
     const before = snapshot(dir);
     writeFileSync(
       join(dir, '..', 'bad.jsonl'),
-      line({ candidate_id: Q82, text: 'fine' }) + line({ candidate_id: 'nope', text: 'x' }) + line({ candidate_id: Q82_SIBLING, text: '  ' }) + line({ candidate_id: Q82_SIBLING, text: 'y', score: 2 }) + '\n' + line({ candidate_id: Q82, text: 'again' }),
+      line({ candidate_id: Q82, text: 'fine' }) +
+        line({ candidate_id: 'nope', text: 'x' }) +
+        line({ candidate_id: Q82_SIBLING, text: '  ' }) +
+        line({ candidate_id: Q82_SIBLING, text: 'y', score: 2 }) +
+        '\n' +
+        line({ candidate_id: Q82, text: 'again' }),
     );
     const r = plover(dir, ['suggest', 'import', join(dir, '..', 'bad.jsonl'), '--agent', 'helper-llm', '--reviewer', ANN]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('nothing was written');
-    for (const at of [':2: candidate_id: refers to unknown candidate "nope"', ':3: text:', ':4: score:', ':5: is blank', ':6: candidate_id: suggests for']) expect(r.stderr).toContain(at);
+    for (const at of [':2: candidate_id: refers to unknown candidate "nope"', ':3: text:', ':4: score:', ':5: is blank', ':6: candidate_id: suggests for'])
+      expect(r.stderr).toContain(at);
     expect(snapshot(dir)).toEqual(before);
     expect(plover(dir, ['suggest', 'import', join(dir, '..', 'bad.jsonl'), '--agent', '../etc', '--reviewer', ANN]).stderr).toContain('--agent "../etc" is not an agent name');
     expect(snapshot(dir)).toEqual(before);
@@ -42,10 +48,14 @@ describe('plover suggest import', () => {
     expect(git(dir, 'log', '-1', '--format=%an <%ae>|%s')).toBe(`${ANN}|suggest: 2 suggestions by helper-llm`);
     expect(snapshot(dir).status).toBe('');
     expect(fsck(dir).status).toBe(0);
-    expect(plover(dir, ['suggest', 'import', file, '--agent', 'helper-llm', '--reviewer', ANN]).stdout).toContain('already holds every suggestion (0 added, 0 replaced, 2 unchanged); nothing committed');
+    expect(plover(dir, ['suggest', 'import', file, '--agent', 'helper-llm', '--reviewer', ANN]).stdout).toContain(
+      'already holds every suggestion (0 added, 0 replaced, 2 unchanged); nothing committed',
+    );
     writeFileSync(file, line({ candidate_id: Q82, text: 'Subject: Feedback on the report' }));
     expect(plover(dir, ['suggest', 'import', file, '--agent', 'helper-llm', '--reviewer', ANN]).stdout).toContain('0 added, 1 replaced, 0 unchanged');
-    expect(readFileSync(join(dir, 'suggestions/helper-llm.jsonl'), 'utf8')).toBe(line({ candidate_id: Q82, text: 'Subject: Feedback on the report' }) + line({ candidate_id: Q82_SIBLING, text: 'Another' }));
+    expect(readFileSync(join(dir, 'suggestions/helper-llm.jsonl'), 'utf8')).toBe(
+      line({ candidate_id: Q82, text: 'Subject: Feedback on the report' }) + line({ candidate_id: Q82_SIBLING, text: 'Another' }),
+    );
     expect(plover(dir, ['validate']).status).toBe(0);
     writeFileSync(join(dir, 'suggestions/helper-llm.jsonl'), line({ candidate_id: 'gone', text: 'x' }));
     writeFileSync(join(dir, 'suggestions/notes.txt'), 'hello');
@@ -66,15 +76,24 @@ describe('plover submit --start-from', () => {
     expect(ok).toMatchObject({ status: 0, stderr: '' });
     const record = JSON.parse(readFileSync(join(dir, correctionPath(Q82, 'ann@example.org')), 'utf8'));
     expect(record.started_from).toEqual({ kind: 'suggestion', agent: 'helper-llm', sha256: sha256Hex('Subject: Feedback request') });
-    const sibling = readFileSync(join(dir, 'candidates/run_20240328_mt_bench_5c7801af.jsonl'), 'utf8').split('\n').map((l) => (l ? JSON.parse(l) : null)).find((c) => c?.id === Q82_SIBLING);
+    const sibling = readFileSync(join(dir, 'candidates/run_20240328_mt_bench_5c7801af.jsonl'), 'utf8')
+      .split('\n')
+      .map((l) => (l ? JSON.parse(l) : null))
+      .find((c) => c?.id === Q82_SIBLING);
     const answer = plover(dir, ['submit', Q82, '--action', 'correct', '--response', 'Better', '--start-from', `sibling_answer:${Q82_SIBLING}`, '--reviewer', ANN]);
     expect(answer.status).toBe(0);
-    expect(JSON.parse(readFileSync(join(dir, correctionPath(Q82, 'ann@example.org')), 'utf8')).started_from).toEqual({ kind: 'sibling_answer', candidate_id: Q82_SIBLING, sha256: sha256Hex(sibling.model_response) });
+    expect(JSON.parse(readFileSync(join(dir, correctionPath(Q82, 'ann@example.org')), 'utf8')).started_from).toEqual({
+      kind: 'sibling_answer',
+      candidate_id: Q82_SIBLING,
+      sha256: sha256Hex(sibling.model_response),
+    });
     const before = snapshot(dir);
     const refused = plover(dir, ['submit', Q82, '--action', 'correct', '--response', 'Better still', '--start-from', 'reference', '--reviewer', ANN]);
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain(`--start-from reference is not a start of "${Q82}"; its starts are: suggestion:helper-llm, sibling_answer:`);
-    expect(plover(dir, ['submit', Q82, '--action', 'discard', '--start-from', 'model_response', '--reviewer', ANN]).stderr).toContain('--start-from goes with --action correct only');
+    expect(plover(dir, ['submit', Q82, '--action', 'discard', '--start-from', 'model_response', '--reviewer', ANN]).stderr).toContain(
+      '--start-from goes with --action correct only',
+    );
     expect(snapshot(dir)).toEqual(before);
     expect(plover(dir, ['validate']).status).toBe(0);
     expect(fsck(dir).status).toBe(0);

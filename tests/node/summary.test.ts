@@ -43,7 +43,9 @@ describe('plover summary', () => {
     expect(text).toContain('| reviewer | correct | discard | flag | format_error | hallucination | none | wrong_answer |');
     expect(text).toContain('| ann&#64;example.org | 2 | 1 | 0 | 1 | 0 | 1 | 1 |');
     expect(text).toContain('| bob&#64;example.org | 0 | 0 | 2 | 0 | 1 | 1 | 0 |');
-    expect(text).toMatch(/### 1 candidate in conflict .*\n\n- c3: (discard by ann&#64;example.org; flag by bob&#64;example.org|flag by bob&#64;example.org; discard by ann&#64;example.org)/);
+    expect(text).toMatch(
+      /### 1 candidate in conflict .*\n\n- c3: (discard by ann&#64;example.org; flag by bob&#64;example.org|flag by bob&#64;example.org; discard by ann&#64;example.org)/,
+    );
     // The correction of c1 as a word diff against the model's response.
     expect(text).toContain('<pre>The capital of France is <del>Lyon</del><ins>Paris</ins>.</pre>');
     expect(text).toContain('org/model&#45;&#60;b&#62;a&#60;/b&#62;, score 0.2');

@@ -37,12 +37,18 @@ describe('tree reader', () => {
   });
 
   it('reads the trees along a path from a packed repository, null where a folder is missing or is a file', async () => {
-    const { dir } = repo({ candidates: false, files: { 'corrections/ab/x.json': '{}\n', 'notes': 'n\n' } });
+    const { dir } = repo({ candidates: false, files: { 'corrections/ab/x.json': '{}\n', notes: 'n\n' } });
     run(dir, 'gc', '-q');
     expect(fs.readdirSync(join(dir, '.git/objects/pack')).some((f) => f.endsWith('.pack'))).toBe(true);
     const head = run(dir, 'rev-parse', 'HEAD');
     const trees = await treeReader(dir)(head, ['', 'corrections', 'corrections/ab', 'corrections/cd', 'notes']);
-    expect(trees.map((t) => t?.oid ?? null)).toEqual([run(dir, 'rev-parse', 'HEAD^{tree}'), run(dir, 'rev-parse', 'HEAD:corrections'), run(dir, 'rev-parse', 'HEAD:corrections/ab'), null, null]);
+    expect(trees.map((t) => t?.oid ?? null)).toEqual([
+      run(dir, 'rev-parse', 'HEAD^{tree}'),
+      run(dir, 'rev-parse', 'HEAD:corrections'),
+      run(dir, 'rev-parse', 'HEAD:corrections/ab'),
+      null,
+      null,
+    ]);
     expect(trees[2]!.entries).toEqual([{ mode: '100644', path: 'x.json', oid: run(dir, 'rev-parse', 'HEAD:corrections/ab/x.json'), type: 'blob' }]);
     // A request naming a path with spaces and numbers that is not there is "missing", not a header.
     const reader = new BlobReader(dir);

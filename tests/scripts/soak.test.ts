@@ -6,7 +6,10 @@ import { ROOT } from '../helpers/repo.ts';
 
 describe('npm run soak', () => {
   it('runs both modes with injected failures and reports every decision submitted, committed and pushed', () => {
-    const out = execFileSync(process.execPath, [join(ROOT, 'scripts/soak.ts'), '--reviewers', '2', '--decisions', '6', '--seconds', '120', '--seed', '3'], { cwd: ROOT, encoding: 'utf8' });
+    const out = execFileSync(process.execPath, [join(ROOT, 'scripts/soak.ts'), '--reviewers', '2', '--decisions', '6', '--seconds', '120', '--seed', '3'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
     expect(out).toMatch(/local \(plover serve, kill -9\)[\s\S]*submitted 12, committed 12\n/);
     expect(out).toMatch(/hosted protocol[\s\S]*submitted 12, committed 12, pushed 12\n/);
     expect(out).toMatch(/dropped before \d+, dropped after \d+/);

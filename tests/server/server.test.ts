@@ -104,7 +104,8 @@ describe('the label server', () => {
     expect(await session()).toMatchObject({ counts: { flag: 1 }, remaining: 639 });
     expect((await stats()).by_reviewer).toEqual({ 'ann@example.org': 1, 'bob@example.org': 1 });
     // A decision posted now, on top of them.
-    const post = (id: string) => send(server.port, { method: 'POST', path: '/api/decisions', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ candidate_id: id, action: 'flag' }) });
+    const post = (id: string) =>
+      send(server.port, { method: 'POST', path: '/api/decisions', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ candidate_id: id, action: 'flag' }) });
     const tookIn = () => logs.mock.calls.flat().filter((l) => String(l).startsWith('took in')).length;
     const before = tookIn();
     expect((await post(z)).status).toBe(201);
@@ -155,8 +156,12 @@ describe('the label server', () => {
     // Read as plover submit --from reads a line: an unknown field is refused, not ignored.
     const unknown = await post(JSON.stringify({ candidate_id: 'sftc_b5505e86f70999cf', action: 'flag', colour: 'red' }));
     expect(unknown.status).toBe(400);
-    expect(JSON.parse(unknown.body).error.problems).toEqual([{ file: 'decision', path: 'colour', message: 'unknown field; a decision has candidate_id, action, corrected_response, failure_category, unchanged, started_from' }]);
-    expect(JSON.parse((await post(JSON.stringify({ action: 'flag' }))).body).error.problems).toEqual([{ file: 'decision', path: 'candidate_id', message: 'must be a candidate id (a non-empty string)' }]);
+    expect(JSON.parse(unknown.body).error.problems).toEqual([
+      { file: 'decision', path: 'colour', message: 'unknown field; a decision has candidate_id, action, corrected_response, failure_category, unchanged, started_from' },
+    ]);
+    expect(JSON.parse((await post(JSON.stringify({ action: 'flag' }))).body).error.problems).toEqual([
+      { file: 'decision', path: 'candidate_id', message: 'must be a candidate id (a non-empty string)' },
+    ]);
     expect((await post('{not json')).status).toBe(400);
     expect((await post('x'.repeat(5 * 1024 * 1024))).status).toBe(413);
     expect(git(dir, 'rev-parse', 'HEAD')).toBe(head);
@@ -171,7 +176,13 @@ describe('the label server', () => {
     for (const size of [1.2e6, 1.5 * 1024 * 1024, 3.9 * 1024 * 1024]) {
       const big = await post(JSON.stringify({ candidate_id: id, action: 'correct', corrected_response: 'y'.repeat(size) }));
       expect(big.status).toBe(400);
-      expect(JSON.parse(big.body).error.problems).toEqual([{ file: 'decision', path: 'corrected_response', message: expect.stringMatching(/^makes a correction of \d+ bytes, over the 1048576-byte limit of a correction file; shorten it$/) }]);
+      expect(JSON.parse(big.body).error.problems).toEqual([
+        {
+          file: 'decision',
+          path: 'corrected_response',
+          message: expect.stringMatching(/^makes a correction of \d+ bytes, over the 1048576-byte limit of a correction file; shorten it$/),
+        },
+      ]);
     }
     const lone = await post(`{"candidate_id": "${id}", "action": "correct", "corrected_response": "half \\ud800 a pair"}`);
     expect(lone.status).toBe(400);
@@ -221,7 +232,12 @@ describe('the label server', () => {
     })();
     const statuses: (number | string)[] = [];
     for (const id of ids) {
-      const posted = await send(server.port, { method: 'POST', path: '/api/decisions', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ candidate_id: id, action: 'flag' }) });
+      const posted = await send(server.port, {
+        method: 'POST',
+        path: '/api/decisions',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ candidate_id: id, action: 'flag' }),
+      });
       statuses.push(posted.status === 201 ? 201 : `${posted.status} ${posted.body}`);
     }
     running = false;
@@ -235,14 +251,18 @@ describe('the label server', () => {
   it('commits nothing while another branch is checked out under it, says so in the reply and its log, and carries on when the branch is back', async () => {
     const { dir, server } = await serve();
     const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
-    const post = (id: string) => send(server.port, { method: 'POST', path: '/api/decisions', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ candidate_id: id, action: 'flag' }) });
+    const post = (id: string) =>
+      send(server.port, { method: 'POST', path: '/api/decisions', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ candidate_id: id, action: 'flag' }) });
     const [x, y, z] = ['sftc_b5505e86f70999cf', 'sftc_723a003ab86cbec2', 'sftc_37883adc96cf1189'];
     expect((await post(x)).status).toBe(201);
     git(dir, 'switch', '-q', '-c', 'other');
     const other = git(dir, 'rev-parse', 'HEAD');
     const refused = await post(y);
     expect(refused.status).toBe(409);
-    expect(JSON.parse(refused.body).error).toMatchObject({ code: 'E_BRANCH_SWITCHED', message: expect.stringContaining('HEAD is on other now, not on main, where this session commits; nothing was written') });
+    expect(JSON.parse(refused.body).error).toMatchObject({
+      code: 'E_BRANCH_SWITCHED',
+      message: expect.stringContaining('HEAD is on other now, not on main, where this session commits; nothing was written'),
+    });
     expect(errors.mock.calls.flat().join('\n')).toContain('HEAD is on other now');
     expect(git(dir, 'rev-parse', 'HEAD')).toBe(other);
     expect(git(dir, 'rev-parse', 'main')).toBe(other);

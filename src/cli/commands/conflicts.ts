@@ -10,12 +10,20 @@ import { oneOf, parse } from '../args.ts';
 
 export async function conflictsCommand(args: string[]): Promise<number> {
   const { values } = parse(args, { json: { type: 'boolean' }, resolve: { type: 'string' } });
-  const policy = oneOf('resolve', values.resolve, RESOLVE_POLICIES.map((value) => ({ value }))) ?? DEFAULT_EXPORT_OPTIONS.resolve;
+  const policy =
+    oneOf(
+      'resolve',
+      values.resolve,
+      RESOLVE_POLICIES.map((value) => ({ value })),
+    ) ?? DEFAULT_EXPORT_OPTIONS.resolve;
   const source = worktreeSource(resolve(values.dir ?? '.'));
   const data = await readRepository(source);
   if (data.problems.length) throw invalidRepository(data.problems);
   const conflicts: (Conflict & { benchmark_run_id: string })[] = [];
-  for (const [id, group] of groupByCandidate(data.corrections.map((c) => c.correction), (c) => c.candidate_id)) {
+  for (const [id, group] of groupByCandidate(
+    data.corrections.map((c) => c.correction),
+    (c) => c.candidate_id,
+  )) {
     const resolved = resolveDecision(group, policy);
     if ('conflict' in resolved) conflicts.push({ ...resolved.conflict, benchmark_run_id: data.candidates.get(id)!.candidate.benchmark_run_id });
   }

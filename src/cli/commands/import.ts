@@ -13,8 +13,11 @@ export async function importCommand(args: string[]): Promise<number> {
   const verb = report.dryRun ? 'would import' : 'imported';
   for (const r of report.runs) {
     const skipped = r.already_imported + r.conflicting.length + r.repeated_in_input.length;
-    console.log(`${r.run} → ${r.file}: ${verb} ${r.imported}, skipped ${skipped} (${r.already_imported} already imported, ${r.conflicting.length} conflicting, ${r.repeated_in_input.length} repeated in the input)`);
-    for (const id of r.conflicting) console.log(`  conflicting: ${JSON.stringify(id)} is already imported with a different record; the imported one is kept (candidate files are immutable)`);
+    console.log(
+      `${r.run} → ${r.file}: ${verb} ${r.imported}, skipped ${skipped} (${r.already_imported} already imported, ${r.conflicting.length} conflicting, ${r.repeated_in_input.length} repeated in the input)`,
+    );
+    for (const id of r.conflicting)
+      console.log(`  conflicting: ${JSON.stringify(id)} is already imported with a different record; the imported one is kept (candidate files are immutable)`);
     for (const id of r.repeated_in_input) console.log(`  repeated: ${JSON.stringify(id)} appears more than once in the input; the first is used`);
   }
   const total = report.runs.reduce((n, r) => n + r.imported, 0);

@@ -12,7 +12,12 @@ import { oneOf, parse } from '../args.ts';
 
 export async function statsCommand(args: string[]): Promise<number> {
   const { values } = parse(args, { json: { type: 'boolean' }, markdown: { type: 'boolean' }, agreement: { type: 'boolean' }, resolve: { type: 'string' } });
-  const policy = oneOf('resolve', values.resolve, RESOLVE_POLICIES.map((value) => ({ value }))) ?? DEFAULT_EXPORT_OPTIONS.resolve;
+  const policy =
+    oneOf(
+      'resolve',
+      values.resolve,
+      RESOLVE_POLICIES.map((value) => ({ value })),
+    ) ?? DEFAULT_EXPORT_OPTIONS.resolve;
   const dir = resolve(values.dir ?? '.');
   const source = worktreeSource(dir);
   const { candidates, problems } = await readCandidates(source);

@@ -66,7 +66,9 @@ export async function submit(args: string[]): Promise<void> {
   const decision: Decision = { candidate_id: candidateId, action, corrected_response: response ?? null, failure_category: category, unchanged: Boolean(values.unchanged) };
   if (startFrom !== undefined) decision.started_from = await startOf(workspace, candidateId, startFrom);
   const result = await workspace.service.decide(reviewer, decision);
-  console.log(`${result.oid.slice(0, 7)} ${action}${result.correction.unchanged ? ' (unchanged)' : ''} ${candidateId}${category ? ` [${category}]` : ''} by ${formatReviewer(reviewer)}\n  ${result.path}`);
+  console.log(
+    `${result.oid.slice(0, 7)} ${action}${result.correction.unchanged ? ' (unchanged)' : ''} ${candidateId}${category ? ` [${category}]` : ''} by ${formatReviewer(reviewer)}\n  ${result.path}`,
+  );
 }
 
 /** The start `KIND[:ID]` of a candidate's correction, as the review page offers it (ReviewService.context). */
@@ -96,9 +98,17 @@ async function submitFile(dir: string, file: string, reviewerFlag: string | unde
   const workspace = await Workspace.open(dir, { corrections: false });
   const { decisions, problems } = parseDecisionFile(text, file, (id) => workspace.candidate(id), reviewer);
   if (problems.length) {
-    throw new PloverError('E_INVALID_DECISION', `${plural(problems.length, 'problem')} in ${file}; nothing was committed:\n${problems.map(formatProblem).join('\n')}`, { problems });
+    throw new PloverError('E_INVALID_DECISION', `${plural(problems.length, 'problem')} in ${file}; nothing was committed:\n${problems.map(formatProblem).join('\n')}`, {
+      problems,
+    });
   }
-  const bar = decisions.length >= 20 && process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'committing [{bar}] {value}/{total} decisions, {eta_formatted} left', stream: process.stderr, clearOnComplete: true }, cliProgress.Presets.shades_classic) : undefined;
+  const bar =
+    decisions.length >= 20 && process.stderr.isTTY
+      ? new cliProgress.SingleBar(
+          { format: 'committing [{bar}] {value}/{total} decisions, {eta_formatted} left', stream: process.stderr, clearOnComplete: true },
+          cliProgress.Presets.shades_classic,
+        )
+      : undefined;
   bar?.start(decisions.length, 0);
   let committed = 0;
   let already = 0;
@@ -106,14 +116,21 @@ async function submitFile(dir: string, file: string, reviewerFlag: string | unde
     for (const { line, decision } of decisions) {
       // A file run again after it stopped half-way: what is committed as written is not committed twice.
       const path = correctionPath(decision.candidate_id, reviewer.email);
-      const existing = await readFile(join(dir, path), 'utf8').then((text) => parseCorrection(text, path).correction, () => undefined);
+      const existing = await readFile(join(dir, path), 'utf8').then(
+        (text) => parseCorrection(text, path).correction,
+        () => undefined,
+      );
       if (existing && recordsDecision(existing, decision)) already++;
       else {
         try {
           await whileGitIsBusy(() => workspace.service.decide(reviewer, decision));
         } catch (err) {
           if (err instanceof PloverError) {
-            throw new PloverError(err.code, `${file}:${line}: ${err.message}; the ${plural(committed, 'decision')} before it ${committed === 1 ? 'is' : 'are'} committed${already ? ` (and ${already} already were)` : ''}, the rest are not; run the same command again to go on`, { cause: err });
+            throw new PloverError(
+              err.code,
+              `${file}:${line}: ${err.message}; the ${plural(committed, 'decision')} before it ${committed === 1 ? 'is' : 'are'} committed${already ? ` (and ${already} already were)` : ''}, the rest are not; run the same command again to go on`,
+              { cause: err },
+            );
           }
           throw err;
         }

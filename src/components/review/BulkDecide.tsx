@@ -40,7 +40,7 @@ export function BulkDecide(props: BulkDecideProps) {
   /** Every candidate the filters show now, less those decided in this visit. */
   async function shown(): Promise<Candidate[]> {
     const out: Candidate[] = [];
-    for (let after: string | null = null; ; ) {
+    for (let after: string | null = null; ;) {
       const page = await props.backend.queue(after, PAGE, props.filters);
       out.push(...page.items.filter((c) => !props.decisions.decided().has(c.id)));
       if (page.items.length < PAGE) return out;
@@ -125,7 +125,8 @@ export function BulkDecide(props: BulkDecideProps) {
       </Show>
       <dialog ref={dialog} aria-labelledby="bulk-confirm">
         <p id="bulk-confirm">
-          {VERB[action()][0]} all {props.matching} candidates the filters show{category() ? `, as ${category()}` : ''}? Each becomes a commit of yours; one Undo takes them all back.
+          {VERB[action()][0]} all {props.matching} candidates the filters show{category() ? `, as ${category()}` : ''}? Each becomes a commit of yours; one Undo takes them all
+          back.
         </p>
         <button type="button" onClick={() => void apply()}>
           {VERB[action()][0]} {props.matching}

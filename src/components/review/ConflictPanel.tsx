@@ -51,7 +51,8 @@ export function ConflictPanel(props: ConflictPanelProps) {
                       {e.correction!.failure_category ? ` [${e.correction!.failure_category}]` : ''}
                     </p>
                     <p class="muted">
-                      {e.correction!.reviewer.name} &lt;{e.correction!.reviewer.email}&gt;, <time datetime={e.correction!.decided_at}>{new Date(e.correction!.decided_at).toLocaleString()}</time>
+                      {e.correction!.reviewer.name} &lt;{e.correction!.reviewer.email}&gt;,{' '}
+                      <time datetime={e.correction!.decided_at}>{new Date(e.correction!.decided_at).toLocaleString()}</time>
                     </p>
                     <Show when={e.correction!.action === 'correct'} fallback={<p class="muted">No correction: the model response stands as shown.</p>}>
                       <WordDiff before={props.candidate.model_response} after={e.correction!.corrected_response ?? ''} />

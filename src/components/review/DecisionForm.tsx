@@ -90,7 +90,9 @@ export function DecisionForm(props: DecisionFormProps) {
         Corrected response
         <Show when={props.isDraft}>
           {' '}
-          <span class="draft-badge" data-testid="draft">Draft, not submitted: kept in this browser (Esc drops it)</span>
+          <span class="draft-badge" data-testid="draft">
+            Draft, not submitted: kept in this browser (Esc drops it)
+          </span>
         </Show>
       </label>
       <textarea
@@ -111,13 +113,15 @@ export function DecisionForm(props: DecisionFormProps) {
       </Show>
       <Show when={form().tokens().length}>
         <p class="warning control-token-warning" role="status">
-          The corrected response holds chat-template control tokens ({form().tokens().join(' ')}): a tokenizer turns them into real turn markers, so the model would learn to end or fake a turn. Remove them before Correct.
+          The corrected response holds chat-template control tokens ({form().tokens().join(' ')}): a tokenizer turns them into real turn markers, so the model would learn to end or
+          fake a turn. Remove them before Correct.
         </p>
       </Show>
       <Show when={form().askUnchanged()}>
         <div class="unchanged-ask" role="alert" ref={form().refs.unchangedPanel}>
           <p>
-            <strong>Unchanged: was the model's answer right?</strong> The corrected response is the model's response as it is, so Correct would train on the answer that failed the check.
+            <strong>Unchanged: was the model's answer right?</strong> The corrected response is the model's response as it is, so Correct would train on the answer that failed the
+            check.
           </p>
           <button
             type="button"

@@ -77,7 +77,9 @@ export function createSettleSiblings(props: SettleSiblingsProps) {
       await props.decisions.settled();
       const failed = entries.filter((e) => props.decisions.decided().get(e.candidate.id)?.state === 'failed').length;
       setLast(entries);
-      setProgress(failed ? `Corrected ${entries.length - failed} siblings the same way; ${failed} failed (see the list below).` : `Corrected ${entries.length} siblings the same way.`);
+      setProgress(
+        failed ? `Corrected ${entries.length - failed} siblings the same way; ${failed} failed (see the list below).` : `Corrected ${entries.length} siblings the same way.`,
+      );
     },
     async undoAll() {
       const batch = last();
@@ -105,7 +107,8 @@ export function SettleSiblings(props: { state: SettleSiblingsState }) {
       <section class="settle-siblings" aria-label="Siblings of the last correction">
         <Show when={props.state.offer() && n()}>
           <p>
-            You corrected <code>{props.state.offer()!.candidate.id}</code>; {n()} sibling{n() === 1 ? '' : 's'} (the same question in other runs) {n() === 1 ? 'is' : 'are'} not decided by you.{' '}
+            You corrected <code>{props.state.offer()!.candidate.id}</code>; {n()} sibling{n() === 1 ? '' : 's'} (the same question in other runs) {n() === 1 ? 'is' : 'are'} not
+            decided by you.{' '}
             <button type="button" onClick={() => dialog?.showModal()}>
               Same correction for {n()} sibling{n() === 1 ? '' : 's'}
             </button>
@@ -125,7 +128,8 @@ export function SettleSiblings(props: { state: SettleSiblingsState }) {
         </Show>
         <dialog ref={dialog} aria-labelledby="settle-confirm">
           <p id="settle-confirm">
-            Commit the same correction{category() ? `, as ${category()},` : ''} for {n()} sibling{n() === 1 ? '' : 's'}? Each keeps its own model answer and becomes a commit of yours; one Undo takes them all back.
+            Commit the same correction{category() ? `, as ${category()},` : ''} for {n()} sibling{n() === 1 ? '' : 's'}? Each keeps its own model answer and becomes a commit of
+            yours; one Undo takes them all back.
           </p>
           <button
             type="button"

@@ -62,7 +62,11 @@ function createReviewState(props: ReviewAppProps) {
     const c = current();
     if (c) drafts.keep(c.id, text, initialDraft(c));
   });
-  const starts = createStarts(backend, () => queue.current(), (text) => form.edit(text));
+  const starts = createStarts(
+    backend,
+    () => queue.current(),
+    (text) => form.edit(text),
+  );
   const settle = createSettleSiblings({ backend, decisions, reviewer: () => session()?.reviewer.email });
   const [announcement, setAnnouncement] = createSignal('');
   const filters = createFilters(queue, setAnnouncement);
@@ -87,7 +91,11 @@ function createReviewState(props: ReviewAppProps) {
   });
 
   // Keep a few undecided candidates ahead so the next card shows at once.
-  const undecidedAhead = () => queue.items().slice(queue.cursor()).filter((c) => !isDecided(c)).length;
+  const undecidedAhead = () =>
+    queue
+      .items()
+      .slice(queue.cursor())
+      .filter((c) => !isDecided(c)).length;
   createEffect(() => {
     if (session() && undecidedAhead() < PREFETCH_BELOW && !queue.exhausted()) void queue.loadMore();
   });
