@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { indexCandidates, parseCandidateFile } from '../src/lib/candidates.ts';
-import { MemoryCommitter } from '../src/lib/memory-committer.ts';
+import { MemoryCommitter } from '../tests/helpers/memory-committer.ts';
 import { ReviewIndex } from '../src/lib/review-index.ts';
 import { ReviewService } from '../src/lib/review-service.ts';
 import { START_KINDS } from '../src/lib/schemas.ts';

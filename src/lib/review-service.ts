@@ -7,7 +7,7 @@
  *
  * Committers: node/worktree-committer.ts (the working tree of a local clone),
  * client/clone-committer.ts (the page's IndexedDB clone; pushing is the hosted session's
- * own loop) and memory-committer.ts (tests).
+ * own loop) and tests/helpers/memory-committer.ts (tests).
  */
 import type { Decision } from './correction.ts';
 import { PloverError } from './errors.ts';

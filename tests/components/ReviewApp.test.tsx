@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DecisionJournal } from '../../src/client/decision-journal.ts';
 import { ReviewApp } from '../../src/components/ReviewApp.tsx';
 import { parseCorrection } from '../../src/lib/correction.ts';
-import type { MemoryCommitter } from '../../src/lib/memory-committer.ts';
+import type { MemoryCommitter } from '../helpers/memory-committer.ts';
 import type { Reviewer } from '../../src/lib/schema-types.ts';
 import { memoryService } from '../helpers/memory-service.ts';
 

@@ -5,7 +5,7 @@ import { cleanup, fireEvent, render, screen, waitFor } from '@solidjs/testing-li
 import { afterEach, describe, expect, it } from 'vitest';
 import { ReviewApp } from '../../src/components/ReviewApp.tsx';
 import { parseCorrection } from '../../src/lib/correction.ts';
-import type { MemoryCommitter } from '../../src/lib/memory-committer.ts';
+import type { MemoryCommitter } from '../helpers/memory-committer.ts';
 import { sha256Hex } from '../../src/lib/paths.ts';
 import type { Reviewer } from '../../src/lib/schema-types.ts';
 import { memoryService } from '../helpers/memory-service.ts';

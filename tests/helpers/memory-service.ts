@@ -1,6 +1,6 @@
 // A review service over candidates written for the test and the in-memory committer.
 import { indexCandidates, parseCandidateFile } from '../../src/lib/candidates.ts';
-import { MemoryCommitter } from '../../src/lib/memory-committer.ts';
+import { MemoryCommitter } from './memory-committer.ts';
 import { ReviewIndex } from '../../src/lib/review-index.ts';
 import { ReviewService } from '../../src/lib/review-service.ts';
 import { computeStats } from '../../src/lib/stats.ts';

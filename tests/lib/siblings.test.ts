@@ -3,7 +3,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { indexCandidates, parseCandidateFile } from '../../src/lib/candidates.ts';
-import { MemoryCommitter } from '../../src/lib/memory-committer.ts';
+import { MemoryCommitter } from '../helpers/memory-committer.ts';
 import { ReviewIndex } from '../../src/lib/review-index.ts';
 import { ReviewService } from '../../src/lib/review-service.ts';
 import type { Reviewer } from '../../src/lib/schema-types.ts';

@@ -6,7 +6,7 @@ import { indexCandidates, parseCandidateFile } from '../../src/lib/candidates.ts
 import { createCorrection } from '../../src/lib/correction.ts';
 import type { LocatedCorrection } from '../../src/lib/export.ts';
 import { resolveDecision } from '../../src/lib/resolve.ts';
-import { MemoryCommitter } from '../../src/lib/memory-committer.ts';
+import { MemoryCommitter } from '../helpers/memory-committer.ts';
 import { correctionPath } from '../../src/lib/paths.ts';
 import { ReviewIndex } from '../../src/lib/review-index.ts';
 import { ReviewService } from '../../src/lib/review-service.ts';

@@ -4,12 +4,12 @@
  * records, paths and errors as the git committers (the record is built by the same
  * createCorrection).
  */
-import { createCorrection, parseCorrection, serializeCorrection, type Decision } from './correction.ts';
-import { PloverError } from './errors.ts';
-import type { HistoryEntry } from './history.ts';
-import { correctionPath, correctionsPrefix } from './paths.ts';
-import type { CommitOptions, Committer } from './review-service.ts';
-import type { Correction, Reviewer } from './schema-types.ts';
+import { createCorrection, parseCorrection, serializeCorrection, type Decision } from '../../src/lib/correction.ts';
+import { PloverError } from '../../src/lib/errors.ts';
+import type { HistoryEntry } from '../../src/lib/history.ts';
+import { correctionPath, correctionsPrefix } from '../../src/lib/paths.ts';
+import type { CommitOptions, Committer } from '../../src/lib/review-service.ts';
+import type { Correction, Reviewer } from '../../src/lib/schema-types.ts';
 
 export interface MemoryCommit {
   oid: string;
