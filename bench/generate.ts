@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCorrection, serializeCorrection } from '../src/lib/correction.ts';
 import { correctionPath } from '../src/lib/paths.ts';
-import type { Candidate } from '../src/lib/schema-types.ts';
+import type { Candidate } from '../src/lib/schema-types.generated.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** The harness layout of the tests' fixture run. */

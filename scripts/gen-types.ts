@@ -1,5 +1,5 @@
 // Generates what is derived from schemas/*.schema.json, so nothing copies them:
-// - src/lib/schema-types.ts: the TypeScript types;
+// - src/lib/schema-types.generated.ts: the TypeScript types;
 // - src/lib/validators.generated.js: the validators as ajv standalone code (no eval at run time).
 // `npm run gen:types` rewrites both; tests/lib/schema-types.test.ts fails when either is out of date.
 import { writeFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { compileSchemaTypes } from './schema-types.ts';
 import { compileValidators } from './validators.ts';
 
 for (const [file, text] of [
-  ['../src/lib/schema-types.ts', await compileSchemaTypes()],
+  ['../src/lib/schema-types.generated.ts', await compileSchemaTypes()],
   ['../src/lib/validators.generated.js', await compileValidators()],
 ] as const) {
   const out = fileURLToPath(new URL(file, import.meta.url));

@@ -2,7 +2,7 @@
 import { open } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { PloverError } from '../lib/errors.ts';
-import type { FailureCategory } from '../lib/schema-types.ts';
+import type { FailureCategory } from '../lib/schema-types.generated.ts';
 import { FAILURE_CATEGORIES } from '../lib/schemas.ts';
 
 const common = { dir: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;

@@ -17,7 +17,7 @@ import type { LocatedCorrection } from '../lib/export.ts';
 import type { HistoryEntry } from '../lib/history.ts';
 import { correctionPath, correctionsPrefix } from '../lib/paths.ts';
 import type { CommitOptions, Committer } from '../lib/review-service.ts';
-import type { Reviewer } from '../lib/schema-types.ts';
+import type { Reviewer } from '../lib/schema-types.generated.ts';
 import { isStorageFull, type StoreFs } from './browser-store.ts';
 
 /** What a commit changed, as the session tells the other tabs. */

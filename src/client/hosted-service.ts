@@ -10,7 +10,7 @@ import { MAX_CORRECTION_BYTES, parseCorrection } from '../lib/correction.ts';
 import { formatProblem } from '../lib/errors.ts';
 import { reviewerTag } from '../lib/paths.ts';
 import { ReviewService } from '../lib/review-service.ts';
-import type { Reviewer } from '../lib/schema-types.ts';
+import type { Reviewer } from '../lib/schema-types.generated.ts';
 import { computeStats } from '../lib/stats.ts';
 import { readSuggestions } from '../lib/suggestions.ts';
 import type { CloneCommitter } from './clone-committer.ts';

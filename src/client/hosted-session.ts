@@ -21,7 +21,7 @@ import { createSignal, type Accessor } from 'solid-js';
 import { pushOutbox, syncClone, waitingCommits, type Clone, type RemoteOptions } from '../git/remote.ts';
 import { adviseOn, rateAware, remoteError } from '../git/smart-http.ts';
 import { failsForGood, PloverError } from '../lib/errors.ts';
-import type { Reviewer } from '../lib/schema-types.ts';
+import type { Reviewer } from '../lib/schema-types.generated.ts';
 import { authUsername, destinationBranch, pullRequestUrl, pushIntervalMs, type HostedConfig } from '../lib/site-config.ts';
 import type { LabelBackend } from '../lib/label-backend.ts';
 import { CloneCommitter, type CloneChange } from './clone-committer.ts';

@@ -9,7 +9,7 @@ import type { Clone } from '../git/remote.ts';
 import { parseCandidateFile, type LocatedCandidate } from '../lib/candidates.ts';
 import { PloverError } from '../lib/errors.ts';
 import type { CandidateTexts } from '../lib/outline.ts';
-import type { Candidate } from '../lib/schema-types.ts';
+import type { Candidate } from '../lib/schema-types.generated.ts';
 import { FORMAT, type SnapshotBody, type SnapshotHead } from './snapshot-codec.ts';
 
 /** Texts written per IndexedDB transaction: the page stays responsive while a first visit stores them. */

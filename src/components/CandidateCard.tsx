@@ -5,7 +5,7 @@
  */
 import { createMemo, For, Show } from 'solid-js';
 import { controlTokensIn } from '../lib/control-tokens.ts';
-import type { Candidate } from '../lib/schema-types.ts';
+import type { Candidate } from '../lib/schema-types.generated.ts';
 import { RichText } from './RichText.tsx';
 
 export interface CandidateCardProps {

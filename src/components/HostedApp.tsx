@@ -19,7 +19,7 @@ import { forgetDrafts } from './review/drafts.ts';
 import { readStored, writeStored } from '../client/web-storage.ts';
 import { checkReviewer } from '../lib/reviewer.ts';
 import type { HostedConfig } from '../lib/site-config.ts';
-import type { Reviewer } from '../lib/schema-types.ts';
+import type { Reviewer } from '../lib/schema-types.generated.ts';
 import { ReviewApp } from './ReviewApp.tsx';
 import { StatsApp } from './StatsApp.tsx';
 

@@ -8,7 +8,7 @@ import { createCorrection, parseCorrection, serializeCorrection, type Decision }
 import { compileCommitMessage, compileUndoMessage } from '../lib/commit-message.ts';
 import { PloverError } from '../lib/errors.ts';
 import { correctionPath } from '../lib/paths.ts';
-import type { Correction, Reviewer } from '../lib/schema-types.ts';
+import type { Correction, Reviewer } from '../lib/schema-types.generated.ts';
 import { commitFile, readCommittedFile, type GitTarget } from './commit-file.ts';
 
 export type { GitFs } from './commit-file.ts';

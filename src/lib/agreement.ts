@@ -6,7 +6,7 @@
  * reviewers per candidate; candidates with one reviewer do not count).
  */
 import { normalizeEmail } from './paths.ts';
-import type { Correction } from './schema-types.ts';
+import type { Correction } from './schema-types.generated.ts';
 import { compareOrdinal } from './export.ts';
 
 export interface PairAgreement {

@@ -1,6 +1,6 @@
 /** Candidate files: JSONL, one candidate per line, as the benchmark harness writes them. */
 import type { Problem } from './errors.ts';
-import type { Candidate } from './schema-types.ts';
+import type { Candidate } from './schema-types.generated.ts';
 import { parseJsonText } from './json.ts';
 import { checkAgainstSchema } from './schema-check.ts';
 

@@ -1,5 +1,5 @@
 /** The commit message of a decision: a readable subject and machine-readable trailers. */
-import type { Correction } from './schema-types.ts';
+import type { Correction } from './schema-types.generated.ts';
 
 const SUBJECT_ID_MAX = 60;
 

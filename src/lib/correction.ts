@@ -1,7 +1,7 @@
 /** Correction records: creating one from a decision, serialising it, parsing a file. */
 import { PloverError, type Problem } from './errors.ts';
 import { SCHEMA_VERSION } from './schemas.ts';
-import type { Action, Correction, FailureCategory, Reviewer, StartingPoint } from './schema-types.ts';
+import type { Action, Correction, FailureCategory, Reviewer, StartingPoint } from './schema-types.generated.ts';
 import { checkAgainstSchema } from './schema-check.ts';
 import { findLoneSurrogate, LONE_SURROGATE, parseJsonText } from './json.ts';
 import { isUnchangedResponse, normalizeCorrectedText } from './target-text.ts';

@@ -8,7 +8,7 @@
 import { createCorrection, MAX_CORRECTION_BYTES, type Decision } from './correction.ts';
 import { PloverError, type Problem } from './errors.ts';
 import { parseJsonText } from './json.ts';
-import type { Candidate, Reviewer } from './schema-types.ts';
+import type { Candidate, Reviewer } from './schema-types.generated.ts';
 
 /** The most `--from` reads: a hundred thousand decisions of 5 KB fit twice. */
 export const MAX_DECISION_FILE_BYTES = 1024 * 1024 * 1024;

@@ -6,7 +6,7 @@
  * correction of that turn in the context instead of the failed answer.
  */
 import type { LocatedCandidate } from './candidates.ts';
-import type { Candidate, Message } from './schema-types.ts';
+import type { Candidate, Message } from './schema-types.generated.ts';
 
 /** For a candidate, the prompt index of each assistant message and the candidates that produced it. */
 export type EarlierTurns = Map<string, Map<number, string[]>>;

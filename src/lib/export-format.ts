@@ -16,7 +16,7 @@ import type {
   PreferenceLine,
   PromptCompletionLine,
   PromptMessage,
-} from './schema-types.ts';
+} from './schema-types.generated.ts';
 import type { SchemaName } from './schema-check.ts';
 import type { ResolvePolicy } from './resolve.ts';
 import { ACTIONS, FAILURE_CATEGORIES } from './schemas.ts';

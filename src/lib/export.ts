@@ -7,7 +7,7 @@
  */
 import { unknownCandidate, type LocatedCandidate } from './candidates.ts';
 import { PloverError, type Problem } from './errors.ts';
-import type { Candidate, Correction, Message, PromptMessage } from './schema-types.ts';
+import type { Candidate, Correction, Message, PromptMessage } from './schema-types.generated.ts';
 import { normalizeCorrectedText } from './target-text.ts';
 import { controlTokensIn } from './control-tokens.ts';
 import type { EarlierTurns } from './earlier-turns.ts';

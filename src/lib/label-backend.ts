@@ -7,7 +7,7 @@
 import type { Decision } from './correction.ts';
 import type { HistoryEntry } from './history.ts';
 import type { ActionCounts } from './review-state.ts';
-import type { Action, Candidate, Correction, Reviewer } from './schema-types.ts';
+import type { Action, Candidate, Correction, Reviewer } from './schema-types.generated.ts';
 import type { Start } from './siblings.ts';
 import type { Stats } from './stats.ts';
 

@@ -14,7 +14,7 @@ import { normalizeEmail } from './paths.ts';
 import { matchesFilter, parseQueueFilter, sortCandidates, type QueueFilter, type SortOrder } from './queue-filter.ts';
 import type { CandidateData } from './repository.ts';
 import { countByAction } from './review-state.ts';
-import type { Candidate, Reviewer } from './schema-types.ts';
+import type { Candidate, Reviewer } from './schema-types.generated.ts';
 import { assignees, type Team } from './team.ts';
 import { compareOrdinal } from './export.ts';
 import { outlineOf, type CandidateOutline, type CandidateTexts, type LocatedOutline } from './outline.ts';

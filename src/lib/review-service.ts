@@ -16,7 +16,7 @@ import type { CardContext, DecisionResult, LabelBackend, Session, SiblingView, U
 import { correctionPath } from './paths.ts';
 import { parseQueueFilter } from './queue-filter.ts';
 import { ReviewIndex } from './review-index.ts';
-import type { Candidate, Correction, Reviewer } from './schema-types.ts';
+import type { Candidate, Correction, Reviewer } from './schema-types.generated.ts';
 import { resolveCorrectedText } from './resolve.ts';
 import { MAX_SIBLINGS, sameQuestion, startsFor, turnTextAt } from './siblings.ts';
 import type { Stats } from './stats.ts';

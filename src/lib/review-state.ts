@@ -3,7 +3,7 @@
  * candidates a reviewer still has to decide, and counts per action.
  */
 import { normalizeEmail } from './paths.ts';
-import type { Action, Candidate, Correction } from './schema-types.ts';
+import type { Action, Candidate, Correction } from './schema-types.generated.ts';
 import { ACTIONS } from './schemas.ts';
 
 /** The candidates this reviewer has not decided yet, in the given (file) order. */

@@ -7,10 +7,10 @@ import configSchema from '../../schemas/config.schema.json' with { type: 'json' 
 import correctionSchema from '../../schemas/correction.schema.json' with { type: 'json' };
 import exportLineSchema from '../../schemas/export-line.schema.json' with { type: 'json' };
 import suggestionSchema from '../../schemas/suggestion.schema.json' with { type: 'json' };
-import type { Action, FailureCategory, StartKind } from './schema-types.ts';
+import type { Action, FailureCategory, StartKind } from './schema-types.generated.ts';
 
 export { candidateSchema, configSchema, correctionSchema, exportLineSchema, suggestionSchema };
-export type * from './schema-types.ts';
+export type * from './schema-types.generated.ts';
 
 /** One choice of an enumeration in a schema: its value, label and help text. */
 export interface Choice<T extends string> {

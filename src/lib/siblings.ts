@@ -10,7 +10,7 @@
  * Prompts are compared by keys kept in each candidate's outline (promptKeys), so the
  * hosted page finds siblings without reading every candidate's text.
  */
-import type { Candidate, Message, StartingPoint, StartKind } from './schema-types.ts';
+import type { Candidate, Message, StartingPoint, StartKind } from './schema-types.generated.ts';
 import { hash53, sha256Hex } from './paths.ts';
 import { normalizeCorrectedText } from './target-text.ts';
 

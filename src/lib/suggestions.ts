@@ -9,7 +9,7 @@ import type { Problem } from './errors.ts';
 import { parseJsonText } from './json.ts';
 import { decodeUtf8, type DataSource } from './repository.ts';
 import { checkAgainstSchema } from './schema-check.ts';
-import type { SuggestionLine } from './schema-types.ts';
+import type { SuggestionLine } from './schema-types.generated.ts';
 import { correctionSchema } from './schemas.ts';
 
 export const SUGGESTIONS_DIR = 'suggestions';

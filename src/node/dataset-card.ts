@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { ExportFormat } from '../lib/export-format.ts';
 import type { Manifest } from './export-files.ts';
 import { plural } from '../lib/plural.ts';
-import type { Config } from '../lib/schema-types.ts';
+import type { Config } from '../lib/schema-types.generated.ts';
 
 /** The trainers that read each format, as the card and docs/export.md name them. */
 export const FORMAT_READERS: Record<ExportFormat, string> = {

@@ -31,7 +31,7 @@ import { checkExportTarget } from './export-target.ts';
 import { readConfigFile, readConfigFileAt, SITE_CONFIG_FILE } from './site-config.ts';
 import { adjudicationProblem, checkConfig } from '../lib/team.ts';
 import type { DataSource } from '../lib/repository.ts';
-import type { Config, Correction } from '../lib/schema-types.ts';
+import type { Config, Correction } from '../lib/schema-types.generated.ts';
 
 const run = promisify(execFile);
 const FLUSH_BYTES = 1024 * 1024;

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { PloverError } from '../lib/errors.ts';
 import { checkReviewer, parseReviewer } from '../lib/reviewer.ts';
-import type { Reviewer } from '../lib/schema-types.ts';
+import type { Reviewer } from '../lib/schema-types.generated.ts';
 
 const run = promisify(execFile);
 

@@ -19,7 +19,7 @@ import { CORRECTIONS_DIR } from '../lib/paths.ts';
 import { plural } from '../lib/plural.ts';
 import { groupByCandidate } from '../lib/review-state.ts';
 import { ACTIONS } from '../lib/schemas.ts';
-import type { Correction } from '../lib/schema-types.ts';
+import type { Correction } from '../lib/schema-types.generated.ts';
 import { checkRepository } from './check-repository.ts';
 import { gitRefSource } from './sources.ts';
 

@@ -16,7 +16,7 @@ import { CANDIDATES_DIR, invalidRepository, readCandidates, readCorrections } fr
 import { requireTeam, type Team } from '../lib/team.ts';
 import { ReviewIndex } from '../lib/review-index.ts';
 import { ReviewService } from '../lib/review-service.ts';
-import type { Candidate } from '../lib/schema-types.ts';
+import type { Candidate } from '../lib/schema-types.generated.ts';
 import { computeStats } from '../lib/stats.ts';
 import { readSuggestions } from '../lib/suggestions.ts';
 import { createAtomicFs } from './atomic-fs.ts';

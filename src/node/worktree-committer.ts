@@ -14,7 +14,7 @@ import type { Decision } from '../lib/correction.ts';
 import { PloverError } from '../lib/errors.ts';
 import { correctionPath } from '../lib/paths.ts';
 import type { CommitOptions, Committer } from '../lib/review-service.ts';
-import type { Reviewer } from '../lib/schema-types.ts';
+import type { Reviewer } from '../lib/schema-types.generated.ts';
 import { TMP_DIR, writeFileAtomic } from './atomic-fs.ts';
 import { indexWriter } from './git-index.ts';
 import { readCandidateHistory } from './history.ts';

@@ -26,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { decisionFromJson } from '../lib/decision-file.ts';
 import { formatProblem, PloverError } from '../lib/errors.ts';
 import { parseJsonText } from '../lib/json.ts';
-import type { Reviewer } from '../lib/schema-types.ts';
+import type { Reviewer } from '../lib/schema-types.generated.ts';
 import type { Workspace } from '../node/workspace.ts';
 
 export const DEFAULT_SITE_DIR = fileURLToPath(new URL('../../dist/local/', import.meta.url));

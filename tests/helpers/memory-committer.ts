@@ -9,7 +9,7 @@ import { PloverError } from '../../src/lib/errors.ts';
 import type { HistoryEntry } from '../../src/lib/history.ts';
 import { correctionPath, correctionsPrefix } from '../../src/lib/paths.ts';
 import type { CommitOptions, Committer } from '../../src/lib/review-service.ts';
-import type { Correction, Reviewer } from '../../src/lib/schema-types.ts';
+import type { Correction, Reviewer } from '../../src/lib/schema-types.generated.ts';
 
 export interface MemoryCommit {
   oid: string;

@@ -8,7 +8,7 @@ import type { LocatedCorrection } from '../../src/lib/export.ts';
 import { DEFAULT_EXPORT_OPTIONS, type ExportFormat } from '../../src/lib/export-format.ts';
 import { compileExport } from '../helpers/compile-export.ts';
 import { correctionPath } from '../../src/lib/paths.ts';
-import type { Candidate, ExportLine, KTOLine, PreferenceLine, PromptCompletionLine } from '../../src/lib/schema-types.ts';
+import type { Candidate, ExportLine, KTOLine, PreferenceLine, PromptCompletionLine } from '../../src/lib/schema-types.generated.ts';
 import { candidateLine, ROOT } from '../helpers/repo.ts';
 
 const TEMPLATES = join(ROOT, 'tests/fixtures/chat-templates');

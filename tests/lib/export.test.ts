@@ -7,7 +7,7 @@ import { DEFAULT_EXPORT_OPTIONS, serializeExportLine } from '../../src/lib/expor
 import { compileExport } from '../helpers/compile-export.ts';
 import { correctionPath } from '../../src/lib/paths.ts';
 import type { Decision } from '../../src/lib/correction.ts';
-import type { ExportLine } from '../../src/lib/schema-types.ts';
+import type { ExportLine } from '../../src/lib/schema-types.generated.ts';
 import { DATA_CANDIDATES, candidateLine, dataRuns } from '../helpers/repo.ts';
 import { checkExportRules } from '../helpers/export-rules.ts';
 import { computeStats } from '../../src/lib/stats.ts';

@@ -8,7 +8,7 @@ import { DEFAULT_EXPORT_OPTIONS, PAIR_FORMAT_ACTIONS, POLARITY, type ExportOptio
 import { compileExport } from '../helpers/compile-export.ts';
 import { correctionPath } from '../../src/lib/paths.ts';
 import { ACTIONS, FAILURE_CATEGORIES } from '../../src/lib/schemas.ts';
-import type { KTOLine, OpenAIPreferenceLine, PreferenceLine } from '../../src/lib/schema-types.ts';
+import type { KTOLine, OpenAIPreferenceLine, PreferenceLine } from '../../src/lib/schema-types.generated.ts';
 import { candidateLine } from '../helpers/repo.ts';
 
 const ann = { name: 'Ann Lee', email: 'ann@example.org' };

@@ -7,7 +7,7 @@ import { createCorrection, parseCorrection, serializeCorrection } from '../../sr
 import { serializeExportLine } from '../../src/lib/export-format.ts';
 import { compileExport } from '../helpers/compile-export.ts';
 import { CORRECTION_PATH_PATTERN, correctionPath } from '../../src/lib/paths.ts';
-import type { Action, FailureCategory } from '../../src/lib/schema-types.ts';
+import type { Action, FailureCategory } from '../../src/lib/schema-types.generated.ts';
 import { FAILURE_CATEGORIES } from '../../src/lib/schemas.ts';
 import { candidateLine } from '../helpers/repo.ts';
 import { checkExportRules } from '../helpers/export-rules.ts';

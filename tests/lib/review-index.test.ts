@@ -9,7 +9,7 @@ import { resolveDecision } from '../../src/lib/resolve.ts';
 import { correctionPath, normalizeEmail } from '../../src/lib/paths.ts';
 import { ReviewIndex } from '../../src/lib/review-index.ts';
 import { compileQueue, countByAction } from '../../src/lib/review-state.ts';
-import type { Action, Reviewer } from '../../src/lib/schema-types.ts';
+import type { Action, Reviewer } from '../../src/lib/schema-types.generated.ts';
 import { candidateLine } from '../helpers/repo.ts';
 
 const IDS = ['c0', 'c1', 'c2', 'c3', 'c4', 'c5'];

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { serializeCorrection } from '../../src/lib/correction.ts';
 import { correctionPath } from '../../src/lib/paths.ts';
-import type { Reviewer } from '../../src/lib/schema-types.ts';
+import type { Reviewer } from '../../src/lib/schema-types.generated.ts';
 import { memoryService } from '../helpers/memory-service.ts';
 
 const ann: Reviewer = { name: 'Ann', email: 'ann@example.org' };

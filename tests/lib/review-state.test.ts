@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createCorrection } from '../../src/lib/correction.ts';
 import { compileQueue, countByAction } from '../../src/lib/review-state.ts';
 import { candidateLine } from '../helpers/repo.ts';
-import type { Candidate } from '../../src/lib/schema-types.ts';
+import type { Candidate } from '../../src/lib/schema-types.generated.ts';
 
 const at = new Date('2024-05-01T12:00:00Z');
 const ann = { name: 'Ann', email: 'ann@example.org' };

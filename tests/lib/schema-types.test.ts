@@ -5,8 +5,8 @@ import { compileSchemaTypes } from '../../scripts/schema-types.ts';
 import { compileValidators } from '../../scripts/validators.ts';
 import { ROOT } from '../helpers/repo.ts';
 
-it('src/lib/schema-types.ts is what the schemas generate (run `npm run gen:types` if not)', async () => {
-  expect(readFileSync(join(ROOT, 'src/lib/schema-types.ts'), 'utf8')).toBe(await compileSchemaTypes());
+it('src/lib/schema-types.generated.ts is what the schemas generate (run `npm run gen:types` if not)', async () => {
+  expect(readFileSync(join(ROOT, 'src/lib/schema-types.generated.ts'), 'utf8')).toBe(await compileSchemaTypes());
 });
 
 it('src/lib/validators.generated.js is what the schemas generate (run `npm run gen:types` if not), and needs no eval', async () => {

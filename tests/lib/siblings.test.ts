@@ -6,7 +6,7 @@ import { indexCandidates, parseCandidateFile } from '../../src/lib/candidates.ts
 import { MemoryCommitter } from '../helpers/memory-committer.ts';
 import { ReviewIndex } from '../../src/lib/review-index.ts';
 import { ReviewService } from '../../src/lib/review-service.ts';
-import type { Reviewer } from '../../src/lib/schema-types.ts';
+import type { Reviewer } from '../../src/lib/schema-types.generated.ts';
 import { promptKeys, startingPoint, startsFor, textKey } from '../../src/lib/siblings.ts';
 import { computeStats } from '../../src/lib/stats.ts';
 import { sha256Hex } from '../../src/lib/paths.ts';

@@ -10,7 +10,7 @@ import { MemoryCommitter } from '../helpers/memory-committer.ts';
 import { correctionPath } from '../../src/lib/paths.ts';
 import { ReviewIndex } from '../../src/lib/review-index.ts';
 import { ReviewService } from '../../src/lib/review-service.ts';
-import type { Reviewer } from '../../src/lib/schema-types.ts';
+import type { Reviewer } from '../../src/lib/schema-types.generated.ts';
 import { computeStats } from '../../src/lib/stats.ts';
 import { assignees, parseTeam, type Team } from '../../src/lib/team.ts';
 import { candidateLine } from '../helpers/repo.ts';

@@ -11,7 +11,7 @@ import type { LocatedCorrection } from '../../src/lib/export.ts';
 import { DEFAULT_EXPORT_OPTIONS, serializeExportLine, type ExportOptions } from '../../src/lib/export-format.ts';
 import { compileExport } from '../helpers/compile-export.ts';
 import { correctionPath } from '../../src/lib/paths.ts';
-import type { Candidate, ExportLine, KTOLine, PreferenceLine, PromptCompletionLine } from '../../src/lib/schema-types.ts';
+import type { Candidate, ExportLine, KTOLine, PreferenceLine, PromptCompletionLine } from '../../src/lib/schema-types.generated.ts';
 import { checkTargets } from '../../src/lib/target-checks.ts';
 import { countTextTokens } from '../../src/node/token-count.ts';
 import { candidateLine, ROOT } from '../helpers/repo.ts';

@@ -5,7 +5,7 @@ import { MAX_CORRECTION_BYTES, parseCorrection, recordsDecision, type Decision }
 import { correctionPath } from '../../lib/paths.ts';
 import { PloverError, formatProblem } from '../../lib/errors.ts';
 import { formatReviewer } from '../../lib/reviewer.ts';
-import type { Action, StartingPoint } from '../../lib/schema-types.ts';
+import type { Action, StartingPoint } from '../../lib/schema-types.generated.ts';
 import { startingPoint } from '../../lib/siblings.ts';
 import { ACTIONS } from '../../lib/schemas.ts';
 import { resolveReviewer } from '../../node/identity.ts';

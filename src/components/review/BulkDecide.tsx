@@ -10,7 +10,7 @@ import { createSignal, For, Show } from 'solid-js';
 import type { LabelBackend } from '../../lib/label-backend.ts';
 import { FAILURE_CATEGORIES } from '../../lib/schemas.ts';
 import type { Decision } from '../../lib/correction.ts';
-import type { Candidate, FailureCategory } from '../../lib/schema-types.ts';
+import type { Candidate, FailureCategory } from '../../lib/schema-types.generated.ts';
 import type { CommitStatus, Decisions } from './decisions.ts';
 
 export interface BulkDecideProps {

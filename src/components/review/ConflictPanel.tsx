@@ -9,7 +9,7 @@
  */
 import { For, Show } from 'solid-js';
 import type { HistoryEntry } from '../../lib/label-backend.ts';
-import type { Candidate } from '../../lib/schema-types.ts';
+import type { Candidate } from '../../lib/schema-types.generated.ts';
 import { WordDiff } from '../WordDiff.tsx';
 
 export interface ConflictPanelProps {

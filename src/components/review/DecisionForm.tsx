@@ -6,7 +6,7 @@
  */
 import { createMemo, createSignal, For, Show } from 'solid-js';
 import { controlTokensIn } from '../../lib/control-tokens.ts';
-import type { Action, Candidate, FailureCategory } from '../../lib/schema-types.ts';
+import type { Action, Candidate, FailureCategory } from '../../lib/schema-types.generated.ts';
 import { FAILURE_CATEGORIES } from '../../lib/schemas.ts';
 import type { Start } from '../../lib/siblings.ts';
 import { WordDiff } from '../WordDiff.tsx';

@@ -9,7 +9,7 @@
 import { createSignal, Show } from 'solid-js';
 import type { Decision } from '../../lib/correction.ts';
 import type { CardContext, LabelBackend } from '../../lib/label-backend.ts';
-import type { Candidate } from '../../lib/schema-types.ts';
+import type { Candidate } from '../../lib/schema-types.generated.ts';
 import { FAILURE_CATEGORIES } from '../../lib/schemas.ts';
 import { startingPoint } from '../../lib/siblings.ts';
 import { isUnchangedResponse, normalizeCorrectedText } from '../../lib/target-text.ts';

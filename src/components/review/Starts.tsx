@@ -7,7 +7,7 @@
  */
 import { createResource, createSignal, For, Show } from 'solid-js';
 import type { CardContext, LabelBackend } from '../../lib/label-backend.ts';
-import type { Candidate, StartingPoint } from '../../lib/schema-types.ts';
+import type { Candidate, StartingPoint } from '../../lib/schema-types.generated.ts';
 import { START_KINDS } from '../../lib/schemas.ts';
 import { startingPoint, type Start } from '../../lib/siblings.ts';
 import { actionLabel } from './CommitList.tsx';

@@ -10,7 +10,7 @@ import { batch, createMemo, createSignal } from 'solid-js';
 import type { Decision } from '../../lib/correction.ts';
 import type { LabelBackend, Session } from '../../lib/label-backend.ts';
 import type { ActionCounts } from '../../lib/review-state.ts';
-import type { Candidate } from '../../lib/schema-types.ts';
+import type { Candidate } from '../../lib/schema-types.generated.ts';
 import type { DecisionJournal } from '../../client/decision-journal.ts';
 import { failsForGood } from '../../lib/errors.ts';
 

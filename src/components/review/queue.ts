@@ -8,7 +8,7 @@
  */
 import { batch, createSignal } from 'solid-js';
 import type { LabelBackend } from '../../lib/label-backend.ts';
-import type { Candidate } from '../../lib/schema-types.ts';
+import type { Candidate } from '../../lib/schema-types.generated.ts';
 
 /** Candidates asked for at a time. */
 export const PAGE = 20;

@@ -11,7 +11,7 @@ import { createLocalBackend } from '../../client/local-backend.ts';
 import type { Decision } from '../../lib/correction.ts';
 import type { LabelBackend, Session } from '../../lib/label-backend.ts';
 import { correctionPath, correctionsPrefix } from '../../lib/paths.ts';
-import type { Action, Candidate } from '../../lib/schema-types.ts';
+import type { Action, Candidate } from '../../lib/schema-types.generated.ts';
 import { FAILURE_CATEGORIES } from '../../lib/schemas.ts';
 import { isUnchangedResponse } from '../../lib/target-text.ts';
 import { actionLabel } from './CommitList.tsx';
