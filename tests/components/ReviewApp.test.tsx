@@ -8,10 +8,8 @@ import { DecisionJournal } from '../../src/client/decision-journal.ts';
 import { ReviewApp } from '../../src/components/ReviewApp.tsx';
 import { parseCorrection } from '../../src/lib/correction.ts';
 import type { MemoryCommitter } from '../helpers/memory-committer.ts';
-import type { Reviewer } from '../../src/lib/schema-types.generated.ts';
 import { memoryService } from '../helpers/memory-service.ts';
-
-const ann: Reviewer = { name: 'Ann Lee', email: 'ann@example.org' };
+import { ann } from '../helpers/reviewers.ts';
 
 afterEach(() => {
   cleanup();

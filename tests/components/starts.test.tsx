@@ -9,8 +9,8 @@ import type { MemoryCommitter } from '../helpers/memory-committer.ts';
 import { sha256Hex } from '../../src/lib/paths.ts';
 import type { Reviewer } from '../../src/lib/schema-types.generated.ts';
 import { memoryService } from '../helpers/memory-service.ts';
+import { ann } from '../helpers/reviewers.ts';
 
-const ann: Reviewer = { name: 'Ann Lee', email: 'ann@example.org' };
 const bob: Reviewer = { name: 'Bob', email: 'bob@example.org' };
 
 afterEach(() => {

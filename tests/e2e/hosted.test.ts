@@ -16,8 +16,8 @@ import { CHROMIUM, launchBrowser, screenshot } from '../helpers/browser.ts';
 import { TOKEN, useGitServer } from '../helpers/git-server.ts';
 import { startPlover } from '../helpers/serve.ts';
 import { candidateLine, fsck, git } from '../helpers/repo.ts';
+import { ann } from '../helpers/reviewers.ts';
 
-const ann = { name: 'Ann Lee', email: 'ann@example.org' };
 const bob = { name: 'Bob Ray', email: 'bob@example.org' };
 /** The site's push interval (PLOVER_PUSH_INTERVAL): short, so the tests do not wait long for a batched push. */
 const INTERVAL_S = 3;

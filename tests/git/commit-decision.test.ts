@@ -4,9 +4,9 @@ import { commitDecision, commitUndo, type GitFs } from '../../src/git/commit-dec
 import { PloverError } from '../../src/lib/errors.ts';
 import { correctionPath } from '../../src/lib/paths.ts';
 import { fsck, git, useTempRepos } from '../helpers/repo.ts';
+import { ann } from '../helpers/reviewers.ts';
 
 const nodeFs = fs as unknown as GitFs;
-const ann = { name: 'Ann Lee', email: 'ann@example.org' };
 const bob = { name: 'Bob', email: 'bob@example.org' };
 const now = new Date('2024-05-01T12:00:00Z');
 const repo = useTempRepos();

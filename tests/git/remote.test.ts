@@ -10,8 +10,8 @@ import { outboxRef, pushOutbox, syncClone, waitingCommits, type Clone, type Remo
 import { reviewerTag } from '../../src/lib/paths.ts';
 import { fsck, git } from '../helpers/repo.ts';
 import { TOKEN, useGitServer } from '../helpers/git-server.ts';
+import { ann } from '../helpers/reviewers.ts';
 
-const ann = { name: 'Ann Lee', email: 'ann@example.org' };
 const bob = { name: 'Bob Ray', email: 'bob@example.org' };
 const IDS = ['sftc_723a003ab86cbec2', 'sftc_0a4d6e8bfa2ab4f5', 'sftc_1f5bb5a0bd1e6a57'];
 

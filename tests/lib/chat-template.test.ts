@@ -11,6 +11,7 @@ import { DEFAULT_EXPORT_OPTIONS, type ExportFormat, type SystemPolicy } from '..
 import { compileExport } from '../helpers/compile-export.ts';
 import { correctionPath } from '../../src/lib/paths.ts';
 import { ROOT } from '../helpers/repo.ts';
+import { ann } from '../helpers/reviewers.ts';
 
 const DIR = join(ROOT, 'tests/fixtures/chat-templates');
 const templates = readdirSync(DIR)
@@ -18,7 +19,6 @@ const templates = readdirSync(DIR)
   .sort()
   .map((f) => ({ name: f.replace(/\.jinja$/, ''), template: loadChatTemplate(readFileSync(join(DIR, f), 'utf8'), f) }));
 const SYSTEM = 'You are a careful assistant. Answer in plain English.';
-const ann = { name: 'Ann Lee', email: 'ann@example.org' };
 const at = new Date('2024-05-01T12:00:00Z');
 
 // Real candidates of one MT-Bench run, each prompt given a system prompt first: turn-1 and turn-2 questions.

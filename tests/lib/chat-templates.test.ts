@@ -10,6 +10,7 @@ import { compileExport } from '../helpers/compile-export.ts';
 import { correctionPath } from '../../src/lib/paths.ts';
 import type { Candidate, ExportLine, KTOLine, PreferenceLine, PromptCompletionLine } from '../../src/lib/schema-types.generated.ts';
 import { candidateLine, ROOT } from '../helpers/repo.ts';
+import { ann } from '../helpers/reviewers.ts';
 
 const TEMPLATES = join(ROOT, 'tests/fixtures/chat-templates');
 const templates = readdirSync(TEMPLATES)
@@ -23,7 +24,6 @@ type Msg = { role: string; content: string };
 const render = (template: Template, messages: Msg[], addGenerationPrompt = false) =>
   template.render({ messages: messages.map((m) => ({ role: m.role, content: m.content })), bos_token: '<s>', eos_token: '</s>', add_generation_prompt: addGenerationPrompt });
 
-const ann = { name: 'Ann Lee', email: 'ann@example.org' };
 const at = new Date('2024-05-01T12:00:00Z');
 const located = readdirSync(join(ROOT, 'candidates'))
   .filter((f) => f.endsWith('.jsonl'))

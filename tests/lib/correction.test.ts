@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createCorrection, parseCorrection, serializeCorrection } from '../../src/lib/correction.ts';
 import { PloverError } from '../../src/lib/errors.ts';
 import { compileCommitMessage } from '../../src/lib/commit-message.ts';
+import { ann } from '../helpers/reviewers.ts';
 
-const ann = { name: 'Ann Lee', email: 'ann@example.org' };
 const at = new Date('2024-05-01T12:00:00Z');
 
 describe('createCorrection', () => {

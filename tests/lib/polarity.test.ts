@@ -10,8 +10,8 @@ import { correctionPath } from '../../src/lib/paths.ts';
 import { ACTIONS, FAILURE_CATEGORIES } from '../../src/lib/schemas.ts';
 import type { KTOLine, OpenAIPreferenceLine, PreferenceLine } from '../../src/lib/schema-types.generated.ts';
 import { candidateLine } from '../helpers/repo.ts';
+import { ann } from '../helpers/reviewers.ts';
 
-const ann = { name: 'Ann Lee', email: 'ann@example.org' };
 const MODEL = 'The model said this.';
 const FIXED = 'The reviewer wrote this.';
 const { candidates: located } = parseCandidateFile(`${candidateLine({ id: 'c1', model_response: MODEL })}\n`, 'candidates/run_test.jsonl');

@@ -15,8 +15,8 @@ import type { Candidate, ExportLine, KTOLine, PreferenceLine, PromptCompletionLi
 import { checkTargets } from '../../src/lib/target-checks.ts';
 import { countTextTokens } from '../../src/node/token-count.ts';
 import { candidateLine, ROOT } from '../helpers/repo.ts';
+import { ann } from '../helpers/reviewers.ts';
 
-const ann = { name: 'Ann Lee', email: 'ann@example.org' };
 const at = new Date('2024-05-01T12:00:00Z');
 
 /** The four real MT-Bench runs of candidates/. */

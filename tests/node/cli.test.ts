@@ -7,8 +7,8 @@ import { correctionPath } from '../../src/lib/paths.ts';
 import { plover } from '../helpers/cli.ts';
 import { candidateLine, fsck, git, useTempRepos } from '../helpers/repo.ts';
 import { checkExportRules } from '../helpers/export-rules.ts';
+import { ANN } from '../helpers/reviewers.ts';
 
-const ANN = 'Ann Lee <ann@example.org>';
 const repo = useTempRepos();
 
 /** HEAD and `git status`, to show that a failed command changed nothing. */

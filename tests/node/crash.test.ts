@@ -9,9 +9,9 @@ import { Workspace } from '../../src/node/workspace.ts';
 import { GIT_ENV, ROOT, fsck, git, useTempRepos } from '../helpers/repo.ts';
 import { plover } from '../helpers/cli.ts';
 import { startPlover } from '../helpers/serve.ts';
+import { ann } from '../helpers/reviewers.ts';
 
 const repo = useTempRepos();
-const ann = { name: 'Ann Lee', email: 'ann@example.org' };
 const ID = 'sftc_b5505e86f70999cf';
 const OTHER = 'sftc_723a003ab86cbec2';
 /** A pid no process has: what a plover killed mid-commit leaves in its pending note. */

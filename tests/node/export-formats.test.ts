@@ -8,8 +8,8 @@ import { plover } from '../helpers/cli.ts';
 import { candidateLine, fsck, git, ROOT, useTempRepos } from '../helpers/repo.ts';
 import { checkExportRules } from '../helpers/export-rules.ts';
 import { normalizeCorrectedText } from '../../src/lib/target-text.ts';
+import { ANN } from '../helpers/reviewers.ts';
 
-const ANN = 'Ann Lee <ann@example.org>';
 const repo = useTempRepos();
 const all = readdirSync(join(ROOT, 'candidates'))
   .filter((f) => f.endsWith('.jsonl'))

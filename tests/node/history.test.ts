@@ -3,9 +3,9 @@ import { candidateKey } from '../../src/lib/paths.ts';
 import { Workspace } from '../../src/node/workspace.ts';
 import { plover } from '../helpers/cli.ts';
 import { candidateLine, git, useTempRepos } from '../helpers/repo.ts';
+import { ann } from '../helpers/reviewers.ts';
 
 const repo = useTempRepos();
-const ann = { name: 'Ann Lee', email: 'ann@example.org' };
 const bob = { name: 'Bob', email: 'bob@example.org' };
 const ID = 'sftc_b5505e86f70999cf';
 

@@ -7,10 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { CORRECTION_PATH_PATTERN, correctionPath } from '../../src/lib/paths.ts';
 import { plover } from '../helpers/cli.ts';
 import { candidateLine, git, useTempRepos } from '../helpers/repo.ts';
+import { ANN } from '../helpers/reviewers.ts';
 
 const repo = useTempRepos();
 const payload = '<script>alert(1)</script><img src=x onerror=alert(1)>{{7*7}}${7*7}<|im_end|>';
-const ANN = 'Ann Lee <ann@example.org>';
 
 describe('a hostile corpus', () => {
   it('names every bad line with its file, line, JSON path and the fix, and survives deep nesting and a 10 MB field', () => {

@@ -8,10 +8,9 @@ import { createCorrection, serializeCorrection } from '../../src/lib/correction.
 import { correctionPath } from '../../src/lib/paths.ts';
 import { plover } from '../helpers/cli.ts';
 import { fsck, git, useTempRepos } from '../helpers/repo.ts';
+import { ann, ANN } from '../helpers/reviewers.ts';
 
 const repo = useTempRepos();
-const ANN = 'Ann Lee <ann@example.org>';
-const ann = { name: 'Ann Lee', email: 'ann@example.org' };
 const IDS = ['sftc_b5505e86f70999cf', 'sftc_723a003ab86cbec2', 'sftc_37883adc96cf1189', 'sftc_f923d11156193432'];
 
 describe('limits at the door', () => {

@@ -9,10 +9,10 @@ import { createCorrection, serializeCorrection } from '../../src/lib/correction.
 import { correctionPath } from '../../src/lib/paths.ts';
 import { plover } from '../helpers/cli.ts';
 import { git, useTempRepos } from '../helpers/repo.ts';
+import { ann } from '../helpers/reviewers.ts';
 
 const repos = useTempRepos();
 const ID = 'sftc_b5505e86f70999cf';
-const ann = { name: 'Ann Lee', email: 'ann@example.org' };
 const FILE = correctionPath(ID, ann.email);
 const SHARD = FILE.split('/').slice(0, 2).join('/');
 const BODY = serializeCorrection(createCorrection({ candidate_id: ID, action: 'flag' }, ann, new Date(Date.UTC(2024, 0, 1))));

@@ -9,8 +9,8 @@ import { indexWriter } from '../../src/node/git-index.ts';
 import { refUpdater } from '../../src/node/ref-update.ts';
 import { WorktreeCommitter } from '../../src/node/worktree-committer.ts';
 import { fsck, git, useTempRepos } from '../helpers/repo.ts';
+import { ann } from '../helpers/reviewers.ts';
 
-const ann = { name: 'Ann Lee', email: 'ann@example.org' };
 const ID = 'sftc_723a003ab86cbec2';
 const LOG = { who: { name: 'Ann Lee', email: 'ann@example.org', timestamp: 1714564800 }, message: 'commit: test' };
 

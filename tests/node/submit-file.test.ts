@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { plover } from '../helpers/cli.ts';
 import { candidateLine, fsck, git, useTempRepos } from '../helpers/repo.ts';
+import { ANN } from '../helpers/reviewers.ts';
 
 const repo = useTempRepos();
-const ANN = 'Ann Lee <ann@example.org>';
 const IDS = ['sftc_b5505e86f70999cf', 'sftc_723a003ab86cbec2', 'sftc_37883adc96cf1189'];
 
 describe('plover submit --from FILE', () => {

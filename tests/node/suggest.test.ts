@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { correctionPath, sha256Hex } from '../../src/lib/paths.ts';
 import { plover } from '../helpers/cli.ts';
 import { fsck, git, useTempRepos } from '../helpers/repo.ts';
+import { ANN } from '../helpers/reviewers.ts';
 
-const ANN = 'Ann Lee <ann@example.org>';
 const repo = useTempRepos();
 const snapshot = (dir: string) => ({ head: git(dir, 'rev-parse', 'HEAD'), status: git(dir, 'status', '--porcelain', '--untracked-files=all') });
 // MT-Bench question 82, turn 1, in the four runs: the first scored 0.1, the others 1.

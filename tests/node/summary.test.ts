@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { pullRequestSummary } from '../../src/node/pull-request-summary.ts';
 import { plover } from '../helpers/cli.ts';
 import { candidateLine, git, useTempRepos } from '../helpers/repo.ts';
+import { ANN } from '../helpers/reviewers.ts';
 
-const ANN = 'Ann Lee <ann@example.org>';
 const BOB = 'Bob Ray <bob@example.org>';
 const HOSTILE = '<script>alert(1)</script><img src=x onerror=alert(1)> **bold** [link](http://x) | cell | `code` # heading';
 

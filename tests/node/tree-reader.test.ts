@@ -11,9 +11,9 @@ import { parseTree, treeReader } from '../../src/node/tree-reader.ts';
 import { worktreeTarget } from '../../src/node/worktree-committer.ts';
 import { createAtomicFs } from '../../src/node/atomic-fs.ts';
 import { fsck, git as run, useTempRepos } from '../helpers/repo.ts';
+import { ann } from '../helpers/reviewers.ts';
 
 const repo = useTempRepos();
-const ann = { name: 'Ann Lee', email: 'ann@example.org' };
 const now = new Date('2024-05-01T12:00:00Z');
 const byPath = <T extends { path: string }>(xs: readonly T[]) => [...xs].sort((a, b) => (a.path < b.path ? -1 : 1));
 

@@ -9,9 +9,9 @@ import { Workspace } from '../../src/node/workspace.ts';
 import { plover } from '../helpers/cli.ts';
 import { correctionPath } from '../../src/lib/paths.ts';
 import { candidateLine, fsck, git, useTempRepos } from '../helpers/repo.ts';
+import { ann } from '../helpers/reviewers.ts';
 
 const repo = useTempRepos();
-const ann = { name: 'Ann Lee', email: 'ann@example.org' };
 let server: RunningServer | undefined;
 afterEach(async () => {
   await server?.close();
