@@ -158,12 +158,12 @@ function createReviewActions(state: ReviewState) {
 
   /** Cancels the edit of the current card's correction: its draft and start are dropped. */
   function cancelEdit() {
-    card.leaving();
+    const toTop = card.scrolledPast();
     const c = current();
     if (c) drafts.clear(c.id);
     if (c) starts.forget(c.id);
     resetForm(c);
-    card.focus();
+    card.focus(toTop);
   }
 
   /**
@@ -177,7 +177,7 @@ function createReviewActions(state: ReviewState) {
     if (action === 'correct' && !unchanged && isUnchangedResponse(form.draft(), candidate.model_response)) return form.ask();
     form.setAskUnchanged(false);
     marks.decided();
-    card.leaving();
+    const toTop = card.scrolledPast();
     const decision: Decision = {
       candidate_id: candidate.id,
       action,
@@ -194,14 +194,14 @@ function createReviewActions(state: ReviewState) {
     queue.advance(isDecided);
     setAnnouncement(`${actionLabel(action)}: ${candidate.id}. ${current() ? 'Next candidate.' : ''}`);
     marks.nextCard(current() !== undefined);
-    card.focus();
+    card.focus(toTop);
   }
 
   function goTo(id: string) {
     marks.cancel();
-    card.leaving();
+    const toTop = card.scrolledPast();
     queue.show(id);
-    card.focus();
+    card.focus(toTop);
   }
 
   /** Puts a failed decision's candidate back in front, to decide it again by hand. */
@@ -219,9 +219,9 @@ function createReviewActions(state: ReviewState) {
   }
 
   function move(step: 1 | -1) {
-    card.leaving();
+    const toTop = card.scrolledPast();
     if (!queue.move(step)) return;
-    card.focus();
+    card.focus(toTop);
     const c = current();
     setAnnouncement(c ? `Candidate ${c.id}${isDecided(c) ? ', decided' : ''}.` : 'No more candidates here.');
   }
@@ -265,26 +265,22 @@ function createFilters(queue: Queue, announce: (text: string) => void) {
 
 /**
  * The region of the card shown and when it was shown, focused after every move. A card
- * read to its end (its top above the window) starts the next at its top: that is read
- * by `leaving()` before the card changes, while the layout is still the last frame's
- * (read after the change, it would lay out the new card inside the key press).
+ * read to its end (its top above the window) starts the next at its top: callers ask
+ * `scrolledPast()` before the card changes, while the layout is still the last frame's
+ * (asked after the change, it would lay out the new card inside the key press).
  */
 function createCardFocus() {
   let region: HTMLDivElement | undefined;
   let shownAt = 0;
-  let scrolledPast = false;
   return {
     ref: (el: HTMLDivElement) => (region = el),
     /** A card was shown: the time a decision of it took is counted from now. */
     shown: () => (shownAt = performance.now()),
     sinceShown: () => performance.now() - shownAt,
-    /** Before the card shown changes (or its edit is cancelled): notes whether the reviewer had scrolled past its top. */
-    leaving() {
-      scrolledPast = region !== undefined && region.getBoundingClientRect().top < 0;
-    },
-    focus() {
-      const toTop = scrolledPast;
-      scrolledPast = false;
+    /** Whether the reviewer has scrolled past the top of the card shown. */
+    scrolledPast: () => region !== undefined && region.getBoundingClientRect().top < 0,
+    /** Focuses the card region, its top scrolled into view first when `toTop`. */
+    focus(toTop = false) {
       queueMicrotask(() => {
         if (!region) return;
         if (toTop) region.scrollIntoView({ block: 'start' });
