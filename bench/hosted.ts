@@ -27,10 +27,10 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { CHROMIUM, launchChromium } from './browser.ts';
 import { startGitHttpServer, startStaticHost } from '../scripts/git-http-server.ts';
 import { createCorrection, serializeCorrection } from '../src/lib/correction.ts';
 import { correctionPath } from '../src/lib/paths.ts';
@@ -40,7 +40,6 @@ const SIZES = (process.env.BENCH_SIZES ?? '1000,10000,100000').split(',').map(Nu
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 /** Later visits of each kind (medians). */
 const LATER = Number(process.env.BENCH_LATER ?? 3);
-const CHROMIUM = [process.env.PLOVER_CHROMIUM, '/usr/bin/chromium'].find((p) => p && existsSync(p));
 const TOKEN = 'bench-token';
 
 if (!CHROMIUM) {
@@ -137,13 +136,8 @@ type Measured = Omit<Row, 'corrections' | 'candidates' | 'native_clone_ms' | 'na
  * later visit (reload).
  */
 async function measurePageAndNative(n: number, clone: string): Promise<Measured> {
-  const profile = mkdtempSync(join(tmpdir(), 'plover-bench-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 720 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium();
+  const context = browser.context;
   try {
     const page = await context.newPage();
     page.on('pageerror', (err) => console.error('page error:', err.message));
@@ -269,8 +263,7 @@ async function measurePageAndNative(n: number, clone: string): Promise<Measured>
       native_push_host_ms: round(median(native.host)),
     };
   } finally {
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
+    await browser.close();
   }
 }
 const rows: Row[] = [];

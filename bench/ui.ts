@@ -11,15 +11,14 @@
  *       that changes one line of text per key (its floor in this browser).
  * Writes docs/bench/ui.md and docs/bench/ui.json.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { spawn } from 'node:child_process';
-import { chromium } from 'playwright-core';
+import { CHROMIUM, launchChromium } from './browser.ts';
 import { GIT_ENV, ROOT, addCorrections, dataFiles, generateRepository, git, real } from './generate.ts';
 
-const CHROMIUM = [process.env.PLOVER_CHROMIUM, '/usr/bin/chromium'].find((p) => p && existsSync(p));
 const DECISIONS = Number(process.env.BENCH_UI_DECISIONS ?? 60);
 /** Generated repositories to measure besides the real data (candidates = corrections). */
 const SIZES = (process.env.BENCH_UI_SIZES ?? '100000').split(',').filter(Boolean).map(Number);
@@ -65,13 +64,8 @@ async function measure(dir: string, data: string, candidates: number, correction
   });
   const serveStart = performance.now() - started;
 
-  const profile = mkdtempSync(join(tmpdir(), 'plover-bench-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 720 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium();
+  const context = browser.context;
   try {
     const page = await context.newPage();
     await page.goto(url);
@@ -117,9 +111,8 @@ async function measure(dir: string, data: string, candidates: number, correction
       next_card_ms: { decisions: latencies.length, median: round(percentile(latencies, 50)), p95: round(percentile(latencies, 95)) },
     };
   } finally {
-    await context.close();
+    await browser.close();
     server.kill();
-    rmSync(profile, { recursive: true, force: true });
   }
 }
 
@@ -129,13 +122,8 @@ async function measure(dir: string, data: string, candidates: number, correction
  * at the same pace.
  */
 async function frameFloor(): Promise<{ median: number; p95: number }> {
-  const profile = mkdtempSync(join(tmpdir(), 'plover-bench-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 720 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium();
+  const context = browser.context;
   try {
     const page = await context.newPage();
     await page.setContent('<!doctype html><title>floor</title><p id="line">ready</p>');
@@ -154,8 +142,7 @@ async function frameFloor(): Promise<{ median: number; p95: number }> {
     const latencies = await page.evaluate(() => performance.getEntriesByName('floor:frame').map((e) => e.duration));
     return { median: round(percentile(latencies, 50)), p95: round(percentile(latencies, 95)) };
   } finally {
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
+    await browser.close();
   }
 }
 
