@@ -4,6 +4,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { PloverError } from '../lib/errors.ts';
 import type { FailureCategory } from '../lib/schema-types.generated.ts';
 import { FAILURE_CATEGORIES } from '../lib/schemas.ts';
+import { DEFAULT_EXPORT_OPTIONS } from '../lib/export-format.ts';
+import { RESOLVE_POLICIES, type ResolvePolicy } from '../lib/resolve.ts';
 
 const common = { dir: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
 
@@ -22,6 +24,17 @@ export function oneOf<T extends string>(flag: string, value: string | undefined,
     throw new PloverError('E_USAGE', `--${flag} ${JSON.stringify(value)} is not one of ${choices.map((c) => c.value).join(', ')}`);
   }
   return match.value;
+}
+
+/** `--resolve P` as export, stats and conflicts take it: one of RESOLVE_POLICIES, majority when not given. */
+export function resolvePolicyOf(value: string | undefined): ResolvePolicy {
+  return (
+    oneOf(
+      'resolve',
+      value,
+      RESOLVE_POLICIES.map((p) => ({ value: p })),
+    ) ?? DEFAULT_EXPORT_OPTIONS.resolve
+  );
 }
 
 /**

@@ -1,21 +1,15 @@
 /** `plover conflicts`. */
 import { resolve } from 'node:path';
 import { worktreeSource } from '../../node/sources.ts';
-import { DEFAULT_EXPORT_OPTIONS } from '../../lib/export-format.ts';
-import { RESOLVE_POLICIES, resolveDecision, type Conflict } from '../../lib/resolve.ts';
+import { resolveDecision, type Conflict } from '../../lib/resolve.ts';
 import { groupByCandidate } from '../../lib/review-state.ts';
 import { invalidRepository, readRepository } from '../../lib/repository.ts';
 import { plural } from '../../lib/plural.ts';
-import { oneOf, parse } from '../args.ts';
+import { parse, resolvePolicyOf } from '../args.ts';
 
 export async function conflictsCommand(args: string[]): Promise<number> {
   const { values } = parse(args, { json: { type: 'boolean' }, resolve: { type: 'string' } });
-  const policy =
-    oneOf(
-      'resolve',
-      values.resolve,
-      RESOLVE_POLICIES.map((value) => ({ value })),
-    ) ?? DEFAULT_EXPORT_OPTIONS.resolve;
+  const policy = resolvePolicyOf(values.resolve);
   const source = worktreeSource(resolve(values.dir ?? '.'));
   const data = await readRepository(source);
   if (data.problems.length) throw invalidRepository(data.problems);

@@ -4,10 +4,9 @@ import { PloverError } from '../../lib/errors.ts';
 import { ACTIONS } from '../../lib/schemas.ts';
 import { writeExport, manifestPath, type Manifest } from '../../node/export-files.ts';
 import { DEFAULT_EXPORT_OPTIONS, EXPORT_FORMATS, PAIR_FORMAT_ACTIONS, SYSTEM_POLICIES, type SystemPolicy } from '../../lib/export-format.ts';
-import { RESOLVE_POLICIES } from '../../lib/resolve.ts';
 import { loadChatTemplate, MAX_TEMPLATE_BYTES, rendersSystem } from '../../lib/chat-template.ts';
 import { plural } from '../../lib/plural.ts';
-import { CATEGORY_CHOICES, listOf, oneOf, parse, readTextFile } from '../args.ts';
+import { CATEGORY_CHOICES, listOf, oneOf, parse, readTextFile, resolvePolicyOf } from '../args.ts';
 
 export async function exportCommand(args: string[]): Promise<void> {
   const { values } = parse(args, {
@@ -36,12 +35,7 @@ export async function exportCommand(args: string[]): Promise<void> {
       values.format,
       EXPORT_FORMATS.map((value) => ({ value })),
     ) ?? DEFAULT_EXPORT_OPTIONS.format;
-  const policy =
-    oneOf(
-      'resolve',
-      values.resolve,
-      RESOLVE_POLICIES.map((value) => ({ value })),
-    ) ?? DEFAULT_EXPORT_OPTIONS.resolve;
+  const policy = resolvePolicyOf(values.resolve);
   const judged = format === 'preference' || format === 'openai-preference' || format === 'kto' ? PAIR_FORMAT_ACTIONS[format] : undefined;
   const actions = listOf('action', values.action, ACTIONS) ?? judged ?? DEFAULT_EXPORT_OPTIONS.actions;
   const categories = listOf('category', values.category, CATEGORY_CHOICES);

@@ -1,23 +1,16 @@
 /** `plover stats`. */
 import { resolve } from 'node:path';
 import { worktreeSource } from '../../node/sources.ts';
-import { DEFAULT_EXPORT_OPTIONS } from '../../lib/export-format.ts';
-import { RESOLVE_POLICIES } from '../../lib/resolve.ts';
 import { invalidRepository, iterateCorrections, readCandidates } from '../../lib/repository.ts';
 import { StatsCompiler } from '../../lib/stats.ts';
 import { AgreementCompiler } from '../../lib/agreement.ts';
 import { renderAgreement, renderStats } from '../report.ts';
 import { readWorktreeTeam } from '../../node/workspace.ts';
-import { oneOf, parse } from '../args.ts';
+import { parse, resolvePolicyOf } from '../args.ts';
 
 export async function statsCommand(args: string[]): Promise<number> {
   const { values } = parse(args, { json: { type: 'boolean' }, markdown: { type: 'boolean' }, agreement: { type: 'boolean' }, resolve: { type: 'string' } });
-  const policy =
-    oneOf(
-      'resolve',
-      values.resolve,
-      RESOLVE_POLICIES.map((value) => ({ value })),
-    ) ?? DEFAULT_EXPORT_OPTIONS.resolve;
+  const policy = resolvePolicyOf(values.resolve);
   const dir = resolve(values.dir ?? '.');
   const source = worktreeSource(dir);
   const { candidates, problems } = await readCandidates(source);
