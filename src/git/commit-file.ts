@@ -68,6 +68,16 @@ export interface CommitFileOptions extends GitTarget {
 /** How often the ref may move under us (another writer) before we give up. */
 const MAX_ATTEMPTS = 5;
 
+/**
+ * Whether a read of git's objects failed because a pack vanished while it was read: git's
+ * maintenance beside plover (`git repack -d`, `git gc`) removes old packs, and
+ * isomorphic-git, having listed one, reads nothing and throws a TypeError (with the
+ * `caller` it names its own errors by). Read again, the packs are listed anew.
+ */
+function packVanished(err: unknown): boolean {
+  return err instanceof TypeError && typeof (err as { caller?: unknown }).caller === 'string';
+}
+
 /** The git directory of a target. */
 export function gitdirOf(target: { dir?: string; gitdir?: string }): string {
   const gitdir = target.gitdir ?? (target.dir === undefined ? undefined : `${target.dir}/.git`);
@@ -113,8 +123,15 @@ export async function commitFile(options: CommitFileOptions): Promise<string> {
     const current = await resolveOrNull(fs, gitdir, ref);
     const parent = current ?? (await resolveOrNull(fs, gitdir, options.base ?? 'HEAD'));
     const segments = path.split('/');
-    const trees = parent ? await treesAlong({ ...options, gitdir }, parent, segments.slice(0, -1)) : [];
-    const tree = (await replaceAlongPath({ fs, gitdir, cache, written }, trees, segments, blob)) ?? (await writeTree({ fs, gitdir, cache }, []));
+    let tree: string;
+    try {
+      const trees = parent ? await treesAlong({ ...options, gitdir }, parent, segments.slice(0, -1)) : [];
+      tree = (await replaceAlongPath({ fs, gitdir, cache, written }, trees, segments, blob)) ?? (await writeTree({ fs, gitdir, cache }, []));
+    } catch (err) {
+      // Like a moved ref, built again: see packVanished.
+      if (attempt < MAX_ATTEMPTS && packVanished(err)) continue;
+      throw err;
+    }
     const oid = await git.writeCommit({
       fs,
       gitdir,
