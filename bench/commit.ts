@@ -20,8 +20,8 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createCorrection, serializeCorrection } from '../src/lib/correction.ts';
-import { correctionPath } from '../src/lib/paths.ts';
+import { createCorrection, serializeCorrection } from '../src/lib/records/correction.ts';
+import { correctionPath } from '../src/lib/records/paths.ts';
 import { Workspace } from '../src/node/workspace.ts';
 import { GIT_ENV as ENV, ROOT, addCorrections, benchId, generateRepository, git, median, real, reviewer } from './generate.ts';
 

@@ -30,7 +30,7 @@ const ms = performance.now() - t;`;
 /** The same export with every line rendered through Llama 3.1's chat template (--chat-template). */
 const templateCode = `
 const { writeExport } = await import(${JSON.stringify(join(ROOT, 'src/node/export-files.ts'))});
-const { loadChatTemplate } = await import(${JSON.stringify(join(ROOT, 'src/lib/chat-template.ts'))});
+const { loadChatTemplate } = await import(${JSON.stringify(join(ROOT, 'src/lib/export/chat-template.ts'))});
 const { readFileSync } = await import('node:fs');
 const chatTemplate = loadChatTemplate(readFileSync(${JSON.stringify(join(ROOT, 'tests/fixtures/chat-templates/meta-llama-Llama-3.1-8B-Instruct.jinja'))}, 'utf8'), 'llama-3.1.jinja');
 const t = performance.now();

@@ -7,9 +7,9 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createCorrection, serializeCorrection } from '../src/lib/correction.ts';
-import { correctionPath } from '../src/lib/paths.ts';
-import type { Candidate } from '../src/lib/schema-types.generated.ts';
+import { createCorrection, serializeCorrection } from '../src/lib/records/correction.ts';
+import { correctionPath } from '../src/lib/records/paths.ts';
+import type { Candidate } from '../src/lib/records/schema-types.generated.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** The harness layout of the tests' fixture run. */

@@ -32,8 +32,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CHROMIUM, launchChromium } from './browser.ts';
 import { startGitHttpServer, startStaticHost } from '../scripts/git-http-server.ts';
-import { createCorrection, serializeCorrection } from '../src/lib/correction.ts';
-import { correctionPath } from '../src/lib/paths.ts';
+import { createCorrection, serializeCorrection } from '../src/lib/records/correction.ts';
+import { correctionPath } from '../src/lib/records/paths.ts';
 import { GIT_ENV, ROOT, addCorrections, benchId, generateRepository, git, median, reviewer } from './generate.ts';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1000,10000,100000').split(',').map(Number);

@@ -14,12 +14,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
-import { indexCandidates, parseCandidateFile } from '../src/lib/candidates.ts';
+import { indexCandidates, parseCandidateFile } from '../src/lib/records/candidates.ts';
 import { MemoryCommitter } from '../tests/helpers/memory-committer.ts';
-import { ReviewIndex } from '../src/lib/review-index.ts';
-import { ReviewService } from '../src/lib/review-service.ts';
-import { START_KINDS } from '../src/lib/schemas.ts';
-import { computeStats } from '../src/lib/stats.ts';
+import { ReviewIndex } from '../src/lib/review/review-index.ts';
+import { ReviewService } from '../src/lib/review/review-service.ts';
+import { START_KINDS } from '../src/lib/records/schemas.ts';
+import { computeStats } from '../src/lib/review/stats.ts';
 import { dataFiles, GIT_ENV, git, median, ROOT } from './generate.ts';
 
 const CHROMIUM = [process.env.PLOVER_CHROMIUM, '/usr/bin/chromium'].find((p) => p && existsSync(p));

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 const schemaDir = fileURLToPath(new URL('../schemas/', import.meta.url));
 
-/** The text of src/lib/schema-types.generated.ts for the schemas as they are now. */
+/** The text of src/lib/records/schema-types.generated.ts for the schemas as they are now. */
 export async function compileSchemaTypes(): Promise<string> {
   // One wrapper that references every schema, compiled once, declares each type once.
   const wrapper = {

@@ -5,13 +5,13 @@
  *
  * ajv's ESM standalone output still contains `require(...)` for its runtime helpers
  * (formats, unicode length, equality); generating CommonJS and bundling it with esbuild
- * into one ES module gives a self-contained file (src/lib/validators.generated.js).
+ * into one ES module gives a self-contained file (src/lib/records/validators.generated.js).
  */
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import addFormatsModule from 'ajv-formats';
 import { build } from 'esbuild';
-import { candidateSchema, configSchema, correctionSchema, exportLineSchema, suggestionSchema } from '../src/lib/schemas.ts';
+import { candidateSchema, configSchema, correctionSchema, exportLineSchema, suggestionSchema } from '../src/lib/records/schemas.ts';
 
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv2020) => void;
 const standalone = ((standaloneCode as unknown as { default?: unknown }).default ?? standaloneCode) as (ajv: Ajv2020, refs: Record<string, string>) => string;

@@ -2,10 +2,10 @@
 import { open } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { PloverError } from '../lib/errors.ts';
-import type { FailureCategory } from '../lib/schema-types.generated.ts';
-import { FAILURE_CATEGORIES } from '../lib/schemas.ts';
-import { DEFAULT_EXPORT_OPTIONS } from '../lib/export-format.ts';
-import { RESOLVE_POLICIES, type ResolvePolicy } from '../lib/resolve.ts';
+import type { FailureCategory } from '../lib/records/schema-types.generated.ts';
+import { FAILURE_CATEGORIES } from '../lib/records/schemas.ts';
+import { DEFAULT_EXPORT_OPTIONS } from '../lib/export/export-format.ts';
+import { RESOLVE_POLICIES, type ResolvePolicy } from '../lib/team/resolve.ts';
 
 const common = { dir: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
 

@@ -1,6 +1,6 @@
 /** Renders stats and agreement as plain text (a terminal, a CI log) or Markdown (a CI job summary). */
-import type { AgreementReport } from '../lib/agreement.ts';
-import type { StateCounts, Stats } from '../lib/stats.ts';
+import type { AgreementReport } from '../lib/team/agreement.ts';
+import type { StateCounts, Stats } from '../lib/review/stats.ts';
 
 type Cell = string | number;
 

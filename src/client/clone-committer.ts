@@ -11,14 +11,14 @@ import git from 'isomorphic-git';
 import { commitDecision, commitUndo } from '../git/commit-decision.ts';
 import { readCommittedFile } from '../git/commit-file.ts';
 import { outboxRef, type Clone, type OutboxKey } from '../git/remote.ts';
-import { parseCorrection, type Decision } from '../lib/correction.ts';
+import { parseCorrection, type Decision } from '../lib/records/correction.ts';
 import { PloverError } from '../lib/errors.ts';
-import type { LocatedCorrection } from '../lib/export.ts';
-import type { HistoryEntry } from '../lib/history.ts';
-import { correctionPath, correctionsPrefix } from '../lib/paths.ts';
-import type { CommitOptions, Committer } from '../lib/review-service.ts';
-import type { Reviewer } from '../lib/schema-types.generated.ts';
+import type { HistoryEntry } from '../lib/review/history.ts';
+import { correctionPath, correctionsPrefix } from '../lib/records/paths.ts';
+import type { CommitOptions, Committer } from '../lib/review/review-service.ts';
+import type { Reviewer } from '../lib/records/schema-types.generated.ts';
 import { isStorageFull, type StoreFs } from './browser-store.ts';
+import type { LocatedCorrection } from '../lib/records/correction.ts';
 
 /** What a commit changed, as the session tells the other tabs. */
 export type CloneChange = { kind: 'set'; located: LocatedCorrection } | { kind: 'delete'; file: string };

@@ -10,7 +10,7 @@
  * reviewer, so reviewers who share a browser never commit each other's. Where localStorage is blocked or full, nothing is
  * kept and the page asks before it is left while a decision is not yet stored.
  */
-import type { Decision } from '../lib/correction.ts';
+import type { Decision } from '../lib/records/correction.ts';
 import { readStored, writeStored } from './web-storage.ts';
 
 export interface JournalEntry {

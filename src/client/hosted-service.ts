@@ -6,13 +6,13 @@
  */
 import git from 'isomorphic-git';
 import type { Clone } from '../git/remote.ts';
-import { MAX_CORRECTION_BYTES, parseCorrection } from '../lib/correction.ts';
+import { MAX_CORRECTION_BYTES, parseCorrection } from '../lib/records/correction.ts';
 import { formatProblem } from '../lib/errors.ts';
-import { reviewerTag } from '../lib/paths.ts';
-import { ReviewService } from '../lib/review-service.ts';
-import type { Reviewer } from '../lib/schema-types.generated.ts';
-import { computeStats } from '../lib/stats.ts';
-import { readSuggestions } from '../lib/suggestions.ts';
+import { reviewerTag } from '../lib/records/paths.ts';
+import { ReviewService } from '../lib/review/review-service.ts';
+import type { Reviewer } from '../lib/records/schema-types.generated.ts';
+import { computeStats } from '../lib/review/stats.ts';
+import { readSuggestions } from '../lib/records/suggestions.ts';
 import type { CloneCommitter } from './clone-committer.ts';
 import { openIndex, pageSource, readWhole, type IndexRead, type IndexSource } from './index-snapshot.ts';
 import { IndexStore } from './index-store.ts';

@@ -21,13 +21,13 @@ import { createSignal, type Accessor } from 'solid-js';
 import { pushOutbox, syncClone, waitingCommits, type Clone, type RemoteOptions } from '../git/remote.ts';
 import { adviseOn, rateAware, remoteError } from '../git/smart-http.ts';
 import { failsForGood, PloverError } from '../lib/errors.ts';
-import type { Reviewer } from '../lib/schema-types.generated.ts';
-import { authUsername, destinationBranch, pullRequestUrl, pushIntervalMs, type HostedConfig } from '../lib/site-config.ts';
-import type { LabelBackend } from '../lib/label-backend.ts';
+import type { Reviewer } from '../lib/records/schema-types.generated.ts';
+import { authUsername, destinationBranch, pullRequestUrl, pushIntervalMs, type HostedConfig } from '../lib/records/site-config.ts';
+import type { LabelBackend } from '../lib/review/label-backend.ts';
 import { CloneCommitter, type CloneChange } from './clone-committer.ts';
 import { DecisionJournal } from './decision-journal.ts';
 import { openHostedService } from './hosted-service.ts';
-import type { ReviewService } from '../lib/review-service.ts';
+import type { ReviewService } from '../lib/review/review-service.ts';
 import { isStorageFull, openStore, type StoreFs } from './browser-store.ts';
 
 export interface SyncStatus {

@@ -25,18 +25,28 @@ import { type Clone } from '../git/remote.ts';
 import { readTree } from '../git/tree-cache.ts';
 import type { Change } from '../git/tree-diff.ts';
 import { overlaySource, treeSource } from '../git/tree-source.ts';
-import { unknownCandidate, type LocatedCandidate } from '../lib/candidates.ts';
+import { unknownCandidate, type LocatedCandidate } from '../lib/records/candidates.ts';
 import { formatProblem, PloverError, type Problem } from '../lib/errors.ts';
 import { parseJsonText } from '../lib/json.ts';
-import type { LocatedCorrection } from '../lib/export.ts';
-import { CANDIDATES_DIR, invalidRepository, iterateCorrections, readCandidates, readCorrections, type CandidateData, type DataSource, type SourceFile } from '../lib/repository.ts';
-import { outlineOf, type LocatedOutline } from '../lib/outline.ts';
-import { ReviewIndex } from '../lib/review-index.ts';
-import { CORRECTIONS_DIR } from '../lib/paths.ts';
-import { SITE_CONFIG_FILE } from '../lib/site-config.ts';
+import {
+  CANDIDATES_DIR,
+  invalidRepository,
+  iterateCorrections,
+  readCandidates,
+  readCorrections,
+  type CandidateData,
+  type DataSource,
+  type SourceFile,
+} from '../lib/records/repository.ts';
+import { outlineOf, type LocatedOutline } from '../lib/review/outline.ts';
+import { ReviewIndex } from '../lib/review/review-index.ts';
+import { CORRECTIONS_DIR } from '../lib/records/paths.ts';
+import { SITE_CONFIG_FILE } from '../lib/records/site-config.ts';
 import { IndexStore, StoredTexts } from './index-store.ts';
 import { blobsOf, decodeCandidates, decodeCorrections, encodeCandidates, encodeCorrections, FORMAT, type Entries, type SnapshotBody, type SnapshotHead } from './snapshot-codec.ts';
-import { requireTeam, type Team } from '../lib/team.ts';
+import { requireTeam, type Team } from '../lib/team/team.ts';
+import type { LocatedCorrection } from '../lib/records/correction.ts';
+import { compareOrdinal } from '../lib/ordinal.ts';
 
 /** How the index was read, for `npm run bench` and the tests. */
 export type IndexRead = 'snapshot' | 'changes' | 'whole';
@@ -272,7 +282,7 @@ function changedFiles(clone: Clone, changes: Change[]): DataSource & { oidOf(pat
     list: async (folder) =>
       [...oids.keys()]
         .filter((p) => p.startsWith(`${folder}/`))
-        .sort()
+        .sort(compareOrdinal)
         .map((path): SourceFile => ({ path })),
     async read(path, maxBytes) {
       const { blob } = await git.readBlob({ fs: clone.fs, gitdir: clone.gitdir, oid: oids.get(path)!, cache: clone.cache });

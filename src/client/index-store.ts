@@ -6,10 +6,10 @@
  */
 import git from 'isomorphic-git';
 import type { Clone } from '../git/remote.ts';
-import { parseCandidateFile, type LocatedCandidate } from '../lib/candidates.ts';
+import { parseCandidateFile, type LocatedCandidate } from '../lib/records/candidates.ts';
 import { PloverError } from '../lib/errors.ts';
-import type { CandidateTexts } from '../lib/outline.ts';
-import type { Candidate } from '../lib/schema-types.generated.ts';
+import type { CandidateTexts } from '../lib/review/outline.ts';
+import type { Candidate } from '../lib/records/schema-types.generated.ts';
 import { FORMAT, type SnapshotBody, type SnapshotHead } from './snapshot-codec.ts';
 
 /** Texts written per IndexedDB transaction: the page stays responsive while a first visit stores them. */

@@ -1,6 +1,6 @@
 /** The LabelBackend of local mode: the label server's JSON API (server/server.ts) on the same origin. */
 import { isErrorCode, PloverError } from '../lib/errors.ts';
-import type { CardContext, DecisionResult, Facets, HistoryEntry, LabelBackend, QueuePage, Session, Stats, UndoResult } from '../lib/label-backend.ts';
+import type { CardContext, DecisionResult, Facets, HistoryEntry, LabelBackend, QueuePage, Session, Stats, UndoResult } from '../lib/review/label-backend.ts';
 
 async function call<T>(path: string, init?: RequestInit): Promise<T> {
   let res: Response;

@@ -3,8 +3,8 @@
  * stored in IndexedDB (index-store.ts): a snapshot's head, and its body encoded column
  * by column.
  */
-import type { CandidateOutline, LocatedOutline } from '../lib/outline.ts';
-import type { Team } from '../lib/team.ts';
+import type { CandidateOutline, LocatedOutline } from '../lib/review/outline.ts';
+import type { Team } from '../lib/team/team.ts';
 
 /** Bumped whenever what a snapshot holds changes shape: older snapshots are then read anew. */
 export const FORMAT = 6;
@@ -42,7 +42,7 @@ export interface SnapshotBody {
     score: Float64Array;
     /** '' for none. */
     timestamp: string[];
-    /** The prompt keys (lib/siblings.ts); turns as `before:text` joined by spaces, '' for none. */
+    /** The prompt keys (lib/review/siblings.ts); turns as `before:text` joined by spaces, '' for none. */
     promptKey: string[];
     responseKey: string[];
     turns: string[];

@@ -4,8 +4,8 @@
  * or text nodes when `raw`.
  */
 import { createMemo, For, Show } from 'solid-js';
-import { controlTokensIn } from '../lib/control-tokens.ts';
-import type { Candidate } from '../lib/schema-types.generated.ts';
+import { controlTokensIn } from '../lib/export/control-tokens.ts';
+import type { Candidate } from '../lib/records/schema-types.generated.ts';
 import { RichText } from './RichText.tsx';
 
 export interface CandidateCardProps {

@@ -1,10 +1,10 @@
 /**
  * Filters and sort order of the queue, with progress per run. The values are query
- * parameters (lib/queue-filter.ts), which ReviewApp keeps in the page's URL.
+ * parameters (lib/review/queue-filter.ts), which ReviewApp keeps in the page's URL.
  */
 import { createResource, For, Show } from 'solid-js';
-import type { Facet, LabelBackend } from '../lib/label-backend.ts';
-import { FAILURE_CATEGORIES } from '../lib/schemas.ts';
+import type { Facet, LabelBackend } from '../lib/review/label-backend.ts';
+import { FAILURE_CATEGORIES } from '../lib/records/schemas.ts';
 
 export interface FilterBarProps {
   backend: LabelBackend;

@@ -1,7 +1,7 @@
 /** A candidate's history from git: who decided what, when, in which commit; undos too. */
 import { createResource, For, Show } from 'solid-js';
-import type { LabelBackend } from '../lib/label-backend.ts';
-import type { Candidate } from '../lib/schema-types.generated.ts';
+import type { LabelBackend } from '../lib/review/label-backend.ts';
+import type { Candidate } from '../lib/records/schema-types.generated.ts';
 import { WordDiff } from './WordDiff.tsx';
 
 export interface HistoryPanelProps {

@@ -17,9 +17,9 @@ import { createSignal, Match, onCleanup, Show, Switch, type Accessor } from 'sol
 import { HostedSession } from '../client/hosted-session.ts';
 import { forgetDrafts } from './review/drafts.ts';
 import { readStored, writeStored } from '../client/web-storage.ts';
-import { checkReviewer } from '../lib/reviewer.ts';
-import type { HostedConfig } from '../lib/site-config.ts';
-import type { Reviewer } from '../lib/schema-types.generated.ts';
+import { checkReviewer } from '../lib/records/reviewer.ts';
+import type { HostedConfig } from '../lib/records/site-config.ts';
+import type { Reviewer } from '../lib/records/schema-types.generated.ts';
 import { ReviewApp } from './ReviewApp.tsx';
 import { StatsApp } from './StatsApp.tsx';
 

@@ -9,7 +9,7 @@
  * points (review/Starts.tsx), settling a correction's siblings (review/SettleSiblings.tsx), the commit list (review/CommitList.tsx) and the keys (review/shortcuts.ts).
  */
 import { createSignal, For, Show } from 'solid-js';
-import { ACTIONS } from '../lib/schemas.ts';
+import { ACTIONS } from '../lib/records/schemas.ts';
 import { CandidateCard } from './CandidateCard.tsx';
 import { FilterBar } from './FilterBar.tsx';
 import { HistoryPanel } from './HistoryPanel.tsx';

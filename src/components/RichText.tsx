@@ -1,12 +1,12 @@
 /** Untrusted text shown as sanitised Markdown, or raw (as typed) when `raw` is set. */
 import { createEffect, Show } from 'solid-js';
 import { renderMarkdown } from '../client/markdown.ts';
-import { findControlTokens } from '../lib/control-tokens.ts';
+import { findControlTokens } from '../lib/export/control-tokens.ts';
 
 export interface RichTextProps {
   text: string;
   raw: boolean;
-  /** Mark chat-template control tokens (src/lib/control-tokens.ts) where they stand in the text. */
+  /** Mark chat-template control tokens (src/lib/export/control-tokens.ts) where they stand in the text. */
   markControlTokens?: boolean;
 }
 

@@ -5,10 +5,10 @@
  */
 import { createResource, createSignal, For, onMount, Show, type JSX } from 'solid-js';
 import { createLocalBackend } from '../client/local-backend.ts';
-import type { LabelBackend } from '../lib/label-backend.ts';
-import type { StateCounts } from '../lib/stats.ts';
-import { FAILURE_CATEGORIES } from '../lib/schemas.ts';
-import { START_KINDS } from '../lib/schemas.ts';
+import type { LabelBackend } from '../lib/review/label-backend.ts';
+import type { StateCounts } from '../lib/review/stats.ts';
+import { FAILURE_CATEGORIES } from '../lib/records/schemas.ts';
+import { START_KINDS } from '../lib/records/schemas.ts';
 
 export interface StatsAppProps {
   /** Where the stats come from; the local label server when not given. */

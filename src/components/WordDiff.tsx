@@ -1,6 +1,6 @@
 /** A word-level diff, additions and removals marked with <ins> and <del>. */
 import { createMemo, For } from 'solid-js';
-import { compileWordDiff, countChanges } from '../lib/diff.ts';
+import { compileWordDiff, countChanges } from '../lib/review/diff.ts';
 
 export interface WordDiffProps {
   before: string;

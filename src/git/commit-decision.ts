@@ -4,11 +4,11 @@
  * decision is a new commit too, which removes the reviewer's file: history is never
  * rewritten, and the candidate returns to that reviewer's queue.
  */
-import { createCorrection, parseCorrection, serializeCorrection, type Decision } from '../lib/correction.ts';
-import { compileCommitMessage, compileUndoMessage } from '../lib/commit-message.ts';
+import { createCorrection, parseCorrection, serializeCorrection, type Decision } from '../lib/records/correction.ts';
+import { compileCommitMessage, compileUndoMessage } from '../lib/records/commit-message.ts';
 import { PloverError } from '../lib/errors.ts';
-import { correctionPath } from '../lib/paths.ts';
-import type { Correction, Reviewer } from '../lib/schema-types.generated.ts';
+import { correctionPath } from '../lib/records/paths.ts';
+import type { Correction, Reviewer } from '../lib/records/schema-types.generated.ts';
 import { commitFile, readCommittedFile, type GitTarget } from './commit-file.ts';
 
 export type { GitFs } from './commit-file.ts';

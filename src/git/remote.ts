@@ -26,7 +26,7 @@
  */
 import git, { type HttpClient, type ReadCommitResult } from 'isomorphic-git';
 import { PloverError, errorCode } from '../lib/errors.ts';
-import { normalizeEmail, reviewerTag } from '../lib/paths.ts';
+import { normalizeEmail, reviewerTag } from '../lib/records/paths.ts';
 import { commitFile, resolveOrNull, type GitFs } from './commit-file.ts';
 import { packWriter } from './pack.ts';
 import { advertiseReceivePack, authHeaders, remoteError, sendReceivePack, USUAL_CAPABILITIES, type HttpRemote, type ReceivePackResult } from './smart-http.ts';

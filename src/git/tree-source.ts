@@ -3,9 +3,9 @@
  * candidates and corrections from its clone, which has no working tree.
  */
 import git from 'isomorphic-git';
-import { compareOrdinal } from '../lib/export.ts';
-import type { DataSource, SourceFile } from '../lib/repository.ts';
+import type { DataSource, SourceFile } from '../lib/records/repository.ts';
 import type { GitFs } from './commit-file.ts';
+import { compareOrdinal } from '../lib/ordinal.ts';
 
 export interface TreeSourceOptions {
   fs: GitFs;

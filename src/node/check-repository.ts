@@ -7,12 +7,13 @@
  */
 import { posix } from 'node:path';
 import type { Problem } from '../lib/errors.ts';
-import { CANDIDATES_DIR, readRepository, type DataSource, type RepositoryData } from '../lib/repository.ts';
-import { CORRECTIONS_DIR } from '../lib/paths.ts';
-import { readSuggestions } from '../lib/suggestions.ts';
-import { checkTargets } from '../lib/target-checks.ts';
-import { adjudicationProblem, checkConfig } from '../lib/team.ts';
+import { CANDIDATES_DIR, readRepository, type DataSource, type RepositoryData } from '../lib/records/repository.ts';
+import { CORRECTIONS_DIR } from '../lib/records/paths.ts';
+import { readSuggestions } from '../lib/records/suggestions.ts';
+import { checkTargets } from '../lib/export/target-checks.ts';
+import { adjudicationProblem, checkConfig } from '../lib/team/team.ts';
 import { readConfigFile, readConfigFileAt, SITE_CONFIG_FILE } from './site-config.ts';
+import { compareOrdinal } from '../lib/ordinal.ts';
 
 /** GitHub recommends at most this many entries in one folder of a repository. */
 export const MAX_FOLDER_ENTRIES = 3000;
@@ -64,7 +65,7 @@ function crowdedFolders(paths: string[]): Problem[] {
   for (const path of paths) note(path);
   return [...entries]
     .filter(([, names]) => names.size > MAX_FOLDER_ENTRIES)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .sort(([a], [b]) => compareOrdinal(a, b))
     .map(([folder, names]) => ({
       file: `${folder}/`,
       message: `holds ${names.size} entries; git hosts slow down past ${MAX_FOLDER_ENTRIES} in one folder (GitHub's recommended limit): split the candidate files into fewer, larger runs, or see the README's "Layout and limits"`,

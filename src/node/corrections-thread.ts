@@ -1,5 +1,5 @@
 /**
- * `iterateCorrections` (lib/repository.ts) on a second thread. Reading a correction is
+ * `iterateCorrections` (lib/records/repository.ts) on a second thread. Reading a correction is
  * a few syscalls, a UTF-8 check, a JSON parse, a schema check and a path check; at 100k
  * corrections that was about half of an export's time on one core. Here it runs beside
  * the export's own work (reading candidates, compiling, serialising, writing), and the
@@ -8,7 +8,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { isErrorCode, PloverError, type Problem } from '../lib/errors.ts';
-import type { LocatedCorrection } from '../lib/export.ts';
+import type { LocatedCorrection } from '../lib/records/correction.ts';
 
 /** Where the worker reads from: the working tree at `dir`, or the tree of `commit` there. */
 export interface CorrectionsAt {

@@ -4,13 +4,13 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Problem } from '../lib/errors.ts';
-import type { LocatedCorrection } from '../lib/export.ts';
-import { iterateCorrections } from '../lib/repository.ts';
+import { iterateCorrections } from '../lib/records/repository.ts';
 import { AHEAD, CHUNK_GROUPS, type CorrectionsAt, type ThreadMessage } from './corrections-thread.ts';
 import { gitRefSource, worktreeSource } from './sources.ts';
-import { normalizeCorrectedText } from '../lib/target-text.ts';
+import { normalizeCorrectedText } from '../lib/records/target-text.ts';
 import { TokenCountCache } from './token-count.ts';
-import { controlTokensIn } from '../lib/control-tokens.ts';
+import { controlTokensIn } from '../lib/export/control-tokens.ts';
+import type { LocatedCorrection } from '../lib/records/correction.ts';
 
 const at = workerData as CorrectionsAt;
 const port = parentPort!;

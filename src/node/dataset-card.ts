@@ -8,10 +8,11 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ExportFormat } from '../lib/export-format.ts';
+import type { ExportFormat } from '../lib/export/export-format.ts';
 import type { Manifest } from './export-files.ts';
 import { plural } from '../lib/plural.ts';
-import type { Config } from '../lib/schema-types.generated.ts';
+import type { Config } from '../lib/records/schema-types.generated.ts';
+import { compareOrdinal } from '../lib/ordinal.ts';
 
 /** The trainers that read each format, as the card and docs/export.md name them. */
 export const FORMAT_READERS: Record<ExportFormat, string> = {
@@ -179,7 +180,7 @@ export async function writeDatasetCard(outDir: string, settings: DatasetSettings
   const card = join(outDir, 'README.md');
   if (existsSync(card) && !(await readFile(card, 'utf8')).includes(CARD_MARK)) return null;
   const manifests: Manifest[] = [];
-  for (const name of (await readdir(outDir)).sort()) {
+  for (const name of (await readdir(outDir)).sort(compareOrdinal)) {
     if (!name.endsWith('.manifest.json')) continue;
     const manifest = JSON.parse(await readFile(join(outDir, name), 'utf8')) as Manifest;
     // A manifest from before the card existed has no lengths: export that file again to list it.

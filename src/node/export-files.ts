@@ -9,19 +9,19 @@ import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import cliProgress from 'cli-progress';
-import type { LocatedCandidate } from '../lib/candidates.ts';
-import { checkLine, type ChatTemplate } from '../lib/chat-template.ts';
+import type { LocatedCandidate } from '../lib/records/candidates.ts';
+import { checkLine, type ChatTemplate } from '../lib/export/chat-template.ts';
 import { plural } from '../lib/plural.ts';
-import { indexEarlierTurns } from '../lib/earlier-turns.ts';
+import { indexEarlierTurns } from '../lib/export/earlier-turns.ts';
 import { PloverError } from '../lib/errors.ts';
-import { resolveCorrectedText, type Conflict } from '../lib/resolve.ts';
-import { ExportCompiler, type EarlierTurnContext, type LocatedCorrection } from '../lib/export.ts';
-import { serializeExportLine, type ControlTokenLine, type ExportCounts, type ExportOptions, type SystemPolicy } from '../lib/export-format.ts';
-import { summarizeLengths, type LengthSummary } from '../lib/lengths.ts';
-import { CORRECTIONS_DIR, candidateKey } from '../lib/paths.ts';
-import { SCHEMA_VERSION } from '../lib/schemas.ts';
-import { invalidRepository, readCandidates } from '../lib/repository.ts';
-import { MAX_CORRECTION_BYTES, parseCorrection } from '../lib/correction.ts';
+import { resolveCorrectedText, type Conflict } from '../lib/team/resolve.ts';
+import { ExportCompiler, type EarlierTurnContext } from '../lib/export/export.ts';
+import { serializeExportLine, type ControlTokenLine, type ExportCounts, type ExportOptions, type SystemPolicy } from '../lib/export/export-format.ts';
+import { summarizeLengths, type LengthSummary } from '../lib/export/lengths.ts';
+import { CORRECTIONS_DIR, candidateKey } from '../lib/records/paths.ts';
+import { SCHEMA_VERSION } from '../lib/records/schemas.ts';
+import { invalidRepository, readCandidates } from '../lib/records/repository.ts';
+import { MAX_CORRECTION_BYTES, parseCorrection } from '../lib/records/correction.ts';
 import { datasetSettings, writeDatasetCard } from './dataset-card.ts';
 import { TOKENIZER, TokenCountCache } from './token-count.ts';
 import { readCorrectionsOnThread } from './corrections-thread.ts';
@@ -29,9 +29,10 @@ import { gitRefSource, worktreeSource } from './sources.ts';
 import { writeFileAtomic } from './atomic-fs.ts';
 import { checkExportTarget } from './export-target.ts';
 import { readConfigFile, readConfigFileAt, SITE_CONFIG_FILE } from './site-config.ts';
-import { adjudicationProblem, checkConfig } from '../lib/team.ts';
-import type { DataSource } from '../lib/repository.ts';
-import type { Config, Correction } from '../lib/schema-types.generated.ts';
+import { adjudicationProblem, checkConfig } from '../lib/team/team.ts';
+import type { DataSource } from '../lib/records/repository.ts';
+import type { Config, Correction } from '../lib/records/schema-types.generated.ts';
+import type { LocatedCorrection } from '../lib/records/correction.ts';
 
 const run = promisify(execFile);
 const FLUSH_BYTES = 1024 * 1024;
@@ -56,7 +57,7 @@ export interface Manifest {
   /** Line lengths in tokens, of the exported lines (after --max-tokens). */
   lengths: LengthSummary & { tokenizer: string };
   conflicts: Conflict[];
-  /** Exported lines with a chat-template control token in a message (src/lib/control-tokens.ts). */
+  /** Exported lines with a chat-template control token in a message (src/lib/export/control-tokens.ts). */
   control_tokens: ControlTokenLine[];
   /** Lines left out by --max-tokens, with their length. */
   too_long: { candidate_id: string; tokens: number }[];
@@ -82,7 +83,7 @@ export interface WriteExportOptions extends ExportOptions {
   progress?: boolean;
   /** Refuse the export (write nothing) when an exported line holds a control token. */
   failOnControlTokens?: boolean;
-  /** Render every line through this chat template and list what goes wrong (src/lib/chat-template.ts). */
+  /** Render every line through this chat template and list what goes wrong (src/lib/export/chat-template.ts). */
   chatTemplate?: ChatTemplate;
   /** The system policy was chosen from the template (--system auto). */
   systemAuto?: boolean;

@@ -14,8 +14,8 @@
  */
 import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseCandidateFile, type LocatedCandidate } from '../lib/candidates.ts';
-import { CANDIDATES_DIR, type DataSource } from '../lib/repository.ts';
+import { parseCandidateFile, type LocatedCandidate } from '../lib/records/candidates.ts';
+import { CANDIDATES_DIR, type DataSource } from '../lib/records/repository.ts';
 import { writeFileAtomic } from './atomic-fs.ts';
 
 const NEWLINE = 0x0a;

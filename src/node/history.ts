@@ -4,9 +4,9 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { parseCorrection } from '../lib/correction.ts';
-import { candidateKey, correctionsPrefix, CORRECTIONS_DIR } from '../lib/paths.ts';
-import type { HistoryEntry } from '../lib/history.ts';
+import { parseCorrection } from '../lib/records/correction.ts';
+import { candidateKey, correctionsPrefix, CORRECTIONS_DIR } from '../lib/records/paths.ts';
+import type { HistoryEntry } from '../lib/review/history.ts';
 
 export type { HistoryEntry };
 import { BlobReader } from './sources.ts';

@@ -2,8 +2,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { PloverError } from '../lib/errors.ts';
-import { checkReviewer, parseReviewer } from '../lib/reviewer.ts';
-import type { Reviewer } from '../lib/schema-types.generated.ts';
+import { checkReviewer, parseReviewer } from '../lib/records/reviewer.ts';
+import type { Reviewer } from '../lib/records/schema-types.generated.ts';
 
 const run = promisify(execFile);
 

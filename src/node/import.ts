@@ -6,12 +6,12 @@
  */
 import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
-import { parseCandidateFile } from '../lib/candidates.ts';
+import { parseCandidateFile } from '../lib/records/candidates.ts';
 import { PloverError, type Problem, errorCode } from '../lib/errors.ts';
-import { CANDIDATES_DIR, invalidRepository, readCandidates } from '../lib/repository.ts';
+import { CANDIDATES_DIR, invalidRepository, readCandidates } from '../lib/records/repository.ts';
 import { worktreeSource } from './sources.ts';
 import { writeFileAtomic } from './atomic-fs.ts';
-import { compareOrdinal } from '../lib/export.ts';
+import { compareOrdinal } from '../lib/ordinal.ts';
 
 /** What the harness calls a run's candidate file. */
 export const HARNESS_FILE = 'sft_candidates.jsonl';

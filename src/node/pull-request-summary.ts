@@ -9,19 +9,20 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { LocatedCandidate } from '../lib/candidates.ts';
-import { parseCorrection } from '../lib/correction.ts';
-import { compileWordDiff } from '../lib/diff.ts';
+import type { LocatedCandidate } from '../lib/records/candidates.ts';
+import { parseCorrection } from '../lib/records/correction.ts';
+import { compileWordDiff } from '../lib/review/diff.ts';
 import { PloverError, formatProblem } from '../lib/errors.ts';
-import { DEFAULT_EXPORT_OPTIONS } from '../lib/export-format.ts';
-import { resolveDecision } from '../lib/resolve.ts';
-import { CORRECTIONS_DIR } from '../lib/paths.ts';
+import { DEFAULT_EXPORT_OPTIONS } from '../lib/export/export-format.ts';
+import { resolveDecision } from '../lib/team/resolve.ts';
+import { CORRECTIONS_DIR } from '../lib/records/paths.ts';
 import { plural } from '../lib/plural.ts';
-import { groupByCandidate } from '../lib/review-state.ts';
-import { ACTIONS } from '../lib/schemas.ts';
-import type { Correction } from '../lib/schema-types.generated.ts';
+import { groupByCandidate } from '../lib/team/review-state.ts';
+import { ACTIONS } from '../lib/records/schemas.ts';
+import type { Correction } from '../lib/records/schema-types.generated.ts';
 import { checkRepository } from './check-repository.ts';
 import { gitRefSource } from './sources.ts';
+import { compareOrdinal } from '../lib/ordinal.ts';
 
 const run = promisify(execFile);
 
@@ -94,9 +95,9 @@ export async function pullRequestSummary(dir: string, baseRef: string, headRef =
 
   // Counts per reviewer: actions, and categories of what was added or changed.
   const decided = changed.filter((c) => c.status !== 'removed' && c.correction);
-  const reviewers = [...new Set(decided.map((c) => c.correction!.reviewer.email))].sort();
+  const reviewers = [...new Set(decided.map((c) => c.correction!.reviewer.email))].sort(compareOrdinal);
   if (reviewers.length) {
-    const categories = [...new Set(decided.map((c) => c.correction!.failure_category ?? 'none'))].sort();
+    const categories = [...new Set(decided.map((c) => c.correction!.failure_category ?? 'none'))].sort(compareOrdinal);
     out.push(
       '### Decisions by reviewer',
       '',

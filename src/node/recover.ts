@@ -15,14 +15,15 @@
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { compileCommitMessage, compileUndoMessage } from '../lib/commit-message.ts';
-import { parseCorrection } from '../lib/correction.ts';
-import { CORRECTION_PATH_PATTERN, correctionPath } from '../lib/paths.ts';
+import { compileCommitMessage, compileUndoMessage } from '../lib/records/commit-message.ts';
+import { parseCorrection } from '../lib/records/correction.ts';
+import { CORRECTION_PATH_PATTERN, correctionPath } from '../lib/records/paths.ts';
 import { commitFile, readCommittedFile, type GitFs } from '../git/commit-file.ts';
 import { errorCode } from '../lib/errors.ts';
 import { clearStaleLocks, isAlive } from './owned-lock.ts';
 import { clearTemporaryFiles } from './atomic-fs.ts';
 import { worktreeTarget } from './worktree-committer.ts';
+import { compareOrdinal } from '../lib/ordinal.ts';
 
 const PENDING_DIR = 'plover-pending';
 
@@ -59,7 +60,7 @@ export async function recoverUncommitted(options: { fs: GitFs; dir: string; cach
   const folder = `${dir}/.git/${PENDING_DIR}`;
   let notes: string[];
   try {
-    notes = readdirSync(folder).sort();
+    notes = readdirSync(folder).sort(compareOrdinal);
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return []; // nothing was ever in flight
     throw err;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PloverError, formatProblem } from '../lib/errors.ts';
 import { parseJsonText } from '../lib/json.ts';
 import { BlobReader } from './sources.ts';
-import { resolveSiteConfig, SITE_CONFIG_FILE, type SiteConfig } from '../lib/site-config.ts';
+import { resolveSiteConfig, SITE_CONFIG_FILE, type SiteConfig } from '../lib/records/site-config.ts';
 
 export { SITE_CONFIG_FILE };
 

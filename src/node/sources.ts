@@ -9,10 +9,10 @@ import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, read
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PloverError, errorCode } from '../lib/errors.ts';
-import { compareOrdinal } from '../lib/export.ts';
-import type { DataSource, SourceFile, TooLarge } from '../lib/repository.ts';
+import type { DataSource, SourceFile, TooLarge } from '../lib/records/repository.ts';
+import { compareOrdinal } from '../lib/ordinal.ts';
 
-export type { DataSource, SourceFile } from '../lib/repository.ts';
+export type { DataSource, SourceFile } from '../lib/records/repository.ts';
 
 const run = promisify(execFile);
 
@@ -163,7 +163,7 @@ export function gitFilesSource(dir: string, commit: string, paths: string[]): Da
     list: async (folder) =>
       paths
         .filter((path) => path.startsWith(`${folder}/`))
-        .sort()
+        .sort(compareOrdinal)
         .map((path) => ({ path })),
     async read(path, maxBytes) {
       const body = await reader.read(`${commit}:${path}`);

@@ -7,9 +7,9 @@
 import { readCommittedFile } from '../git/commit-file.ts';
 import { PloverError, formatProblem } from '../lib/errors.ts';
 import { plural } from '../lib/plural.ts';
-import { readCandidates } from '../lib/repository.ts';
-import type { Reviewer, SuggestionLine } from '../lib/schema-types.generated.ts';
-import { agentProblem, parseSuggestionFile, serializeSuggestions, suggestionsPath } from '../lib/suggestions.ts';
+import { readCandidates } from '../lib/records/repository.ts';
+import type { Reviewer, SuggestionLine } from '../lib/records/schema-types.generated.ts';
+import { agentProblem, parseSuggestionFile, serializeSuggestions, suggestionsPath } from '../lib/records/suggestions.ts';
 import { createAtomicFs } from './atomic-fs.ts';
 import { worktreeSource } from './sources.ts';
 import { WorktreeCommitter } from './worktree-committer.ts';

@@ -1,16 +1,16 @@
 /**
  * The local label server: serves the built review site on 127.0.0.1 and carries the
- * review service's LabelBackend (lib/label-backend.ts) over a small JSON API; each
+ * review service's LabelBackend (lib/review/label-backend.ts) over a small JSON API; each
  * decision is committed by the same service as `plover submit`.
  *
  *   GET  /api/session              reviewer, their counts per action, remaining, total
- *   GET  /api/queue?after=ID&limit=N&<filters>   the next matching candidates after ID (filters: lib/queue-filter.ts)
+ *   GET  /api/queue?after=ID&limit=N&<filters>   the next matching candidates after ID (filters: lib/review/queue-filter.ts)
  *   GET  /api/facets               runs, models and task types with totals and my progress
- *   GET  /api/stats                review statistics of every reviewer (see lib/stats.ts)
+ *   GET  /api/stats                review statistics of every reviewer (see lib/review/stats.ts)
  *   POST /api/decisions            {candidate_id, action, corrected_response?, failure_category?, unchanged?, duration_ms?}
  *   POST /api/undo                 {candidate_id}: undo this reviewer's decision on it
  *   GET  /api/history?candidate=ID     every decision and undo on a candidate, from git
- *   GET  /api/context?candidate=ID     its siblings and the starts of its correction (lib/siblings.ts)
+ *   GET  /api/context?candidate=ID     its siblings and the starts of its correction (lib/review/siblings.ts)
  *
  * Before answering a GET, the server takes in what came into the checked-out branch since
  * it last looked (a `git pull`, a `plover submit` beside it; Workspace.refresh): changed
@@ -23,10 +23,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createGzip } from 'node:zlib';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decisionFromJson } from '../lib/decision-file.ts';
+import { decisionFromJson } from '../lib/records/decision-file.ts';
 import { formatProblem, PloverError } from '../lib/errors.ts';
 import { parseJsonText } from '../lib/json.ts';
-import type { Reviewer } from '../lib/schema-types.generated.ts';
+import type { Reviewer } from '../lib/records/schema-types.generated.ts';
 import type { Workspace } from '../node/workspace.ts';
 
 export const DEFAULT_SITE_DIR = fileURLToPath(new URL('../../dist/local/', import.meta.url));

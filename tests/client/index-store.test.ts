@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { IndexStore } from '../../src/client/index-store.ts';
 import { blobsOf, decodeCandidates, decodeCorrections, encodeCandidates, encodeCorrections, FORMAT, type SnapshotHead } from '../../src/client/snapshot-codec.ts';
-import { parseCandidateFile } from '../../src/lib/candidates.ts';
-import { outlineOf, type LocatedOutline } from '../../src/lib/outline.ts';
+import { parseCandidateFile } from '../../src/lib/records/candidates.ts';
+import { outlineOf, type LocatedOutline } from '../../src/lib/review/outline.ts';
 import { dataRuns } from '../helpers/repo.ts';
 
 const located = dataRuns().flatMap(({ run, file }) => parseCandidateFile(readFileSync(file), `candidates/${run}.jsonl`).candidates);

@@ -2,7 +2,7 @@
 import { cleanup, render, screen, within } from '@solidjs/testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CandidateCard, scoreBand } from '../../src/components/CandidateCard.tsx';
-import type { Candidate } from '../../src/lib/schema-types.generated.ts';
+import type { Candidate } from '../../src/lib/records/schema-types.generated.ts';
 import { candidateLine } from '../helpers/repo.ts';
 
 afterEach(cleanup);

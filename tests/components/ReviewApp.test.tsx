@@ -6,7 +6,7 @@ import { cleanup, fireEvent, render, screen, waitFor, within } from '@solidjs/te
 import { afterEach, describe, expect, it } from 'vitest';
 import { DecisionJournal } from '../../src/client/decision-journal.ts';
 import { ReviewApp } from '../../src/components/ReviewApp.tsx';
-import { parseCorrection } from '../../src/lib/correction.ts';
+import { parseCorrection } from '../../src/lib/records/correction.ts';
 import type { MemoryCommitter } from '../helpers/memory-committer.ts';
 import { memoryService } from '../helpers/memory-service.ts';
 import { ann } from '../helpers/reviewers.ts';

@@ -3,7 +3,7 @@
 import { createRoot } from 'solid-js';
 import { describe, expect, it } from 'vitest';
 import { createQueue, PAGE } from '../../src/components/review/queue.ts';
-import type { LabelBackend, QueuePage } from '../../src/lib/label-backend.ts';
+import type { LabelBackend, QueuePage } from '../../src/lib/review/label-backend.ts';
 import { memoryService } from '../helpers/memory-service.ts';
 
 const ann = { name: 'Ann', email: 'ann@example.org' };

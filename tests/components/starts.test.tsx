@@ -4,10 +4,10 @@
 import { cleanup, fireEvent, render, screen, waitFor } from '@solidjs/testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ReviewApp } from '../../src/components/ReviewApp.tsx';
-import { parseCorrection } from '../../src/lib/correction.ts';
+import { parseCorrection } from '../../src/lib/records/correction.ts';
 import type { MemoryCommitter } from '../helpers/memory-committer.ts';
-import { sha256Hex } from '../../src/lib/paths.ts';
-import type { Reviewer } from '../../src/lib/schema-types.generated.ts';
+import { sha256Hex } from '../../src/lib/records/paths.ts';
+import type { Reviewer } from '../../src/lib/records/schema-types.generated.ts';
 import { memoryService } from '../helpers/memory-service.ts';
 import { ann } from '../helpers/reviewers.ts';
 

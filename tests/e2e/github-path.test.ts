@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStaticHost } from '../../scripts/git-http-server.ts';
-import { reviewerTag } from '../../src/lib/paths.ts';
+import { reviewerTag } from '../../src/lib/records/paths.ts';
 import { CHROMIUM, useBrowser } from '../helpers/browser.ts';
 import { TOKEN, useGitServer } from '../helpers/git-server.ts';
 import { fsck, git } from '../helpers/repo.ts';

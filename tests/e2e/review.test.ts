@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { CHROMIUM, screenshot, useBrowser } from '../helpers/browser.ts';
-import { correctionPath } from '../../src/lib/paths.ts';
+import { correctionPath } from '../../src/lib/records/paths.ts';
 import { plover } from '../helpers/cli.ts';
 import { candidateLine, fsck, git, ROOT, useTempRepos } from '../helpers/repo.ts';
 import { startPlover, useServedRepo } from '../helpers/serve.ts';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHROMIUM, useBrowser } from '../helpers/browser.ts';
-import { correctionPath } from '../../src/lib/paths.ts';
+import { correctionPath } from '../../src/lib/records/paths.ts';
 import { candidateLine, fsck, git } from '../helpers/repo.ts';
 import { useServedRepo } from '../helpers/serve.ts';
 

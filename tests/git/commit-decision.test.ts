@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { commitDecision, commitUndo, type GitFs } from '../../src/git/commit-decision.ts';
 import { PloverError } from '../../src/lib/errors.ts';
-import { correctionPath } from '../../src/lib/paths.ts';
+import { correctionPath } from '../../src/lib/records/paths.ts';
 import { fsck, git, useTempRepos } from '../helpers/repo.ts';
 import { ann } from '../helpers/reviewers.ts';
 

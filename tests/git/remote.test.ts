@@ -7,7 +7,7 @@ import http from 'isomorphic-git/http/web';
 import { afterEach, describe, expect, it } from 'vitest';
 import { commitDecision } from '../../src/git/commit-decision.ts';
 import { outboxRef, pushOutbox, syncClone, waitingCommits, type Clone, type RemoteOptions } from '../../src/git/remote.ts';
-import { reviewerTag } from '../../src/lib/paths.ts';
+import { reviewerTag } from '../../src/lib/records/paths.ts';
 import { fsck, git } from '../helpers/repo.ts';
 import { TOKEN, useGitServer } from '../helpers/git-server.ts';
 import { ann } from '../helpers/reviewers.ts';

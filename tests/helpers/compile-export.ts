@@ -3,14 +3,16 @@
  * candidates in the order of their correction paths (a hash of the id), as
  * `plover export` streams them.
  */
-import type { LocatedCandidate } from '../../src/lib/candidates.ts';
-import { indexEarlierTurns } from '../../src/lib/earlier-turns.ts';
+import type { LocatedCandidate } from '../../src/lib/records/candidates.ts';
+import { indexEarlierTurns } from '../../src/lib/export/earlier-turns.ts';
 import type { Problem } from '../../src/lib/errors.ts';
-import { compareOrdinal, ExportCompiler, type LocatedCorrection } from '../../src/lib/export.ts';
-import { DEFAULT_EXPORT_OPTIONS, type ControlTokenLine, type ExportCounts, type ExportOptions, type ExportRecord } from '../../src/lib/export-format.ts';
-import { summarizeLengths, type LengthSummary } from '../../src/lib/lengths.ts';
-import { resolveCorrectedTurns, type Conflict } from '../../src/lib/resolve.ts';
-import { groupByCandidate } from '../../src/lib/review-state.ts';
+import { ExportCompiler } from '../../src/lib/export/export.ts';
+import { DEFAULT_EXPORT_OPTIONS, type ControlTokenLine, type ExportCounts, type ExportOptions, type ExportRecord } from '../../src/lib/export/export-format.ts';
+import { summarizeLengths, type LengthSummary } from '../../src/lib/export/lengths.ts';
+import { resolveCorrectedTurns, type Conflict } from '../../src/lib/team/resolve.ts';
+import { groupByCandidate } from '../../src/lib/team/review-state.ts';
+import { compareOrdinal } from '../../src/lib/ordinal.ts';
+import type { LocatedCorrection } from '../../src/lib/records/correction.ts';
 
 export interface CompiledExport {
   lines: ExportRecord[];

@@ -4,12 +4,12 @@
  * records, paths and errors as the git committers (the record is built by the same
  * createCorrection).
  */
-import { createCorrection, parseCorrection, serializeCorrection, type Decision } from '../../src/lib/correction.ts';
+import { createCorrection, parseCorrection, serializeCorrection, type Decision } from '../../src/lib/records/correction.ts';
 import { PloverError } from '../../src/lib/errors.ts';
-import type { HistoryEntry } from '../../src/lib/history.ts';
-import { correctionPath, correctionsPrefix } from '../../src/lib/paths.ts';
-import type { CommitOptions, Committer } from '../../src/lib/review-service.ts';
-import type { Correction, Reviewer } from '../../src/lib/schema-types.generated.ts';
+import type { HistoryEntry } from '../../src/lib/review/history.ts';
+import { correctionPath, correctionsPrefix } from '../../src/lib/records/paths.ts';
+import type { CommitOptions, Committer } from '../../src/lib/review/review-service.ts';
+import type { Correction, Reviewer } from '../../src/lib/records/schema-types.generated.ts';
 
 export interface MemoryCommit {
   oid: string;

@@ -1,9 +1,9 @@
 // A review service over candidates written for the test and the in-memory committer.
-import { indexCandidates, parseCandidateFile } from '../../src/lib/candidates.ts';
+import { indexCandidates, parseCandidateFile } from '../../src/lib/records/candidates.ts';
 import { MemoryCommitter } from './memory-committer.ts';
-import { ReviewIndex } from '../../src/lib/review-index.ts';
-import { ReviewService } from '../../src/lib/review-service.ts';
-import { computeStats } from '../../src/lib/stats.ts';
+import { ReviewIndex } from '../../src/lib/review/review-index.ts';
+import { ReviewService } from '../../src/lib/review/review-service.ts';
+import { computeStats } from '../../src/lib/review/stats.ts';
 import { candidateLine } from './repo.ts';
 
 /** One candidate per override (see candidateLine), in this order. */

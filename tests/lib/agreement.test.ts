@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { AgreementCompiler, cohensKappa } from '../../src/lib/agreement.ts';
-import { createCorrection } from '../../src/lib/correction.ts';
-import type { Action, Correction } from '../../src/lib/schema-types.generated.ts';
+import { AgreementCompiler, cohensKappa } from '../../src/lib/team/agreement.ts';
+import { createCorrection } from '../../src/lib/records/correction.ts';
+import type { Action, Correction } from '../../src/lib/records/schema-types.generated.ts';
 
 const at = new Date('2024-05-01T12:00:00Z');
 const person = (n: number) => ({ name: `R${n}`, email: `r${n}@example.org` });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { indexCandidates, parseCandidateFile } from '../../src/lib/candidates.ts';
+import { indexCandidates, parseCandidateFile } from '../../src/lib/records/candidates.ts';
 import { DATA_CANDIDATES, candidateLine, dataRuns } from '../helpers/repo.ts';
 
 describe('parseCandidateFile', () => {

@@ -4,12 +4,12 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { indexCandidates, parseCandidateFile } from '../../src/lib/candidates.ts';
-import { checkLine, loadChatTemplate, rendersSystem } from '../../src/lib/chat-template.ts';
-import { createCorrection } from '../../src/lib/correction.ts';
-import { DEFAULT_EXPORT_OPTIONS, type ExportFormat, type SystemPolicy } from '../../src/lib/export-format.ts';
+import { indexCandidates, parseCandidateFile } from '../../src/lib/records/candidates.ts';
+import { checkLine, loadChatTemplate, rendersSystem } from '../../src/lib/export/chat-template.ts';
+import { createCorrection } from '../../src/lib/records/correction.ts';
+import { DEFAULT_EXPORT_OPTIONS, type ExportFormat, type SystemPolicy } from '../../src/lib/export/export-format.ts';
 import { compileExport } from '../helpers/compile-export.ts';
-import { correctionPath } from '../../src/lib/paths.ts';
+import { correctionPath } from '../../src/lib/records/paths.ts';
 import { ROOT } from '../helpers/repo.ts';
 import { ann } from '../helpers/reviewers.ts';
 

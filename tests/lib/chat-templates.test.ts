@@ -2,15 +2,15 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Template } from '@huggingface/jinja';
 import { describe, expect, it } from 'vitest';
-import { indexCandidates, parseCandidateFile } from '../../src/lib/candidates.ts';
-import { createCorrection } from '../../src/lib/correction.ts';
-import type { LocatedCorrection } from '../../src/lib/export.ts';
-import { DEFAULT_EXPORT_OPTIONS, type ExportFormat } from '../../src/lib/export-format.ts';
+import { indexCandidates, parseCandidateFile } from '../../src/lib/records/candidates.ts';
+import { createCorrection } from '../../src/lib/records/correction.ts';
+import { DEFAULT_EXPORT_OPTIONS, type ExportFormat } from '../../src/lib/export/export-format.ts';
 import { compileExport } from '../helpers/compile-export.ts';
-import { correctionPath } from '../../src/lib/paths.ts';
-import type { Candidate, ExportLine, KTOLine, PreferenceLine, PromptCompletionLine } from '../../src/lib/schema-types.generated.ts';
+import { correctionPath } from '../../src/lib/records/paths.ts';
+import type { Candidate, ExportLine, KTOLine, PreferenceLine, PromptCompletionLine } from '../../src/lib/records/schema-types.generated.ts';
 import { candidateLine, ROOT } from '../helpers/repo.ts';
 import { ann } from '../helpers/reviewers.ts';
+import type { LocatedCorrection } from '../../src/lib/records/correction.ts';
 
 const TEMPLATES = join(ROOT, 'tests/fixtures/chat-templates');
 const templates = readdirSync(TEMPLATES)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createCorrection, parseCorrection, serializeCorrection } from '../../src/lib/correction.ts';
+import { createCorrection, parseCorrection, serializeCorrection } from '../../src/lib/records/correction.ts';
 import { PloverError } from '../../src/lib/errors.ts';
-import { compileCommitMessage } from '../../src/lib/commit-message.ts';
+import { compileCommitMessage } from '../../src/lib/records/commit-message.ts';
 import { ann } from '../helpers/reviewers.ts';
 
 const at = new Date('2024-05-01T12:00:00Z');

@@ -1,16 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { indexCandidates, parseCandidateFile, type LocatedCandidate } from '../../src/lib/candidates.ts';
-import { createCorrection } from '../../src/lib/correction.ts';
-import type { LocatedCorrection } from '../../src/lib/export.ts';
-import { DEFAULT_EXPORT_OPTIONS, serializeExportLine } from '../../src/lib/export-format.ts';
+import { indexCandidates, parseCandidateFile, type LocatedCandidate } from '../../src/lib/records/candidates.ts';
+import { createCorrection } from '../../src/lib/records/correction.ts';
+import { DEFAULT_EXPORT_OPTIONS, serializeExportLine } from '../../src/lib/export/export-format.ts';
 import { compileExport } from '../helpers/compile-export.ts';
-import { correctionPath } from '../../src/lib/paths.ts';
-import type { Decision } from '../../src/lib/correction.ts';
-import type { ExportLine } from '../../src/lib/schema-types.generated.ts';
+import { correctionPath } from '../../src/lib/records/paths.ts';
+import type { Decision } from '../../src/lib/records/correction.ts';
+import type { ExportLine } from '../../src/lib/records/schema-types.generated.ts';
 import { DATA_CANDIDATES, candidateLine, dataRuns } from '../helpers/repo.ts';
 import { checkExportRules } from '../helpers/export-rules.ts';
-import { computeStats } from '../../src/lib/stats.ts';
+import { computeStats } from '../../src/lib/review/stats.ts';
+import type { LocatedCorrection } from '../../src/lib/records/correction.ts';
 
 const ann = { name: 'Ann', email: 'ann@example.org' };
 const bob = { name: 'Bob', email: 'bob@example.org' };

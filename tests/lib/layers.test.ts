@@ -43,6 +43,27 @@ describe('the layers', () => {
     expect(found).toEqual([]);
   });
 
+  // Inside src/lib, a folder builds only on those before it: the basics at its root (errors, JSON, order, plural),
+  // then records (the files and their schemas), team (who decides and which decision stands), export, review.
+  const LIB_ORDER = ['src/lib', 'src/lib/records', 'src/lib/team', 'src/lib/export', 'src/lib/review'];
+  it.each(LIB_ORDER.slice(1).map((folder, i) => [folder, LIB_ORDER.slice(0, i + 2)] as const))('%s imports only from %j within src/lib', (folder, allowed) => {
+    const found: string[] = [];
+    for (const file of filesUnder(join(ROOT, folder))) {
+      for (const spec of importsOf(file)) {
+        if (!spec.startsWith('.')) continue;
+        const target = relative(ROOT, resolve(file, '..', spec)).split(sep);
+        const home = target.slice(0, target.length - 1).join('/');
+        if (target[0] === 'src' && target[1] === 'lib' && !allowed.includes(home)) found.push(`${relative(ROOT, file)} imports ${spec} (${home})`);
+      }
+    }
+    expect(found).toEqual([]);
+  });
+
+  it('puts every file of src/lib in one of its folders, or at its root', () => {
+    const homes = new Set(filesUnder(join(ROOT, 'src/lib')).map((f) => relative(ROOT, resolve(f, '..')).split(sep).join('/')));
+    expect([...homes].sort()).toEqual([...LIB_ORDER].sort());
+  });
+
   it.each(['src/components', 'src/client'])('%s (the page, in the browser) imports nothing of src/node, src/server or src/cli, nor node:', (folder) => {
     const found: string[] = [];
     for (const file of filesUnder(join(ROOT, folder))) {
@@ -57,8 +78,8 @@ describe('the layers', () => {
   it('finds an adapter import when there is one (the check itself works)', () => {
     expect(layerOf(join(ROOT, 'src/lib/x.ts'), '../node/workspace.ts')).toBe('src/node');
     expect(layerOf(join(ROOT, 'src/git/x.ts'), 'node:fs')).toBe('node:');
-    expect(importsOf(join(ROOT, 'src/node/export-files.ts'))).toEqual(expect.arrayContaining(['node:crypto', '../lib/export.ts']));
+    expect(importsOf(join(ROOT, 'src/node/export-files.ts'))).toEqual(expect.arrayContaining(['node:crypto', '../lib/export/export.ts']));
     // An import list over several lines, as the formatter writes a long one.
-    expect(importsOf(join(ROOT, 'src/lib/export.ts'))).toContain('./export-format.ts');
+    expect(importsOf(join(ROOT, 'src/lib/export/export.ts'))).toContain('./export-format.ts');
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { posix } from 'node:path';
-import { CORRECTION_PATH_PATTERN, correctionPath } from '../../src/lib/paths.ts';
+import { CORRECTION_PATH_PATTERN, correctionPath } from '../../src/lib/records/paths.ts';
 
 describe('correctionPath', () => {
   it('derives a sharded path from the candidate id and the reviewer email', () => {

@@ -2,13 +2,13 @@
 // formats that judge it. scoring_artifact says the answer was right, so it is never
 // rejected or a negative; a flagged answer is the clearest negative; a discard says nothing.
 import { describe, expect, it } from 'vitest';
-import { indexCandidates, parseCandidateFile } from '../../src/lib/candidates.ts';
-import { createCorrection } from '../../src/lib/correction.ts';
-import { DEFAULT_EXPORT_OPTIONS, PAIR_FORMAT_ACTIONS, POLARITY, type ExportOptions } from '../../src/lib/export-format.ts';
+import { indexCandidates, parseCandidateFile } from '../../src/lib/records/candidates.ts';
+import { createCorrection } from '../../src/lib/records/correction.ts';
+import { DEFAULT_EXPORT_OPTIONS, PAIR_FORMAT_ACTIONS, POLARITY, type ExportOptions } from '../../src/lib/export/export-format.ts';
 import { compileExport } from '../helpers/compile-export.ts';
-import { correctionPath } from '../../src/lib/paths.ts';
-import { ACTIONS, FAILURE_CATEGORIES } from '../../src/lib/schemas.ts';
-import type { KTOLine, OpenAIPreferenceLine, PreferenceLine } from '../../src/lib/schema-types.generated.ts';
+import { correctionPath } from '../../src/lib/records/paths.ts';
+import { ACTIONS, FAILURE_CATEGORIES } from '../../src/lib/records/schemas.ts';
+import type { KTOLine, OpenAIPreferenceLine, PreferenceLine } from '../../src/lib/records/schema-types.generated.ts';
 import { candidateLine } from '../helpers/repo.ts';
 import { ann } from '../helpers/reviewers.ts';
 

@@ -2,13 +2,13 @@
 import fc from 'fast-check';
 import { posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { indexCandidates, parseCandidateFile } from '../../src/lib/candidates.ts';
-import { createCorrection, parseCorrection, serializeCorrection } from '../../src/lib/correction.ts';
-import { serializeExportLine } from '../../src/lib/export-format.ts';
+import { indexCandidates, parseCandidateFile } from '../../src/lib/records/candidates.ts';
+import { createCorrection, parseCorrection, serializeCorrection } from '../../src/lib/records/correction.ts';
+import { serializeExportLine } from '../../src/lib/export/export-format.ts';
 import { compileExport } from '../helpers/compile-export.ts';
-import { CORRECTION_PATH_PATTERN, correctionPath } from '../../src/lib/paths.ts';
-import type { Action, FailureCategory } from '../../src/lib/schema-types.generated.ts';
-import { FAILURE_CATEGORIES } from '../../src/lib/schemas.ts';
+import { CORRECTION_PATH_PATTERN, correctionPath } from '../../src/lib/records/paths.ts';
+import type { Action, FailureCategory } from '../../src/lib/records/schema-types.generated.ts';
+import { FAILURE_CATEGORIES } from '../../src/lib/records/schemas.ts';
 import { candidateLine } from '../helpers/repo.ts';
 import { checkExportRules } from '../helpers/export-rules.ts';
 

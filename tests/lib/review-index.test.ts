@@ -2,15 +2,15 @@
 // plain recomputation over every correction, whatever the order of decisions and undos.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { indexCandidates, parseCandidateFile } from '../../src/lib/candidates.ts';
-import { createCorrection } from '../../src/lib/correction.ts';
-import type { LocatedCorrection } from '../../src/lib/export.ts';
-import { resolveDecision } from '../../src/lib/resolve.ts';
-import { correctionPath, normalizeEmail } from '../../src/lib/paths.ts';
-import { ReviewIndex } from '../../src/lib/review-index.ts';
-import { compileQueue, countByAction } from '../../src/lib/review-state.ts';
-import type { Action, Reviewer } from '../../src/lib/schema-types.generated.ts';
+import { indexCandidates, parseCandidateFile } from '../../src/lib/records/candidates.ts';
+import { createCorrection } from '../../src/lib/records/correction.ts';
+import { resolveDecision } from '../../src/lib/team/resolve.ts';
+import { correctionPath, normalizeEmail } from '../../src/lib/records/paths.ts';
+import { ReviewIndex } from '../../src/lib/review/review-index.ts';
+import { compileQueue, countByAction } from '../../src/lib/team/review-state.ts';
+import type { Action, Reviewer } from '../../src/lib/records/schema-types.generated.ts';
 import { candidateLine } from '../helpers/repo.ts';
+import type { LocatedCorrection } from '../../src/lib/records/correction.ts';
 
 const IDS = ['c0', 'c1', 'c2', 'c3', 'c4', 'c5'];
 const MODELS = ['m-a', 'm-b'];

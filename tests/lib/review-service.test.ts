@@ -2,9 +2,9 @@
 // errors, one commit at a time, history) tested without git. The git committers are
 // exercised by the server, CLI and hosted tests.
 import { describe, expect, it } from 'vitest';
-import { serializeCorrection } from '../../src/lib/correction.ts';
-import { correctionPath } from '../../src/lib/paths.ts';
-import type { Reviewer } from '../../src/lib/schema-types.generated.ts';
+import { serializeCorrection } from '../../src/lib/records/correction.ts';
+import { correctionPath } from '../../src/lib/records/paths.ts';
+import type { Reviewer } from '../../src/lib/records/schema-types.generated.ts';
 import { memoryService } from '../helpers/memory-service.ts';
 
 const ann: Reviewer = { name: 'Ann', email: 'ann@example.org' };

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createCorrection } from '../../src/lib/correction.ts';
-import { compileQueue, countByAction } from '../../src/lib/review-state.ts';
+import { createCorrection } from '../../src/lib/records/correction.ts';
+import { compileQueue, countByAction } from '../../src/lib/team/review-state.ts';
 import { candidateLine } from '../helpers/repo.ts';
-import type { Candidate } from '../../src/lib/schema-types.generated.ts';
+import type { Candidate } from '../../src/lib/records/schema-types.generated.ts';
 
 const at = new Date('2024-05-01T12:00:00Z');
 const ann = { name: 'Ann', email: 'ann@example.org' };

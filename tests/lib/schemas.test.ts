@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ACTIONS, FAILURE_CATEGORIES, candidateSchema, correctionSchema, exportLineSchema } from '../../src/lib/schemas.ts';
-import { checkAgainstSchema } from '../../src/lib/schema-check.ts';
+import { ACTIONS, FAILURE_CATEGORIES, candidateSchema, correctionSchema, exportLineSchema } from '../../src/lib/records/schemas.ts';
+import { checkAgainstSchema } from '../../src/lib/records/schema-check.ts';
 import { candidateLine } from '../helpers/repo.ts';
 
 const where = { file: 'f.json' };

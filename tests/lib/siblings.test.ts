@@ -2,14 +2,14 @@
 // questions) and on candidates written for the test.
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { indexCandidates, parseCandidateFile } from '../../src/lib/candidates.ts';
+import { indexCandidates, parseCandidateFile } from '../../src/lib/records/candidates.ts';
 import { MemoryCommitter } from '../helpers/memory-committer.ts';
-import { ReviewIndex } from '../../src/lib/review-index.ts';
-import { ReviewService } from '../../src/lib/review-service.ts';
-import type { Reviewer } from '../../src/lib/schema-types.generated.ts';
-import { promptKeys, startingPoint, startsFor, textKey } from '../../src/lib/siblings.ts';
-import { computeStats } from '../../src/lib/stats.ts';
-import { sha256Hex } from '../../src/lib/paths.ts';
+import { ReviewIndex } from '../../src/lib/review/review-index.ts';
+import { ReviewService } from '../../src/lib/review/review-service.ts';
+import type { Reviewer } from '../../src/lib/records/schema-types.generated.ts';
+import { promptKeys, startingPoint, startsFor, textKey } from '../../src/lib/review/siblings.ts';
+import { computeStats } from '../../src/lib/review/stats.ts';
+import { sha256Hex } from '../../src/lib/records/paths.ts';
 import { memoryService } from '../helpers/memory-service.ts';
 
 const ann: Reviewer = { name: 'Ann', email: 'ann@example.org' };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { reviewerTag } from '../../src/lib/paths.ts';
-import { authUsername, destinationBranch, pullRequestUrl, pushIntervalMs, resolveSiteConfig } from '../../src/lib/site-config.ts';
+import { reviewerTag } from '../../src/lib/records/paths.ts';
+import { authUsername, destinationBranch, pullRequestUrl, pushIntervalMs, resolveSiteConfig } from '../../src/lib/records/site-config.ts';
 
 const remote = 'https://git.example.org/team/labels.git';
 

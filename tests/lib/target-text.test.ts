@@ -1,6 +1,6 @@
 // The text rule for training targets, case by case.
 import { describe, expect, it } from 'vitest';
-import { isUnchangedResponse, normalizeCorrectedText, textRuleBreaks } from '../../src/lib/target-text.ts';
+import { isUnchangedResponse, normalizeCorrectedText, textRuleBreaks } from '../../src/lib/records/target-text.ts';
 
 describe('the text rule', () => {
   it.each([

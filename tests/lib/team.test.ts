@@ -2,18 +2,18 @@
 // properties, and the queue, counts and statistics that follow from it.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { indexCandidates, parseCandidateFile } from '../../src/lib/candidates.ts';
-import { createCorrection } from '../../src/lib/correction.ts';
-import type { LocatedCorrection } from '../../src/lib/export.ts';
-import { resolveDecision } from '../../src/lib/resolve.ts';
+import { indexCandidates, parseCandidateFile } from '../../src/lib/records/candidates.ts';
+import { createCorrection } from '../../src/lib/records/correction.ts';
+import { resolveDecision } from '../../src/lib/team/resolve.ts';
 import { MemoryCommitter } from '../helpers/memory-committer.ts';
-import { correctionPath } from '../../src/lib/paths.ts';
-import { ReviewIndex } from '../../src/lib/review-index.ts';
-import { ReviewService } from '../../src/lib/review-service.ts';
-import type { Reviewer } from '../../src/lib/schema-types.generated.ts';
-import { computeStats } from '../../src/lib/stats.ts';
-import { assignees, parseTeam, type Team } from '../../src/lib/team.ts';
+import { correctionPath } from '../../src/lib/records/paths.ts';
+import { ReviewIndex } from '../../src/lib/review/review-index.ts';
+import { ReviewService } from '../../src/lib/review/review-service.ts';
+import type { Reviewer } from '../../src/lib/records/schema-types.generated.ts';
+import { computeStats } from '../../src/lib/review/stats.ts';
+import { assignees, parseTeam, type Team } from '../../src/lib/team/team.ts';
 import { candidateLine } from '../helpers/repo.ts';
+import type { LocatedCorrection } from '../../src/lib/records/correction.ts';
 
 const emails = (n: number) => Array.from({ length: n }, (_, i) => `member${i}@example.org`);
 const ids = (n: number) => Array.from({ length: n }, (_, i) => `sftc_${i.toString(16).padStart(6, '0')}`);

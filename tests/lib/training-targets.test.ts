@@ -1,21 +1,21 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { indexCandidates, parseCandidateFile, type LocatedCandidate } from '../../src/lib/candidates.ts';
-import { CONTROL_TOKENS, controlTokensIn } from '../../src/lib/control-tokens.ts';
-import { createCorrection, type Decision } from '../../src/lib/correction.ts';
-import { normalizeCorrectedText } from '../../src/lib/target-text.ts';
-import { indexEarlierTurns } from '../../src/lib/earlier-turns.ts';
+import { indexCandidates, parseCandidateFile, type LocatedCandidate } from '../../src/lib/records/candidates.ts';
+import { CONTROL_TOKENS, controlTokensIn } from '../../src/lib/export/control-tokens.ts';
+import { createCorrection, type Decision } from '../../src/lib/records/correction.ts';
+import { normalizeCorrectedText } from '../../src/lib/records/target-text.ts';
+import { indexEarlierTurns } from '../../src/lib/export/earlier-turns.ts';
 import { PloverError } from '../../src/lib/errors.ts';
-import type { LocatedCorrection } from '../../src/lib/export.ts';
-import { DEFAULT_EXPORT_OPTIONS, serializeExportLine, type ExportOptions } from '../../src/lib/export-format.ts';
+import { DEFAULT_EXPORT_OPTIONS, serializeExportLine, type ExportOptions } from '../../src/lib/export/export-format.ts';
 import { compileExport } from '../helpers/compile-export.ts';
-import { correctionPath } from '../../src/lib/paths.ts';
-import type { Candidate, ExportLine, KTOLine, PreferenceLine, PromptCompletionLine } from '../../src/lib/schema-types.generated.ts';
-import { checkTargets } from '../../src/lib/target-checks.ts';
+import { correctionPath } from '../../src/lib/records/paths.ts';
+import type { Candidate, ExportLine, KTOLine, PreferenceLine, PromptCompletionLine } from '../../src/lib/records/schema-types.generated.ts';
+import { checkTargets } from '../../src/lib/export/target-checks.ts';
 import { countTextTokens } from '../../src/node/token-count.ts';
 import { candidateLine, ROOT } from '../helpers/repo.ts';
 import { ann } from '../helpers/reviewers.ts';
+import type { LocatedCorrection } from '../../src/lib/records/correction.ts';
 
 const at = new Date('2024-05-01T12:00:00Z');
 

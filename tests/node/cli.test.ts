@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { correctionPath } from '../../src/lib/paths.ts';
+import { correctionPath } from '../../src/lib/records/paths.ts';
 import { plover } from '../helpers/cli.ts';
 import { candidateLine, fsck, git, useTempRepos } from '../helpers/repo.ts';
 import { checkExportRules } from '../helpers/export-rules.ts';

@@ -5,16 +5,16 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createCorrection, serializeCorrection } from '../../src/lib/correction.ts';
+import { createCorrection, serializeCorrection } from '../../src/lib/records/correction.ts';
 import type { Problem } from '../../src/lib/errors.ts';
-import type { LocatedCorrection } from '../../src/lib/export.ts';
-import { correctionPath } from '../../src/lib/paths.ts';
-import { iterateCorrections } from '../../src/lib/repository.ts';
+import { correctionPath } from '../../src/lib/records/paths.ts';
+import { iterateCorrections } from '../../src/lib/records/repository.ts';
 import { AHEAD, CHUNK_GROUPS, readCorrectionsOnThread } from '../../src/node/corrections-thread.ts';
 import { gitRefSource, worktreeSource } from '../../src/node/sources.ts';
 import { countTextTokens, TokenCountCache } from '../../src/node/token-count.ts';
-import { normalizeCorrectedText } from '../../src/lib/target-text.ts';
+import { normalizeCorrectedText } from '../../src/lib/records/target-text.ts';
 import { git, useTempRepos } from '../helpers/repo.ts';
+import type { LocatedCorrection } from '../../src/lib/records/correction.ts';
 
 const REVIEWERS = [
   { name: 'Ann', email: 'ann@example.org' },

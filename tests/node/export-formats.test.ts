@@ -2,12 +2,12 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { createCorrection, serializeCorrection } from '../../src/lib/correction.ts';
-import { correctionPath } from '../../src/lib/paths.ts';
+import { createCorrection, serializeCorrection } from '../../src/lib/records/correction.ts';
+import { correctionPath } from '../../src/lib/records/paths.ts';
 import { plover } from '../helpers/cli.ts';
 import { candidateLine, fsck, git, ROOT, useTempRepos } from '../helpers/repo.ts';
 import { checkExportRules } from '../helpers/export-rules.ts';
-import { normalizeCorrectedText } from '../../src/lib/target-text.ts';
+import { normalizeCorrectedText } from '../../src/lib/records/target-text.ts';
 import { ANN } from '../helpers/reviewers.ts';
 
 const repo = useTempRepos();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { candidateKey } from '../../src/lib/paths.ts';
+import { candidateKey } from '../../src/lib/records/paths.ts';
 import { Workspace } from '../../src/node/workspace.ts';
 import { plover } from '../helpers/cli.ts';
 import { candidateLine, git, useTempRepos } from '../helpers/repo.ts';

@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CORRECTION_PATH_PATTERN, correctionPath } from '../../src/lib/paths.ts';
+import { CORRECTION_PATH_PATTERN, correctionPath } from '../../src/lib/records/paths.ts';
 import { plover } from '../helpers/cli.ts';
 import { candidateLine, git, useTempRepos } from '../helpers/repo.ts';
 import { ANN } from '../helpers/reviewers.ts';

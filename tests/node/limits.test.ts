@@ -4,8 +4,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createCorrection, serializeCorrection } from '../../src/lib/correction.ts';
-import { correctionPath } from '../../src/lib/paths.ts';
+import { createCorrection, serializeCorrection } from '../../src/lib/records/correction.ts';
+import { correctionPath } from '../../src/lib/records/paths.ts';
 import { plover } from '../helpers/cli.ts';
 import { fsck, git, useTempRepos } from '../helpers/repo.ts';
 import { ann, ANN } from '../helpers/reviewers.ts';

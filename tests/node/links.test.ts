@@ -5,8 +5,8 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writ
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createCorrection, serializeCorrection } from '../../src/lib/correction.ts';
-import { correctionPath } from '../../src/lib/paths.ts';
+import { createCorrection, serializeCorrection } from '../../src/lib/records/correction.ts';
+import { correctionPath } from '../../src/lib/records/paths.ts';
 import { plover } from '../helpers/cli.ts';
 import { git, useTempRepos } from '../helpers/repo.ts';
 import { ann } from '../helpers/reviewers.ts';

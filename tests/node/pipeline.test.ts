@@ -1,8 +1,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { correctionPath } from '../../src/lib/paths.ts';
-import { assignees } from '../../src/lib/team.ts';
+import { correctionPath } from '../../src/lib/records/paths.ts';
+import { assignees } from '../../src/lib/team/team.ts';
 import { plover } from '../helpers/cli.ts';
 import { candidateLine, git, useTempRepos } from '../helpers/repo.ts';
 

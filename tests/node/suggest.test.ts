@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { correctionPath, sha256Hex } from '../../src/lib/paths.ts';
+import { correctionPath, sha256Hex } from '../../src/lib/records/paths.ts';
 import { plover } from '../helpers/cli.ts';
 import { fsck, git, useTempRepos } from '../helpers/repo.ts';
 import { ANN } from '../helpers/reviewers.ts';

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startServer, type RunningServer } from '../../src/server/server.ts';
 import { Workspace } from '../../src/node/workspace.ts';
 import { plover } from '../helpers/cli.ts';
-import { correctionPath } from '../../src/lib/paths.ts';
+import { correctionPath } from '../../src/lib/records/paths.ts';
 import { candidateLine, fsck, git, useTempRepos } from '../helpers/repo.ts';
 import { ann } from '../helpers/reviewers.ts';
 

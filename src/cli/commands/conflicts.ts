@@ -1,9 +1,9 @@
 /** `plover conflicts`. */
 import { resolve } from 'node:path';
 import { worktreeSource } from '../../node/sources.ts';
-import { resolveDecision, type Conflict } from '../../lib/resolve.ts';
-import { groupByCandidate } from '../../lib/review-state.ts';
-import { invalidRepository, readRepository } from '../../lib/repository.ts';
+import { resolveDecision, type Conflict } from '../../lib/team/resolve.ts';
+import { groupByCandidate } from '../../lib/team/review-state.ts';
+import { invalidRepository, readRepository } from '../../lib/records/repository.ts';
 import { plural } from '../../lib/plural.ts';
 import { parse, resolvePolicyOf } from '../args.ts';
 

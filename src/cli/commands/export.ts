@@ -1,10 +1,10 @@
 /** `plover export`. */
 import { dirname, join, resolve } from 'node:path';
 import { PloverError } from '../../lib/errors.ts';
-import { ACTIONS } from '../../lib/schemas.ts';
+import { ACTIONS } from '../../lib/records/schemas.ts';
 import { writeExport, manifestPath, type Manifest } from '../../node/export-files.ts';
-import { DEFAULT_EXPORT_OPTIONS, EXPORT_FORMATS, PAIR_FORMAT_ACTIONS, SYSTEM_POLICIES, type SystemPolicy } from '../../lib/export-format.ts';
-import { loadChatTemplate, MAX_TEMPLATE_BYTES, rendersSystem } from '../../lib/chat-template.ts';
+import { DEFAULT_EXPORT_OPTIONS, EXPORT_FORMATS, PAIR_FORMAT_ACTIONS, SYSTEM_POLICIES, type SystemPolicy } from '../../lib/export/export-format.ts';
+import { loadChatTemplate, MAX_TEMPLATE_BYTES, rendersSystem } from '../../lib/export/chat-template.ts';
 import { plural } from '../../lib/plural.ts';
 import { CATEGORY_CHOICES, listOf, oneOf, parse, readTextFile, resolvePolicyOf } from '../args.ts';
 

@@ -1,7 +1,7 @@
 /** `plover serve`. */
 import { resolve } from 'node:path';
 import { PloverError } from '../../lib/errors.ts';
-import { formatReviewer } from '../../lib/reviewer.ts';
+import { formatReviewer } from '../../lib/records/reviewer.ts';
 import { resolveReviewer } from '../../node/identity.ts';
 import { Workspace } from '../../node/workspace.ts';
 import { plural } from '../../lib/plural.ts';

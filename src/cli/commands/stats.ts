@@ -1,9 +1,9 @@
 /** `plover stats`. */
 import { resolve } from 'node:path';
 import { worktreeSource } from '../../node/sources.ts';
-import { invalidRepository, iterateCorrections, readCandidates } from '../../lib/repository.ts';
-import { StatsCompiler } from '../../lib/stats.ts';
-import { AgreementCompiler } from '../../lib/agreement.ts';
+import { invalidRepository, iterateCorrections, readCandidates } from '../../lib/records/repository.ts';
+import { StatsCompiler } from '../../lib/review/stats.ts';
+import { AgreementCompiler } from '../../lib/team/agreement.ts';
 import { renderAgreement, renderStats } from '../report.ts';
 import { readWorktreeTeam } from '../../node/workspace.ts';
 import { parse, resolvePolicyOf } from '../args.ts';

@@ -1,18 +1,18 @@
 /** `plover submit`: one decision, or many from a file (`--from`). */
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { MAX_CORRECTION_BYTES, parseCorrection, recordsDecision, type Decision } from '../../lib/correction.ts';
-import { correctionPath } from '../../lib/paths.ts';
+import { MAX_CORRECTION_BYTES, parseCorrection, recordsDecision, type Decision } from '../../lib/records/correction.ts';
+import { correctionPath } from '../../lib/records/paths.ts';
 import { PloverError, formatProblem } from '../../lib/errors.ts';
-import { formatReviewer } from '../../lib/reviewer.ts';
-import type { Action, StartingPoint } from '../../lib/schema-types.generated.ts';
-import { startingPoint } from '../../lib/siblings.ts';
-import { ACTIONS } from '../../lib/schemas.ts';
+import { formatReviewer } from '../../lib/records/reviewer.ts';
+import type { Action, StartingPoint } from '../../lib/records/schema-types.generated.ts';
+import { startingPoint } from '../../lib/review/siblings.ts';
+import { ACTIONS } from '../../lib/records/schemas.ts';
 import { resolveReviewer } from '../../node/identity.ts';
 import { Workspace } from '../../node/workspace.ts';
 import { plural } from '../../lib/plural.ts';
 import cliProgress from 'cli-progress';
-import { MAX_DECISION_FILE_BYTES, parseDecisionFile } from '../../lib/decision-file.ts';
+import { MAX_DECISION_FILE_BYTES, parseDecisionFile } from '../../lib/records/decision-file.ts';
 import { CATEGORY_CHOICES, categoryOf, oneOf, parse, readTextFile } from '../args.ts';
 
 export async function submit(args: string[]): Promise<void> {

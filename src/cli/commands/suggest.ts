@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { PloverError } from '../../lib/errors.ts';
 import { resolveReviewer } from '../../node/identity.ts';
-import { MAX_SUGGESTION_FILE_BYTES } from '../../lib/suggestions.ts';
+import { MAX_SUGGESTION_FILE_BYTES } from '../../lib/records/suggestions.ts';
 import { importSuggestions } from '../../node/suggest.ts';
 import { parse, readTextFile } from '../args.ts';
 

@@ -7,16 +7,16 @@
  * batch over earlier decisions could not be taken back.
  */
 import { createSignal, For, Show } from 'solid-js';
-import type { LabelBackend } from '../../lib/label-backend.ts';
-import { FAILURE_CATEGORIES } from '../../lib/schemas.ts';
-import type { Decision } from '../../lib/correction.ts';
-import type { Candidate, FailureCategory } from '../../lib/schema-types.generated.ts';
+import type { LabelBackend } from '../../lib/review/label-backend.ts';
+import { FAILURE_CATEGORIES } from '../../lib/records/schemas.ts';
+import type { Decision } from '../../lib/records/correction.ts';
+import type { Candidate, FailureCategory } from '../../lib/records/schema-types.generated.ts';
 import type { CommitStatus, Decisions } from './decisions.ts';
 
 export interface BulkDecideProps {
   backend: LabelBackend;
   decisions: Decisions;
-  /** The queue's current filters (lib/queue-filter.ts). */
+  /** The queue's current filters (lib/review/queue-filter.ts). */
   filters: Record<string, string>;
   /** How many candidates match them, once known. */
   matching: number | null;

@@ -1,7 +1,7 @@
 /** The decisions of this visit and the state of their commits, with Undo, Retry and Reopen. */
 import { For, Show } from 'solid-js';
-import { ACTIONS } from '../../lib/schemas.ts';
-import type { Action } from '../../lib/schema-types.generated.ts';
+import { ACTIONS } from '../../lib/records/schemas.ts';
+import type { Action } from '../../lib/records/schema-types.generated.ts';
 import type { CommitStatus, Decisions } from './decisions.ts';
 
 export const actionLabel = (action: Action) => ACTIONS.find((a) => a.value === action)!.label;

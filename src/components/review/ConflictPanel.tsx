@@ -8,8 +8,8 @@
  * policy when the viewer is an adjudicator (team.adjudicators).
  */
 import { For, Show } from 'solid-js';
-import type { HistoryEntry } from '../../lib/label-backend.ts';
-import type { Candidate } from '../../lib/schema-types.generated.ts';
+import type { HistoryEntry } from '../../lib/review/label-backend.ts';
+import type { Candidate } from '../../lib/records/schema-types.generated.ts';
 import { WordDiff } from '../WordDiff.tsx';
 
 export interface ConflictPanelProps {

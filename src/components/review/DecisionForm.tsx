@@ -5,10 +5,10 @@
  * and the buttons change the same thing.
  */
 import { createMemo, createSignal, For, Show } from 'solid-js';
-import { controlTokensIn } from '../../lib/control-tokens.ts';
-import type { Action, Candidate, FailureCategory } from '../../lib/schema-types.generated.ts';
-import { FAILURE_CATEGORIES } from '../../lib/schemas.ts';
-import type { Start } from '../../lib/siblings.ts';
+import { controlTokensIn } from '../../lib/export/control-tokens.ts';
+import type { Action, Candidate, FailureCategory } from '../../lib/records/schema-types.generated.ts';
+import { FAILURE_CATEGORIES } from '../../lib/records/schemas.ts';
+import type { Start } from '../../lib/review/siblings.ts';
 import { WordDiff } from '../WordDiff.tsx';
 import { startLabel } from './Starts.tsx';
 

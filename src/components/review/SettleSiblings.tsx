@@ -1,19 +1,19 @@
 /**
  * Settle the siblings: after a correction, one action commits the same correction (and
- * category) for every sibling of that candidate (lib/siblings.ts) this reviewer has not
+ * category) for every sibling of that candidate (lib/review/siblings.ts) this reviewer has not
  * decided, each recorded as started from that correction (`sibling_correction`), after a
  * confirmation that says how many; one Undo takes the batch back. Each sibling keeps its
  * own failed answer, so each becomes its own preference pair. A sibling whose answer is
  * already the correction is left out (the model was right there; decide it by hand).
  */
 import { createSignal, Show } from 'solid-js';
-import type { Decision } from '../../lib/correction.ts';
-import type { CardContext, LabelBackend } from '../../lib/label-backend.ts';
-import type { Candidate } from '../../lib/schema-types.generated.ts';
-import { FAILURE_CATEGORIES } from '../../lib/schemas.ts';
-import { startingPoint } from '../../lib/siblings.ts';
-import { isUnchangedResponse, normalizeCorrectedText } from '../../lib/target-text.ts';
-import { normalizeEmail } from '../../lib/paths.ts';
+import type { Decision } from '../../lib/records/correction.ts';
+import type { CardContext, LabelBackend } from '../../lib/review/label-backend.ts';
+import type { Candidate } from '../../lib/records/schema-types.generated.ts';
+import { FAILURE_CATEGORIES } from '../../lib/records/schemas.ts';
+import { startingPoint } from '../../lib/review/siblings.ts';
+import { isUnchangedResponse, normalizeCorrectedText } from '../../lib/records/target-text.ts';
+import { normalizeEmail } from '../../lib/records/paths.ts';
 import type { CommitStatus, Decisions } from './decisions.ts';
 
 export interface SettleSiblingsProps {

@@ -1,15 +1,15 @@
 /**
  * Where a correction starts: the card's siblings (the same question in other runs) and
- * the starting points the service offers (lib/siblings.ts), read after the card shows so
+ * the starting points the service offers (lib/review/siblings.ts), read after the card shows so
  * the next card never waits for them. `s` takes the first start and cycles through the
  * rest; a button takes any. The start taken is what the decision records
  * (`started_from`); with none taken, the model's response is the start.
  */
 import { createResource, createSignal, For, Show } from 'solid-js';
-import type { CardContext, LabelBackend } from '../../lib/label-backend.ts';
-import type { Candidate, StartingPoint } from '../../lib/schema-types.generated.ts';
-import { START_KINDS } from '../../lib/schemas.ts';
-import { startingPoint, type Start } from '../../lib/siblings.ts';
+import type { CardContext, LabelBackend } from '../../lib/review/label-backend.ts';
+import type { Candidate, StartingPoint } from '../../lib/records/schema-types.generated.ts';
+import { START_KINDS } from '../../lib/records/schemas.ts';
+import { startingPoint, type Start } from '../../lib/review/siblings.ts';
 import { actionLabel } from './CommitList.tsx';
 
 export const startLabel = (kind: Start['kind']) => START_KINDS.find((k) => k.value === kind)!.label;

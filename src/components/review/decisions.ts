@@ -7,10 +7,10 @@
  * on the candidate, as first sent) or to reopen; a committed one can be undone.
  */
 import { batch, createMemo, createSignal } from 'solid-js';
-import type { Decision } from '../../lib/correction.ts';
-import type { LabelBackend, Session } from '../../lib/label-backend.ts';
-import type { ActionCounts } from '../../lib/review-state.ts';
-import type { Candidate } from '../../lib/schema-types.generated.ts';
+import type { Decision } from '../../lib/records/correction.ts';
+import type { LabelBackend, Session } from '../../lib/review/label-backend.ts';
+import type { ActionCounts } from '../../lib/team/review-state.ts';
+import type { Candidate } from '../../lib/records/schema-types.generated.ts';
 import type { DecisionJournal } from '../../client/decision-journal.ts';
 import { failsForGood } from '../../lib/errors.ts';
 

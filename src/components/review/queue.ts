@@ -7,8 +7,8 @@
  * is dropped, so a slow answer to old filters never mixes into the new list.
  */
 import { batch, createSignal } from 'solid-js';
-import type { LabelBackend } from '../../lib/label-backend.ts';
-import type { Candidate } from '../../lib/schema-types.generated.ts';
+import type { LabelBackend } from '../../lib/review/label-backend.ts';
+import type { Candidate } from '../../lib/records/schema-types.generated.ts';
 
 /** Candidates asked for at a time. */
 export const PAGE = 20;

@@ -8,12 +8,12 @@
 import { createEffect, createResource, createSignal, on, onMount } from 'solid-js';
 import type { DecisionJournal } from '../../client/decision-journal.ts';
 import { createLocalBackend } from '../../client/local-backend.ts';
-import type { Decision } from '../../lib/correction.ts';
-import type { LabelBackend, Session } from '../../lib/label-backend.ts';
-import { correctionPath, correctionsPrefix } from '../../lib/paths.ts';
-import type { Action, Candidate } from '../../lib/schema-types.generated.ts';
-import { FAILURE_CATEGORIES } from '../../lib/schemas.ts';
-import { isUnchangedResponse } from '../../lib/target-text.ts';
+import type { Decision } from '../../lib/records/correction.ts';
+import type { LabelBackend, Session } from '../../lib/review/label-backend.ts';
+import { correctionPath, correctionsPrefix } from '../../lib/records/paths.ts';
+import type { Action, Candidate } from '../../lib/records/schema-types.generated.ts';
+import { FAILURE_CATEGORIES } from '../../lib/records/schemas.ts';
+import { isUnchangedResponse } from '../../lib/records/target-text.ts';
 import { actionLabel } from './CommitList.tsx';
 import { createDecisionForm } from './DecisionForm.tsx';
 import { createDecisions, type CommitStatus, type Decisions } from './decisions.ts';
@@ -26,7 +26,7 @@ import { createStarts } from './Starts.tsx';
 export interface ReviewAppProps {
   /** Where decisions go; the local label server when not given. */
   backend?: LabelBackend;
-  /** Initial filters (query parameters, see lib/queue-filter.ts); default: the page URL's. */
+  /** Initial filters (query parameters, see lib/review/queue-filter.ts); default: the page URL's. */
   filters?: Record<string, string>;
   /** Where decisions are kept until their commit is stored (hosted mode). */
   journal?: DecisionJournal;

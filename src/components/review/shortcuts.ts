@@ -1,5 +1,5 @@
 /** The review page's keys (listed for the reviewer in ShortcutSheet.tsx), read from a key press. */
-import { FAILURE_CATEGORIES } from '../../lib/schemas.ts';
+import { FAILURE_CATEGORIES } from '../../lib/records/schemas.ts';
 
 export type Shortcut =
   | { kind: 'correct' }

@@ -6,12 +6,12 @@
  * server, `plover`, the hosted page), and when a member joins or leaves, only the
  * candidates of their share move.
  */
-import { formatProblem, PloverError, type Problem } from './errors.ts';
-import type { LocatedCorrection } from './export.ts';
-import { hash53, normalizeEmail } from './paths.ts';
-import { configSchema } from './schemas.ts';
-import { SITE_CONFIG_FILE } from './site-config.ts';
-import { checkAgainstSchema } from './schema-check.ts';
+import { formatProblem, PloverError, type Problem } from '../errors.ts';
+import { hash53, normalizeEmail } from '../records/paths.ts';
+import { configSchema } from '../records/schemas.ts';
+import { SITE_CONFIG_FILE } from '../records/site-config.ts';
+import { checkAgainstSchema } from '../records/schema-check.ts';
+import type { LocatedCorrection } from '../records/correction.ts';
 
 export interface Team {
   /** Normalised emails, in the order the file lists them. */

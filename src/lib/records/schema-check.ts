@@ -6,8 +6,8 @@ import type { ErrorObject } from 'ajv';
 // The validators, compiled ahead of time from the schemas (scripts/validators.ts): no
 // schema compilation, and no eval, at run time — in Node or under the page's CSP.
 import validators from './validators.generated.js';
-import type { Problem } from './errors.ts';
-import { jsonPath } from './json.ts';
+import type { Problem } from '../errors.ts';
+import { jsonPath } from '../json.ts';
 
 export type SchemaName = keyof typeof validators;
 

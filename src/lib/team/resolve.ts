@@ -3,9 +3,9 @@
  * decided, under a policy, or the conflict when the policy cannot choose. The export,
  * the stats, the review index, the hosted clone and the CLI all decide by it.
  */
-import type { Action, Correction, FailureCategory } from './schema-types.generated.ts';
+import type { Action, Correction, FailureCategory } from '../records/schema-types.generated.ts';
 import { decidingCorrection } from './review-state.ts';
-import { normalizeCorrectedText } from './target-text.ts';
+import { normalizeCorrectedText } from '../records/target-text.ts';
 
 /**
  * How one decision is chosen when several reviewers decided a candidate:

@@ -16,10 +16,10 @@ import type {
   PreferenceLine,
   PromptCompletionLine,
   PromptMessage,
-} from './schema-types.generated.ts';
-import type { SchemaName } from './schema-check.ts';
-import type { ResolvePolicy } from './resolve.ts';
-import { ACTIONS, FAILURE_CATEGORIES } from './schemas.ts';
+} from '../records/schema-types.generated.ts';
+import type { SchemaName } from '../records/schema-check.ts';
+import type { ResolvePolicy } from '../team/resolve.ts';
+import { ACTIONS, FAILURE_CATEGORIES } from '../records/schemas.ts';
 
 export type CategoryFilter = FailureCategory | 'none';
 

@@ -1,7 +1,7 @@
 /** Candidate files: JSONL, one candidate per line, as the benchmark harness writes them. */
-import type { Problem } from './errors.ts';
+import type { Problem } from '../errors.ts';
 import type { Candidate } from './schema-types.generated.ts';
-import { parseJsonText } from './json.ts';
+import { parseJsonText } from '../json.ts';
 import { checkAgainstSchema } from './schema-check.ts';
 
 /** A candidate and where it was read from. */

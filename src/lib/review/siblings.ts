@@ -10,9 +10,9 @@
  * Prompts are compared by keys kept in each candidate's outline (promptKeys), so the
  * hosted page finds siblings without reading every candidate's text.
  */
-import type { Candidate, Message, StartingPoint, StartKind } from './schema-types.generated.ts';
-import { hash53, sha256Hex } from './paths.ts';
-import { normalizeCorrectedText } from './target-text.ts';
+import type { Candidate, Message, StartingPoint, StartKind } from '../records/schema-types.generated.ts';
+import { hash53, sha256Hex } from '../records/paths.ts';
+import { normalizeCorrectedText } from '../records/target-text.ts';
 
 /** What an outline keeps of a candidate's prompt and response to find its siblings and earlier turns. */
 export interface PromptKeys {

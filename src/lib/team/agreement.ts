@@ -5,9 +5,9 @@
  * corrected, and Fleiss' kappa across all reviewers (the form for a varying number of
  * reviewers per candidate; candidates with one reviewer do not count).
  */
-import { normalizeEmail } from './paths.ts';
-import type { Correction } from './schema-types.generated.ts';
-import { compareOrdinal } from './export.ts';
+import { normalizeEmail } from '../records/paths.ts';
+import type { Correction } from '../records/schema-types.generated.ts';
+import { compareOrdinal } from '../ordinal.ts';
 
 export interface PairAgreement {
   reviewers: [string, string];
@@ -107,7 +107,7 @@ export class AgreementCompiler {
   add(corrections: Correction[]) {
     const byReviewer = new Map<string, Correction>();
     for (const c of corrections) byReviewer.set(normalizeEmail(c.reviewer.email), c);
-    const people = [...byReviewer.keys()].sort();
+    const people = [...byReviewer.keys()].sort(compareOrdinal);
     people.forEach((p) => this.reviewers.add(p));
     if (people.length < 2) return;
     this.fleissAction.add(people.map((p) => byReviewer.get(p)!.action));

@@ -4,10 +4,10 @@
  * local mode, where client/local-backend.ts carries it over HTTP; components see only
  * this interface. Failures are PloverErrors whose message is shown to the reviewer as is.
  */
-import type { Decision } from './correction.ts';
+import type { Decision } from '../records/correction.ts';
 import type { HistoryEntry } from './history.ts';
-import type { ActionCounts } from './review-state.ts';
-import type { Action, Candidate, Correction, Reviewer } from './schema-types.generated.ts';
+import type { ActionCounts } from '../team/review-state.ts';
+import type { Action, Candidate, Correction, Reviewer } from '../records/schema-types.generated.ts';
 import type { Start } from './siblings.ts';
 import type { Stats } from './stats.ts';
 
@@ -61,7 +61,7 @@ export interface Facets {
   task_types: Facet[];
 }
 
-/** A sibling of a candidate (the same question in another run, lib/siblings.ts) as the card shows it. */
+/** A sibling of a candidate (the same question in another run, lib/review/siblings.ts) as the card shows it. */
 export interface SiblingView {
   id: string;
   /** The whole candidate (its response, for deciding it from the card of another). */
@@ -78,7 +78,7 @@ export interface SiblingView {
 /** What the card shows beside a candidate: its siblings, and the starts `s` cycles through (the model's response last). */
 export interface CardContext {
   candidate_id: string;
-  /** How many siblings the candidate has; `siblings` lists MAX_SIBLINGS of them at most (lib/siblings.ts), those with decisions first. */
+  /** How many siblings the candidate has; `siblings` lists MAX_SIBLINGS of them at most (lib/review/siblings.ts), those with decisions first. */
   sibling_count: number;
   siblings: SiblingView[];
   starts: Start[];
@@ -86,7 +86,7 @@ export interface CardContext {
 
 export interface LabelBackend {
   session(): Promise<Session>;
-  /** Candidates after `after` (null: from the start), in queue order, matching `filters` (lib/queue-filter.ts; default: undecided by me). */
+  /** Candidates after `after` (null: from the start), in queue order, matching `filters` (lib/review/queue-filter.ts; default: undecided by me). */
   queue(after: string | null, limit: number, filters?: Record<string, string>): Promise<QueuePage>;
   /** Commits a decision; `durationMs` is the time spent on the candidate. @throws PloverError with a message for the reviewer. */
   decide(decision: Decision, durationMs?: number): Promise<DecisionResult>;

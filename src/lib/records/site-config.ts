@@ -3,7 +3,7 @@
  * at build time from `plover.config.json` and `PLOVER_*` environment variables
  * (node/site-config.ts), baked into the page; nothing secret is ever part of it.
  */
-import { PloverError } from './errors.ts';
+import { PloverError } from '../errors.ts';
 import { reviewerTag } from './paths.ts';
 
 export type GitHost = 'forgejo' | 'gitea' | 'github' | 'gitlab';

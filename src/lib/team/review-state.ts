@@ -2,9 +2,9 @@
  * Review state, derived from corrections (never stored in candidate files): which
  * candidates a reviewer still has to decide, and counts per action.
  */
-import { normalizeEmail } from './paths.ts';
-import type { Action, Candidate, Correction } from './schema-types.generated.ts';
-import { ACTIONS } from './schemas.ts';
+import { normalizeEmail } from '../records/paths.ts';
+import type { Action, Candidate, Correction } from '../records/schema-types.generated.ts';
+import { ACTIONS } from '../records/schemas.ts';
 
 /** The candidates this reviewer has not decided yet, in the given (file) order. */
 export function compileQueue(candidates: Iterable<Candidate>, corrections: Iterable<Correction>, reviewerEmail: string): Candidate[] {

@@ -5,8 +5,9 @@
  * the assistant message). Found by content, so that the export can put a reviewer's
  * correction of that turn in the context instead of the failed answer.
  */
-import type { LocatedCandidate } from './candidates.ts';
-import type { Candidate, Message } from './schema-types.generated.ts';
+import type { LocatedCandidate } from '../records/candidates.ts';
+import type { Candidate, Message } from '../records/schema-types.generated.ts';
+import { compareOrdinal } from '../ordinal.ts';
 
 /** For a candidate, the prompt index of each assistant message and the candidates that produced it. */
 export type EarlierTurns = Map<string, Map<number, string[]>>;
@@ -86,7 +87,7 @@ export function indexEarlierTurns(candidates: Map<string, LocatedCandidate>): Ea
   }
   for (const w of all) {
     if (!w.found.length) continue;
-    const ids = w.found.length === 1 ? [w.found[0]!.id] : w.found.map((e) => e.id).sort();
+    const ids = w.found.length === 1 ? [w.found[0]!.id] : w.found.map((e) => e.id).sort(compareOrdinal);
     let byIndex = turns.get(w.candidate.id);
     if (!byIndex) turns.set(w.candidate.id, (byIndex = new Map()));
     byIndex.set(w.index, ids);

@@ -3,14 +3,16 @@
  * in conflict and ready for export, overall and per run, model and task type; resolved
  * decisions per category; corrections per reviewer and by where they started. Accumulated one candidate at a time.
  */
-import type { LocatedCandidate } from './candidates.ts';
-import { compareOrdinal, ExportCompiler, type LocatedCorrection } from './export.ts';
-import { DEFAULT_EXPORT_OPTIONS } from './export-format.ts';
-import { resolveDecision, type ResolvePolicy } from './resolve.ts';
-import { normalizeEmail, sha256Hex } from './paths.ts';
-import { FAILURE_CATEGORIES, START_KINDS } from './schemas.ts';
-import { groupByCandidate } from './review-state.ts';
-import { assignees, type Team } from './team.ts';
+import type { LocatedCandidate } from '../records/candidates.ts';
+import { ExportCompiler } from '../export/export.ts';
+import { DEFAULT_EXPORT_OPTIONS } from '../export/export-format.ts';
+import { resolveDecision, type ResolvePolicy } from '../team/resolve.ts';
+import { normalizeEmail, sha256Hex } from '../records/paths.ts';
+import { FAILURE_CATEGORIES, START_KINDS } from '../records/schemas.ts';
+import { groupByCandidate } from '../team/review-state.ts';
+import { assignees, type Team } from '../team/team.ts';
+import { compareOrdinal } from '../ordinal.ts';
+import type { LocatedCorrection } from '../records/correction.ts';
 
 export interface StateCounts {
   candidates: number;

@@ -1,5 +1,5 @@
 /** Reviewer identity: parsed from "Name <email>" or from git config, checked by the schema. */
-import { PloverError } from './errors.ts';
+import { PloverError } from '../errors.ts';
 import type { Reviewer } from './schema-types.generated.ts';
 import { checkAgainstSchema } from './schema-check.ts';
 import { correctionSchema } from './schemas.ts';

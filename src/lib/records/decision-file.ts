@@ -6,8 +6,8 @@
  * submit` would check it (the same createCorrection), and every problem is listed.
  */
 import { createCorrection, MAX_CORRECTION_BYTES, type Decision } from './correction.ts';
-import { PloverError, type Problem } from './errors.ts';
-import { parseJsonText } from './json.ts';
+import { PloverError, type Problem } from '../errors.ts';
+import { parseJsonText } from '../json.ts';
 import type { Candidate, Reviewer } from './schema-types.generated.ts';
 
 /** The most `--from` reads: a hundred thousand decisions of 5 KB fit twice. */

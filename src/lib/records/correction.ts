@@ -1,9 +1,9 @@
 /** Correction records: creating one from a decision, serialising it, parsing a file. */
-import { PloverError, type Problem } from './errors.ts';
+import { PloverError, type Problem } from '../errors.ts';
 import { SCHEMA_VERSION } from './schemas.ts';
 import type { Action, Correction, FailureCategory, Reviewer, StartingPoint } from './schema-types.generated.ts';
 import { checkAgainstSchema } from './schema-check.ts';
-import { findLoneSurrogate, LONE_SURROGATE, parseJsonText } from './json.ts';
+import { findLoneSurrogate, LONE_SURROGATE, parseJsonText } from '../json.ts';
 import { isUnchangedResponse, normalizeCorrectedText } from './target-text.ts';
 
 /**
@@ -24,7 +24,7 @@ export interface Decision {
   unchanged?: boolean;
   /** Set by the review service only: an adjudicator settles a candidate its reviewers disagree on (see the schema). */
   adjudication?: boolean;
-  /** Where the corrected text started (lib/siblings.ts startingPoint); recorded for `correct` only. */
+  /** Where the corrected text started (lib/review/siblings.ts startingPoint); recorded for `correct` only. */
   started_from?: StartingPoint | null;
 }
 
@@ -152,4 +152,14 @@ function shapeProblems(value: unknown, file: string): Problem[] {
     typeof v.decided_at === 'string' &&
     typeof v.reviewer?.email === 'string';
   return ok ? [] : [{ file, message: 'is not a correction record (see plover validate)' }];
+}
+
+/** A correction and the file it was read from. */
+export interface LocatedCorrection {
+  correction: Correction;
+  file: string;
+  /** The tokens of its corrected text under the text rule, when the reader knows them (the export's reading thread counts some, see corrections-thread.worker.ts); else the compiler counts them. */
+  tokens?: number;
+  /** The control tokens in that text, when the reader looked (the export's reading thread does). */
+  controlTokens?: string[];
 }

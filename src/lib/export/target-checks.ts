@@ -4,11 +4,11 @@
  * chat-template control token, and a correction that is the model's response unchanged
  * without saying so (written before plover asked).
  */
-import type { LocatedCandidate } from './candidates.ts';
+import type { LocatedCandidate } from '../records/candidates.ts';
 import { controlTokensIn } from './control-tokens.ts';
-import { isUnchangedResponse, textRuleBreaks } from './target-text.ts';
-import type { Problem } from './errors.ts';
-import type { LocatedCorrection } from './export.ts';
+import { isUnchangedResponse, textRuleBreaks } from '../records/target-text.ts';
+import type { Problem } from '../errors.ts';
+import type { LocatedCorrection } from '../records/correction.ts';
 
 export interface TargetReport {
   warnings: Problem[];

@@ -6,9 +6,9 @@
  * completion (where a trainer splits them), and a system prompt must not vanish.
  */
 import { Template } from '@huggingface/jinja';
-import { PloverError } from './errors.ts';
+import { PloverError } from '../errors.ts';
 import type { ExportRecord } from './export-format.ts';
-import { parseJsonText } from './json.ts';
+import { parseJsonText } from '../json.ts';
 
 type Msg = { role: string; content: string };
 

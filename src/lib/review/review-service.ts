@@ -9,19 +9,19 @@
  * client/clone-committer.ts (the page's IndexedDB clone; pushing is the hosted session's
  * own loop) and tests/helpers/memory-committer.ts (tests).
  */
-import type { Decision } from './correction.ts';
-import { PloverError } from './errors.ts';
+import type { Decision } from '../records/correction.ts';
+import { PloverError } from '../errors.ts';
 import type { HistoryEntry } from './history.ts';
 import type { CardContext, DecisionResult, LabelBackend, Session, SiblingView, UndoResult } from './label-backend.ts';
-import { correctionPath } from './paths.ts';
+import { correctionPath } from '../records/paths.ts';
 import { parseQueueFilter } from './queue-filter.ts';
 import { ReviewIndex } from './review-index.ts';
-import type { Candidate, Correction, Reviewer } from './schema-types.generated.ts';
-import { resolveCorrectedText } from './resolve.ts';
+import type { Candidate, Correction, Reviewer } from '../records/schema-types.generated.ts';
+import { resolveCorrectedText } from '../team/resolve.ts';
 import { MAX_SIBLINGS, sameQuestion, startsFor, turnTextAt } from './siblings.ts';
 import type { Stats } from './stats.ts';
-import type { Suggestion } from './suggestions.ts';
-import { isAdjudicator } from './team.ts';
+import type { Suggestion } from '../records/suggestions.ts';
+import { isAdjudicator } from '../team/team.ts';
 
 /** Where decisions are stored: each method resolves once what it wrote is durable. */
 export interface Committer {
@@ -57,7 +57,7 @@ export class ReviewService {
   /** Decisions commit one at a time: each commit's parent is the one before. */
   private tail: Promise<unknown> = Promise.resolve();
 
-  /** Each candidate's imported suggestions (lib/suggestions.ts). */
+  /** Each candidate's imported suggestions (lib/records/suggestions.ts). */
   suggestions: ReadonlyMap<string, Suggestion[]> = new Map();
   /** Reads a correction file whose text the index does not hold (the hosted page's index keeps outlines). */
   private readonly readCorrection: (file: string) => Promise<Correction | undefined>;
@@ -132,7 +132,7 @@ export class ReviewService {
   }
 
   /**
-   * A candidate's siblings (lib/siblings.ts: the same prompt, earlier turns read as their
+   * A candidate's siblings (lib/review/siblings.ts: the same prompt, earlier turns read as their
    * resolved corrections) with their decisions, and the starts its correction can take.
    * @throws PloverError `E_UNKNOWN_CANDIDATE`.
    */

@@ -3,7 +3,7 @@
  * outlines, everything the queue, its filters, facets and siblings need but the texts,
  * which come from a CandidateTexts when a card shows them.
  */
-import type { Candidate, Correction, Reviewer } from './schema-types.generated.ts';
+import type { Candidate, Correction, Reviewer } from '../records/schema-types.generated.ts';
 import { promptKeys, type PromptKeys } from './siblings.ts';
 
 /** What the queue, its filters, sort orders, facets and siblings read of a candidate: everything but its texts, and its prompt's keys. */

@@ -2,11 +2,11 @@
  * The schemas, and what the UI and validator take from them: the action and
  * failure-category lists with their labels and descriptions. Nothing here copies them.
  */
-import candidateSchema from '../../schemas/candidate.schema.json' with { type: 'json' };
-import configSchema from '../../schemas/config.schema.json' with { type: 'json' };
-import correctionSchema from '../../schemas/correction.schema.json' with { type: 'json' };
-import exportLineSchema from '../../schemas/export-line.schema.json' with { type: 'json' };
-import suggestionSchema from '../../schemas/suggestion.schema.json' with { type: 'json' };
+import candidateSchema from '../../../schemas/candidate.schema.json' with { type: 'json' };
+import configSchema from '../../../schemas/config.schema.json' with { type: 'json' };
+import correctionSchema from '../../../schemas/correction.schema.json' with { type: 'json' };
+import exportLineSchema from '../../../schemas/export-line.schema.json' with { type: 'json' };
+import suggestionSchema from '../../../schemas/suggestion.schema.json' with { type: 'json' };
 import type { Action, FailureCategory, StartKind } from './schema-types.generated.ts';
 
 export { candidateSchema, configSchema, correctionSchema, exportLineSchema, suggestionSchema };

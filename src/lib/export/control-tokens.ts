@@ -4,6 +4,7 @@
  * training target teaches the model to end or fake a turn. This is the one list: the
  * review page, `plover validate` and the export all read it.
  */
+import { compareOrdinal } from '../ordinal.ts';
 
 /** Each family and the tokens its chat template or tokenizer treats as special. */
 export const CONTROL_TOKEN_FAMILIES: { family: string; tokens: string[] }[] = [
@@ -39,5 +40,5 @@ export function findControlTokens(text: string): ControlTokenMatch[] {
 
 /** The distinct control tokens in `text`, sorted. */
 export function controlTokensIn(text: string): string[] {
-  return [...new Set(findControlTokens(text).map((m) => m.token))].sort();
+  return [...new Set(findControlTokens(text).map((m) => m.token))].sort(compareOrdinal);
 }

@@ -5,8 +5,8 @@
  * (schemas/suggestion.schema.json), written by `plover suggest import`.
  */
 import { unknownCandidate } from './candidates.ts';
-import type { Problem } from './errors.ts';
-import { parseJsonText } from './json.ts';
+import type { Problem } from '../errors.ts';
+import { parseJsonText } from '../json.ts';
 import { decodeUtf8, type DataSource } from './repository.ts';
 import { checkAgainstSchema } from './schema-check.ts';
 import type { SuggestionLine } from './schema-types.generated.ts';

@@ -2,7 +2,7 @@
  * The review queue's filters and sort orders, as the URL and the label server carry
  * them: `?run=…&model=…&task_type=…&score_min=0.2&score_max=0.6&state=decided&category=none&q=text&sort=-score&scope=all`.
  */
-import type { Candidate, Correction } from './schema-types.generated.ts';
+import type { Candidate, Correction } from '../records/schema-types.generated.ts';
 
 /** `conflict`: candidates whose reviewers disagree (no action chosen by more than half of them), decided by me or not. */
 export type ReviewStateFilter = 'undecided' | 'decided' | 'all' | 'conflict';

@@ -9,15 +9,15 @@
  * (client/index-snapshot.ts), so a later visit does not read every candidate first.
  * What it reads of candidates and corrections, the outlines, is outline.ts.
  */
-import type { LocatedCandidate } from './candidates.ts';
-import { normalizeEmail } from './paths.ts';
+import type { LocatedCandidate } from '../records/candidates.ts';
+import { normalizeEmail } from '../records/paths.ts';
 import { matchesFilter, parseQueueFilter, sortCandidates, type QueueFilter, type SortOrder } from './queue-filter.ts';
-import type { CandidateData } from './repository.ts';
-import { countByAction } from './review-state.ts';
-import type { Candidate, Reviewer } from './schema-types.generated.ts';
-import { assignees, type Team } from './team.ts';
-import { compareOrdinal } from './export.ts';
+import type { CandidateData } from '../records/repository.ts';
+import { countByAction } from '../team/review-state.ts';
+import type { Candidate, Reviewer } from '../records/schema-types.generated.ts';
+import { assignees, type Team } from '../team/team.ts';
 import { outlineOf, type CandidateOutline, type CandidateTexts, type LocatedOutline } from './outline.ts';
+import { compareOrdinal } from '../ordinal.ts';
 
 const DEFAULT_FILTER: QueueFilter = parseQueueFilter(new URLSearchParams());
 
@@ -124,7 +124,7 @@ export class ReviewIndex<C extends LocatedOutline = LocatedOutline> {
   /**
    * Whether a candidate's reviewers disagree: two or more decided it, no action has more
    * than half of them, and no adjudicator settled it (the default `majority` policy's
-   * conflict, lib/resolve.ts).
+   * conflict, lib/team/resolve.ts).
    */
   inConflict(id: string): boolean {
     if ((this.deciders.get(id) ?? 0) < 2) return false;
@@ -133,7 +133,7 @@ export class ReviewIndex<C extends LocatedOutline = LocatedOutline> {
     for (const decisions of this.byReviewer.values()) {
       const d = decisions.get(id);
       if (!d) continue;
-      // An adjudicator's decision settles it (lib/resolve.ts resolveDecision).
+      // An adjudicator's decision settles it (lib/team/resolve.ts resolveDecision).
       if (d.adjudication) return false;
       total += 1;
       actions.set(d.action, (actions.get(d.action) ?? 0) + 1);
@@ -324,7 +324,7 @@ export class ReviewIndex<C extends LocatedOutline = LocatedOutline> {
     return { byPrompt: this.byPrompt, byResponse: this.byResponse };
   }
 
-  /** The other candidates whose prompt has the same key (lib/siblings.ts): who may be a sibling, in queue order. */
+  /** The other candidates whose prompt has the same key (lib/review/siblings.ts): who may be a sibling, in queue order. */
   promptGroup(id: string): string[] {
     const o = this.outlines.get(id);
     return o
@@ -334,7 +334,7 @@ export class ReviewIndex<C extends LocatedOutline = LocatedOutline> {
       : [];
   }
 
-  /** For each assistant message of a candidate's prompt: the candidates of the same model whose prompt and response it continues (lib/earlier-turns.ts). */
+  /** For each assistant message of a candidate's prompt: the candidates of the same model whose prompt and response it continues (lib/export/earlier-turns.ts). */
   earlierTurns(id: string): string[][] {
     const o = this.outlines.get(id);
     if (!o?.turns) return [];

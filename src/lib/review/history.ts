@@ -1,5 +1,5 @@
 /** A candidate's history as the page shows it: one entry per commit that touched one of its correction files. */
-import type { Correction } from './schema-types.generated.ts';
+import type { Correction } from '../records/schema-types.generated.ts';
 
 export interface HistoryEntry {
   commit: string;

@@ -5,14 +5,16 @@
  * ExportCompiler takes the corrections of one candidate at a time, so the caller can
  * read and write files without holding all corrections in memory.
  */
-import { unknownCandidate, type LocatedCandidate } from './candidates.ts';
-import { PloverError, type Problem } from './errors.ts';
-import type { Candidate, Correction, Message, PromptMessage } from './schema-types.generated.ts';
-import { normalizeCorrectedText } from './target-text.ts';
+import { unknownCandidate, type LocatedCandidate } from '../records/candidates.ts';
+import { PloverError, type Problem } from '../errors.ts';
+import type { Candidate, Message, PromptMessage } from '../records/schema-types.generated.ts';
+import type { LocatedCorrection } from '../records/correction.ts';
+import { compareOrdinal } from '../ordinal.ts';
+import { normalizeCorrectedText } from '../records/target-text.ts';
 import { controlTokensIn } from './control-tokens.ts';
 import type { EarlierTurns } from './earlier-turns.ts';
-import { resolveDecision, type Conflict } from './resolve.ts';
-import { checkAgainstSchema } from './schema-check.ts';
+import { resolveDecision, type Conflict } from '../team/resolve.ts';
+import { checkAgainstSchema } from '../records/schema-check.ts';
 import {
   DEFAULT_EXPORT_OPTIONS,
   emptyCounts,
@@ -26,16 +28,6 @@ import {
   type ExportOptions,
   type ExportRecord,
 } from './export-format.ts';
-
-/** A correction and the file it was read from. */
-export interface LocatedCorrection {
-  correction: Correction;
-  file: string;
-  /** The tokens of its corrected text under the text rule, when the reader knows them (the export's reading thread counts some, see corrections-thread.worker.ts); else the compiler counts them. */
-  tokens?: number;
-  /** The control tokens in that text, when the reader looked (the export's reading thread does). */
-  controlTokens?: string[];
-}
 
 /** What the compiler knows of earlier turns: where they are, and the corrected texts of those reviewed. */
 export interface EarlierTurnContext {
@@ -208,7 +200,7 @@ export class ExportCompiler {
           const tokens = r.target === null ? [] : targetTokens(r.target);
           if (!tokens.length) return true;
           this.counts.control_token_targets += 1;
-          this.controlTokenTargets.push({ candidate_id: id, tokens: [...new Set(tokens)].sort() });
+          this.controlTokenTargets.push({ candidate_id: id, tokens: [...new Set(tokens)].sort(compareOrdinal) });
           return false;
         });
     if (records.length === 0) return [];
@@ -342,7 +334,11 @@ export class ExportCompiler {
     for (const t of [...inTarget, ...inFailed]) found.add(t);
     if (found.size === 0) return;
     this.counts.with_control_tokens += 1;
-    this.controlTokenLines.push({ candidate_id: candidateId, tokens: [...found].sort(), in_target: inTarget.length > 0 || (failed?.target === true && inFailed.length > 0) });
+    this.controlTokenLines.push({
+      candidate_id: candidateId,
+      tokens: [...found].sort(compareOrdinal),
+      in_target: inTarget.length > 0 || (failed?.target === true && inFailed.length > 0),
+    });
   }
 
   /**
@@ -375,11 +371,6 @@ export class ExportCompiler {
     if (n === undefined) this.tokenMemo.set(text, (n = this.countTextTokens(text)));
     return n;
   }
-}
-
-/** Orders strings by UTF-16 code unit, independent of locale, for deterministic output. */
-export function compareOrdinal(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function sortKeys(record: Record<string, number>): Record<string, number> {

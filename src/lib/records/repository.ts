@@ -6,9 +6,10 @@
  */
 import { indexCandidates, parseCandidateFile, unknownCandidate, type LocatedCandidate } from './candidates.ts';
 import { MAX_CORRECTION_BYTES, parseCorrection } from './correction.ts';
-import { PloverError, formatProblem, type Problem } from './errors.ts';
-import type { LocatedCorrection } from './export.ts';
+import { PloverError, formatProblem, type Problem } from '../errors.ts';
 import { CORRECTIONS_DIR, CORRECTION_PATH_PATTERN, correctionPath } from './paths.ts';
+import type { LocatedCorrection } from './correction.ts';
+import { compareOrdinal } from '../ordinal.ts';
 
 export interface SourceFile {
   /** Relative to the repository root, with `/`. */
@@ -164,7 +165,7 @@ function tooLargeCorrection(file: string, size: number): Problem {
 
 /** One group per candidate id (two ids share a 64-bit key only by a hash collision). */
 function* splitById(group: LocatedCorrection[]): Generator<LocatedCorrection[]> {
-  const ids = [...new Set(group.map((c) => c.correction.candidate_id))].sort();
+  const ids = [...new Set(group.map((c) => c.correction.candidate_id))].sort(compareOrdinal);
   for (const id of ids) yield group.filter((c) => c.correction.candidate_id === id);
 }
 
