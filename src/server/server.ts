@@ -3,14 +3,7 @@
  * review service's LabelBackend (lib/review/label-backend.ts) over a small JSON API; each
  * decision is committed by the same service as `plover submit`.
  *
- *   GET  /api/session              reviewer, their counts per action, remaining, total
- *   GET  /api/queue?after=ID&limit=N&<filters>   the next matching candidates after ID (filters: lib/review/queue-filter.ts)
- *   GET  /api/facets               runs, models and task types with totals and my progress
- *   GET  /api/stats                review statistics of every reviewer (see lib/review/stats.ts)
- *   POST /api/decisions            {candidate_id, action, corrected_response?, failure_category?, unchanged?, duration_ms?}
- *   POST /api/undo                 {candidate_id}: undo this reviewer's decision on it
- *   GET  /api/history?candidate=ID     every decision and undo on a candidate, from git
- *   GET  /api/context?candidate=ID     its siblings and the starts of its correction (lib/review/siblings.ts)
+ * The API's routes are the table in lib/review/api.ts, one per LabelBackend method.
  *
  * Before answering a GET, the server takes in what came into the checked-out branch since
  * it last looked (a `git pull`, a `plover submit` beside it; Workspace.refresh): changed
@@ -23,7 +16,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createGzip } from 'node:zlib';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decisionFromJson } from '../lib/records/decision-file.ts';
+import { routeOf } from '../lib/review/api.ts';
 import { formatProblem, PloverError } from '../lib/errors.ts';
 import { parseJsonText } from '../lib/json.ts';
 import type { Reviewer } from '../lib/records/schema-types.generated.ts';
@@ -33,7 +26,6 @@ export const DEFAULT_SITE_DIR = fileURLToPath(new URL('../../dist/local/', impor
 
 /** Large enough for a 65k-character correction many times over; small enough to refuse floods. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
-const MAX_QUEUE_PAGE = 200;
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -169,46 +161,20 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerOpti
 }
 
 async function api(req: IncomingMessage, res: ServerResponse, url: URL, ctx: ServerOptions & { current: Current }) {
-  if (req.method === 'GET') await ctx.current.refresh();
+  const route = routeOf(req.method ?? '', url.pathname);
+  if (!route) return sendJson(res, 404, { error: { code: 'E_NOT_FOUND', message: `no API route ${req.method} ${url.pathname}` } });
+  let body: Record<string, unknown> = {};
+  if (route.method === 'POST') {
+    const read = await readJsonObject(req, res);
+    if (!read) return;
+    body = read;
+  } else await ctx.current.refresh();
   const backend = ctx.current.workspace.service.backend(ctx.reviewer);
-  const route = `${req.method} ${url.pathname}`;
-  switch (route) {
-    case 'GET /api/session':
-      return respond(res, () => backend.session(), 200);
-    case 'GET /api/queue': {
-      const limit = Math.min(Math.max(Number(url.searchParams.get('limit') ?? 20) || 20, 1), MAX_QUEUE_PAGE);
-      return respond(res, () => backend.queue(url.searchParams.get('after'), limit, Object.fromEntries(url.searchParams)), 200);
-    }
-    case 'GET /api/stats':
-      return respond(res, () => backend.stats(), 200);
-    case 'GET /api/facets':
-      return respond(res, () => backend.facets(), 200);
-    case 'GET /api/history':
-      return respond(res, async () => ({ entries: await backend.history(url.searchParams.get('candidate') ?? '') }), 200);
-    case 'GET /api/context':
-      return respond(res, () => backend.context(url.searchParams.get('candidate') ?? ''), 200);
-    case 'POST /api/undo': {
-      const body = await readJsonObject(req, res);
-      return body && respond(res, () => backend.undo(String(body.candidate_id ?? '')));
-    }
-    case 'POST /api/decisions': {
-      const body = await readJsonObject(req, res);
-      if (!body) return;
-      // The same reading as plover submit --from: an unknown field is refused, not ignored.
-      const { decision, problems } = decisionFromJson(body, ['duration_ms']);
-      if (!decision || problems.length) {
-        const listed = problems.map((p) => ({ file: 'decision', ...p }));
-        return sendError(res, new PloverError('E_INVALID_DECISION', `invalid decision:\n${listed.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`, { problems: listed }));
-      }
-      const durationMs = typeof body.duration_ms === 'number' && Number.isFinite(body.duration_ms) && body.duration_ms >= 0 ? body.duration_ms : undefined;
-      return respond(res, () => backend.decide(decision, durationMs));
-    }
-  }
-  return sendJson(res, 404, { error: { code: 'E_NOT_FOUND', message: `no API route ${route}` } });
+  return respond(res, () => route.answer(backend, { query: url.searchParams, body }), route.method === 'GET' ? 200 : 201);
 }
 
 /** Answers with `work()`'s result, or with a PloverError's code, message and problems. */
-async function respond(res: ServerResponse, work: () => Promise<unknown>, status = 201) {
+async function respond(res: ServerResponse, work: () => Promise<unknown>, status: number) {
   try {
     return sendJson(res, status, await work());
   } catch (err) {

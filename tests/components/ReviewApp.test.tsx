@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DecisionJournal } from '../../src/client/decision-journal.ts';
 import { ReviewApp } from '../../src/components/ReviewApp.tsx';
 import { parseCorrection } from '../../src/lib/records/correction.ts';
+import { PloverError } from '../../src/lib/errors.ts';
 import type { MemoryCommitter } from '../helpers/memory-committer.ts';
 import { memoryService } from '../helpers/memory-service.ts';
 import { ann } from '../helpers/reviewers.ts';
@@ -111,6 +112,28 @@ describe('the review page (jsdom, in-memory committer)', () => {
     fireEvent.click(within(entry).getByRole('button', { name: 'Retry' }));
     await waitFor(() => expect(committed(committer)).toEqual([['discard', 'c01']]));
     expect(correctionOf(committer, 'c01').duration_ms).toBeGreaterThanOrEqual(50);
+  });
+
+  it('lists each problem of a refused decision under its entry, as the label server or the service names them', async () => {
+    const { committer } = mount(ids(2).map((id) => ({ id })));
+    await waitFor(() => expect(shown()).toBe('c01'));
+    const problems = [
+      { file: 'decision', path: 'corrected_response', message: 'makes a correction of 2000000 bytes, over the 1048576-byte limit of a correction file; shorten it' },
+      { file: 'decision', path: 'failure_category', message: 'must be one of the categories' },
+    ];
+    committer.gate = async () => {
+      committer.gate = null;
+      throw new PloverError('E_INVALID_DECISION', `invalid decision:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`, { problems });
+    };
+    press('d');
+    const entry = (await screen.findByText('invalid decision:', { exact: false })).closest('li')!;
+    expect(entry.getAttribute('data-state')).toBe('failed');
+    expect(
+      within(entry)
+        .getAllByRole('listitem')
+        .map((li) => li.textContent),
+    ).toEqual(problems.map((p) => `${p.path}: ${p.message}`));
+    expect(entry.querySelector('.commit-error')!.textContent!.trim()).toBe('invalid decision:');
   });
 
   it('asks before the page is left while a decision is not stored, and keeps it in the journal until its commit is', async () => {

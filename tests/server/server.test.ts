@@ -10,6 +10,8 @@ import { plover } from '../helpers/cli.ts';
 import { correctionPath } from '../../src/lib/records/paths.ts';
 import { candidateLine, fsck, git, useTempRepos } from '../helpers/repo.ts';
 import { ann } from '../helpers/reviewers.ts';
+import { createLocalBackend } from '../../src/client/local-backend.ts';
+import { PloverError } from '../../src/lib/errors.ts';
 
 const repo = useTempRepos();
 let server: RunningServer | undefined;
@@ -65,6 +67,34 @@ describe('the label server', () => {
     expect(plain.body.toString()).toMatch(/<link rel="icon" href="data:image\/svg\+xml,/);
     const script = /src="(\/_astro\/[^"]+\.js)"/.exec(plain.body.toString())?.[1];
     if (script) expect((await get(script, true)).headers['content-encoding']).toBe('gzip');
+  });
+
+  it('carries every LabelBackend method to the page: the client and the server, both from one route table, answer as the service does', async () => {
+    const { dir, server } = await serve();
+    const page = createLocalBackend(server.url.replace(/\/$/, ''));
+    const service = (await Workspace.open(dir)).service.backend(ann);
+    expect(await page.session()).toEqual(await service.session());
+    expect(await page.facets()).toEqual(await service.facets());
+    const first = await page.queue(null, 3, { sort: '-score' });
+    expect(first).toEqual(await service.queue(null, 3, { sort: '-score' }));
+    const id = first.items[0]!.id;
+    expect(await page.context(id)).toEqual(await service.context(id));
+    const decided = await page.decide({ candidate_id: id, action: 'flag', corrected_response: null, failure_category: 'hallucination' }, 1234);
+    expect(decided.oid).toBe(git(dir, 'rev-parse', 'HEAD'));
+    expect(decided.correction).toMatchObject({ candidate_id: id, action: 'flag', failure_category: 'hallucination', duration_ms: 1234 });
+    const undone = await page.undo(id);
+    expect(undone.oid).toBe(git(dir, 'rev-parse', 'HEAD'));
+    expect((await page.history(id)).map((e) => [e.kind, e.commit])).toEqual([
+      ['undo', undone.oid],
+      ['decision', decided.oid],
+    ]);
+    expect(await page.stats()).toEqual(await (await Workspace.open(dir)).service.backend(ann).stats());
+    // A refusal reaches the page with its code and every problem, as the service throws it.
+    const refused = await page.decide({ candidate_id: id, action: 'correct', corrected_response: ' ', failure_category: null }).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(PloverError);
+    expect(refused).toMatchObject({ code: 'E_INVALID_DECISION', problems: [{ path: 'corrected_response', message: 'must not be blank when action is "correct"' }] });
+    await expect(page.context('nope')).rejects.toMatchObject({ code: 'E_UNKNOWN_CANDIDATE' });
+    expect(fsck(dir).status).toBe(0);
   });
 
   it('serves the session, the queue in pages, and commits a posted decision', async () => {

@@ -42,7 +42,22 @@ export function CommitList(props: CommitListProps) {
                 </button>
               </Show>
               <Show when={entry.error}>
-                <span class="commit-error"> {entry.error}</span>{' '}
+                {/* A refusal that lists its problems (the label server's or the service's) shows its first line, then each problem. */}
+                <span class="commit-error"> {entry.problems.length ? entry.error!.split('\n')[0] : entry.error}</span>{' '}
+                <Show when={entry.problems.length}>
+                  <ul class="commit-problems">
+                    <For each={entry.problems}>
+                      {(p) => (
+                        <li>
+                          <Show when={p.path}>
+                            <code>{p.path}</code>:{' '}
+                          </Show>
+                          {p.message}
+                        </li>
+                      )}
+                    </For>
+                  </ul>
+                </Show>
               </Show>
               <Show when={entry.state === 'failed'}>
                 <button type="button" onClick={() => props.decisions.retry(entry)}>

@@ -12,7 +12,7 @@ import type { LabelBackend, Session } from '../../lib/review/label-backend.ts';
 import type { ActionCounts } from '../../lib/team/review-state.ts';
 import type { Candidate } from '../../lib/records/schema-types.generated.ts';
 import type { DecisionJournal } from '../../client/decision-journal.ts';
-import { failsForGood } from '../../lib/errors.ts';
+import { failsForGood, PloverError, type Problem } from '../../lib/errors.ts';
 
 export interface CommitStatus {
   key: number;
@@ -27,6 +27,8 @@ export interface CommitStatus {
   wasUndecided: boolean;
   oid?: string;
   error?: string;
+  /** What a refusal listed as wrong with the decision (PloverError's problems); none otherwise. */
+  problems: Problem[];
 }
 
 /** Of the finished commits, the latest few stay listed; pending, failed and undoing ones always do. */
@@ -110,7 +112,7 @@ export function createDecisions(backend: LabelBackend, journal?: DecisionJournal
           });
         } catch (err) {
           if (entry.journalId && failsForGood(err)) journal?.remove(entry.journalId);
-          update(entry.key, { state: 'failed', error: (err as Error).message });
+          update(entry.key, { state: 'failed', error: (err as Error).message, problems: err instanceof PloverError ? err.problems : [] });
         }
       })
       .finally(() => (unsent -= 1));
@@ -137,6 +139,7 @@ export function createDecisions(backend: LabelBackend, journal?: DecisionJournal
         decision,
         state: 'pending',
         wasUndecided: !decided().has(candidate.id),
+        problems: [],
         ...(durationMs === undefined ? {} : { durationMs }),
         ...(journalId ? { journalId } : {}),
       };
@@ -145,7 +148,7 @@ export function createDecisions(backend: LabelBackend, journal?: DecisionJournal
       return entry;
     },
     retry(entry: CommitStatus) {
-      update(entry.key, { state: 'pending', error: undefined });
+      update(entry.key, { state: 'pending', error: undefined, problems: [] });
       send({ ...entry, state: 'pending' });
     },
     /** Drops a failed decision, so its candidate can be decided again by hand. */
