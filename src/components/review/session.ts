@@ -101,12 +101,10 @@ function createReviewState(props: ReviewAppProps) {
   });
 
   // A card starts with the model's response to edit (or empty, by setting) and no category.
-  const marks = createBenchMarks();
   createEffect(
     on([current, settings.startEmpty.on], ([c]) => {
       resetForm(c);
       card.shown();
-      if (c) marks.cardShown();
     }),
   );
 
@@ -139,7 +137,6 @@ function createReviewState(props: ReviewAppProps) {
     filters,
     card,
     history,
-    marks,
     current,
     isDecided,
     /** My decision of the current card in this visit, if any. */
@@ -154,7 +151,7 @@ function createReviewState(props: ReviewAppProps) {
 
 /** What the reviewer does: decide, undo, reopen a failed commit, move, pick a category, cancel an edit. */
 function createReviewActions(state: ReviewState) {
-  const { queue, decisions, settings, drafts, form, starts, settle, setAnnouncement, card, marks, current, isDecided, resetForm } = state;
+  const { queue, decisions, settings, drafts, form, starts, settle, setAnnouncement, card, current, isDecided, resetForm } = state;
 
   /** Cancels the edit of the current card's correction: its draft and start are dropped. */
   function cancelEdit() {
@@ -176,7 +173,6 @@ function createReviewActions(state: ReviewState) {
     if (action === 'correct' && form.draft().trim() === '') return form.refuse('Write the corrected response before choosing Correct.');
     if (action === 'correct' && !unchanged && isUnchangedResponse(form.draft(), candidate.model_response)) return form.ask();
     form.setAskUnchanged(false);
-    marks.decided();
     const toTop = card.scrolledPast();
     const decision: Decision = {
       candidate_id: candidate.id,
@@ -193,12 +189,10 @@ function createReviewActions(state: ReviewState) {
     drafts.clear(candidate.id);
     queue.advance(isDecided);
     setAnnouncement(`${actionLabel(action)}: ${candidate.id}. ${current() ? 'Next candidate.' : ''}`);
-    marks.nextCard(current() !== undefined);
     card.focus(toTop);
   }
 
   function goTo(id: string) {
-    marks.cancel();
     const toTop = card.scrolledPast();
     queue.show(id);
     card.focus(toTop);
@@ -323,34 +317,5 @@ function createCardHistory(backend: LabelBackend, queue: Queue, decisions: Decis
       const latest = ofCurrent()?.find((e) => e.path === correctionPath(c.id, me));
       return latest?.kind === 'decision' ? latest : null;
     },
-  };
-}
-
-/**
- * For `npm run bench` (bench/ui.ts reads them): `plover:first-card` when the first card can
- * be decided on, and `plover:next-card` from a decision to the next card painted — at once,
- * or when the next card arrives if none was left ahead.
- */
-function createBenchMarks() {
-  let firstShown = false;
-  let awaiting = false;
-  const measure = () => requestAnimationFrame(() => performance.measure('plover:next-card', 'plover:decide'));
-  return {
-    decided: () => performance.mark('plover:decide'),
-    nextCard(shown: boolean) {
-      if (shown) measure();
-      else awaiting = true;
-    },
-    cardShown() {
-      if (awaiting) {
-        awaiting = false;
-        measure();
-      }
-      if (!firstShown) {
-        firstShown = true;
-        requestAnimationFrame(() => performance.mark('plover:first-card'));
-      }
-    },
-    cancel: () => (awaiting = false),
   };
 }
