@@ -6,8 +6,8 @@
  *   (a) the time `plover serve` takes to start (read and index the repository);
  *   (b) what the browser transfers before the first card can be decided on,
  *       gzip-compressed as a static host serves it (the target: flat in N);
- *   (c) the time from a decision to the next card painted (performance marks in the
- *       page), median and p95 over DECISIONS decisions, beside the same measure on a page
+ *   (c) the time from a key press to the next card painted (watchCards, an init script
+ *       that watches the page from outside its code), median and p95 over DECISIONS decisions, beside the same measure on a page
  *       that changes one line of text per key (its floor in this browser).
  * Writes docs/bench/ui.md and docs/bench/ui.json.
  */
