@@ -17,7 +17,7 @@ export const ERROR_CODES = {
   // Input: what the reviewer or the data got wrong. The message names the file, line or option.
   E_USAGE: 'the command line cannot be run as given; the message names the option and the fix',
   E_REVIEWER: 'a reviewer is not of the form "Name <email>", or its email is not valid',
-  E_NO_REVIEWER: 'no reviewer given and none in git config (user.name, user.email) or PLOVER_REVIEWER',
+  E_NO_REVIEWER: 'no reviewer given and none in git config (user.name, user.email)',
   E_INVALID_DECISION: 'a decision breaks the correction schema (e.g. a blank corrected response); nothing is written',
   E_UNCHANGED: "a correction equal to the model's response, not marked unchanged; nothing is written",
   E_UNKNOWN_CANDIDATE: 'no candidate in candidates/*.jsonl has this id',
