@@ -14,6 +14,7 @@ import { plural } from '../../lib/plural.ts';
 import cliProgress from 'cli-progress';
 import { MAX_DECISION_FILE_BYTES, parseDecisionFile } from '../../lib/records/decision-file.ts';
 import { CATEGORY_CHOICES, categoryOf, oneOf, parse, readTextFile } from '../args.ts';
+import { noCandidateMessage } from '../../lib/records/candidates.ts';
 
 export async function submit(args: string[]): Promise<void> {
   const { values, positionals } = parse(
@@ -76,7 +77,7 @@ async function startOf(workspace: Workspace, candidateId: string, spec: string):
   const [kind, ...rest] = spec.split(':');
   const id = rest.length ? rest.join(':') : undefined;
   const candidate = await workspace.service.index.candidate(candidateId);
-  if (!candidate) throw new PloverError('E_UNKNOWN_CANDIDATE', `unknown candidate ${JSON.stringify(candidateId)}`);
+  if (!candidate) throw new PloverError('E_UNKNOWN_CANDIDATE', noCandidateMessage(candidateId));
   if (kind === 'model_response' && id === undefined) return startingPoint({ kind, text: candidate.model_response });
   const { starts } = await workspace.service.context(candidateId);
   const found = starts.find((s) => s.kind === kind && (s.kind === 'suggestion' ? s.agent : s.candidate_id) === id);

@@ -100,3 +100,8 @@ export function indexCandidates(located: LocatedCandidate[]): { byId: Map<string
 export function unknownCandidate(file: string, candidateId: string): Problem {
   return { file, path: 'candidate_id', message: `refers to unknown candidate ${JSON.stringify(candidateId)}; import its run into candidates/ or delete this file` };
 }
+
+/** What an input that names no candidate is told: the review service (page and label server), `plover submit` and a `--from` line. */
+export function noCandidateMessage(candidateId: string): string {
+  return `unknown candidate ${JSON.stringify(candidateId)}: no line in candidates/*.jsonl has this id (see \`plover validate\`)`;
+}

@@ -9,6 +9,7 @@ import { createCorrection, MAX_CORRECTION_BYTES, type Decision } from './correct
 import { PloverError, type Problem } from '../errors.ts';
 import { parseJsonText } from '../json.ts';
 import type { Candidate, Reviewer } from './schema-types.generated.ts';
+import { noCandidateMessage } from './candidates.ts';
 
 /** The most `--from` reads: a hundred thousand decisions of 5 KB fit twice. */
 export const MAX_DECISION_FILE_BYTES = 1024 * 1024 * 1024;
@@ -84,7 +85,7 @@ export function parseDecisionFile(
     if (!decision) return;
     const id = decision.candidate_id;
     const found = candidate(id);
-    if (!found) return problem(`no line in candidates/*.jsonl has the id ${JSON.stringify(id)} (see \`plover validate\`)`, 'candidate_id');
+    if (!found) return problem(noCandidateMessage(id), 'candidate_id');
     const earlier = seen.get(id);
     if (earlier !== undefined) return problem(`decides ${JSON.stringify(id)} again (line ${earlier} did already); keep one decision per candidate`, 'candidate_id');
     seen.set(id, line);

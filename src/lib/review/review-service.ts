@@ -22,6 +22,7 @@ import { MAX_SIBLINGS, sameQuestion, startsFor, turnTextAt } from './siblings.ts
 import type { Stats } from './stats.ts';
 import type { Suggestion } from '../records/suggestions.ts';
 import { isAdjudicator } from '../team/team.ts';
+import { noCandidateMessage } from '../records/candidates.ts';
 
 /** Where decisions are stored: each method resolves once what it wrote is durable. */
 export interface Committer {
@@ -228,7 +229,7 @@ export class ReviewService {
 
   private requireKnown(id: string): void {
     if (!this.index.has(id)) {
-      throw new PloverError('E_UNKNOWN_CANDIDATE', `unknown candidate ${JSON.stringify(id)}: no line in candidates/*.jsonl has this id (see \`plover validate\`)`);
+      throw new PloverError('E_UNKNOWN_CANDIDATE', noCandidateMessage(id));
     }
   }
 
