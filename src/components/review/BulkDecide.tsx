@@ -12,6 +12,7 @@ import { FAILURE_CATEGORIES } from '../../lib/records/schemas.ts';
 import type { Decision } from '../../lib/records/correction.ts';
 import type { Candidate, FailureCategory } from '../../lib/records/schema-types.generated.ts';
 import type { CommitStatus, Decisions } from './decisions.ts';
+import { BatchStatus } from './BatchStatus.tsx';
 
 export interface BulkDecideProps {
   backend: LabelBackend;
@@ -111,18 +112,7 @@ export function BulkDecide(props: BulkDecideProps) {
           Apply to all {props.matching ?? '…'} shown
         </button>
       </Show>
-      <Show when={progress()}>
-        <p role="status">
-          {progress()}{' '}
-          <Show when={last()}>
-            {(b) => (
-              <button type="button" onClick={() => void undoAll()}>
-                Undo all {b().entries.length}
-              </button>
-            )}
-          </Show>
-        </p>
-      </Show>
+      <BatchStatus progress={progress()} undoable={last()?.entries.length} onUndoAll={() => void undoAll()} />
       <dialog ref={dialog} aria-labelledby="bulk-confirm">
         <p id="bulk-confirm">
           {VERB[action()][0]} all {props.matching} candidates the filters show{category() ? `, as ${category()}` : ''}? Each becomes a commit of yours; one Undo takes them all

@@ -15,6 +15,7 @@ import { startingPoint } from '../../lib/review/siblings.ts';
 import { isUnchangedResponse, normalizeCorrectedText } from '../../lib/records/target-text.ts';
 import { normalizeEmail } from '../../lib/records/paths.ts';
 import type { CommitStatus, Decisions } from './decisions.ts';
+import { BatchStatus } from './BatchStatus.tsx';
 
 export interface SettleSiblingsProps {
   backend: LabelBackend;
@@ -114,18 +115,7 @@ export function SettleSiblings(props: { state: SettleSiblingsState }) {
             </button>
           </p>
         </Show>
-        <Show when={props.state.progress()}>
-          <p role="status">
-            {props.state.progress()}{' '}
-            <Show when={props.state.last()}>
-              {(b) => (
-                <button type="button" onClick={() => void props.state.undoAll()}>
-                  Undo all {b().length}
-                </button>
-              )}
-            </Show>
-          </p>
-        </Show>
+        <BatchStatus progress={props.state.progress()} undoable={props.state.last()?.length} onUndoAll={() => void props.state.undoAll()} />
         <dialog ref={dialog} aria-labelledby="settle-confirm">
           <p id="settle-confirm">
             Commit the same correction{category() ? `, as ${category()},` : ''} for {n()} sibling{n() === 1 ? '' : 's'}? Each keeps its own model answer and becomes a commit of

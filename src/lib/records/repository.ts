@@ -60,23 +60,19 @@ const NOT_REGULAR = {
   special: 'is not a regular file (a device, pipe or socket); remove it',
 } as const;
 
-/** The problem of a listed entry that is not a regular file, or undefined for a regular one. */
-function notRegular({ path, kind }: SourceFile): Problem | undefined {
-  return kind ? { file: path, message: NOT_REGULAR[kind] } : undefined;
+/** A data folder's entries that are regular files and not its documents; each entry that is not a regular file is a problem. */
+function dataFiles(listed: SourceFile[], problems: Problem[]): SourceFile[] {
+  return listed.filter(({ path, kind }) => {
+    if (kind) problems.push({ file: path, message: NOT_REGULAR[kind] });
+    return !kind && !isDoc(path);
+  });
 }
 
 /** Reads and checks every candidate file; problems are returned, not thrown. */
 export async function readCandidates(source: DataSource): Promise<CandidateData> {
   const problems: Problem[] = [];
   const located: LocatedCandidate[] = [];
-  for (const entry of await source.list(CANDIDATES_DIR)) {
-    const { path: file, size } = entry;
-    const odd = notRegular(entry);
-    if (odd) {
-      problems.push(odd);
-      continue;
-    }
-    if (isDoc(file)) continue;
+  for (const { path: file, size } of dataFiles(await source.list(CANDIDATES_DIR), problems)) {
     if (!file.endsWith('.jsonl') || file.slice(CANDIDATES_DIR.length + 1).includes('/')) {
       problems.push({ file, message: 'is not a candidate file; candidates/ holds one <run_id>.jsonl per benchmark run (see `plover import`)' });
       continue;
@@ -105,14 +101,7 @@ export async function* iterateCorrections(source: DataSource, problems: Problem[
   const listed = await source.list(CORRECTIONS_DIR);
   const present = new Set(listed.map((f) => f.path));
   const files: string[] = [];
-  for (const entry of listed) {
-    const { path: file, size } = entry;
-    const odd = notRegular(entry);
-    if (odd) {
-      problems.push(odd);
-      continue;
-    }
-    if (isDoc(file)) continue;
+  for (const { path: file, size } of dataFiles(listed, problems)) {
     if (!CORRECTION_PATH_PATTERN.test(file)) {
       problems.push({ file, message: 'is not where plover puts corrections (corrections/<2 hex>/<16 hex>--<reviewer>-<8 hex>.json); move or delete it' });
     } else if (size !== undefined && size > MAX_CORRECTION_BYTES) {
