@@ -12,7 +12,7 @@ import { FAILURE_CATEGORIES } from '../../lib/records/schemas.ts';
 import type { Decision } from '../../lib/records/correction.ts';
 import type { Candidate, FailureCategory } from '../../lib/records/schema-types.generated.ts';
 import type { CommitStatus, Decisions } from './decisions.ts';
-import { BatchStatus } from './BatchStatus.tsx';
+import { BatchStatus, ConfirmBatch } from './Batch.tsx';
 
 export interface BulkDecideProps {
   backend: LabelBackend;
@@ -50,7 +50,6 @@ export function BulkDecide(props: BulkDecideProps) {
   }
 
   async function apply() {
-    dialog?.close();
     const verb = VERB[action()];
     setProgress(`Reading the candidates to ${verb[0].toLowerCase()}…`);
     try {
@@ -113,18 +112,9 @@ export function BulkDecide(props: BulkDecideProps) {
         </button>
       </Show>
       <BatchStatus progress={progress()} undoable={last()?.entries.length} onUndoAll={() => void undoAll()} />
-      <dialog ref={dialog} aria-labelledby="bulk-confirm">
-        <p id="bulk-confirm">
-          {VERB[action()][0]} all {props.matching} candidates the filters show{category() ? `, as ${category()}` : ''}? Each becomes a commit of yours; one Undo takes them all
-          back.
-        </p>
-        <button type="button" onClick={() => void apply()}>
-          {VERB[action()][0]} {props.matching}
-        </button>{' '}
-        <button type="button" onClick={() => dialog?.close()}>
-          Cancel
-        </button>
-      </dialog>
+      <ConfirmBatch id="bulk-confirm" ref={(d) => (dialog = d)} confirm={`${VERB[action()][0]} ${props.matching}`} onConfirm={() => void apply()}>
+        {VERB[action()][0]} all {props.matching} candidates the filters show{category() ? `, as ${category()}` : ''}? Each becomes a commit of yours; one Undo takes them all back.
+      </ConfirmBatch>
     </section>
   );
 }

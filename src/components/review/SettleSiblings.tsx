@@ -15,7 +15,7 @@ import { startingPoint } from '../../lib/review/siblings.ts';
 import { isUnchangedResponse, normalizeCorrectedText } from '../../lib/records/target-text.ts';
 import { normalizeEmail } from '../../lib/records/paths.ts';
 import type { CommitStatus, Decisions } from './decisions.ts';
-import { BatchStatus } from './BatchStatus.tsx';
+import { BatchStatus, ConfirmBatch } from './Batch.tsx';
 
 export interface SettleSiblingsProps {
   backend: LabelBackend;
@@ -116,24 +116,10 @@ export function SettleSiblings(props: { state: SettleSiblingsState }) {
           </p>
         </Show>
         <BatchStatus progress={props.state.progress()} undoable={props.state.last()?.length} onUndoAll={() => void props.state.undoAll()} />
-        <dialog ref={dialog} aria-labelledby="settle-confirm">
-          <p id="settle-confirm">
-            Commit the same correction{category() ? `, as ${category()},` : ''} for {n()} sibling{n() === 1 ? '' : 's'}? Each keeps its own model answer and becomes a commit of
-            yours; one Undo takes them all back.
-          </p>
-          <button
-            type="button"
-            onClick={() => {
-              dialog?.close();
-              void props.state.apply();
-            }}
-          >
-            Correct {n()}
-          </button>{' '}
-          <button type="button" onClick={() => dialog?.close()}>
-            Cancel
-          </button>
-        </dialog>
+        <ConfirmBatch id="settle-confirm" ref={(d) => (dialog = d)} confirm={`Correct ${n()}`} onConfirm={() => void props.state.apply()}>
+          Commit the same correction{category() ? `, as ${category()},` : ''} for {n()} sibling{n() === 1 ? '' : 's'}? Each keeps its own model answer and becomes a commit of
+          yours; one Undo takes them all back.
+        </ConfirmBatch>
       </section>
     </Show>
   );
