@@ -13,6 +13,7 @@
 import git, { type PromiseFsClient, type TreeEntry } from 'isomorphic-git';
 import { PloverError, errorCode } from '../lib/errors.ts';
 import { keepCommit, keepTree, keptRoot, keptTree, readTree, writeTree } from './tree-cache.ts';
+import { commitContent, isomorphicWriter, type ObjectWriter } from './objects.ts';
 
 /**
  * A promise-style fs as isomorphic-git takes it. Its `writeFile` must replace a file
@@ -53,6 +54,8 @@ export interface GitTarget {
    * node/tree-reader.ts does it with one `git cat-file --batch`.
    */
   readTrees?: (commit: string, paths: string[]) => Promise<({ oid: string; entries: TreeEntry[] } | null)[]>;
+  /** Stores the objects a commit writes (git/objects.ts); by default isomorphic-git does. */
+  writeObject?: ObjectWriter;
 }
 
 export interface CommitFileOptions extends GitTarget {
@@ -100,12 +103,13 @@ export async function commitFile(options: CommitFileOptions): Promise<string> {
   const { fs, dir, cache, path, text } = options;
   const gitdir = gitdirOf(options);
   const ref = options.ref ?? (await checkedOutBranch(fs, gitdir));
+  const write = options.writeObject ?? isomorphicWriter(fs, gitdir);
 
   let blob: string | null = null;
   if (dir !== undefined) {
     if (text === null) await removeFile(fs, `${dir}/${path}`);
     else await writeWorkingFile(fs, dir, path, text);
-    if (text !== null && options.index) blob = await git.writeBlob({ fs, gitdir, blob: new TextEncoder().encode(text) });
+    if (text !== null && options.index) blob = await write('blob', new TextEncoder().encode(text));
     if (!(await options.index?.({ path, blob }))) {
       // The index entry gets the file's real stat data, so native `git status` sees it as
       // unchanged; adding also hashes the file just written and stores the blob.
@@ -113,7 +117,7 @@ export async function commitFile(options: CommitFileOptions): Promise<string> {
       else blob = (await git.updateIndex({ fs, dir, gitdir, cache, filepath: path, add: true })) as string;
     }
   } else if (text !== null) {
-    blob = await git.writeBlob({ fs, gitdir, blob: new TextEncoder().encode(text) });
+    blob = await write('blob', new TextEncoder().encode(text));
   }
 
   const who = { name: options.author.name, email: options.author.email, timestamp: Math.floor(options.author.date.getTime() / 1000), timezoneOffset: 0 };
@@ -126,17 +130,13 @@ export async function commitFile(options: CommitFileOptions): Promise<string> {
     let tree: string;
     try {
       const trees = parent ? await treesAlong({ ...options, gitdir }, parent, segments.slice(0, -1)) : [];
-      tree = (await replaceAlongPath({ fs, gitdir, cache, written }, trees, segments, blob)) ?? (await writeTree({ fs, gitdir, cache }, []));
+      tree = (await replaceAlongPath({ fs, gitdir, cache, write, written }, trees, segments, blob)) ?? (await writeTree({ fs, gitdir, cache, write }, []));
     } catch (err) {
       // Like a moved ref, built again: see packVanished.
       if (attempt < MAX_ATTEMPTS && packVanished(err)) continue;
       throw err;
     }
-    const oid = await git.writeCommit({
-      fs,
-      gitdir,
-      commit: { message: options.message, tree, parent: parent ? [parent] : [], author: who, committer: who },
-    });
+    const oid = await write('commit', commitContent({ tree, parents: parent ? [parent] : [], who, message: options.message }));
     keepCommit(cache, oid, tree, parent);
     // Only move the ref if nobody else moved it while we built the commit; else build again on theirs.
     if (options.updateRef) {
@@ -242,7 +242,7 @@ function subtree(entries: readonly TreeEntry[], name: string): string | null {
  * @returns the new tree's oid, or null when it would be empty (git stores no empty folders).
  */
 async function replaceAlongPath(
-  ctx: { fs: GitFs; gitdir: string; cache: object; written: string[] },
+  ctx: { fs: GitFs; gitdir: string; cache: object; write: ObjectWriter; written: string[] },
   trees: (string | null)[],
   segments: string[],
   blob: string | null,

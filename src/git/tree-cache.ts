@@ -9,6 +9,7 @@
  */
 import git, { type TreeEntry } from 'isomorphic-git';
 import type { GitFs } from './commit-file.ts';
+import { treeContent, type ObjectWriter } from './objects.ts';
 
 /** Trees kept per cache object: the newest, a few commits' worth (about three trees each). */
 const KEEP = 64;
@@ -73,9 +74,9 @@ export async function readTree(ctx: TreeContext, oid: string): Promise<readonly 
   return tree;
 }
 
-/** Writes a tree of these entries and keeps them under its oid. */
-export async function writeTree(ctx: TreeContext, entries: TreeEntry[]): Promise<string> {
-  const oid = await git.writeTree({ fs: ctx.fs, gitdir: ctx.gitdir, tree: entries });
+/** Writes a tree of these entries with `write` and keeps them under its oid. */
+export async function writeTree(ctx: TreeContext & { write: ObjectWriter }, entries: TreeEntry[]): Promise<string> {
+  const oid = await ctx.write('tree', treeContent(entries));
   keepTree(ctx.cache, oid, entries);
   return oid;
 }

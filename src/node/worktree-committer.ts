@@ -21,12 +21,13 @@ import { readCandidateHistory } from './history.ts';
 import { notePending } from './recover.ts';
 import { refUpdater } from './ref-update.ts';
 import { treeReader } from './tree-reader.ts';
+import { looseObjectWriter } from './object-writer.ts';
 
 const run = promisify(execFile);
 
 /** A commit's target in the working tree at `dir`, with the Node ways of writing the index and the branch and of reading trees. */
 export function worktreeTarget(dir: string, fs: GitFs, cache: object) {
-  return { fs, dir, cache, index: indexWriter(dir), updateRef: refUpdater(fs, `${dir}/.git`), readTrees: treeReader(dir) };
+  return { fs, dir, cache, index: indexWriter(dir), updateRef: refUpdater(fs, `${dir}/.git`), readTrees: treeReader(dir), writeObject: looseObjectWriter(fs, `${dir}/.git`) };
 }
 
 /**

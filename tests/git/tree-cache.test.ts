@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readTree, writeTree } from '../../src/git/tree-cache.ts';
+import { isomorphicWriter } from '../../src/git/objects.ts';
 import { git, useTempRepos } from '../helpers/repo.ts';
 
 const repo = useTempRepos();
@@ -15,7 +16,8 @@ describe('tree cache', () => {
     const cache = {};
     const entries = (i: number) => [{ mode: '100644', path: `f${i}.txt`, type: 'blob' as const, oid: blobOid }];
 
-    const first = await writeTree({ fs, gitdir, cache }, entries(0));
+    const write = isomorphicWriter(fs, gitdir);
+    const first = await writeTree({ fs, gitdir, cache, write }, entries(0));
     expect(git(dir, 'cat-file', '-p', first).trim()).toBe(`100644 blob ${blobOid}\tf0.txt`);
 
     // Gone from disk, still known to this cache object; another cache object reads the disk.
@@ -30,7 +32,7 @@ describe('tree cache', () => {
     expect(await readTree({ fs, gitdir, cache }, head)).toBe(read);
 
     // 64 newer trees push the first one out: it is read from disk again (and is gone there).
-    for (let i = 1; i <= 64; i++) await writeTree({ fs, gitdir, cache }, entries(i));
+    for (let i = 1; i <= 64; i++) await writeTree({ fs, gitdir, cache, write }, entries(i));
     await expect(readTree({ fs, gitdir, cache }, first)).rejects.toThrow(first);
   });
 });
