@@ -1,8 +1,8 @@
 /**
  * A real git server on loopback for the hosted mode's tests, benchmarks and demos: git's
  * own `git http-backend` (smart HTTP, clone/fetch/push) behind a small Node wrapper that
- * adds what a git host adds: HTTP Basic auth with an access token, and CORS for a page
- * on another origin. It can also serve a built site, on a second port, as a static host.
+ * adds what a git host adds: HTTP Basic auth with an access token, CORS for a page on
+ * another origin, and a check of every object pushed (receive.fsckObjects). It can also serve a built site, on a second port, as a static host.
  *
  *   node scripts/git-http-server.ts --root <folder of bare repos> [--port 8174] [--token T]
  *                                   [--site dist/site --site-port 8175 [--base /plover/]]
@@ -213,6 +213,10 @@ async function handleGit(req: IncomingMessage, res: ServerResponse, root: string
       GIT_HTTP_EXPORT_ALL: '1',
       GIT_CONFIG_NOSYSTEM: '1',
       GIT_CONFIG_GLOBAL: '/dev/null',
+      // As a careful host does: every object a push sends is checked before it is taken in.
+      GIT_CONFIG_COUNT: '1',
+      GIT_CONFIG_KEY_0: 'receive.fsckObjects',
+      GIT_CONFIG_VALUE_0: 'true',
       PATH_INFO: decodeURIComponent(url.pathname),
       QUERY_STRING: url.search.slice(1),
       REQUEST_METHOD: req.method ?? 'GET',

@@ -1,7 +1,9 @@
 /**
- * A packfile (version 2, no deltas) of the few objects one push sends, as `git push`
- * writes it: "PACK", the version, the count, then each object's type and size header
- * followed by its zlib-deflated content, and the SHA-1 of all of that at the end.
+ * A packfile (version 2) of the few objects one push sends, as `git push` writes it:
+ * "PACK", the version, the count, then each object's type and size header followed by
+ * its zlib-deflated content, and the SHA-1 of all of that at the end. A changed tree goes
+ * as a delta (REF_DELTA, delta.ts: the entries it shares with its base copied, the others inserted) against the tree its path had before, which the host
+ * has (a thin pack, as `git push` sends) or which the same pack carries.
  *
  * isomorphic-git's packObjects does the same one object at a time: read, inflate,
  * deflate, then the next. Here each object is read and deflated as soon as it is known,
@@ -12,14 +14,19 @@
 import git from 'isomorphic-git';
 import { sha1 } from '@noble/hashes/legacy.js';
 import type { GitFs } from './commit-file.ts';
+import { treeDelta } from './delta.ts';
 
 const TYPE_CODE = { commit: 1, tree: 2, blob: 3, tag: 4 } as const;
+const REF_DELTA = 7;
 
 type PackContext = { fs: GitFs; gitdir: string; cache: object };
 
 export interface PackWriter {
-  /** Adds an object (again: ignored) and starts reading and deflating it at once. */
-  add(oid: string): void;
+  /**
+   * Adds an object (again: ignored) and starts reading and deflating it at once; with a
+   * `base` (a tree the host has, or one added before), as a delta against it where that is smaller.
+   */
+  add(oid: string, base?: string | null): void;
   /** The pack of the objects added, in the order they were added. */
   finish(): Promise<Uint8Array>;
 }
@@ -27,14 +34,16 @@ export interface PackWriter {
 /**
  * A pack written while the caller is still finding its objects: each one added is read
  * and deflated straight away, so in a push that work overlaps the walk of the trees
- * that finds the next.
+ * that finds the next. `thin`: a delta's base may be an object the host has (not in the pack).
  */
-export function packWriter(ctx: PackContext): PackWriter {
+export function packWriter(ctx: PackContext, options: { thin?: boolean } = {}): PackWriter {
   const entries = new Map<string, Promise<Uint8Array>>();
   return {
-    add(oid) {
+    add(oid, base) {
       if (entries.has(oid)) return;
-      const entry = packEntry(ctx, oid);
+      // Without `thin` (the host said `no-thin`), a base must be in the pack itself.
+      const usable = base && (options.thin || entries.has(base)) ? base : null;
+      const entry = packEntry(ctx, oid, usable);
       // Reported by finish(); a caller that gives up before it must not leave an unhandled rejection.
       entry.catch(() => undefined);
       entries.set(oid, entry);
@@ -52,16 +61,34 @@ export function packObjects(ctx: PackContext, oids: string[]): Promise<Uint8Arra
   return writer.finish();
 }
 
-/** One object as a pack entry: its type and size header, then its deflated content. */
-async function packEntry(ctx: PackContext, oid: string): Promise<Uint8Array> {
+/**
+ * One object as a pack entry: its type and size header, then its deflated content; or,
+ * against a base, the delta's header, the base's oid, then the deflated delta.
+ */
+async function packEntry(ctx: PackContext, oid: string, base: string | null): Promise<Uint8Array> {
   const { type, object } = await git.readObject({ ...ctx, oid, format: 'content' });
   const body = object as Uint8Array;
-  const header = objectHeader(TYPE_CODE[type as keyof typeof TYPE_CODE], body.length);
-  const deflated = await deflate(body);
-  const entry = new Uint8Array(header.length + deflated.length);
-  entry.set(header);
-  entry.set(deflated, header.length);
-  return entry;
+  if (base !== null && type === 'tree') {
+    const from = (await git.readObject({ ...ctx, oid: base, format: 'content' })).object as Uint8Array;
+    const delta = treeDelta(from, body);
+    if (delta.length + 20 < body.length) return concat(objectHeader(REF_DELTA, delta.length), hexBytes(base), await deflate(delta));
+  }
+  return concat(objectHeader(TYPE_CODE[type as keyof typeof TYPE_CODE], body.length), await deflate(body));
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/** An oid's 20 bytes. */
+function hexBytes(oid: string): Uint8Array {
+  return Uint8Array.from({ length: 20 }, (_, i) => parseInt(oid.slice(2 * i, 2 * i + 2), 16));
 }
 
 /** "PACK", version 2, the count, the entries, then the SHA-1 of all of that. */

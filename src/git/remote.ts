@@ -246,7 +246,7 @@ export async function pushOutbox(clone: Clone, remote: RemoteOptions, options: {
   if (empty) return result;
   // Round 0 has not seen the host's capabilities; every receive-pack offers these.
   let offered = USUAL_CAPABILITIES;
-  let failed: { old: string; answer: ReceivePackResult } | null = null;
+  let failed: { old: string; answer: ReceivePackResult; thin: boolean } | null = null;
   for (let round = guess ? 0 : 1; round <= MAX_PUSH_ROUNDS; round++) {
     let advertised: string | null = null;
     if (round > 0) {
@@ -272,9 +272,10 @@ export async function pushOutbox(clone: Clone, remote: RemoteOptions, options: {
       }
       const baseIsRemote = remoteHead === base || (remoteHead === ZERO && !(await hasTracking(clone, remote.dest)));
       if (!baseIsRemote) return { kind: 'moved' };
-      // Refused, and the branch is still where we said it was: the host has reasons of its own.
-      if (failed?.old === remoteHead) return { kind: 'refused' };
-      const pack = packWriter(clone);
+      // Refused, and the branch is still where we said it was: the host has reasons of its own
+      // (unless the pack was thin and the host, now asked, says it takes none: then again, whole).
+      if (failed?.old === remoteHead && !(failed.thin && offered.has('no-thin'))) return { kind: 'refused' };
+      const pack = packWriter(clone, { thin: !offered.has('no-thin') });
       for (const c of waiting) {
         pack.add(c.oid);
         const parentTree = c.commit.parent[0] ? (await git.readCommit({ fs: clone.fs, gitdir: clone.gitdir, oid: c.commit.parent[0], cache: clone.cache })).commit.tree : null;
@@ -297,7 +298,7 @@ export async function pushOutbox(clone: Clone, remote: RemoteOptions, options: {
       return result;
     }
     // Not taken: the next round looks where the branch is (moved, landed after all, or refused).
-    failed = { old: step.old, answer };
+    failed = { old: step.old, answer, thin: !offered.has('no-thin') };
   }
   throw new PloverError('E_REMOTE', `the branch ${remote.dest} kept moving while pushing; the decisions are kept and the push is retried`);
 }

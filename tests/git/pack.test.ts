@@ -73,4 +73,49 @@ describe('packObjects', () => {
     packWriter(ctx).add('9876543210987654321098765432109876543210');
     await new Promise((resolve) => setTimeout(resolve, 50));
   });
+
+  it('sends a changed tree as a delta against the one the host has: git completes the thin pack from its own objects, every object as it was', async () => {
+    // A folder of 3,000 files (a tree of about 150 KB: copies past 64 KiB and offsets of three bytes), then one file added, one changed and one removed.
+    const files = Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`corrections/${String(i).padStart(5, '0')}.json`, `{"n": ${i}}\n`]));
+    const { dir } = repo({ files, candidates: false });
+    const host = repo({ candidates: false });
+    {
+      git(host.dir, 'fetch', '-q', dir, 'main:refs/heads/base');
+      fs.writeFileSync(join(dir, 'corrections/01500.json'), '{"n": "changed"}\n');
+      fs.writeFileSync(join(dir, 'corrections/zz-new.json'), '{"n": "new"}\n');
+      fs.rmSync(join(dir, 'corrections/00010.json'));
+      git(dir, 'add', '-A');
+      git(dir, 'commit', '-qm', 'three files');
+      const ctx = { fs, gitdir: join(dir, '.git'), cache: {} };
+      const [rootBefore, rootAfter] = ['HEAD~1', 'HEAD'].map((c) => git(dir, 'rev-parse', `${c}^{tree}`));
+      const [folderBefore, folderAfter] = ['HEAD~1', 'HEAD'].map((c) => git(dir, 'rev-parse', `${c}:corrections`));
+      const blobs = ['01500.json', 'zz-new.json'].map((f) => git(dir, 'rev-parse', `HEAD:corrections/${f}`));
+      const add = (writer: ReturnType<typeof packWriter>) => {
+        writer.add(git(dir, 'rev-parse', 'HEAD'));
+        writer.add(rootAfter!, rootBefore);
+        writer.add(folderAfter!, folderBefore);
+        for (const b of blobs) writer.add(b, null);
+        return writer.finish();
+      };
+      const thin = await add(packWriter(ctx, { thin: true }));
+      const whole = await add(packWriter(ctx));
+      const folderSize = Number(git(dir, 'cat-file', '-s', folderAfter!));
+      expect(folderSize).toBeGreaterThan(100_000);
+      expect(thin.length).toBeLessThan(1024);
+      expect(whole.length).toBeGreaterThan(10 * thin.length);
+
+      const index = spawnSync('git', ['index-pack', '--strict', '--fix-thin', '--stdin'], { cwd: host.dir, env: GIT_ENV, input: thin, encoding: 'buffer' });
+      expect(index.stderr.toString()).toBe('');
+      expect(index.status).toBe(0);
+      for (const oid of [git(dir, 'rev-parse', 'HEAD'), rootAfter!, folderAfter!, ...blobs]) {
+        const want = spawnSync('git', ['cat-file', '-p', oid], { cwd: dir, env: GIT_ENV }).stdout;
+        expect(spawnSync('git', ['cat-file', '-p', oid], { cwd: host.dir, env: GIT_ENV }).stdout.equals(want)).toBe(true);
+      }
+      // Without `thin`, a base the pack does not carry is not used: every entry whole.
+      const empty = repo({ candidates: false }).dir;
+      expect(spawnSync('git', ['index-pack', '--stdin'], { cwd: empty, env: GIT_ENV, input: whole }).status).toBe(0);
+      const idx = fs.readdirSync(join(empty, '.git/objects/pack')).find((f) => f.endsWith('.idx'))!;
+      expect(git(empty, 'verify-pack', '-v', join(empty, '.git/objects/pack', idx))).toContain('non delta: 5 objects');
+    }
+  });
 });
