@@ -17,6 +17,7 @@ import { TOKEN, useGitServer } from '../helpers/git-server.ts';
 import { startPlover } from '../helpers/serve.ts';
 import { candidateLine, fsck, git } from '../helpers/repo.ts';
 import { ann } from '../helpers/reviewers.ts';
+import { LIMIT } from '../helpers/limits.ts';
 
 const bob = { name: 'Bob Ray', email: 'bob@example.org' };
 /** The site's push interval (PLOVER_PUSH_INTERVAL): short, so the tests do not wait long for a batched push. */
@@ -66,7 +67,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
 
   const card = (page: Page) => page.getByRole('article', { name: 'Candidate' });
   /** Waits for the first card; if none comes, the error says what the page shows instead (a sign-in stuck at a step, an error). */
-  async function cardShown(page: Page, timeout = 60_000): Promise<void> {
+  async function cardShown(page: Page, timeout = LIMIT): Promise<void> {
     try {
       await card(page).waitFor({ timeout });
     } catch (err) {
@@ -128,7 +129,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
       await expect.poll(() => page.getByTestId('online').textContent()).toBe('Offline');
       // Reload mid-queue while offline: the tab signs in again from its own clone; nothing is lost.
       await page.reload();
-      await cardShown(page, 30_000);
+      await cardShown(page);
       await expect.poll(() => waiting(page)).toBe('5');
       expect(ids).not.toContain(await currentId(page));
       for (let i = 1; i <= 5; i++) ids.push(await flag(page, i));
@@ -156,7 +157,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     // A later visit fetches only what is new: here nothing, so next to no bytes.
     remote.server.resetStats();
     await page.reload();
-    await cardShown(page, 30_000);
+    await cardShown(page);
     await expect.poll(() => page.getByTestId('online').textContent()).toBe('Online');
     expect(remote.server.stats.fetchBytes).toBeLessThan(cloneBytes / 100);
   });
