@@ -32,6 +32,8 @@ import { GIT_ENV, ROOT, benchId, generateRepository, git } from '../bench/genera
 import { commitDecision } from '../src/git/commit-decision.ts';
 import { outboxRef, pushOutbox, syncClone, waitingCommits, type Clone, type RemoteOptions } from '../src/git/remote.ts';
 import { startGitHttpServer } from './git-http-server.ts';
+import { createLocalBackend } from '../src/client/local-backend.ts';
+import { PloverError } from '../src/lib/errors.ts';
 
 const { values } = parseArgs({
   options: {
@@ -134,23 +136,21 @@ async function soakLocal(origin: string): Promise<ModeReport> {
     }
   })();
 
-  const api = async (s: (typeof servers)[number], path: string, body?: object) => {
-    await s.ready;
-    const res = await fetch(`http://127.0.0.1:${s.port}${path}`, body ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {});
-    const json = (await res.json()) as { error?: { message: string } };
-    if (!res.ok) throw Object.assign(new Error(`${path}: HTTP ${res.status} ${json.error?.message}`), { refused: true });
-    return json;
-  };
+  // The API as the page calls it (client/local-backend.ts, made from lib/review/api.ts). A
+  // request cut by a kill is E_OFFLINE; any other error is the server refusing, which fails the soak.
+  const backendOf = (s: (typeof servers)[number]) => createLocalBackend(`http://127.0.0.1:${s.port}`);
+  const cut = (err: unknown) => err instanceof PloverError && err.code === 'E_OFFLINE';
 
   /** Whether the reviewer's decision on `id` is in the repository (asked once the server is back). */
   const landed = async (s: (typeof servers)[number], id: string): Promise<boolean> => {
     for (;;) {
       checkDeadline();
+      await s.ready;
       try {
-        const { entries } = (await api(s, `/api/history?candidate=${encodeURIComponent(id)}`)) as { entries: { kind: string; author: { email: string } }[] };
+        const entries = await backendOf(s).history(id);
         return entries.some((e) => e.kind === 'decision' && e.author.email === s.reviewer.email);
       } catch (err) {
-        if ((err as { refused?: boolean }).refused) throw err;
+        if (!cut(err)) throw err;
         await sleep(50); // killed again: wait for the restart
       }
     }
@@ -162,11 +162,12 @@ async function soakLocal(origin: string): Promise<ModeReport> {
         const id = idOf(r, d);
         for (;;) {
           checkDeadline();
+          await s.ready;
           try {
-            await api(s, '/api/decisions', { candidate_id: id, action: d % 3 === 0 ? 'discard' : 'flag' });
+            await backendOf(s).decide({ candidate_id: id, action: d % 3 === 0 ? 'discard' : 'flag', corrected_response: null, failure_category: null });
             break;
           } catch (err) {
-            if ((err as { refused?: boolean }).refused) throw err;
+            if (!cut(err)) throw err;
             // Cut by a kill: did the decision land (committed, or recovered at restart)?
             faults.cut_requests += 1;
             if (await landed(s, id)) {
