@@ -8,6 +8,7 @@
  */
 import git, { type TreeEntry } from 'isomorphic-git';
 import type { GitFs } from './commit-file.ts';
+import { concat, oidBytes } from './bytes.ts';
 
 /** Stores one object given its content (without git's `<type> <size>\0` header); resolves to its oid once it is written. */
 export type ObjectWriter = (type: 'blob' | 'tree' | 'commit', content: Uint8Array) => Promise<string>;
@@ -33,20 +34,7 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 /** A tree's content: its entries in git's order, each `<mode> <name>\0<20-byte oid>`, the mode without a leading 0. */
 export function treeContent(entries: readonly TreeEntry[]): Uint8Array {
   const keyed = entries.map((entry) => ({ entry, key: sortKey(entry) })).sort((a, b) => compareBytes(a.key, b.key));
-  const parts = keyed.map(({ entry }) => {
-    const head = utf8.encode(`${entry.mode.replace(/^0/, '')} ${entry.path}\0`);
-    const part = new Uint8Array(head.length + 20);
-    part.set(head);
-    for (let i = 0; i < 20; i++) part[head.length + i] = parseInt(entry.oid.slice(2 * i, 2 * i + 2), 16);
-    return part;
-  });
-  const content = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    content.set(part, at);
-    at += part.length;
-  }
-  return content;
+  return concat(keyed.flatMap(({ entry }) => [utf8.encode(`${entry.mode.replace(/^0/, '')} ${entry.path}\0`), oidBytes(entry.oid)]));
 }
 
 export interface CommitFields {

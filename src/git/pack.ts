@@ -15,6 +15,7 @@ import git from 'isomorphic-git';
 import { sha1 } from '@noble/hashes/legacy.js';
 import type { GitFs } from './commit-file.ts';
 import { treeDelta } from './delta.ts';
+import { concat, oidBytes } from './bytes.ts';
 
 const TYPE_CODE = { commit: 1, tree: 2, blob: 3, tag: 4 } as const;
 const REF_DELTA = 7;
@@ -71,24 +72,9 @@ async function packEntry(ctx: PackContext, oid: string, base: string | null): Pr
   if (base !== null && type === 'tree') {
     const from = (await git.readObject({ ...ctx, oid: base, format: 'content' })).object as Uint8Array;
     const delta = treeDelta(from, body);
-    if (delta.length + 20 < body.length) return concat(objectHeader(REF_DELTA, delta.length), hexBytes(base), await deflate(delta));
+    if (delta.length + 20 < body.length) return concat([objectHeader(REF_DELTA, delta.length), oidBytes(base), await deflate(delta)]);
   }
-  return concat(objectHeader(TYPE_CODE[type as keyof typeof TYPE_CODE], body.length), await deflate(body));
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
-/** An oid's 20 bytes. */
-function hexBytes(oid: string): Uint8Array {
-  return Uint8Array.from({ length: 20 }, (_, i) => parseInt(oid.slice(2 * i, 2 * i + 2), 16));
+  return concat([objectHeader(TYPE_CODE[type as keyof typeof TYPE_CODE], body.length), await deflate(body)]);
 }
 
 /** "PACK", version 2, the count, the entries, then the SHA-1 of all of that. */

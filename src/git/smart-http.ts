@@ -9,6 +9,7 @@
  */
 import type { HttpClient } from 'isomorphic-git';
 import { PloverError } from '../lib/errors.ts';
+import { concat } from './bytes.ts';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -153,16 +154,6 @@ export function parseReceivePackResult(bytes: Uint8Array, sideBand: boolean): Re
     }
   }
   return result;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 // --- the HTTP requests of a push --------------------------------------------------------
