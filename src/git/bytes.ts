@@ -15,3 +15,10 @@ export function concat(parts: readonly Uint8Array[]): Uint8Array {
 export function oidBytes(oid: string): Uint8Array {
   return Uint8Array.from({ length: 20 }, (_, i) => parseInt(oid.slice(2 * i, 2 * i + 2), 16));
 }
+
+/** Orders byte strings as git does (memcmp, then the shorter first). */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}

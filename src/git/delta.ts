@@ -4,6 +4,7 @@
  * push sends each changed tree as a delta against the tree at its path that the host
  * already has, as `git push` does: one decision changes one entry of a tree of hundreds.
  */
+import { compareBytes } from './bytes.ts';
 
 /** A size as deltas write it: 7 bits a byte, least significant first, the high bit saying more follows. */
 function varint(out: number[], n: number): void {
@@ -68,12 +69,6 @@ function entriesOf(tree: Uint8Array): Entry[] {
     at = nul + 21;
   }
   return entries;
-}
-
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return a.length - b.length;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

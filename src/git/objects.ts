@@ -8,7 +8,7 @@
  */
 import git, { type TreeEntry } from 'isomorphic-git';
 import type { GitFs } from './commit-file.ts';
-import { concat, oidBytes } from './bytes.ts';
+import { compareBytes, concat, oidBytes } from './bytes.ts';
 
 /** Stores one object given its content (without git's `<type> <size>\0` header); resolves to its oid once it is written. */
 export type ObjectWriter = (type: 'blob' | 'tree' | 'commit', content: Uint8Array) => Promise<string>;
@@ -23,12 +23,6 @@ const utf8 = new TextEncoder();
 /** The name git sorts a tree entry by: a tree's with a `/` after it, compared as UTF-8 bytes. */
 function sortKey(entry: TreeEntry): Uint8Array {
   return utf8.encode(entry.type === 'tree' ? `${entry.path}/` : entry.path);
-}
-
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return a.length - b.length;
 }
 
 /** A tree's content: its entries in git's order, each `<mode> <name>\0<20-byte oid>`, the mode without a leading 0. */
