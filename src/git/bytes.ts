@@ -1,15 +1,4 @@
-/** Bytes as the git layer puts them together: pack entries, tree contents, request bodies. */
-
-/** The parts one after the other, in one array. */
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+/** Bytes as git orders and names them. */
 
 /** An oid's 20 bytes, from its 40 hex digits. */
 export function oidBytes(oid: string): Uint8Array {

@@ -8,7 +8,8 @@
  */
 import git, { type TreeEntry } from 'isomorphic-git';
 import type { GitFs } from './commit-file.ts';
-import { compareBytes, concat, oidBytes } from './bytes.ts';
+import { compareBytes, oidBytes } from './bytes.ts';
+import { concat } from '../lib/bytes.ts';
 
 /** Stores one object given its content (without git's `<type> <size>\0` header); resolves to its oid once it is written. */
 export type ObjectWriter = (type: 'blob' | 'tree' | 'commit', content: Uint8Array) => Promise<string>;

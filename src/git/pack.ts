@@ -15,7 +15,8 @@ import git from 'isomorphic-git';
 import { sha1 } from '@noble/hashes/legacy.js';
 import type { GitFs } from './commit-file.ts';
 import { treeDelta } from './delta.ts';
-import { concat, oidBytes } from './bytes.ts';
+import { oidBytes } from './bytes.ts';
+import { concat } from '../lib/bytes.ts';
 
 const TYPE_CODE = { commit: 1, tree: 2, blob: 3, tag: 4 } as const;
 const REF_DELTA = 7;

@@ -9,7 +9,7 @@
  */
 import type { HttpClient } from 'isomorphic-git';
 import { PloverError } from '../lib/errors.ts';
-import { concat } from './bytes.ts';
+import { concat } from '../lib/bytes.ts';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

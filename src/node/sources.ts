@@ -43,6 +43,7 @@ export function worktreeSource(dir: string): DataSource {
       return files.sort((a, b) => compareOrdinal(a.path, b.path));
     },
     read: async (path, maxBytes) => readUpTo(join(dir, path), maxBytes),
+    readChunks: (path, maxBytes) => chunksUpTo(join(dir, path), maxBytes),
     close() {},
   };
 }
@@ -86,12 +87,10 @@ function entryKind(e: { isSymbolicLink(): boolean }): NonNullable<SourceFile['ki
 
 /** The file's bytes, or only its size when that is over `maxBytes`. Opens no link (`O_NOFOLLOW`). */
 function readUpTo(file: string, maxBytes: number): Uint8Array | TooLarge {
-  const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  const opened = openUpTo(file, maxBytes);
+  if ('tooLarge' in opened) return opened;
+  const { fd, size } = opened;
   try {
-    const stat = fstatSync(fd);
-    if (!stat.isFile()) throw new PloverError('E_INVALID_REPOSITORY', `${file} is not a regular file; plover reads only regular files`);
-    const size = stat.size;
-    if (size > maxBytes) return { tooLarge: size };
     const bytes = Buffer.allocUnsafe(size);
     let at = 0;
     while (at < size) {
@@ -102,6 +101,50 @@ function readUpTo(file: string, maxBytes: number): Uint8Array | TooLarge {
     return at === size ? bytes : bytes.subarray(0, at);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** How much of a file is read at a time by `chunksUpTo`. */
+const CHUNK_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The file's bytes in chunks of one buffer, reused from one chunk to the next, or only its
+ * size when that is over `maxBytes`. Opens no link (`O_NOFOLLOW`).
+ */
+function chunksUpTo(file: string, maxBytes: number): Iterable<Uint8Array> | TooLarge {
+  const opened = openUpTo(file, maxBytes);
+  if ('tooLarge' in opened) return opened;
+  const { fd, size } = opened;
+  return (function* () {
+    try {
+      const buffer = Buffer.allocUnsafe(Math.min(size, CHUNK_BYTES));
+      // Up to the size the file had when opened: a file that grows while read is read as it was.
+      for (let left = size; left > 0; ) {
+        const n = readSync(fd, buffer, 0, Math.min(buffer.length, left), null);
+        if (n === 0) break; // the file shrank while being read
+        left -= n;
+        yield buffer.subarray(0, n);
+      }
+    } finally {
+      closeSync(fd);
+    }
+  })();
+}
+
+/** Opens a regular file for reading, unless it is over `maxBytes` (then only its size). Opens no link (`O_NOFOLLOW`). */
+function openUpTo(file: string, maxBytes: number): { fd: number; size: number } | TooLarge {
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new PloverError('E_INVALID_REPOSITORY', `${file} is not a regular file; plover reads only regular files`);
+    if (stat.size > maxBytes) {
+      closeSync(fd);
+      return { tooLarge: stat.size };
+    }
+    return { fd, size: stat.size };
+  } catch (err) {
+    closeSync(fd);
+    throw err;
   }
 }
 

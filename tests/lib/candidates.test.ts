@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { indexCandidates, parseCandidateFile } from '../../src/lib/records/candidates.ts';
+import { CandidateFileParser, indexCandidates, parseCandidateFile } from '../../src/lib/records/candidates.ts';
 import { DATA_CANDIDATES, candidateLine, dataRuns } from '../helpers/repo.ts';
 
 describe('parseCandidateFile', () => {
@@ -44,6 +44,24 @@ describe('parseCandidateFile', () => {
       ['c', 3],
     ]);
     expect(problems).toEqual([{ file: 'candidates/run.jsonl', line: 2, message: 'is not valid UTF-8; re-encode it as UTF-8' }]);
+  });
+
+  it('reads a file pushed in chunks of one reused buffer as it reads it whole, lines and characters cut anywhere', () => {
+    const bad = [candidateLine({ id: 'a' }), '{"id": "b",', '', candidateLine({ id: 'é' }), `${candidateLine({ id: '日本' })}\r`].join('\n');
+    const latin1 = Buffer.concat([Buffer.from(`${bad}\n${candidateLine({ id: 'b' }).slice(0, -1)},"x":"`), Buffer.from([0xe9]), Buffer.from(`"}\n${candidateLine({ id: 'c' })}`)]);
+    for (const bytes of [Buffer.from(bad), Buffer.from(`${bad}\n`), latin1, readFileSync(dataRuns()[0]!.file)]) {
+      const whole = parseCandidateFile(bytes, 'f');
+      for (const size of [1, 2, 3, 7, 64, 4096]) {
+        const parser = new CandidateFileParser('f');
+        const buffer = Buffer.alloc(size);
+        for (let at = 0; at < bytes.length; at += size) {
+          const n = bytes.copy(buffer, 0, at, at + size);
+          parser.push(buffer.subarray(0, n));
+          buffer.fill(0x7b); // the caller reuses its buffer: nothing may still point into it
+        }
+        expect(parser.end()).toEqual(whole);
+      }
+    }
   });
 
   it('accepts CRLF line ends', () => {

@@ -3,6 +3,7 @@ import type { Problem } from '../errors.ts';
 import type { Candidate } from './schema-types.generated.ts';
 import { parseJsonText } from '../json.ts';
 import { checkAgainstSchema } from './schema-check.ts';
+import { concat as concatBytes } from '../bytes.ts';
 
 /** A candidate and where it was read from. */
 export interface LocatedCandidate {
@@ -20,45 +21,86 @@ export interface LocatedCandidate {
  * @returns the candidates, and a problem for every bad line (none is skipped silently).
  */
 export function parseCandidateFile(input: string | Uint8Array, file: string): { candidates: LocatedCandidate[]; problems: Problem[] } {
-  const candidates: LocatedCandidate[] = [];
-  const problems: Problem[] = [];
-  const take = (raw: string, line: number) => {
+  const parser = new CandidateFileParser(file);
+  if (typeof input === 'string') {
+    const lines = input.split('\n');
+    if (lines.at(-1) === '') lines.pop();
+    for (const raw of lines) parser.take(raw);
+  } else parser.push(input);
+  return parser.end();
+}
+
+/**
+ * Parses a candidate file as its bytes arrive, a chunk at a time (see parseCandidateFile):
+ * a line cut between chunks is kept until its end comes, so the file is never held whole.
+ * A chunk may be reused by the caller once `push` returns.
+ */
+export class CandidateFileParser {
+  private readonly file: string;
+  private readonly candidates: LocatedCandidate[] = [];
+  private readonly problems: Problem[] = [];
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  private line = 0;
+  /** The start of a line whose end has not come yet, copied out of the chunks it came in. */
+  private partial: Uint8Array[] = [];
+
+  constructor(file: string) {
+    this.file = file;
+  }
+
+  push(chunk: Uint8Array): void {
+    let at = 0;
+    for (;;) {
+      const newline = chunk.indexOf(0x0a, at);
+      if (newline === -1) break;
+      let bytes = chunk.subarray(at, newline);
+      if (this.partial.length) {
+        bytes = concatBytes([...this.partial, bytes]);
+        this.partial = [];
+      }
+      this.decodeLine(bytes);
+      at = newline + 1;
+    }
+    if (at < chunk.length) this.partial.push(new Uint8Array(chunk.subarray(at))); // a copy (a Buffer's slice would share the chunk's memory)
+  }
+
+  /** @returns the candidates, and a problem for every bad line (none is skipped silently). */
+  end(): { candidates: LocatedCandidate[]; problems: Problem[] } {
+    if (this.partial.length) this.decodeLine(concatBytes(this.partial));
+    this.partial = [];
+    return { candidates: this.candidates, problems: this.problems };
+  }
+
+  /** One line of text, without its newline. */
+  take(raw: string): void {
+    this.line += 1;
+    const { file, line } = this;
     const textLine = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (textLine.trim() === '') {
-      problems.push({ file, line, message: 'is blank; a JSONL file holds one JSON object per line: remove the blank line' });
+      this.problems.push({ file, line, message: 'is blank; a JSONL file holds one JSON object per line: remove the blank line' });
       return;
     }
     const parsed = parseJsonText(textLine, { file, line });
     if (parsed.problems.length) {
-      problems.push(...parsed.problems);
+      this.problems.push(...parsed.problems);
       return;
     }
     const bad = checkAgainstSchema('candidate', parsed.value, { file, line });
-    if (bad.length) problems.push(...bad);
-    else candidates.push({ candidate: parsed.value as Candidate, file, line });
-  };
-  if (typeof input === 'string') {
-    const lines = input.split('\n');
-    if (lines.at(-1) === '') lines.pop();
-    lines.forEach((raw, i) => take(raw, i + 1));
-  } else {
-    const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-    let line = 0;
-    for (let at = 0; at < input.length;) {
-      const newline = input.indexOf(0x0a, at);
-      const end = newline === -1 ? input.length : newline;
-      line += 1;
-      let raw: string | undefined;
-      try {
-        raw = decoder.decode(input.subarray(at, end));
-      } catch {
-        problems.push({ file, line, message: 'is not valid UTF-8; re-encode it as UTF-8' });
-      }
-      if (raw !== undefined) take(raw, line);
-      at = end + 1;
-    }
+    if (bad.length) this.problems.push(...bad);
+    else this.candidates.push({ candidate: parsed.value as Candidate, file, line });
   }
-  return { candidates, problems };
+
+  private decodeLine(bytes: Uint8Array): void {
+    let raw: string;
+    try {
+      raw = this.decoder.decode(bytes);
+    } catch {
+      this.line += 1;
+      this.problems.push({ file: this.file, line: this.line, message: 'is not valid UTF-8; re-encode it as UTF-8' });
+      return;
+    }
+    this.take(raw);
+  }
 }
 
 /**

@@ -4,7 +4,7 @@
  * the checks `plover validate` runs. Readers collect every
  * problem and return them; callers decide whether to fail.
  */
-import { indexCandidates, parseCandidateFile, unknownCandidate, type LocatedCandidate } from './candidates.ts';
+import { CandidateFileParser, indexCandidates, unknownCandidate, type LocatedCandidate } from './candidates.ts';
 import { MAX_CORRECTION_BYTES, parseCorrection } from './correction.ts';
 import { PloverError, formatProblem, type Problem } from '../errors.ts';
 import { CORRECTIONS_DIR, CORRECTION_PATH_PATTERN, correctionPath } from './paths.ts';
@@ -31,6 +31,12 @@ export interface DataSource {
   list(folder: string): Promise<SourceFile[]>;
   /** The file's bytes, or its size without its bytes when it is over `maxBytes`. */
   read(path: string, maxBytes: number): Promise<Uint8Array | TooLarge>;
+  /**
+   * The file's bytes a chunk at a time, or its size without its bytes when it is over
+   * `maxBytes`; a chunk may be reused once the next is asked for. Candidate files are read
+   * this way where a source offers it, so that a 300 MB run is never held whole.
+   */
+  readChunks?(path: string, maxBytes: number): Iterable<Uint8Array> | TooLarge;
   /** Frees what the source holds (a git process). */
   close(): void;
 }
@@ -77,18 +83,28 @@ export async function readCandidates(source: DataSource): Promise<CandidateData>
       problems.push({ file, message: 'is not a candidate file; candidates/ holds one <run_id>.jsonl per benchmark run (see `plover import`)' });
       continue;
     }
-    const bytes = size !== undefined && size > MAX_CANDIDATE_FILE_BYTES ? { tooLarge: size } : await source.read(file, MAX_CANDIDATE_FILE_BYTES);
-    if ('tooLarge' in bytes) {
-      problems.push({ file, message: `is ${bytes.tooLarge} bytes, over the ${MAX_CANDIDATE_FILE_BYTES}-byte limit for a candidate file; split the run` });
+    const chunks = await candidateChunks(source, file, size);
+    if ('tooLarge' in chunks) {
+      problems.push({ file, message: `is ${chunks.tooLarge} bytes, over the ${MAX_CANDIDATE_FILE_BYTES}-byte limit for a candidate file; split the run` });
       continue;
     }
-    const parsed = parseCandidateFile(bytes, file);
+    const parser = new CandidateFileParser(file);
+    for (const chunk of chunks) parser.push(chunk);
+    const parsed = parser.end();
     located.push(...parsed.candidates);
     problems.push(...parsed.problems);
   }
   const { byId, problems: duplicateIds } = indexCandidates(located);
   problems.push(...duplicateIds);
   return { candidates: byId, candidateOrder: located.map((c) => c.candidate.id), problems };
+}
+
+/** A candidate file's bytes in chunks (in one where the source cannot stream), or its size when it is over the limit. */
+async function candidateChunks(source: DataSource, file: string, size: number | undefined): Promise<Iterable<Uint8Array> | TooLarge> {
+  if (size !== undefined && size > MAX_CANDIDATE_FILE_BYTES) return { tooLarge: size };
+  if (source.readChunks) return source.readChunks(file, MAX_CANDIDATE_FILE_BYTES);
+  const bytes = await source.read(file, MAX_CANDIDATE_FILE_BYTES);
+  return 'tooLarge' in bytes ? bytes : [bytes];
 }
 
 /**
