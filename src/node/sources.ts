@@ -119,7 +119,7 @@ function chunksUpTo(file: string, maxBytes: number): Iterable<Uint8Array> | TooL
     try {
       const buffer = Buffer.allocUnsafe(Math.min(size, CHUNK_BYTES));
       // Up to the size the file had when opened: a file that grows while read is read as it was.
-      for (let left = size; left > 0; ) {
+      for (let left = size; left > 0;) {
         const n = readSync(fd, buffer, 0, Math.min(buffer.length, left), null);
         if (n === 0) break; // the file shrank while being read
         left -= n;
