@@ -3,7 +3,7 @@
 // keyboard, undo, retry, paging and filters, checked against what was committed.
 // Chromium (tests/e2e) keeps what only a browser shows: layout, focus, the real server.
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@solidjs/testing-library';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { DecisionJournal } from '../../src/client/decision-journal.ts';
 import { ReviewApp } from '../../src/components/ReviewApp.tsx';
 import { parseCorrection } from '../../src/lib/records/correction.ts';
@@ -94,33 +94,6 @@ describe('the review page (jsdom, in-memory committer)', () => {
     press('Enter', { ctrlKey: true });
     await waitFor(() => expect(committer.commits).toHaveLength(2));
     expect(correctionOf(committer, 'c02').corrected_response).toBe('4');
-  });
-
-  it('commits a decision once the next card is painted (the frame after the key press), or after 50 ms where no frame comes', async () => {
-    const frames: FrameRequestCallback[] = [];
-    vi.stubGlobal('requestAnimationFrame', (f: FrameRequestCallback) => frames.push(f));
-    try {
-      const { committer } = mount(ids(3).map((id) => ({ id })));
-      await waitFor(() => expect(shown()).toBe('c01'));
-      press('d');
-      expect(shown()).toBe('c02');
-      // Timers fire in the order they are due: this one before the 50 ms that stand for a frame that never comes.
-      await new Promise((r) => setTimeout(r, 10));
-      expect(committer.commits).toEqual([]);
-      expect(frames.length).toBeGreaterThan(0);
-      for (const f of frames.splice(0)) f(performance.now());
-      await waitFor(() => expect(committed(committer)).toEqual([['discard', 'c01']]));
-      // A hidden tab paints nothing: the decision goes anyway.
-      press('d');
-      await waitFor(() =>
-        expect(committed(committer)).toEqual([
-          ['discard', 'c01'],
-          ['discard', 'c02'],
-        ]),
-      );
-    } finally {
-      vi.unstubAllGlobals();
-    }
   });
 
   it('keeps a failed commit listed; Retry commits it with the time first spent on the candidate', async () => {

@@ -1,9 +1,9 @@
 /**
  * The decisions of this page visit and their commits. A decision is listed at once and
- * committed in the background once the next card is painted, one at a time in the order
- * they were made: the backend commits them one at a time anyway, and sent all at once a
- * fast reviewer's decisions would take every connection the browser allows a host (six),
- * leaving the next queue page to wait behind them. A failed commit stays listed, to retry (with the time spent
+ * committed in the background, one at a time in the order they were made: the backend
+ * commits them one at a time anyway, and sent all at once a fast reviewer's decisions
+ * would take every connection the browser allows a host (six), leaving the next queue
+ * page to wait behind them. A failed commit stays listed, to retry (with the time spent
  * on the candidate, as first sent) or to reopen; a committed one can be undone.
  */
 import { batch, createMemo, createSignal } from 'solid-js';
@@ -86,25 +86,6 @@ function createCommitList() {
   };
 }
 
-/**
- * Resolves once the browser has painted what the key press changed (the next card), or
- * after 50 ms where no frame comes (a hidden tab). A commit started inside the key press
- * competes with laying out and painting the next card: the label server's commit for one
- * of two cores, the hosted page's on the page's own thread.
- */
-function afterNextPaint(): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, 50);
-    if (typeof requestAnimationFrame !== 'function') return;
-    requestAnimationFrame(() =>
-      setTimeout(() => {
-        clearTimeout(timer);
-        resolve();
-      }, 0),
-    );
-  });
-}
-
 export function createDecisions(backend: LabelBackend, journal?: DecisionJournal) {
   const { commits, decided, add, update, forget, drop } = createCommitList();
   const [counts, setCounts] = createSignal<ActionCounts>({ correct: 0, discard: 0, flag: 0 });
@@ -118,9 +99,7 @@ export function createDecisions(backend: LabelBackend, journal?: DecisionJournal
 
   function send(entry: CommitStatus) {
     unsent += 1;
-    const painted = afterNextPaint();
     chain = chain
-      .then(() => painted)
       .then(async () => {
         try {
           const result = await backend.decide(entry.decision, entry.durationMs);
