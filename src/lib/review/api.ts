@@ -5,7 +5,6 @@
  * travel are written in one place. A GET carries its arguments as query parameters, a POST
  * as a JSON object; an answer is the method's result as JSON (201 for a POST).
  */
-import { decisionFromJson } from '../records/decision-file.ts';
 import { PloverError } from '../errors.ts';
 import type { LabelBackend } from './label-backend.ts';
 
@@ -82,8 +81,10 @@ export const ROUTES: Routes = {
     method: 'POST',
     path: '/api/decisions',
     request: (decision, durationMs) => ({ ...decision, duration_ms: durationMs }),
-    answer: (backend, { body }) => {
-      // The same reading as plover submit --from: an unknown field is refused, not ignored.
+    answer: async (backend, { body }) => {
+      // The same reading as plover submit --from: an unknown field is refused, not ignored. Loaded
+      // here, by the server only: the page's client (made from this table) never holds the record checks.
+      const { decisionFromJson } = await import('../records/decision-file.ts');
       const { decision, problems } = decisionFromJson(body, ['duration_ms']);
       if (!decision || problems.length) {
         const listed = problems.map((p) => ({ file: 'decision', ...p }));
