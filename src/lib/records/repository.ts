@@ -33,8 +33,9 @@ export interface DataSource {
   read(path: string, maxBytes: number): Promise<Uint8Array | TooLarge>;
   /**
    * The file's bytes a chunk at a time, or its size without its bytes when it is over
-   * `maxBytes`; a chunk may be reused once the next is asked for. Candidate files are read
-   * this way where a source offers it, so that a 300 MB run is never held whole.
+   * `maxBytes`; a chunk may be reused once the next is asked for, and the file stays open
+   * until the chunks are taken to the end. Candidate files are read this way where a
+   * source offers it, so that a 300 MB run is never held whole.
    */
   readChunks?(path: string, maxBytes: number): Iterable<Uint8Array> | TooLarge;
   /** Frees what the source holds (a git process). */
