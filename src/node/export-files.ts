@@ -20,7 +20,8 @@ import { serializeExportLine, type ControlTokenLine, type ExportCounts, type Exp
 import { summarizeLengths, type LengthSummary } from '../lib/export/lengths.ts';
 import { CORRECTIONS_DIR, candidateKey } from '../lib/records/paths.ts';
 import { SCHEMA_VERSION } from '../lib/records/schemas.ts';
-import { invalidRepository, readCandidates } from '../lib/records/repository.ts';
+import { invalidRepository } from '../lib/records/repository.ts';
+import { CandidateIndex } from '../lib/records/candidate-index.ts';
 import { MAX_CORRECTION_BYTES, parseCorrection } from '../lib/records/correction.ts';
 import { datasetSettings, writeDatasetCard } from './dataset-card.ts';
 import { TOKENIZER, TokenCountCache } from './token-count.ts';
@@ -113,12 +114,12 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
   // The corrections are read on a second thread, beside the candidates here and everything after.
   const corrections = readCorrectionsOnThread({ dir, ...(source.commit ? { commit: source.commit } : {}), countTokens: true });
   try {
-    const { candidates, problems } = await readCandidates(source);
+    const { candidates, problems } = await CandidateIndex.read(source);
     // The configuration (and with it who may adjudicate) is checked as validate checks it, from the same commit.
     const config = source.commit ? await readConfigFileAt(dir, source.commit) : readConfigFile(dir);
     const team = checkConfig(config, SITE_CONFIG_FILE);
     problems.push(...team.problems);
-    const earlier = exportOptions.substituteEarlierTurns ? new EarlierTurnReader(source, candidates, exportOptions.resolve) : undefined;
+    const earlier = exportOptions.substituteEarlierTurns ? new EarlierTurnReader(source, candidates.earlierTurnCandidates(), exportOptions.resolve) : undefined;
     const tokens = await TokenCountCache.open(dir);
     const compiler = new ExportCompiler(candidates, exportOptions, {
       ...(earlier ? { earlier: earlier.context } : {}),

@@ -24,6 +24,8 @@ const run = promisify(execFile);
  * one over the limit.
  */
 export function worktreeSource(dir: string): DataSource {
+  /** The files `readAt` opened, kept open until `close`. */
+  const open = new Map<string, number>();
   return {
     async list(folder) {
       let top;
@@ -44,7 +46,25 @@ export function worktreeSource(dir: string): DataSource {
     },
     read: async (path, maxBytes) => readUpTo(join(dir, path), maxBytes),
     readChunks: (path, maxBytes) => chunksUpTo(join(dir, path), maxBytes),
-    close() {},
+    readAt(path, offset, length) {
+      let fd = open.get(path);
+      if (fd === undefined) {
+        fd = (openUpTo(join(dir, path), Infinity) as { fd: number }).fd; // no size is over Infinity
+        open.set(path, fd);
+      }
+      const bytes = Buffer.allocUnsafe(length);
+      let at = 0;
+      while (at < length) {
+        const n = readSync(fd, bytes, at, length - at, offset + at);
+        if (n === 0) break; // the file is shorter now
+        at += n;
+      }
+      return at === length ? bytes : bytes.subarray(0, at);
+    },
+    close() {
+      for (const fd of open.values()) closeSync(fd);
+      open.clear();
+    },
   };
 }
 

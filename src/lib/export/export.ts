@@ -5,7 +5,7 @@
  * ExportCompiler takes the corrections of one candidate at a time, so the caller can
  * read and write files without holding all corrections in memory.
  */
-import { unknownCandidate, type LocatedCandidate } from '../records/candidates.ts';
+import { unknownCandidate, type CandidateLookup } from '../records/candidates.ts';
 import { PloverError, type Problem } from '../errors.ts';
 import type { Candidate, Message, PromptMessage } from '../records/schema-types.generated.ts';
 import type { LocatedCorrection } from '../records/correction.ts';
@@ -63,12 +63,12 @@ export class ExportCompiler {
   readonly unreviewedContext: { candidate_id: string; turns: number; left_out: boolean }[] = [];
   /** Tokens of each exported line (a kto decision gives two). */
   readonly lineTokens: number[] = [];
-  private readonly candidates: Map<string, LocatedCandidate>;
+  private readonly candidates: CandidateLookup;
   private readonly options: ExportOptions;
   private readonly counts: ExportCounts;
   private readonly earlier: EarlierTurnContext;
   private readonly countTextTokens: ((text: string) => number) | undefined;
-  /** Token counts of prompt texts and model responses, which repeat across runs and lines. */
+  /** Token counts of prompt texts and model responses, which repeat across runs and lines; emptied at MEMO_TEXTS, so that it never holds every text. */
   private readonly tokenMemo = new Map<string, number>();
   /** A number for each distinct text of the lines written (by fingerprint), and the training content of each line as those numbers, with its candidate. */
   private readonly textIds = new Map<string, number>();
@@ -76,7 +76,7 @@ export class ExportCompiler {
   private readonly written = new Map<string, string>();
 
   /** @throws PloverError `E_USAGE` when `maxTokens` is given without a token counter. */
-  constructor(candidates: Map<string, LocatedCandidate>, options: ExportOptions = DEFAULT_EXPORT_OPTIONS, context: CompilerContext = {}) {
+  constructor(candidates: CandidateLookup, options: ExportOptions = DEFAULT_EXPORT_OPTIONS, context: CompilerContext = {}) {
     this.candidates = candidates;
     this.options = options;
     this.earlier = context.earlier ?? { turns: new Map(), corrected: new Map() };
@@ -368,10 +368,16 @@ export class ExportCompiler {
   private countMemo(text: string): number {
     if (!this.countTextTokens) return 0;
     let n = this.tokenMemo.get(text);
-    if (n === undefined) this.tokenMemo.set(text, (n = this.countTextTokens(text)));
+    if (n === undefined) {
+      if (this.tokenMemo.size >= MEMO_TEXTS) this.tokenMemo.clear();
+      this.tokenMemo.set(text, (n = this.countTextTokens(text)));
+    }
     return n;
   }
 }
+
+/** How many texts the token memo holds at most: a run's prompts (the texts that repeat) fit. */
+const MEMO_TEXTS = 10_000;
 
 function sortKeys(record: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => compareOrdinal(a, b)));

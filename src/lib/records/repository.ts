@@ -38,6 +38,12 @@ export interface DataSource {
    * source offers it, so that a 300 MB run is never held whole.
    */
   readChunks?(path: string, maxBytes: number): Iterable<Uint8Array> | TooLarge;
+  /**
+   * `length` bytes of the file from `offset`, read again after `readChunks` (fewer where
+   * the file is now shorter): the export reads an exported candidate's line when it needs
+   * it instead of holding every candidate. Offered by the sources that offer `readChunks`.
+   */
+  readAt?(path: string, offset: number, length: number): Uint8Array;
   /** Frees what the source holds (a git process). */
   close(): void;
 }
@@ -79,16 +85,7 @@ function dataFiles(listed: SourceFile[], problems: Problem[]): SourceFile[] {
 export async function readCandidates(source: DataSource): Promise<CandidateData> {
   const problems: Problem[] = [];
   const located: LocatedCandidate[] = [];
-  for (const { path: file, size } of dataFiles(await source.list(CANDIDATES_DIR), problems)) {
-    if (!file.endsWith('.jsonl') || file.slice(CANDIDATES_DIR.length + 1).includes('/')) {
-      problems.push({ file, message: 'is not a candidate file; candidates/ holds one <run_id>.jsonl per benchmark run (see `plover import`)' });
-      continue;
-    }
-    const chunks = await candidateChunks(source, file, size);
-    if ('tooLarge' in chunks) {
-      problems.push({ file, message: `is ${chunks.tooLarge} bytes, over the ${MAX_CANDIDATE_FILE_BYTES}-byte limit for a candidate file; split the run` });
-      continue;
-    }
+  for await (const { file, chunks } of candidateFiles(source, problems)) {
     const parser = new CandidateFileParser(file);
     for (const chunk of chunks) parser.push(chunk);
     const parsed = parser.end();
@@ -100,12 +97,35 @@ export async function readCandidates(source: DataSource): Promise<CandidateData>
   return { candidates: byId, candidateOrder: located.map((c) => c.candidate.id), problems };
 }
 
+/** A candidate file to parse: its bytes in chunks, and, where the source cannot read it in chunks, those bytes whole (the one chunk). */
+export interface CandidateFileBytes {
+  file: string;
+  chunks: Iterable<Uint8Array>;
+  whole?: Uint8Array;
+}
+
+/** The candidate files, in path order; a file misnamed or over the limit is a problem in `problems`, not read. */
+export async function* candidateFiles(source: DataSource, problems: Problem[]): AsyncGenerator<CandidateFileBytes> {
+  for (const { path: file, size } of dataFiles(await source.list(CANDIDATES_DIR), problems)) {
+    if (!file.endsWith('.jsonl') || file.slice(CANDIDATES_DIR.length + 1).includes('/')) {
+      problems.push({ file, message: 'is not a candidate file; candidates/ holds one <run_id>.jsonl per benchmark run (see `plover import`)' });
+      continue;
+    }
+    const read = await candidateChunks(source, file, size);
+    if ('tooLarge' in read) problems.push({ file, message: `is ${read.tooLarge} bytes, over the ${MAX_CANDIDATE_FILE_BYTES}-byte limit for a candidate file; split the run` });
+    else yield { file, ...read };
+  }
+}
+
 /** A candidate file's bytes in chunks (in one where the source cannot stream), or its size when it is over the limit. */
-async function candidateChunks(source: DataSource, file: string, size: number | undefined): Promise<Iterable<Uint8Array> | TooLarge> {
+async function candidateChunks(source: DataSource, file: string, size: number | undefined): Promise<Omit<CandidateFileBytes, 'file'> | TooLarge> {
   if (size !== undefined && size > MAX_CANDIDATE_FILE_BYTES) return { tooLarge: size };
-  if (source.readChunks) return source.readChunks(file, MAX_CANDIDATE_FILE_BYTES);
+  if (source.readChunks) {
+    const chunks = source.readChunks(file, MAX_CANDIDATE_FILE_BYTES);
+    return 'tooLarge' in chunks ? chunks : { chunks };
+  }
   const bytes = await source.read(file, MAX_CANDIDATE_FILE_BYTES);
-  return 'tooLarge' in bytes ? bytes : [bytes];
+  return 'tooLarge' in bytes ? bytes : { chunks: [bytes], whole: bytes };
 }
 
 /**

@@ -1,0 +1,103 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CandidateIndex } from '../../src/lib/records/candidate-index.ts';
+import { readCandidates, type DataSource } from '../../src/lib/records/repository.ts';
+import { indexEarlierTurns } from '../../src/lib/export/earlier-turns.ts';
+import { worktreeSource } from '../../src/node/sources.ts';
+import { candidateLine, dataRuns, useTempRepos } from '../helpers/repo.ts';
+
+/** Files held in memory, read whole (as a git ref or the page's clone reads), or in chunks of `chunk` bytes of one reused buffer with `readAt`. */
+function memorySource(files: Record<string, Buffer>, chunk?: number): DataSource {
+  return {
+    list: async (folder) =>
+      Object.keys(files)
+        .filter((path) => path.startsWith(`${folder}/`))
+        .sort()
+        .map((path) => ({ path })),
+    read: async (path) => files[path]!,
+    ...(chunk
+      ? {
+          readChunks: (path: string) =>
+            (function* () {
+              const buffer = Buffer.alloc(chunk);
+              for (let at = 0; at < files[path]!.length; at += chunk) {
+                const n = files[path]!.copy(buffer, 0, at, at + chunk);
+                yield buffer.subarray(0, n);
+                buffer.fill(0x7b); // reused: nothing may still point into it
+              }
+            })(),
+          readAt: (path: string, offset: number, length: number) => files[path]!.subarray(offset, offset + length),
+        }
+      : {}),
+    close() {},
+  };
+}
+
+const messy = Buffer.from(
+  [
+    candidateLine({ id: 'a' }),
+    '{"id": "b",',
+    '',
+    candidateLine({ id: 'é', model_response: 'ça va — 日本語 🎉' }),
+    `${candidateLine({ id: '日本', prompt_messages: [{ role: 'user', content: '<script>alert(1)</script>' }] })}\r`,
+    candidateLine({ id: 'a' }),
+    candidateLine({ id: 'e\u0301' }),
+    candidateLine({ id: 'last' }),
+  ].join('\n'),
+);
+
+describe('CandidateIndex', () => {
+  it('finds every candidate and every problem readCandidates finds, in its order, from sources read whole or in chunks', async () => {
+    const real = Object.fromEntries(dataRuns().map(({ run, file }) => [`candidates/${run}.jsonl`, readFileSync(file)]));
+    for (const files of [{ 'candidates/run_a.jsonl': messy, 'candidates/run_b.jsonl': Buffer.from(`${candidateLine({ id: 'last' })}\n`) }, real]) {
+      const expected = await readCandidates(memorySource(files));
+      expect(expected.candidates.size).toBeGreaterThan(3);
+      for (const chunk of [undefined, 1, 7, 4096]) {
+        const { candidates, problems } = await CandidateIndex.read(memorySource(files, chunk));
+        expect(problems).toEqual(expected.problems);
+        expect(candidates.size).toBe(expected.candidates.size);
+        for (const [id, located] of expected.candidates) expect(candidates.get(id)).toEqual(located);
+        expect(candidates.get('b')).toBeUndefined();
+      }
+    }
+  });
+
+  it('hands earlier-turn substitution the candidates in which it finds what it finds among all', async () => {
+    const real = Object.fromEntries(dataRuns().map(({ run, file }) => [`candidates/${run}.jsonl`, readFileSync(file)]));
+    const first = { id: 't1', model_response: 'Paris is the capital.', prompt_messages: [{ role: 'user', content: 'Capital of France?' }] };
+    const second = {
+      id: 't2',
+      prompt_messages: [...first.prompt_messages, { role: 'assistant', content: first.model_response }, { role: 'user', content: 'And of Spain?' }],
+    };
+    const sameLength = { id: 'other', model_response: 'Rome is the capitals.' };
+    real['candidates/run_turns.jsonl'] = Buffer.from([first, sameLength, second].map((c) => candidateLine(c)).join('\n'));
+    const all = (await readCandidates(memorySource(real))).candidates;
+    const { candidates } = await CandidateIndex.read(memorySource(real, 4096));
+    const some = candidates.earlierTurnCandidates();
+    expect(some.size).toBeLessThan(all.size);
+    expect([...some.keys()]).toEqual(expect.arrayContaining(['t1', 't2', 'other']));
+    const expected = indexEarlierTurns(all);
+    expect(expected.turns.get('t2')).toEqual(new Map([[1, ['t1']]]));
+    expect(indexEarlierTurns(some)).toEqual(expected);
+  });
+
+  const tempRepo = useTempRepos();
+
+  it('reads the working tree again, and names the line when its file changed after it was read', async () => {
+    const repo = tempRepo({ candidates: false });
+    mkdirSync(join(repo.dir, 'candidates'));
+    const file = join(repo.dir, 'candidates', 'run_x.jsonl');
+    writeFileSync(file, `${candidateLine({ id: 'a' })}\n${candidateLine({ id: 'b', model_response: 'b’s answer' })}\n`);
+    const source = worktreeSource(repo.dir);
+    const { candidates, problems } = await CandidateIndex.read(source);
+    expect(problems).toEqual([]);
+    expect(candidates.get('b')!.candidate.model_response).toBe('b’s answer');
+    source.close();
+    writeFileSync(file, `${candidateLine({ id: 'b' })}\n${candidateLine({ id: 'a' })}\n`);
+    expect(() => candidates.get('b')).toThrow(/candidates\/run_x\.jsonl:2: changed while it was read: this line no longer holds candidate "b"; run the command again/);
+    writeFileSync(file, '');
+    expect(() => candidates.get('a')).toThrow(/candidates\/run_x\.jsonl:1: changed while it was read/);
+    source.close();
+  });
+});
