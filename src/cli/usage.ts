@@ -1,5 +1,5 @@
 /** The usage text of the `plover` command (`plover help`, `--help`); docs/cli.md is checked against it. */
-import { FAILURE_CATEGORIES } from '../lib/records/schemas.ts';
+import { FAILURE_CATEGORIES } from '../lib/records/choices.ts';
 
 export const USAGE = `plover — label failed LLM outputs into fine-tuning data, one git commit per decision
 

@@ -1,36 +1,13 @@
 /**
- * The schemas, and what the UI and validator take from them: the action and
- * failure-category lists with their labels and descriptions. Nothing here copies them.
+ * The schemas, and what the UI and validator take from them (choices.ts: the action and
+ * failure-category lists with their labels and descriptions). Nothing here copies them.
  */
 import candidateSchema from '../../../schemas/candidate.schema.json' with { type: 'json' };
 import configSchema from '../../../schemas/config.schema.json' with { type: 'json' };
 import correctionSchema from '../../../schemas/correction.schema.json' with { type: 'json' };
 import exportLineSchema from '../../../schemas/export-line.schema.json' with { type: 'json' };
 import suggestionSchema from '../../../schemas/suggestion.schema.json' with { type: 'json' };
-import type { Action, FailureCategory, StartKind } from './schema-types.generated.ts';
 
 export { candidateSchema, configSchema, correctionSchema, exportLineSchema, suggestionSchema };
 export type * from './schema-types.generated.ts';
-
-/** One choice of an enumeration in a schema: its value, label and help text. */
-export interface Choice<T extends string> {
-  value: T;
-  label: string;
-  description: string;
-}
-
-function choices<T extends string>(oneOf: { const: string; title: string; description: string }[]): Choice<T>[] {
-  return oneOf.map((c) => ({ value: c.const as T, label: c.title, description: c.description }));
-}
-
-/** The six failure categories, in schema order, with labels and descriptions. */
-export const FAILURE_CATEGORIES: Choice<FailureCategory>[] = choices(correctionSchema.$defs.failure_category.oneOf);
-
-/** The three actions (correct, discard, flag), in schema order. */
-export const ACTIONS: Choice<Action>[] = choices(correctionSchema.$defs.action.oneOf);
-
-/** The kinds of start a correction records (started_from.kind), in schema order, with labels and descriptions. */
-export const START_KINDS: Choice<StartKind>[] = choices(correctionSchema.$defs.start_kind.oneOf);
-
-/** The correction record format version this code writes. */
-export const SCHEMA_VERSION = correctionSchema.properties.schema_version.const;
+export * from './choices.ts';
