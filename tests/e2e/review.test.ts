@@ -205,7 +205,8 @@ describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
       expect(await starts.getByRole('button', { pressed: true }).textContent()).toMatch(/^Sibling correction/);
       await textarea.fill('Subject: Feedback on the Q3 report, please');
       await page.getByText('Changes to the start (Sibling correction)').click();
-      expect(await page.locator('.start-diff ins').allTextContents()).toEqual([expect.stringContaining('please')]);
+      // The diff is drawn at the details' toggle event, a task after the click: wait for it.
+      await expect.poll(() => page.locator('.start-diff ins').allTextContents()).toEqual([expect.stringContaining('please')]);
       await textarea.press('Control+Enter');
       const path = correctionPath(sibling, 'ann@example.org');
       await expect.poll(() => git(repo.dir, 'ls-tree', '--name-only', 'HEAD', path)).toBe(path);
