@@ -1,7 +1,8 @@
 /**
  * Writes the export, streaming: `<name>.jsonl` and `<name>.manifest.json`, each
  * renamed into place only when complete. Corrections are read a batch at a time and
- * lines written as they are compiled, so memory does not grow with the corrections.
+ * lines written as they are compiled; candidates are kept as where their lines are
+ * (CandidateIndex), so memory does not grow with the texts.
  */
 import { execFile } from 'node:child_process';
 import { createHash, hash as digest } from 'node:crypto';
@@ -103,8 +104,15 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
   const { dir, out, ref, progress, failOnControlTokens, chatTemplate, systemAuto, failOnTemplate, ...exportOptions } = options;
   const templateProblems: TemplateProblem[] = [];
   let lineNumber = 0;
-  await checkExportTarget(dir, out, manifestPath(out));
-  const source: DataSource & { commit?: string } = ref ? await gitRefSource(dir, ref) : worktreeSource(dir);
+  // Checked while the candidates are read (an earlier export is hashed on a thread of its own), and awaited before anything is written.
+  const target = checkExportTarget(dir, out, manifestPath(out));
+  target.catch(() => undefined); // awaited below; this only keeps a refusal from being "unhandled" while it waits
+  const source: DataSource & { commit?: string } = ref
+    ? await gitRefSource(dir, ref).catch(async (err: unknown) => {
+        await target; // a refused --out is told first, as when nothing else is wrong
+        throw err;
+      })
+    : worktreeSource(dir);
   const temp = `${out}.tmp-${process.pid}`;
   let writer: LineWriter | undefined;
   let bar: cliProgress.SingleBar | undefined;
@@ -115,6 +123,7 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
   const corrections = readCorrectionsOnThread({ dir, ...(source.commit ? { commit: source.commit } : {}), countTokens: true });
   try {
     const { candidates, problems } = await CandidateIndex.read(source);
+    await target;
     // The configuration (and with it who may adjudicate) is checked as validate checks it, from the same commit.
     const config = source.commit ? await readConfigFileAt(dir, source.commit) : readConfigFile(dir);
     const team = checkConfig(config, SITE_CONFIG_FILE);

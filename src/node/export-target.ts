@@ -1,11 +1,10 @@
 /**
  * Where `plover export --out` may write. An export replaces its file and manifest whole,
  * so a wrong `--out` would destroy what sits there: git's own files, the data folders,
- * a tracked file, a device. Checked before anything is read or written.
+ * a tracked file, a device. Checked before anything is written (the export reads meanwhile).
  */
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { lstat, readFile, realpath } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
@@ -132,12 +131,31 @@ async function exists(file: string): Promise<boolean> {
   return (await lstat(file).catch(() => undefined)) !== undefined;
 }
 
+/**
+ * The sha256 of a file, hashed on a thread of its own: an earlier export at 100k lines is
+ * ~250 MB, and the export reads the candidates on the main thread meanwhile.
+ */
 function sha256File(file: string): Promise<string> {
   return new Promise((resolveHash, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(file)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', reject)
-      .on('end', () => resolveHash(hash.digest('hex')));
+    // No flags of the process: a script given with -e passes --input-type, which a worker refuses.
+    const worker = new Worker(HASH_FILE, { eval: true, workerData: file, execArgv: [] });
+    worker.once('message', resolveHash);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the thread hashing ${file} stopped (exit code ${code}) before it was done`)));
   });
 }
+
+const HASH_FILE = `
+const { workerData, parentPort } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const { closeSync, openSync, readSync } = require('node:fs');
+const hash = createHash('sha256');
+const buffer = Buffer.allocUnsafe(1 << 20);
+const fd = openSync(workerData, 'r');
+try {
+  for (let n; (n = readSync(fd, buffer, 0, buffer.length, null)) > 0; ) hash.update(buffer.subarray(0, n));
+} finally {
+  closeSync(fd);
+}
+parentPort.postMessage(hash.digest('hex'));
+`;
