@@ -19,6 +19,7 @@ import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/web';
 import { createSignal, type Accessor } from 'solid-js';
 import { pushOutbox, syncClone, waitingCommits, type Clone, type RemoteOptions } from '../git/remote.ts';
+import { usePackStore } from '../git/object-store.ts';
 import { adviseOn, rateAware, remoteError } from '../git/smart-http.ts';
 import { failsForGood, PloverError } from '../lib/errors.ts';
 import type { Reviewer } from '../lib/records/schema-types.generated.ts';
@@ -117,6 +118,7 @@ export class HostedSession {
     this.dest = destinationBranch(config, reviewer.email);
     this.pullRequestUrl = pullRequestUrl(config, this.dest);
     this.clone = { fs: openStore(storeName(config)), gitdir: GITDIR, cache: {}, http: rateAware(http) };
+    usePackStore(this.clone);
     this.remote = {
       url: config.remote,
       branch: config.branch,

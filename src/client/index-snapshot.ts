@@ -20,9 +20,9 @@
  * What a snapshot holds and how it is encoded is snapshot-codec.ts; the database and the
  * texts read from it, index-store.ts.
  */
-import git from 'isomorphic-git';
 import { type Clone } from '../git/remote.ts';
 import { readTree } from '../git/tree-cache.ts';
+import { readBlob, readBlobAt, readCommitTree } from '../git/object-store.ts';
 import type { Change } from '../git/tree-diff.ts';
 import { overlaySource, treeSource } from '../git/tree-source.ts';
 import { unknownCandidate, type LocatedCandidate } from '../lib/records/candidates.ts';
@@ -61,8 +61,7 @@ export interface IndexSource {
 
 /** The root tree's entry `name` of a commit (a tree oid), or null. */
 async function subtree(clone: Clone, commit: string, name: string): Promise<string | null> {
-  const { commit: c } = await git.readCommit({ fs: clone.fs, gitdir: clone.gitdir, oid: commit, cache: clone.cache });
-  return (await readTree(clone, c.tree)).find((e) => e.path === name && e.type === 'tree')?.oid ?? null;
+  return (await readTree(clone, await readCommitTree(clone, commit))).find((e) => e.path === name && e.type === 'tree')?.oid ?? null;
 }
 
 /** The repository as the page sees it: the target branch, with the reviewer's own corrections from the outbox. */
@@ -78,13 +77,7 @@ export function pageSource({ clone, target, outbox, mine }: IndexSource): DataSo
  * @throws PloverError `E_SITE_CONFIG` naming the JSON path and the fix.
  */
 export async function readTeamAt(clone: Clone, commit: string): Promise<Team | null> {
-  const bytes = await git.readBlob({ fs: clone.fs, gitdir: clone.gitdir, oid: commit, filepath: SITE_CONFIG_FILE, cache: clone.cache }).then(
-    (b) => b.blob,
-    (err: { code?: string }) => {
-      if (err.code === 'NotFoundError') return null;
-      throw err;
-    },
-  );
+  const bytes = await readBlobAt(clone, commit, SITE_CONFIG_FILE);
   if (!bytes) return null;
   const { value, problems } = parseJsonText(new TextDecoder().decode(bytes), { file: SITE_CONFIG_FILE });
   if (problems.length) throw new PloverError('E_SITE_CONFIG', problems.map(formatProblem).join('\n'));
@@ -285,7 +278,7 @@ function changedFiles(clone: Clone, changes: Change[]): DataSource & { oidOf(pat
         .sort(compareOrdinal)
         .map((path): SourceFile => ({ path })),
     async read(path, maxBytes) {
-      const { blob } = await git.readBlob({ fs: clone.fs, gitdir: clone.gitdir, oid: oids.get(path)!, cache: clone.cache });
+      const blob = await readBlob(clone, oids.get(path)!);
       return blob.length > maxBytes ? { tooLarge: blob.length } : blob;
     },
     close() {},

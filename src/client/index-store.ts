@@ -4,7 +4,7 @@
  * (StoredTexts). What a snapshot holds is snapshot-codec.ts; when it is read and kept,
  * index-snapshot.ts.
  */
-import git from 'isomorphic-git';
+import { readBlob } from '../git/object-store.ts';
 import type { Clone } from '../git/remote.ts';
 import { parseCandidateFile, type LocatedCandidate } from '../lib/records/candidates.ts';
 import { PloverError } from '../lib/errors.ts';
@@ -151,7 +151,7 @@ export class StoredTexts implements CandidateTexts {
   /** Reads one candidate file from the clone (its texts were not in the store) and stores its texts again. */
   private async fromClone(file: number): Promise<void> {
     const { path, blob } = this.files[file]!;
-    const { blob: bytes } = await this.locked(() => git.readBlob({ fs: this.clone.fs, gitdir: this.clone.gitdir, oid: blob, cache: this.clone.cache }));
+    const bytes = await this.locked(() => readBlob(this.clone, blob));
     const parsed = parseCandidateFile(bytes, path);
     if (parsed.problems.length) throw new PloverError('E_INVALID_REPOSITORY', `${path} no longer reads as it did when the page kept its review index; reload the page`);
     for (const c of parsed.candidates) this.memory.set(c.candidate.id, c.candidate);

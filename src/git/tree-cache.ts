@@ -7,9 +7,10 @@
  * of each commit read or written is kept too, so a commit on the last one finds the whole
  * path here, and the parent of each commit written, so a session can tell its own commits.
  */
-import git, { type TreeEntry } from 'isomorphic-git';
+import type { TreeEntry } from 'isomorphic-git';
 import type { GitFs } from './commit-file.ts';
 import { treeContent, type ObjectWriter } from './objects.ts';
+import { readTreeEntries } from './object-store.ts';
 
 /** Trees kept per cache object: the newest, a few commits' worth (about three trees each). */
 const KEEP = 64;
@@ -69,7 +70,7 @@ export function writtenParent(cache: object, commit: string): string | null | un
 export async function readTree(ctx: TreeContext, oid: string): Promise<readonly TreeEntry[]> {
   const kept = treesOf(ctx.cache).get(oid);
   if (kept) return kept;
-  const { tree } = await git.readTree({ fs: ctx.fs, gitdir: ctx.gitdir, cache: ctx.cache, oid });
+  const tree = await readTreeEntries(ctx, oid);
   keepTree(ctx.cache, oid, tree);
   return tree;
 }

@@ -2,10 +2,10 @@
  * A DataSource over a commit of a clone through isomorphic-git: how the hosted page reads
  * candidates and corrections from its clone, which has no working tree.
  */
-import git from 'isomorphic-git';
 import type { DataSource, SourceFile } from '../lib/records/repository.ts';
 import type { GitFs } from './commit-file.ts';
 import { compareOrdinal } from '../lib/ordinal.ts';
+import { readBlob, readBlobAt, readCommitTree, readTreeEntries } from './object-store.ts';
 
 export interface TreeSourceOptions {
   fs: GitFs;
@@ -17,10 +17,10 @@ export interface TreeSourceOptions {
 
 /** The files of one commit. Sizes are not known without reading: `read` checks them on the blob. */
 export function treeSource(options: TreeSourceOptions): DataSource & { oidOf(path: string): string | undefined } {
-  const { fs, gitdir, cache } = options;
+  const ctx = { fs: options.fs, gitdir: options.gitdir, cache: options.cache };
   const oids = new Map<string, string>();
   async function walk(tree: string, prefix: string, out: SourceFile[]): Promise<void> {
-    for (const entry of (await git.readTree({ fs, gitdir, oid: tree, cache })).tree) {
+    for (const entry of await readTreeEntries(ctx, tree)) {
       const path = `${prefix}${entry.path}`;
       if (entry.type === 'tree') await walk(entry.oid, `${path}/`, out);
       else out.push(listed(entry, path));
@@ -36,15 +36,15 @@ export function treeSource(options: TreeSourceOptions): DataSource & { oidOf(pat
   return {
     async list(folder) {
       const out: SourceFile[] = [];
-      const { commit } = await git.readCommit({ fs, gitdir, oid: options.commit, cache });
-      const entry = (await git.readTree({ fs, gitdir, oid: commit.tree, cache })).tree.find((e) => e.path === folder);
+      const entry = (await readTreeEntries(ctx, await readCommitTree(ctx, options.commit))).find((e) => e.path === folder);
       if (entry?.type === 'tree') await walk(entry.oid, `${folder}/`, out);
       else if (entry) out.push(listed(entry, folder));
       return out.sort((a, b) => compareOrdinal(a.path, b.path));
     },
     async read(path, maxBytes) {
       const oid = oids.get(path);
-      const { blob } = oid ? await git.readBlob({ fs, gitdir, oid, cache }) : await git.readBlob({ fs, gitdir, oid: options.commit, filepath: path, cache });
+      const blob = oid ? await readBlob(ctx, oid) : await readBlobAt(ctx, options.commit, path);
+      if (!blob) throw Object.assign(new Error(`${path} is not in the commit ${options.commit}`), { code: 'NotFoundError' });
       return blob.length > maxBytes ? { tooLarge: blob.length } : blob;
     },
     oidOf: (path) => oids.get(path),

@@ -1,0 +1,153 @@
+/**
+ * The page's clone read through its packs (pack-reader.ts) rather than isomorphic-git,
+ * whose per-object costs made reading 100k corrections from a clone take a minute. The
+ * hosted session registers a PackStore for its clone (`usePackStore`); the readers here
+ * (trees, commits, blobs by path) use it where one is registered, and isomorphic-git
+ * elsewhere (the CLI and the label server, which read a working tree's repository).
+ * An object no loaded pack holds (a commit the page wrote, a pack fetched since) is read
+ * through isomorphic-git.
+ */
+import git, { type TreeEntry } from 'isomorphic-git';
+import type { GitFs } from './commit-file.ts';
+import { PackReader, type GitObject } from './pack-reader.ts';
+
+export interface ObjectContext {
+  fs: GitFs;
+  gitdir: string;
+  /** isomorphic-git's cache object of the session: the PackStore is registered under it. */
+  cache: object;
+}
+
+/** The packs of a clone, each loaded once (pack and index read whole from the file system). */
+export class PackStore {
+  private readonly ctx: ObjectContext;
+  private readonly readers = new Map<string, PackReader>();
+  private loading: Promise<void> | null = null;
+
+  constructor(ctx: ObjectContext) {
+    this.ctx = ctx;
+  }
+
+  /** A pack already in memory (one just fetched and indexed), under its name in objects/pack. */
+  add(name: string, reader: PackReader): void {
+    this.readers.set(name, reader);
+  }
+
+  private load(): Promise<void> {
+    this.loading ??= (async () => {
+      const { fs, gitdir } = this.ctx;
+      const dir = `${gitdir}/objects/pack`;
+      const names = await fs.promises.readdir(dir).catch(() => [] as string[]);
+      for (const name of names) {
+        if (!name.endsWith('.pack') || this.readers.has(name)) continue;
+        const [pack, idx] = await Promise.all([fs.promises.readFile(`${dir}/${name}`), fs.promises.readFile(`${dir}/${name.replace(/\.pack$/, '.idx')}`)]);
+        this.readers.set(name, new PackReader(pack as Uint8Array, idx as Uint8Array));
+      }
+    })();
+    return this.loading;
+  }
+
+  /** An object from the packs, or null when none of them holds it. */
+  async read(oid: string): Promise<GitObject | null> {
+    await this.load();
+    for (const reader of this.readers.values()) {
+      const object = reader.read(oid);
+      if (object) return object;
+    }
+    return null;
+  }
+}
+
+const stores = new WeakMap<object, PackStore>();
+
+/** Reads the clone's objects through its packs from now on (the hosted page's clone). */
+export function usePackStore(ctx: ObjectContext): PackStore {
+  let store = stores.get(ctx.cache);
+  if (!store) stores.set(ctx.cache, (store = new PackStore(ctx)));
+  return store;
+}
+
+/** An object of the clone, by its oid. */
+export async function readObject(ctx: ObjectContext, oid: string): Promise<GitObject> {
+  const packed = await stores.get(ctx.cache)?.read(oid);
+  if (packed) return packed;
+  const { type, object } = await git.readObject({ fs: ctx.fs, gitdir: ctx.gitdir, cache: ctx.cache, oid, format: 'content' });
+  return { type: type as GitObject['type'], data: object as Uint8Array };
+}
+
+async function readTyped(ctx: ObjectContext, oid: string, type: GitObject['type']): Promise<Uint8Array> {
+  const object = await readObject(ctx, oid);
+  if (object.type !== type) throw new Error(`The object ${oid} is a ${object.type}, where a ${type} was expected.`);
+  return object.data;
+}
+
+const decoder = new TextDecoder();
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/**
+ * A tree's entries as isomorphic-git's readTree gives them (a tree's mode `040000`), and
+ * with the names it refuses refused: a separator, `.`, `..`, `.git` in any of its disguises.
+ */
+export function parseTree(data: Uint8Array, oid: string): TreeEntry[] {
+  const entries: TreeEntry[] = [];
+  for (let at = 0; at < data.length;) {
+    const space = data.indexOf(32, at);
+    const nul = data.indexOf(0, space + 1);
+    if (space < 0 || nul < 0 || nul + 21 > data.length) throw new Error(`The tree ${oid} is damaged at byte ${at}.`);
+    let mode = decoder.decode(data.subarray(at, space));
+    if (mode === '40000') mode = '040000';
+    const type = mode === '040000' ? 'tree' : mode === '160000' ? 'commit' : mode === '100644' || mode === '100755' || mode === '120000' ? 'blob' : null;
+    if (!type) throw new Error(`The tree ${oid} holds an entry of mode ${mode}, which git does not write.`);
+    const path = decoder.decode(data.subarray(space + 1, nul));
+    if (unsafeName(path)) throw new Error(`The tree ${oid} holds an entry named ${JSON.stringify(path)}, which git refuses.`);
+    let hex = '';
+    for (let k = nul + 1; k < nul + 21; k++) hex += HEX[data[k]!];
+    entries.push({ mode, path, oid: hex, type });
+    at = nul + 21;
+  }
+  return entries;
+}
+
+/** The names isomorphic-git's tree parser refuses (as git's verify_path does). */
+function unsafeName(path: string): boolean {
+  const hfsClean = path.replace(/[\u200C-\u200F\u202A-\u202E\u206A-\u206F\uFEFF]/g, '');
+  const normalized = hfsClean
+    .split(':')[0]!
+    .toLowerCase()
+    .replace(/[. ]+$/, '');
+  return path.includes('\\') || path.includes('/') || hfsClean === '.' || hfsClean === '..' || normalized === '.git' || /^\.?git~[1-9]$/.test(normalized);
+}
+
+/** The entries of a tree. */
+export async function readTreeEntries(ctx: ObjectContext, oid: string): Promise<TreeEntry[]> {
+  if (!stores.has(ctx.cache)) return (await git.readTree({ fs: ctx.fs, gitdir: ctx.gitdir, cache: ctx.cache, oid })).tree;
+  return parseTree(await readTyped(ctx, oid, 'tree'), oid);
+}
+
+/** The root tree of a commit. */
+export async function readCommitTree(ctx: ObjectContext, oid: string): Promise<string> {
+  if (!stores.has(ctx.cache)) return (await git.readCommit({ fs: ctx.fs, gitdir: ctx.gitdir, cache: ctx.cache, oid })).commit.tree;
+  const head = decoder.decode((await readTyped(ctx, oid, 'commit')).subarray(0, 46));
+  if (!/^tree [0-9a-f]{40}\n$/.test(head)) throw new Error(`The commit ${oid} does not start with its tree.`);
+  return head.slice(5, 45);
+}
+
+/** A blob's content. */
+export async function readBlob(ctx: ObjectContext, oid: string): Promise<Uint8Array> {
+  if (!stores.has(ctx.cache)) return (await git.readBlob({ fs: ctx.fs, gitdir: ctx.gitdir, cache: ctx.cache, oid })).blob;
+  return readTyped(ctx, oid, 'blob');
+}
+
+/** The blob at a path of a commit, or null when the commit has no file there. */
+export async function readBlobAt(ctx: ObjectContext, commit: string, path: string): Promise<Uint8Array | null> {
+  let tree = await readCommitTree(ctx, commit);
+  const names = path.split('/');
+  for (const [i, name] of names.entries()) {
+    const entry = (await readTreeEntries(ctx, tree)).find((e) => e.path === name);
+    if (!entry) return null;
+    if (i === names.length - 1) return entry.type === 'blob' ? readBlob(ctx, entry.oid) : null;
+    if (entry.type !== 'tree') return null;
+    tree = entry.oid;
+  }
+  return null;
+}

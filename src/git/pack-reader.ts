@@ -1,0 +1,410 @@
+/**
+ * Packs read and indexed in the page without isomorphic-git's per-object costs, which
+ * made a first visit at 100k corrections take minutes: it builds a new inflater (state,
+ * window and output chunks) for every object, wraps the file system again for every
+ * read, and awaits each one.
+ *
+ * - `Inflater`: one pako inflate state reused for every object, its output sized from
+ *   the object's header, reporting where the object's zlib stream ended.
+ * - `indexPack`: a fetched pack's index (the `.idx` git writes, version 2): each object
+ *   inflated once, deltas resolved against their bases, every object's SHA-1.
+ * - `PackReader`: objects by oid from a pack and its index, synchronously; the bases of
+ *   deltas kept in a bounded cache, as git's delta base cache does.
+ */
+import { inflate, inflateInit2, inflateReset } from 'pako/lib/zlib/inflate.js';
+import ZStream from 'pako/lib/zlib/zstream.js';
+import { sha1 } from '@noble/hashes/legacy.js';
+import CRC32 from 'crc-32';
+import { oidBytes } from './bytes.ts';
+
+export type ObjectType = 'commit' | 'tree' | 'blob' | 'tag';
+export interface GitObject {
+  type: ObjectType;
+  data: Uint8Array;
+}
+
+const TYPES: Record<number, ObjectType> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
+const OFS_DELTA = 6;
+const REF_DELTA = 7;
+const Z_FINISH = 4;
+const Z_STREAM_END = 1;
+
+function corrupt(what: string): Error {
+  return new Error(`The repository's pack is damaged (${what}); sign out and sign in again to fetch it anew.`);
+}
+
+/** zlib streams inflated one after the other with the same state: no allocation but the output. */
+export class Inflater {
+  private readonly strm = new ZStream();
+
+  constructor() {
+    inflateInit2(this.strm, 15);
+  }
+
+  /**
+   * pako's inflateReset, but keeping the state's code tables (pako allocates new ones on
+   * every reset, which was a third of the time of inflating a small object). As zlib's
+   * own reset: the tables are rebuilt for each block that needs them.
+   */
+  private reset(): void {
+    const strm = this.strm;
+    const state = strm.state!;
+    if (!state.lendyn) {
+      inflateReset(strm);
+      return;
+    }
+    strm.total_in = strm.total_out = 0;
+    strm.msg = '';
+    strm.adler = state.wrap & 1;
+    Object.assign(state, {
+      total: 0,
+      mode: 1, // HEAD: waiting for the zlib header
+      last: 0,
+      havedict: 0,
+      dmax: 32768,
+      head: null,
+      hold: 0,
+      bits: 0,
+      lencode: state.lendyn,
+      distcode: state.distdyn,
+      sane: 1,
+      back: -1,
+      wsize: 0,
+      whave: 0,
+      wnext: 0,
+    });
+  }
+
+  /**
+   * Inflates the zlib stream starting at `at` in `input`, whose content is `size` bytes.
+   * @returns the content and the offset just after the stream.
+   */
+  inflate(input: Uint8Array, at: number, size: number): { data: Uint8Array; end: number } {
+    const strm = this.strm;
+    this.reset();
+    const output = new Uint8Array(Math.max(size, 1));
+    strm.input = input;
+    strm.next_in = at;
+    strm.avail_in = input.length - at;
+    strm.output = output;
+    strm.next_out = 0;
+    strm.avail_out = output.length;
+    const status = inflate(strm, Z_FINISH);
+    if (status !== Z_STREAM_END || strm.next_out !== size) throw corrupt(`the object at byte ${at} does not inflate to its ${size} bytes`);
+    const end = strm.next_in;
+    strm.input = null;
+    strm.output = null;
+    return { data: size === output.length ? output : output.subarray(0, size), end };
+  }
+}
+
+/** An entry's header: its type code, its size, and for a delta, its base (an offset or an oid). */
+interface EntryHeader {
+  code: number;
+  size: number;
+  /** Where the zlib stream starts. */
+  data: number;
+  baseOffset?: number;
+  baseOid?: string;
+}
+
+function readHeader(pack: Uint8Array, start: number): EntryHeader {
+  let at = start;
+  let c = pack[at++]!;
+  const code = (c >> 4) & 7;
+  let size = c & 15;
+  let shift = 16;
+  while (c & 0x80) {
+    c = pack[at++]!;
+    size += (c & 0x7f) * shift;
+    shift *= 128;
+  }
+  if (code === OFS_DELTA) {
+    c = pack[at++]!;
+    let back = c & 0x7f;
+    while (c & 0x80) {
+      c = pack[at++]!;
+      back = (back + 1) * 128 + (c & 0x7f);
+    }
+    return { code, size, data: at, baseOffset: start - back };
+  }
+  if (code === REF_DELTA) return { code, size, data: at + 20, baseOid: hex(pack.subarray(at, at + 20)) };
+  if (!TYPES[code]) throw corrupt(`unknown object type ${code} at byte ${start}`);
+  return { code, size, data: at };
+}
+
+/** The result of applying a git delta to its base. */
+export function applyDelta(delta: Uint8Array, base: Uint8Array): Uint8Array {
+  let i = 0;
+  const varint = () => {
+    let n = 0;
+    let shift = 1;
+    let c: number;
+    do {
+      c = delta[i++]!;
+      n += (c & 0x7f) * shift;
+      shift *= 128;
+    } while (c & 0x80);
+    return n;
+  };
+  if (varint() !== base.length) throw corrupt('a delta does not fit its base');
+  const out = new Uint8Array(varint());
+  let w = 0;
+  while (i < delta.length) {
+    const op = delta[i++]!;
+    if (op & 0x80) {
+      let offset = 0;
+      let length = 0;
+      for (let k = 0; k < 4; k++) if (op & (1 << k)) offset += delta[i++]! * 2 ** (8 * k);
+      for (let k = 0; k < 3; k++) if (op & (16 << k)) length += delta[i++]! * 2 ** (8 * k);
+      if (length === 0) length = 0x10000;
+      if (offset + length > base.length || w + length > out.length) throw corrupt('a delta copies outside its base');
+      // Most copies are short: a loop is quicker than a subarray and a set.
+      if (length < 64) for (let k = 0; k < length; k++) out[w++] = base[offset + k]!;
+      else {
+        out.set(base.subarray(offset, offset + length), w);
+        w += length;
+      }
+    } else if (op) {
+      if (w + op > out.length || i + op > delta.length) throw corrupt('a delta inserts past its end');
+      for (let k = 0; k < op; k++) out[w++] = delta[i++]!;
+    } else {
+      throw corrupt('a delta holds an unknown instruction');
+    }
+  }
+  if (w !== out.length) throw corrupt('a delta is shorter than it says');
+  return out;
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+function hex(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i]!];
+  return s;
+}
+
+/** The SHA-1 of an object as git names it: of "<type> <size>\0" and the content. */
+export function objectId(type: ObjectType, data: Uint8Array): string {
+  return hex(
+    sha1
+      .create()
+      .update(new TextEncoder().encode(`${type} ${data.length}\0`))
+      .update(data)
+      .digest(),
+  );
+}
+
+/** Objects kept by offset, newest use last, up to a total size (git's delta base cache). */
+class BaseCache {
+  private readonly entries = new Map<number, GitObject>();
+  private bytes = 0;
+  private readonly limit: number;
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+
+  get(offset: number): GitObject | undefined {
+    const hit = this.entries.get(offset);
+    if (hit) {
+      this.entries.delete(offset);
+      this.entries.set(offset, hit);
+    }
+    return hit;
+  }
+
+  set(offset: number, object: GitObject): void {
+    if (object.data.length > this.limit / 4 || this.entries.has(offset)) return;
+    this.entries.set(offset, object);
+    this.bytes += object.data.length;
+    if (this.bytes <= this.limit) return;
+    for (const [key, old] of this.entries) {
+      if (this.bytes <= this.limit) break;
+      this.entries.delete(key);
+      this.bytes -= old.data.length;
+    }
+  }
+}
+
+/** The bytes of delta bases a reader keeps. */
+const BASE_CACHE_BYTES = 32 * 1024 * 1024;
+
+/** The entries of a pack by offset, deltas resolved; `baseOf` finds a REF_DELTA's base. */
+class PackEntries {
+  private readonly inflater = new Inflater();
+  private readonly bases = new BaseCache(BASE_CACHE_BYTES);
+  private readonly pack: Uint8Array;
+  private readonly baseOf: (oid: string) => number | undefined;
+
+  constructor(pack: Uint8Array, baseOf: (oid: string) => number | undefined) {
+    this.pack = pack;
+    this.baseOf = baseOf;
+  }
+
+  /** The entry at `offset`, and the offset just after its bytes. */
+  read(offset: number): GitObject & { end: number } {
+    const header = readHeader(this.pack, offset);
+    const { data, end } = this.inflater.inflate(this.pack, header.data, header.size);
+    if (header.code !== OFS_DELTA && header.code !== REF_DELTA) return { type: TYPES[header.code]!, data, end };
+    const baseAt = header.baseOffset ?? this.baseOf(header.baseOid!);
+    if (baseAt === undefined) throw corrupt(`the base ${header.baseOid} of the delta at byte ${offset} is missing`);
+    const base = this.base(baseAt);
+    return { type: base.type, data: applyDelta(data, base.data), end };
+  }
+
+  /** The object at `offset` as a delta's base: from the cache, or read and kept. */
+  base(offset: number): GitObject {
+    const kept = this.bases.get(offset);
+    if (kept) return kept;
+    const { type, data } = this.read(offset);
+    const object = { type, data };
+    this.keep(offset, object);
+    return object;
+  }
+
+  keep(offset: number, object: GitObject): void {
+    this.bases.set(offset, object);
+  }
+}
+
+/** A pack and its index (version 2): objects by oid, read synchronously. */
+export class PackReader {
+  private readonly entries: PackEntries;
+  private readonly count: number;
+  private readonly fanout: Uint32Array;
+  private readonly view: DataView;
+  private readonly idx: Uint8Array;
+
+  constructor(pack: Uint8Array, idx: Uint8Array) {
+    this.idx = idx;
+    this.view = new DataView(idx.buffer, idx.byteOffset, idx.byteLength);
+    if (idx.length < 8 + 1024 + 40 || this.view.getUint32(0) !== 0xff744f63 || this.view.getUint32(4) !== 2) throw corrupt('its index is not a version 2 index');
+    this.fanout = new Uint32Array(256);
+    for (let i = 0; i < 256; i++) this.fanout[i] = this.view.getUint32(8 + 4 * i);
+    this.count = this.fanout[255]!;
+    this.entries = new PackEntries(pack, (oid) => this.offsetOf(oid));
+  }
+
+  /** Where an object starts in the pack, or undefined when the pack does not hold it. */
+  offsetOf(oid: string): number | undefined {
+    const key = oidBytes(oid);
+    let lo = key[0] === 0 ? 0 : this.fanout[key[0]! - 1]!;
+    let hi = this.fanout[key[0]!]!;
+    const oids = 8 + 1024;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const at = oids + 20 * mid;
+      let cmp = 0;
+      for (let k = 0; k < 20 && cmp === 0; k++) cmp = this.idx[at + k]! - key[k]!;
+      if (cmp === 0) return this.offsetAt(mid);
+      if (cmp < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return undefined;
+  }
+
+  private offsetAt(i: number): number {
+    const table = 8 + 1024 + 24 * this.count;
+    const small = this.view.getUint32(table + 4 * i);
+    if (!(small & 0x80000000)) return small;
+    const large = table + 4 * this.count + 8 * (small & 0x7fffffff);
+    return this.view.getUint32(large) * 2 ** 32 + this.view.getUint32(large + 4);
+  }
+
+  /** The object, or undefined when this pack does not hold it. */
+  read(oid: string): GitObject | undefined {
+    const offset = this.offsetOf(oid);
+    if (offset === undefined) return undefined;
+    const { type, data } = this.entries.read(offset);
+    return { type, data };
+  }
+}
+
+/**
+ * The index of a pack as `git index-pack` writes it (version 2): every entry inflated
+ * once in pack order, each delta applied to its base (kept from earlier in the pack, or
+ * read again), the SHA-1 of each object, the CRC-32 of each entry's bytes.
+ * @param onProgress told how many objects are indexed, now and then.
+ * @throws when the pack is damaged (a bad header, an entry that does not inflate, a missing base, a wrong checksum).
+ */
+export function indexPack(pack: Uint8Array, onProgress?: (done: number, total: number) => void): Uint8Array {
+  const view = new DataView(pack.buffer, pack.byteOffset, pack.byteLength);
+  if (pack.length < 32 || view.getUint32(0) !== 0x5041434b || view.getUint32(4) !== 2) throw corrupt('it does not start as a version 2 pack');
+  const count = view.getUint32(8);
+  const end = pack.length - 20;
+  if (hex(sha1(pack.subarray(0, end))) !== hex(pack.subarray(end))) throw corrupt('its checksum does not match');
+  const offsets = new Float64Array(count);
+  const crcs = new Int32Array(count);
+  const oids = new Array<string>(count);
+  const byOid = new Map<string, number>();
+  // A REF_DELTA's base may come later in the pack: such entries wait for the end.
+  const later: number[] = [];
+  const entries = new PackEntries(pack, (oid) => byOid.get(oid));
+  let at = 12;
+  for (let i = 0; i < count; i++) {
+    if (at >= end) throw corrupt(`it holds ${i} of the ${count} objects it says`);
+    offsets[i] = at;
+    const header = readHeader(pack, at);
+    let next: number;
+    if (header.code === REF_DELTA && !byOid.has(header.baseOid!)) {
+      later.push(i);
+      next = new Inflater().inflate(pack, header.data, header.size).end;
+    } else {
+      const object = entries.read(at);
+      next = object.end;
+      oids[i] = objectId(object.type, object.data);
+      byOid.set(oids[i]!, at);
+      entries.keep(at, { type: object.type, data: object.data });
+    }
+    crcs[i] = CRC32.buf(pack.subarray(at, next));
+    at = next;
+    if (onProgress && i % 1000 === 0) onProgress(i, count);
+  }
+  if (at !== end) throw corrupt('it holds more than the objects it says');
+  for (let left = later; left.length;) {
+    const waiting = left.filter((i) => !byOid.has(readHeader(pack, offsets[i]!).baseOid!));
+    if (waiting.length === left.length) throw corrupt(`${waiting.length} deltas have no base in it`);
+    for (const i of left) {
+      if (waiting.includes(i)) continue;
+      const object = entries.read(offsets[i]!);
+      oids[i] = objectId(object.type, object.data);
+      byOid.set(oids[i]!, offsets[i]!);
+    }
+    left = waiting;
+  }
+  onProgress?.(count, count);
+  return writeIndex(pack, offsets, crcs, oids);
+}
+
+/** The version 2 index of a pack: fanout, sorted oids, CRC-32s, offsets (64-bit ones apart), the pack's checksum, its own. */
+function writeIndex(pack: Uint8Array, offsets: Float64Array, crcs: Int32Array, oids: string[]): Uint8Array {
+  const count = oids.length;
+  const order = Array.from({ length: count }, (_, i) => i).sort((a, b) => (oids[a]! < oids[b]! ? -1 : oids[a]! > oids[b]! ? 1 : 0));
+  const large = order.filter((i) => offsets[i]! >= 0x80000000);
+  const size = 8 + 1024 + 28 * count + 8 * large.length + 40;
+  const idx = new Uint8Array(size);
+  const view = new DataView(idx.buffer);
+  view.setUint32(0, 0xff744f63);
+  view.setUint32(4, 2);
+  const fanout = new Uint32Array(256);
+  for (const oid of oids) fanout[parseInt(oid.slice(0, 2), 16)]! += 1;
+  for (let b = 0, sum = 0; b < 256; b++) view.setUint32(8 + 4 * b, (sum += fanout[b]!));
+  const crcAt = 8 + 1024 + 20 * count;
+  const offAt = crcAt + 4 * count;
+  let largeAt = offAt + 4 * count;
+  let nextLarge = 0;
+  order.forEach((i, k) => {
+    idx.set(oidBytes(oids[i]!), 8 + 1024 + 20 * k);
+    view.setInt32(crcAt + 4 * k, crcs[i]!);
+    const offset = offsets[i]!;
+    if (offset < 0x80000000) view.setUint32(offAt + 4 * k, offset);
+    else {
+      view.setUint32(offAt + 4 * k, 0x80000000 | nextLarge++);
+      view.setUint32(largeAt, Math.floor(offset / 2 ** 32));
+      view.setUint32(largeAt + 4, offset >>> 0);
+      largeAt += 8;
+    }
+  });
+  idx.set(pack.subarray(pack.length - 20), size - 40);
+  idx.set(sha1(idx.subarray(0, size - 20)), size - 20);
+  return idx;
+}

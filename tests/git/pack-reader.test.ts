@@ -1,0 +1,125 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { applyDelta, indexPack, Inflater, PackReader } from '../../src/git/pack-reader.ts';
+import { GIT_ENV, git, useTempRepos } from '../helpers/repo.ts';
+
+const repo = useTempRepos();
+
+/**
+ * A repository whose history deltifies: one file edited over many commits (chains of
+ * deltas), sizes around the header's boundaries, a long line, bytes that are not UTF-8.
+ */
+function history(): { dir: string; oids: string[] } {
+  const sizes = [0, 1, 15, 16, 17, 2047, 2048, 2049, 262_144, 65_536];
+  const { dir } = repo({ files: Object.fromEntries(sizes.map((n, i) => [`f/${i}.txt`, 'x'.repeat(n)])), candidates: false });
+  fs.writeFileSync(join(dir, 'f/bin'), Buffer.from([0xff, 0xfe, 0x00, 0x80, 0xc3]));
+  const lines = Array.from({ length: 400 }, (_, i) => `line ${i} of a correction that changes a little each time`);
+  for (let c = 0; c < 30; c++) {
+    lines[(c * 37) % lines.length] = `edited in commit ${c}`;
+    fs.writeFileSync(join(dir, 'notes.txt'), `${lines.join('\n')}\n`);
+    fs.writeFileSync(join(dir, `f/c${c % 5}.json`), JSON.stringify({ commit: c, text: lines.slice(c, c + 50) }));
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', `commit ${c}`);
+  }
+  const oids = git(dir, 'rev-list', '--objects', '--all')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.slice(0, 40));
+  return { dir, oids };
+}
+
+/** A pack of every object of `dir` as `git pack-objects` writes it, and git's own index of it. */
+function gitPack(dir: string, oids: string[], args: string[]): { pack: Buffer; idx: Buffer; chains: string } {
+  const out = join(dir, '.git', 'test-pack');
+  const made = spawnSync('git', ['pack-objects', '--depth=50', ...args, out], { cwd: dir, env: GIT_ENV, input: oids.join('\n') + '\n' });
+  expect(made.status, made.stderr.toString()).toBe(0);
+  const name = made.stdout.toString().trim();
+  // What git says of the deltas in it: the test packs must have chains of them.
+  const chains = git(dir, 'verify-pack', '-s', `${out}-${name}.idx`);
+  return { pack: fs.readFileSync(`${out}-${name}.pack`), idx: fs.readFileSync(`${out}-${name}.idx`), chains };
+}
+
+/** Every object's type and content, from `git cat-file --batch`. */
+function catFiles(dir: string, oids: string[]): Map<string, { type: string; data: Buffer }> {
+  const out = spawnSync('git', ['cat-file', '--batch'], { cwd: dir, env: GIT_ENV, input: oids.join('\n') + '\n', maxBuffer: 1 << 30 }).stdout;
+  const objects = new Map<string, { type: string; data: Buffer }>();
+  for (let at = 0; at < out.length;) {
+    const eol = out.indexOf(10, at);
+    const [oid, type, size] = out.subarray(at, eol).toString().split(' ') as [string, string, string];
+    objects.set(oid, { type, data: out.subarray(eol + 1, eol + 1 + Number(size)) });
+    at = eol + 2 + Number(size);
+  }
+  return objects;
+}
+
+describe('indexPack', () => {
+  it.each([
+    ['offset deltas', ['--delta-base-offset']],
+    ['deltas naming their base', []],
+  ])('writes the index git writes for a pack with %s, byte for byte', (_, args) => {
+    const { dir, oids } = history();
+    const { pack, idx, chains } = gitPack(dir, oids, args);
+    expect(chains).toMatch(/chain length = [3-9]:/);
+    let told = 0;
+    const ours = indexPack(new Uint8Array(pack), (done) => (told = done));
+    expect(told).toBe(oids.length);
+    expect(Buffer.from(ours).equals(idx)).toBe(true);
+  });
+
+  it('refuses a damaged pack, saying so', () => {
+    const { dir, oids } = history();
+    const { pack } = gitPack(dir, oids, ['--delta-base-offset']);
+    const damaged = new Uint8Array(pack);
+    damaged[200]! ^= 0xff;
+    expect(() => indexPack(damaged)).toThrow(/pack is damaged \(its checksum does not match\)/);
+    expect(() => indexPack(new Uint8Array(pack.subarray(0, 100)))).toThrow(/pack is damaged/);
+  });
+});
+
+describe('PackReader', () => {
+  it('reads every object of a pack as git does, deltas and all', () => {
+    const { dir, oids } = history();
+    const { pack, idx, chains } = gitPack(dir, oids, ['--delta-base-offset']);
+    expect(chains).toMatch(/chain length = [3-9]:/);
+    const reader = new PackReader(new Uint8Array(pack), new Uint8Array(idx));
+    const objects = catFiles(dir, oids);
+    expect(objects.size).toBe(oids.length);
+    // Read twice, in two orders, so that bases come from the cache and from the pack.
+    for (const order of [oids, [...oids].reverse()]) {
+      for (const oid of order) {
+        const want = objects.get(oid)!;
+        const got = reader.read(oid)!;
+        expect(got.type).toBe(want.type);
+        expect(Buffer.from(got.data).equals(want.data)).toBe(true);
+      }
+    }
+    expect(reader.read('0'.repeat(40))).toBeUndefined();
+    expect(reader.read('f'.repeat(40))).toBeUndefined();
+  });
+});
+
+describe('Inflater and applyDelta', () => {
+  it('inflates streams one after another with one state, and says where each ended', async () => {
+    const { deflateSync } = await import('node:zlib');
+    const texts = ['', 'a', 'x'.repeat(100_000), 'héllo <script>'];
+    const streams = texts.map((t) => deflateSync(Buffer.from(t)));
+    const all = Buffer.concat([...streams, Buffer.from('trailing')]);
+    const inflater = new Inflater();
+    let at = 0;
+    for (const [i, t] of texts.entries()) {
+      const { data, end } = inflater.inflate(all, at, Buffer.byteLength(t));
+      expect(Buffer.from(data).toString()).toBe(t);
+      expect(end).toBe(at + streams[i]!.length);
+      at = end;
+    }
+    expect(() => inflater.inflate(all, 0, 5)).toThrow(/does not inflate to its 5 bytes/);
+  });
+
+  it('refuses a delta that copies outside its base', () => {
+    // Base size 3, result size 4; copy 4 bytes from offset 0.
+    expect(() => applyDelta(new Uint8Array([3, 4, 0x90, 4]), new Uint8Array([1, 2, 3]))).toThrow(/copies outside its base/);
+    expect(applyDelta(new Uint8Array([3, 4, 0x90, 3, 1, 9]), new Uint8Array([1, 2, 3]))).toEqual(new Uint8Array([1, 2, 3, 9]));
+  });
+});
