@@ -319,14 +319,24 @@ export class PackReader {
   }
 }
 
+/** How long indexing runs before it lets the page draw and answer (ms). */
+const YIELD_MS = 100;
+
+/** Lets the page's other tasks run: scheduler.yield where the browser has it, else a task. */
+function yieldToPage(): Promise<void> {
+  const scheduler = (globalThis as { scheduler?: { yield?: () => Promise<void> } }).scheduler;
+  return scheduler?.yield ? scheduler.yield() : new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 /**
  * The index of a pack as `git index-pack` writes it (version 2): every entry inflated
  * once in pack order, each delta applied to its base (kept from earlier in the pack, or
  * read again), the SHA-1 of each object, the CRC-32 of each entry's bytes.
- * @param onProgress told how many objects are indexed, now and then.
+ * Yields to the page every 100 ms, so that a long indexing leaves it responsive.
+ * @param onProgress told how many objects are indexed, at each yield and at the end.
  * @throws when the pack is damaged (a bad header, an entry that does not inflate, a missing base, a wrong checksum).
  */
-export function indexPack(pack: Uint8Array, onProgress?: (done: number, total: number) => void): Uint8Array {
+export async function indexPack(pack: Uint8Array, onProgress?: (done: number, total: number) => void): Promise<Uint8Array> {
   const view = new DataView(pack.buffer, pack.byteOffset, pack.byteLength);
   if (pack.length < 32 || view.getUint32(0) !== 0x5041434b || view.getUint32(4) !== 2) throw corrupt('it does not start as a version 2 pack');
   const count = view.getUint32(8);
@@ -340,6 +350,7 @@ export function indexPack(pack: Uint8Array, onProgress?: (done: number, total: n
   const later: number[] = [];
   const entries = new PackEntries(pack, (oid) => byOid.get(oid));
   let at = 12;
+  let lastYield = performance.now();
   for (let i = 0; i < count; i++) {
     if (at >= end) throw corrupt(`it holds ${i} of the ${count} objects it says`);
     offsets[i] = at;
@@ -357,7 +368,11 @@ export function indexPack(pack: Uint8Array, onProgress?: (done: number, total: n
     }
     crcs[i] = CRC32.buf(pack.subarray(at, next));
     at = next;
-    if (onProgress && i % 1000 === 0) onProgress(i, count);
+    if (performance.now() - lastYield > YIELD_MS) {
+      onProgress?.(i + 1, count);
+      await yieldToPage();
+      lastYield = performance.now();
+    }
   }
   if (at !== end) throw corrupt('it holds more than the objects it says');
   for (let left = later; left.length;) {

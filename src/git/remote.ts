@@ -20,6 +20,9 @@
  * `refs/plover/base/<dest>`); a reviewer's first sync takes their own waiting commits
  * from it and leaves the others' for them.
  *
+ * The first visit's clone is shallow-clone.ts's own depth-1 fetch; later fetches, which
+ * bring only what is new, go through isomorphic-git.
+ *
  * A push whose destination moved (another tab, another device, another reviewer on a
  * shared branch) is never forced: the destination is fetched and each waiting one-file
  * commit is made again on its new head (same file, message, author and time), then pushed.
@@ -29,6 +32,7 @@ import { PloverError, errorCode } from '../lib/errors.ts';
 import { normalizeEmail, reviewerTag } from '../lib/records/paths.ts';
 import { commitFile, resolveOrNull, type GitFs } from './commit-file.ts';
 import { packWriter } from './pack.ts';
+import { shallowClone } from './shallow-clone.ts';
 import { advertiseReceivePack, authHeaders, remoteError, sendReceivePack, USUAL_CAPABILITIES, type HttpRemote, type ReceivePackResult } from './smart-http.ts';
 import { diffTrees, type Change } from './tree-diff.ts';
 
@@ -117,8 +121,9 @@ export async function syncClone(clone: Clone, remote: RemoteOptions, onProgress?
     if (cloned) {
       await git.init({ fs, gitdir, bare: true, defaultBranch: remote.branch });
       await git.addRemote({ fs, gitdir, remote: 'origin', url: remote.url, force: true });
-      const result = await git.fetch({ ...common, url: remote.url, ref: remote.branch, singleBranch: true, depth: 1, tags: false });
-      fetched += await packSize(clone, result);
+      const ours = await shallowClone(clone, remote, remote.branch, onProgress);
+      if (ours !== null) fetched += ours;
+      else fetched += await packSize(clone, await git.fetch({ ...common, url: remote.url, ref: remote.branch, singleBranch: true, depth: 1, tags: false }));
     } else {
       // Without depth: with the local branch equal to the remote one as the "have", only new objects come.
       const result = await git.fetch({ ...common, url: remote.url, ref: remote.branch, singleBranch: true, tags: false });

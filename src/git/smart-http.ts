@@ -1,7 +1,8 @@
 /**
  * The wire: git's smart-HTTP protocol, receive-pack side (what `git push` speaks), as
- * plover's push uses it; fetches go through isomorphic-git. Pure byte work (pkt-lines,
- * the request, report-status and side-band parsing) and the two HTTP requests of a push.
+ * plover's push uses it, and the upload-pack requests of the page's first clone
+ * (shallow-clone.ts); later fetches go through isomorphic-git. Pure byte work (pkt-lines,
+ * the request, report-status and side-band parsing) and the HTTP requests.
  *
  * Reference: git's Documentation/gitprotocol-pack.txt, gitprotocol-http.txt and
  * gitprotocol-capabilities.txt. tests/git/smart-http.test.ts checks every parser
@@ -24,7 +25,7 @@ export function pktLine(payload: string | Uint8Array): Uint8Array {
   return out;
 }
 
-const FLUSH = encoder.encode('0000');
+export const FLUSH = encoder.encode('0000');
 
 /**
  * Splits a pkt-line stream into payloads; a flush packet (`0000`) is an empty payload
@@ -323,4 +324,19 @@ export async function sendReceivePack(remote: HttpRemote, update: RefUpdate, pac
     'Pushing failed',
   );
   return { ...parseReceivePackResult(answer, sideBand), bytes: body.length };
+}
+
+/** `GET /info/refs?service=git-upload-pack`: the host's refs, and what it offers to fetches. */
+export async function advertiseUploadPack(remote: HttpRemote, what: string): Promise<Advertisement> {
+  return parseAdvertisement(await request(remote, '/info/refs?service=git-upload-pack', { method: 'GET' }, what));
+}
+
+/** One upload-pack POST (a fetch's wants): the host's answer, whole. */
+export function sendUploadPack(remote: HttpRemote, body: Uint8Array<ArrayBuffer>, what: string): Promise<Uint8Array> {
+  return request(
+    remote,
+    '/git-upload-pack',
+    { method: 'POST', headers: { 'content-type': 'application/x-git-upload-pack-request', accept: 'application/x-git-upload-pack-result' }, body },
+    what,
+  );
 }

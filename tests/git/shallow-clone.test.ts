@@ -1,0 +1,103 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import git from 'isomorphic-git';
+import http from 'isomorphic-git/http/node';
+import { afterEach, describe, expect, it } from 'vitest';
+import { syncClone, type Clone, type RemoteOptions } from '../../src/git/remote.ts';
+import { parseUploadPackResult, uploadPackRequest } from '../../src/git/shallow-clone.ts';
+import { pktLine } from '../../src/git/smart-http.ts';
+import { concat } from '../../src/lib/bytes.ts';
+import { TOKEN, useGitServer } from '../helpers/git-server.ts';
+import { GIT_ENV, createRepo, git as run } from '../helpers/repo.ts';
+
+describe('the first clone', () => {
+  const remote = useGitServer();
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+  const options: RemoteOptions = { url: '', branch: 'main', dest: 'labels/ann', reviewer: 'ann@example.org' };
+  const newClone = (): Clone => {
+    const dir = mkdtempSync(join(tmpdir(), 'plover-clone-'));
+    dirs.push(dir);
+    return { fs, gitdir: join(dir, 'repo.git'), cache: {}, http };
+  };
+  const withAuth = () => ({ ...options, url: remote.url, auth: { username: 'plover', password: TOKEN } });
+
+  it('stores the pack git would, its index as git writes it, the shallow boundary and the ref; git finds the clone sound', async () => {
+    const clone = newClone();
+    const told: string[] = [];
+    const sync = await syncClone(clone, withAuth(), (phase) => told.push(phase));
+    expect(told).toContain('Indexing objects');
+    const head = run(remote.bare, 'rev-parse', 'main').trim();
+    const packDir = join(clone.gitdir, 'objects/pack');
+    const packs = fs.readdirSync(packDir).filter((f) => f.endsWith('.pack'));
+    expect(packs).toHaveLength(1);
+    expect(sync.fetched).toBeGreaterThan(fs.statSync(join(packDir, packs[0]!)).size);
+    // git's own index of the same pack is the one stored, byte for byte.
+    const copy = join(clone.gitdir, 'copy.pack');
+    fs.copyFileSync(join(packDir, packs[0]!), copy);
+    expect(spawnSync('git', ['index-pack', copy], { env: GIT_ENV }).status).toBe(0);
+    expect(fs.readFileSync(copy.replace(/\.pack$/, '.idx')).equals(fs.readFileSync(join(packDir, packs[0]!.replace(/\.pack$/, '.idx'))))).toBe(true);
+    fs.rmSync(copy);
+    fs.rmSync(copy.replace(/\.pack$/, '.idx'));
+    expect(fs.readFileSync(join(clone.gitdir, 'shallow'), 'utf8')).toBe(`${head}\n`);
+    const gitIn = (...args: string[]) => spawnSync('git', [`--git-dir=${clone.gitdir}`, ...args], { env: GIT_ENV, encoding: 'utf8' });
+    expect(gitIn('rev-parse', 'refs/remotes/origin/main').stdout.trim()).toBe(head);
+    expect(gitIn('log', '--format=%H', 'refs/remotes/origin/main').stdout.trim()).toBe(head);
+    const fsck = gitIn('fsck', '--strict', '--no-dangling');
+    expect(fsck.stderr).toBe('');
+    expect(fsck.status).toBe(0);
+    expect(gitIn('ls-tree', '-r', '--name-only', head).stdout.trim()).toBe(run(remote.bare, 'ls-tree', '-r', '--name-only', head).trim());
+  });
+
+  it('leaves later fetches to isomorphic-git, which finds what the first one stored and brings only what is new', async () => {
+    const clone = newClone();
+    await syncClone(clone, withAuth());
+    const work = createRepo({ candidates: false });
+    try {
+      run(work.dir, 'fetch', '-q', remote.bare, 'main');
+      run(work.dir, 'reset', '-q', '--hard', 'FETCH_HEAD');
+      fs.writeFileSync(join(work.dir, 'later.txt'), 'a later commit\n');
+      run(work.dir, 'add', '-A');
+      run(work.dir, 'commit', '-qm', 'later');
+      run(work.dir, 'push', '-q', remote.bare, 'HEAD:main');
+    } finally {
+      work.remove();
+    }
+    remote.server.resetStats();
+    const again = await syncClone(clone, withAuth());
+    expect(again.cloned).toBe(false);
+    expect(remote.server.stats.fetchBytes).toBeLessThan(2000);
+    const head = run(remote.bare, 'rev-parse', 'main').trim();
+    const { blob } = await git.readBlob({ fs, gitdir: clone.gitdir, oid: head, filepath: 'later.txt' });
+    expect(Buffer.from(blob).toString()).toBe('a later commit\n');
+    // An object of the first pack, read by isomorphic-git on its own.
+    const first = run(remote.bare, 'rev-parse', 'main~1:candidates').trim();
+    expect((await git.readTree({ fs, gitdir: clone.gitdir, oid: first })).tree.length).toBeGreaterThan(0);
+  });
+});
+
+describe('the upload-pack exchange', () => {
+  it('asks for one commit at depth 1 with what the fetch needs, and progress only when the host cannot leave it out', () => {
+    const text = (offered: string[]) => Buffer.from(uploadPackRequest('a'.repeat(40), new Set(offered))).toString();
+    expect(text(['no-progress'])).toBe(`006bwant ${'a'.repeat(40)} shallow side-band-64k ofs-delta no-progress agent=plover\n000ddeepen 1\n00000009done\n`);
+    expect(text([])).not.toContain('no-progress');
+  });
+
+  it('says what the host said when it refuses or stops, and refuses an answer that holds no pack', () => {
+    const answer = (...lines: (string | Uint8Array)[]) => concat(lines.map((l) => pktLine(l)));
+    expect(() => parseUploadPackResult(answer('ERR upload-pack: not our ref\n'))).toThrow('The git host refused the fetch: upload-pack: not our ref');
+    expect(() => parseUploadPackResult(answer('NAK\n', new Uint8Array([3, ...Buffer.from('out of memory\n')])))).toThrow(
+      'The git host stopped sending the repository: out of memory',
+    );
+    expect(() => parseUploadPackResult(answer('NAK\n'))).toThrow('without a pack');
+    expect(() => parseUploadPackResult(answer('<html>\n'))).toThrow('not a pack');
+    const ok = parseUploadPackResult(answer(`shallow ${'b'.repeat(40)}\n`, 'NAK\n', new Uint8Array([2, 65]), new Uint8Array([1, 80, 65]), new Uint8Array([1, 67, 75])));
+    expect(ok.shallow).toEqual(['b'.repeat(40)]);
+    expect(Buffer.from(ok.pack).toString()).toBe('PACK');
+  });
+});
