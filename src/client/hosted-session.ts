@@ -175,6 +175,7 @@ export class HostedSession {
     onProgress?.('Reading candidates');
     const { service, read } = await openHostedService(session.clone, session.committer, { remote: config.remote, branch: config.branch, dest: session.dest, reviewer });
     session.service = service;
+    usePackStore(session.clone).forgetKept();
     session.backend = service.backend(reviewer);
     await session.commitJournal();
     // For `npm run bench` and the tests: from sign-in to the queue ready (clone or fetch, read, index), and how the index was read.

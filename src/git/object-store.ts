@@ -23,14 +23,26 @@ export class PackStore {
   private readonly ctx: ObjectContext;
   private readonly readers = new Map<string, PackReader>();
   private loading: Promise<void> | null = null;
+  /** Objects already inflated (large blobs of a fresh clone), each given out once. */
+  private readonly once = new Map<string, GitObject>();
 
   constructor(ctx: ObjectContext) {
     this.ctx = ctx;
   }
 
-  /** A pack already in memory (one just fetched and indexed), under its name in objects/pack. */
+  /** A pack already in memory (one just fetched and indexed), under its name in objects/pack (`pack-<sha>`). */
   add(name: string, reader: PackReader): void {
     this.readers.set(name, reader);
+  }
+
+  /** An object inflated elsewhere, for its next read (which takes it): spares inflating a large blob twice. */
+  keepOnce(oid: string, object: GitObject): void {
+    this.once.set(oid, object);
+  }
+
+  /** Drops what keepOnce kept and was not read. */
+  forgetKept(): void {
+    this.once.clear();
   }
 
   private load(): Promise<void> {
@@ -38,10 +50,11 @@ export class PackStore {
       const { fs, gitdir } = this.ctx;
       const dir = `${gitdir}/objects/pack`;
       const names = await fs.promises.readdir(dir).catch(() => [] as string[]);
+      // A pack counts once its index is written (as for git and isomorphic-git).
       for (const name of names) {
-        if (!name.endsWith('.pack') || this.readers.has(name)) continue;
-        const [pack, idx] = await Promise.all([fs.promises.readFile(`${dir}/${name}`), fs.promises.readFile(`${dir}/${name.replace(/\.pack$/, '.idx')}`)]);
-        this.readers.set(name, new PackReader(pack as Uint8Array, idx as Uint8Array));
+        if (!name.endsWith('.idx') || this.readers.has(name.replace(/\.idx$/, ''))) continue;
+        const [pack, idx] = await Promise.all([fs.promises.readFile(`${dir}/${name.replace(/\.idx$/, '.pack')}`), fs.promises.readFile(`${dir}/${name}`)]);
+        this.readers.set(name.replace(/\.idx$/, ''), new PackReader(pack as Uint8Array, idx as Uint8Array));
       }
     })();
     return this.loading;
@@ -49,6 +62,11 @@ export class PackStore {
 
   /** An object from the packs, or null when none of them holds it. */
   async read(oid: string): Promise<GitObject | null> {
+    const kept = this.once.get(oid);
+    if (kept) {
+      this.once.delete(oid);
+      return kept;
+    }
     await this.load();
     for (const reader of this.readers.values()) {
       const object = reader.read(oid);

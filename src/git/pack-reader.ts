@@ -185,13 +185,7 @@ function hex(bytes: Uint8Array): string {
 
 /** The SHA-1 of an object as git names it: of "<type> <size>\0" and the content. */
 export function objectId(type: ObjectType, data: Uint8Array): string {
-  return hex(
-    sha1
-      .create()
-      .update(new TextEncoder().encode(`${type} ${data.length}\0`))
-      .update(data)
-      .digest(),
-  );
+  return hex(sha1.create().update(objectHeader(type, data)).update(data).digest());
 }
 
 /** Objects kept by offset, newest use last, up to a total size (git's delta base cache). */
@@ -319,6 +313,27 @@ export class PackReader {
   }
 }
 
+export interface IndexOptions {
+  /** Told how many objects are indexed, at each yield and at the end. */
+  onProgress?: (done: number, total: number) => void;
+  /** Given each object of 1 MiB or more that is not a delta, once its oid is known: what a caller about to read it can keep instead of inflating it again. */
+  keepLarge?: (oid: string, object: GitObject) => void;
+}
+
+/** Objects this large are given to keepLarge. */
+const LARGE = 1 << 20;
+
+/** A SHA-1 by the browser's (or Node's) own crypto, as hex. */
+async function digest(bytes: Uint8Array): Promise<string> {
+  return hex(new Uint8Array(await crypto.subtle.digest('SHA-1', bytes as Uint8Array<ArrayBuffer>)));
+}
+
+const encoder = new TextEncoder();
+/** git's object header: `<type> <size>\0`. */
+function objectHeader(type: ObjectType, data: Uint8Array): Uint8Array {
+  return encoder.encode(`${type} ${data.length}\0`);
+}
+
 /** How long indexing runs before it lets the page draw and answer (ms). */
 const YIELD_MS = 100;
 
@@ -333,15 +348,16 @@ function yieldToPage(): Promise<void> {
  * once in pack order, each delta applied to its base (kept from earlier in the pack, or
  * read again), the SHA-1 of each object, the CRC-32 of each entry's bytes.
  * Yields to the page every 100 ms, so that a long indexing leaves it responsive.
- * @param onProgress told how many objects are indexed, at each yield and at the end.
  * @throws when the pack is damaged (a bad header, an entry that does not inflate, a missing base, a wrong checksum).
  */
-export async function indexPack(pack: Uint8Array, onProgress?: (done: number, total: number) => void): Promise<Uint8Array> {
+export async function indexPack(pack: Uint8Array, options: IndexOptions = {}): Promise<Uint8Array> {
+  const { onProgress, keepLarge } = options;
   const view = new DataView(pack.buffer, pack.byteOffset, pack.byteLength);
   if (pack.length < 32 || view.getUint32(0) !== 0x5041434b || view.getUint32(4) !== 2) throw corrupt('it does not start as a version 2 pack');
   const count = view.getUint32(8);
   const end = pack.length - 20;
-  if (hex(sha1(pack.subarray(0, end))) !== hex(pack.subarray(end))) throw corrupt('its checksum does not match');
+  // The checksum is the browser's work (crypto.subtle, on a thread of its own) while this one walks the pack.
+  const checksum = digest(pack.subarray(0, end));
   const offsets = new Float64Array(count);
   const crcs = new Int32Array(count);
   const oids = new Array<string>(count);
@@ -362,9 +378,11 @@ export async function indexPack(pack: Uint8Array, onProgress?: (done: number, to
     } else {
       const object = entries.read(at);
       next = object.end;
-      oids[i] = objectId(object.type, object.data);
+      const { type, data } = object;
+      oids[i] = objectId(type, data);
       byOid.set(oids[i]!, at);
-      entries.keep(at, { type: object.type, data: object.data });
+      if (data.length >= LARGE && header.code !== OFS_DELTA && header.code !== REF_DELTA) keepLarge?.(oids[i]!, { type, data });
+      entries.keep(at, { type, data });
     }
     crcs[i] = CRC32.buf(pack.subarray(at, next));
     at = next;
@@ -375,6 +393,7 @@ export async function indexPack(pack: Uint8Array, onProgress?: (done: number, to
     }
   }
   if (at !== end) throw corrupt('it holds more than the objects it says');
+  if ((await checksum) !== hex(pack.subarray(end))) throw corrupt('its checksum does not match');
   for (let left = later; left.length;) {
     const waiting = left.filter((i) => !byOid.has(readHeader(pack, offsets[i]!).baseOid!));
     if (waiting.length === left.length) throw corrupt(`${waiting.length} deltas have no base in it`);

@@ -85,7 +85,14 @@ export async function shallowClone(
   onProgress?.('Downloading', 0, 0);
   const answer = await sendUploadPack(remote, uploadPackRequest(want, capabilities), what);
   const { shallow, pack } = parseUploadPackResult(answer);
-  const idx = await indexPack(pack, (done, total) => onProgress?.('Indexing objects', done, total));
+  const store = usePackStore(clone);
+  // The candidate files are read right after the clone: their blobs, inflated here once, are kept for that read.
+  const idx = await indexPack(pack, { onProgress: (done, total) => onProgress?.('Indexing objects', done, total), keepLarge: (oid, object) => store.keepOnce(oid, object) }).catch(
+    (err: unknown) => {
+      store.forgetKept();
+      throw err;
+    },
+  );
   const reader = new PackReader(pack, idx);
   if (!reader.read(want)) throw new PloverError('E_PROTOCOL', `the git host sent a pack without the commit ${want} it was asked for`);
   const { fs, gitdir } = clone;
@@ -95,7 +102,7 @@ export async function shallowClone(
   await fs.promises.writeFile(`${gitdir}/objects/pack/${name}.pack`, pack);
   await fs.promises.writeFile(`${gitdir}/objects/pack/${name}.idx`, idx);
   if (shallow.length) await fs.promises.writeFile(`${gitdir}/shallow`, `${shallow.join('\n')}\n`, 'utf8');
-  usePackStore(clone).add(`${name}.pack`, reader);
+  store.add(name, reader);
   await git.writeRef({ fs, gitdir, ref: `refs/remotes/origin/${branch}`, value: want, force: true });
   return answer.length;
 }

@@ -12,7 +12,8 @@ const repo = useTempRepos();
  * deltas), sizes around the header's boundaries, a long line, bytes that are not UTF-8.
  */
 function history(): { dir: string; oids: string[] } {
-  const sizes = [0, 1, 15, 16, 17, 2047, 2048, 2049, 262_144, 65_536];
+  // 1.5 MiB: a large object, given to keepLarge.
+  const sizes = [0, 1, 15, 16, 17, 2047, 2048, 2049, 262_144, 65_536, 1_572_864];
   const { dir } = repo({ files: Object.fromEntries(sizes.map((n, i) => [`f/${i}.txt`, 'x'.repeat(n)])), candidates: false });
   fs.writeFileSync(join(dir, 'f/bin'), Buffer.from([0xff, 0xfe, 0x00, 0x80, 0xc3]));
   const lines = Array.from({ length: 400 }, (_, i) => `line ${i} of a correction that changes a little each time`);
@@ -63,8 +64,13 @@ describe('indexPack', () => {
     const { pack, idx, chains } = gitPack(dir, oids, args);
     expect(chains).toMatch(/chain length = [3-9]:/);
     let told = 0;
-    const ours = await indexPack(new Uint8Array(pack), (done) => (told = done));
+    const large: string[] = [];
+    const ours = await indexPack(new Uint8Array(pack), {
+      onProgress: (done) => (told = done),
+      keepLarge: (oid, object) => large.push(`${oid} ${object.type} ${object.data.length}`),
+    });
     expect(told).toBe(oids.length);
+    expect(large).toEqual([`${git(dir, 'rev-parse', 'HEAD:f/10.txt').trim()} blob 1572864`]);
     expect(Buffer.from(ours).equals(idx)).toBe(true);
   });
 
@@ -73,7 +79,10 @@ describe('indexPack', () => {
     const { pack } = gitPack(dir, oids, ['--delta-base-offset']);
     const damaged = new Uint8Array(pack);
     damaged[200]! ^= 0xff;
-    await expect(indexPack(damaged)).rejects.toThrow(/pack is damaged \(its checksum does not match\)/);
+    await expect(indexPack(damaged)).rejects.toThrow(/pack is damaged \(the object at byte \d+ does not inflate/);
+    const badSum = new Uint8Array(pack);
+    badSum[badSum.length - 1]! ^= 0xff;
+    await expect(indexPack(badSum)).rejects.toThrow(/pack is damaged \(its checksum does not match\)/);
     await expect(indexPack(new Uint8Array(pack.subarray(0, 100)))).rejects.toThrow(/pack is damaged/);
   });
 });

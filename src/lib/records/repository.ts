@@ -227,6 +227,9 @@ export function invalidRepository(problems: Problem[]): PloverError {
   return new PloverError('E_INVALID_REPOSITORY', `${n} problem${n === 1 ? '' : 's'} in the repository:\n${problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`, { problems });
 }
 
+/** One decoder for every file (a browser takes longer to make one than to decode a correction); fatal, so invalid UTF-8 is told, not replaced. */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 /**
  * Decodes UTF-8 strictly: invalid bytes are a problem, not a silent replacement; a BOM
  * is kept so the JSON parser reports it.
@@ -234,7 +237,7 @@ export function invalidRepository(problems: Problem[]): PloverError {
  */
 export function decodeUtf8(bytes: Uint8Array, file: string, problems: Problem[]): string | undefined {
   try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+    return utf8.decode(bytes);
   } catch {
     problems.push({ file, message: 'is not valid UTF-8; re-encode it as UTF-8' });
     return undefined;
