@@ -10,6 +10,7 @@
 import git, { type TreeEntry } from 'isomorphic-git';
 import type { GitFs } from './commit-file.ts';
 import { PackReader, type GitObject } from './pack-reader.ts';
+import { hex } from './bytes.ts';
 
 export interface ObjectContext {
   fs: GitFs;
@@ -100,7 +101,6 @@ async function readTyped(ctx: ObjectContext, oid: string, type: GitObject['type'
 }
 
 const decoder = new TextDecoder();
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 /**
  * A tree's entries as isomorphic-git's readTree gives them (a tree's mode `040000`), and
@@ -118,9 +118,7 @@ export function parseTree(data: Uint8Array, oid: string): TreeEntry[] {
     if (!type) throw new Error(`The tree ${oid} holds an entry of mode ${mode}, which git does not write.`);
     const path = decoder.decode(data.subarray(space + 1, nul));
     if (unsafeName(path)) throw new Error(`The tree ${oid} holds an entry named ${JSON.stringify(path)}, which git refuses.`);
-    let hex = '';
-    for (let k = nul + 1; k < nul + 21; k++) hex += HEX[data[k]!];
-    entries.push({ mode, path, oid: hex, type });
+    entries.push({ mode, path, oid: hex(data.subarray(nul + 1, nul + 21)), type });
     at = nul + 21;
   }
   return entries;

@@ -15,7 +15,7 @@ import { inflate, inflateInit2, inflateReset } from 'pako/lib/zlib/inflate.js';
 import ZStream from 'pako/lib/zlib/zstream.js';
 import { sha1 } from '@noble/hashes/legacy.js';
 import CRC32 from 'crc-32';
-import { oidBytes } from './bytes.ts';
+import { hex, oidBytes } from './bytes.ts';
 
 export type ObjectType = 'commit' | 'tree' | 'blob' | 'tag';
 export interface GitObject {
@@ -174,13 +174,6 @@ export function applyDelta(delta: Uint8Array, base: Uint8Array): Uint8Array {
   }
   if (w !== out.length) throw corrupt('a delta is shorter than it says');
   return out;
-}
-
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-function hex(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i]!];
-  return s;
 }
 
 /** The SHA-1 of an object as git names it: of "<type> <size>\0" and the content. */

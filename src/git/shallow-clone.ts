@@ -16,6 +16,7 @@ import { indexPack, PackReader } from './pack-reader.ts';
 import { usePackStore, type ObjectContext } from './object-store.ts';
 import { advertiseUploadPack, FLUSH, pktLine, readPktLines, sendUploadPack, type HttpRemote } from './smart-http.ts';
 import { concat } from '../lib/bytes.ts';
+import { hex } from './bytes.ts';
 
 const decoder = new TextDecoder();
 
@@ -96,7 +97,7 @@ export async function shallowClone(
   const reader = new PackReader(pack, idx);
   if (!reader.read(want)) throw new PloverError('E_PROTOCOL', `the git host sent a pack without the commit ${want} it was asked for`);
   const { fs, gitdir } = clone;
-  const name = `pack-${Array.from(pack.subarray(pack.length - 20), (b) => b.toString(16).padStart(2, '0')).join('')}`;
+  const name = `pack-${hex(pack.subarray(pack.length - 20))}`;
   await fs.promises.mkdir(`${gitdir}/objects/pack`).catch(() => undefined);
   // The index last: a pack without its index is ignored, an index without its pack is not.
   await fs.promises.writeFile(`${gitdir}/objects/pack/${name}.pack`, pack);
