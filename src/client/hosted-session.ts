@@ -153,7 +153,7 @@ export class HostedSession {
     const started = performance.now();
     try {
       await session.committer.writing(() =>
-        syncClone(session.clone, session.remote, (phase, loaded, total) => onProgress?.(total ? `${phase}: ${loaded} of ${total}` : `${phase}: ${loaded}`)),
+        syncClone(session.clone, session.remote, (phase, loaded, total) => onProgress?.(total ? `${phase}: ${loaded} of ${total}` : loaded ? `${phase}: ${loaded}` : phase)),
       );
       session.update({ online: true, lastSync: new Date() });
     } catch (err) {
