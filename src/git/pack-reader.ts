@@ -6,15 +6,12 @@
  *
  * - `Inflater`: one pako inflate state reused for every object, its output sized from
  *   the object's header, reporting where the object's zlib stream ended.
- * - `indexPack`: a fetched pack's index (the `.idx` git writes, version 2): each object
- *   inflated once, deltas resolved against their bases, every object's SHA-1.
  * - `PackReader`: objects by oid from a pack and its index, synchronously; the bases of
  *   deltas kept in a bounded cache, as git's delta base cache does.
  */
 import { inflate, inflateInit2, inflateReset } from 'pako/lib/zlib/inflate.js';
 import ZStream from 'pako/lib/zlib/zstream.js';
 import { sha1 } from '@noble/hashes/legacy.js';
-import CRC32 from 'crc-32';
 import { hex, oidBytes } from './bytes.ts';
 
 export type ObjectType = 'commit' | 'tree' | 'blob' | 'tag';
@@ -24,12 +21,12 @@ export interface GitObject {
 }
 
 const TYPES: Record<number, ObjectType> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
-const OFS_DELTA = 6;
-const REF_DELTA = 7;
+export const OFS_DELTA = 6;
+export const REF_DELTA = 7;
 const Z_FINISH = 4;
 const Z_STREAM_END = 1;
 
-function corrupt(what: string): Error {
+export function corrupt(what: string): Error {
   return new Error(`The repository's pack is damaged (${what}); sign out and sign in again to fetch it anew.`);
 }
 
@@ -99,7 +96,7 @@ export class Inflater {
 }
 
 /** An entry's header: its type code, its size, and for a delta, its base (an offset or an oid). */
-interface EntryHeader {
+export interface EntryHeader {
   code: number;
   size: number;
   /** Where the zlib stream starts. */
@@ -108,7 +105,7 @@ interface EntryHeader {
   baseOid?: string;
 }
 
-function readHeader(pack: Uint8Array, start: number): EntryHeader {
+export function readHeader(pack: Uint8Array, start: number): EntryHeader {
   let at = start;
   let c = pack[at++]!;
   const code = (c >> 4) & 7;
@@ -176,6 +173,11 @@ export function applyDelta(delta: Uint8Array, base: Uint8Array): Uint8Array {
   return out;
 }
 
+const encoder = new TextEncoder();
+/** git's object header: `<type> <size>\0`. */
+function objectHeader(type: ObjectType, data: Uint8Array): Uint8Array {
+  return encoder.encode(`${type} ${data.length}\0`);
+}
 /** The SHA-1 of an object as git names it: of "<type> <size>\0" and the content. */
 export function objectId(type: ObjectType, data: Uint8Array): string {
   return hex(sha1.create().update(objectHeader(type, data)).update(data).digest());
@@ -216,7 +218,7 @@ class BaseCache {
 const BASE_CACHE_BYTES = 32 * 1024 * 1024;
 
 /** The entries of a pack by offset, deltas resolved; `baseOf` finds a REF_DELTA's base. */
-class PackEntries {
+export class PackEntries {
   private readonly inflater = new Inflater();
   private readonly bases = new BaseCache(BASE_CACHE_BYTES);
   private readonly pack: Uint8Array;
@@ -304,134 +306,4 @@ export class PackReader {
     const { type, data } = this.entries.read(offset);
     return { type, data };
   }
-}
-
-export interface IndexOptions {
-  /** Told how many objects are indexed, at each yield and at the end. */
-  onProgress?: (done: number, total: number) => void;
-  /** Given each object of 1 MiB or more that is not a delta, once its oid is known: what a caller about to read it can keep instead of inflating it again. */
-  keepLarge?: (oid: string, object: GitObject) => void;
-}
-
-/** Objects this large are given to keepLarge. */
-const LARGE = 1 << 20;
-
-/** A SHA-1 by the browser's (or Node's) own crypto, as hex. */
-async function digest(bytes: Uint8Array): Promise<string> {
-  return hex(new Uint8Array(await crypto.subtle.digest('SHA-1', bytes as Uint8Array<ArrayBuffer>)));
-}
-
-const encoder = new TextEncoder();
-/** git's object header: `<type> <size>\0`. */
-function objectHeader(type: ObjectType, data: Uint8Array): Uint8Array {
-  return encoder.encode(`${type} ${data.length}\0`);
-}
-
-/** How long indexing runs before it lets the page draw and answer (ms). */
-const YIELD_MS = 100;
-
-/** Lets the page's other tasks run: scheduler.yield where the browser has it, else a task. */
-function yieldToPage(): Promise<void> {
-  const scheduler = (globalThis as { scheduler?: { yield?: () => Promise<void> } }).scheduler;
-  return scheduler?.yield ? scheduler.yield() : new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-/**
- * The index of a pack as `git index-pack` writes it (version 2): every entry inflated
- * once in pack order, each delta applied to its base (kept from earlier in the pack, or
- * read again), the SHA-1 of each object, the CRC-32 of each entry's bytes.
- * Yields to the page every 100 ms, so that a long indexing leaves it responsive.
- * @throws when the pack is damaged (a bad header, an entry that does not inflate, a missing base, a wrong checksum).
- */
-export async function indexPack(pack: Uint8Array, options: IndexOptions = {}): Promise<Uint8Array> {
-  const { onProgress, keepLarge } = options;
-  const view = new DataView(pack.buffer, pack.byteOffset, pack.byteLength);
-  if (pack.length < 32 || view.getUint32(0) !== 0x5041434b || view.getUint32(4) !== 2) throw corrupt('it does not start as a version 2 pack');
-  const count = view.getUint32(8);
-  const end = pack.length - 20;
-  // The checksum is the browser's work (crypto.subtle, on a thread of its own) while this one walks the pack.
-  const checksum = digest(pack.subarray(0, end));
-  const offsets = new Float64Array(count);
-  const crcs = new Int32Array(count);
-  const oids = new Array<string>(count);
-  const byOid = new Map<string, number>();
-  // A REF_DELTA's base may come later in the pack: such entries wait for the end.
-  const later: number[] = [];
-  const entries = new PackEntries(pack, (oid) => byOid.get(oid));
-  let at = 12;
-  let lastYield = performance.now();
-  for (let i = 0; i < count; i++) {
-    if (at >= end) throw corrupt(`it holds ${i} of the ${count} objects it says`);
-    offsets[i] = at;
-    const header = readHeader(pack, at);
-    let next: number;
-    if (header.code === REF_DELTA && !byOid.has(header.baseOid!)) {
-      later.push(i);
-      next = new Inflater().inflate(pack, header.data, header.size).end;
-    } else {
-      const object = entries.read(at);
-      next = object.end;
-      const { type, data } = object;
-      oids[i] = objectId(type, data);
-      byOid.set(oids[i]!, at);
-      if (data.length >= LARGE && header.code !== OFS_DELTA && header.code !== REF_DELTA) keepLarge?.(oids[i]!, { type, data });
-      entries.keep(at, { type, data });
-    }
-    crcs[i] = CRC32.buf(pack.subarray(at, next));
-    at = next;
-    if (performance.now() - lastYield > YIELD_MS) {
-      onProgress?.(i + 1, count);
-      await yieldToPage();
-      lastYield = performance.now();
-    }
-  }
-  if (at !== end) throw corrupt('it holds more than the objects it says');
-  if ((await checksum) !== hex(pack.subarray(end))) throw corrupt('its checksum does not match');
-  for (let left = later; left.length;) {
-    const waiting = left.filter((i) => !byOid.has(readHeader(pack, offsets[i]!).baseOid!));
-    if (waiting.length === left.length) throw corrupt(`${waiting.length} deltas have no base in it`);
-    for (const i of left) {
-      if (waiting.includes(i)) continue;
-      const object = entries.read(offsets[i]!);
-      oids[i] = objectId(object.type, object.data);
-      byOid.set(oids[i]!, offsets[i]!);
-    }
-    left = waiting;
-  }
-  onProgress?.(count, count);
-  return writeIndex(pack, offsets, crcs, oids);
-}
-
-/** The version 2 index of a pack: fanout, sorted oids, CRC-32s, offsets (64-bit ones apart), the pack's checksum, its own. */
-function writeIndex(pack: Uint8Array, offsets: Float64Array, crcs: Int32Array, oids: string[]): Uint8Array {
-  const count = oids.length;
-  const order = Array.from({ length: count }, (_, i) => i).sort((a, b) => (oids[a]! < oids[b]! ? -1 : oids[a]! > oids[b]! ? 1 : 0));
-  const large = order.filter((i) => offsets[i]! >= 0x80000000);
-  const size = 8 + 1024 + 28 * count + 8 * large.length + 40;
-  const idx = new Uint8Array(size);
-  const view = new DataView(idx.buffer);
-  view.setUint32(0, 0xff744f63);
-  view.setUint32(4, 2);
-  const fanout = new Uint32Array(256);
-  for (const oid of oids) fanout[parseInt(oid.slice(0, 2), 16)]! += 1;
-  for (let b = 0, sum = 0; b < 256; b++) view.setUint32(8 + 4 * b, (sum += fanout[b]!));
-  const crcAt = 8 + 1024 + 20 * count;
-  const offAt = crcAt + 4 * count;
-  let largeAt = offAt + 4 * count;
-  let nextLarge = 0;
-  order.forEach((i, k) => {
-    idx.set(oidBytes(oids[i]!), 8 + 1024 + 20 * k);
-    view.setInt32(crcAt + 4 * k, crcs[i]!);
-    const offset = offsets[i]!;
-    if (offset < 0x80000000) view.setUint32(offAt + 4 * k, offset);
-    else {
-      view.setUint32(offAt + 4 * k, 0x80000000 | nextLarge++);
-      view.setUint32(largeAt, Math.floor(offset / 2 ** 32));
-      view.setUint32(largeAt + 4, offset >>> 0);
-      largeAt += 8;
-    }
-  });
-  idx.set(pack.subarray(pack.length - 20), size - 40);
-  idx.set(sha1(idx.subarray(0, size - 20)), size - 20);
-  return idx;
 }

@@ -12,7 +12,8 @@
  */
 import git from 'isomorphic-git';
 import { PloverError } from '../lib/errors.ts';
-import { indexPack, PackReader } from './pack-reader.ts';
+import { indexPack } from './pack-index.ts';
+import { PackReader } from './pack-reader.ts';
 import { usePackStore, type ObjectContext } from './object-store.ts';
 import { advertiseUploadPack, FLUSH, pktLine, readPktLines, sendUploadPack, type HttpRemote } from './smart-http.ts';
 import { concat } from '../lib/bytes.ts';

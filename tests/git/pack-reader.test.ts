@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyDelta, indexPack, Inflater, PackReader } from '../../src/git/pack-reader.ts';
+import { indexPack } from '../../src/git/pack-index.ts';
+import { applyDelta, Inflater, PackReader } from '../../src/git/pack-reader.ts';
 import { GIT_ENV, git, useTempRepos } from '../helpers/repo.ts';
 
 const repo = useTempRepos();
