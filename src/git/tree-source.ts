@@ -1,6 +1,7 @@
 /**
- * A DataSource over a commit of a clone through isomorphic-git: how the hosted page reads
- * candidates and corrections from its clone, which has no working tree.
+ * A DataSource over a commit of a clone (read through object-store.ts: the packs in the
+ * page, isomorphic-git elsewhere): how the hosted page reads candidates and corrections
+ * from its clone, which has no working tree.
  */
 import type { DataSource, SourceFile } from '../lib/records/repository.ts';
 import type { GitFs } from './commit-file.ts';
