@@ -25,7 +25,7 @@ import { readTree } from '../git/tree-cache.ts';
 import { readBlob, readBlobAt, readCommitTree } from '../git/object-store.ts';
 import type { Change } from '../git/tree-diff.ts';
 import { overlaySource, treeSource } from '../git/tree-source.ts';
-import { unknownCandidate, type LocatedCandidate } from '../lib/records/candidates.ts';
+import { unknownCandidate } from '../lib/records/candidates.ts';
 import { formatProblem, PloverError, type Problem } from '../lib/errors.ts';
 import { parseJsonText } from '../lib/json.ts';
 import {
@@ -38,7 +38,9 @@ import {
   type DataSource,
   type SourceFile,
 } from '../lib/records/repository.ts';
-import { outlineOf, type LocatedOutline } from '../lib/review/outline.ts';
+import { outlineOf, type CandidateOutline, type CandidateTexts, type LocatedOutline } from '../lib/review/outline.ts';
+import { CandidateIndex } from '../lib/records/candidate-index.ts';
+import type { Candidate } from '../lib/records/schema-types.generated.ts';
 import { ReviewIndex } from '../lib/review/review-index.ts';
 import { CORRECTIONS_DIR } from '../lib/records/paths.ts';
 import { SITE_CONFIG_FILE } from '../lib/records/site-config.ts';
@@ -92,27 +94,66 @@ async function shardsOf(clone: Clone, commit: string): Promise<Entries> {
   );
 }
 
-interface WholeRead {
-  data: CandidateData;
-  corrections: LocatedCorrection[];
-  /** The blob of each file read. */
-  blobOf: (path: string) => string;
-  /** The candidate files, with their blobs, in path order. */
-  files: { path: string; blob: string }[];
-}
-
 /**
- * Reads and checks every candidate and correction the page sees (what `plover stats` reads).
+ * Reads and checks every candidate and correction the page sees, texts included (what `plover stats` reads).
  * @throws PloverError `E_INVALID_REPOSITORY` listing every problem.
  */
-export async function readWhole(source: IndexSource): Promise<WholeRead> {
+export async function readWhole(source: IndexSource): Promise<{ data: CandidateData; corrections: LocatedCorrection[] }> {
   const files = pageSource(source);
   const data = await readCandidates(files);
   const read = await readCorrections(files, data.candidates);
   const problems = [...data.problems, ...read.problems];
   if (problems.length) throw invalidRepository(problems);
-  const candidateFiles = [...new Set(data.candidateOrder.map((id) => data.candidates.get(id)!.file))].map((path) => ({ path, blob: files.oidOf(path)! }));
-  return { data, corrections: read.corrections, files: candidateFiles, blobOf: (path) => files.oidOf(path)! };
+  return { data, corrections: read.corrections };
+}
+
+/** What the first read of a clone keeps for its review index: outlines, and where each candidate's line is (CandidateIndex), not the texts. */
+interface FirstRead {
+  outlines: CandidateOutline[];
+  /** Each candidate's file and line, in the order of `outlines`. */
+  places: { file: string; line: number }[];
+  candidates: CandidateIndex;
+  corrections: LocatedCorrection[];
+  blobOf: (path: string) => string;
+  files: { path: string; blob: string }[];
+}
+
+/**
+ * Reads and checks every candidate and correction the page sees, as readWhole does, but
+ * keeps of each candidate its outline and its line's place in its file's bytes: the
+ * texts are read again from those bytes when a card needs them. Held as JavaScript
+ * strings, 100k candidates' texts took twice their bytes and slowed every allocation.
+ * @throws PloverError `E_INVALID_REPOSITORY` listing every problem.
+ */
+async function readForIndex(source: IndexSource): Promise<FirstRead> {
+  const files = pageSource(source);
+  const outlines: CandidateOutline[] = [];
+  const places: { file: string; line: number }[] = [];
+  const { candidates, problems } = await CandidateIndex.read(files, ({ candidate, file, line }) => {
+    outlines.push(outlineOf(candidate));
+    places.push({ file, line });
+  });
+  const read = await readCorrections(files, candidates);
+  problems.push(...read.problems);
+  if (problems.length) throw invalidRepository(problems);
+  const candidateFiles = [...new Set(places.map((p) => p.file))].map((path) => ({ path, blob: files.oidOf(path)! }));
+  return { outlines, places, candidates, corrections: read.corrections, files: candidateFiles, blobOf: (path) => files.oidOf(path)! };
+}
+
+/** A card's texts, read from their lines when asked for (all of them for a text search). */
+function textsOf(candidates: CandidateIndex): CandidateTexts {
+  const memory = new Map<string, Candidate>();
+  return {
+    get: (id) => memory.get(id),
+    async load(ids) {
+      if (ids) {
+        for (const id of ids) {
+          const located = memory.has(id) ? undefined : candidates.get(id);
+          if (located) memory.set(id, located.candidate);
+        }
+      } else for (const { candidate } of candidates.all()) memory.set(candidate.id, candidate);
+    },
+  };
 }
 
 /**
@@ -153,8 +194,8 @@ export async function openIndex(
       return { index, read: unchanged ? 'snapshot' : 'changes', stored };
     }
   }
-  const whole = await readWhole(source);
-  const index = ReviewIndex.ofData(whole.data, whole.corrections, team);
+  const whole = await readForIndex(source);
+  const index = new ReviewIndex(whole.outlines, textsOf(whole.candidates), whole.corrections, team);
   if (!store) return { index, read: 'whole', stored: Promise.resolve() };
   const head = {
     format: FORMAT,
@@ -171,19 +212,13 @@ export async function openIndex(
 /** Resolves after the page has had a second to show what it just read. */
 const later = () => new Promise<void>((resolve) => setTimeout(resolve, 1000));
 
-/** Stores the texts of a whole read, then its snapshot, then drops texts no snapshot needs. */
-async function keep(store: IndexStore, key: string, head: SnapshotHead, whole: WholeRead): Promise<void> {
-  const byFile = new Map<string, LocatedCandidate[]>(head.files.map((f) => [f.path, []]));
-  for (const id of whole.data.candidateOrder) {
-    const c = whole.data.candidates.get(id)!;
-    byFile.get(c.file)!.push(c);
-  }
-  for (const f of head.files) await store.storeTexts(f.blob, byFile.get(f.path)!);
+/** Stores the texts of a whole read (each line read again), then its snapshot, then drops texts no snapshot needs. */
+async function keep(store: IndexStore, key: string, head: SnapshotHead, whole: FirstRead): Promise<void> {
+  for (const f of head.files) await store.storeTexts(f.blob, whole.candidates.all(f.path));
   const fileIndex = new Map(head.files.map((f, i) => [f.path, i]));
-  const located = whole.data.candidateOrder.map((id) => whole.data.candidates.get(id)!);
   const candidates = encodeCandidates(
-    located.map((c) => outlineOf(c.candidate)),
-    located.map((c) => ({ file: fileIndex.get(c.file)!, line: c.line })),
+    whole.outlines,
+    whole.places.map((p) => ({ file: fileIndex.get(p.file)!, line: p.line })),
   );
   await store.write(key, head, { candidates, corrections: encodeCorrections(whole.corrections, whole.blobOf) });
   await store.prune();

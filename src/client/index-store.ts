@@ -64,16 +64,23 @@ export class IndexStore {
   }
 
   /** Stores the candidates of one candidate file (unless stored), a few hundred per transaction; the blob is marked complete last. */
-  async storeTexts(blob: string, candidates: LocatedCandidate[]): Promise<void> {
+  async storeTexts(blob: string, candidates: Iterable<LocatedCandidate>): Promise<void> {
     if (await this.hasTexts([blob])) return;
-    for (let i = 0; i < candidates.length; i += TEXTS_PER_TRANSACTION) {
-      const tx = this.db.transaction('texts', 'readwrite');
-      for (const c of candidates.slice(i, i + TEXTS_PER_TRANSACTION)) tx.objectStore('texts').put(c.candidate, [blob, c.line]);
-      await finished(tx);
+    let count = 0;
+    let tx: IDBTransaction | null = null;
+    // Taken from the iterable a transaction's worth at a time: a caller that reads them as it goes never holds them all.
+    for (const c of candidates) {
+      tx ??= this.db.transaction('texts', 'readwrite');
+      tx.objectStore('texts').put(c.candidate, [blob, c.line]);
+      if (++count % TEXTS_PER_TRANSACTION === 0) {
+        await finished(tx);
+        tx = null;
+      }
     }
-    const tx = this.db.transaction('blobs', 'readwrite');
-    tx.objectStore('blobs').put(candidates.length, blob);
-    await finished(tx);
+    if (tx) await finished(tx);
+    const done = this.db.transaction('blobs', 'readwrite');
+    done.objectStore('blobs').put(count, blob);
+    await finished(done);
   }
 
   async texts(keys: [string, number][]): Promise<(Candidate | undefined)[]> {

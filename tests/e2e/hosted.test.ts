@@ -625,6 +625,15 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     pushToMain({ 'candidates/run_20250101_new.jsonl': `${JSON.stringify(fresh)}\n` });
     await reload();
     expect(await reads()).toEqual(['whole']);
+    // A read whole keeps each candidate's place in its file, not its texts: a search reads them all from there.
+    await page.locator('summary', { hasText: 'Filters and sort' }).click();
+    const search = page.getByRole('searchbox', { name: 'Search' });
+    await search.fill('Fibonacci number using recursion');
+    await search.press('Enter');
+    await expect.poll(() => new URL(page.url()).searchParams.get('q')).toBe('Fibonacci number using recursion');
+    await expect.poll(() => card(page).textContent()).toContain('Fibonacci number using recursion');
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await expect.poll(() => new URL(page.url()).search).toBe('');
     // A search (here from the address, as a bookmark would) reads every text from the store.
     await kept();
     await page.goto(`${site.url}?q=${encodeURIComponent('Fibonacci number using recursion')}`);

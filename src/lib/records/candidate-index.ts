@@ -35,9 +35,10 @@ export class CandidateIndex implements CandidateLookup {
   /**
    * Reads and checks every candidate file of `source` (which stays in use until the index
    * is no longer: close it after).
+   * @param seen given each candidate as it is read, in file order (what the page takes its outline from).
    * @returns the index, and the problems readCandidates finds, in its order.
    */
-  static async read(source: DataSource): Promise<{ candidates: CandidateIndex; problems: Problem[] }> {
+  static async read(source: DataSource, seen?: (located: LocatedCandidate) => void): Promise<{ candidates: CandidateIndex; problems: Problem[] }> {
     const index = new CandidateIndex(source);
     const problems: Problem[] = [];
     const duplicates: Problem[] = [];
@@ -46,6 +47,7 @@ export class CandidateIndex implements CandidateLookup {
       const f = index.files.push(file) - 1;
       index.whole.push(whole);
       const parser = new CandidateFileParser(file, (located, span) => {
+        seen?.(located);
         const problem = index.add(f, located, span!);
         if (problem) duplicates.push(problem);
       });
@@ -58,6 +60,16 @@ export class CandidateIndex implements CandidateLookup {
 
   get size(): number {
     return this.ids.byId.size;
+  }
+
+  has(id: string): boolean {
+    return this.ids.byId.has(id);
+  }
+
+  /** Every candidate (of one file, when `file` is given), read again, in file order. */
+  *all(file?: string): Generator<LocatedCandidate> {
+    const f = file === undefined ? -1 : this.files.indexOf(file);
+    for (let n = 0; n < this.idOf.length; n++) if (f < 0 || this.fileOf[n] === f) yield this.at(n);
   }
 
   /**

@@ -196,7 +196,7 @@ function* splitById(group: LocatedCorrection[]): Generator<LocatedCorrection[]> 
 }
 
 /** Reads every correction, and checks that each refers to a known candidate. */
-export async function readCorrections(source: DataSource, candidates: Map<string, LocatedCandidate>): Promise<{ corrections: LocatedCorrection[]; problems: Problem[] }> {
+export async function readCorrections(source: DataSource, candidates: { has(id: string): boolean }): Promise<{ corrections: LocatedCorrection[]; problems: Problem[] }> {
   const problems: Problem[] = [];
   const corrections: LocatedCorrection[] = [];
   for await (const group of iterateCorrections(source, problems)) {
