@@ -212,9 +212,9 @@ export async function openIndex(
 /** Resolves after the page has had a second to show what it just read. */
 const later = () => new Promise<void>((resolve) => setTimeout(resolve, 1000));
 
-/** Stores the texts of a whole read (each line read again), then its snapshot, then drops texts no snapshot needs. */
+/** Stores the candidate files of a whole read, then its snapshot, then drops texts no snapshot needs. */
 async function keep(store: IndexStore, key: string, head: SnapshotHead, whole: FirstRead): Promise<void> {
-  for (const f of head.files) await store.storeTexts(f.blob, whole.candidates.all(f.path));
+  for (const f of head.files) await store.storeTexts(f.blob, whole.candidates.wholeFile(f.path)!); // the page's source reads files whole
   const fileIndex = new Map(head.files.map((f, i) => [f.path, i]));
   const candidates = encodeCandidates(
     whole.outlines,

@@ -6,14 +6,18 @@
  */
 import { readBlob } from '../git/object-store.ts';
 import type { Clone } from '../git/remote.ts';
-import { parseCandidateFile, type LocatedCandidate } from '../lib/records/candidates.ts';
+import { parseCandidateFile } from '../lib/records/candidates.ts';
 import { PloverError } from '../lib/errors.ts';
 import type { CandidateTexts } from '../lib/review/outline.ts';
 import type { Candidate } from '../lib/records/schema-types.generated.ts';
 import { FORMAT, type SnapshotBody, type SnapshotHead } from './snapshot-codec.ts';
 
-/** Texts written per IndexedDB transaction: the page stays responsive while a first visit stores them. */
-const TEXTS_PER_TRANSACTION = 500;
+/**
+ * Lines of a candidate file kept together, gzip-compressed, as one IndexedDB value: a
+ * third of the space the texts took as one object per candidate, a few hundred writes
+ * where there were 100k, and a card's text is one small read and inflate away.
+ */
+const LINES_PER_BATCH = 500;
 
 const request = <T>(r: IDBRequest<T>) =>
   new Promise<T>((resolve, reject) => {
@@ -26,6 +30,37 @@ const finished = (tx: IDBTransaction) =>
     tx.onerror = tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'));
   });
 
+/** `bytes` through a compression or decompression stream of the platform's. */
+async function through(bytes: Uint8Array, stream: CompressionStream | DecompressionStream): Promise<Uint8Array> {
+  return new Uint8Array(await new Response(new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(stream)).arrayBuffer());
+}
+
+/** The lines of a stored batch, as the candidate file's lines (a CR before the newline dropped, as the parser drops it); undefined for none. */
+async function unpack(value: unknown): Promise<string[] | undefined> {
+  if (value === undefined) return undefined;
+  if (!(value instanceof Uint8Array)) throw new Error('not a batch of lines');
+  const bytes = await through(value, new DecompressionStream('gzip'));
+  return new TextDecoder()
+    .decode(bytes)
+    .split('\n')
+    .map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
+}
+
+/** The key of the batch holding a line of a file (lines count from 1), and the line's place in it. */
+function batchOf(blob: string, line: number): { key: [string, number]; at: number } {
+  return { key: [blob, Math.floor((line - 1) / LINES_PER_BATCH)], at: (line - 1) % LINES_PER_BATCH };
+}
+
+/** A stored line, parsed; undefined when the store has no such line or it does not parse (the clone is read instead). */
+function candidateOf(text: string | undefined): Candidate | undefined {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as Candidate; // checked when the file was read, before it was stored
+  } catch {
+    return undefined;
+  }
+}
+
 /** The IndexedDB database of snapshots and texts. */
 export class IndexStore {
   private readonly db: IDBDatabase;
@@ -35,9 +70,12 @@ export class IndexStore {
   }
 
   static async open(name: string): Promise<IndexStore> {
-    const open = indexedDB.open(name, 1);
+    const open = indexedDB.open(name, 2);
     open.onupgradeneeded = () => {
-      for (const store of ['heads', 'bodies', 'texts', 'blobs']) open.result.createObjectStore(store);
+      const db = open.result;
+      // Texts stored by version 1 (an object per candidate) are dropped: they are read again from the clone.
+      for (const store of ['texts', 'blobs']) if (db.objectStoreNames.contains(store)) db.deleteObjectStore(store);
+      for (const store of ['heads', 'bodies', 'texts', 'blobs']) if (!db.objectStoreNames.contains(store)) db.createObjectStore(store);
     };
     return new IndexStore(await request(open));
   }
@@ -63,29 +101,47 @@ export class IndexStore {
     return found.every((n) => n > 0);
   }
 
-  /** Stores the candidates of one candidate file (unless stored), a few hundred per transaction; the blob is marked complete last. */
-  async storeTexts(blob: string, candidates: Iterable<LocatedCandidate>): Promise<void> {
+  /**
+   * Stores the lines of one candidate file (unless stored), read and checked as it is
+   * (a file with problems is never stored), by batches of lines; the blob is marked complete last.
+   */
+  async storeTexts(blob: string, file: Uint8Array): Promise<void> {
     if (await this.hasTexts([blob])) return;
-    let count = 0;
-    let tx: IDBTransaction | null = null;
-    // Taken from the iterable a transaction's worth at a time: a caller that reads them as it goes never holds them all.
-    for (const c of candidates) {
-      tx ??= this.db.transaction('texts', 'readwrite');
-      tx.objectStore('texts').put(c.candidate, [blob, c.line]);
-      if (++count % TEXTS_PER_TRANSACTION === 0) {
-        await finished(tx);
-        tx = null;
+    let lines = 0;
+    for (let start = 0, batch = 0; start < file.length; batch++) {
+      let end = start;
+      for (let n = 0; n < LINES_PER_BATCH && end < file.length; n++, lines++) {
+        const newline = file.indexOf(0x0a, end);
+        end = newline === -1 ? file.length : newline + 1;
       }
+      const compressed = await through(file.subarray(start, end), new CompressionStream('gzip'));
+      const tx = this.db.transaction('texts', 'readwrite');
+      tx.objectStore('texts').put(compressed, [blob, batch]);
+      await finished(tx);
+      start = end;
     }
-    if (tx) await finished(tx);
     const done = this.db.transaction('blobs', 'readwrite');
-    done.objectStore('blobs').put(count, blob);
+    done.objectStore('blobs').put(lines, blob);
     await finished(done);
   }
 
+  /** The candidates at these places (blob, line), each undefined where the store has none. */
   async texts(keys: [string, number][]): Promise<(Candidate | undefined)[]> {
     const store = this.db.transaction('texts').objectStore('texts');
-    return Promise.all(keys.map((key) => request(store.get(key)) as Promise<Candidate | undefined>));
+    const batches = new Map<string, Promise<string[] | undefined>>();
+    const lines = keys.map(([blob, line]) => {
+      const { key, at } = batchOf(blob, line);
+      const id = JSON.stringify(key);
+      if (!batches.has(id))
+        batches.set(
+          id,
+          request(store.get(key))
+            .then(unpack)
+            .catch(() => undefined),
+        );
+      return batches.get(id)!.then((batch) => batch?.[at]);
+    });
+    return (await Promise.all(lines)).map(candidateOf);
   }
 
   /** Every stored candidate of one blob, by line. */
@@ -93,7 +149,17 @@ export class IndexStore {
     const store = this.db.transaction('texts').objectStore('texts');
     const range = IDBKeyRange.bound([blob, 0], [blob, Infinity]);
     const [keys, values] = await Promise.all([request(store.getAllKeys(range)), request(store.getAll(range))]);
-    return values.map((candidate, i) => ({ line: (keys[i] as [string, number])[1], candidate: candidate as Candidate }));
+    const found: { line: number; candidate: Candidate }[] = [];
+    for (const [i, value] of values.entries()) {
+      const first = (keys[i] as [string, number])[1] * LINES_PER_BATCH + 1;
+      const lines = await unpack(value).catch(() => undefined);
+      if (!lines) return []; // a batch that does not read: the file is read from the clone
+      for (const [at, text] of lines.entries()) {
+        const candidate = candidateOf(text);
+        if (candidate) found.push({ line: first + at, candidate });
+      }
+    }
+    return found;
   }
 
   /** Deletes the texts of blobs that no snapshot refers to (candidate files replaced since). */
@@ -162,6 +228,6 @@ export class StoredTexts implements CandidateTexts {
     const parsed = parseCandidateFile(bytes, path);
     if (parsed.problems.length) throw new PloverError('E_INVALID_REPOSITORY', `${path} no longer reads as it did when the page kept its review index; reload the page`);
     for (const c of parsed.candidates) this.memory.set(c.candidate.id, c.candidate);
-    void this.store.storeTexts(blob, parsed.candidates).catch(() => undefined);
+    void this.store.storeTexts(blob, bytes).catch(() => undefined);
   }
 }

@@ -75,21 +75,50 @@ describe('the IndexedDB store', () => {
     // Texts by the blob of their file and their line; a blob counts as stored once all its texts are.
     const [first, second] = files;
     const ofFile = (path: string) => located.filter((c) => c.file === path);
+    const bytesOf = (path: string) => readFileSync(dataRuns().find(({ run }) => `candidates/${run}.jsonl` === path)!.file);
     expect(await store.hasTexts([first!.blob])).toBe(false);
-    await store.storeTexts(first!.blob, ofFile(first!.path));
+    await store.storeTexts(first!.blob, bytesOf(first!.path));
     expect(await store.hasTexts([first!.blob])).toBe(true);
     expect(await store.hasTexts([first!.blob, second!.blob])).toBe(false);
     const some = ofFile(first!.path).slice(5, 8);
     expect(await store.texts(some.map((c) => [first!.blob, c.line]))).toEqual(some.map((c) => c.candidate));
     expect(await store.texts([[second!.blob, 1]])).toEqual([undefined]);
     const all = await store.allTexts(first!.blob);
-    expect(all.map((t) => t.line)).toEqual(ofFile(first!.path).map((c) => c.line));
+    expect(all).toEqual(ofFile(first!.path).map(({ line, candidate }) => ({ line, candidate })));
 
     // A file replaced since: its old texts go once no snapshot names its blob.
-    await store.storeTexts('replaced', ofFile(second!.path));
+    await store.storeTexts('replaced', bytesOf(second!.path));
     await store.prune();
     expect(await store.hasTexts(['replaced'])).toBe(false);
     expect(await store.allTexts('replaced')).toEqual([]);
     expect(await store.hasTexts([first!.blob])).toBe(true);
+  });
+
+  it('keeps texts by batches of lines, across batch ends and CRLF lines, and drops the texts an earlier version stored', async () => {
+    const name = `plover-index:test-${Math.random()}`;
+    // Version 1 of the database: an object per candidate.
+    await new Promise<void>((resolve, reject) => {
+      const open = indexedDB.open(name, 1);
+      open.onupgradeneeded = () => {
+        for (const store of ['heads', 'bodies', 'texts', 'blobs']) open.result.createObjectStore(store);
+        open.transaction!.objectStore('texts').put(located[0]!.candidate, ['old', 1]);
+        open.transaction!.objectStore('blobs').put(1, 'old');
+      };
+      open.onsuccess = () => (open.result.close(), resolve());
+      open.onerror = () => reject(open.error);
+    });
+    const store = await IndexStore.open(name);
+    expect(await store.hasTexts(['old'])).toBe(false);
+    expect(await store.texts([['old', 1]])).toEqual([undefined]);
+
+    const candidates = Array.from({ length: 1203 }, (_, i) => ({ ...located[i % located.length]!.candidate, id: `c${i + 1}` }));
+    const text = candidates.map((c, i) => `${JSON.stringify(c)}${i === 499 ? '\r' : ''}\n`).join('');
+    await store.storeTexts('big', new TextEncoder().encode(text));
+    const lines = [1, 499, 500, 501, 1000, 1001, 1203];
+    expect(await store.texts(lines.map((line) => ['big', line]))).toEqual(lines.map((line) => candidates[line - 1]));
+    expect(await store.texts([['big', 1204]])).toEqual([undefined]);
+    const all = await store.allTexts('big');
+    expect(all.map((t) => t.line)).toEqual(candidates.map((_, i) => i + 1));
+    expect(all.map((t) => t.candidate)).toEqual(candidates);
   });
 });

@@ -66,10 +66,14 @@ export class CandidateIndex implements CandidateLookup {
     return this.ids.byId.has(id);
   }
 
-  /** Every candidate (of one file, when `file` is given), read again, in file order. */
-  *all(file?: string): Generator<LocatedCandidate> {
-    const f = file === undefined ? -1 : this.files.indexOf(file);
-    for (let n = 0; n < this.idOf.length; n++) if (f < 0 || this.fileOf[n] === f) yield this.at(n);
+  /** Every candidate, read again, in file order. */
+  *all(): Generator<LocatedCandidate> {
+    for (let n = 0; n < this.idOf.length; n++) yield this.at(n);
+  }
+
+  /** The bytes of a candidate file the source gave whole (a git ref, the page's clone). */
+  wholeFile(file: string): Uint8Array | undefined {
+    return this.whole[this.files.indexOf(file)];
   }
 
   /**
