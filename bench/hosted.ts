@@ -79,6 +79,8 @@ interface Row {
   page_first_visit_bytes: number;
   /** After the first visit's queue is ready, until its index is kept for later visits (texts and snapshot in IndexedDB). */
   page_first_visit_keep_ms: number;
+  /** What the browser says the site stores once the index is kept (navigator.storage.estimate: the clone, the texts, the snapshot). */
+  page_storage_bytes: number;
   /** A later visit after one decision of this reviewer was pushed: sign in → queue ready (the changed file read), and reload → first card shown. */
   page_later_visit_ms: number;
   page_later_visit_card_ms: number;
@@ -192,6 +194,7 @@ async function measurePageAndNative(n: number, clone: string): Promise<Measured>
     const first = (await measures('plover:open'))[0]!.duration;
     const firstBytes = server.stats.fetchBytes;
     const keep = await kept();
+    const storage = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
 
     console.log(`  ${RUNS} rounds: a decision in the page, pushed; a commit by native git, pushed`);
     await page.locator('body').click({ position: { x: 5, y: 5 } });
@@ -246,6 +249,7 @@ async function measurePageAndNative(n: number, clone: string): Promise<Measured>
       page_first_visit_ms: round(first),
       page_first_visit_bytes: firstBytes,
       page_first_visit_keep_ms: round(keep),
+      page_storage_bytes: storage,
       page_later_visit_ms: round(median(after.map((v) => v.open))),
       page_later_visit_card_ms: round(median(after.map((v) => v.card))),
       page_later_visit_bytes: Math.round(median(after.map((v) => v.bytes))),
@@ -306,6 +310,7 @@ const table = [
     `| ${r.corrections} | first visit: sign in → queue ready (clone depth 1) | ${r.page_first_visit_ms} ms | ${r.native_clone_ms} ms (\`clone --depth 1\`); ${r.native_clone_no_checkout_ms} ms (\`--no-checkout\`) | ${ratio(r.page_first_visit_ms, r.native_clone_ms)}; ${ratio(r.page_first_visit_ms, r.native_clone_no_checkout_ms)} |`,
     `| ${r.corrections} | first visit: bytes downloaded | ${kb(r.page_first_visit_bytes)} | ${kb(r.native_clone_bytes)} | ${ratio(r.page_first_visit_bytes, r.native_clone_bytes)} |`,
     `| ${r.corrections} | first visit: then keeping the index for later visits (in the background) | ${r.page_first_visit_keep_ms} ms | — | — |`,
+    `| ${r.corrections} | first visit: stored in the browser once the index is kept (navigator.storage.estimate) ÷ the pack fetched | ${kb(r.page_storage_bytes)} | ${kb(r.page_first_visit_bytes)} | ${ratio(r.page_storage_bytes, r.page_first_visit_bytes)} |`,
     `| ${r.corrections} | later visit after one decision pushed: sign in → queue ready; reload → first card; bytes downloaded (index read: ${r.page_later_visit_read}) | ${r.page_later_visit_ms} ms; ${r.page_later_visit_card_ms} ms; ${kb(r.page_later_visit_bytes)} | — | — |`,
     `| ${r.corrections} | later visit with nothing new: sign in → queue ready; reload → first card (index read: ${r.page_unchanged_visit_read}) | ${r.page_unchanged_visit_ms} ms; ${r.page_unchanged_visit_card_ms} ms | — | — |`,
     `| ${r.corrections} | commit one decision | ${r.page_commit_ms} ms | ${r.native_add_commit_ms} ms (\`git add && git commit\`) | ${ratio(r.page_commit_ms, r.native_add_commit_ms)} |`,
