@@ -14,14 +14,10 @@ import { FORMAT, type SnapshotBody, type SnapshotHead } from './snapshot-codec.t
 
 /**
  * Lines of a candidate file kept together, gzip-compressed, as one IndexedDB value: a
- * third of the space the texts took as one object per candidate, a few thousand writes
- * where there were 100k. Few enough that a card's siblings, spread over the file, each
- * cost a small read and inflate (deflate's window is 32 KB: more lines would not
- * compress better).
+ * third of the space the texts took as one object per candidate, a few hundred writes
+ * where there were 100k, and a card's text is one small read and inflate away.
  */
-const LINES_PER_BATCH = 64;
-/** Batches written per IndexedDB transaction. */
-const BATCHES_PER_TRANSACTION = 8;
+const LINES_PER_BATCH = 500;
 
 const request = <T>(r: IDBRequest<T>) =>
   new Promise<T>((resolve, reject) => {
@@ -112,23 +108,17 @@ export class IndexStore {
   async storeTexts(blob: string, file: Uint8Array): Promise<void> {
     if (await this.hasTexts([blob])) return;
     let lines = 0;
-    let batch = 0;
-    for (let start = 0; start < file.length;) {
-      const ranges: Uint8Array[] = [];
-      for (; ranges.length < BATCHES_PER_TRANSACTION && start < file.length;) {
-        let end = start;
-        for (let n = 0; n < LINES_PER_BATCH && end < file.length; n++, lines++) {
-          const newline = file.indexOf(0x0a, end);
-          end = newline === -1 ? file.length : newline + 1;
-        }
-        ranges.push(file.subarray(start, end));
-        start = end;
+    for (let start = 0, batch = 0; start < file.length; batch++) {
+      let end = start;
+      for (let n = 0; n < LINES_PER_BATCH && end < file.length; n++, lines++) {
+        const newline = file.indexOf(0x0a, end);
+        end = newline === -1 ? file.length : newline + 1;
       }
-      // Compressed before the transaction opens: one left waiting on other work would commit early.
-      const compressed = await Promise.all(ranges.map((range) => through(range, new CompressionStream('gzip'))));
+      const compressed = await through(file.subarray(start, end), new CompressionStream('gzip'));
       const tx = this.db.transaction('texts', 'readwrite');
-      for (const value of compressed) tx.objectStore('texts').put(value, [blob, batch++]);
+      tx.objectStore('texts').put(compressed, [blob, batch]);
       await finished(tx);
+      start = end;
     }
     const done = this.db.transaction('blobs', 'readwrite');
     done.objectStore('blobs').put(lines, blob);
