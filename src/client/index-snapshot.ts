@@ -121,8 +121,8 @@ interface FirstRead {
 /**
  * Reads and checks every candidate and correction the page sees, as readWhole does, but
  * keeps of each candidate its outline and its line's place in its file's bytes: the
- * texts are read again from those bytes when a card needs them. Held as JavaScript
- * strings, 100k candidates' texts took twice their bytes and slowed every allocation.
+ * texts are read again from those bytes when a card needs them. As JavaScript strings,
+ * the texts of 100k candidates take about twice their bytes and slow every allocation.
  * @throws PloverError `E_INVALID_REPOSITORY` listing every problem.
  */
 async function readForIndex(source: IndexSource): Promise<FirstRead> {

@@ -14,8 +14,8 @@ import { FORMAT, type SnapshotBody, type SnapshotHead } from './snapshot-codec.t
 
 /**
  * Lines of a candidate file kept together, gzip-compressed, as one IndexedDB value: a
- * third of the space the texts took as one object per candidate, a few hundred writes
- * where there were 100k, and a card's text is one small read and inflate away.
+ * third of the space of one object per candidate, and a few hundred writes for 100k
+ * candidates. A card's text costs reading and inflating its whole batch.
  */
 const LINES_PER_BATCH = 500;
 

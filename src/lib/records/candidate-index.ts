@@ -35,7 +35,7 @@ export class CandidateIndex implements CandidateLookup {
   /**
    * Reads and checks every candidate file of `source` (which stays in use until the index
    * is no longer: close it after).
-   * @param seen given each candidate as it is read, in file order (what the page takes its outline from).
+   * @param seen given each candidate the index keeps, in file order (what the page takes its outline from).
    * @returns the index, and the problems readCandidates finds, in its order.
    */
   static async read(source: DataSource, seen?: (located: LocatedCandidate) => void): Promise<{ candidates: CandidateIndex; problems: Problem[] }> {
@@ -47,9 +47,9 @@ export class CandidateIndex implements CandidateLookup {
       const f = index.files.push(file) - 1;
       index.whole.push(whole);
       const parser = new CandidateFileParser(file, (located, span) => {
-        seen?.(located);
         const problem = index.add(f, located, span!);
         if (problem) duplicates.push(problem);
+        else seen?.(located);
       });
       for (const chunk of chunks) parser.push(chunk);
       problems.push(...parser.end().problems);
