@@ -33,7 +33,7 @@ import { normalizeEmail, reviewerTag } from '../lib/records/paths.ts';
 import { commitFile, resolveOrNull, type GitFs } from './commit-file.ts';
 import { packWriter } from './pack.ts';
 import { shallowClone } from './shallow-clone.ts';
-import { advertiseReceivePack, authHeaders, remoteError, sendReceivePack, USUAL_CAPABILITIES, type HttpRemote, type ReceivePackResult } from './smart-http.ts';
+import { advertiseReceivePack, advertiseUploadPack, authHeaders, remoteError, sendReceivePack, USUAL_CAPABILITIES, type HttpRemote, type ReceivePackResult } from './smart-http.ts';
 import { diffTrees, type Change } from './tree-diff.ts';
 
 export interface RemoteOptions extends HttpRemote {
@@ -116,6 +116,8 @@ export async function syncClone(clone: Clone, remote: RemoteOptions, onProgress?
     ...(onProgress ? { onProgress: (p: { phase: string; loaded: number; total?: number }) => onProgress(p.phase, p.loaded, p.total ?? 0) } : {}),
   };
   let fetched = 0;
+  /** The host's refs, when this sync asked for them. */
+  let hostRefs: ReadonlyMap<string, string> | undefined;
   const cloned = (await resolveIn(clone, trackingRef(remote.branch))) === null;
   try {
     if (cloned) {
@@ -125,12 +127,17 @@ export async function syncClone(clone: Clone, remote: RemoteOptions, onProgress?
       if (ours !== null) fetched += ours;
       else fetched += await packSize(clone, await git.fetch({ ...common, url: remote.url, ref: remote.branch, singleBranch: true, depth: 1, tags: false }));
     } else {
-      // Without depth: with the local branch equal to the remote one as the "have", only new objects come.
-      const result = await git.fetch({ ...common, url: remote.url, ref: remote.branch, singleBranch: true, tags: false });
-      fetched += await packSize(clone, result);
+      // One look at the host's branches first: a branch still at the commit last fetched is not
+      // fetched again (isomorphic-git's fetch would load the whole pack's index to say so).
+      hostRefs = (await advertiseUploadPack(remote, 'Fetching new commits failed')).refs;
+      if (hostRefs.get(`refs/heads/${remote.branch}`) !== (await resolveIn(clone, trackingRef(remote.branch)))) {
+        // Without depth: with the local branch equal to the remote one as the "have", only new objects come.
+        const result = await git.fetch({ ...common, url: remote.url, ref: remote.branch, singleBranch: true, tags: false });
+        fetched += await packSize(clone, result);
+      }
     }
     await setRef(clone, `refs/heads/${remote.branch}`, (await resolveIn(clone, trackingRef(remote.branch)))!);
-    if (remote.dest !== remote.branch) fetched += (await fetchDest(clone, remote, common)) ?? 0;
+    if (remote.dest !== remote.branch) fetched += (await fetchDest(clone, remote, common, hostRefs)) ?? 0;
   } catch (err) {
     throw remoteError(err, cloned ? 'Cloning the repository failed' : 'Fetching new commits failed', remote);
   }
@@ -169,10 +176,16 @@ const isBy = (commit: ReadCommitResult, email: string) => normalizeEmail(commit.
 
 /**
  * Fetches the destination branch if the host has it: depth 1 the first time, only what is new later.
+ * @param hostRefs the host's refs, when just asked for: a branch still where it was last seen is not fetched.
  * @returns the bytes fetched, or null when the host has no such branch.
  */
-async function fetchDest(clone: Clone, remote: RemoteOptions, common: object): Promise<number | null> {
+async function fetchDest(clone: Clone, remote: RemoteOptions, common: object, hostRefs?: ReadonlyMap<string, string>): Promise<number | null> {
   const known = await resolveIn(clone, trackingRef(remote.dest));
+  if (hostRefs && !hostRefs.has(`refs/heads/${remote.dest}`)) return null;
+  if (known && hostRefs?.get(`refs/heads/${remote.dest}`) === known) {
+    await setRef(clone, `refs/heads/${remote.dest}`, known);
+    return 0;
+  }
   try {
     const result = await git.fetch({ ...common, url: remote.url, ref: remote.dest, singleBranch: true, tags: false, ...(known ? {} : { depth: 1 }) } as Parameters<
       typeof git.fetch
