@@ -68,9 +68,9 @@ export class ReviewIndex<C extends LocatedOutline = LocatedOutline> {
   /** With a team: the members each candidate is assigned to. */
   private readonly assigned = new Map<string, string[]>();
   /** The correction files of each candidate. */
-  private readonly filesOf = new Map<string, Set<string>>();
-  /** How many reviewers decided each candidate (one current decision each). */
-  private readonly deciders = new Map<string, number>();
+  private readonly filesOf = new Map<string, string[]>();
+  /** normalizeEmail of each reviewer email met: the corrections repeat a few emails. */
+  private readonly emailKeys = new Map<string, string>();
   /** With a team: per member, the candidates assigned to them that are still open (see isOpen). */
   private readonly open = new Map<string, number>();
 
@@ -107,12 +107,13 @@ export class ReviewIndex<C extends LocatedOutline = LocatedOutline> {
    * every member's queue).
    */
   private isOpen(member: string, id: string): boolean {
-    return !this.byReviewer.get(member)?.has(id) && (this.deciders.get(id) ?? 0) < this.team!.overlap;
+    return !this.byReviewer.get(member)?.has(id) && this.decidersOf(id) < this.team!.overlap;
   }
 
   /** Runs a change to one candidate's decisions, keeping its assignees' open counts. */
   private counting(id: string, change: () => void): void {
-    const to = this.team ? (this.assigned.get(id) ?? []) : [];
+    if (!this.team) return change();
+    const to = this.assigned.get(id) ?? [];
     const before = to.map((m) => this.isOpen(m, id));
     change();
     to.forEach((m, i) => {
@@ -127,7 +128,7 @@ export class ReviewIndex<C extends LocatedOutline = LocatedOutline> {
    * conflict, lib/team/resolve.ts).
    */
   inConflict(id: string): boolean {
-    if ((this.deciders.get(id) ?? 0) < 2) return false;
+    if (this.decidersOf(id) < 2) return false;
     const actions = new Map<string, number>();
     let total = 0;
     for (const decisions of this.byReviewer.values()) {
@@ -185,19 +186,30 @@ export class ReviewIndex<C extends LocatedOutline = LocatedOutline> {
   }
 
   private setUncounted(correction: C): void {
-    this.deleteUncounted(correction.file);
-    this.corrections.set(correction.file, correction);
-    const id = correction.correction.candidate_id;
-    this.deciders.set(id, (this.deciders.get(id) ?? 0) + 1);
-    let files = this.filesOf.get(id);
-    if (!files) this.filesOf.set(id, (files = new Set()));
-    files.add(correction.file);
-    const key = normalizeEmail(correction.correction.reviewer.email);
+    const { file, correction: c } = correction;
+    if (this.corrections.has(file)) this.deleteUncounted(file);
+    this.corrections.set(file, correction);
+    const id = c.candidate_id;
+    const files = this.filesOf.get(id);
+    if (files) files.push(file);
+    else this.filesOf.set(id, [file]);
+    const key = this.emailKey(c.reviewer.email);
     let mine = this.byReviewer.get(key);
     if (!mine) this.byReviewer.set(key, (mine = new Map()));
-    const had = mine.has(correction.correction.candidate_id);
-    mine.set(correction.correction.candidate_id, correction.correction);
-    if (!had) this.countDecided(key, correction.correction.candidate_id, 1);
+    const had = mine.has(id);
+    mine.set(id, c);
+    if (!had) this.countDecided(key, id, 1);
+  }
+
+  /** How many reviewers decided a candidate (one current decision each: one file each). */
+  private decidersOf(id: string): number {
+    return this.filesOf.get(id)?.length ?? 0;
+  }
+
+  private emailKey(email: string): string {
+    let key = this.emailKeys.get(email);
+    if (key === undefined) this.emailKeys.set(email, (key = normalizeEmail(email)));
+    return key;
   }
 
   /** Forgets the correction at `path` (an undo). */
@@ -210,9 +222,9 @@ export class ReviewIndex<C extends LocatedOutline = LocatedOutline> {
     const old = this.corrections.get(path)?.correction;
     if (!old) return;
     this.corrections.delete(path);
-    this.deciders.set(old.candidate_id, this.deciders.get(old.candidate_id)! - 1);
-    this.filesOf.get(old.candidate_id)?.delete(path);
-    const key = normalizeEmail(old.reviewer.email);
+    const files = this.filesOf.get(old.candidate_id);
+    if (files?.includes(path)) files.splice(files.indexOf(path), 1);
+    const key = this.emailKey(old.reviewer.email);
     const mine = this.byReviewer.get(key);
     if (mine?.get(old.candidate_id) === old) {
       mine.delete(old.candidate_id);
@@ -225,13 +237,9 @@ export class ReviewIndex<C extends LocatedOutline = LocatedOutline> {
     if (!c) return;
     let tally = this.decidedFacets.get(reviewer);
     if (!tally) this.decidedFacets.set(reviewer, (tally = { runs: new Map(), models: new Map(), taskTypes: new Map() }));
-    for (const [map, value] of [
-      [tally.runs, c.benchmark_run_id],
-      [tally.models, c.model_id],
-      [tally.taskTypes, c.task_type],
-    ] as const) {
-      map.set(value, (map.get(value) ?? 0) + by);
-    }
+    tally.runs.set(c.benchmark_run_id, (tally.runs.get(c.benchmark_run_id) ?? 0) + by);
+    tally.models.set(c.model_id, (tally.models.get(c.model_id) ?? 0) + by);
+    tally.taskTypes.set(c.task_type, (tally.taskTypes.get(c.task_type) ?? 0) + by);
   }
 
   /**
@@ -252,7 +260,7 @@ export class ReviewIndex<C extends LocatedOutline = LocatedOutline> {
     const me = normalizeEmail(reviewer.email);
     // A member's undecided queue: open candidates, assigned to them unless they asked for everything.
     const shared = this.team?.members.includes(me) && filter.state === 'undecided';
-    const inQueue = (id: string) => (this.deciders.get(id) ?? 0) < this.team!.overlap && (filter.scope === 'all' || this.assigned.get(id)!.includes(me));
+    const inQueue = (id: string) => this.decidersOf(id) < this.team!.overlap && (filter.scope === 'all' || this.assigned.get(id)!.includes(me));
     const matches = (c: CandidateOutline) =>
       (!shared || inQueue(c.id)) && (filter.state !== 'conflict' || this.inConflict(c.id)) && matchesFilter(filter, c, mine.get(c.id), () => this.searchText(c.id));
     // Walks on from `after` only as far as one page needs: a page costs the same at 100k candidates as at 1k.
