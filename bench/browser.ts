@@ -23,3 +23,35 @@ export async function launchChromium(): Promise<{ context: BrowserContext; close
     },
   };
 }
+
+/**
+ * Run in the page before its own scripts (page.addInitScript; again at every load): watches
+ * the card from outside the page's code. `bench:first-card` is the frame after the first
+ * card of the load shows; `bench:next-card` runs
+ * from a key press (seen before the page's handler) to the frame after the next card
+ * shows, at once or when it arrives.
+ */
+export function watchCards() {
+  let pressed = false;
+  let shown: string | null = null;
+  window.addEventListener(
+    'keydown',
+    () => {
+      performance.mark('bench:key');
+      pressed = true;
+    },
+    true,
+  );
+  new MutationObserver(() => {
+    const id = document.querySelector('article[data-candidate-id]')?.getAttribute('data-candidate-id') ?? null;
+    if (id === shown) return;
+    const first = shown === null && performance.getEntriesByName('bench:first-card').length === 0;
+    shown = id;
+    if (id === null) return;
+    if (first) requestAnimationFrame(() => performance.mark('bench:first-card'));
+    else if (pressed) {
+      pressed = false;
+      requestAnimationFrame(() => performance.measure('bench:next-card', 'bench:key'));
+    }
+  }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-candidate-id'] });
+}

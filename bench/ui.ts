@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { spawn } from 'node:child_process';
-import { CHROMIUM, launchChromium } from './browser.ts';
+import { CHROMIUM, launchChromium, watchCards } from './browser.ts';
 import { GIT_ENV, ROOT, addCorrections, dataFiles, generateRepository, git, real } from './generate.ts';
 
 const DECISIONS = Number(process.env.BENCH_UI_DECISIONS ?? 60);
@@ -115,37 +115,6 @@ async function measure(dir: string, data: string, candidates: number, correction
     await browser.close();
     server.kill();
   }
-}
-
-/**
- * Run in the page before its own scripts: watches the card from outside the page's code.
- * `bench:first-card` is the frame after the first card shows; `bench:next-card` runs
- * from a key press (seen before the page's handler) to the frame after the next card
- * shows, at once or when it arrives.
- */
-function watchCards() {
-  let pressed = false;
-  let shown: string | null = null;
-  window.addEventListener(
-    'keydown',
-    () => {
-      performance.mark('bench:key');
-      pressed = true;
-    },
-    true,
-  );
-  new MutationObserver(() => {
-    const id = document.querySelector('article[data-candidate-id]')?.getAttribute('data-candidate-id') ?? null;
-    if (id === shown) return;
-    const first = shown === null && performance.getEntriesByName('bench:first-card').length === 0;
-    shown = id;
-    if (id === null) return;
-    if (first) requestAnimationFrame(() => performance.mark('bench:first-card'));
-    else if (pressed) {
-      pressed = false;
-      requestAnimationFrame(() => performance.measure('bench:next-card', 'bench:key'));
-    }
-  }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-candidate-id'] });
 }
 
 /**
