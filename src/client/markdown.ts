@@ -34,12 +34,37 @@ function purifier() {
   return DOMPurify;
 }
 
+/** The last texts rendered, newest last: the next cards' texts are rendered ahead (renderAhead) and a card shown again is not rendered twice. */
+const rendered = new Map<string, string>();
+const KEPT = 64;
+
 /** Safe HTML for `text` rendered as Markdown. */
 export function renderMarkdown(text: string): string {
-  const html = marked.parse(text) as string;
-  return purifier().sanitize(html, {
-    FORBID_TAGS: ['img', 'style', 'iframe', 'form', 'input', 'svg', 'math', 'video', 'audio', 'object', 'embed'],
-    FORBID_ATTR: ['style'],
-    ALLOWED_URI_REGEXP: /^(?:https?:|mailto:|#)/i,
-  });
+  let html = rendered.get(text);
+  if (html === undefined) {
+    html = purifier().sanitize(marked.parse(text) as string, {
+      FORBID_TAGS: ['img', 'style', 'iframe', 'form', 'input', 'svg', 'math', 'video', 'audio', 'object', 'embed'],
+      FORBID_ATTR: ['style'],
+      ALLOWED_URI_REGEXP: /^(?:https?:|mailto:|#)/i,
+    });
+  } else rendered.delete(text);
+  rendered.set(text, html);
+  if (rendered.size > KEPT) rendered.delete(rendered.keys().next().value!);
+  return html;
+}
+
+/**
+ * Renders these texts while the page is idle, one per idle moment, so that the card that
+ * shows them takes only the insertion of their HTML at the key press.
+ */
+export function renderAhead(texts: string[]): void {
+  const idle = (work: () => void) => (typeof requestIdleCallback === 'function' ? requestIdleCallback(work, { timeout: 1000 }) : setTimeout(work, 50));
+  const next = (i: number) => {
+    if (i >= texts.length) return;
+    idle(() => {
+      if (!rendered.has(texts[i]!)) renderMarkdown(texts[i]!);
+      next(i + 1);
+    });
+  };
+  next(0);
 }

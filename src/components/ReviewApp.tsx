@@ -30,6 +30,7 @@ export function ReviewApp(props: ReviewAppProps) {
   const { backend, queue, decisions, settings, form, starts, settle, current } = s;
   const [sheetOpen, setSheetOpen] = createSignal(false);
   const [historyOpen, setHistoryOpen] = createSignal(false);
+  const [filtersOpen, setFiltersOpen] = createSignal(false);
   useReviewKeys(s, { open: sheetOpen, set: setSheetOpen });
   const commitList = () => <CommitList decisions={decisions} onUndo={(entry) => void s.undo(entry)} onReopen={s.reopen} />;
 
@@ -39,7 +40,7 @@ export function ReviewApp(props: ReviewAppProps) {
 
       <Show when={s.session()}>
         {/* Collapsed unless a filter is set, so the decision buttons fit on a 1280×720 screen. */}
-        <details class="filters-toggle" open={s.filters.count() > 0}>
+        <details class="filters-toggle" open={s.filters.count() > 0} onToggle={(e) => setFiltersOpen(e.currentTarget.open)}>
           <summary>
             Filters and sort
             <Show when={s.filters.count()}>
@@ -47,7 +48,10 @@ export function ReviewApp(props: ReviewAppProps) {
               <span class="badge">{s.filters.count()} active</span>
             </Show>
           </summary>
-          <FilterBar backend={backend} value={queue.filters()} onChange={s.filters.apply} version={decisions.version()} />
+          {/* Rendered only while open: no request for the counts after every decision while they are out of sight. */}
+          <Show when={filtersOpen()}>
+            <FilterBar backend={backend} value={queue.filters()} onChange={s.filters.apply} version={decisions.version()} />
+          </Show>
           <BulkDecide
             backend={backend}
             decisions={decisions}

@@ -213,6 +213,8 @@ describe('the review page (jsdom, in-memory committer)', () => {
   it('says how many candidates match when the filters change', async () => {
     mount(ids(6).map((id, i) => ({ id, model_response: i % 2 ? `needle ${id}` : 'hay' })));
     await waitFor(() => expect(shown()).toBe('c01'));
+    // The filters are rendered once their section is open.
+    fireEvent.click(screen.getByText('Filters and sort'));
     const search = await screen.findByRole('searchbox').catch(() => screen.getByLabelText(/Search/i));
     fireEvent.input(search, { target: { value: 'needle' } });
     fireEvent.change(search, { target: { value: 'needle' } });

@@ -185,6 +185,41 @@ describe.skipIf(!CHROMIUM)('reviewing by keyboard in Chromium', () => {
     await Promise.all([page.close(), shared.close(), none.close()]);
   });
 
+  it('asks for the progress counts only while Filters and sort is open, and again after each decision while it is', async () => {
+    const page = await open();
+    const asked: string[] = [];
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/api/facets') asked.push(r.url());
+    });
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    for (let i = 0; i < 2; i++) {
+      const before = await currentId(page);
+      await page.keyboard.press('j');
+      await expect.poll(() => currentId(page)).not.toBe(before);
+    }
+    await page.keyboard.press('f');
+    await done(page, 1);
+    expect(asked).toEqual([]);
+
+    await page.locator('summary', { hasText: 'Filters and sort' }).click();
+    await expect.poll(() => page.getByLabel('Run').locator('option').count()).toBeGreaterThan(1);
+    expect(asked).toHaveLength(1);
+    const counts = () => page.getByLabel('Model').locator('option').allTextContents();
+    const first = await counts();
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('f');
+    await done(page, 2);
+    await expect.poll(() => asked.length).toBe(2);
+    await expect.poll(counts).not.toEqual(first);
+
+    // Closed again: deciding asks for nothing.
+    await page.locator('summary', { hasText: 'Filters and sort' }).click();
+    await page.keyboard.press('f');
+    await done(page, 3);
+    expect(asked).toHaveLength(2);
+    await page.close();
+  });
+
   it('shows every decision control without scrolling at 1280×720', async () => {
     const page = await open();
     const footer = (await page.locator('footer.counts').boundingBox())!;

@@ -8,6 +8,7 @@
 import { createEffect, createResource, createSignal, on, onMount } from 'solid-js';
 import type { DecisionJournal } from '../../client/decision-journal.ts';
 import { createLocalBackend } from '../../client/local-backend.ts';
+import { renderAhead } from '../../client/markdown.ts';
 import type { Decision } from '../../lib/records/correction.ts';
 import type { LabelBackend, Session } from '../../lib/review/label-backend.ts';
 import { correctionPath, correctionsPrefix } from '../../lib/records/paths.ts';
@@ -36,6 +37,8 @@ export interface ReviewAppProps {
 
 /** Fetch the next page while this many undecided candidates are still ahead: a fast reviewer never waits for it. */
 const PREFETCH_BELOW = 10;
+/** Cards whose Markdown is rendered ahead, while the reviewer reads the one shown. */
+const RENDER_AHEAD = 3;
 
 export type ReviewSession = ReturnType<typeof createReviewSession>;
 
@@ -99,6 +102,19 @@ function createReviewState(props: ReviewAppProps) {
   createEffect(() => {
     if (session() && undecidedAhead() < PREFETCH_BELOW && !queue.exhausted()) void queue.loadMore();
   });
+
+  // The next cards' texts, rendered while this one is read: the key press only inserts them.
+  createEffect(
+    on(current, () => {
+      if (settings.raw.on()) return;
+      const ahead = queue
+        .items()
+        .slice(queue.cursor() + 1)
+        .filter((c) => !isDecided(c))
+        .slice(0, RENDER_AHEAD);
+      renderAhead(ahead.flatMap((c) => [...c.prompt_messages.map((m) => m.content), c.model_response, ...(typeof c.reference_answer === 'string' ? [c.reference_answer] : [])]));
+    }),
+  );
 
   // A card starts with the model's response to edit (or empty, by setting) and no category.
   createEffect(
