@@ -7,17 +7,14 @@
 import { sha1 } from '@noble/hashes/legacy.js';
 import CRC32 from 'crc-32';
 import { hex, oidBytes } from './bytes.ts';
-import { corrupt, Inflater, objectId, OFS_DELTA, PackEntries, readHeader, REF_DELTA, type GitObject } from './pack-reader.ts';
+import { corrupt, Inflater, objectId, PackEntries, readHeader, REF_DELTA, type GitObject } from './pack-reader.ts';
 
 export interface IndexOptions {
   /** Told how many objects are indexed, at each yield and at the end. */
   onProgress?: (done: number, total: number) => void;
-  /** Given each object of 1 MiB or more that is not a delta, once its oid is known: what a caller about to read it can keep instead of inflating it again. */
+  /** Given each object of 1 MiB or more (HASHED_APART) that is not a delta, once its oid is known: what a caller about to read it can keep instead of inflating it again. */
   keepLarge?: (oid: string, object: GitObject) => void;
 }
-
-/** Objects this large are given to keepLarge. */
-const LARGE = 1 << 20;
 
 /** A SHA-1 by the browser's (or Node's) own crypto, as hex. */
 async function digest(bytes: Uint8Array): Promise<string> {
@@ -54,6 +51,10 @@ export async function indexPack(pack: Uint8Array, options: IndexOptions = {}): P
   const byOid = new Map<string, number>();
   // A REF_DELTA's base may come later in the pack: such entries wait for the end.
   const later: number[] = [];
+  // Objects of HASHED_APART bytes or more that are not deltas: hashed by crypto.subtle, off this
+  // thread, and given to keepLarge once the whole pack is indexed.
+  const hashing: Promise<void>[] = [];
+  const large: { entry: number; object: GitObject }[] = [];
   const entries = new PackEntries(pack, (oid) => byOid.get(oid));
   const waitingInflater = new Inflater();
   let at = 12;
@@ -69,10 +70,20 @@ export async function indexPack(pack: Uint8Array, options: IndexOptions = {}): P
     } else {
       const object = entries.read(at);
       next = object.end;
-      const { type, data } = object;
-      oids[i] = objectId(type, data);
-      byOid.set(oids[i]!, at);
-      if (data.length >= LARGE && header.code !== OFS_DELTA && header.code !== REF_DELTA) keepLarge?.(oids[i]!, { type, data });
+      const { type, data, hashable } = object;
+      if (hashable) {
+        const [entry, offset] = [i, at];
+        hashing.push(
+          digest(hashable).then((oid) => {
+            oids[entry] = oid;
+            byOid.set(oid, offset);
+          }),
+        );
+        large.push({ entry, object: { type, data } });
+      } else {
+        oids[i] = objectId(type, data);
+        byOid.set(oids[i]!, at);
+      }
       entries.keep(at, { type, data });
     }
     crcs[i] = CRC32.buf(pack.subarray(at, next));
@@ -84,7 +95,9 @@ export async function indexPack(pack: Uint8Array, options: IndexOptions = {}): P
     }
   }
   if (at !== end) throw corrupt('it holds more than the objects it says');
-  if ((await checksum) !== hex(pack.subarray(end))) throw corrupt('its checksum does not match');
+  // A REF_DELTA whose base is one of the objects hashed apart waited with the others for the end.
+  const [sum] = await Promise.all([checksum, ...hashing]);
+  if (sum !== hex(pack.subarray(end))) throw corrupt('its checksum does not match');
   for (let left = later; left.length;) {
     const waiting = left.filter((i) => !byOid.has(readHeader(pack, offsets[i]!).baseOid!));
     if (waiting.length === left.length) throw corrupt(`${waiting.length} deltas have no base in it`);
@@ -97,6 +110,7 @@ export async function indexPack(pack: Uint8Array, options: IndexOptions = {}): P
     left = waiting;
   }
   onProgress?.(count, count);
+  for (const { entry, object } of large) keepLarge?.(oids[entry]!, object);
   return writeIndex(pack, offsets, crcs, oids);
 }
 

@@ -74,24 +74,25 @@ export class Inflater {
 
   /**
    * Inflates the zlib stream starting at `at` in `input`, whose content is `size` bytes.
+   * @param room bytes left free before the content, in the same buffer (`whole`).
    * @returns the content and the offset just after the stream.
    */
-  inflate(input: Uint8Array, at: number, size: number): { data: Uint8Array; end: number } {
+  inflate(input: Uint8Array, at: number, size: number, room = 0): { data: Uint8Array; whole: Uint8Array; end: number } {
     const strm = this.strm;
     this.reset();
-    const output = new Uint8Array(Math.max(size, 1));
+    const output = new Uint8Array(room + Math.max(size, 1));
     strm.input = input;
     strm.next_in = at;
     strm.avail_in = input.length - at;
     strm.output = output;
-    strm.next_out = 0;
-    strm.avail_out = output.length;
+    strm.next_out = room;
+    strm.avail_out = output.length - room;
     const status = inflate(strm, Z_FINISH);
-    if (status !== Z_STREAM_END || strm.next_out !== size) throw corrupt(`the object at byte ${at} does not inflate to its ${size} bytes`);
+    if (status !== Z_STREAM_END || strm.next_out !== room + size) throw corrupt(`the object at byte ${at} does not inflate to its ${size} bytes`);
     const end = strm.next_in;
     strm.input = null;
     strm.output = null;
-    return { data: size === output.length ? output : output.subarray(0, size), end };
+    return { data: room + size === output.length && room === 0 ? output : output.subarray(room, room + size), whole: output, end };
   }
 }
 
@@ -175,12 +176,12 @@ export function applyDelta(delta: Uint8Array, base: Uint8Array): Uint8Array {
 
 const encoder = new TextEncoder();
 /** git's object header: `<type> <size>\0`. */
-function objectHeader(type: ObjectType, data: Uint8Array): Uint8Array {
-  return encoder.encode(`${type} ${data.length}\0`);
+function objectHeader(type: ObjectType, size: number): Uint8Array {
+  return encoder.encode(`${type} ${size}\0`);
 }
 /** The SHA-1 of an object as git names it: of "<type> <size>\0" and the content. */
 export function objectId(type: ObjectType, data: Uint8Array): string {
-  return hex(sha1.create().update(objectHeader(type, data)).update(data).digest());
+  return hex(sha1.create().update(objectHeader(type, data.length)).update(data).digest());
 }
 
 /** Objects kept by offset, newest use last, up to a total size (git's delta base cache). */
@@ -214,6 +215,9 @@ class BaseCache {
   }
 }
 
+/** Objects this large are read with room for their header (PackEntries.read), to be hashed by the platform's crypto. */
+const HASHED_APART = 1 << 20;
+
 /** The bytes of delta bases a reader keeps. */
 const BASE_CACHE_BYTES = 32 * 1024 * 1024;
 
@@ -229,11 +233,22 @@ export class PackEntries {
     this.baseOf = baseOf;
   }
 
-  /** The entry at `offset`, and the offset just after its bytes. */
-  read(offset: number): GitObject & { end: number } {
+  /**
+   * The entry at `offset`, and the offset just after its bytes. An object of HASHED_APART
+   * bytes or more that is not a delta comes with its bytes as git hashes them (`hashable`:
+   * its header, then the content, in the content's own buffer).
+   */
+  read(offset: number): GitObject & { end: number; hashable?: Uint8Array } {
     const header = readHeader(this.pack, offset);
+    if (header.code !== OFS_DELTA && header.code !== REF_DELTA) {
+      const type = TYPES[header.code]!;
+      const head = header.size < HASHED_APART ? undefined : objectHeader(type, header.size);
+      const { data, whole, end } = this.inflater.inflate(this.pack, header.data, header.size, head?.length);
+      if (!head) return { type, data, end };
+      whole.set(head);
+      return { type, data, end, hashable: whole };
+    }
     const { data, end } = this.inflater.inflate(this.pack, header.data, header.size);
-    if (header.code !== OFS_DELTA && header.code !== REF_DELTA) return { type: TYPES[header.code]!, data, end };
     const baseAt = header.baseOffset ?? this.baseOf(header.baseOid!);
     if (baseAt === undefined) throw corrupt(`the base ${header.baseOid} of the delta at byte ${offset} is missing`);
     const base = this.base(baseAt);
