@@ -92,7 +92,7 @@ export class Inflater {
     const end = strm.next_in;
     strm.input = null;
     strm.output = null;
-    return { data: room + size === output.length && room === 0 ? output : output.subarray(room, room + size), whole: output, end };
+    return { data: room === 0 && size === output.length ? output : output.subarray(room, room + size), whole: output, end };
   }
 }
 
