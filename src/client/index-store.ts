@@ -7,6 +7,7 @@
 import { readBlob } from '../git/object-store.ts';
 import type { Clone } from '../git/remote.ts';
 import { parseCandidateFile } from '../lib/records/candidates.ts';
+import { through } from '../lib/bytes.ts';
 import { PloverError } from '../lib/errors.ts';
 import type { CandidateTexts } from '../lib/review/outline.ts';
 import type { Candidate } from '../lib/records/schema-types.generated.ts';
@@ -29,11 +30,6 @@ const finished = (tx: IDBTransaction) =>
     tx.oncomplete = () => resolve();
     tx.onerror = tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'));
   });
-
-/** `bytes` through a compression or decompression stream of the platform's. */
-async function through(bytes: Uint8Array, stream: CompressionStream | DecompressionStream): Promise<Uint8Array> {
-  return new Uint8Array(await new Response(new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(stream)).arrayBuffer());
-}
 
 /** The lines of a stored batch, as the candidate file's lines (a CR before the newline dropped, as the parser drops it); undefined for none. */
 async function unpack(value: unknown): Promise<string[] | undefined> {

@@ -16,7 +16,7 @@ import { sha1 } from '@noble/hashes/legacy.js';
 import type { GitFs } from './commit-file.ts';
 import { treeDelta } from './delta.ts';
 import { oidBytes } from './bytes.ts';
-import { concat } from '../lib/bytes.ts';
+import { concat, through } from '../lib/bytes.ts';
 
 const TYPE_CODE = { commit: 1, tree: 2, blob: 3, tag: 4 } as const;
 const REF_DELTA = 7;
@@ -106,7 +106,4 @@ function objectHeader(type: number, size: number): Uint8Array {
 }
 
 /** zlib (RFC 1950) deflate, as pack entries are stored. */
-async function deflate(bytes: Uint8Array): Promise<Uint8Array> {
-  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new CompressionStream('deflate'));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-}
+const deflate = (bytes: Uint8Array) => through(bytes, new CompressionStream('deflate'));

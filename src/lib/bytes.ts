@@ -1,4 +1,4 @@
-/** Bytes put together: a line read in pieces, pack entries, tree contents, request bodies. */
+/** Bytes put together (a line read in pieces, pack entries, tree contents, request bodies), and compressed or inflated by the platform. */
 
 /** The parts one after the other, in one array. */
 export function concat(parts: readonly Uint8Array[]): Uint8Array {
@@ -9,4 +9,9 @@ export function concat(parts: readonly Uint8Array[]): Uint8Array {
     at += p.length;
   }
   return out;
+}
+
+/** `bytes` through one of the platform's compression or decompression streams (browsers and Node alike). */
+export async function through(bytes: Uint8Array, stream: CompressionStream | DecompressionStream): Promise<Uint8Array> {
+  return new Uint8Array(await new Response(new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(stream)).arrayBuffer());
 }
