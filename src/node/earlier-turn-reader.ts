@@ -2,13 +2,12 @@
  * Earlier turns for the export (src/lib/export/earlier-turns.ts): the corrected text of
  * each earlier turn a line's context holds, as the streaming pass of writeExport meets it.
  */
-import { indexEarlierTurns } from '../lib/export/earlier-turns.ts';
+import type { EarlierTurnIndex } from '../lib/export/earlier-turns.ts';
 import { resolveCorrectedText } from '../lib/team/resolve.ts';
 import type { EarlierTurnContext } from '../lib/export/export.ts';
 import type { ExportOptions } from '../lib/export/export-format.ts';
 import { CORRECTIONS_DIR, candidateKey } from '../lib/records/paths.ts';
 import { MAX_CORRECTION_BYTES, parseCorrection, type LocatedCorrection } from '../lib/records/correction.ts';
-import type { LocatedCandidate } from '../lib/records/candidates.ts';
 import type { DataSource } from '../lib/records/repository.ts';
 import type { Correction } from '../lib/records/schema-types.generated.ts';
 
@@ -29,8 +28,8 @@ export class EarlierTurnReader {
   /** Correction files by candidate key (`<shard>/<key>`), listed at the first read ahead. */
   private files: Map<string, string[]> | undefined;
 
-  constructor(source: DataSource, candidates: Map<string, LocatedCandidate>, policy: ExportOptions['resolve']) {
-    const { turns, sources } = indexEarlierTurns(candidates);
+  /** Takes the earlier turns found among the candidates (EarlierTurnFinder). */
+  constructor(source: DataSource, { turns, sources }: EarlierTurnIndex, policy: ExportOptions['resolve']) {
     this.context = { turns, corrected: new Map() };
     this.sources = sources;
     this.source = source;

@@ -5,7 +5,7 @@
  * (CandidateIndex), so memory does not grow with the texts.
  */
 import { execFile } from 'node:child_process';
-import { createHash, hash as digest } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -24,6 +24,7 @@ import { datasetSettings, writeDatasetCard } from './dataset-card.ts';
 import { TOKENIZER, TokenCountCache } from './token-count.ts';
 import { readCorrectionsOnThread } from './corrections-thread.ts';
 import { EarlierTurnReader } from './earlier-turn-reader.ts';
+import { EarlierTurnFinder } from '../lib/export/earlier-turns.ts';
 import { gitRefSource, worktreeSource } from './sources.ts';
 import { writeFileAtomic } from './atomic-fs.ts';
 import { checkExportTarget } from './export-target.ts';
@@ -118,18 +119,20 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
   // The corrections are read on a second thread, beside the candidates here and everything after.
   const corrections = readCorrectionsOnThread({ dir, ...(source.commit ? { commit: source.commit } : {}), countTokens: true });
   try {
-    const { candidates, problems } = await CandidateIndex.read(source);
+    // Earlier turns are found as the candidates are read, from fingerprints of their texts.
+    const turns = exportOptions.substituteEarlierTurns ? new EarlierTurnFinder(fingerprint) : undefined;
+    const { candidates, problems } = await CandidateIndex.read(source, turns && (({ candidate }) => turns.add(candidate)));
     await target;
     // The configuration (and with it who may adjudicate) is checked as validate checks it, from the same commit.
     const config = source.commit ? await readConfigFileAt(dir, source.commit) : readConfigFile(dir);
     const team = checkConfig(config, SITE_CONFIG_FILE);
     problems.push(...team.problems);
-    const earlier = exportOptions.substituteEarlierTurns ? new EarlierTurnReader(source, candidates.earlierTurnCandidates(), exportOptions.resolve) : undefined;
+    const earlier = turns ? new EarlierTurnReader(source, turns.result(), exportOptions.resolve) : undefined;
     const tokens = await TokenCountCache.open(dir);
     const compiler = new ExportCompiler(candidates, exportOptions, {
       ...(earlier ? { earlier: earlier.context } : {}),
       countTokens: tokens.count,
-      fingerprint: (text) => digest('sha1', text, 'base64'),
+      fingerprint,
     });
     writer = new LineWriter(out, temp);
 
@@ -311,6 +314,9 @@ function templateRefused(template: ChatTemplate, found: TemplateProblem[]): Plov
 export function manifestPath(out: string): string {
   return `${out.replace(/\.jsonl$/, '')}.manifest.json`;
 }
+
+/** The SHA-1 of a text, base64: equal texts have equal fingerprints (every text was checked to hold no lone surrogate, which UTF-8 would replace). */
+export const fingerprint = (text: string): string => hash('sha1', text, 'base64');
 
 /** The trimmed stdout of a git command, or null when git is missing or it fails (not a repository). */
 async function gitOutput(dir: string, args: string[]): Promise<string | null> {

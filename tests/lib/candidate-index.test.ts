@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CandidateIndex } from '../../src/lib/records/candidate-index.ts';
 import { readCandidates, type DataSource } from '../../src/lib/records/repository.ts';
-import { indexEarlierTurns } from '../../src/lib/export/earlier-turns.ts';
+import { EarlierTurnFinder, indexEarlierTurns } from '../../src/lib/export/earlier-turns.ts';
+import { fingerprint } from '../../src/node/export-files.ts';
 import { worktreeSource } from '../../src/node/sources.ts';
 import { candidateLine, dataRuns, useTempRepos } from '../helpers/repo.ts';
 
@@ -63,7 +64,7 @@ describe('CandidateIndex', () => {
     }
   });
 
-  it('hands earlier-turn substitution the candidates in which it finds what it finds among all', async () => {
+  it('finds earlier turns as it reads, from fingerprints, as indexEarlierTurns finds them among all the texts', async () => {
     const real = Object.fromEntries(dataRuns().map(({ run, file }) => [`candidates/${run}.jsonl`, readFileSync(file)]));
     const first = { id: 't1', model_response: 'Paris is the capital.', prompt_messages: [{ role: 'user', content: 'Capital of France?' }] };
     const second = {
@@ -71,15 +72,16 @@ describe('CandidateIndex', () => {
       prompt_messages: [...first.prompt_messages, { role: 'assistant', content: first.model_response }, { role: 'user', content: 'And of Spain?' }],
     };
     const sameLength = { id: 'other', model_response: 'Rome is the capitals.' };
-    real['candidates/run_turns.jsonl'] = Buffer.from([first, sameLength, second].map((c) => candidateLine(c)).join('\n'));
+    // Another model's answer, and the same answer to another question, are not the earlier turn.
+    const otherModel = { ...first, id: 'other-model', model_id: 'org/other' };
+    const otherQuestion = { ...first, id: 'other-question', prompt_messages: [{ role: 'user', content: 'Capital of Italy?' }] };
+    real['candidates/run_turns.jsonl'] = Buffer.from([first, sameLength, second, otherModel, otherQuestion].map((c) => candidateLine(c)).join('\n'));
     const all = (await readCandidates(memorySource(real))).candidates;
-    const { candidates } = await CandidateIndex.read(memorySource(real, 4096));
-    const some = candidates.earlierTurnCandidates();
-    expect(some.size).toBeLessThan(all.size);
-    expect([...some.keys()]).toEqual(expect.arrayContaining(['t1', 't2', 'other']));
     const expected = indexEarlierTurns(all);
     expect(expected.turns.get('t2')).toEqual(new Map([[1, ['t1']]]));
-    expect(indexEarlierTurns(some)).toEqual(expected);
+    const finder = new EarlierTurnFinder(fingerprint);
+    await CandidateIndex.read(memorySource(real, 4096), ({ candidate }) => finder.add(candidate));
+    expect(finder.result()).toEqual(expected);
   });
 
   const tempRepo = useTempRepos();

@@ -21,10 +21,6 @@ export class CandidateIndex implements CandidateLookup {
   private readonly lineOf: number[] = [];
   private readonly offsetOf: number[] = [];
   private readonly bytesOf: number[] = [];
-  /** The length of each candidate's model response, and those of the assistant messages in prompts (see earlierTurnCandidates). */
-  private readonly responseLength: number[] = [];
-  private readonly turnLengths = new Set<number>();
-  private readonly withTurns = new Set<number>();
   private readonly ids = new CandidateIds<number>((n) => ({ id: this.idOf[n]!, file: this.files[this.fileOf[n]!]!, line: this.lineOf[n]! }));
   private readonly decoder = new TextDecoder();
 
@@ -35,7 +31,7 @@ export class CandidateIndex implements CandidateLookup {
   /**
    * Reads and checks every candidate file of `source` (which stays in use until the index
    * is no longer: close it after).
-   * @param seen given each candidate the index keeps, in file order (what the page takes its outline from).
+   * @param seen given each candidate the index keeps, in file order (what the page takes its outline from, the export its earlier turns).
    * @returns the index, and the problems readCandidates finds, in its order.
    */
   static async read(source: DataSource, seen?: (located: LocatedCandidate) => void): Promise<{ candidates: CandidateIndex; problems: Problem[] }> {
@@ -85,19 +81,6 @@ export class CandidateIndex implements CandidateLookup {
     return n === undefined ? undefined : this.at(n);
   }
 
-  /**
-   * The candidates that earlier-turn substitution (indexEarlierTurns) can match, in file
-   * order: those whose prompt holds an assistant message, and those whose response is as
-   * long as one of those messages. It finds among them what it finds among all.
-   */
-  earlierTurnCandidates(): Map<string, LocatedCandidate> {
-    const found = new Map<string, LocatedCandidate>();
-    for (let n = 0; n < this.idOf.length; n++) {
-      if (this.withTurns.has(n) || this.turnLengths.has(this.responseLength[n]!)) found.set(this.idOf[n]!, this.at(n));
-    }
-    return found;
-  }
-
   private add(f: number, { candidate, line }: LocatedCandidate, span: LineSpan): Problem | undefined {
     const n = this.idOf.length;
     const problem = this.ids.add(candidate.id, this.files[f]!, line, n);
@@ -107,13 +90,6 @@ export class CandidateIndex implements CandidateLookup {
     this.lineOf.push(line);
     this.offsetOf.push(span.offset);
     this.bytesOf.push(span.bytes);
-    this.responseLength.push(candidate.model_response.length);
-    const messages = candidate.prompt_messages;
-    for (let i = 1; i < messages.length; i++) {
-      if (messages[i]!.role !== 'assistant') continue;
-      this.withTurns.add(n);
-      this.turnLengths.add(messages[i]!.content.length);
-    }
     return undefined;
   }
 
