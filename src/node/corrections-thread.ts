@@ -9,6 +9,8 @@
 import { Worker } from 'node:worker_threads';
 import { isErrorCode, PloverError, type Problem } from '../lib/errors.ts';
 import type { LocatedCorrection } from '../lib/records/correction.ts';
+import type { EarlierTurnIndex } from '../lib/export/earlier-turns.ts';
+import type { ResolvePolicy } from '../lib/team/resolve.ts';
 
 /** Where the worker reads from: the working tree at `dir`, or the tree of `commit` there. */
 export interface CorrectionsAt {
@@ -16,6 +18,12 @@ export interface CorrectionsAt {
   commit?: string;
   /** Count the tokens of each corrected text there (LocatedCorrection.tokens), with the clone's kept counts. */
   countTokens?: boolean;
+  /**
+   * Settle earlier turns under this policy (EarlierTurnReader): the thread sends nothing
+   * until it is given the earlier turns (CorrectionsThread.earlierTurns), then reads the
+   * corrections of each earlier turn a group needs before that group is taken.
+   */
+  earlierTurns?: ResolvePolicy;
 }
 
 /** The token counts the thread used, for the main thread's cache to save. */
@@ -30,7 +38,18 @@ export const AHEAD = 4;
 
 /** What the worker sends: a chunk of groups with the problems found while reading them; the last has `done`. */
 export type ThreadMessage =
-  { groups: LocatedCorrection[][]; problems: Problem[]; done: boolean; tokenCounts?: ThreadTokenCounts } | { error: { message: string; code?: string; problems?: Problem[] } };
+  | {
+      groups: LocatedCorrection[][];
+      problems: Problem[];
+      done: boolean;
+      tokenCounts?: ThreadTokenCounts;
+      /** The corrected texts of the earlier turns these groups need, by candidate id. */
+      corrected?: [string, string][];
+    }
+  | { error: { message: string; code?: string; problems?: Problem[] } };
+
+/** What the main thread sends: more credit, or the earlier turns (null: none to settle). */
+export type MainMessage = 'more' | { earlierTurns: EarlierTurnIndex | null };
 
 export interface CorrectionsThread {
   /** What `iterateCorrections` would yield, in the same order. */
@@ -41,6 +60,10 @@ export interface CorrectionsThread {
   stop(): Promise<void>;
   /** With `countTokens`, once every group was taken: the counts the thread used. */
   tokenCounts?: ThreadTokenCounts;
+  /** With `earlierTurns`: hands the thread the earlier turns to settle (null: none), which it waits for. */
+  earlierTurns(found: EarlierTurnIndex | null): void;
+  /** With `earlierTurns`: the corrected text of each earlier turn that the groups of the last message taken need. */
+  corrected: Map<string, string>;
 }
 
 /** Starts reading the corrections on a worker thread at once; take them from `groups`. */
@@ -88,17 +111,25 @@ export function readCorrectionsOnThread(at: CorrectionsAt): CorrectionsThread {
           throw isErrorCode(code) ? new PloverError(code, text, { problems: listed ?? [] }) : Object.assign(new Error(text), { code });
         }
         problems.push(...message.problems);
+        thread.corrected.clear();
+        for (const [id, text] of message.corrected ?? []) thread.corrected.set(id, text);
         for (const group of message.groups) yield group;
         if (message.done) {
           if (message.tokenCounts) thread.tokenCounts = message.tokenCounts;
           return;
         }
-        worker.postMessage('more');
+        worker.postMessage('more' satisfies MainMessage);
       }
     } finally {
       await stop();
     }
   }
-  const thread: CorrectionsThread = { groups: groups(), problems, stop };
+  const thread: CorrectionsThread = {
+    groups: groups(),
+    problems,
+    stop,
+    corrected: new Map(),
+    earlierTurns: (found) => worker.postMessage({ earlierTurns: found } satisfies MainMessage),
+  };
   return thread;
 }

@@ -23,7 +23,6 @@ import { CandidateIndex } from '../lib/records/candidate-index.ts';
 import { datasetSettings, writeDatasetCard } from './dataset-card.ts';
 import { TOKENIZER, TokenCountCache } from './token-count.ts';
 import { readCorrectionsOnThread } from './corrections-thread.ts';
-import { EarlierTurnReader } from './earlier-turn-reader.ts';
 import { EarlierTurnFinder } from '../lib/export/earlier-turns.ts';
 import { gitRefSource, worktreeSource } from './sources.ts';
 import { writeFileAtomic } from './atomic-fs.ts';
@@ -117,20 +116,27 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
   const commit = source.commit ? Promise.resolve(source.commit) : gitOutput(dir, ['rev-parse', '--verify', '--quiet', 'HEAD']);
   const clean = ref ? Promise.resolve(null) : gitOutput(dir, ['status', '--porcelain', '--', 'candidates', 'corrections']).then((s) => (s === null ? null : s === ''));
   // The corrections are read on a second thread, beside the candidates here and everything after.
-  const corrections = readCorrectionsOnThread({ dir, ...(source.commit ? { commit: source.commit } : {}), countTokens: true });
+  const corrections = readCorrectionsOnThread({
+    dir,
+    ...(source.commit ? { commit: source.commit } : {}),
+    countTokens: true,
+    ...(exportOptions.substituteEarlierTurns ? { earlierTurns: exportOptions.resolve } : {}),
+  });
   try {
     // Earlier turns are found as the candidates are read, from fingerprints of their texts.
     const turns = exportOptions.substituteEarlierTurns ? new EarlierTurnFinder(fingerprint) : undefined;
     const { candidates, problems } = await CandidateIndex.read(source, turns && (({ candidate }) => turns.add(candidate)));
+    // The reading thread settles them (it waits for them before it sends a group).
+    const earlierTurns = turns?.result();
+    if (earlierTurns) corrections.earlierTurns(earlierTurns);
     await target;
     // The configuration (and with it who may adjudicate) is checked as validate checks it, from the same commit.
     const config = source.commit ? await readConfigFileAt(dir, source.commit) : readConfigFile(dir);
     const team = checkConfig(config, SITE_CONFIG_FILE);
     problems.push(...team.problems);
-    const earlier = turns ? new EarlierTurnReader(source, turns.result(), exportOptions.resolve) : undefined;
     const tokens = await TokenCountCache.open(dir);
     const compiler = new ExportCompiler(candidates, exportOptions, {
-      ...(earlier ? { earlier: earlier.context } : {}),
+      ...(earlierTurns ? { earlier: { turns: earlierTurns.turns, corrected: corrections.corrected } } : {}),
       countTokens: tokens.count,
       fingerprint,
     });
@@ -152,8 +158,6 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
           if (forged) problems.push(forged);
         }
       }
-      const reading = earlier?.prepare(group);
-      if (reading) await reading;
       const lines = compiler.add(group);
       seen += group.length;
       bar?.update(seen);

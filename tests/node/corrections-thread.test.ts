@@ -112,6 +112,38 @@ describe('reading corrections on a worker thread', () => {
     expect(warm.tokenCounts!.added).toBe(0);
   });
 
+  it('hands each group the corrected texts of its earlier turns, whether their files come before or after it, across chunks', async () => {
+    const r = repo({ files: files(), candidates: false });
+    const order = (await onMainThread(worktreeSource(r.dir))).groups.map((g) => g[0]!.correction.candidate_id);
+    const number = (id: string) => Number(id.slice('cand_'.length));
+    const corrected = order.filter((id) => number(id) % 2 === 0 && number(id) > 1);
+    const discarded = order.filter((id) => number(id) % 2 === 1 && number(id) > 1);
+    const at = (id: string) => order.indexOf(id);
+    // Later turns (by stream position) and their earlier turns: after it, far ahead; before it;
+    // one earlier turn shared by two later turns chunks apart; a discarded earlier turn (no text).
+    const later = [corrected[3]!, corrected.at(-3)!, corrected[20]!, corrected[CHUNK_GROUPS * 2]!, corrected[40]!];
+    const earlier = [[corrected.at(-5)!], [corrected[1]!], [corrected[30]!], [corrected[30]!], [discarded[7]!]];
+    expect(at(earlier[0]![0]!) - at(later[0]!)).toBeGreaterThan(CHUNK_GROUPS * AHEAD);
+    expect(at(earlier[1]![0]!)).toBeLessThan(at(later[1]!));
+    const turns = new Map(later.map((id, i) => [id, new Map([[1, earlier[i]!]])]));
+    const thread = readCorrectionsOnThread({ dir: r.dir, earlierTurns: 'majority' });
+    // The thread waits for the earlier turns before it sends anything; they may come late.
+    setTimeout(() => thread.earlierTurns({ turns, sources: new Set(earlier.flat()) }), 50);
+    const seen = new Map<string, (string | undefined)[]>();
+    for await (const g of thread.groups) {
+      const id = g[0]!.correction.candidate_id;
+      if (turns.has(id))
+        seen.set(
+          id,
+          turns
+            .get(id)!
+            .get(1)!
+            .map((e) => thread.corrected.get(e)),
+        );
+    }
+    expect(Object.fromEntries(seen)).toEqual(Object.fromEntries(later.map((id, i) => [id, earlier[i]!.map((e) => (number(e) % 2 === 0 ? `fixed ${number(e)}` : undefined))])));
+  });
+
   it('works from a script given with -e and with V8 flags (a worker refuses both when it inherits them)', () => {
     const r = repo({
       files: { [correctionPath('c1', 'ann@example.org')]: serializeCorrection(createCorrection({ candidate_id: 'c1', action: 'flag' }, REVIEWERS[0]!, new Date())) },
