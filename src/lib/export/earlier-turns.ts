@@ -31,8 +31,8 @@ export interface EarlierTurnIndex {
  * their texts or reading them again.
  */
 export class EarlierTurnFinder {
-  /** Conversation key → the candidates whose prompt and response it is, in file order. */
-  private readonly answered = new Map<string, { id: string; run: string }[]>();
+  /** Conversation key → the candidates whose prompt and response it is, in file order: all, and by run. */
+  private readonly answered = new Map<string, { all: string[]; byRun: Map<string, string[]> }>();
   /** Every assistant message of a prompt: its candidate, run, index and conversation key. */
   private readonly wanted: { id: string; run: string; index: number; key: string }[] = [];
   private readonly fingerprint: (text: string) => string;
@@ -56,20 +56,22 @@ export class EarlierTurnFinder {
     }
     parts.push(this.fingerprint(candidate.model_response));
     const key = this.key(parts);
-    const list = this.answered.get(key);
-    if (list) list.push({ id, run });
-    else this.answered.set(key, [{ id, run }]);
+    let answered = this.answered.get(key);
+    if (!answered) this.answered.set(key, (answered = { all: [], byRun: new Map() }));
+    answered.all.push(id);
+    const inRun = answered.byRun.get(run);
+    if (inRun) inRun.push(id);
+    else answered.byRun.set(run, [id]);
   }
 
   result(): EarlierTurnIndex {
     const turns: EarlierTurns = new Map();
     const sources = new Set<string>();
     for (const w of this.wanted) {
-      const all = this.answered.get(w.key);
-      if (!all) continue;
-      const sameRun = all.filter((e) => e.run === w.run);
-      const found = sameRun.length ? sameRun : all;
-      const ids = found.length === 1 ? [found[0]!.id] : found.map((e) => e.id).sort(compareOrdinal);
+      const answered = this.answered.get(w.key);
+      if (!answered) continue;
+      const found = answered.byRun.get(w.run) ?? answered.all;
+      const ids = found.length === 1 ? [found[0]!] : [...found].sort(compareOrdinal);
       let byIndex = turns.get(w.id);
       if (!byIndex) turns.set(w.id, (byIndex = new Map()));
       byIndex.set(w.index, ids);
