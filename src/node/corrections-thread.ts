@@ -43,13 +43,16 @@ export type ThreadMessage =
       problems: Problem[];
       done: boolean;
       tokenCounts?: ThreadTokenCounts;
-      /** The corrected texts of the earlier turns these groups need, by candidate id. */
-      corrected?: [string, string][];
+      /** The corrected texts of the earlier turns these groups need, by candidate id, with their tokens where the thread knows them. */
+      corrected?: [string, string, number?][];
     }
   | { error: { message: string; code?: string; problems?: Problem[] } };
 
-/** What the main thread sends: more credit, or the earlier turns (null: none to settle). */
-export type MainMessage = 'more' | { earlierTurns: EarlierTurnIndex | null };
+/**
+ * What the main thread sends: more credit; that it waits for a message (the thread then
+ * sends what it has instead of counting its tokens first); the earlier turns (null: none to settle).
+ */
+export type MainMessage = 'more' | 'waiting' | { earlierTurns: EarlierTurnIndex | null };
 
 export interface CorrectionsThread {
   /** What `iterateCorrections` would yield, in the same order. */
@@ -64,6 +67,8 @@ export interface CorrectionsThread {
   earlierTurns(found: EarlierTurnIndex | null): void;
   /** With `earlierTurns`: the corrected text of each earlier turn that the groups of the last message taken need. */
   corrected: Map<string, string>;
+  /** The tokens of those texts, where the thread knew them. */
+  correctedTokens: Map<string, number>;
 }
 
 /** Starts reading the corrections on a worker thread at once; take them from `groups`. */
@@ -103,6 +108,7 @@ export function readCorrectionsOnThread(at: CorrectionsAt): CorrectionsThread {
   async function* groups(): AsyncGenerator<LocatedCorrection[]> {
     try {
       for (;;) {
+        if (!inbox.length && !failure) worker.postMessage('waiting' satisfies MainMessage);
         while (!inbox.length && !failure) await new Promise<void>((resolve) => (wake = resolve));
         const message = inbox.shift();
         if (!message) throw failure!;
@@ -112,7 +118,11 @@ export function readCorrectionsOnThread(at: CorrectionsAt): CorrectionsThread {
         }
         problems.push(...message.problems);
         thread.corrected.clear();
-        for (const [id, text] of message.corrected ?? []) thread.corrected.set(id, text);
+        thread.correctedTokens.clear();
+        for (const [id, text, n] of message.corrected ?? []) {
+          thread.corrected.set(id, text);
+          if (n !== undefined) thread.correctedTokens.set(id, n);
+        }
         for (const group of message.groups) yield group;
         if (message.done) {
           if (message.tokenCounts) thread.tokenCounts = message.tokenCounts;
@@ -129,6 +139,7 @@ export function readCorrectionsOnThread(at: CorrectionsAt): CorrectionsThread {
     problems,
     stop,
     corrected: new Map(),
+    correctedTokens: new Map(),
     earlierTurns: (found) => worker.postMessage({ earlierTurns: found } satisfies MainMessage),
   };
   return thread;

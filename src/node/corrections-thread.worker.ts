@@ -22,8 +22,11 @@ let wake: (() => void) | undefined;
 /** The earlier turns to settle; undefined until the main thread says which (once it has read the candidates). */
 let turns: EarlierTurnIndex | null | undefined = at.earlierTurns ? undefined : null;
 let earlier: EarlierTurnReader | undefined;
+/** The main thread waits for a message: send what is gathered, counted or not. */
+let waiting = false;
 port.on('message', (m: MainMessage) => {
   if (m === 'more') credit += 1;
+  else if (m === 'waiting') waiting = true;
   else turns = m.earlierTurns;
   wake?.();
   wake = undefined;
@@ -31,36 +34,41 @@ port.on('message', (m: MainMessage) => {
 const post = (message: ThreadMessage) => port.postMessage(message);
 
 const problems: Problem[] = [];
+/** Texts counted before the main thread's messages are let in: about a millisecond of counting. */
+const COUNT_BETWEEN_MESSAGES = 8;
+/** The corrected texts of the chunk being gathered whose tokens are not known yet. */
+let uncounted: LocatedCorrection[] = [];
 const source = at.commit ? await gitRefSource(at.dir, at.commit) : worktreeSource(at.dir);
 // Counting the targets' tokens and looking for control tokens in them here takes that off the thread that compiles and writes.
 const tokens = at.countTokens ? await TokenCountCache.open(at.dir) : undefined;
 try {
   let groups: LocatedCorrection[][] = [];
-  let chunk = 0;
   for await (const group of iterateCorrections(source, problems)) {
     if (tokens) {
-      // Counting texts no export counted before (a clone's first export) is most of the work:
-      // this thread counts those of every other chunk, the main thread (ExportCompiler) the rest.
-      const counting = chunk % 2 === 0;
       for (const c of group) {
         const text = c.correction.corrected_response;
         if (c.correction.action !== 'correct' || typeof text !== 'string') continue;
         const target = normalizeCorrectedText(text);
-        const n = counting ? tokens.count(target) : tokens.lookup(target);
-        if (n !== undefined) c.tokens = n;
+        const n = tokens.lookup(target);
+        if (n === undefined) uncounted.push(c);
+        else c.tokens = n;
         c.controlTokens = controlTokensIn(target);
       }
     }
     groups.push(group);
     if (groups.length < CHUNK_GROUPS) continue;
-    while (credit === 0 || turns === undefined) await new Promise<void>((resolve) => (wake = resolve));
+    // Counting texts no export counted before (a clone's first export) is most of the work:
+    // this thread counts them unless the main thread waits for them, and leaves the rest to it (ExportCompiler).
+    while (credit === 0 || turns === undefined || (uncounted.length && !waiting)) await (uncounted.length ? countSome() : waitForMain());
     credit -= 1;
+    waiting = false;
     post({ groups, problems: problems.splice(0), done: false, ...(await settle(groups)) });
     groups = [];
-    chunk += 1;
+    uncounted = [];
   }
-  while (turns === undefined) await new Promise<void>((resolve) => (wake = resolve));
-  post({ groups, problems: problems.splice(0), done: true, ...(tokens ? { tokenCounts: tokens.takeUsed() } : {}), ...(await settle(groups)) });
+  while (turns === undefined || (uncounted.length && !waiting)) await (uncounted.length ? countSome() : waitForMain());
+  const settled = await settle(groups);
+  post({ groups, problems: problems.splice(0), done: true, ...(tokens ? { tokenCounts: tokens.takeUsed() } : {}), ...settled });
 } catch (err) {
   const e = err as Error & { code?: string; problems?: Problem[] };
   post({ error: { message: e.message, ...(e.code ? { code: e.code } : {}), ...(e.problems ? { problems: e.problems } : {}) } });
@@ -69,15 +77,28 @@ try {
   port.close();
 }
 
-/** The corrected texts of the earlier turns that `groups` need, settled in stream order. */
-async function settle(groups: LocatedCorrection[][]): Promise<{ corrected?: [string, string][] }> {
+function waitForMain(): Promise<void> {
+  return new Promise<void>((resolve) => (wake = resolve));
+}
+
+/** Counts a few of the uncounted texts, then lets the main thread's messages in. */
+function countSome(): Promise<void> {
+  for (const c of uncounted.splice(0, COUNT_BETWEEN_MESSAGES)) c.tokens = tokens!.count(normalizeCorrectedText(c.correction.corrected_response!));
+  return new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/** The corrected texts of the earlier turns that `groups` need, settled in stream order, with their tokens where counted. */
+async function settle(groups: LocatedCorrection[][]): Promise<{ corrected?: [string, string, number?][] }> {
   if (!turns) return {};
   earlier ??= new EarlierTurnReader(source, turns, at.earlierTurns!);
-  const corrected: [string, string][] = [];
+  const corrected: [string, string, number?][] = [];
   for (const group of groups) {
     const reading = earlier.prepare(group);
     if (reading) await reading;
-    corrected.push(...earlier.textsFor(group));
+    for (const [id, text] of earlier.textsFor(group)) {
+      const n = tokens?.lookup(text);
+      corrected.push(n === undefined ? [id, text] : [id, text, n]);
+    }
   }
   return { corrected };
 }

@@ -136,7 +136,7 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
     problems.push(...team.problems);
     const tokens = await TokenCountCache.open(dir);
     const compiler = new ExportCompiler(candidates, exportOptions, {
-      ...(earlierTurns ? { earlier: { turns: earlierTurns.turns, corrected: corrections.corrected } } : {}),
+      ...(earlierTurns ? { earlier: { turns: earlierTurns.turns, corrected: corrections.corrected, tokens: corrections.correctedTokens } } : {}),
       countTokens: tokens.count,
       fingerprint,
     });

@@ -33,6 +33,8 @@ import {
 export interface EarlierTurnContext {
   turns: EarlierTurns;
   corrected: Map<string, string>;
+  /** The tokens of corrected texts where they are known already (counted where they were read), by candidate id. */
+  tokens?: Map<string, number>;
 }
 
 export interface CompilerContext {
@@ -277,6 +279,8 @@ export class ExportCompiler {
     let kept = 0;
     let ambiguous = 0;
     let bad = false;
+    /** Messages whose tokens are known already, and those tokens. */
+    const counted = new Map<PromptMessage, number>();
     candidate.prompt_messages.forEach((m, i) => {
       if (m.content.trim() === '') {
         if (m.role === 'system') return; // chat fine-tuning formats reject empty system messages
@@ -293,18 +297,21 @@ export class ExportCompiler {
         if (this.options.system === 'merge') system.push(m.content);
         return;
       }
-      let content = m.content;
       if (m.role === 'assistant') {
-        const texts = [...new Set((turns?.get(i) ?? []).map((source) => this.earlier.corrected.get(source)).filter((t) => t !== undefined))];
+        const sources = (turns?.get(i) ?? []).filter((source) => this.earlier.corrected.has(source));
+        const texts = [...new Set(sources.map((source) => this.earlier.corrected.get(source)!))];
         if (texts.length === 1) {
-          content = texts[0]!;
           substituted += 1;
-        } else {
-          if (texts.length > 1) ambiguous += 1;
-          kept += 1;
+          const tokens = this.earlier.tokens?.get(sources[0]!);
+          const message = { role: m.role, content: texts[0]! };
+          if (tokens !== undefined) counted.set(message, tokens);
+          messages.push(message);
+          return;
         }
+        if (texts.length > 1) ambiguous += 1;
+        kept += 1;
       }
-      messages.push({ role: m.role, content });
+      messages.push({ role: m.role, content: m.content });
     });
     if (bad) return undefined;
     if (system.length) {
@@ -313,7 +320,7 @@ export class ExportCompiler {
       if (first === -1) messages.unshift({ role: 'user', content: merged });
       else messages[first] = { role: 'user', content: `${merged}\n\n${messages[first]!.content}` };
     }
-    return { messages, substituted, kept, ambiguous, tokens: messages.reduce((n, m) => n + this.countMemo(m.content), 0) };
+    return { messages, substituted, kept, ambiguous, tokens: messages.reduce((n, m) => n + (counted.get(m) ?? this.countMemo(m.content)), 0) };
   }
 
   /**
