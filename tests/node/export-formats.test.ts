@@ -240,6 +240,10 @@ describe('earlier turns in a streamed export', () => {
       expect(line.messages[1]).toEqual({ role: 'assistant', content: `Fixed turn 1 of ${t2.id}.`, weight: 0 });
     }
     expect(JSON.parse(readFileSync(join(dir, 'dist/sft.manifest.json'), 'utf8')).counts.earlier_turns).toEqual({ substituted: 30, kept: 0, ambiguous: 0 });
+    // From the commit (read through git, not the working tree): the same lines.
+    const fromRef = plover(dir, ['export', '--format', 'messages', '--ref', 'HEAD', '--out', 'dist/ref.jsonl']);
+    expect(fromRef.status, fromRef.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'dist/ref.jsonl'), 'utf8')).toBe(readFileSync(join(dir, 'dist/sft.jsonl'), 'utf8'));
   });
 });
 
