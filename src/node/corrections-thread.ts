@@ -5,6 +5,8 @@
  * the export's own work (reading candidates, compiling, serialising, writing), and the
  * groups arrive in the same order with the same problems. The thread reads at most
  * AHEAD chunks ahead of what was taken, so memory stays flat in the number of corrections.
+ * It also does what the export needs of the corrections alone: counting the targets'
+ * tokens (while the main thread is busy) and settling earlier turns (EarlierTurnReader).
  */
 import { Worker } from 'node:worker_threads';
 import { isErrorCode, PloverError, type Problem } from '../lib/errors.ts';
