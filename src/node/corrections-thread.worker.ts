@@ -3,6 +3,7 @@
  * chunks, at most AHEAD chunks ahead of what the main thread has taken, each with the
  * corrected texts of the earlier turns its groups need.
  */
+import { hash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Problem } from '../lib/errors.ts';
 import { iterateCorrections } from '../lib/records/repository.ts';
@@ -38,6 +39,12 @@ const problems: Problem[] = [];
 const COUNT_BETWEEN_MESSAGES = 8;
 /** The corrected texts of the chunk being gathered whose tokens are not known yet. */
 let uncounted: LocatedCorrection[] = [];
+/**
+ * Earlier turns sent uncounted ahead of their own group (by candidate id, the SHA-1 of the
+ * text): the main thread counts them for the later turn's context, and finds the count
+ * kept when the earlier turn's own group comes, so this thread does not count them again.
+ */
+const countedByMain = new Map<string, string>();
 const source = at.commit ? await gitRefSource(at.dir, at.commit) : worktreeSource(at.dir);
 // Counting the targets' tokens and looking for control tokens in them here takes that off the thread that compiles and writes.
 const tokens = at.countTokens ? await TokenCountCache.open(at.dir) : undefined;
@@ -50,10 +57,11 @@ try {
         if (c.correction.action !== 'correct' || typeof text !== 'string') continue;
         const target = normalizeCorrectedText(text);
         const n = tokens.lookup(target);
-        if (n === undefined) uncounted.push(c);
-        else c.tokens = n;
+        if (n !== undefined) c.tokens = n;
+        else if (!countedByMain.size || countedByMain.get(c.correction.candidate_id) !== hash('sha1', target, 'base64')) uncounted.push(c);
         c.controlTokens = controlTokensIn(target);
       }
+      countedByMain.delete(group[0]!.correction.candidate_id);
     }
     groups.push(group);
     if (groups.length < CHUNK_GROUPS) continue;
@@ -97,6 +105,7 @@ async function settle(groups: LocatedCorrection[][]): Promise<{ corrected?: [str
     if (reading) await reading;
     for (const [id, text] of earlier.textsFor(group)) {
       const n = tokens?.lookup(text);
+      if (n === undefined && tokens && earlier.isAhead(id)) countedByMain.set(id, hash('sha1', text, 'base64'));
       corrected.push(n === undefined ? [id, text] : [id, text, n]);
     }
   }

@@ -30,6 +30,8 @@ export class EarlierTurnReader {
   private readonly policy: ExportOptions['resolve'];
   /** Sources whose decision is known (from the stream or read ahead of it). */
   private readonly known = new Set<string>();
+  /** Sources read ahead of the stream whose own group has not come yet. */
+  private readonly ahead = new Set<string>();
   /** Correction files by candidate key (`<shard>/<key>`), listed at the first read ahead. */
   private files: Map<string, string[]> | undefined;
 
@@ -48,6 +50,7 @@ export class EarlierTurnReader {
    */
   prepare(group: LocatedCorrection[]): Promise<void> | undefined {
     const id = group[0]!.correction.candidate_id;
+    this.ahead.delete(id);
     if (this.sources.has(id) && !this.known.has(id))
       this.take(
         id,
@@ -77,6 +80,11 @@ export class EarlierTurnReader {
     return found;
   }
 
+  /** Whether the earlier turn `id` was read ahead of the stream, and its own group has not come yet. */
+  isAhead(id: string): boolean {
+    return this.ahead.has(id);
+  }
+
   private take(id: string, corrections: Correction[]) {
     this.known.add(id);
     const text = corrections.length ? resolveCorrectedText(corrections, this.policy) : undefined;
@@ -104,6 +112,7 @@ export class EarlierTurnReader {
         const { correction } = parseCorrection(this.decoder.decode(bytes), path, false);
         if (correction?.candidate_id === id) corrections.push(correction);
       }
+      this.ahead.add(id);
       this.take(id, corrections);
     }
   }

@@ -148,6 +148,29 @@ describe('reading corrections on a worker thread', () => {
     expect(Object.fromEntries(seen)).toEqual(Object.fromEntries(later.map((id, i) => [id, earlier[i]!.map((e) => (number(e) % 2 === 0 ? `fixed ${number(e)}` : undefined))])));
   });
 
+  it("leaves the count of an earlier turn read ahead of its group to the main thread, which counts it for the later turn's context", async () => {
+    const r = repo({ files: files(), candidates: false });
+    const order = (await onMainThread(worktreeSource(r.dir))).groups.map((g) => g[0]!.correction.candidate_id);
+    const corrected = order.filter((id) => Number(id.slice('cand_'.length)) % 2 === 0 && id !== 'cand_0');
+    const [later, earlier] = [corrected[3]!, corrected.at(-5)!];
+    expect(order.indexOf(earlier) - order.indexOf(later)).toBeGreaterThan(CHUNK_GROUPS * AHEAD);
+    const thread = readCorrectionsOnThread({ dir: r.dir, countTokens: true, earlierTurns: 'majority' });
+    thread.earlierTurns({ turns: new Map([[later, new Map([[1, [earlier]]])]]), sources: new Set([earlier]) });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const counted = new Map<string, number | undefined>();
+    let n = 0;
+    for await (const g of thread.groups) {
+      const id = g[0]!.correction.candidate_id;
+      if (id === later) expect([thread.corrected.get(earlier), thread.correctedTokens.get(earlier)]).toEqual([`fixed ${earlier.slice('cand_'.length)}`, undefined]);
+      for (const c of g) if (c.correction.action === 'correct') counted.set(id, c.tokens);
+      if (++n % CHUNK_GROUPS === 0) await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    // Not counted again on this thread: the main thread's cache has it from the later turn's context.
+    expect(counted.get(earlier)).toBeUndefined();
+    const sameChunk = order.filter((id, i) => Math.floor(i / CHUNK_GROUPS) === Math.floor(order.indexOf(earlier) / CHUNK_GROUPS) && id !== earlier && counted.has(id));
+    for (const id of sameChunk) expect([id, counted.get(id)]).toEqual([id, expect.any(Number)]);
+  });
+
   it('works from a script given with -e and with V8 flags (a worker refuses both when it inherits them)', () => {
     const r = repo({
       files: { [correctionPath('c1', 'ann@example.org')]: serializeCorrection(createCorrection({ candidate_id: 'c1', action: 'flag' }, REVIEWERS[0]!, new Date())) },
