@@ -3,12 +3,12 @@
  * chunks, at most AHEAD chunks ahead of what the main thread has taken, each with the
  * corrected texts of the earlier turns its groups need.
  */
-import { hash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Problem } from '../lib/errors.ts';
 import { iterateCorrections } from '../lib/records/repository.ts';
 import { AHEAD, CHUNK_GROUPS, type CorrectionsAt, type MainMessage, type ThreadMessage } from './corrections-thread.ts';
 import { EarlierTurnReader } from './earlier-turn-reader.ts';
+import { fingerprint } from './fingerprint.ts';
 import type { EarlierTurnIndex } from '../lib/export/earlier-turns.ts';
 import { gitRefSource, worktreeSource } from './sources.ts';
 import { normalizeCorrectedText } from '../lib/records/target-text.ts';
@@ -40,8 +40,8 @@ const COUNT_BETWEEN_MESSAGES = 8;
 /** The corrected texts of the chunk being gathered whose tokens are not known yet. */
 let uncounted: LocatedCorrection[] = [];
 /**
- * Earlier turns sent uncounted ahead of their own group (by candidate id, the SHA-1 of the
- * text): the main thread counts them for the later turn's context, and finds the count
+ * Earlier turns sent uncounted ahead of their own group (by candidate id, the fingerprint
+ * of the text): the main thread counts them for the later turn's context, and finds the count
  * kept when the earlier turn's own group comes, so this thread does not count them again.
  */
 const countedByMain = new Map<string, string>();
@@ -58,7 +58,7 @@ try {
         const target = normalizeCorrectedText(text);
         const n = tokens.lookup(target);
         if (n !== undefined) c.tokens = n;
-        else if (!countedByMain.size || countedByMain.get(c.correction.candidate_id) !== hash('sha1', target, 'base64')) uncounted.push(c);
+        else if (!countedByMain.size || countedByMain.get(c.correction.candidate_id) !== fingerprint(target)) uncounted.push(c);
         c.controlTokens = controlTokensIn(target);
       }
       countedByMain.delete(group[0]!.correction.candidate_id);
@@ -105,7 +105,7 @@ async function settle(groups: LocatedCorrection[][]): Promise<{ corrected?: [str
     if (reading) await reading;
     for (const [id, text] of earlier.textsFor(group)) {
       const n = tokens?.lookup(text);
-      if (n === undefined && tokens && earlier.isAhead(id)) countedByMain.set(id, hash('sha1', text, 'base64'));
+      if (n === undefined && tokens && earlier.isAhead(id)) countedByMain.set(id, fingerprint(text));
       corrected.push(n === undefined ? [id, text] : [id, text, n]);
     }
   }

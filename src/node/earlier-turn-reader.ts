@@ -14,10 +14,11 @@ import type { Correction } from '../lib/records/schema-types.generated.ts';
 /**
  * The corrected texts of earlier turns, for the compiler's context (EarlierTurnContext):
  * `textsFor` gives those a group needs, and a text is dropped once no later turn needs
- * it, so that memory holds only the texts still waited for. They are taken from the stream as their groups pass; a later turn whose earlier turn has not passed yet
- * (files come in hash order) has that turn's files read there and then. Those files are
- * parsed without a second schema check: the streaming pass checks every file, and fails
- * the export on any problem.
+ * it, so that memory holds only the texts still waited for. They are taken from the
+ * stream as their groups pass; a later turn whose earlier turn has not passed yet (files
+ * come in hash order) has that turn's files read there and then. Those files are parsed
+ * without a second schema check: the streaming pass checks every file, and fails the
+ * export on any problem.
  */
 export class EarlierTurnReader {
   /** The corrected texts of settled earlier turns that a later turn still needs. */

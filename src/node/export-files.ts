@@ -5,7 +5,7 @@
  * (CandidateIndex), so memory does not grow with the texts.
  */
 import { execFile } from 'node:child_process';
-import { createHash, hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -24,6 +24,7 @@ import { datasetSettings, writeDatasetCard } from './dataset-card.ts';
 import { TOKENIZER, TokenCountCache } from './token-count.ts';
 import { readCorrectionsOnThread } from './corrections-thread.ts';
 import { EarlierTurnFinder } from '../lib/export/earlier-turns.ts';
+import { fingerprint } from './fingerprint.ts';
 import { gitRefSource, worktreeSource } from './sources.ts';
 import { writeFileAtomic } from './atomic-fs.ts';
 import { checkExportTarget } from './export-target.ts';
@@ -318,9 +319,6 @@ function templateRefused(template: ChatTemplate, found: TemplateProblem[]): Plov
 export function manifestPath(out: string): string {
   return `${out.replace(/\.jsonl$/, '')}.manifest.json`;
 }
-
-/** The SHA-1 of a text, base64: equal texts have equal fingerprints (every text was checked to hold no lone surrogate, which UTF-8 would replace). */
-export const fingerprint = (text: string): string => hash('sha1', text, 'base64');
 
 /** The trimmed stdout of a git command, or null when git is missing or it fails (not a repository). */
 async function gitOutput(dir: string, args: string[]): Promise<string | null> {

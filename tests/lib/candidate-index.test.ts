@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { CandidateIndex } from '../../src/lib/records/candidate-index.ts';
 import { readCandidates, type DataSource } from '../../src/lib/records/repository.ts';
 import { EarlierTurnFinder, indexEarlierTurns } from '../../src/lib/export/earlier-turns.ts';
-import { fingerprint } from '../../src/node/export-files.ts';
+import { fingerprint } from '../../src/node/fingerprint.ts';
 import { worktreeSource } from '../../src/node/sources.ts';
 import { candidateLine, dataRuns, useTempRepos } from '../helpers/repo.ts';
 
