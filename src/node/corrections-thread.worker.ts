@@ -58,7 +58,11 @@ try {
         const target = normalizeCorrectedText(text);
         const n = tokens.lookup(target);
         if (n !== undefined) c.tokens = n;
-        else if (!countedByMain.size || countedByMain.get(c.correction.candidate_id) !== fingerprint(target)) uncounted.push(c);
+        else {
+          // Hashed only for the earlier turn itself, not for every new text.
+          const handed = countedByMain.get(c.correction.candidate_id);
+          if (handed === undefined || handed !== fingerprint(target)) uncounted.push(c);
+        }
         c.controlTokens = controlTokensIn(target);
       }
       countedByMain.delete(group[0]!.correction.candidate_id);

@@ -86,9 +86,9 @@ export class EarlierTurnFinder {
   }
 }
 
-/** The earlier turns of the candidates of `candidates` (see EarlierTurnFinder). */
-export function indexEarlierTurns(candidates: Map<string, LocatedCandidate>, fingerprint?: (text: string) => string): EarlierTurnIndex {
-  const finder = new EarlierTurnFinder(fingerprint);
+/** The earlier turns of the candidates of `candidates` (see EarlierTurnFinder), keyed by the texts themselves. */
+export function indexEarlierTurns(candidates: Map<string, LocatedCandidate>): EarlierTurnIndex {
+  const finder = new EarlierTurnFinder();
   for (const { candidate } of candidates.values()) finder.add(candidate);
   return finder.result();
 }

@@ -280,7 +280,7 @@ export class ExportCompiler {
     let ambiguous = 0;
     let bad = false;
     /** Messages whose tokens are known already, and those tokens. */
-    const counted = new Map<PromptMessage, number>();
+    let counted: Map<PromptMessage, number> | undefined;
     candidate.prompt_messages.forEach((m, i) => {
       if (m.content.trim() === '') {
         if (m.role === 'system') return; // chat fine-tuning formats reject empty system messages
@@ -304,7 +304,7 @@ export class ExportCompiler {
           substituted += 1;
           const tokens = this.earlier.tokens?.get(sources[0]!);
           const message = { role: m.role, content: texts[0]! };
-          if (tokens !== undefined) counted.set(message, tokens);
+          if (tokens !== undefined) (counted ??= new Map()).set(message, tokens);
           messages.push(message);
           return;
         }
@@ -320,7 +320,7 @@ export class ExportCompiler {
       if (first === -1) messages.unshift({ role: 'user', content: merged });
       else messages[first] = { role: 'user', content: `${merged}\n\n${messages[first]!.content}` };
     }
-    return { messages, substituted, kept, ambiguous, tokens: messages.reduce((n, m) => n + (counted.get(m) ?? this.countMemo(m.content)), 0) };
+    return { messages, substituted, kept, ambiguous, tokens: messages.reduce((n, m) => n + (counted?.get(m) ?? this.countMemo(m.content)), 0) };
   }
 
   /**
