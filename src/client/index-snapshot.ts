@@ -7,9 +7,10 @@
  * - a snapshot per reviewer: the candidates' outlines (no texts) in queue order, the
  *   correction outlines with their blobs, and the commits they were read from (the target
  *   branch and the reviewer's outbox) with the entries of their corrections/ trees;
- * - the candidates' texts, keyed by the blob of their candidate file and their line, so
- *   they stay valid for as long as that file is unchanged; a card's texts are read when
- *   it is shown (all of them for a text search).
+ * - of each candidate file, by its blob (valid for as long as that file is unchanged),
+ *   where its lines start and the seek points of the blob in the clone's pack: a card's
+ *   texts are read from the pack when it is shown, inflating at most a MiB more than its
+ *   line (the whole file for a text search). The texts are not stored a second time.
  *
  * A later visit reads the snapshot and brings it up to date with the correction files
  * that changed since its commits: only the shard trees whose oid changed are read, and
@@ -22,7 +23,7 @@
  */
 import { type Clone } from '../git/remote.ts';
 import { readTree } from '../git/tree-cache.ts';
-import { readBlob, readBlobAt, readCommitTree } from '../git/object-store.ts';
+import { readBlob, readBlobAt, readCommitTree, usePackStore } from '../git/object-store.ts';
 import type { Change } from '../git/tree-diff.ts';
 import { overlaySource, treeSource } from '../git/tree-source.ts';
 import { unknownCandidate } from '../lib/records/candidates.ts';
@@ -177,7 +178,7 @@ export async function openIndex(
   const same = kept?.head.target === target;
   const candidatesTree = same ? kept!.head.candidates : await subtree(clone, target, CANDIDATES_DIR);
   const team = same ? kept!.head.team : await readTeamAt(clone, target);
-  if (store && kept && kept.head.candidates === candidatesTree && (await store.hasTexts(kept.head.files.map((f) => f.blob)))) {
+  if (store && kept && kept.head.candidates === candidatesTree && (await store.hasFiles(kept.head.files.map((f) => f.blob)))) {
     const body = await kept.body();
     if (body) {
       const unchanged = same && kept.head.outbox === outbox;
@@ -206,15 +207,21 @@ export async function openIndex(
     team,
     shards: { target: await shardsOf(clone, target), outbox: await shardsOf(clone, outbox) },
   };
-  return { index, read: 'whole', stored: later().then(() => keep(store, key, head, whole)) };
+  return { index, read: 'whole', stored: later().then(() => keep(store, key, head, whole, (blob) => locked(() => usePackStore(clone).locate(blob)))) };
 }
 
 /** Resolves after the page has had a second to show what it just read. */
 const later = () => new Promise<void>((resolve) => setTimeout(resolve, 1000));
 
-/** Stores the candidate files of a whole read, then its snapshot, then drops texts no snapshot needs. */
-async function keep(store: IndexStore, key: string, head: SnapshotHead, whole: FirstRead): Promise<void> {
-  for (const f of head.files) await store.storeTexts(f.blob, whole.candidates.wholeFile(f.path)!); // the page's source reads files whole
+/** Keeps the candidate files of a whole read (found in the clone's packs by `locate`), then its snapshot, then forgets files no snapshot needs. */
+async function keep(
+  store: IndexStore,
+  key: string,
+  head: SnapshotHead,
+  whole: FirstRead,
+  locate: (blob: string) => Promise<{ name: string; pack: Uint8Array; offset: number } | null>,
+): Promise<void> {
+  for (const f of head.files) await store.keepFile(f.blob, whole.candidates.wholeFile(f.path)!, await locate(f.blob)); // the page's source reads files whole
   const fileIndex = new Map(head.files.map((f, i) => [f.path, i]));
   const candidates = encodeCandidates(
     whole.outlines,

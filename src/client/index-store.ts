@@ -1,10 +1,11 @@
 /**
- * The hosted page's IndexedDB database of review-index snapshots and candidate texts
- * (`plover-index:<remote>`, beside the clone), and the texts a card reads from it
- * (StoredTexts). What a snapshot holds is snapshot-codec.ts; when it is read and kept,
+ * The hosted page's IndexedDB database of review-index snapshots and kept candidate files
+ * (`plover-index:<remote>`, beside the clone), and the texts a card reads through them
+ * from the clone's pack (StoredTexts). What a snapshot holds is snapshot-codec.ts; when it is read and kept,
  * index-snapshot.ts.
  */
-import { readBlob } from '../git/object-store.ts';
+import { readBlob, usePackStore } from '../git/object-store.ts';
+import { inflateFrom, pointBefore, seekable, seekPoints, type SeekPoints } from '../git/pack-seek.ts';
 import type { Clone } from '../git/remote.ts';
 import { parseCandidateFile } from '../lib/records/candidates.ts';
 import { through } from '../lib/bytes.ts';
@@ -12,13 +13,6 @@ import { PloverError } from '../lib/errors.ts';
 import type { CandidateTexts } from '../lib/review/outline.ts';
 import type { Candidate } from '../lib/records/schema-types.generated.ts';
 import { FORMAT, type SnapshotBody, type SnapshotHead } from './snapshot-codec.ts';
-
-/**
- * Lines of a candidate file kept together, gzip-compressed, as one IndexedDB value: a
- * third of the space of one object per candidate, and a few hundred writes for 100k
- * candidates. A card's text costs reading and inflating its whole batch.
- */
-const LINES_PER_BATCH = 500;
 
 const request = <T>(r: IDBRequest<T>) =>
   new Promise<T>((resolve, reject) => {
@@ -31,33 +25,39 @@ const finished = (tx: IDBTransaction) =>
     tx.onerror = tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'));
   });
 
-/** The lines of a stored batch, as the candidate file's lines (a CR before the newline dropped, as the parser drops it); undefined for none. */
-async function unpack(value: unknown): Promise<string[] | undefined> {
-  if (value === undefined) return undefined;
-  if (!(value instanceof Uint8Array)) throw new Error('not a batch of lines');
-  const bytes = await through(value, new DecompressionStream('gzip'));
-  return new TextDecoder()
-    .decode(bytes)
-    .split('\n')
-    .map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
+/**
+ * What the store keeps of a candidate file, to read a line of it from the clone's pack:
+ * where each line starts (and the file's end), and the pack (by name: its checksum) that
+ * holds the file's blob whole, with the blob's seek points (their windows
+ * gzip-compressed). `packed` is null when no pack holds the blob whole (a delta): its
+ * lines are then read from the blob, read whole.
+ */
+export interface KeptFile {
+  starts: Float64Array;
+  packed: { pack: string; offset: number; points: SeekPoints } | null;
 }
 
-/** The key of the batch holding a line of a file (lines count from 1), and the line's place in it. */
-function batchOf(blob: string, line: number): { key: [string, number]; at: number } {
-  return { key: [blob, Math.floor((line - 1) / LINES_PER_BATCH)], at: (line - 1) % LINES_PER_BATCH };
+/** Where each line of a file starts, and the file's end last. */
+function lineStarts(file: Uint8Array): Float64Array {
+  const starts = [0];
+  for (let at = file.indexOf(0x0a); at !== -1 && at + 1 < file.length; at = file.indexOf(0x0a, at + 1)) starts.push(at + 1);
+  if (file.length) starts.push(file.length);
+  return Float64Array.from(starts);
 }
 
-/** A stored line, parsed; undefined when the store has no such line or it does not parse (the clone is read instead). */
-function candidateOf(text: string | undefined): Candidate | undefined {
-  if (!text) return undefined;
+/** A line's bytes as the candidate file's parser reads them (its newline, and a CR before it, dropped), parsed; undefined when it does not parse. */
+export function candidateOf(bytes: Uint8Array): Candidate | undefined {
+  let end = bytes.length;
+  if (bytes[end - 1] === 0x0a) end--;
+  if (bytes[end - 1] === 0x0d) end--;
   try {
-    return JSON.parse(text) as Candidate; // checked when the file was read, before it was stored
+    return JSON.parse(new TextDecoder().decode(bytes.subarray(0, end))) as Candidate; // checked when the file was read
   } catch {
     return undefined;
   }
 }
 
-/** The IndexedDB database of snapshots and texts. */
+/** The IndexedDB database of snapshots and kept candidate files. */
 export class IndexStore {
   private readonly db: IDBDatabase;
 
@@ -66,12 +66,12 @@ export class IndexStore {
   }
 
   static async open(name: string): Promise<IndexStore> {
-    const open = indexedDB.open(name, 2);
+    const open = indexedDB.open(name, 3);
     open.onupgradeneeded = () => {
       const db = open.result;
-      // Texts stored by version 1 (an object per candidate) are dropped: they are read again from the clone.
+      // The texts earlier versions stored (an object per candidate, then batches of lines) are dropped: the first visit after keeps its files again.
       for (const store of ['texts', 'blobs']) if (db.objectStoreNames.contains(store)) db.deleteObjectStore(store);
-      for (const store of ['heads', 'bodies', 'texts', 'blobs']) if (!db.objectStoreNames.contains(store)) db.createObjectStore(store);
+      for (const store of ['heads', 'bodies', 'files']) if (!db.objectStoreNames.contains(store)) db.createObjectStore(store);
     };
     return new IndexStore(await request(open));
   }
@@ -90,89 +90,51 @@ export class IndexStore {
     await finished(tx);
   }
 
-  /** Whether every candidate text of these blobs is stored. */
-  async hasTexts(blobs: string[]): Promise<boolean> {
-    const tx = this.db.transaction('blobs');
-    const found = await Promise.all(blobs.map((blob) => request(tx.objectStore('blobs').count(blob))));
+  /** Whether every candidate file of these blobs is kept. */
+  async hasFiles(blobs: string[]): Promise<boolean> {
+    const tx = this.db.transaction('files');
+    const found = await Promise.all(blobs.map((blob) => request(tx.objectStore('files').count(blob))));
     return found.every((n) => n > 0);
   }
 
   /**
-   * Stores the lines of one candidate file (unless stored), read and checked as it is
-   * (a file with problems is never stored), by batches of lines; the blob is marked complete last.
+   * Keeps a candidate file (unless kept), read and checked as it is (a file with problems
+   * is never kept): where its lines start, and the seek points of its blob in the pack
+   * that holds it whole (`packed`, null for none).
    */
-  async storeTexts(blob: string, file: Uint8Array): Promise<void> {
-    if (await this.hasTexts([blob])) return;
-    let lines = 0;
-    for (let start = 0, batch = 0; start < file.length; batch++) {
-      let end = start;
-      for (let n = 0; n < LINES_PER_BATCH && end < file.length; n++, lines++) {
-        const newline = file.indexOf(0x0a, end);
-        end = newline === -1 ? file.length : newline + 1;
-      }
-      const compressed = await through(file.subarray(start, end), new CompressionStream('gzip'));
-      const tx = this.db.transaction('texts', 'readwrite');
-      tx.objectStore('texts').put(compressed, [blob, batch]);
-      await finished(tx);
-      start = end;
-    }
-    const done = this.db.transaction('blobs', 'readwrite');
-    done.objectStore('blobs').put(lines, blob);
-    await finished(done);
+  async keepFile(blob: string, file: Uint8Array, packed: { name: string; pack: Uint8Array; offset: number } | null): Promise<void> {
+    if (await this.hasFiles([blob])) return;
+    const whole = packed && seekable(packed.pack, packed.offset) ? packed : null;
+    const points = whole ? await seekPoints(whole.pack, whole.offset) : null;
+    const kept: KeptFile = {
+      starts: lineStarts(file),
+      packed: whole && points ? { pack: whole.name, offset: whole.offset, points: { ...points, windows: await through(points.windows, new CompressionStream('gzip')) } } : null,
+    };
+    const tx = this.db.transaction('files', 'readwrite');
+    tx.objectStore('files').put(kept, blob);
+    await finished(tx);
   }
 
-  /** The candidates at these places (blob, line), each undefined where the store has none. */
-  async texts(keys: [string, number][]): Promise<(Candidate | undefined)[]> {
-    const store = this.db.transaction('texts').objectStore('texts');
-    const batches = new Map<string, Promise<string[] | undefined>>();
-    const lines = keys.map(([blob, line]) => {
-      const { key, at } = batchOf(blob, line);
-      const id = JSON.stringify(key);
-      if (!batches.has(id))
-        batches.set(
-          id,
-          request(store.get(key))
-            .then(unpack)
-            .catch(() => undefined),
-        );
-      return batches.get(id)!.then((batch) => batch?.[at]);
-    });
-    return (await Promise.all(lines)).map(candidateOf);
+  /** A kept candidate file (its seek points' windows inflated), or undefined. */
+  async file(blob: string): Promise<KeptFile | undefined> {
+    const kept = (await request(this.db.transaction('files').objectStore('files').get(blob))) as KeptFile | undefined;
+    if (!kept?.packed) return kept;
+    const { points } = kept.packed;
+    return { ...kept, packed: { ...kept.packed, points: { ...points, windows: await through(points.windows, new DecompressionStream('gzip')) } } };
   }
 
-  /** Every stored candidate of one blob, by line. */
-  async allTexts(blob: string): Promise<{ line: number; candidate: Candidate }[]> {
-    const store = this.db.transaction('texts').objectStore('texts');
-    const range = IDBKeyRange.bound([blob, 0], [blob, Infinity]);
-    const [keys, values] = await Promise.all([request(store.getAllKeys(range)), request(store.getAll(range))]);
-    const found: { line: number; candidate: Candidate }[] = [];
-    for (const [i, value] of values.entries()) {
-      const first = (keys[i] as [string, number])[1] * LINES_PER_BATCH + 1;
-      const lines = await unpack(value).catch(() => undefined);
-      if (!lines) return []; // a batch that does not read: the file is read from the clone
-      for (const [at, text] of lines.entries()) {
-        const candidate = candidateOf(text);
-        if (candidate) found.push({ line: first + at, candidate });
-      }
-    }
-    return found;
-  }
-
-  /** Deletes the texts of blobs that no snapshot refers to (candidate files replaced since). */
+  /** Forgets the candidate files that no snapshot refers to (replaced since). */
   async prune(): Promise<void> {
     const heads = (await request(this.db.transaction('heads').objectStore('heads').getAll())) as SnapshotHead[];
     const used = new Set(heads.flatMap((h) => h.files.map((f) => f.blob)));
-    const stored = (await request(this.db.transaction('blobs').objectStore('blobs').getAllKeys())) as string[];
-    for (const blob of stored.filter((b) => !used.has(b))) {
-      const tx = this.db.transaction(['texts', 'blobs'], 'readwrite');
-      tx.objectStore('blobs').delete(blob);
-      tx.objectStore('texts').delete(IDBKeyRange.bound([blob, 0], [blob, Infinity]));
-      await finished(tx);
-    }
+    const kept = (await request(this.db.transaction('files').objectStore('files').getAllKeys())) as string[];
+    const tx = this.db.transaction('files', 'readwrite');
+    for (const blob of kept.filter((b) => !used.has(b))) tx.objectStore('files').delete(blob);
+    await finished(tx);
   }
 }
 
-/** Candidate texts from the store, read as cards need them; from the clone should the store lack one. */
+/** Candidate texts read from the clone's pack as cards need them, where the store's kept files say their lines are; from the blob read whole should a file not be kept. */
 export class StoredTexts implements CandidateTexts {
   private readonly memory = new Map<string, Candidate>();
   /** Each candidate's place in the snapshot's columns. */
@@ -182,6 +144,8 @@ export class StoredTexts implements CandidateTexts {
   private readonly files: { path: string; blob: string }[];
   private readonly clone: Clone;
   private readonly locked: <T>(work: () => Promise<T>) => Promise<T>;
+  /** Each file's kept lines and seek points, and its pack, read once. */
+  private readonly opened = new Map<number, Promise<{ kept: KeptFile; pack: Uint8Array } | undefined>>();
 
   constructor(store: IndexStore, files: { path: string; blob: string }[], candidates: SnapshotBody['candidates'], clone: Clone, locked: <T>(work: () => Promise<T>) => Promise<T>) {
     this.store = store;
@@ -198,32 +162,76 @@ export class StoredTexts implements CandidateTexts {
 
   async load(ids?: string[]): Promise<void> {
     if (ids === undefined) {
-      for (const [file, { blob }] of this.files.entries()) {
-        const stored = await this.store.allTexts(blob);
-        for (const { candidate } of stored) this.memory.set(candidate.id, candidate);
-        if (stored.length === 0) await this.fromClone(file);
-      }
+      for (const file of this.files.keys()) await this.fromClone(file);
       return;
     }
     const wanted = ids.filter((id) => !this.memory.has(id) && this.places.has(id));
-    if (!wanted.length) return;
-    const at = wanted.map((id) => this.places.get(id)!);
-    const found = await this.store.texts(at.map((i) => [this.files[this.columns.file[i]!]!.blob, this.columns.line[i]!]));
-    const missing = new Set<number>();
-    found.forEach((candidate, k) => {
-      if (candidate) this.memory.set(candidate.id, candidate);
-      else missing.add(this.columns.file[at[k]!]!);
-    });
-    for (const file of missing) await this.fromClone(file);
+    const byFile = new Map<number, number[]>();
+    for (const id of wanted) {
+      const i = this.places.get(id)!;
+      const file = this.columns.file[i]!;
+      byFile.set(file, [...(byFile.get(file) ?? []), this.columns.line[i]!]);
+    }
+    for (const [file, lines] of byFile) {
+      const found = await this.fromPack(file, lines);
+      // Where the texts came from, for the tests and `npm run bench`.
+      performance.mark('plover:texts', { detail: { from: found ? 'pack' : 'blob', lines: lines.length } });
+      if (found) for (const candidate of found) this.memory.set(candidate.id, candidate);
+      else await this.fromClone(file);
+    }
   }
 
-  /** Reads one candidate file from the clone (its texts were not in the store) and stores its texts again. */
+  /** The candidates at these lines of a file, read from the pack from their seek points; undefined when the file is not kept so, or a line does not read. */
+  private async fromPack(file: number, lines: number[]): Promise<Candidate[] | undefined> {
+    if (!this.opened.has(file))
+      this.opened.set(
+        file,
+        this.open(file).catch(() => undefined),
+      );
+    const opened = await this.opened.get(file)!;
+    if (!opened?.kept.packed) return undefined;
+    const { kept, pack } = opened;
+    const { offset, points } = kept.packed!;
+    // Lines after the same seek point are inflated together, in one pass from it.
+    const byPoint = new Map<number, [number, number][]>();
+    for (const line of lines) {
+      const range: [number, number] = [kept.starts[line - 1]!, kept.starts[line]!];
+      if (line < 1 || !(range[1]! > range[0])) return undefined;
+      const point = pointBefore(points, range[0]);
+      byPoint.set(point, [...(byPoint.get(point) ?? []), range]);
+    }
+    const found: Candidate[] = [];
+    try {
+      for (const [point, ranges] of byPoint) {
+        const from = Math.min(...ranges.map((r) => r[0]));
+        const bytes = inflateFrom(pack, offset, points, point, from, Math.max(...ranges.map((r) => r[1])));
+        for (const [start, end] of ranges) {
+          const candidate = candidateOf(bytes.subarray(start - from, end - from));
+          if (!candidate) return undefined;
+          found.push(candidate);
+        }
+      }
+    } catch {
+      return undefined;
+    }
+    return found;
+  }
+
+  /** A kept file and the bytes of the pack its seek points are for. */
+  private async open(file: number): Promise<{ kept: KeptFile; pack: Uint8Array } | undefined> {
+    const kept = await this.store.file(this.files[file]!.blob);
+    if (!kept?.packed) return undefined;
+    const name = kept.packed.pack;
+    const pack = await this.locked(() => usePackStore(this.clone).pack(name));
+    return pack ? { kept, pack } : undefined;
+  }
+
+  /** Reads one candidate file whole from the clone (its lines could not be read from the pack). */
   private async fromClone(file: number): Promise<void> {
     const { path, blob } = this.files[file]!;
     const bytes = await this.locked(() => readBlob(this.clone, blob));
     const parsed = parseCandidateFile(bytes, path);
     if (parsed.problems.length) throw new PloverError('E_INVALID_REPOSITORY', `${path} no longer reads as it did when the page kept its review index; reload the page`);
     for (const c of parsed.candidates) this.memory.set(c.candidate.id, c.candidate);
-    void this.store.storeTexts(blob, bytes).catch(() => undefined);
   }
 }

@@ -61,6 +61,22 @@ export class PackStore {
     return this.loading;
   }
 
+  /** Where a pack holds an object: the pack's name (`pack-<sha>`, its bytes' checksum), its bytes, the object's offset; null when no pack holds it. */
+  async locate(oid: string): Promise<{ name: string; pack: Uint8Array; offset: number } | null> {
+    await this.load();
+    for (const [name, reader] of this.readers) {
+      const offset = reader.offsetOf(oid);
+      if (offset !== undefined) return { name, pack: reader.pack, offset };
+    }
+    return null;
+  }
+
+  /** The bytes of the pack of this name, or undefined when the clone has no such pack. */
+  async pack(name: string): Promise<Uint8Array | undefined> {
+    await this.load();
+    return this.readers.get(name)?.pack;
+  }
+
   /** An object from the packs, or null when none of them holds it. */
   async read(oid: string): Promise<GitObject | null> {
     const kept = this.once.get(oid);

@@ -7,7 +7,7 @@
 import { sha1 } from '@noble/hashes/legacy.js';
 import CRC32 from 'crc-32';
 import { hex, oidBytes } from './bytes.ts';
-import { corrupt, Inflater, objectId, PackEntries, readHeader, REF_DELTA, type GitObject } from './pack-reader.ts';
+import { corrupt, Inflater, objectId, PackEntries, readHeader, REF_DELTA, YIELD_MS, yieldToPage, type GitObject } from './pack-reader.ts';
 
 export interface IndexOptions {
   /** Told how many objects are indexed, at each yield and at the end. */
@@ -19,15 +19,6 @@ export interface IndexOptions {
 /** A SHA-1 by the browser's (or Node's) own crypto, as hex. */
 async function digest(bytes: Uint8Array): Promise<string> {
   return hex(new Uint8Array(await crypto.subtle.digest('SHA-1', bytes as Uint8Array<ArrayBuffer>)));
-}
-
-/** How long indexing runs before it lets the page draw and answer (ms). */
-const YIELD_MS = 100;
-
-/** Lets the page's other tasks run: scheduler.yield where the browser has it, else a task. */
-function yieldToPage(): Promise<void> {
-  const scheduler = (globalThis as { scheduler?: { yield?: () => Promise<void> } }).scheduler;
-  return scheduler?.yield ? scheduler.yield() : new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /**

@@ -26,6 +26,15 @@ export const REF_DELTA = 7;
 const Z_FINISH = 4;
 const Z_STREAM_END = 1;
 
+/** How long work on a pack (indexing it, taking its seek points) runs before it lets the page draw and answer (ms). */
+export const YIELD_MS = 100;
+
+/** Lets the page's other tasks run: scheduler.yield where the browser has it, else a task. */
+export function yieldToPage(): Promise<void> {
+  const scheduler = (globalThis as { scheduler?: { yield?: () => Promise<void> } }).scheduler;
+  return scheduler?.yield ? scheduler.yield() : new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 export function corrupt(what: string): Error {
   return new Error(`The repository's pack is damaged (${what}); sign out and sign in again to fetch it anew.`);
 }
@@ -277,8 +286,11 @@ export class PackReader {
   private readonly fanout: Uint32Array;
   private readonly view: DataView;
   private readonly idx: Uint8Array;
+  /** The pack's bytes. */
+  readonly pack: Uint8Array;
 
   constructor(pack: Uint8Array, idx: Uint8Array) {
+    this.pack = pack;
     this.idx = idx;
     this.view = new DataView(idx.buffer, idx.byteOffset, idx.byteLength);
     if (idx.length < 8 + 1024 + 40 || this.view.getUint32(0) !== 0xff744f63 || this.view.getUint32(4) !== 2) throw corrupt('its index is not a version 2 index');

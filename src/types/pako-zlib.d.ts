@@ -11,6 +11,8 @@ declare module 'pako/lib/zlib/zstream.js' {
     total_out: number;
     msg: string;
     adler: number;
+    /** After inflate: the bits left in the last input byte, +64 after the last block, +128 where a block starts. */
+    data_type: number;
     /** The inflate state (pako's InflateState): the fields plover's Inflater resets itself. */
     state: {
       [field: string]: unknown;
@@ -25,4 +27,5 @@ declare module 'pako/lib/zlib/inflate.js' {
   export function inflateInit2(strm: ZStream, windowBits: number): number;
   export function inflateReset(strm: ZStream): number;
   export function inflate(strm: ZStream, flush: number): number;
+  export function inflateSetDictionary(strm: ZStream, dictionary: Uint8Array): number;
 }

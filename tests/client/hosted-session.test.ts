@@ -57,6 +57,16 @@ describe('the hosted session in Node', () => {
         expect(next.status().waiting).toBe(0);
         expect(reads()).toHaveLength(visit);
         expect(reads().at(-1)).toBe(read);
+        // The cards' texts are read from the clone's pack, from their lines' seek points, as the host's files hold them.
+        const { items } = await next.backend.queue(null, 3);
+        const lines = onHost('ls-tree', '--name-only', 'main', 'candidates/')
+          .split('\n')
+          .filter((f) => f.endsWith('.jsonl'))
+          .flatMap((f) => onHost('show', `main:${f}`).split('\n'));
+        const onHostById = new Map(lines.filter(Boolean).map((line) => [(JSON.parse(line) as { id: string }).id, JSON.parse(line) as unknown]));
+        expect(items.length).toBeGreaterThan(0);
+        expect(items.map((c) => onHostById.get(c.id))).toEqual(items);
+        expect((performance.getEntriesByName('plover:texts').at(-1) as PerformanceMark).detail.from).toBe('pack');
         await vi.waitFor(() => expect(performance.getEntriesByName('plover:index-kept')).toHaveLength(visit), { timeout: LIMIT, interval: 50 });
       } finally {
         next.close();

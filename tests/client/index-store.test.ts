@@ -1,10 +1,13 @@
 // The hosted page's kept review index, in Node with an in-memory IndexedDB (fake-indexeddb):
 // the snapshot's column codec gives back exactly the outlines it was given, on the real
-// runs, and the store keeps snapshots and candidate texts as the page reads them.
+// runs, and the store keeps snapshots and, of each candidate file, where its lines start
+// and its blob's seek points in a pack (pack-seek.ts), from which a card's line reads.
 import 'fake-indexeddb/auto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { IndexStore } from '../../src/client/index-store.ts';
+import { deflateSync } from 'node:zlib';
+import { candidateOf, IndexStore } from '../../src/client/index-store.ts';
+import { inflateFrom, pointBefore, seekPoints } from '../../src/git/pack-seek.ts';
 import { blobsOf, decodeCandidates, decodeCorrections, encodeCandidates, encodeCorrections, FORMAT, type SnapshotHead } from '../../src/client/snapshot-codec.ts';
 import { parseCandidateFile } from '../../src/lib/records/candidates.ts';
 import { outlineOf, type LocatedOutline } from '../../src/lib/review/outline.ts';
@@ -26,6 +29,20 @@ function corrections(): LocatedOutline[] {
     if (i % 7 === 0) correction.adjudication = true;
     return { file: `corrections/${String(i % 16).padStart(2, '0')}/f${i}.json`, correction };
   });
+}
+
+/** A pack entry as git writes one (a blob's header, then its zlib stream), after the pack's 12-byte header, and its offset. */
+function packOf(content: Uint8Array): { pack: Uint8Array; offset: number } {
+  const header = [];
+  let size = content.length;
+  let byte = 0x30 | (size & 15);
+  for (size = Math.floor(size / 16); size; size = Math.floor(size / 128)) {
+    header.push(byte | 0x80);
+    byte = size & 0x7f;
+  }
+  header.push(byte);
+  const pack = Buffer.concat([Buffer.from('PACK\0\0\0\x02\0\0\0\x01', 'latin1'), Buffer.from(header), deflateSync(content), Buffer.alloc(20)]);
+  return { pack, offset: 12 };
 }
 
 function head(files: { path: string; blob: string }[]): SnapshotHead {
@@ -53,7 +70,7 @@ describe('the snapshot codec', () => {
 });
 
 describe('the IndexedDB store', () => {
-  it('keeps a snapshot per key, refuses one of another format, and keeps and prunes the texts by candidate file', async () => {
+  it('keeps a snapshot per key, refuses one of another format, and keeps and forgets candidate files by blob', async () => {
     const store = await IndexStore.open(`plover-index:test-${Math.random()}`);
     expect(await store.read('ann')).toBeUndefined();
     const outlines = located.map((c) => outlineOf(c.candidate));
@@ -72,53 +89,61 @@ describe('the IndexedDB store', () => {
     await store.write('old', { ...head(files), format: FORMAT - 1 }, body);
     expect(await store.read('old')).toBeUndefined();
 
-    // Texts by the blob of their file and their line; a blob counts as stored once all its texts are.
+    // Candidate files by their blob: where their lines start, and their blob's seek points in a pack.
     const [first, second] = files;
-    const ofFile = (path: string) => located.filter((c) => c.file === path);
     const bytesOf = (path: string) => readFileSync(dataRuns().find(({ run }) => `candidates/${run}.jsonl` === path)!.file);
-    expect(await store.hasTexts([first!.blob])).toBe(false);
-    await store.storeTexts(first!.blob, bytesOf(first!.path));
-    expect(await store.hasTexts([first!.blob])).toBe(true);
-    expect(await store.hasTexts([first!.blob, second!.blob])).toBe(false);
-    const some = ofFile(first!.path).slice(5, 8);
-    expect(await store.texts(some.map((c) => [first!.blob, c.line]))).toEqual(some.map((c) => c.candidate));
-    expect(await store.texts([[second!.blob, 1]])).toEqual([undefined]);
-    const all = await store.allTexts(first!.blob);
-    expect(all).toEqual(ofFile(first!.path).map(({ line, candidate }) => ({ line, candidate })));
+    expect(await store.hasFiles([first!.blob])).toBe(false);
+    const { pack, offset } = packOf(bytesOf(first!.path));
+    await store.keepFile(first!.blob, bytesOf(first!.path), { name: 'pack-1', pack, offset });
+    expect(await store.hasFiles([first!.blob])).toBe(true);
+    expect(await store.hasFiles([first!.blob, second!.blob])).toBe(false);
+    const keptFile = (await store.file(first!.blob))!;
+    expect(keptFile.packed).toMatchObject({ pack: 'pack-1', offset });
+    // The windows come back inflated, as seekPoints gave them.
+    expect(keptFile.packed!.points).toEqual(await seekPoints(pack, offset));
+    // Each candidate's line, read from the pack where the kept file says it is.
+    const points = keptFile.packed!.points;
+    for (const c of located.filter((c) => c.file === first!.path)) {
+      const [from, to] = [keptFile.starts[c.line - 1]!, keptFile.starts[c.line]!];
+      expect(candidateOf(inflateFrom(pack, offset, points, pointBefore(points, from), from, to))).toEqual(c.candidate);
+    }
+    // A blob no pack holds whole (a delta): only its lines are kept.
+    await store.keepFile(second!.blob, bytesOf(second!.path), null);
+    expect((await store.file(second!.blob))?.packed).toBeNull();
 
-    // A file replaced since: its old texts go once no snapshot names its blob.
-    await store.storeTexts('replaced', bytesOf(second!.path));
+    // A file replaced since: forgotten once no snapshot names its blob.
+    await store.keepFile('replaced', bytesOf(second!.path), null);
     await store.prune();
-    expect(await store.hasTexts(['replaced'])).toBe(false);
-    expect(await store.allTexts('replaced')).toEqual([]);
-    expect(await store.hasTexts([first!.blob])).toBe(true);
+    expect(await store.hasFiles(['replaced'])).toBe(false);
+    expect(await store.hasFiles([first!.blob, second!.blob])).toBe(true);
   });
 
-  it('keeps texts by batches of lines, across batch ends and CRLF lines, and drops the texts an earlier version stored', async () => {
+  it('keeps where each line starts, a CRLF line and a last line without a newline included, and drops the texts earlier versions stored', async () => {
     const name = `plover-index:test-${Math.random()}`;
-    // Version 1 of the database: an object per candidate.
+    // Version 2 of the database: batches of lines by blob.
     await new Promise<void>((resolve, reject) => {
-      const open = indexedDB.open(name, 1);
+      const open = indexedDB.open(name, 2);
       open.onupgradeneeded = () => {
         for (const store of ['heads', 'bodies', 'texts', 'blobs']) open.result.createObjectStore(store);
-        open.transaction!.objectStore('texts').put(located[0]!.candidate, ['old', 1]);
+        open.transaction!.objectStore('texts').put(new Uint8Array([1]), ['old', 0]);
         open.transaction!.objectStore('blobs').put(1, 'old');
       };
       open.onsuccess = () => (open.result.close(), resolve());
       open.onerror = () => reject(open.error);
     });
     const store = await IndexStore.open(name);
-    expect(await store.hasTexts(['old'])).toBe(false);
-    expect(await store.texts([['old', 1]])).toEqual([undefined]);
+    expect(await store.hasFiles(['old'])).toBe(false);
 
     const candidates = Array.from({ length: 1203 }, (_, i) => ({ ...located[i % located.length]!.candidate, id: `c${i + 1}` }));
-    const text = candidates.map((c, i) => `${JSON.stringify(c)}${i === 499 ? '\r' : ''}\n`).join('');
-    await store.storeTexts('big', new TextEncoder().encode(text));
-    const lines = [1, 499, 500, 501, 1000, 1001, 1203];
-    expect(await store.texts(lines.map((line) => ['big', line]))).toEqual(lines.map((line) => candidates[line - 1]));
-    expect(await store.texts([['big', 1204]])).toEqual([undefined]);
-    const all = await store.allTexts('big');
-    expect(all.map((t) => t.line)).toEqual(candidates.map((_, i) => i + 1));
-    expect(all.map((t) => t.candidate)).toEqual(candidates);
+    const text = candidates.map((c, i) => `${JSON.stringify(c)}${i === 499 ? '\r' : ''}${i === 1202 ? '' : '\n'}`).join('');
+    const bytes = new TextEncoder().encode(text);
+    const { pack, offset } = packOf(bytes);
+    await store.keepFile('big', bytes, { name: 'pack-1', pack, offset });
+    const { starts, packed } = (await store.file('big'))!;
+    expect(starts.length).toBe(candidates.length + 1);
+    expect(starts.at(-1)).toBe(bytes.length);
+    const read = (line: number) => candidateOf(bytes.subarray(starts[line - 1], starts[line]));
+    expect([1, 499, 500, 501, 1203].map(read)).toEqual([1, 499, 500, 501, 1203].map((line) => candidates[line - 1]));
+    expect(packed!.points.size).toBe(bytes.length);
   });
 });

@@ -587,6 +587,10 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     await expect.poll(() => page.getByTestId('count-flag').textContent()).toBe('2');
     await reload();
     expect(await reads()).toEqual(['snapshot']);
+    // The cards' texts come from the clone's pack, inflated from their lines' seek points.
+    const from = () => page.evaluate(() => performance.getEntriesByName('plover:texts').map((e) => (e as PerformanceMark).detail.from as string));
+    expect(await from()).toContain('pack');
+    expect(await from()).not.toContain('blob');
 
     // Kim's decision merged into main: the next visit reads that one file.
     const other = mine[0]!;
@@ -634,7 +638,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     await expect.poll(() => card(page).textContent()).toContain('Fibonacci number using recursion');
     await page.getByRole('button', { name: 'Clear filters' }).click();
     await expect.poll(() => new URL(page.url()).search).toBe('');
-    // A search (here from the address, as a bookmark would) reads every text from the store.
+    // A search (here from the address, as a bookmark would) reads every text from the candidate files' blobs.
     await kept();
     await page.goto(`${site.url}?q=${encodeURIComponent('Fibonacci number using recursion')}`);
     await cardShown(page);
@@ -643,14 +647,22 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     await page.goto(`${site.url}?q=${encodeURIComponent(fresh.id)}`);
     await expect.poll(() => currentId(page)).toBe(fresh.id);
 
-    // Texts the store lost (site data partly cleared) are read again from the clone.
+    // A kept file whose pack the clone no longer has (as after the clone was fetched anew): its texts are read from its blob, read whole.
     await page.evaluate(
       (remoteUrl) =>
         new Promise<void>((resolve, reject) => {
           const open = indexedDB.open(`plover-index:${remoteUrl}`);
+          open.onerror = () => reject(open.error);
           open.onsuccess = () => {
-            const tx = open.result.transaction('texts', 'readwrite');
-            tx.objectStore('texts').clear();
+            const tx = open.result.transaction('files', 'readwrite');
+            const files = tx.objectStore('files');
+            const cursor = files.openCursor();
+            cursor.onsuccess = () => {
+              if (!cursor.result) return;
+              const kept = cursor.result.value as { packed: { pack: string } | null };
+              if (kept.packed) cursor.result.update({ ...kept, packed: { ...kept.packed, pack: 'pack-gone' } });
+              cursor.result.continue();
+            };
             tx.oncomplete = () => resolve();
             tx.onerror = () => reject(tx.error);
           };
@@ -662,6 +674,8 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     expect(await reads()).toEqual(['snapshot']);
     expect(mine).not.toContain(await currentId(page));
     expect((await card(page).locator('.response').textContent())?.trim()).not.toBe('');
+    expect(await from()).toContain('blob');
+    expect(await from()).not.toContain('pack');
   });
 
   /** Every candidate id of a reviewer's queue in the label server, page by page. */
