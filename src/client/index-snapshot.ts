@@ -181,11 +181,12 @@ export async function openIndex(
   if (store && kept && kept.head.candidates === candidatesTree && (await store.hasFiles(kept.head.files.map((f) => f.blob)))) {
     const body = await kept.body();
     if (body) {
+      const texts = new StoredTexts(store, kept.head.files, body.candidates, clone, locked);
+      texts.prefetch(); // while the corrections are brought up to date and the index built
       const unchanged = same && kept.head.outbox === outbox;
       const updated = unchanged
         ? { corrections: decodeCorrections(body.corrections), blobOf: blobsOf(body), shards: kept.head.shards }
         : await applyChanges(source, kept.head, body);
-      const texts = new StoredTexts(store, kept.head.files, body.candidates, clone, locked);
       const index = new ReviewIndex(decodeCandidates(body.candidates), texts, updated.corrections, team);
       const head = { ...kept.head, target, outbox, shards: updated.shards, team };
       // Written once the first card is up: encoding and cloning the body takes the page a moment at 100k.

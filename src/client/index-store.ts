@@ -73,7 +73,20 @@ export class IndexStore {
       for (const store of ['texts', 'blobs']) if (db.objectStoreNames.contains(store)) db.deleteObjectStore(store);
       for (const store of ['heads', 'bodies', 'files']) if (!db.objectStoreNames.contains(store)) db.createObjectStore(store);
     };
-    return new IndexStore(await request(open));
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      let refused = false;
+      // Once refused, the upgrade still happens when the other tab goes: the connection it opens is let go.
+      open.onsuccess = () => (refused ? open.result.close() : resolve(open.result));
+      open.onerror = () => reject(open.error);
+      // A tab of an earlier version of the site holds the database open (without letting go, as this version does below).
+      open.onblocked = () => {
+        refused = true;
+        reject(new Error('a tab with an earlier version of this site holds it open; close that tab'));
+      };
+    });
+    // A later version of the site, opened in another tab, upgrades the database: this tab lets go (reading from the clone from then on).
+    db.onversionchange = () => db.close();
+    return new IndexStore(db);
   }
 
   async read(key: string): Promise<{ head: SnapshotHead; body: () => Promise<SnapshotBody | undefined> } | undefined> {
@@ -160,6 +173,20 @@ export class StoredTexts implements CandidateTexts {
     return this.memory.get(id);
   }
 
+  /** Starts reading what the first cards need (each kept file, and the pack its seek points are for) while the page builds its index. */
+  prefetch(): void {
+    for (const file of this.files.keys()) void this.opening(file);
+  }
+
+  private opening(file: number): Promise<{ kept: KeptFile; pack: Uint8Array } | undefined> {
+    if (!this.opened.has(file))
+      this.opened.set(
+        file,
+        this.open(file).catch(() => undefined),
+      );
+    return this.opened.get(file)!;
+  }
+
   async load(ids?: string[]): Promise<void> {
     if (ids === undefined) {
       for (const file of this.files.keys()) await this.fromClone(file);
@@ -183,12 +210,7 @@ export class StoredTexts implements CandidateTexts {
 
   /** The candidates at these lines of a file, read from the pack from their seek points; undefined when the file is not kept so, or a line does not read. */
   private async fromPack(file: number, lines: number[]): Promise<Candidate[] | undefined> {
-    if (!this.opened.has(file))
-      this.opened.set(
-        file,
-        this.open(file).catch(() => undefined),
-      );
-    const opened = await this.opened.get(file)!;
+    const opened = await this.opening(file);
     if (!opened?.kept.packed) return undefined;
     const { kept, pack } = opened;
     const { offset, points } = kept.packed!;
@@ -222,7 +244,8 @@ export class StoredTexts implements CandidateTexts {
     const kept = await this.store.file(this.files[file]!.blob);
     if (!kept?.packed) return undefined;
     const name = kept.packed.pack;
-    const pack = await this.locked(() => usePackStore(this.clone).pack(name));
+    // Not under the clone's lock: a pack file is written once, before its index, and never rewritten.
+    const pack = await usePackStore(this.clone).pack(name);
     return pack ? { kept, pack } : undefined;
   }
 

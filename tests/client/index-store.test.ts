@@ -131,6 +131,13 @@ describe('the IndexedDB store', () => {
       open.onsuccess = () => (open.result.close(), resolve());
       open.onerror = () => reject(open.error);
     });
+    // A tab of that version still holding it: this visit goes without the store, and says why.
+    const held = await new Promise<IDBDatabase>((resolve) => {
+      const open = indexedDB.open(name, 2);
+      open.onsuccess = () => resolve(open.result);
+    });
+    await expect(IndexStore.open(name)).rejects.toThrow(/earlier version of this site holds it open/);
+    held.close();
     const store = await IndexStore.open(name);
     expect(await store.hasFiles(['old'])).toBe(false);
 
@@ -145,5 +152,16 @@ describe('the IndexedDB store', () => {
     const read = (line: number) => candidateOf(bytes.subarray(starts[line - 1], starts[line]));
     expect([1, 499, 500, 501, 1203].map(read)).toEqual([1, 499, 500, 501, 1203].map((line) => candidates[line - 1]));
     expect(packed!.points.size).toBe(bytes.length);
+
+    // A later version opened in another tab: this one lets go (its reads fail from then on, and the page reads from the clone).
+    const later = await new Promise<IDBDatabase>((resolve, reject) => {
+      const open = indexedDB.open(name, 4);
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+      open.onblocked = () => reject(new Error('blocked'));
+    });
+    expect(later.version).toBe(4);
+    later.close();
+    await expect(store.hasFiles(['big'])).rejects.toThrow();
   });
 });
