@@ -1,8 +1,14 @@
 /** Bytes as git orders and names them. */
 
+/** Each hex digit's value by its character code (0 for any other character, as parseInt's NaN became). */
+const DIGIT = new Uint8Array(128);
+for (let i = 0; i < 16; i++) DIGIT['0123456789abcdef'.charCodeAt(i)] = DIGIT['0123456789ABCDEF'.charCodeAt(i)] = i;
+
 /** An oid's 20 bytes, from its 40 hex digits. */
 export function oidBytes(oid: string): Uint8Array {
-  return Uint8Array.from({ length: 20 }, (_, i) => parseInt(oid.slice(2 * i, 2 * i + 2), 16));
+  const out = new Uint8Array(20);
+  for (let i = 0; i < 20; i++) out[i] = (DIGIT[oid.charCodeAt(2 * i) & 127]! << 4) | DIGIT[oid.charCodeAt(2 * i + 1) & 127]!;
+  return out;
 }
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));

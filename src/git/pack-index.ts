@@ -46,8 +46,9 @@ export async function indexPack(pack: Uint8Array, options: IndexOptions = {}): P
   // thread, and given to keepLarge once the whole pack is indexed.
   const hashing: Promise<void>[] = [];
   const large: { entry: number; object: GitObject }[] = [];
-  const entries = new PackEntries(pack, (oid) => byOid.get(oid));
-  const waitingInflater = new Inflater();
+  // The pack's checksum covers every byte, and every object is hashed: the streams' own Adler-32s add nothing.
+  const entries = new PackEntries(pack, (oid) => byOid.get(oid), false);
+  const waitingInflater = new Inflater(false);
   let at = 12;
   let lastYield = performance.now();
   for (let i = 0; i < count; i++) {

@@ -42,9 +42,16 @@ export function corrupt(what: string): Error {
 /** zlib streams inflated one after the other with the same state: no allocation but the output. */
 export class Inflater {
   private readonly strm = new ZStream();
+  private readonly checked: boolean;
 
-  constructor() {
-    inflateInit2(this.strm, 15);
+  /**
+   * @param checked false: each stream's Adler-32 is neither computed nor compared (its
+   * deflate data inflated raw, after its 2-byte header), for a pack whose every byte its
+   * SHA-1 checksum covers and whose every object is hashed (indexing it).
+   */
+  constructor(checked = true) {
+    this.checked = checked;
+    inflateInit2(this.strm, checked ? 15 : -15);
   }
 
   /**
@@ -90,15 +97,21 @@ export class Inflater {
     const strm = this.strm;
     this.reset();
     const output = new Uint8Array(room + Math.max(size, 1));
+    // Raw: past the zlib header (deflate, no preset dictionary), to the Adler-32 after the deflate data.
+    const [cmf, flg] = [input[at]!, input[at + 1]!];
+    if (!this.checked && ((cmf & 0x0f) !== 8 || cmf >> 4 > 7 || ((cmf << 8) | flg) % 31 !== 0 || flg & 0x20))
+      throw corrupt(`the object at byte ${at} does not start as a zlib stream`);
+    const start = this.checked ? at : at + 2;
     strm.input = input;
-    strm.next_in = at;
-    strm.avail_in = input.length - at;
+    strm.next_in = start;
+    strm.avail_in = input.length - start;
     strm.output = output;
     strm.next_out = room;
     strm.avail_out = output.length - room;
     const status = inflate(strm, Z_FINISH);
     if (status !== Z_STREAM_END || strm.next_out !== room + size) throw corrupt(`the object at byte ${at} does not inflate to its ${size} bytes`);
-    const end = strm.next_in;
+    const end = this.checked ? strm.next_in : strm.next_in + 4;
+    if (end > input.length) throw corrupt(`the object at byte ${at} ends past the pack`);
     strm.input = null;
     strm.output = null;
     return { data: room === 0 && size === output.length ? output : output.subarray(room, room + size), whole: output, end };
@@ -232,14 +245,16 @@ const BASE_CACHE_BYTES = 32 * 1024 * 1024;
 
 /** The entries of a pack by offset, deltas resolved; `baseOf` finds a REF_DELTA's base. */
 export class PackEntries {
-  private readonly inflater = new Inflater();
+  private readonly inflater: Inflater;
   private readonly bases = new BaseCache(BASE_CACHE_BYTES);
   private readonly pack: Uint8Array;
   private readonly baseOf: (oid: string) => number | undefined;
 
-  constructor(pack: Uint8Array, baseOf: (oid: string) => number | undefined) {
+  /** @param checked as for Inflater. */
+  constructor(pack: Uint8Array, baseOf: (oid: string) => number | undefined, checked = true) {
     this.pack = pack;
     this.baseOf = baseOf;
+    this.inflater = new Inflater(checked);
   }
 
   /**
@@ -289,7 +304,8 @@ export class PackReader {
   /** The pack's bytes. */
   readonly pack: Uint8Array;
 
-  constructor(pack: Uint8Array, idx: Uint8Array) {
+  /** @param checked as for Inflater: false for a pack just indexed (indexPack checked every byte of it), held in memory. */
+  constructor(pack: Uint8Array, idx: Uint8Array, checked = true) {
     this.pack = pack;
     this.idx = idx;
     this.view = new DataView(idx.buffer, idx.byteOffset, idx.byteLength);
@@ -297,7 +313,7 @@ export class PackReader {
     this.fanout = new Uint32Array(256);
     for (let i = 0; i < 256; i++) this.fanout[i] = this.view.getUint32(8 + 4 * i);
     this.count = this.fanout[255]!;
-    this.entries = new PackEntries(pack, (oid) => this.offsetOf(oid));
+    this.entries = new PackEntries(pack, (oid) => this.offsetOf(oid), checked);
   }
 
   /** Where an object starts in the pack, or undefined when the pack does not hold it. */

@@ -95,7 +95,7 @@ export async function shallowClone(
       throw err;
     },
   );
-  const reader = new PackReader(pack, idx);
+  const reader = new PackReader(pack, idx, false); // this pack's bytes, just checked by indexPack
   if (!reader.read(want)) throw new PloverError('E_PROTOCOL', `the git host sent a pack without the commit ${want} it was asked for`);
   const { fs, gitdir } = clone;
   const name = `pack-${hex(pack.subarray(pack.length - 20))}`;

@@ -127,15 +127,26 @@ describe('Inflater and applyDelta', () => {
     const texts = ['', 'a', 'x'.repeat(100_000), 'héllo <script>'];
     const streams = texts.map((t) => deflateSync(Buffer.from(t)));
     const all = Buffer.concat([...streams, Buffer.from('trailing')]);
-    const inflater = new Inflater();
-    let at = 0;
-    for (const [i, t] of texts.entries()) {
-      const { data, end } = inflater.inflate(all, at, Buffer.byteLength(t));
-      expect(Buffer.from(data).toString()).toBe(t);
-      expect(end).toBe(at + streams[i]!.length);
-      at = end;
+    // Checked (Adler-32 compared), and raw (as indexing a pack inflates): the same content, the same ends.
+    for (const inflater of [new Inflater(), new Inflater(false)]) {
+      let at = 0;
+      for (const [i, t] of texts.entries()) {
+        const { data, end } = inflater.inflate(all, at, Buffer.byteLength(t));
+        expect(Buffer.from(data).toString()).toBe(t);
+        expect(end).toBe(at + streams[i]!.length);
+        at = end;
+      }
+      expect(() => inflater.inflate(all, 0, 5)).toThrow(/does not inflate to its 5 bytes/);
+      expect(() => inflater.inflate(all, streams[0]!.length + 1, 1)).toThrow(/damaged/);
+      // The last stream cut short of its Adler-32.
+      const cut = all.subarray(0, all.length - 'trailing'.length - 2);
+      expect(() => inflater.inflate(cut, cut.length - streams.at(-1)!.length + 2, Buffer.byteLength(texts.at(-1)!))).toThrow(/damaged/);
     }
-    expect(() => inflater.inflate(all, 0, 5)).toThrow(/does not inflate to its 5 bytes/);
+    // Only the checked one compares the Adler-32: a pack's checksum covers it when indexing.
+    const wrongSum = Buffer.from(streams[1]!);
+    wrongSum[wrongSum.length - 1]! ^= 0xff;
+    expect(() => new Inflater().inflate(wrongSum, 0, 1)).toThrow(/damaged/);
+    expect(Buffer.from(new Inflater(false).inflate(wrongSum, 0, 1).data).toString()).toBe('a');
   });
 
   it('refuses a delta that copies outside its base', () => {
