@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { indexPack } from '../../src/git/pack-index.ts';
-import { applyDelta, Inflater, PackReader } from '../../src/git/pack-reader.ts';
+import { applyDelta, BaseCache, Inflater, PackReader } from '../../src/git/pack-reader.ts';
 import { GIT_ENV, git, useTempRepos } from '../helpers/repo.ts';
 
 const repo = useTempRepos();
@@ -153,5 +153,40 @@ describe('Inflater and applyDelta', () => {
     // Base size 3, result size 4; copy 4 bytes from offset 0.
     expect(() => applyDelta(new Uint8Array([3, 4, 0x90, 4]), new Uint8Array([1, 2, 3]))).toThrow(/copies outside its base/);
     expect(applyDelta(new Uint8Array([3, 4, 0x90, 3, 1, 9]), new Uint8Array([1, 2, 3]))).toEqual(new Uint8Array([1, 2, 3, 9]));
+  });
+});
+
+describe('the delta base cache', () => {
+  const object = (size: number) => ({ type: 'blob' as const, data: new Uint8Array(size) });
+
+  it('drops the least recently used objects past its size, and never one larger than a quarter of it', () => {
+    const cache = new BaseCache(100);
+    for (const offset of [1, 2, 3, 4]) cache.set(offset, object(20));
+    expect(cache.get(1)).toBeDefined(); // 1 used again: 2 is now the oldest
+    cache.set(5, object(20));
+    cache.set(6, object(20)); // 120 bytes: the least recently used (2) goes
+    expect(cache.get(2)).toBeUndefined();
+    expect([1, 3, 4, 5, 6].map((o) => cache.get(o) !== undefined)).toEqual([true, true, true, true, true]);
+    // Each of those just used, in that order: 1 is the oldest use now.
+    cache.set(7, object(20));
+    expect(cache.get(1)).toBeUndefined();
+    expect(cache.get(3)).toBeDefined();
+    cache.set(8, object(26)); // a quarter of the size and more: not kept, nothing dropped
+    expect(cache.get(8)).toBeUndefined();
+    expect([3, 4, 5, 6, 7].every((o) => cache.get(o) !== undefined)).toBe(true);
+  });
+
+  it('stays within its size over many uses, keeping what is used often', () => {
+    const cache = new BaseCache(1000);
+    cache.set(0, object(10));
+    let dropped = 0;
+    for (let offset = 1; offset <= 200_000; offset++) {
+      cache.set(offset, object(10));
+      if (!cache.get(0)) dropped++; // used at every step: never dropped
+    }
+    expect(dropped).toBe(0);
+    // 100 objects of 10 bytes fit: the one used at every step and the 99 newest.
+    expect(cache.get(200_000 - 98)).toBeDefined();
+    expect(cache.get(200_000 - 99)).toBeUndefined();
   });
 });
