@@ -188,16 +188,26 @@ export class StoredTexts implements CandidateTexts {
   }
 
   async load(ids?: string[]): Promise<void> {
-    if (ids === undefined) {
-      for (const file of this.files.keys()) await this.fromClone(file);
-      return;
-    }
-    const wanted = ids.filter((id) => !this.memory.has(id) && this.places.has(id));
     const byFile = new Map<number, number[]>();
-    for (const id of wanted) {
-      const i = this.places.get(id)!;
-      const file = this.columns.file[i]!;
-      byFile.set(file, [...(byFile.get(file) ?? []), this.columns.line[i]!]);
+    if (ids === undefined) {
+      // Every line of every file (a text search).
+      for (const file of this.files.keys()) {
+        const kept = (await this.opening(file))?.kept;
+        if (kept?.packed)
+          byFile.set(
+            file,
+            Array.from({ length: kept.starts.length - 1 }, (_, k) => k + 1),
+          );
+        else await this.fromClone(file);
+      }
+    } else {
+      for (const id of ids) {
+        const i = this.places.get(id);
+        if (i === undefined || this.memory.has(id)) continue;
+        const file = this.columns.file[i]!;
+        if (!byFile.has(file)) byFile.set(file, []);
+        byFile.get(file)!.push(this.columns.line[i]!);
+      }
     }
     for (const [file, lines] of byFile) {
       const found = await this.fromPack(file, lines);
@@ -220,13 +230,21 @@ export class StoredTexts implements CandidateTexts {
       const range: [number, number] = [kept.starts[line - 1]!, kept.starts[line]!];
       if (line < 1 || !(range[1]! > range[0])) return undefined;
       const point = pointBefore(points, range[0]);
-      byPoint.set(point, [...(byPoint.get(point) ?? []), range]);
+      if (!byPoint.has(point)) byPoint.set(point, []);
+      byPoint.get(point)!.push(range);
     }
     const found: Candidate[] = [];
     try {
       for (const [point, ranges] of byPoint) {
-        const from = Math.min(...ranges.map((r) => r[0]));
-        const bytes = inflateFrom(pack, offset, points, point, from, Math.max(...ranges.map((r) => r[1])));
+        const from = ranges.reduce((n, r) => Math.min(n, r[0]), Infinity);
+        const bytes = inflateFrom(
+          pack,
+          offset,
+          points,
+          point,
+          from,
+          ranges.reduce((n, r) => Math.max(n, r[1]), 0),
+        );
         for (const [start, end] of ranges) {
           const candidate = candidateOf(bytes.subarray(start - from, end - from));
           if (!candidate) return undefined;

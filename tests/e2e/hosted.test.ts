@@ -551,7 +551,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     }
   });
 
-  it('starts a later visit from the review index it kept: only changed corrections are read, a bad one is named, new candidates are read whole, and texts come back from the clone if the store lost them', async () => {
+  it('starts a later visit from the review index it kept: only changed corrections are read, a bad one is named, new candidates are read whole, texts come from the pack, and from the candidate files read whole when the kept pack is gone', async () => {
     const joy = { name: 'Joy Park', email: 'joy@example.org' };
     const kim = { name: 'Kim Sato', email: 'kim@example.org' };
     const page = await open(await browser());
@@ -638,12 +638,14 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     await expect.poll(() => card(page).textContent()).toContain('Fibonacci number using recursion');
     await page.getByRole('button', { name: 'Clear filters' }).click();
     await expect.poll(() => new URL(page.url()).search).toBe('');
-    // A search (here from the address, as a bookmark would) reads every text from the candidate files' blobs.
+    // A search (here from the address, as a bookmark would) reads every text from the pack, each file's lines from their seek points.
     await kept();
     await page.goto(`${site.url}?q=${encodeURIComponent('Fibonacci number using recursion')}`);
     await cardShown(page);
     expect(await reads()).toEqual(['snapshot']);
     expect(await card(page).textContent()).toContain('Fibonacci number using recursion');
+    expect(await from()).toContain('pack');
+    expect(await from()).not.toContain('blob');
     await page.goto(`${site.url}?q=${encodeURIComponent(fresh.id)}`);
     await expect.poll(() => currentId(page)).toBe(fresh.id);
 
