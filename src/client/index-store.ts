@@ -45,13 +45,15 @@ function lineStarts(file: Uint8Array): Float64Array {
   return Float64Array.from(starts);
 }
 
+const decoder = new TextDecoder();
+
 /** A line's bytes as the candidate file's parser reads them (its newline, and a CR before it, dropped), parsed; undefined when it does not parse. */
 export function candidateOf(bytes: Uint8Array): Candidate | undefined {
   let end = bytes.length;
   if (bytes[end - 1] === 0x0a) end--;
   if (bytes[end - 1] === 0x0d) end--;
   try {
-    return JSON.parse(new TextDecoder().decode(bytes.subarray(0, end))) as Candidate; // checked when the file was read
+    return JSON.parse(decoder.decode(bytes.subarray(0, end))) as Candidate; // checked when the file was read
   } catch {
     return undefined;
   }
