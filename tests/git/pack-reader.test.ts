@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { indexPack } from '../../src/git/pack-index.ts';
 import { applyDelta, BaseCache, Inflater, PackReader } from '../../src/git/pack-reader.ts';
-import { GIT_ENV, git, useTempRepos } from '../helpers/repo.ts';
+import { allObjects, GIT_ENV, git, gitPack, useTempRepos } from '../helpers/repo.ts';
 
 const repo = useTempRepos();
 
@@ -29,24 +29,7 @@ function history(): { dir: string; oids: string[] } {
   // index learns late (a large object is hashed apart).
   fs.appendFileSync(join(dir, 'f/10.txt'), 'y');
   git(dir, 'commit', '-qam', 'the large file edited');
-  const oids = git(dir, 'rev-list', '--objects', '--all')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => line.slice(0, 40));
-  return { dir, oids };
-}
-
-/** A pack of every object of `dir` as `git pack-objects` writes it, and git's own index of it. */
-function gitPack(dir: string, oids: string[], args: string[]): { pack: Buffer; idx: Buffer; chains: string; listed: string } {
-  const out = join(dir, '.git', 'test-pack');
-  const made = spawnSync('git', ['pack-objects', '--depth=50', ...args, out], { cwd: dir, env: GIT_ENV, input: oids.join('\n') + '\n' });
-  expect(made.status, made.stderr.toString()).toBe(0);
-  const name = made.stdout.toString().trim();
-  // What git says of the deltas in it: the test packs must have chains of them.
-  const chains = git(dir, 'verify-pack', '-s', `${out}-${name}.idx`);
-  // Each object: oid, type, size, size in the pack, offset, and for a delta its depth and base.
-  const listed = git(dir, 'verify-pack', '-v', `${out}-${name}.idx`);
-  return { pack: fs.readFileSync(`${out}-${name}.pack`), idx: fs.readFileSync(`${out}-${name}.idx`), chains, listed };
+  return { dir, oids: allObjects(dir) };
 }
 
 /** Every object's type and content, from `git cat-file --batch`. */
@@ -68,7 +51,7 @@ describe('indexPack', () => {
     ['deltas naming their base', []],
   ])('writes the index git writes for a pack with %s, byte for byte', async (_, args) => {
     const { dir, oids } = history();
-    const { pack, idx, chains, listed } = gitPack(dir, oids, args);
+    const { pack, idx, chains, listed } = gitPack(dir, oids, ['--depth=50', ...args]);
     expect(chains).toMatch(/chain length = [3-9]:/);
     let told = 0;
     const large: string[] = [];
@@ -88,7 +71,7 @@ describe('indexPack', () => {
 
   it('refuses a damaged pack, saying so', async () => {
     const { dir, oids } = history();
-    const { pack } = gitPack(dir, oids, ['--delta-base-offset']);
+    const { pack } = gitPack(dir, oids, ['--depth=50', '--delta-base-offset']);
     const damaged = new Uint8Array(pack);
     damaged[200]! ^= 0xff;
     await expect(indexPack(damaged)).rejects.toThrow(/pack is damaged \(the object at byte \d+ does not inflate/);
@@ -102,7 +85,7 @@ describe('indexPack', () => {
 describe('PackReader', () => {
   it('reads every object of a pack as git does, deltas and all', () => {
     const { dir, oids } = history();
-    const { pack, idx, chains } = gitPack(dir, oids, ['--delta-base-offset']);
+    const { pack, idx, chains } = gitPack(dir, oids, ['--depth=50', '--delta-base-offset']);
     expect(chains).toMatch(/chain length = [3-9]:/);
     const reader = new PackReader(new Uint8Array(pack), new Uint8Array(idx));
     const objects = catFiles(dir, oids);

@@ -2,14 +2,13 @@
 // every range read equals the same bytes of the file, across seek points, at the object's
 // ends, in stored (incompressible) blocks as in compressed ones; a delta has no seek
 // points, and points taken from another object are refused.
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inflateFrom, pointBefore, seekable, seekPoints } from '../../src/git/pack-seek.ts';
 import { PackReader } from '../../src/git/pack-reader.ts';
-import { dataRuns, GIT_ENV, git, useTempRepos } from '../helpers/repo.ts';
+import { allObjects, dataRuns, git, gitPack, useTempRepos } from '../helpers/repo.ts';
 
 const repo = useTempRepos();
 
@@ -27,18 +26,13 @@ function packed(): { reader: PackReader; files: Record<string, Buffer>; oids: Re
   const oids = Object.fromEntries(Object.keys(files).map((name) => [name, git(dir, 'rev-parse', `HEAD:${name}`)]));
   fs.appendFileSync(join(dir, 'runs.jsonl'), '{"id":"one more"}\n');
   git(dir, 'commit', '-qam', 'one more line');
-  const all = git(dir, 'rev-list', '--objects', '--all')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => line.slice(0, 40));
-  const out = join(dir, '.git', 'test-pack');
-  const made = spawnSync('git', ['pack-objects', out], { cwd: dir, env: GIT_ENV, input: all.join('\n') + '\n' });
-  expect(made.status, made.stderr.toString()).toBe(0);
-  const name = made.stdout.toString().trim();
   // git's own account of the pack: which object is a delta.
-  const listed = git(dir, 'verify-pack', '-v', `${out}-${name}.idx`).split('\n');
-  const delta = listed.find((line) => /^[0-9a-f]{40} blob .* [0-9a-f]{40}$/.test(line))!.slice(0, 40);
-  return { reader: new PackReader(fs.readFileSync(`${out}-${name}.pack`), fs.readFileSync(`${out}-${name}.idx`)), files, oids, delta };
+  const { pack, idx, listed } = gitPack(dir, allObjects(dir));
+  const delta = listed
+    .split('\n')
+    .find((line) => /^[0-9a-f]{40} blob .* [0-9a-f]{40}$/.test(line))!
+    .slice(0, 40);
+  return { reader: new PackReader(pack, idx), files, oids, delta };
 }
 
 describe('seek points of a pack object', () => {

@@ -1,7 +1,7 @@
 /** Real temporary git repositories for tests, with a pinned identity, date and no signing. */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { afterEach } from 'vitest';
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,6 +60,30 @@ export function git(dir: string, ...args: string[]): string {
 export function fsck(dir: string): { status: number | null; output: string } {
   const r = spawnSync('git', ['fsck', '--strict', '--no-progress'], { cwd: dir, env: GIT_ENV, encoding: 'utf8' });
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
+}
+
+/** Every object of every commit of `dir`, by oid. */
+export function allObjects(dir: string): string[] {
+  return git(dir, 'rev-list', '--objects', '--all')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.slice(0, 40));
+}
+
+/**
+ * A pack of these objects of `dir` as `git pack-objects` writes it (`args` added), git's own
+ * index of it, and what git says of it: `chains` (`verify-pack -s`, the delta chains) and
+ * `listed` (`verify-pack -v`: each object's oid, type, size, size in the pack, offset, and
+ * for a delta its depth and base).
+ */
+export function gitPack(dir: string, oids: string[], args: string[] = []): { pack: Buffer; idx: Buffer; chains: string; listed: string } {
+  const out = join(dir, '.git', 'test-pack');
+  const made = spawnSync('git', ['pack-objects', ...args, out], { cwd: dir, env: GIT_ENV, input: oids.join('\n') + '\n' });
+  if (made.status !== 0) throw new Error(`git pack-objects failed: ${made.stderr.toString()}`);
+  const name = made.stdout.toString().trim();
+  const chains = git(dir, 'verify-pack', '-s', `${out}-${name}.idx`);
+  const listed = git(dir, 'verify-pack', '-v', `${out}-${name}.idx`);
+  return { pack: readFileSync(`${out}-${name}.pack`), idx: readFileSync(`${out}-${name}.idx`), chains, listed };
 }
 
 export interface TempRepo {
