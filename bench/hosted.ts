@@ -78,9 +78,9 @@ interface Row {
   candidates: number;
   page_first_visit_ms: number;
   page_first_visit_bytes: number;
-  /** After the first visit's queue is ready, until its index is kept for later visits (texts and snapshot in IndexedDB). */
+  /** After the first visit's queue is ready, until its index is kept for later visits (the candidate files' seek points and the snapshot in IndexedDB). */
   page_first_visit_keep_ms: number;
-  /** What the browser says the site stores once the index is kept (navigator.storage.estimate: the clone, the texts, the snapshot). */
+  /** What the browser says the site stores once the index is kept (navigator.storage.estimate: the clone, the candidate files' seek points, the snapshot). */
   page_storage_bytes: number;
   /** A later visit after one decision of this reviewer was pushed: sign in → queue ready (the changed file read), and reload → first card shown. */
   page_later_visit_ms: number;
