@@ -71,6 +71,8 @@ export interface CorrectionsThread {
   corrected: Map<string, string>;
   /** The tokens of those texts, where the thread knew them. */
   correctedTokens: Map<string, number>;
+  /** How many messages the thread sent that were not taken yet (for the tests: a consumer that never waits). */
+  buffered(): number;
 }
 
 /** Starts reading the corrections on a worker thread at once; take them from `groups`. */
@@ -143,6 +145,7 @@ export function readCorrectionsOnThread(at: CorrectionsAt): CorrectionsThread {
     corrected: new Map(),
     correctedTokens: new Map(),
     earlierTurns: (found) => worker.postMessage({ earlierTurns: found } satisfies MainMessage),
+    buffered: () => inbox.length,
   };
   return thread;
 }

@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createCorrection, serializeCorrection } from '../../src/lib/records/correction.ts';
 import type { Problem } from '../../src/lib/errors.ts';
 import { correctionPath } from '../../src/lib/records/paths.ts';
@@ -13,6 +13,7 @@ import { AHEAD, CHUNK_GROUPS, readCorrectionsOnThread } from '../../src/node/cor
 import { gitRefSource, worktreeSource } from '../../src/node/sources.ts';
 import { countTextTokens, TokenCountCache } from '../../src/node/token-count.ts';
 import { normalizeCorrectedText } from '../../src/lib/records/target-text.ts';
+import { LIMIT } from '../helpers/limits.ts';
 import { git, useTempRepos } from '../helpers/repo.ts';
 import type { LocatedCorrection } from '../../src/lib/records/correction.ts';
 
@@ -90,17 +91,19 @@ describe('reading corrections on a worker thread', () => {
 
   it("counts the new texts' tokens unless the main thread waits for them, leaves the rest to it, and hands over the counts it kept", async () => {
     const r = repo({ files: files(), candidates: false });
+    const total = (await onMainThread(worktreeSource(r.dir))).groups.length;
     const cold = readCorrectionsOnThread({ dir: r.dir, countTokens: true });
     const targets: { chunk: number; text: string; tokens: number | undefined }[] = [];
     let n = 0;
-    // A main thread slower than the reading: it never waits for a chunk but maybe the first
-    // (while the thread loads the tokenizer), so every chunk after the first comes counted.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // A main thread slower than the reading: it takes a chunk only once the thread has sent
+    // it, so it never says it waits, and every chunk comes counted.
+    const sent = () => vi.waitFor(() => expect(cold.buffered()).toBeGreaterThan(0), { timeout: LIMIT, interval: 20 });
+    await sent();
     for await (const g of cold.groups) {
       for (const { correction, tokens } of g)
         if (correction.action === 'correct') targets.push({ chunk: Math.floor(n / CHUNK_GROUPS), text: normalizeCorrectedText(correction.corrected_response!), tokens });
       n += 1;
-      if (n % CHUNK_GROUPS === 0) await new Promise((resolve) => setTimeout(resolve, 300));
+      if (n % CHUNK_GROUPS === 0 && n < total) await sent();
     }
     expect(new Set(targets.map((t) => t.chunk)).size).toBeGreaterThan(AHEAD);
     for (const t of targets) if (t.tokens !== undefined || t.chunk > 0) expect([t.chunk, t.tokens]).toEqual([t.chunk, countTextTokens(t.text)]);
