@@ -324,4 +324,35 @@ describe.skipIf(!CHROMIUM)('reviewing by keyboard in Chromium', () => {
     await screenshot(page, 'phone', { fullPage: false });
     await page.close();
   });
+
+  it("shows the next card before the decision's request is made: the key press's task only changes the card", async () => {
+    const page = await open();
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    // In the page: when the card changes, the start of the next animation frame.
+    await page.evaluate(() => {
+      const w = window as unknown as { cardFrames: number[] };
+      w.cardFrames = [];
+      let shown = document.querySelector('article[data-candidate-id]')?.getAttribute('data-candidate-id');
+      new MutationObserver(() => {
+        const id = document.querySelector('article[data-candidate-id]')?.getAttribute('data-candidate-id');
+        if (id === shown) return;
+        shown = id;
+        requestAnimationFrame(() => w.cardFrames.push(performance.now()));
+      }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-candidate-id'] });
+    });
+    const id = (await currentId(page))!;
+    await page.keyboard.press('d');
+    await expect.poll(() => git(repo.dir, 'log', '-1', '--format=%s')).toBe(`plover: discard ${id}`);
+    const { frames, requests } = await page.evaluate(() => ({
+      frames: (window as unknown as { cardFrames: number[] }).cardFrames,
+      requests: performance
+        .getEntriesByType('resource')
+        .filter((e) => e.name.endsWith('/api/decisions'))
+        .map((e) => e.startTime),
+    }));
+    expect(frames).toHaveLength(1);
+    expect(requests).toHaveLength(1);
+    expect(requests[0]).toBeGreaterThan(frames[0]!);
+    await page.close();
+  });
 });

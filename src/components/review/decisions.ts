@@ -86,6 +86,25 @@ function createCommitList() {
   };
 }
 
+/** The wait for the next frame, shared by the decisions made before it. */
+let nextFrame: Promise<void> | undefined;
+
+/**
+ * Resolves once the browser has rendered its next frame (or after 100 ms where no frame
+ * comes, as in a hidden tab). A decision's request waits for it, so that the key press
+ * only shows the next card and the request is made after that card is on screen.
+ */
+function afterNextFrame(): Promise<void> {
+  nextFrame ??= new Promise<void>((resolve) => {
+    const late = setTimeout(resolve, 100);
+    requestAnimationFrame(() => {
+      clearTimeout(late);
+      setTimeout(resolve, 0);
+    });
+  }).finally(() => (nextFrame = undefined));
+  return nextFrame;
+}
+
 export function createDecisions(backend: LabelBackend, journal?: DecisionJournal) {
   const { commits, decided, add, update, forget, drop } = createCommitList();
   const [counts, setCounts] = createSignal<ActionCounts>({ correct: 0, discard: 0, flag: 0 });
@@ -99,7 +118,9 @@ export function createDecisions(backend: LabelBackend, journal?: DecisionJournal
 
   function send(entry: CommitStatus) {
     unsent += 1;
+    const shown = afterNextFrame();
     chain = chain
+      .then(() => shown)
       .then(async () => {
         try {
           const result = await backend.decide(entry.decision, entry.durationMs);

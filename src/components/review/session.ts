@@ -5,7 +5,7 @@
  * filters). A decision shows the next candidate at once; its commit runs in the
  * background and its outcome stays visible.
  */
-import { createEffect, createResource, createSignal, on, onMount } from 'solid-js';
+import { batch, createEffect, createResource, createSignal, on, onMount } from 'solid-js';
 import type { DecisionJournal } from '../../client/decision-journal.ts';
 import { createLocalBackend } from '../../client/local-backend.ts';
 import { renderAhead } from '../../client/markdown.ts';
@@ -199,12 +199,15 @@ function createReviewActions(state: ReviewState) {
     };
     const start = action === 'correct' ? starts.startingPoint(candidate, !decisions.decided().has(candidate.id) && !settings.startEmpty.on()) : undefined;
     if (start) decision.started_from = start;
-    void settle.decided(candidate, decision, starts.context());
-    starts.forget(candidate.id);
-    decisions.decide(candidate, decision, card.sinceShown());
-    drafts.clear(candidate.id);
-    queue.advance(isDecided);
-    setAnnouncement(`${actionLabel(action)}: ${candidate.id}. ${current() ? 'Next candidate.' : ''}`);
+    // One update of the page for all of it: the next card and the decision's entry render together.
+    batch(() => {
+      void settle.decided(candidate, decision, starts.context());
+      starts.forget(candidate.id);
+      decisions.decide(candidate, decision, card.sinceShown());
+      drafts.clear(candidate.id);
+      queue.advance(isDecided);
+      setAnnouncement(`${actionLabel(action)}: ${candidate.id}. ${current() ? 'Next candidate.' : ''}`);
+    });
     card.focus(toTop);
   }
 
