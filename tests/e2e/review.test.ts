@@ -226,7 +226,8 @@ describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
       await page.goto(`${repo.url}?q=${math.id}`);
       await page.getByRole('article', { name: 'Candidate' }).waitFor();
       await page.getByText('Reference answer (from the benchmark)').click();
-      expect(await page.locator('.reference-answer').innerText()).toContain(math.reference_answer.split('\n')[0].trim().slice(0, 20));
+      // Its blocks are laid out in the frame after it opens (content-visibility: auto).
+      await expect.poll(() => page.locator('.reference-answer').innerText()).toContain(math.reference_answer.split('\n')[0].trim().slice(0, 20));
       await expect.poll(() => starts.getByRole('button', { name: /^Reference answer/ }).count()).toBe(1);
       expect(fsck(repo.dir).status).toBe(0);
     });
@@ -464,6 +465,34 @@ describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
       await expect.poll(() => page.locator('.commit[data-state="done"]').count()).toBe(1);
       expect(git(repo.dir, 'show', '--name-only', '--format=', 'HEAD')).toMatch(/^corrections\/[0-9a-f]{2}\//);
       expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    });
+  });
+
+  describe('a long response', () => {
+    const paragraphs = Array.from({ length: 120 }, (_, i) => `Paragraph **${i + 1}**: ${'words that wrap across the box. '.repeat(6).trim()}`);
+    const repo = useServedRepo(REVIEWER, {
+      candidates: false,
+      files: { 'candidates/run_long.jsonl': `${candidateLine({ id: 'sftc_long', model_response: paragraphs.join('\n\n') })}\n` },
+    });
+
+    it('lays out only the blocks in view of its box, and shows each one once scrolled to', async () => {
+      const page = await open(repo.url);
+      const box = page.locator('.response .markdown');
+      const block = (n: number) => box.locator(':scope > p').nth(n);
+      // Rendered (its content not skipped by content-visibility): what is in view of the box.
+      const rendered = (n: number) => block(n).evaluate((p) => p.querySelector('strong')!.checkVisibility({ contentVisibilityAuto: true }));
+      expect(await box.locator(':scope > p').count()).toBe(120);
+      expect(await rendered(0)).toBe(true);
+      expect(await rendered(119)).toBe(false);
+      // Heights of blocks not yet shown are estimates: scrolling to the end may take a few steps.
+      await expect
+        .poll(async () => {
+          await box.evaluate((el) => el.scrollTo(0, el.scrollHeight));
+          return rendered(119);
+        })
+        .toBe(true);
+      expect(await block(119).innerText()).toBe(paragraphs[119]!.replace(/\*\*/g, ''));
+      expect(await rendered(0)).toBe(false);
     });
   });
 });
