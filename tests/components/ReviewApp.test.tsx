@@ -108,6 +108,8 @@ describe('the review page (jsdom, in-memory committer)', () => {
     const failed = await screen.findByText(/disk on fire/);
     const entry = failed.closest('li')!;
     expect(entry.getAttribute('data-state')).toBe('failed');
+    // The row appears as an alert, which a screen reader announces.
+    expect(entry.getAttribute('role')).toBe('alert');
     expect(committer.commits).toEqual([]);
     fireEvent.click(within(entry).getByRole('button', { name: 'Retry' }));
     await waitFor(() => expect(committed(committer)).toEqual([['discard', 'c01']]));

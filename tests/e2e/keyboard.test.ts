@@ -355,4 +355,23 @@ describe.skipIf(!CHROMIUM)('reviewing by keyboard in Chromium', () => {
     expect(requests[0]).toBeGreaterThan(frames[0]!);
     await page.close();
   });
+
+  it("keeps a decision's row in the list while its commit finishes: the row that said committing says committed", async () => {
+    const page = await open();
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    await page.evaluate(() => {
+      const w = window as unknown as { rows: Element[] };
+      w.rows = [];
+      new MutationObserver((records) => {
+        for (const r of records) for (const node of r.addedNodes) if (node instanceof Element && node.matches('li.commit')) w.rows.push(node);
+      }).observe(document.querySelector('.commits ul')!, { childList: true });
+    });
+    const id = (await currentId(page))!;
+    await page.keyboard.press('d');
+    await expect.poll(() => git(repo.dir, 'log', '-1', '--format=%s')).toBe(`plover: discard ${id}`);
+    await expect.poll(() => page.locator('.commit[data-state="pending"]').count()).toBe(0);
+    const rows = await page.evaluate(() => (window as unknown as { rows: Element[] }).rows.map((el) => [el.isConnected, el.getAttribute('data-state')]));
+    expect(rows).toEqual([[true, 'done']]);
+    await page.close();
+  });
 });
