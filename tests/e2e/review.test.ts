@@ -482,17 +482,16 @@ describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
       // Rendered (its content not skipped by content-visibility): what is in view of the box.
       const rendered = (n: number) => block(n).evaluate((p) => p.querySelector('strong')!.checkVisibility({ contentVisibilityAuto: true }));
       expect(await box.locator(':scope > p').count()).toBe(120);
-      expect(await rendered(0)).toBe(true);
+      await expect.poll(() => rendered(0), { timeout: 20_000 }).toBe(true);
       expect(await rendered(119)).toBe(false);
-      // Heights of blocks not yet shown are estimates: scrolling to the end may take a few steps.
-      await expect
-        .poll(async () => {
-          await box.evaluate((el) => el.scrollTo(0, el.scrollHeight));
-          return rendered(119);
-        })
-        .toBe(true);
-      expect(await block(119).innerText()).toBe(paragraphs[119]!.replace(/\*\*/g, ''));
-      expect(await rendered(0)).toBe(false);
+      // Heights of blocks not yet shown are estimates: scrolling to the end may take a few
+      // steps, and a block is laid out in the frame after it comes into view.
+      const atEnd = async () => {
+        await box.evaluate((el) => el.scrollTo(0, el.scrollHeight));
+        return (await rendered(119)) ? block(119).innerText() : '';
+      };
+      await expect.poll(atEnd, { timeout: 20_000 }).toBe(paragraphs[119]!.replace(/\*\*/g, ''));
+      await expect.poll(() => rendered(0), { timeout: 20_000 }).toBe(false);
     });
   });
 });
