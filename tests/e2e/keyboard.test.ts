@@ -21,6 +21,14 @@ describe.skipIf(!CHROMIUM)('reviewing by keyboard in Chromium', () => {
   }
   const currentId = (page: Page) => page.getByRole('article', { name: 'Candidate' }).getAttribute('data-candidate-id');
   const pressed = (page: Page, name: string) => page.getByRole('button', { name, exact: false }).filter({ hasText: name }).getAttribute('aria-pressed');
+  /** Discards the card shown, by key, after running `watch` in the page; resolves once the commit is in git. */
+  async function discardWatching(page: Page, watch: () => void): Promise<void> {
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    await page.evaluate(watch);
+    const id = (await currentId(page))!;
+    await page.keyboard.press('d');
+    await expect.poll(() => git(repo.dir, 'log', '-1', '--format=%s')).toBe(`plover: discard ${id}`);
+  }
   const done = (page: Page, n: number) => expect.poll(() => page.locator('.commit[data-state="done"], .commit[data-state="undone"]').count()).toBe(n);
 
   it('decides, navigates, toggles categories and undoes with keys only, exactly as the buttons do', async () => {
@@ -327,9 +335,8 @@ describe.skipIf(!CHROMIUM)('reviewing by keyboard in Chromium', () => {
 
   it("shows the next card before the decision's request is made: the key press's task only changes the card", async () => {
     const page = await open();
-    await page.locator('body').click({ position: { x: 5, y: 5 } });
     // In the page: when the card changes, the start of the next animation frame.
-    await page.evaluate(() => {
+    await discardWatching(page, () => {
       const w = window as unknown as { cardFrames: number[] };
       w.cardFrames = [];
       let shown = document.querySelector('article[data-candidate-id]')?.getAttribute('data-candidate-id');
@@ -340,9 +347,6 @@ describe.skipIf(!CHROMIUM)('reviewing by keyboard in Chromium', () => {
         requestAnimationFrame(() => w.cardFrames.push(performance.now()));
       }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-candidate-id'] });
     });
-    const id = (await currentId(page))!;
-    await page.keyboard.press('d');
-    await expect.poll(() => git(repo.dir, 'log', '-1', '--format=%s')).toBe(`plover: discard ${id}`);
     const { frames, requests } = await page.evaluate(() => ({
       frames: (window as unknown as { cardFrames: number[] }).cardFrames,
       requests: performance
@@ -358,17 +362,14 @@ describe.skipIf(!CHROMIUM)('reviewing by keyboard in Chromium', () => {
 
   it("keeps a decision's row in the list while its commit finishes: the row that said committing says committed", async () => {
     const page = await open();
-    await page.locator('body').click({ position: { x: 5, y: 5 } });
-    await page.evaluate(() => {
+    // In the page: every row added to the list of commits.
+    await discardWatching(page, () => {
       const w = window as unknown as { rows: Element[] };
       w.rows = [];
       new MutationObserver((records) => {
         for (const r of records) for (const node of r.addedNodes) if (node instanceof Element && node.matches('li.commit')) w.rows.push(node);
       }).observe(document.querySelector('.commits ul')!, { childList: true });
     });
-    const id = (await currentId(page))!;
-    await page.keyboard.press('d');
-    await expect.poll(() => git(repo.dir, 'log', '-1', '--format=%s')).toBe(`plover: discard ${id}`);
     await expect.poll(() => page.locator('.commit[data-state="pending"]').count()).toBe(0);
     const rows = await page.evaluate(() => (window as unknown as { rows: Element[] }).rows.map((el) => [el.isConnected, el.getAttribute('data-state')]));
     expect(rows).toEqual([[true, 'done']]);
