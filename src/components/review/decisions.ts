@@ -91,8 +91,10 @@ let nextFrame: Promise<void> | undefined;
 
 /**
  * Resolves once the browser has rendered its next frame (or after 100 ms where no frame
- * comes, as in a hidden tab). A decision's request waits for it, so that the key press
- * only shows the next card and the request is made after that card is on screen.
+ * comes, as in a hidden tab). On the local page a decision's request waits for it, so
+ * that the key press only shows the next card and the request is made after that card is
+ * on screen. The hosted page (the one with a journal) starts the commit at once: the
+ * sooner it is in IndexedDB, the less a tab closed right after depends on the journal.
  */
 function afterNextFrame(): Promise<void> {
   nextFrame ??= new Promise<void>((resolve) => {
@@ -118,9 +120,8 @@ export function createDecisions(backend: LabelBackend, journal?: DecisionJournal
 
   function send(entry: CommitStatus) {
     unsent += 1;
-    const shown = afterNextFrame();
-    chain = chain
-      .then(() => shown)
+    const shown = journal ? undefined : afterNextFrame();
+    chain = (shown ? chain.then(() => shown) : chain)
       .then(async () => {
         try {
           const result = await backend.decide(entry.decision, entry.durationMs);
