@@ -1,5 +1,5 @@
 /** The decisions of this visit and the state of their commits, with Undo, Retry and Reopen. */
-import { createMemo, For, Show } from 'solid-js';
+import { For, Show } from 'solid-js';
 import { ACTIONS } from '../../lib/records/schemas.ts';
 import type { Action } from '../../lib/records/schema-types.generated.ts';
 import type { CommitStatus, Decisions } from './decisions.ts';
@@ -32,8 +32,8 @@ export function CommitList(props: CommitListProps) {
       <ul>
         <For each={rows()}>
           {(row) => {
-            // The row's entry; its last one while the row is being dropped.
-            const entry = createMemo<CommitStatus>((last) => commits().find((c) => rowOf(c) === row) ?? last!);
+            let last: CommitStatus | undefined;
+            const entry = () => (last = commits().find((c) => rowOf(c) === row) ?? last)!;
             return (
               <li class={`commit commit-${entry().state}`} role={entry().state === 'failed' ? 'alert' : undefined} data-state={entry().state}>
                 <span class="commit-what">
