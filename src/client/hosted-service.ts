@@ -14,7 +14,7 @@ import type { Reviewer } from '../lib/records/schema-types.generated.ts';
 import { computeStats } from '../lib/review/stats.ts';
 import { readSuggestions } from '../lib/records/suggestions.ts';
 import type { CloneCommitter } from './clone-committer.ts';
-import { openIndex, pageSource, readWhole, type IndexRead, type IndexSource } from './index-snapshot.ts';
+import { openIndex, pageSource, readWhole, type CandidatesRead, type IndexRead, type IndexSource } from './index-snapshot.ts';
 import { IndexStore } from './index-store.ts';
 
 /** Where the service reads and commits: the remote and branch, the reviewer's branch on the host, the reviewer. */
@@ -27,17 +27,23 @@ export interface HostedPlace {
 
 /**
  * Opens the review service over the clone; the suggestions arrive in the background.
+ * @param ahead the candidates, read while a first clone was made (openIndex).
  * @returns the service, and how its index was read.
  * @throws PloverError `E_INVALID_REPOSITORY`.
  */
-export async function openHostedService(clone: Clone, committer: CloneCommitter, place: HostedPlace): Promise<{ service: ReviewService; read: IndexRead }> {
+export async function openHostedService(
+  clone: Clone,
+  committer: CloneCommitter,
+  place: HostedPlace,
+  ahead?: Promise<CandidatesRead>,
+): Promise<{ service: ReviewService; read: IndexRead }> {
   const store = await IndexStore.open(`plover-index:${place.remote}`).catch((err: Error) => {
     console.warn(`plover: the review index cannot be kept in this browser (${err.message}); every visit reads the repository whole`);
     return null;
   });
   const locked = <T>(work: () => Promise<T>) => committer.locked(work);
   const source = () => sourceOf(clone, committer, place);
-  const { index, read, stored } = await locked(async () => openIndex(await source(), store, `${place.dest}\n${reviewerTag(place.reviewer.email)}`, locked));
+  const { index, read, stored } = await locked(async () => openIndex(await source(), store, `${place.dest}\n${reviewerTag(place.reviewer.email)}`, locked, ahead));
   // The mark tells the tests and `npm run bench` that the next visit can start from this state.
   void stored.then(
     () => performance.mark('plover:index-kept'),

@@ -28,6 +28,7 @@ import type { LabelBackend } from '../lib/review/label-backend.ts';
 import { CloneCommitter, type CloneChange } from './clone-committer.ts';
 import { DecisionJournal } from './decision-journal.ts';
 import { openHostedService } from './hosted-service.ts';
+import { readCandidatesAt, type CandidatesRead } from './index-snapshot.ts';
 import type { ReviewService } from '../lib/review/review-service.ts';
 import { isStorageFull, openStore, type StoreFs } from './browser-store.ts';
 
@@ -151,9 +152,20 @@ export class HostedSession {
     }
     const session = new HostedSession(config, reviewer, token);
     const started = performance.now();
+    // A first clone's candidates are read while the rest of its pack is indexed.
+    let ahead: Promise<CandidatesRead> | undefined;
+    const readAhead = (commit: string) => {
+      ahead = readCandidatesAt(session.clone, commit);
+      ahead.catch(() => undefined); // its error is the clone's, or the read's again when it is used
+    };
     try {
       await session.committer.writing(() =>
-        syncClone(session.clone, session.remote, (phase, loaded, total) => onProgress?.(total ? `${phase}: ${loaded} of ${total}` : loaded ? `${phase}: ${loaded}` : phase)),
+        syncClone(
+          session.clone,
+          session.remote,
+          (phase, loaded, total) => onProgress?.(total ? `${phase}: ${loaded} of ${total}` : loaded ? `${phase}: ${loaded}` : phase),
+          readAhead,
+        ),
       );
       session.update({ online: true, lastSync: new Date() });
     } catch (err) {
@@ -173,7 +185,7 @@ export class HostedSession {
       }
     }
     onProgress?.('Reading candidates');
-    const { service, read } = await openHostedService(session.clone, session.committer, { remote: config.remote, branch: config.branch, dest: session.dest, reviewer });
+    const { service, read } = await openHostedService(session.clone, session.committer, { remote: config.remote, branch: config.branch, dest: session.dest, reviewer }, ahead);
     session.service = service;
     usePackStore(session.clone).forgetKept();
     session.backend = service.backend(reviewer);

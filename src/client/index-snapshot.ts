@@ -108,37 +108,59 @@ export async function readWhole(source: IndexSource): Promise<{ data: CandidateD
   return { data, corrections: read.corrections };
 }
 
-/** What the first read of a clone keeps for its review index: outlines, and where each candidate's line is (CandidateIndex), not the texts. */
-interface FirstRead {
+/** What the first read of a clone keeps of its candidates: outlines, and where each candidate's line is (CandidateIndex), not the texts. */
+export interface CandidatesRead {
+  /** The commit they were read from. */
+  commit: string;
   outlines: CandidateOutline[];
   /** Each candidate's file and line, in the order of `outlines`. */
   places: { file: string; line: number }[];
   candidates: CandidateIndex;
-  corrections: LocatedCorrection[];
-  blobOf: (path: string) => string;
+  problems: Problem[];
+  /** The candidate files, with their blobs. */
   files: { path: string; blob: string }[];
 }
 
+/** What the first read of a clone keeps for its review index. */
+interface FirstRead extends CandidatesRead {
+  corrections: LocatedCorrection[];
+  blobOf: (path: string) => string;
+}
+
 /**
- * Reads and checks every candidate and correction the page sees, as readWhole does, but
- * keeps of each candidate its outline and its line's place in its file's bytes: the
- * texts are read again from those bytes when a card needs them. As JavaScript strings,
- * the texts of 100k candidates take about twice their bytes and slow every allocation.
- * @throws PloverError `E_INVALID_REPOSITORY` listing every problem.
+ * Reads and checks the candidates of a commit (the page's are the target branch's), keeping
+ * of each its outline and its line's place in its file's bytes: the texts are read again
+ * from those bytes when a card needs them. As JavaScript strings, the texts of 100k
+ * candidates take about twice their bytes and slow every allocation. The hosted session
+ * starts this while a first clone is still being indexed (syncClone's onCommit).
  */
-async function readForIndex(source: IndexSource): Promise<FirstRead> {
-  const files = pageSource(source);
+export async function readCandidatesAt(clone: Clone, commit: string): Promise<CandidatesRead> {
+  const { fs, gitdir, cache } = clone;
+  const files = treeSource({ fs, gitdir, cache, commit });
   const outlines: CandidateOutline[] = [];
   const places: { file: string; line: number }[] = [];
   const { candidates, problems } = await CandidateIndex.read(files, ({ candidate, file, line }) => {
     outlines.push(outlineOf(candidate));
     places.push({ file, line });
   });
-  const read = await readCorrections(files, candidates);
-  problems.push(...read.problems);
+  const paths = [...new Set(places.map((p) => p.file))];
+  return { commit, outlines, places, candidates, problems, files: paths.map((path) => ({ path, blob: files.oidOf(path)! })) };
+}
+
+/**
+ * Reads and checks every candidate and correction the page sees, as readWhole does, but
+ * keeps only outlines and places of the candidates (readCandidatesAt, or what it gave
+ * for the same commit, `ahead`).
+ * @throws PloverError `E_INVALID_REPOSITORY` listing every problem.
+ */
+async function readForIndex(source: IndexSource, ahead?: Promise<CandidatesRead>): Promise<FirstRead> {
+  const files = pageSource(source);
+  const early = await ahead;
+  const read = early?.commit === source.target ? early : await readCandidatesAt(source.clone, source.target);
+  const corrections = await readCorrections(files, read.candidates);
+  const problems = [...read.problems, ...corrections.problems];
   if (problems.length) throw invalidRepository(problems);
-  const candidateFiles = [...new Set(places.map((p) => p.file))].map((path) => ({ path, blob: files.oidOf(path)! }));
-  return { outlines, places, candidates, corrections: read.corrections, files: candidateFiles, blobOf: (path) => files.oidOf(path)! };
+  return { ...read, corrections: corrections.corrections, blobOf: (path) => files.oidOf(path)! };
 }
 
 /** A card's texts, read from their lines when asked for (all of them for a text search). */
@@ -164,6 +186,7 @@ function textsOf(candidates: CandidateIndex): CandidateTexts {
  * when that is done.
  * @param store null when the browser gives no IndexedDB for it: always read whole.
  * @param locked runs git reads of the clone under the clone's lock.
+ * @param ahead the candidates, read while the clone was made (readCandidatesAt): used when read whole from the same commit.
  * @throws PloverError `E_INVALID_REPOSITORY`.
  */
 export async function openIndex(
@@ -171,6 +194,7 @@ export async function openIndex(
   store: IndexStore | null,
   key: string,
   locked: <T>(work: () => Promise<T>) => Promise<T>,
+  ahead?: Promise<CandidatesRead>,
 ): Promise<{ index: ReviewIndex; read: IndexRead; stored: Promise<void> }> {
   const { clone, target, outbox } = source;
   const kept = await store?.read(key).catch(() => undefined);
@@ -196,7 +220,7 @@ export async function openIndex(
       return { index, read: unchanged ? 'snapshot' : 'changes', stored };
     }
   }
-  const whole = await readForIndex(source);
+  const whole = await readForIndex(source, ahead);
   const index = new ReviewIndex(whole.outlines, textsOf(whole.candidates), whole.corrections, team);
   if (!store) return { index, read: 'whole', stored: Promise.resolve() };
   const head = {

@@ -24,8 +24,10 @@ export class PackStore {
   private readonly ctx: ObjectContext;
   private readonly readers = new Map<string, PackReader>();
   private loading: Promise<void> | null = null;
-  /** Objects already inflated (large blobs of a fresh clone), each given out once. */
+  /** Objects already inflated (those of a fresh clone), each given out once. */
   private readonly once = new Map<string, GitObject>();
+  /** While a pack is indexed (receive): the reads waiting for an object not yet found, by oid. */
+  private waiting: Map<string, (() => void)[]> | null = null;
 
   constructor(ctx: ObjectContext) {
     this.ctx = ctx;
@@ -44,6 +46,28 @@ export class PackStore {
   /** Drops what keepOnce kept and was not read. */
   forgetKept(): void {
     this.once.clear();
+  }
+
+  /**
+   * Takes the objects of a pack being indexed as they are found, each kept as keepOnce
+   * keeps it; until `end`, a read of an object not yet found waits for it, and after
+   * `end` goes to the packs (the indexed one added by then, or none when indexing failed).
+   */
+  receive(): { arrive(oid: string, object: GitObject): void; end(): void } {
+    const waiting = new Map<string, (() => void)[]>();
+    this.waiting = waiting;
+    return {
+      arrive: (oid, object) => {
+        this.once.set(oid, object);
+        for (const resolve of waiting.get(oid) ?? []) resolve();
+        waiting.delete(oid);
+      },
+      end: () => {
+        if (this.waiting === waiting) this.waiting = null;
+        for (const list of waiting.values()) for (const resolve of list) resolve();
+        waiting.clear();
+      },
+    };
   }
 
   private load(): Promise<void> {
@@ -79,6 +103,8 @@ export class PackStore {
 
   /** An object from the packs, or null when none of them holds it. */
   async read(oid: string): Promise<GitObject | null> {
+    const waiting = this.waiting;
+    if (waiting && !this.once.has(oid)) await new Promise<void>((resolve) => waiting.set(oid, [...(waiting.get(oid) ?? []), resolve]));
     const kept = this.once.get(oid);
     if (kept) {
       this.once.delete(oid);

@@ -12,8 +12,12 @@ import { corrupt, Inflater, objectId, PackEntries, readHeader, REF_DELTA, YIELD_
 export interface IndexOptions {
   /** Told how many objects are indexed, at each yield and at the end. */
   onProgress?: (done: number, total: number) => void;
-  /** Given each object of 1 MiB or more (HASHED_APART) that is not a delta, once its oid is known: what a caller about to read it can keep instead of inflating it again. */
-  keepLarge?: (oid: string, object: GitObject) => void;
+  /**
+   * Given each object once its oid is known, in pack order as far as that goes (an
+   * object of 1 MiB or more once hashed apart, a delta naming a later base at the end):
+   * what a caller about to read the objects can keep instead of inflating them again.
+   */
+  onObject?: (oid: string, object: GitObject) => void;
 }
 
 /** A SHA-1 by the browser's (or Node's) own crypto, as hex. */
@@ -29,7 +33,7 @@ async function digest(bytes: Uint8Array): Promise<string> {
  * @throws when the pack is damaged (a bad header, an entry that does not inflate, a missing base, a wrong checksum).
  */
 export async function indexPack(pack: Uint8Array, options: IndexOptions = {}): Promise<Uint8Array> {
-  const { onProgress, keepLarge } = options;
+  const { onProgress, onObject } = options;
   const view = new DataView(pack.buffer, pack.byteOffset, pack.byteLength);
   if (pack.length < 32 || view.getUint32(0) !== 0x5041434b || view.getUint32(4) !== 2) throw corrupt('it does not start as a version 2 pack');
   const count = view.getUint32(8);
@@ -42,10 +46,8 @@ export async function indexPack(pack: Uint8Array, options: IndexOptions = {}): P
   const byOid = new Map<string, number>();
   // A REF_DELTA's base may come later in the pack: such entries wait for the end.
   const later: number[] = [];
-  // Objects of HASHED_APART bytes or more that are not deltas: hashed by crypto.subtle, off this
-  // thread, and given to keepLarge once the whole pack is indexed.
+  // Objects of HASHED_APART bytes or more that are not deltas: hashed by crypto.subtle, off this thread.
   const hashing: Promise<void>[] = [];
-  const large: { entry: number; object: GitObject }[] = [];
   // The pack's checksum covers every byte, and every object is hashed: the streams' own Adler-32s add nothing.
   const entries = new PackEntries(pack, (oid) => byOid.get(oid), false);
   const waitingInflater = new Inflater(false);
@@ -69,12 +71,13 @@ export async function indexPack(pack: Uint8Array, options: IndexOptions = {}): P
           digest(hashable).then((oid) => {
             oids[entry] = oid;
             byOid.set(oid, offset);
+            onObject?.(oid, { type, data });
           }),
         );
-        large.push({ entry, object: { type, data } });
       } else {
         oids[i] = objectId(type, data);
         byOid.set(oids[i]!, at);
+        onObject?.(oids[i]!, { type, data });
       }
       entries.keep(at, { type, data });
     }
@@ -95,14 +98,14 @@ export async function indexPack(pack: Uint8Array, options: IndexOptions = {}): P
     if (waiting.length === left.length) throw corrupt(`${waiting.length} deltas have no base in it`);
     for (const i of left) {
       if (waiting.includes(i)) continue;
-      const object = entries.read(offsets[i]!);
-      oids[i] = objectId(object.type, object.data);
+      const { type, data } = entries.read(offsets[i]!);
+      oids[i] = objectId(type, data);
       byOid.set(oids[i]!, offsets[i]!);
+      onObject?.(oids[i]!, { type, data });
     }
     left = waiting;
   }
   onProgress?.(count, count);
-  for (const { entry, object } of large) keepLarge?.(oids[entry]!, object);
   return writeIndex(pack, offsets, crcs, oids);
 }
 

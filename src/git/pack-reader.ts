@@ -256,6 +256,8 @@ const HASHED_APART = 1 << 20;
 
 /** The bytes of delta bases a reader keeps. */
 const BASE_CACHE_BYTES = 32 * 1024 * 1024;
+/** Objects larger than this are never kept as delta bases (a BaseCache keeps none over a quarter of its bytes). */
+export const NEVER_A_BASE_KEPT = BASE_CACHE_BYTES / 4;
 
 /** The entries of a pack by offset, deltas resolved; `baseOf` finds a REF_DELTA's base. */
 export class PackEntries {

@@ -1,18 +1,20 @@
 /**
  * The page's first clone: the branch's last commit and its files (depth 1, as `git clone
  * --depth 1 --no-checkout`), fetched with one upload-pack request and indexed here
- * (pack-reader.ts), then stored as git stores a fetched pack: the pack and its index
- * under objects/pack, the `shallow` file, the remote-tracking ref. isomorphic-git's own
- * fetch took minutes at 100k corrections, most of it inflating each object with a new
- * inflater; later fetches (only what is new) still go through it, and read what this
- * stored as their own.
+ * (pack-index.ts, on a worker in the page, handing each object to the clone's PackStore
+ * as it is found, so that the page reads the files while the rest is indexed), then
+ * stored as git stores a fetched pack: the pack and its index under objects/pack, the
+ * `shallow` file, the remote-tracking ref. isomorphic-git's own fetch took minutes at
+ * 100k corrections, most of it inflating each object with a new inflater; later fetches
+ * (only what is new) still go through it, and read what this stored as their own.
  *
  * Reference: git's Documentation/gitprotocol-pack.txt (shallow fetches, side-band) and
  * gitprotocol-http.txt (the stateless exchange: wants, `deepen`, `done`, in one POST).
  */
 import git from 'isomorphic-git';
 import { PloverError } from '../lib/errors.ts';
-import { indexPack } from './pack-index.ts';
+import { indexPack, type IndexOptions } from './pack-index.ts';
+import type { IndexMessage } from './pack-index.worker.ts';
 import { PackReader } from './pack-reader.ts';
 import { usePackStore, type ObjectContext } from './object-store.ts';
 import { advertiseUploadPack, FLUSH, pktLine, readPktLines, sendUploadPack, type HttpRemote } from './smart-http.ts';
@@ -68,7 +70,10 @@ export function parseUploadPackResult(bytes: Uint8Array): UploadPackResult {
 /**
  * Fetches the last commit of `branch` (depth 1) into an empty clone and stores it as
  * fetched: the pack and its index, `shallow`, and `refs/remotes/origin/<branch>`. The
- * pack stays in memory for the clone's PackStore.
+ * pack stays in memory for the clone's PackStore, which is given every object as the
+ * indexing finds it (PackStore.receive).
+ * @param onCommit told the commit as soon as its objects start to arrive: its files can be
+ * read from then on, while the rest of the pack is indexed.
  * @returns the bytes fetched, or null when the host does not offer what this fetch needs
  * (the caller then fetches through isomorphic-git).
  * @throws PloverError: the host's refusal (E_AUTH, E_REMOTE…), `E_REMOTE` when it has no such branch, `E_PROTOCOL`; an Error for a damaged pack.
@@ -78,6 +83,7 @@ export async function shallowClone(
   remote: HttpRemote,
   branch: string,
   onProgress?: (phase: string, loaded: number, total: number) => void,
+  onCommit?: (commit: string) => void,
 ): Promise<number | null> {
   const what = 'Cloning the repository failed';
   const { refs, capabilities } = await advertiseUploadPack(remote, what);
@@ -88,23 +94,63 @@ export async function shallowClone(
   const answer = await sendUploadPack(remote, uploadPackRequest(want, capabilities), what);
   const { shallow, pack } = parseUploadPackResult(answer);
   const store = usePackStore(clone);
-  // The candidate files are read right after the clone: their blobs, inflated here once, are kept for that read.
-  const idx = await indexPack(pack, { onProgress: (done, total) => onProgress?.('Indexing objects', done, total), keepLarge: (oid, object) => store.keepOnce(oid, object) }).catch(
-    (err: unknown) => {
-      store.forgetKept();
-      throw err;
-    },
-  );
-  const reader = new PackReader(pack, idx, false); // this pack's bytes, just checked by indexPack
-  if (!reader.read(want)) throw new PloverError('E_PROTOCOL', `the git host sent a pack without the commit ${want} it was asked for`);
   const { fs, gitdir } = clone;
-  const name = `pack-${hex(pack.subarray(pack.length - 20))}`;
-  await fs.promises.mkdir(`${gitdir}/objects/pack`).catch(() => undefined);
-  // The index last: a pack without its index is ignored, an index without its pack is not.
-  await fs.promises.writeFile(`${gitdir}/objects/pack/${name}.pack`, pack);
-  await fs.promises.writeFile(`${gitdir}/objects/pack/${name}.idx`, idx);
-  if (shallow.length) await fs.promises.writeFile(`${gitdir}/shallow`, `${shallow.join('\n')}\n`, 'utf8');
-  store.add(name, reader);
+  // The files are read right after the clone: each object, inflated here once, is kept for that read.
+  const receiving = store.receive();
+  try {
+    const indexing = indexApart(pack, { onProgress: (done, total) => onProgress?.('Indexing objects', done, total), onObject: receiving.arrive });
+    onCommit?.(want);
+    const idx = await indexing;
+    const reader = new PackReader(pack, idx, false); // this pack's bytes, just checked by indexPack
+    if (!reader.read(want)) throw new PloverError('E_PROTOCOL', `the git host sent a pack without the commit ${want} it was asked for`);
+    const name = `pack-${hex(pack.subarray(pack.length - 20))}`;
+    await fs.promises.mkdir(`${gitdir}/objects/pack`).catch(() => undefined);
+    // The index last: a pack without its index is ignored, an index without its pack is not.
+    await fs.promises.writeFile(`${gitdir}/objects/pack/${name}.pack`, pack);
+    await fs.promises.writeFile(`${gitdir}/objects/pack/${name}.idx`, idx);
+    if (shallow.length) await fs.promises.writeFile(`${gitdir}/shallow`, `${shallow.join('\n')}\n`, 'utf8');
+    store.add(name, reader);
+  } catch (err) {
+    store.forgetKept();
+    throw err;
+  } finally {
+    receiving.end();
+  }
   await git.writeRef({ fs, gitdir, ref: `refs/remotes/origin/${branch}`, value: want, force: true });
   return answer.length;
+}
+
+/**
+ * indexPack on a thread of its own (pack-index.worker.ts) where the platform has workers
+ * (the page), so that the page reads the objects found while the rest is indexed; on this
+ * thread elsewhere, or when the worker does not start.
+ */
+function indexApart(pack: Uint8Array, options: IndexOptions): Promise<Uint8Array> {
+  let worker: Worker;
+  try {
+    worker = new Worker(new URL('./pack-index.worker.ts', import.meta.url), { type: 'module', name: 'plover: indexing the pack' });
+  } catch {
+    return indexPack(pack, options); // no workers here (Node), or none allowed
+  }
+  return new Promise((resolve, reject) => {
+    let heard = false;
+    worker.onmessage = ({ data: message }: MessageEvent<IndexMessage>) => {
+      heard = true;
+      if (message.kind === 'objects') {
+        for (const [oid, type, start, end] of message.list) options.onObject?.(oid, { type, data: message.bytes.subarray(start, end) });
+      } else if (message.kind === 'progress') options.onProgress?.(message.done, message.total);
+      else {
+        worker.terminate();
+        if (message.kind === 'done') resolve(message.idx);
+        else reject(new Error(message.message));
+      }
+    };
+    worker.onerror = (event) => {
+      event.preventDefault();
+      worker.terminate();
+      if (heard) reject(new Error(`Indexing the repository's pack stopped: ${event.message}`));
+      else indexPack(pack, options).then(resolve, reject);
+    };
+    worker.postMessage(pack);
+  });
 }

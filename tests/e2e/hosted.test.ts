@@ -112,9 +112,13 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
 
   it('signs in, labels 10 candidates while the git server is down (with a reload among them), and all 10 arrive on the review branch exactly once when it is back', async () => {
     const page = await open(await browser());
+    // The first clone's pack is indexed on a worker of its own; later visits make none.
+    const workers: string[] = [];
+    page.on('worker', (worker) => workers.push(worker.url()));
     remote.server.resetStats();
     await signIn(page, ann);
     await cardShown(page);
+    expect(workers).toEqual([expect.stringMatching(/\/plover\/_astro\/pack-index\.worker-[\w-]+\.js$/)]);
     const cloneBytes = remote.server.stats.fetchBytes;
     expect(cloneBytes).toBeGreaterThan(100_000);
     await expect.poll(() => page.getByTestId('online').textContent()).toBe('Online');
@@ -160,6 +164,7 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     await cardShown(page);
     await expect.poll(() => page.getByTestId('online').textContent()).toBe('Online');
     expect(remote.server.stats.fetchBytes).toBeLessThan(cloneBytes / 100);
+    expect(workers).toHaveLength(1);
   });
 
   it('reports a wrong token without losing the queue, and a revoked token without losing a decision', async () => {

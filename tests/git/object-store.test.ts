@@ -4,6 +4,7 @@ import git from 'isomorphic-git';
 import { describe, expect, it } from 'vitest';
 import { oidBytes } from '../../src/git/bytes.ts';
 import { parseTree, readBlobAt, readCommitTree, readTreeEntries, usePackStore } from '../../src/git/object-store.ts';
+import type { GitObject } from '../../src/git/pack-reader.ts';
 import { git as run, useTempRepos } from '../helpers/repo.ts';
 
 const repo = useTempRepos();
@@ -56,5 +57,28 @@ describe('the pack store', () => {
     }
     expect(() => parseTree(entry('100600', 'x'), 't')).toThrow(/mode 100600/);
     expect(() => parseTree(Buffer.from('100644 broken'), 't')).toThrow(/damaged at byte 0/);
+  });
+
+  it('gives a read the object a pack being indexed finds later, once; after the end, reads go to the packs', async () => {
+    const { dir } = repo({ files: { 'a.txt': 'a\n' }, candidates: false });
+    run(dir, 'gc', '-q');
+    const ctx = { fs, gitdir: join(dir, '.git'), cache: {} };
+    const store = usePackStore(ctx);
+    const blob = run(dir, 'rev-parse', 'HEAD:a.txt').trim();
+    const receiving = store.receive();
+    let read: GitObject | null | undefined;
+    const reading = store.read(blob).then((object) => (read = object));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(read).toBeUndefined(); // not found yet: the read waits
+    const found = { type: 'blob' as const, data: new TextEncoder().encode('as the indexing found it') };
+    receiving.arrive(blob, found);
+    await reading;
+    expect(read).toBe(found);
+    // Given once: the next read of it waits for the end, then reads the pack.
+    const again = store.read(blob);
+    receiving.end();
+    expect(Buffer.from((await again)!.data).toString()).toBe('a\n');
+    // An object no pack holds: null after the end, not a wait.
+    expect(await store.read('0'.repeat(40))).toBeNull();
   });
 });

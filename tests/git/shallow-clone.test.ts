@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
 import { afterEach, describe, expect, it } from 'vitest';
+import { readBlobAt } from '../../src/git/object-store.ts';
 import { syncClone, type Clone, type RemoteOptions } from '../../src/git/remote.ts';
 import { parseUploadPackResult, uploadPackRequest } from '../../src/git/shallow-clone.ts';
 import { pktLine } from '../../src/git/smart-http.ts';
@@ -52,6 +53,23 @@ describe('the first clone', () => {
     expect(fsck.stderr).toBe('');
     expect(fsck.status).toBe(0);
     expect(gitIn('ls-tree', '-r', '--name-only', head).stdout.trim()).toBe(run(remote.bare, 'ls-tree', '-r', '--name-only', head).trim());
+  });
+
+  it('tells the commit before the clone is stored; the files read from then on are those git has', async () => {
+    const clone = newClone();
+    const head = run(remote.bare, 'rev-parse', 'main').trim();
+    const paths = run(remote.bare, 'ls-tree', '-r', '--name-only', head).trim().split('\n');
+    let reads: Promise<(Uint8Array | null)[]> | undefined;
+    let storedWhenTold: string[] | undefined;
+    await syncClone(clone, withAuth(), undefined, (commit) => {
+      expect(commit).toBe(head);
+      storedWhenTold = [join(clone.gitdir, 'refs/remotes/origin/main'), join(clone.gitdir, 'objects/pack')].filter((p) => fs.existsSync(p) && fs.readdirSync(p).length);
+      reads = Promise.all(paths.map((path) => readBlobAt(clone, commit, path)));
+    });
+    expect(storedWhenTold).toEqual([]);
+    const read = await reads!;
+    const gitHas = (path: string) => spawnSync('git', ['cat-file', 'blob', `${head}:${path}`], { cwd: remote.bare, env: GIT_ENV }).stdout;
+    expect(read.map((bytes, i) => Buffer.from(bytes!).equals(gitHas(paths[i]!)))).toEqual(paths.map(() => true));
   });
 
   it('leaves later fetches to isomorphic-git, which finds what the first one stored and brings only what is new', async () => {
