@@ -103,8 +103,10 @@ export class PackStore {
 
   /** An object from the packs, or null when none of them holds it. */
   async read(oid: string): Promise<GitObject | null> {
-    const waiting = this.waiting;
-    if (waiting && !this.once.has(oid)) await new Promise<void>((resolve) => waiting.set(oid, [...(waiting.get(oid) ?? []), resolve]));
+    // Two reads may wait for one object: the first takes it, the second waits again (for the end).
+    for (let waiting = this.waiting; waiting && !this.once.has(oid); waiting = this.waiting) {
+      await new Promise<void>((resolve) => waiting!.set(oid, [...(waiting!.get(oid) ?? []), resolve]));
+    }
     const kept = this.once.get(oid);
     if (kept) {
       this.once.delete(oid);

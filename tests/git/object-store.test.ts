@@ -68,16 +68,21 @@ describe('the pack store', () => {
     const receiving = store.receive();
     let read: GitObject | null | undefined;
     const reading = store.read(blob).then((object) => (read = object));
+    // A second read waiting for the same object at the same time.
+    let second: GitObject | null | undefined;
+    const secondReading = store.read(blob).then((object) => (second = object));
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(read).toBeUndefined(); // not found yet: the read waits
+    expect(read).toBeUndefined(); // not found yet: the reads wait
     const found = { type: 'blob' as const, data: new TextEncoder().encode('as the indexing found it') };
     receiving.arrive(blob, found);
     await reading;
     expect(read).toBe(found);
-    // Given once: the next read of it waits for the end, then reads the pack.
-    const again = store.read(blob);
+    // Given once: the other read waits again, for the end, then reads the pack.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(second).toBeUndefined();
     receiving.end();
-    expect(Buffer.from((await again)!.data).toString()).toBe('a\n');
+    await secondReading;
+    expect(Buffer.from(second!.data).toString()).toBe('a\n');
     // An object no pack holds: null after the end, not a wait.
     expect(await store.read('0'.repeat(40))).toBeNull();
   });
