@@ -5,7 +5,8 @@
  *
  * The page (the site `npm run build` makes, fresh browser profile):
  *   - first visit: from "Sign in" to the queue ready (depth-1 clone into IndexedDB, reading
- *     candidates and corrections from it), and the bytes the server sent; then how long
+ *     candidates and corrections from it), and the bytes the server sent, median of 3 (each
+ *     in a fresh profile, in turns with native git's clones); then, in one more, how long
  *     keeping the review index for later visits takes, in the background;
  *   - later visits (reload), medians: after one decision pushed (the index kept, brought up
  *     to date with that file), and with nothing new; sign in → queue ready, and reload →
@@ -15,7 +16,7 @@
  *   - push one decision (each pushed alone), median time and bytes uploaded.
  * Native git, same server, same repository:
  *   - `git clone --depth 1 --single-branch` (with checkout, and with --no-checkout as the
- *     page does), time and bytes;
+ *     page does), time and bytes, medians of 3;
  *   - write the same kind of file, `git add && git commit`, median;
  *   - `git push` of that one commit to a review branch, median time and bytes.
  * The page's decisions and native git's commits alternate (page decision and push, then
@@ -31,6 +32,7 @@ import { promisify } from 'node:util';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { CHROMIUM, launchChromium, watchCards } from './browser.ts';
 import { startGitHttpServer, startStaticHost } from '../scripts/git-http-server.ts';
 import { createCorrection, serializeCorrection } from '../src/lib/records/correction.ts';
@@ -115,12 +117,48 @@ async function serverPush(push: () => Promise<unknown>): Promise<{ bytes: number
   return { bytes: server.stats.pushBytes - bytes, hostMs: host[0]! };
 }
 
-/** Native `git clone --depth 1` (with checkout, and with --no-checkout as the page does), median of 3; leaves the clone at `work/c`. */
-async function nativeClone(work: string): Promise<Pick<Row, 'native_clone_ms' | 'native_clone_no_checkout_ms' | 'native_clone_bytes'>> {
+/** Signs in on the page, as a reviewer would. */
+async function signIn(page: Page): Promise<void> {
+  await page.getByLabel('Name').fill(reviewer.name);
+  await page.getByLabel('Email').fill(reviewer.email);
+  await page.getByLabel('Access token').fill(TOKEN);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** A first visit of the page in a fresh browser profile: sign in → queue ready (plover:open), and the bytes the server sent. */
+async function pageFirstVisit(): Promise<{ ms: number; bytes: number }> {
+  const browser = await launchChromium();
+  try {
+    const page = await browser.context.newPage();
+    page.on('pageerror', (err) => console.error('page error:', err.message));
+    await page.goto(site.url);
+    server.resetStats();
+    await signIn(page);
+    await page.getByRole('article', { name: 'Candidate' }).waitFor({ timeout: 600_000 });
+    return { ms: await page.evaluate(() => performance.getEntriesByName('plover:open')[0]!.duration), bytes: server.stats.fetchBytes };
+  } finally {
+    await browser.close();
+  }
+}
+
+/**
+ * Three rounds of: the page's first visit (a fresh browser profile), native `git clone
+ * --depth 1 --no-checkout` (as the page clones), native `git clone --depth 1`; medians.
+ * Taken in turns, so that whatever else the machine does weighs on both. Leaves the
+ * clone at `work/c`.
+ */
+async function firstVisits(
+  work: string,
+): Promise<Pick<Row, 'page_first_visit_ms' | 'page_first_visit_bytes' | 'native_clone_ms' | 'native_clone_no_checkout_ms' | 'native_clone_bytes'>> {
+  const pages: number[] = [];
   const clones: number[] = [];
   const bare: number[] = [];
+  let pageBytes = 0;
   let bytes = 0;
   for (let i = 0; i < 3; i++) {
+    const visit = await pageFirstVisit();
+    pages.push(visit.ms);
+    pageBytes = visit.bytes;
     rmSync(join(work, 'c'), { recursive: true, force: true });
     server.resetStats();
     bare.push(await time(() => nativeGit(work, 'clone', '-q', '--depth', '1', '--single-branch', '--branch', 'main', '--no-checkout', remote, 'c')));
@@ -128,10 +166,19 @@ async function nativeClone(work: string): Promise<Pick<Row, 'native_clone_ms' | 
     clones.push(await time(() => nativeGit(work, 'clone', '-q', '--depth', '1', '--single-branch', '--branch', 'main', remote, 'c')));
     bytes = server.stats.fetchBytes / 2;
   }
-  return { native_clone_ms: round(median(clones)), native_clone_no_checkout_ms: round(median(bare)), native_clone_bytes: Math.round(bytes) };
+  return {
+    page_first_visit_ms: round(median(pages)),
+    page_first_visit_bytes: pageBytes,
+    native_clone_ms: round(median(clones)),
+    native_clone_no_checkout_ms: round(median(bare)),
+    native_clone_bytes: Math.round(bytes),
+  };
 }
 
-type Measured = Omit<Row, 'corrections' | 'candidates' | 'native_clone_ms' | 'native_clone_no_checkout_ms' | 'native_clone_bytes'>;
+type Measured = Omit<
+  Row,
+  'corrections' | 'candidates' | 'page_first_visit_ms' | 'page_first_visit_bytes' | 'native_clone_ms' | 'native_clone_no_checkout_ms' | 'native_clone_bytes'
+>;
 
 /**
  * The page's first visit, then RUNS rounds of: one decision in the page (f = flag), pushed
@@ -191,16 +238,10 @@ async function measurePageAndNative(n: number, clone: string): Promise<Measured>
         count,
       );
 
-    console.log('  page: first visit');
+    console.log('  page: a first visit, for the rounds and the later visits');
     await page.goto(site.url);
-    await page.getByLabel('Name').fill(reviewer.name);
-    await page.getByLabel('Email').fill(reviewer.email);
-    await page.getByLabel('Access token').fill(TOKEN);
-    server.resetStats();
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page);
     await ready();
-    const first = (await measures('plover:open'))[0]!.duration;
-    const firstBytes = server.stats.fetchBytes;
     const keep = await kept();
     const storage = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
 
@@ -254,8 +295,6 @@ async function measurePageAndNative(n: number, clone: string): Promise<Measured>
     }
     const reads = (visits: typeof after) => [...new Set(visits.map((v) => v.read))].join(', ');
     return {
-      page_first_visit_ms: round(first),
-      page_first_visit_bytes: firstBytes,
       page_first_visit_keep_ms: round(keep),
       page_storage_bytes: storage,
       page_later_visit_ms: round(median(after.map((v) => v.open))),
@@ -293,8 +332,8 @@ try {
     const work = mkdtempSync(join(tmpdir(), 'plover-bench-native-'));
     let row: Row;
     try {
-      console.log('  native git: clone');
-      const clone = await nativeClone(work);
+      console.log('  first visits: the page, native git (3 rounds)');
+      const clone = await firstVisits(work);
       row = { corrections: n, candidates, ...clone, ...(await measurePageAndNative(n, join(work, 'c'))) };
     } finally {
       rmSync(work, { recursive: true, force: true });
@@ -337,7 +376,7 @@ writeFileSync(
     `The site built by \`npm run build\`, in Chromium (headless, fresh profile), against a real git server on loopback ` +
     `(\`git http-backend\` with Basic auth, scripts/git-http-server.ts); native git against the same server and repository. ` +
     `Repositories of N committed corrections plus their candidates, generated from the real data. Commit and push: medians of ${RUNS} decisions, ` +
-    `each pushed alone, the page's and native git's taken in turns; clone: median of 3. Bytes are request (push) and response (fetch) bodies counted by the server. ` +
+    `each pushed alone, the page's and native git's taken in turns; first visit and clone: medians of 3, taken in turns (each first visit in a fresh browser profile). Bytes are request (push) and response (fetch) bodies counted by the server. ` +
     `${meta.node}, ${meta.git}, ${meta.cpus} cores; ${meta.date}. Generated by \`npm run bench\`.\n\n${table}\n`,
 );
 console.log(`\n${table}\n\nwrote docs/bench/hosted.md and docs/bench/hosted.json`);
