@@ -156,7 +156,7 @@ export class HostedSession {
     let ahead: Promise<CandidatesRead> | undefined;
     const readAhead = (commit: string) => {
       ahead = readCandidatesAt(session.clone, commit);
-      ahead.catch(() => undefined); // its error is the clone's, or the read's again when it is used
+      ahead.catch(() => undefined); // the clone's error is told by syncClone; any other, by reading again where it is used
     };
     try {
       await session.committer.writing(() =>

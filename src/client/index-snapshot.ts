@@ -155,7 +155,7 @@ export async function readCandidatesAt(clone: Clone, commit: string): Promise<Ca
  */
 async function readForIndex(source: IndexSource, ahead?: Promise<CandidatesRead>): Promise<FirstRead> {
   const files = pageSource(source);
-  const early = await ahead;
+  const early = await ahead?.catch(() => undefined); // read again below, which says what went wrong
   const read = early?.commit === source.target ? early : await readCandidatesAt(source.clone, source.target);
   const corrections = await readCorrections(files, read.candidates);
   const problems = [...read.problems, ...corrections.problems];
