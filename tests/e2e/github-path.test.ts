@@ -26,9 +26,13 @@ describe.skipIf(!CHROMIUM)('the hosted site behind the real CORS proxy, for a ho
   let outDir = '';
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
 
+  /** Listens on loopback; a port it cannot take (another process took it meanwhile) fails the test with the system's error, not a wait. */
   function listenProxy(port = 0): Promise<void> {
     proxy = createServer((req, res) => handler!(req, res));
-    return new Promise((resolve) => proxy.listen(port, '127.0.0.1', () => resolve()));
+    return new Promise((resolve, reject) => {
+      proxy.once('error', reject);
+      proxy.listen(port, '127.0.0.1', () => resolve());
+    });
   }
   const stopProxy = () =>
     new Promise<void>((resolve) => {
