@@ -38,19 +38,14 @@ export class PackStore {
     this.readers.set(name, reader);
   }
 
-  /** An object inflated elsewhere, for its next read (which takes it): spares inflating a large blob twice. */
-  keepOnce(oid: string, object: GitObject): void {
-    this.once.set(oid, object);
-  }
-
-  /** Drops what keepOnce kept and was not read. */
+  /** Drops what receive kept and was not read. */
   forgetKept(): void {
     this.once.clear();
   }
 
   /**
-   * Takes the objects of a pack being indexed as they are found, each kept as keepOnce
-   * keeps it; until `end`, a read of an object not yet found waits for it, and after
+   * Takes the objects of a pack being indexed as they are found, each kept for its next
+   * read (which takes it); until `end`, a read of an object not yet found waits for it, and after
    * `end` goes to the packs (the indexed one added by then, or none when indexing failed).
    */
   receive(): { arrive(oid: string, object: GitObject): void; end(): void } {

@@ -32,7 +32,7 @@ import { PloverError, errorCode } from '../lib/errors.ts';
 import { normalizeEmail, reviewerTag } from '../lib/records/paths.ts';
 import { commitFile, resolveOrNull, type GitFs } from './commit-file.ts';
 import { packWriter } from './pack.ts';
-import { shallowClone } from './shallow-clone.ts';
+import { shallowClone, type CloneProgress } from './shallow-clone.ts';
 import { advertiseReceivePack, advertiseUploadPack, authHeaders, remoteError, sendReceivePack, USUAL_CAPABILITIES, type HttpRemote, type ReceivePackResult } from './smart-http.ts';
 import { diffTrees, type Change } from './tree-diff.ts';
 
@@ -105,12 +105,7 @@ async function setRef(clone: Clone, ref: string, value: string): Promise<void> {
  * start to arrive: its files can be read from then on (each read waits for its object).
  * @throws PloverError `E_AUTH`, `E_OFFLINE`, `E_REMOTE`.
  */
-export async function syncClone(
-  clone: Clone,
-  remote: RemoteOptions,
-  onProgress?: (phase: string, loaded: number, total: number) => void,
-  onCommit?: (commit: string) => void,
-): Promise<SyncResult> {
+export async function syncClone(clone: Clone, remote: RemoteOptions, onProgress?: CloneProgress, onCommit?: (commit: string) => void): Promise<SyncResult> {
   const { fs, gitdir, cache, http } = clone;
   const headers = authHeaders(remote);
   const common = {

@@ -32,6 +32,9 @@ export function uploadPackRequest(want: string, offered: ReadonlySet<string>): U
   return concat([pktLine(`want ${want} ${capabilities.join(' ')}\n`), pktLine('deepen 1\n'), FLUSH, pktLine('done\n')]) as Uint8Array<ArrayBuffer>;
 }
 
+/** Told how a clone or fetch goes: its phase (`Downloading`, `Indexing objects`…), and how far, where known. */
+export type CloneProgress = (phase: string, loaded: number, total: number) => void;
+
 export interface UploadPackResult {
   /** The commits the host made shallow (the boundary of the depth asked for). */
   shallow: string[];
@@ -82,7 +85,7 @@ export async function shallowClone(
   clone: ObjectContext,
   remote: HttpRemote,
   branch: string,
-  onProgress?: (phase: string, loaded: number, total: number) => void,
+  onProgress?: CloneProgress,
   onCommit?: (commit: string) => void,
 ): Promise<number | null> {
   const what = 'Cloning the repository failed';
