@@ -23,6 +23,7 @@ import { CandidateIndex } from '../lib/records/candidate-index.ts';
 import { datasetSettings, writeDatasetCard } from './dataset-card.ts';
 import { TOKENIZER, TokenCountCache } from './token-count.ts';
 import { readCorrectionsOnThread } from './corrections-thread.ts';
+import { candidatesApart } from './candidates-apart.ts';
 import { EarlierTurnFinder } from '../lib/export/earlier-turns.ts';
 import { fingerprint } from './fingerprint.ts';
 import { gitRefSource, worktreeSource } from './sources.ts';
@@ -126,7 +127,9 @@ export async function writeExport(options: WriteExportOptions): Promise<Manifest
   try {
     // Earlier turns are found as the candidates are read, from fingerprints of their texts.
     const turns = exportOptions.substituteEarlierTurns ? new EarlierTurnFinder(fingerprint) : undefined;
-    const { candidates, problems } = await CandidateIndex.read(source, turns && (({ candidate }) => turns.add(candidate)));
+    // The working tree's large candidate files are read half here, half on a thread of their own.
+    const apart = ref ? undefined : candidatesApart(dir, turns);
+    const { candidates, problems } = await CandidateIndex.read(source, turns && (({ candidate }) => turns.add(candidate)), apart).finally(() => apart?.close());
     // The reading thread settles them (it waits for them before it sends a group).
     const earlierTurns = turns?.result();
     if (earlierTurns) corrections.earlierTurns(earlierTurns);

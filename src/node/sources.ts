@@ -9,7 +9,7 @@ import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, read
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PloverError, errorCode } from '../lib/errors.ts';
-import type { DataSource, SourceFile, TooLarge } from '../lib/records/repository.ts';
+import type { DataSource, FileChunks, SourceFile, TooLarge } from '../lib/records/repository.ts';
 import { compareOrdinal } from '../lib/ordinal.ts';
 
 export type { DataSource, SourceFile } from '../lib/records/repository.ts';
@@ -131,11 +131,11 @@ const CHUNK_BYTES = 4 * 1024 * 1024;
  * The file's bytes in chunks of one buffer, reused from one chunk to the next, or only its
  * size when that is over `maxBytes`. Opens no link (`O_NOFOLLOW`).
  */
-function chunksUpTo(file: string, maxBytes: number): Iterable<Uint8Array> | TooLarge {
+function chunksUpTo(file: string, maxBytes: number): FileChunks | TooLarge {
   const opened = openUpTo(file, maxBytes);
   if ('tooLarge' in opened) return opened;
   const { fd, size } = opened;
-  return (function* () {
+  const chunks = (function* () {
     try {
       const buffer = Buffer.allocUnsafe(Math.min(size, CHUNK_BYTES));
       // Up to the size the file had when opened: a file that grows while read is read as it was.
@@ -149,6 +149,7 @@ function chunksUpTo(file: string, maxBytes: number): Iterable<Uint8Array> | TooL
       closeSync(fd);
     }
   })();
+  return Object.assign(chunks, { size });
 }
 
 /** Opens a regular file for reading, unless it is over `maxBytes` (then only its size). Opens no link (`O_NOFOLLOW`). */

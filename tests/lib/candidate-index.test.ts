@@ -1,9 +1,9 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CandidateIndex } from '../../src/lib/records/candidate-index.ts';
+import { CandidateIndex, readCandidatePart, type CandidatesApart } from '../../src/lib/records/candidate-index.ts';
 import { readCandidates, type DataSource } from '../../src/lib/records/repository.ts';
-import { EarlierTurnFinder, indexEarlierTurns } from '../../src/lib/export/earlier-turns.ts';
+import { EarlierTurnFinder, indexEarlierTurns, turnKeys, type TurnKeys } from '../../src/lib/export/earlier-turns.ts';
 import { fingerprint } from '../../src/node/fingerprint.ts';
 import { worktreeSource } from '../../src/node/sources.ts';
 import { candidateLine, dataRuns, useTempRepos } from '../helpers/repo.ts';
@@ -20,14 +20,17 @@ function memorySource(files: Record<string, Buffer>, chunk?: number): DataSource
     ...(chunk
       ? {
           readChunks: (path: string) =>
-            (function* () {
-              const buffer = Buffer.alloc(chunk);
-              for (let at = 0; at < files[path]!.length; at += chunk) {
-                const n = files[path]!.copy(buffer, 0, at, at + chunk);
-                yield buffer.subarray(0, n);
-                buffer.fill(0x7b); // reused: nothing may still point into it
-              }
-            })(),
+            Object.assign(
+              (function* () {
+                const buffer = Buffer.alloc(chunk);
+                for (let at = 0; at < files[path]!.length; at += chunk) {
+                  const n = files[path]!.copy(buffer, 0, at, at + chunk);
+                  yield buffer.subarray(0, n);
+                  buffer.fill(0x7b); // reused: nothing may still point into it
+                }
+              })(),
+              { size: files[path]!.length },
+            ),
           readAt: (path: string, offset: number, length: number) => files[path]!.subarray(offset, offset + length),
         }
       : {}),
@@ -82,6 +85,41 @@ describe('CandidateIndex', () => {
     const finder = new EarlierTurnFinder(fingerprint);
     await CandidateIndex.read(memorySource(real, 4096), ({ candidate }) => finder.add(candidate));
     expect(finder.result()).toEqual(expected);
+  });
+
+  it('reads the second half of each file apart with the same candidates, lines, problems and earlier turns', async () => {
+    const real = Object.fromEntries(dataRuns().map(({ run, file }) => [`candidates/${run}.jsonl`, readFileSync(file)]));
+    // The second "a", the blank line's neighbours and the NFC twin fall in the half read apart.
+    const files: Record<string, Buffer> = { ...real, 'candidates/run_a.jsonl': messy, 'candidates/run_b.jsonl': Buffer.from(`${candidateLine({ id: 'last' })}\n`) };
+    const expected = await readCandidates(memorySource(files));
+    const alone = new EarlierTurnFinder(fingerprint);
+    await CandidateIndex.read(memorySource(files, 4096), ({ candidate }) => alone.add(candidate));
+    for (const chunk of [1, 7, 4096]) {
+      const finder = new EarlierTurnFinder(fingerprint);
+      const parts: { file: string; start: number; end: number }[] = [];
+      const apart: CandidatesApart<TurnKeys> = {
+        fromBytes: 200,
+        read: async (file, start, end) => {
+          parts.push({ file, start, end });
+          return readCandidatePart(file, start, [files[file]!.subarray(start, end)], (candidate) => turnKeys(candidate, fingerprint));
+        },
+        take: (keys) => finder.addKeys(keys),
+      };
+      const { candidates, problems } = await CandidateIndex.read(memorySource(files, chunk), ({ candidate }) => finder.add(candidate), apart);
+      // Every file of 200 bytes or more is split once, after the first line break past its middle (run_b's only one ends it: not split).
+      const splittable = Object.keys(files).filter((f) => files[f]!.length >= 200 && files[f]!.subarray(files[f]!.length >> 1, -1).includes(0x0a));
+      expect(splittable).not.toContain('candidates/run_b.jsonl');
+      expect(parts.map((p) => p.file).sort()).toEqual(splittable.sort());
+      for (const { file, start, end } of parts) {
+        expect(files[file]![start - 1]).toBe(0x0a);
+        expect(start).toBeGreaterThan(end / 2);
+      }
+      expect(problems).toEqual(expected.problems);
+      expect(problems.some((p) => p.file === 'candidates/run_a.jsonl' && p.line! > 4)).toBe(true);
+      expect(candidates.size).toBe(expected.candidates.size);
+      for (const [id, located] of expected.candidates) expect(candidates.get(id)).toEqual(located);
+      expect(finder.result()).toEqual(alone.result());
+    }
   });
 
   const tempRepo = useTempRepos();

@@ -46,16 +46,12 @@ export class EarlierTurnFinder {
   }
 
   add(candidate: Candidate): void {
-    const { id, benchmark_run_id: run, prompt_messages: messages } = candidate;
-    const parts: string[] = [candidate.model_id];
-    for (let index = 0; index < messages.length; index++) {
-      const m = messages[index]!;
-      const print = this.fingerprint(m.content);
-      if (index > 0 && m.role === 'assistant') this.wanted.push({ id, run, index, key: this.key([...parts, print]) });
-      parts.push(m.role, print);
-    }
-    parts.push(this.fingerprint(candidate.model_response));
-    const key = this.key(parts);
+    this.addKeys(turnKeys(candidate, this.fingerprint));
+  }
+
+  /** Adds a candidate by its keys (turnKeys with this finder's fingerprint), as `add` does: what a thread that parsed it hands over. */
+  addKeys({ id, run, wanted, answered: key }: TurnKeys): void {
+    for (const [index, wantedKey] of wanted) this.wanted.push({ id, run, index, key: wantedKey });
     let answered = this.answered.get(key);
     if (!answered) this.answered.set(key, (answered = { all: [], byRun: new Map() }));
     answered.all.push(id);
@@ -79,11 +75,31 @@ export class EarlierTurnFinder {
     }
     return { turns, sources };
   }
+}
 
-  /** The messages as JSON (unambiguous), fingerprinted again to keep the key short. */
-  private key(parts: string[]): string {
-    return this.fingerprint(JSON.stringify(parts));
+/** What EarlierTurnFinder keeps of a candidate: the conversation key of each assistant message of its prompt (by index), and of its prompt and response. */
+export interface TurnKeys {
+  id: string;
+  run: string;
+  wanted: [number, string][];
+  answered: string;
+}
+
+/** A candidate's conversation keys (see EarlierTurnFinder), from the fingerprints of its texts. */
+export function turnKeys(candidate: Candidate, fingerprint: (text: string) => string): TurnKeys {
+  const { id, benchmark_run_id: run, prompt_messages: messages } = candidate;
+  // The messages as JSON (unambiguous), fingerprinted again to keep the key short.
+  const key = (parts: string[]) => fingerprint(JSON.stringify(parts));
+  const parts: string[] = [candidate.model_id];
+  const wanted: [number, string][] = [];
+  for (let index = 0; index < messages.length; index++) {
+    const m = messages[index]!;
+    const print = fingerprint(m.content);
+    if (index > 0 && m.role === 'assistant') wanted.push([index, key([...parts, print])]);
+    parts.push(m.role, print);
   }
+  parts.push(fingerprint(candidate.model_response));
+  return { id, run, wanted, answered: key(parts) };
 }
 
 /** The earlier turns of the candidates of `candidates` (see EarlierTurnFinder), keyed by the texts themselves. */

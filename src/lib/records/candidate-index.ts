@@ -32,9 +32,10 @@ export class CandidateIndex implements CandidateLookup {
    * Reads and checks every candidate file of `source` (which stays in use until the index
    * is no longer: close it after).
    * @param seen given each candidate the index keeps, in file order (what the page takes its outline from, the export its earlier turns).
+   * @param apart reads the second half of each large file on another thread (see CandidatesApart), while this one reads the first.
    * @returns the index, and the problems readCandidates finds, in its order.
    */
-  static async read(source: DataSource, seen?: (located: LocatedCandidate) => void): Promise<{ candidates: CandidateIndex; problems: Problem[] }> {
+  static async read<N>(source: DataSource, seen?: (located: LocatedCandidate) => void, apart?: CandidatesApart<N>): Promise<{ candidates: CandidateIndex; problems: Problem[] }> {
     const index = new CandidateIndex(source);
     const problems: Problem[] = [];
     const duplicates: Problem[] = [];
@@ -42,13 +43,32 @@ export class CandidateIndex implements CandidateLookup {
       if (!whole && !source.readAt) throw new Error(`the source reads ${file} in chunks but cannot read a part of it again (readAt)`);
       const f = index.files.push(file) - 1;
       index.whole.push(whole);
-      const parser = new CandidateFileParser(file, (located, span) => {
-        const problem = index.add(f, located, span!);
+      const keep = (id: string, line: number, span: LineSpan) => {
+        const problem = index.add(f, id, line, span);
         if (problem) duplicates.push(problem);
-        else seen?.(located);
+        return !problem;
+      };
+      const parser = new CandidateFileParser(file, (located, span) => {
+        if (keep(located.candidate.id, located.line, span!)) seen?.(located);
       });
-      for (const chunk of chunks) parser.push(chunk);
+      const half = apart && !whole && chunks.size !== undefined && chunks.size >= apart.fromBytes ? secondHalf(source, file, chunks.size) : undefined;
+      const part = half === undefined ? undefined : apart!.read(file, half, chunks.size!);
+      part?.catch(() => undefined); // awaited below, once the first half is read
+      let at = 0;
+      for (const chunk of chunks) {
+        if (half !== undefined && at + chunk.length >= half) {
+          parser.push(chunk.subarray(0, half - at));
+          break; // the rest is the other thread's
+        }
+        parser.push(chunk);
+        at += chunk.length;
+      }
       problems.push(...parser.end().problems);
+      if (!part) continue;
+      const { ids, lineOf, offsetOf, bytesOf, notes, problems: found } = await part;
+      const before = parser.lines;
+      for (const p of found) problems.push(p.line === undefined ? p : { ...p, line: before + p.line });
+      for (let i = 0; i < ids.length; i++) if (keep(ids[i]!, before + lineOf[i]!, { offset: offsetOf[i]!, bytes: bytesOf[i]! })) apart!.take(notes[i]!);
     }
     problems.push(...duplicates);
     return { candidates: index, problems };
@@ -81,11 +101,11 @@ export class CandidateIndex implements CandidateLookup {
     return n === undefined ? undefined : this.at(n);
   }
 
-  private add(f: number, { candidate, line }: LocatedCandidate, span: LineSpan): Problem | undefined {
+  private add(f: number, id: string, line: number, span: LineSpan): Problem | undefined {
     const n = this.idOf.length;
-    const problem = this.ids.add(candidate.id, this.files[f]!, line, n);
+    const problem = this.ids.add(id, this.files[f]!, line, n);
     if (problem) return problem;
-    this.idOf.push(candidate.id);
+    this.idOf.push(id);
     this.fileOf.push(f);
     this.lineOf.push(line);
     this.offsetOf.push(span.offset);
@@ -113,4 +133,58 @@ export class CandidateIndex implements CandidateLookup {
     }
     return { candidate, file, line };
   }
+}
+
+/**
+ * Reads the second half of large candidate files on another thread (src/node/candidates-apart.ts),
+ * while the index reads the first: parsing and checking are most of the time a large file takes.
+ */
+export interface CandidatesApart<N> {
+  /** Files from this size up are split. */
+  fromBytes: number;
+  /** Reads bytes `start` to `end` of `file` (CandidatePart): asked before the first half is read, awaited after. */
+  read(file: string, start: number, end: number): Promise<CandidatePart<N>>;
+  /** What `seen` does for a candidate read apart, from the note made of it there; in file order, for the candidates the index keeps. */
+  take(note: N): void;
+}
+
+/** What a part of a candidate file read apart gives the index: each valid candidate's id, line (counted from the part's first) and span, a note made of it, and the part's problems. */
+export interface CandidatePart<N> {
+  ids: string[];
+  lineOf: number[];
+  offsetOf: number[];
+  bytesOf: number[];
+  notes: N[];
+  problems: Problem[];
+}
+
+/** Parses bytes `start` on of a candidate file, given in chunks (a CandidatePart): the other side of CandidatesApart. */
+export function readCandidatePart<N>(file: string, start: number, chunks: Iterable<Uint8Array>, note: (candidate: Candidate) => N): CandidatePart<N> {
+  const part: CandidatePart<N> = { ids: [], lineOf: [], offsetOf: [], bytesOf: [], notes: [], problems: [] };
+  const parser = new CandidateFileParser(
+    file,
+    ({ candidate, line }, span) => {
+      part.ids.push(candidate.id);
+      part.lineOf.push(line);
+      part.offsetOf.push(span!.offset);
+      part.bytesOf.push(span!.bytes);
+      part.notes.push(note(candidate));
+    },
+    start,
+  );
+  for (const chunk of chunks) parser.push(chunk);
+  part.problems = parser.end().problems;
+  return part;
+}
+
+/** Where the second half of a file starts: after the first line break from its middle on; undefined when there is none before its end. */
+function secondHalf(source: DataSource, file: string, size: number): number | undefined {
+  const WINDOW = 64 * 1024;
+  for (let at = size >> 1; at < size; at += WINDOW) {
+    const bytes = source.readAt!(file, at, Math.min(WINDOW, size - at));
+    const newline = bytes.indexOf(0x0a);
+    if (newline !== -1) return at + newline + 1 < size ? at + newline + 1 : undefined;
+    if (bytes.length === 0) return undefined;
+  }
+  return undefined;
 }

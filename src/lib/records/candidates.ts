@@ -62,9 +62,16 @@ export class CandidateFileParser {
   private partialAt = 0;
   private chunkAt = 0;
 
-  constructor(file: string, keep?: (located: LocatedCandidate, span: LineSpan | undefined) => void) {
+  /** @param start where the first chunk is in the file (a part of it parsed apart): spans count from the file's start, lines from the part's. */
+  constructor(file: string, keep?: (located: LocatedCandidate, span: LineSpan | undefined) => void, start = 0) {
     this.file = file;
     this.keep = keep ?? ((located) => this.candidates.push(located));
+    this.chunkAt = start;
+  }
+
+  /** The lines taken so far. */
+  get lines(): number {
+    return this.line;
   }
 
   push(chunk: Uint8Array): void {

@@ -37,7 +37,7 @@ export interface DataSource {
    * until the chunks are taken to the end. Candidate files are read this way where a
    * source offers it, so that a 300 MB run is never held whole.
    */
-  readChunks?(path: string, maxBytes: number): Iterable<Uint8Array> | TooLarge;
+  readChunks?(path: string, maxBytes: number): FileChunks | TooLarge;
   /**
    * `length` bytes of the file from `offset`, read again after `readChunks` (fewer where
    * the file is now shorter): the export reads an exported candidate's line when it needs
@@ -47,6 +47,9 @@ export interface DataSource {
   /** Frees what the source holds (a git process). */
   close(): void;
 }
+
+/** A file's bytes a chunk at a time (DataSource.readChunks), and its size when it was opened. */
+export type FileChunks = Iterable<Uint8Array> & { size?: number };
 
 export const CANDIDATES_DIR = 'candidates';
 
@@ -97,10 +100,10 @@ export async function readCandidates(source: DataSource): Promise<CandidateData>
   return { candidates: byId, candidateOrder: located.map((c) => c.candidate.id), problems };
 }
 
-/** A candidate file to parse: its bytes in chunks, and, where the source cannot read it in chunks, those bytes whole (the one chunk). */
+/** A candidate file to parse: its bytes in chunks (with the file's size where the source tells it), and, where the source cannot read it in chunks, those bytes whole (the one chunk). */
 export interface CandidateFileBytes {
   file: string;
-  chunks: Iterable<Uint8Array>;
+  chunks: FileChunks;
   whole?: Uint8Array;
 }
 
