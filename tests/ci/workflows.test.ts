@@ -99,6 +99,13 @@ describe.each(WORKFLOWS)('%s', (file) => {
         .split('\n')
         .map((p) => p.trim());
       expect(paths).toEqual(['dist/sft.jsonl', 'dist/sft.manifest.json']);
+      // The token counts the export kept are what the job carries to its next run.
+      const cache = job.steps.find((s) => s.uses?.startsWith('actions/cache@'))!;
+      expect(cache.with!.path).toBe('.git/plover/token-counts');
+      expect(cache.with!.key).toMatch(/^plover-token-counts-\$\{\{ github\.sha \}\}$/);
+      expect(cache.with!['restore-keys']).toBe('plover-token-counts-');
+      expect(job.steps.indexOf(cache)).toBeLessThan(job.steps.findIndex((s) => s.run === 'npm run export'));
+      expect(readFileSync(join(project, '.git/plover/token-counts'), 'utf8')).toMatch(/^[0-9a-f]{16}\t\d+\n/);
       for (const p of paths) expect(existsSync(join(project, p))).toBe(true);
       expect(checkExportRules(readFileSync(join(project, 'dist/sft.jsonl')))).toEqual([]);
       const manifest = JSON.parse(readFileSync(join(project, 'dist/sft.manifest.json'), 'utf8'));
