@@ -152,10 +152,10 @@ export class HostedSession {
     }
     const session = new HostedSession(config, reviewer, token);
     const started = performance.now();
-    // A first clone's candidates are read while the rest of its pack is indexed.
+    // A first clone's candidates and corrections are read while the rest of its pack is indexed and stored.
     let ahead: Promise<CandidatesRead> | undefined;
     const readAhead = (commit: string) => {
-      ahead = readCandidatesAt(session.clone, commit);
+      ahead = readCandidatesAt(session.clone, commit, true);
       ahead.catch(() => undefined); // the clone's error is told by syncClone; any other, by reading again where it is used
     };
     try {

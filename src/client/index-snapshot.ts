@@ -119,6 +119,8 @@ export interface CandidatesRead {
   problems: Problem[];
   /** The candidate files, with their blobs. */
   files: { path: string; blob: string }[];
+  /** The corrections of the same commit, where they were read with the candidates (a first clone's read ahead). */
+  correctionsRead?: { corrections: LocatedCorrection[]; problems: Problem[] };
 }
 
 /** What the first read of a clone keeps for its review index. */
@@ -132,9 +134,11 @@ interface FirstRead extends CandidatesRead {
  * of each its outline and its line's place in its file's bytes: the texts are read again
  * from those bytes when a card needs them. As JavaScript strings, the texts of 100k
  * candidates take about twice their bytes and slow every allocation. The hosted session
- * starts this while a first clone is still being indexed (syncClone's onCommit).
+ * starts this while a first clone is still being indexed (syncClone's onCommit), with
+ * `withCorrections`: the corrections are read next, as their objects arrive, not once the
+ * clone is stored.
  */
-export async function readCandidatesAt(clone: Clone, commit: string): Promise<CandidatesRead> {
+export async function readCandidatesAt(clone: Clone, commit: string, withCorrections = false): Promise<CandidatesRead> {
   const { fs, gitdir, cache } = clone;
   const files = treeSource({ fs, gitdir, cache, commit });
   const outlines: CandidateOutline[] = [];
@@ -144,7 +148,9 @@ export async function readCandidatesAt(clone: Clone, commit: string): Promise<Ca
     places.push({ file, line });
   });
   const paths = [...new Set(places.map((p) => p.file))];
-  return { commit, outlines, places, candidates, problems, files: paths.map((path) => ({ path, blob: files.oidOf(path)! })) };
+  const read: CandidatesRead = { commit, outlines, places, candidates, problems, files: paths.map((path) => ({ path, blob: files.oidOf(path)! })) };
+  if (withCorrections) read.correctionsRead = await readCorrections(files, candidates);
+  return read;
 }
 
 /**
@@ -157,7 +163,8 @@ async function readForIndex(source: IndexSource, ahead?: Promise<CandidatesRead>
   const files = pageSource(source);
   const early = await ahead?.catch(() => undefined); // read again below, which says what went wrong
   const read = early?.commit === source.target ? early : await readCandidatesAt(source.clone, source.target);
-  const corrections = await readCorrections(files, read.candidates);
+  // Read with the candidates from the target, they are the page's while the outbox holds nothing else.
+  const corrections = read.correctionsRead && source.outbox === source.target ? read.correctionsRead : await readCorrections(files, read.candidates);
   const problems = [...read.problems, ...corrections.problems];
   if (problems.length) throw invalidRepository(problems);
   return { ...read, corrections: corrections.corrections, blobOf: (path) => files.oidOf(path)! };

@@ -7,6 +7,8 @@ import http from 'isomorphic-git/http/node';
 import { describe, expect, it } from 'vitest';
 import { openIndex, readCandidatesAt, type IndexSource } from '../../src/client/index-snapshot.ts';
 import { candidateLine, git, useTempRepos } from '../helpers/repo.ts';
+import { createCorrection, serializeCorrection } from '../../src/lib/records/correction.ts';
+import { correctionPath } from '../../src/lib/records/paths.ts';
 
 const repo = useTempRepos();
 
@@ -30,5 +32,28 @@ describe('the first read of a clone', () => {
     const failed = Promise.reject(new Error('the read ahead failed'));
     failed.catch(() => undefined); // as the session does: its error is told where it is used
     expect((await open(failed)).has('two')).toBe(true);
+  });
+
+  it('takes the corrections read ahead with the candidates while the outbox is the target, and reads them again when it holds more', async () => {
+    const decided = createCorrection({ candidate_id: 'one', action: 'discard' }, { name: 'Ann', email: 'ann@example.org' }, new Date('2024-05-01T12:00:00Z'));
+    const { dir } = repo({
+      files: {
+        'candidates/run_a.jsonl': `${candidateLine({ id: 'one' })}\n${candidateLine({ id: 'two' })}\n`,
+        [correctionPath('one', 'ann@example.org')]: serializeCorrection(decided),
+      },
+      candidates: false,
+    });
+    const clone = { fs, gitdir: join(dir, '.git'), cache: {}, http };
+    const head = git(dir, 'rev-parse', 'HEAD');
+    const ahead = await readCandidatesAt(clone, head, true);
+    expect(ahead.correctionsRead!.corrections.map((c) => c.correction.candidate_id)).toEqual(['one']);
+    expect(ahead.correctionsRead!.problems).toEqual([]);
+    // Told the read ahead found none: taken while the outbox is the target.
+    const none = Promise.resolve({ ...ahead, correctionsRead: { corrections: [], problems: [] } });
+    const open = async (outbox: string) => (await openIndex({ clone, target: head, outbox, mine: () => false }, null, 'k', (work) => work(), none)).index;
+    expect((await open(head)).records()).toEqual([]);
+    // An outbox with a commit of its own: the corrections are read from the page's source.
+    git(dir, 'commit', '-q', '--allow-empty', '-m', 'a decision of this reviewer');
+    expect((await open(git(dir, 'rev-parse', 'HEAD'))).records().map((c) => c.correction.candidate_id)).toEqual(['one']);
   });
 });
