@@ -152,10 +152,11 @@ export class HostedSession {
     }
     const session = new HostedSession(config, reviewer, token);
     const started = performance.now();
-    // A first clone's candidates and corrections are read while the rest of its pack is indexed and stored.
+    // A first clone's candidates are read while the rest of its pack is indexed and stored, and its
+    // corrections too where the page will read them from that commit (no outbox of this reviewer elsewhere).
     let ahead: Promise<CandidatesRead> | undefined;
-    const readAhead = (commit: string) => {
-      ahead = readCandidatesAt(session.clone, commit, true);
+    const readAhead = (commit: string, outboxThere: boolean) => {
+      ahead = readCandidatesAt(session.clone, commit, outboxThere);
       ahead.catch(() => undefined); // the clone's error is told by syncClone; any other, by reading again where it is used
     };
     try {

@@ -101,11 +101,11 @@ async function setRef(clone: Clone, ref: string, value: string): Promise<void> {
  * Clones the target branch (depth 1, one branch, no checkout) the first time, and
  * fetches only what is new afterwards; fetches the destination branch too when it
  * differs and exists. Creates the outbox on the destination (or the target) when missing.
- * @param onCommit on a first clone, told the target branch's commit as soon as its objects
- * start to arrive: its files can be read from then on (each read waits for its object).
+ * @param onCommit on a first clone, told the target's commit as its objects start to arrive
+ * (each read of its files waits for its object), and whether the outbox will start there.
  * @throws PloverError `E_AUTH`, `E_OFFLINE`, `E_REMOTE`.
  */
-export async function syncClone(clone: Clone, remote: RemoteOptions, onProgress?: CloneProgress, onCommit?: (commit: string) => void): Promise<SyncResult> {
+export async function syncClone(clone: Clone, remote: RemoteOptions, onProgress?: CloneProgress, onCommit?: (commit: string, outboxThere: boolean) => void): Promise<SyncResult> {
   const { fs, gitdir, cache, http } = clone;
   const headers = authHeaders(remote);
   const common = {
@@ -125,7 +125,8 @@ export async function syncClone(clone: Clone, remote: RemoteOptions, onProgress?
     if (cloned) {
       await git.init({ fs, gitdir, bare: true, defaultBranch: remote.branch });
       await git.addRemote({ fs, gitdir, remote: 'origin', url: remote.url, force: true });
-      const ours = await shallowClone(clone, remote, remote.branch, onProgress, onCommit);
+      const startsAt = (commit: string, refs: ReadonlyMap<string, string>) => (refs.get(`refs/heads/${remote.dest}`) ?? commit) === commit;
+      const ours = await shallowClone(clone, remote, remote.branch, onProgress, (commit, refs) => onCommit?.(commit, startsAt(commit, refs)));
       if (ours !== null) fetched += ours;
       else fetched += await packSize(clone, await git.fetch({ ...common, url: remote.url, ref: remote.branch, singleBranch: true, depth: 1, tags: false }));
     } else {

@@ -75,8 +75,8 @@ export function parseUploadPackResult(bytes: Uint8Array): UploadPackResult {
  * fetched: the pack and its index, `shallow`, and `refs/remotes/origin/<branch>`. The
  * pack stays in memory for the clone's PackStore, which is given every object as the
  * indexing finds it (PackStore.receive).
- * @param onCommit told the commit as soon as its objects start to arrive: its files can be
- * read from then on, while the rest of the pack is indexed.
+ * @param onCommit told the commit as soon as its objects start to arrive (its files can be
+ * read from then on, while the rest of the pack is indexed), with the host's branches.
  * @returns the bytes fetched, or null when the host does not offer what this fetch needs
  * (the caller then fetches through isomorphic-git).
  * @throws PloverError: the host's refusal (E_AUTH, E_REMOTE…), `E_REMOTE` when it has no such branch, `E_PROTOCOL`; an Error for a damaged pack.
@@ -86,7 +86,7 @@ export async function shallowClone(
   remote: HttpRemote,
   branch: string,
   onProgress?: CloneProgress,
-  onCommit?: (commit: string) => void,
+  onCommit?: (commit: string, hostRefs: ReadonlyMap<string, string>) => void,
 ): Promise<number | null> {
   const what = 'Cloning the repository failed';
   const { refs, capabilities } = await advertiseUploadPack(remote, what);
@@ -102,7 +102,7 @@ export async function shallowClone(
   const receiving = store.receive();
   try {
     const indexing = indexApart(pack, { onProgress: (done, total) => onProgress?.('Indexing objects', done, total), onObject: receiving.arrive });
-    onCommit?.(want);
+    onCommit?.(want, refs);
     const idx = await indexing;
     const reader = new PackReader(pack, idx, false); // this pack's bytes, just checked by indexPack
     if (!reader.read(want)) throw new PloverError('E_PROTOCOL', `the git host sent a pack without the commit ${want} it was asked for`);

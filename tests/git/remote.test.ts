@@ -39,6 +39,27 @@ describe('pushing decisions from a clone without a working tree', () => {
     commitDecision({ fs: clone.fs, gitdir: clone.gitdir, cache: clone.cache, ref, decision: { candidate_id: id, action: 'flag' }, reviewer, now: new Date(at) });
   const subjects = (range: string) => git(remote.bare, 'log', '--format=%an|%s', range).split('\n').sort();
 
+  it('tells a first clone whether the outbox starts at the commit cloned, where the page reads the corrections ahead', async () => {
+    const main = git(remote.bare, 'rev-parse', 'main');
+    git(remote.bare, 'branch', 'labels/same', 'main');
+    const first = newClone();
+    await syncClone(first, options('labels/ahead'));
+    await decide(first, 'labels/ahead', IDS[0]!);
+    await pushOutbox(first, options('labels/ahead'));
+    for (const [dest, there] of [
+      ['main', true],
+      ['labels/none', true],
+      ['labels/same', true],
+      ['labels/ahead', false],
+    ] as const) {
+      const clone = newClone();
+      const told: [string, boolean][] = [];
+      await syncClone(clone, options(dest), undefined, (commit, outboxThere) => told.push([commit, outboxThere]));
+      expect(told, dest).toEqual([[main, there]]);
+      expect(git(clone.gitdir, 'rev-parse', outboxRef({ dest, reviewer: ann.email })) === main, dest).toBe(there);
+    }
+  });
+
   it('clones depth 1, commits in the outbox, pushes one commit per decision to the review branch, and fetches nothing twice', async () => {
     const clone = newClone();
     const sync = await syncClone(clone, options('labels/ann'));
