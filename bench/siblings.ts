@@ -93,8 +93,13 @@ else {
   });
   const page = await context.newPage();
   const commits = () => Number(git(dir, 'rev-list', '--count', 'HEAD'));
+  /** Waits until HEAD has `n` commits: a decision that never becomes one fails the bench, with what is missing. */
   const waitCommits = async (n: number) => {
-    while (commits() < n) await new Promise((r) => setTimeout(r, 50));
+    const deadline = Date.now() + 120_000;
+    while (commits() < n) {
+      if (Date.now() > deadline) throw new Error(`siblings bench: ${n - commits()} of the decisions made did not become commits within 120 s`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
   };
   /** Opens a candidate's card, types the correction and submits it: `c`, the text, Ctrl+Enter. */
   const typeOne = async (p: Page, id: string) => {
@@ -115,8 +120,11 @@ else {
     let start = performance.now();
     let keys = 0;
     const base = commits();
-    for (const id of a) keys += await typeOne(page, id);
-    await waitCommits(base + a.length);
+    // Each decision committed before the next card's address is opened: leaving the page could cut its request short.
+    for (const [i, id] of a.entries()) {
+      keys += await typeOne(page, id);
+      await waitCommits(base + i + 1);
+    }
     typed.push({ keys, clicks: 0, ms: performance.now() - start });
     // With siblings: the first typed, the three settled.
     const b = groups[2 * q + 1]!;
