@@ -310,14 +310,19 @@ describe.skipIf(!CHROMIUM)('the review page in Chromium', () => {
       await page.getByRole('article', { name: 'Candidate' }).waitFor();
       const byHand: string[] = [];
       for (let i = 0; i < 7; i++) {
-        byHand.push((await currentId(page))!);
+        const id = (await currentId(page))!;
+        byHand.push(id);
         await page.getByRole('button', { name: 'Flag', exact: true }).click();
+        // The page took the click: its decision is listed (a click lost while the card was redrawn would say so here, not as a count that never moves).
+        await expect.poll(() => page.locator('.commit').filter({ hasText: id }).count(), { message: `the Flag click on ${id} made no decision` }).toBeGreaterThan(0);
         // A commit the backend refused is listed as failed: the test says so at once, with its message, instead of waiting for a count that never moves.
         const failed = page.locator('.commit[data-state="failed"]');
         const count = () => Number(git(repo.dir, 'rev-list', '--count', `${head}..HEAD`));
         await expect.poll(async () => (await failed.count()) > 0 || count() === n + i + 1).toBe(true);
         expect(await failed.allTextContents()).toEqual([]);
         expect(count()).toBe(n + i + 1);
+        // The next card is clicked once the page has the answer for this one, as a reviewer sees it land.
+        await expect.poll(() => page.locator('.commit[data-state="pending"]').count()).toBe(0);
       }
       await bulk.getByRole('button', { name: `Undo all ${n}` }).click();
       await expect.poll(() => bulk.getByRole('status').textContent()).toContain(`Undid all ${n}.`);
