@@ -43,7 +43,10 @@ export function candidatesApart(dir: string, turns?: EarlierTurnFinder, fromByte
   let worker: Worker | undefined;
   const waiting = new Map<number, { resolve: (part: CandidatePart<TurnKeys | null>) => void; reject: (err: Error) => void }>();
   let asked = 0;
+  /** Why the thread is gone: a read asked after that is refused with it, not left waiting. */
+  let gone: Error | undefined;
   const fail = (err: Error) => {
+    gone ??= err;
     for (const { reject } of waiting.values()) reject(err);
     waiting.clear();
   };
@@ -63,6 +66,7 @@ export function candidatesApart(dir: string, turns?: EarlierTurnFinder, fromByte
   return {
     fromBytes,
     read(file, startAt, end) {
+      if (gone) return Promise.reject(gone);
       worker ??= start();
       const n = asked++;
       const request: PartRequest = { n, file, start: startAt, end };

@@ -50,5 +50,7 @@ describe('candidatesApart', () => {
     const apart = candidatesApart(repo.dir, undefined, 1);
     await expect(apart.read('candidates/missing.jsonl', 0, 10)).rejects.toThrow(/ENOENT/);
     await apart.close();
+    // A thread that is gone refuses what it is asked afterwards, instead of leaving it waiting.
+    await expect(apart.read('candidates/missing.jsonl', 0, 10)).rejects.toThrow(/the thread reading candidates stopped/);
   });
 });
