@@ -124,7 +124,7 @@ function readUpTo(file: string, maxBytes: number): Uint8Array | TooLarge {
   }
 }
 
-/** How much of a file is read at a time by `chunksUpTo`. */
+/** How much of a file is read at a time by `chunksUpTo` and `chunksOfPart`. */
 const CHUNK_BYTES = 4 * 1024 * 1024;
 
 /**
@@ -135,21 +135,33 @@ function chunksUpTo(file: string, maxBytes: number): FileChunks | TooLarge {
   const opened = openUpTo(file, maxBytes);
   if ('tooLarge' in opened) return opened;
   const { fd, size } = opened;
-  const chunks = (function* () {
-    try {
-      const buffer = Buffer.allocUnsafe(Math.min(size, CHUNK_BYTES));
-      // Up to the size the file had when opened: a file that grows while read is read as it was.
-      for (let left = size; left > 0;) {
-        const n = readSync(fd, buffer, 0, Math.min(buffer.length, left), null);
-        if (n === 0) break; // the file shrank while being read
-        left -= n;
-        yield buffer.subarray(0, n);
-      }
-    } finally {
-      closeSync(fd);
-    }
-  })();
+  // Up to the size the file had when opened: a file that grows while read is read as it was.
+  const chunks = chunksOf(fd, 0, size);
   return Object.assign(chunks, { size });
+}
+
+/**
+ * Bytes `start` to `end` of the file at `path` in the working tree at `dir`, in chunks as
+ * `chunksUpTo` gives them (fewer where the file is now shorter): a part of a candidate
+ * file read on another thread (candidates-apart.ts). Opens no link.
+ */
+export function chunksOfPart(dir: string, path: string, start: number, end: number): Iterable<Uint8Array> {
+  return chunksOf((openUpTo(join(dir, path), Infinity) as { fd: number }).fd, start, end); // no size is over Infinity
+}
+
+/** Reads an open file from `start` to `end` in chunks of one reused buffer, and closes it. */
+function* chunksOf(fd: number, start: number, end: number): Generator<Uint8Array> {
+  try {
+    const buffer = Buffer.allocUnsafe(Math.min(end - start, CHUNK_BYTES));
+    for (let at = start; at < end;) {
+      const n = readSync(fd, buffer, 0, Math.min(buffer.length, end - at), at);
+      if (n === 0) break; // the file shrank while being read
+      at += n;
+      yield buffer.subarray(0, n);
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Opens a regular file for reading, unless it is over `maxBytes` (then only its size). Opens no link (`O_NOFOLLOW`). */
