@@ -1,6 +1,21 @@
 import { describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import { CORRECTION_PATH_PATTERN, correctionPath } from '../../src/lib/records/paths.ts';
+import { CORRECTION_PATH_PATTERN, correctionPath, sha256Hex } from '../../src/lib/records/paths.ts';
+
+describe('sha256Hex', () => {
+  // ASCII, the last ASCII code, the first codes past it, a pair, a lone surrogate (UTF-8 has no form for it: U+FFFD, as TextEncoder says), past the short-text path.
+  it.each(['', 'sftc_b5505e86f70999cf', '\x7f', '\x80', 'é', 'ann@exämple.org', '😀 x', 'a\ud800b', 'x'.repeat(256), 'x'.repeat(257), `${'x'.repeat(255)}é`])(
+    "hashes %j as Node's crypto does: its UTF-8 bytes",
+    (text) => {
+      expect(sha256Hex(text)).toBe(
+        createHash('sha256')
+          .update(Buffer.from(new TextEncoder().encode(text)))
+          .digest('hex'),
+      );
+    },
+  );
+});
 
 describe('correctionPath', () => {
   it('derives a sharded path from the candidate id and the reviewer email', () => {
