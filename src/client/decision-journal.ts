@@ -6,7 +6,9 @@
  * reviewer on that candidate at least as new as the decision means its commit landed.
  *
  * Each tab holds a Web Lock of its own while it is signed in; entries of a tab whose lock
- * is free were left by a tab that is gone or signed out. Entries are per git remote and
+ * is free were left by a tab that is gone or signed out. A session that finds another
+ * tab's entries at sign-in waits for that tab's lock, and commits what the tab leaves once
+ * the browser frees it (a closed tab's lock is freed a moment after it closes). Entries are per git remote and
  * reviewer, so reviewers who share a browser never commit each other's. Where localStorage is blocked or full, nothing is
  * kept and the page asks before it is left while a decision is not yet stored.
  */
@@ -81,14 +83,32 @@ export class DecisionJournal {
     }
   }
 
-  /** The decisions that tabs now gone left, oldest first. */
-  async orphans(): Promise<JournalEntry[]> {
-    const held = new Set(((await navigator.locks.query()).held ?? []).map((l) => l.name));
+  /**
+   * The decisions that tabs now gone left, oldest first.
+   * @param gone a tab whose lock this tab holds (it waited for it): gone too.
+   */
+  async orphans(gone?: string): Promise<JournalEntry[]> {
+    const held = await this.heldLocks();
     const entries: JournalEntry[] = [];
     for (const key of this.keys()) {
       const entry = this.read(key);
-      if (entry && !held.has(`plover-tab:${entry.tab}`)) entries.push(entry);
+      if (entry && (entry.tab === gone || !held.has(`plover-tab:${entry.tab}`))) entries.push(entry);
     }
     return entries.sort((a, b) => (a.decidedAt < b.decidedAt ? -1 : a.decidedAt > b.decidedAt ? 1 : 0));
+  }
+
+  /** The other tabs that kept decisions here and still hold their lock: open, or closed a moment ago and not yet freed by the browser. */
+  async heldTabs(): Promise<string[]> {
+    const held = await this.heldLocks();
+    const tabs = new Set<string>();
+    for (const key of this.keys()) {
+      const entry = this.read(key);
+      if (entry && entry.tab !== this.tab && held.has(`plover-tab:${entry.tab}`)) tabs.add(entry.tab);
+    }
+    return [...tabs];
+  }
+
+  private async heldLocks(): Promise<Set<string>> {
+    return new Set(((await navigator.locks.query()).held ?? []).map((l) => l.name!));
   }
 }

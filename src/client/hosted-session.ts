@@ -100,6 +100,7 @@ export class HostedSession {
   /** Rate limits in a row, for the backoff when the host names no time. */
   private limitedInARow = 0;
   private closed = false;
+  private readonly leaving = new AbortController(); // aborted on sign out: the waits for other tabs' locks end
   /** At most one push per this many ms (pushIntervalMs), so a team stays within the host's recommended push rate. */
   private intervalMs = 10_000;
   /** When the last push that carried decisions started. */
@@ -191,6 +192,7 @@ export class HostedSession {
     usePackStore(session.clone).forgetKept();
     session.backend = service.backend(reviewer);
     await session.commitJournal();
+    void session.commitWhenGone();
     // For `npm run bench` and the tests: from sign-in to the queue ready (clone or fetch, read, index), and how the index was read.
     performance.measure('plover:open', { start: started, detail: { read } });
     await session.refreshWaiting();
@@ -214,6 +216,7 @@ export class HostedSession {
   /** Stops pushing (sign out). Decisions not yet pushed stay in this browser for the next sign-in. */
   close(): void {
     this.closed = true;
+    this.leaving.abort();
     clearTimeout(this.retryTimer);
     window.removeEventListener('online', this.onOnline);
     document.removeEventListener('visibilitychange', this.onHidden);
@@ -225,10 +228,17 @@ export class HostedSession {
   /**
    * Commits the decisions that closed tabs left in the journal, each once: a decision
    * whose commit landed (its record is at least as new as the decision), or that a later
-   * decision overtook, is only forgotten.
+   * decision overtook, is only forgotten. One pass at a time, so no two see one decision as
+   * not yet committed; `gone`: a tab whose lock this tab holds, whose decisions are left too.
    */
-  private async commitJournal(): Promise<void> {
-    for (const entry of await this.journal.orphans()) {
+  private commitJournal(gone?: string): Promise<void> {
+    const pass = this.journalPass.then(() => this.commitOrphans(gone));
+    this.journalPass = pass.catch(() => undefined);
+    return pass;
+  }
+  private journalPass = Promise.resolve();
+  private async commitOrphans(gone?: string): Promise<void> {
+    for (const entry of await this.journal.orphans(gone)) {
       try {
         if (!(await this.committer.holds(entry.decision.candidate_id, this.reviewer, new Date(entry.decidedAt)))) {
           await this.service!.decide(this.reviewer, entry.decision, entry.durationMs === undefined ? {} : { durationMs: entry.durationMs });
@@ -239,6 +249,13 @@ export class HostedSession {
         if (failsForGood(err)) this.journal.remove(entry.id);
         console.warn(`plover: a decision on ${entry.decision.candidate_id} kept from an earlier visit could not be committed: ${(err as Error).message}`);
       }
+    }
+  }
+
+  /** The decisions of tabs still open at sign-in (or still closing): committed here once such a tab is gone without storing them. */
+  private async commitWhenGone(): Promise<void> {
+    for (const tab of await this.journal.heldTabs()) {
+      navigator.locks.request(`plover-tab:${tab}`, { signal: this.leaving.signal }, () => (this.closed ? undefined : this.commitJournal(tab))).catch(() => undefined);
     }
   }
 

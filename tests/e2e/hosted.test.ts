@@ -68,7 +68,8 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
   /**
    * Signs in once the tabs closed before are gone for the browser too: `page.close()`
    * returns before Chromium frees a closed tab's Web Locks (~150 ms later here, longer on a
-   * busy machine), and a tab whose lock is held is a tab still open, whose decisions it commits itself.
+   * busy machine). A tab whose lock is held counts as open: a sign-in leaves its decisions to it,
+   * and commits them only once the lock is freed, so meanwhile the queue can show their cards.
    */
   async function signInAfterClose(page: Page, who: { name: string; email: string }) {
     await expect.poll(() => page.evaluate(async () => ((await navigator.locks.query()).held ?? []).filter((l) => l.name?.startsWith('plover-')).map((l) => l.name))).toEqual([]);
@@ -310,6 +311,43 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
         .sort(),
     ).toEqual(decided.map((id) => `plover: flag ${id}`).sort());
     expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('plover.journal:')))).toEqual([]);
+    expect(fsck(remote.bare).status).toBe(0);
+  });
+
+  it('commits, without a new sign-in, the decision a tab still open at sign-in kept, once that tab is gone', async () => {
+    const uma = { name: 'Uma Roy', email: 'uma@example.org' };
+    const context = await browser();
+    const first = await open(context);
+    await signIn(first, uma);
+    await cardShown(first);
+    const id = (await currentId(first))!;
+    // What a tab keeps from a click until its commit is stored: an entry of its own in the journal (decision-journal.ts), under its lock.
+    await first.evaluate(
+      async ([remoteUrl, email, candidateId]) => {
+        const tab = ((await navigator.locks.query()).held ?? [])
+          .map((l) => l.name!)
+          .find((n) => n.startsWith('plover-tab:'))!
+          .slice('plover-tab:'.length);
+        const entry = {
+          id: 'kept-1',
+          tab,
+          decision: { candidate_id: candidateId, action: 'flag', corrected_response: null, failure_category: null },
+          decidedAt: new Date().toISOString(),
+        };
+        localStorage.setItem(`plover.journal:${encodeURIComponent(remoteUrl!)}:${encodeURIComponent(email!)}:kept-1`, JSON.stringify(entry));
+      },
+      [remote.url, uma.email, id],
+    );
+    const second = await open(context);
+    await signIn(second, uma);
+    await cardShown(second);
+    // The first tab is open: its decision is its own to commit.
+    const log = () => git(remote.bare, 'for-each-ref', '--format=%(refname)', `refs/heads/${branchOf(uma)}`) && git(remote.bare, 'log', '--format=%s', `main..${branchOf(uma)}`);
+    expect(await second.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('plover.journal:')))).toHaveLength(1);
+    await first.close({ runBeforeUnload: false });
+    // Gone without storing it: the tab still signed in commits it once the browser frees the closed tab's lock, and pushes it.
+    await expect.poll(log).toBe(`plover: flag ${id}`);
+    await expect.poll(() => second.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('plover.journal:')))).toEqual([]);
     expect(fsck(remote.bare).status).toBe(0);
   });
 
