@@ -101,6 +101,7 @@ export class HostedSession {
   private limitedInARow = 0;
   private closed = false;
   private readonly leaving = new AbortController(); // aborted on sign out: the waits for other tabs' locks end
+  private journalPass = Promise.resolve(); // the pass of commitJournal under way, after which the next starts
   /** At most one push per this many ms (pushIntervalMs), so a team stays within the host's recommended push rate. */
   private intervalMs = 10_000;
   /** When the last push that carried decisions started. */
@@ -236,7 +237,6 @@ export class HostedSession {
     this.journalPass = pass.catch(() => undefined);
     return pass;
   }
-  private journalPass = Promise.resolve();
   private async commitOrphans(gone?: string): Promise<void> {
     for (const entry of await this.journal.orphans(gone)) {
       try {
