@@ -134,9 +134,10 @@ interface FirstRead extends CandidatesRead {
  * of each its outline and its line's place in its file's bytes: the texts are read again
  * from those bytes when a card needs them. As JavaScript strings, the texts of 100k
  * candidates take about twice their bytes and slow every allocation. The hosted session
- * starts this while a first clone is still being indexed (syncClone's onCommit), with
- * `withCorrections`: the corrections are read next, as their objects arrive, not once the
- * clone is stored.
+ * starts this while a first clone is still being indexed (syncClone's onCommit): a large
+ * candidate file is read as it inflates (treeSource's readArriving), and, with
+ * `withCorrections`, the corrections next, a shard at a time as their objects arrive
+ * (listParts), not once the clone is stored.
  */
 export async function readCandidatesAt(clone: Clone, commit: string, withCorrections = false): Promise<CandidatesRead> {
   const { fs, gitdir, cache } = clone;

@@ -28,6 +28,13 @@ export class PackStore {
   private readonly once = new Map<string, GitObject>();
   /** While a pack is indexed (receive): the reads waiting for an object not yet found, by oid. */
   private waiting: Map<string, (() => void)[]> | null = null;
+  /** While a pack is indexed: the large objects inflating, by their offset in the pack, until their oid is known. */
+  private readonly inflating = new Map<number, Inflating>();
+  /** Told when an object arrives, a large one starts to inflate, or the indexing ends (what `arriving` waits for). */
+  private changed: (() => void)[] = [];
+  /** While a pack is indexed: how many objects arrived, and how many had when each tree did. */
+  private arrived = 0;
+  private readonly treeArrived = new Map<string, number>();
 
   constructor(ctx: ObjectContext) {
     this.ctx = ctx;
@@ -48,21 +55,81 @@ export class PackStore {
    * read (which takes it); until `end`, a read of an object not yet found waits for it, and after
    * `end` goes to the packs (the indexed one added by then, or none when indexing failed).
    */
-  receive(): { arrive(oid: string, object: GitObject): void; end(): void } {
+  receive(): {
+    arrive(oid: string, object: GitObject, at: number): void;
+    inflating(at: number, type: GitObject['type'], size: number, part: Uint8Array): void;
+    end(): void;
+  } {
     const waiting = new Map<string, (() => void)[]>();
     this.waiting = waiting;
+    const tell = () => {
+      const told = this.changed;
+      this.changed = [];
+      for (const resolve of told) resolve();
+    };
     return {
-      arrive: (oid, object) => {
+      arrive: (oid, object, at) => {
         this.once.set(oid, object);
+        this.arrived += 1;
+        if (object.type === 'tree') this.treeArrived.set(oid, this.arrived);
         for (const resolve of waiting.get(oid) ?? []) resolve();
         waiting.delete(oid);
+        const inflating = this.inflating.get(at);
+        if (inflating) {
+          this.inflating.delete(at);
+          inflating.oid = oid;
+          inflating.wake();
+        }
+        if (this.changed.length) tell();
+      },
+      inflating: (at, type, size, part) => {
+        let inflating = this.inflating.get(at);
+        if (!inflating) this.inflating.set(at, (inflating = new Inflating(type, size, this.arrived)));
+        inflating.add(part);
+        if (this.changed.length) tell();
       },
       end: () => {
         if (this.waiting === waiting) this.waiting = null;
         for (const list of waiting.values()) for (const resolve of list) resolve();
         waiting.clear();
+        for (const inflating of this.inflating.values()) inflating.end();
+        this.inflating.clear();
+        this.treeArrived.clear();
+        tell();
       },
     };
+  }
+
+  /**
+   * A blob not found yet, read as it inflates, before its oid is known: while a pack is
+   * indexed, the first large blob that starts to inflate after the tree naming it arrived,
+   * and that no other read took, is taken to be this one (git packs a tree's blobs right
+   * after it). `whole` tells whether that guess was right, once the blob is hashed: the
+   * reader must not use what it read before. Marks `plover:arriving` with the answer.
+   * @param tree the tree that names the blob.
+   * @returns null when the blob is found (or never inflates apart) before such a guess: read it whole.
+   */
+  async arriving(oid: string, tree: string): Promise<ArrivingBlob | null> {
+    for (const waiting = this.waiting; waiting === this.waiting && waiting && !this.once.has(oid);) {
+      const named = this.treeArrived.get(tree);
+      if (named === undefined) return null;
+      const inflating = [...this.inflating.values()].find((i) => !i.taken && i.type === 'blob' && i.after >= named);
+      if (inflating) {
+        inflating.taken = true;
+        return {
+          size: inflating.size,
+          parts: inflating.parts(),
+          whole: async () => {
+            const found = await inflating.found();
+            performance.mark('plover:arriving', { detail: { right: found === oid } });
+            if (found !== oid) throw new Error(`the blob read as it inflated is ${found ?? 'not in the pack'}, not ${oid}`);
+            return (await this.read(oid))!.data;
+          },
+        };
+      }
+      await new Promise<void>((resolve) => this.changed.push(resolve));
+    }
+    return null;
   }
 
   private load(): Promise<void> {
@@ -113,6 +180,75 @@ export class PackStore {
       if (object) return object;
     }
     return null;
+  }
+}
+
+/** A blob read as it inflates (PackStore.arriving). */
+export interface ArrivingBlob {
+  size: number;
+  /** Its content, a part at a time, as it inflates. */
+  parts: AsyncIterable<Uint8Array>;
+  /**
+   * The blob, once hashed.
+   * @throws when it is not the blob asked for (what was read of it must be thrown away), or the pack ended before it.
+   */
+  whole(): Promise<Uint8Array>;
+}
+
+/** A large object inflating: its parts kept until read, its oid once hashed. */
+class Inflating {
+  readonly type: GitObject['type'];
+  readonly size: number;
+  /** How many objects had arrived when it started. */
+  readonly after: number;
+  taken = false;
+  oid: string | undefined;
+  private readonly kept: Uint8Array[] = [];
+  private ended = false;
+  private waking: (() => void)[] = [];
+
+  constructor(type: GitObject['type'], size: number, after: number) {
+    this.type = type;
+    this.size = size;
+    this.after = after;
+  }
+
+  add(part: Uint8Array): void {
+    this.kept.push(part);
+    this.wake();
+  }
+
+  /** The pack was indexed (or failed) before this object's oid was told. */
+  end(): void {
+    this.ended = true;
+    this.wake();
+  }
+
+  wake(): void {
+    const waking = this.waking;
+    this.waking = [];
+    for (const resolve of waking) resolve();
+  }
+
+  private next(): Promise<void> {
+    return new Promise((resolve) => this.waking.push(resolve));
+  }
+
+  async *parts(): AsyncGenerator<Uint8Array> {
+    for (let read = 0; read < this.size;) {
+      const part = this.kept.shift();
+      if (part) {
+        read += part.length;
+        yield part;
+      } else if (this.ended || this.oid !== undefined) throw new Error(`the pack ended ${this.size - read} bytes before the end of the blob read as it inflated`);
+      else await this.next();
+    }
+  }
+
+  /** Its oid, once hashed; undefined when the pack ended without it. */
+  async found(): Promise<string | undefined> {
+    while (this.oid === undefined && !this.ended) await this.next();
+    return this.oid;
   }
 }
 
@@ -185,6 +321,11 @@ export async function readCommitTree(ctx: ObjectContext, oid: string): Promise<s
   const head = decoder.decode((await readTyped(ctx, oid, 'commit')).subarray(0, 46));
   if (!/^tree [0-9a-f]{40}\n$/.test(head)) throw new Error(`The commit ${oid} does not start with its tree.`);
   return head.slice(5, 45);
+}
+
+/** A blob not found yet, read as it inflates (PackStore.arriving); null where it is read whole. */
+export async function readArriving(ctx: ObjectContext, oid: string, tree: string): Promise<ArrivingBlob | null> {
+  return (await stores.get(ctx.cache)?.arriving(oid, tree)) ?? null;
 }
 
 /** A blob's content. */

@@ -7,7 +7,7 @@
 import { sha1 } from '@noble/hashes/legacy.js';
 import CRC32 from 'crc-32';
 import { hex, oidBytes } from './bytes.ts';
-import { corrupt, Inflater, objectId, PackEntries, readHeader, REF_DELTA, YIELD_MS, yieldToPage, type GitObject } from './pack-reader.ts';
+import { corrupt, Inflater, objectId, PackEntries, readHeader, REF_DELTA, YIELD_MS, yieldToPage, type GitObject, type ObjectType } from './pack-reader.ts';
 
 export interface IndexOptions {
   /** Told how many objects are indexed, at each yield and at the end. */
@@ -15,9 +15,17 @@ export interface IndexOptions {
   /**
    * Given each object once its oid is known, in pack order as far as that goes (an
    * object of 1 MiB or more once hashed apart, a delta naming a later base at the end):
-   * what a caller about to read the objects can keep instead of inflating them again.
+   * what a caller about to read the objects can keep instead of inflating them again;
+   * `at` is the object's offset in the pack.
    */
-  onObject?: (oid: string, object: GitObject) => void;
+  onObject?: (oid: string, object: GitObject, at: number) => void;
+  /**
+   * Told, while an object of 1 MiB or more that is not a delta inflates, the next bytes of
+   * its content (every few MiB, `size` bytes in all), before anyone knows its oid: what a
+   * caller can start reading while the rest is inflated and hashed. onObject tells the
+   * object's oid later, with the same `at`.
+   */
+  onInflating?: (at: number, type: ObjectType, size: number, part: Uint8Array) => void;
 }
 
 /** A SHA-1 by the browser's (or Node's) own crypto, as hex. */
@@ -33,7 +41,7 @@ async function digest(bytes: Uint8Array): Promise<string> {
  * @throws when the pack is damaged (a bad header, an entry that does not inflate, a missing base, a wrong checksum).
  */
 export async function indexPack(pack: Uint8Array, options: IndexOptions = {}): Promise<Uint8Array> {
-  const { onProgress, onObject } = options;
+  const { onProgress, onObject, onInflating } = options;
   const view = new DataView(pack.buffer, pack.byteOffset, pack.byteLength);
   if (pack.length < 32 || view.getUint32(0) !== 0x5041434b || view.getUint32(4) !== 2) throw corrupt('it does not start as a version 2 pack');
   const count = view.getUint32(8);
@@ -62,7 +70,16 @@ export async function indexPack(pack: Uint8Array, options: IndexOptions = {}): P
       later.push(i);
       next = waitingInflater.inflate(pack, header.data, header.size).end;
     } else {
-      const object = entries.read(at);
+      const start = at;
+      let told = 0;
+      const object = entries.read(
+        at,
+        onInflating &&
+          ((type, size, content) => {
+            onInflating(start, type, size, content.subarray(told));
+            told = content.length;
+          }),
+      );
       next = object.end;
       const { type, data, hashable } = object;
       if (hashable) {
@@ -71,13 +88,13 @@ export async function indexPack(pack: Uint8Array, options: IndexOptions = {}): P
           digest(hashable).then((oid) => {
             oids[entry] = oid;
             byOid.set(oid, offset);
-            onObject?.(oid, { type, data });
+            onObject?.(oid, { type, data }, offset);
           }),
         );
       } else {
         oids[i] = objectId(type, data);
         byOid.set(oids[i]!, at);
-        onObject?.(oids[i]!, { type, data });
+        onObject?.(oids[i]!, { type, data }, at);
       }
       entries.keep(at, { type, data });
     }
@@ -101,7 +118,7 @@ export async function indexPack(pack: Uint8Array, options: IndexOptions = {}): P
       const { type, data } = entries.read(offsets[i]!);
       oids[i] = objectId(type, data);
       byOid.set(oids[i]!, offsets[i]!);
-      onObject?.(oids[i]!, { type, data });
+      onObject?.(oids[i]!, { type, data }, offsets[i]!);
     }
     left = waiting;
   }

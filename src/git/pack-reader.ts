@@ -23,8 +23,12 @@ export interface GitObject {
 const TYPES: Record<number, ObjectType> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
 export const OFS_DELTA = 6;
 export const REF_DELTA = 7;
+const Z_NO_FLUSH = 0;
 const Z_FINISH = 4;
+const Z_OK = 0;
 const Z_STREAM_END = 1;
+/** How much of a large object is inflated between two reports of how far it is (Inflater.inflate's `onOutput`). */
+const OUTPUT_STEP = 4 << 20;
 
 /** How long work on a pack (indexing it, taking its seek points) runs before it lets the page draw and answer (ms). */
 export const YIELD_MS = 100;
@@ -91,9 +95,10 @@ export class Inflater {
   /**
    * Inflates the zlib stream starting at `at` in `input`, whose content is `size` bytes.
    * @param room bytes left free before the content, in the same buffer (`whole`).
+   * @param onOutput told, every few MiB, how many bytes of the content are inflated (its buffer is `whole`, the content starting at `room`).
    * @returns the content and the offset just after the stream.
    */
-  inflate(input: Uint8Array, at: number, size: number, room = 0): { data: Uint8Array; whole: Uint8Array; end: number } {
+  inflate(input: Uint8Array, at: number, size: number, room = 0, onOutput?: (whole: Uint8Array, upTo: number) => void): { data: Uint8Array; whole: Uint8Array; end: number } {
     const strm = this.strm;
     this.reset();
     const output = new Uint8Array(room + Math.max(size, 1));
@@ -107,8 +112,18 @@ export class Inflater {
     strm.avail_in = input.length - start;
     strm.output = output;
     strm.next_out = room;
-    strm.avail_out = output.length - room;
-    const status = inflate(strm, Z_FINISH);
+    let status: number;
+    if (!onOutput) {
+      strm.avail_out = output.length - room;
+      status = inflate(strm, Z_FINISH);
+    } else {
+      do {
+        const stop = Math.min(output.length, strm.next_out + OUTPUT_STEP);
+        strm.avail_out = stop - strm.next_out;
+        status = inflate(strm, stop === output.length ? Z_FINISH : Z_NO_FLUSH);
+        onOutput(output, strm.next_out - room);
+      } while (status === Z_OK && strm.next_out < output.length);
+    }
     if (status !== Z_STREAM_END || strm.next_out !== room + size) throw corrupt(`the object at byte ${at} does not inflate to its ${size} bytes`);
     const end = this.checked ? strm.next_in : strm.next_in + 4;
     if (end > input.length) throw corrupt(`the object at byte ${at} ends past the pack`);
@@ -277,13 +292,15 @@ export class PackEntries {
    * The entry at `offset`, and the offset just after its bytes. An object of HASHED_APART
    * bytes or more that is not a delta comes with its bytes as git hashes them (`hashable`:
    * its header, then the content, in the content's own buffer).
+   * @param onOutput for such an object, told as its content inflates: the content so far.
    */
-  read(offset: number): GitObject & { end: number; hashable?: Uint8Array } {
+  read(offset: number, onOutput?: (type: ObjectType, size: number, content: Uint8Array) => void): GitObject & { end: number; hashable?: Uint8Array } {
     const header = readHeader(this.pack, offset);
     if (header.code !== OFS_DELTA && header.code !== REF_DELTA) {
       const type = TYPES[header.code]!;
       const head = header.size < HASHED_APART ? undefined : objectHeader(type, header.size);
-      const { data, whole, end } = this.inflater.inflate(this.pack, header.data, header.size, head?.length);
+      const told = head && onOutput ? (whole: Uint8Array, upTo: number) => onOutput(type, header.size, whole.subarray(head.length, head.length + upTo)) : undefined;
+      const { data, whole, end } = this.inflater.inflate(this.pack, header.data, header.size, head?.length, told);
       if (!head) return { type, data, end };
       whole.set(head);
       return { type, data, end, hashable: whole };

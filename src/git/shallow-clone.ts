@@ -2,9 +2,9 @@
  * The page's first clone: the branch's last commit and its files (depth 1, as `git clone
  * --depth 1 --no-checkout`), fetched with one upload-pack request and indexed here
  * (pack-index.ts, on a worker in the page, handing each object to the clone's PackStore
- * as it is found, so that the page reads the files while the rest is indexed), then
- * stored as git stores a fetched pack: the pack and its index under objects/pack, the
- * `shallow` file, the remote-tracking ref. isomorphic-git's own fetch took minutes at
+ * as it is found, and a large one as it inflates, so that the page reads the files while
+ * the rest is indexed), and stored as git stores a fetched pack: the pack (while it is
+ * indexed) and its index under objects/pack, the `shallow` file, the remote-tracking ref. isomorphic-git's own fetch took minutes at
  * 100k corrections, most of it inflating each object with a new inflater; later fetches
  * (only what is new) still go through it, and read what this stored as their own.
  *
@@ -100,21 +100,32 @@ export async function shallowClone(
   const { fs, gitdir } = clone;
   // The files are read right after the clone: each object, inflated here once, is kept for that read.
   const receiving = store.receive();
+  const name = `pack-${hex(pack.subarray(pack.length - 20))}`;
+  const packFile = `${gitdir}/objects/pack/${name}.pack`;
+  // Stored while it is indexed (a pack without its index is ignored), and removed when indexing fails.
+  const packStored = fs.promises
+    .mkdir(`${gitdir}/objects/pack`)
+    .catch(() => undefined)
+    .then(() => fs.promises.writeFile(packFile, pack));
+  packStored.catch(() => undefined); // awaited below
   try {
-    const indexing = indexApart(pack, { onProgress: (done, total) => onProgress?.('Indexing objects', done, total), onObject: receiving.arrive });
+    const indexing = indexApart(pack, {
+      onProgress: (done, total) => onProgress?.('Indexing objects', done, total),
+      onObject: receiving.arrive,
+      onInflating: receiving.inflating,
+    });
     onCommit?.(want, refs);
     const idx = await indexing;
     const reader = new PackReader(pack, idx, false); // this pack's bytes, just checked by indexPack
     if (!reader.read(want)) throw new PloverError('E_PROTOCOL', `the git host sent a pack without the commit ${want} it was asked for`);
-    const name = `pack-${hex(pack.subarray(pack.length - 20))}`;
-    await fs.promises.mkdir(`${gitdir}/objects/pack`).catch(() => undefined);
     // The index last: a pack without its index is ignored, an index without its pack is not.
-    await fs.promises.writeFile(`${gitdir}/objects/pack/${name}.pack`, pack);
+    await packStored;
     await fs.promises.writeFile(`${gitdir}/objects/pack/${name}.idx`, idx);
     if (shallow.length) await fs.promises.writeFile(`${gitdir}/shallow`, `${shallow.join('\n')}\n`, 'utf8');
     store.add(name, reader);
   } catch (err) {
     store.forgetKept();
+    await packStored.then(() => fs.promises.unlink(packFile)).catch(() => undefined);
     throw err;
   } finally {
     receiving.end();
@@ -140,8 +151,9 @@ function indexApart(pack: Uint8Array, options: IndexOptions): Promise<Uint8Array
     worker.onmessage = ({ data: message }: MessageEvent<IndexMessage>) => {
       heard = true;
       if (message.kind === 'objects') {
-        for (const [oid, type, start, end] of message.list) options.onObject?.(oid, { type, data: message.bytes.subarray(start, end) });
-      } else if (message.kind === 'progress') options.onProgress?.(message.done, message.total);
+        for (const [oid, type, start, end, at] of message.list) options.onObject?.(oid, { type, data: message.bytes.subarray(start, end) }, at);
+      } else if (message.kind === 'inflating') options.onInflating?.(message.at, message.type, message.size, message.bytes);
+      else if (message.kind === 'progress') options.onProgress?.(message.done, message.total);
       else {
         worker.terminate();
         if (message.kind === 'done') resolve(message.idx);

@@ -968,4 +968,31 @@ describe.skipIf(!CHROMIUM)('the hosted site in Chromium, against a real git serv
     expect(record.started_from).toEqual({ kind: 'suggestion', agent: 'helper-llm', sha256: createHash('sha256').update('Subject: A suggested email').digest('hex') });
     expect(fsck(remote.bare).status).toBe(0);
   });
+
+  it('reads a candidate file of several MiB as it inflates on a first visit, and uses it once it is known to be that file', async () => {
+    const large = 'candidates/a_large_run.jsonl';
+    const lines = Array.from({ length: 2600 }, (_, i) =>
+      candidateLine({
+        id: `large_${i}`,
+        benchmark_run_id: 'a_large_run',
+        prompt_messages: [{ role: 'user', content: i === 2599 ? 'the last question of the large run' : `question ${i} of the large run` }],
+        model_response: `answer ${i}: ${'a long answer, as models write them. '.repeat(60)}`,
+      }),
+    );
+    expect(lines.join('\n').length).toBeGreaterThan(5 << 20); // inflated in parts of 4 MiB: more than one
+    pushToMain({ [large]: `${lines.join('\n')}\n` });
+    try {
+      const page = await (await browser()).newPage();
+      page.on('pageerror', (err) => {
+        throw err;
+      });
+      await page.goto(`${site.url}?q=${encodeURIComponent('the last question of the large run')}`);
+      await signIn(page, { name: 'Lee Chan', email: 'lee@example.org' });
+      await cardShown(page);
+      expect(await currentId(page)).toBe('large_2599');
+      expect(await page.evaluate(() => performance.getEntriesByName('plover:arriving').map((e) => (e as PerformanceMark).detail.right as boolean))).toEqual([true]);
+    } finally {
+      pushToMain({ [large]: null });
+    }
+  });
 });

@@ -1,9 +1,10 @@
 import * as fs from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import git from 'isomorphic-git';
 import { describe, expect, it } from 'vitest';
 import { oidBytes } from '../../src/git/bytes.ts';
-import { parseTree, readBlobAt, readCommitTree, readTreeEntries, usePackStore } from '../../src/git/object-store.ts';
+import { parseTree, readBlobAt, readCommitTree, readTreeEntries, usePackStore, type ArrivingBlob } from '../../src/git/object-store.ts';
 import type { GitObject } from '../../src/git/pack-reader.ts';
 import { git as run, useTempRepos } from '../helpers/repo.ts';
 
@@ -74,7 +75,7 @@ describe('the pack store', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(read).toBeUndefined(); // not found yet: the reads wait
     const found = { type: 'blob' as const, data: new TextEncoder().encode('as the indexing found it') };
-    receiving.arrive(blob, found);
+    receiving.arrive(blob, found, 12);
     await reading;
     expect(read).toBe(found);
     // Given once: the other read waits again, for the end, then reads the pack.
@@ -85,5 +86,86 @@ describe('the pack store', () => {
     expect(Buffer.from(second!.data).toString()).toBe('a\n');
     // An object no pack holds: null after the end, not a wait.
     expect(await store.read('0'.repeat(40))).toBeNull();
+  });
+
+  describe('a blob read as it inflates', () => {
+    const bytes = (text: string) => new TextEncoder().encode(text);
+    const text = (parts: Uint8Array[]) => Buffer.concat(parts).toString();
+    const [tree, blob, other] = ['1'.repeat(40), '2'.repeat(40), '3'.repeat(40)];
+    const newStore = () => usePackStore({ fs, gitdir: join(tmpdir(), 'plover-no-such-clone'), cache: {} });
+    const settled = () => new Promise((resolve) => setTimeout(resolve, 20));
+    const arrivingMarks = () => performance.getEntriesByName('plover:arriving').map((e) => (e as PerformanceMark).detail.right as boolean);
+
+    it('takes the first large blob that starts inflating after the tree naming it, gives its parts as they come, and its bytes once hashed', async () => {
+      performance.clearMarks('plover:arriving');
+      const store = newStore();
+      const receiving = store.receive();
+      // A large blob that started before the tree: not the one (git packs a tree's blobs after it).
+      receiving.inflating(40, 'blob', 3, bytes('old'));
+      receiving.arrive(tree, { type: 'tree', data: new Uint8Array() }, 20);
+      let asked: ArrivingBlob | null | undefined;
+      const asking = store.arriving(blob, tree).then((a) => (asked = a));
+      await settled();
+      expect(asked).toBeUndefined(); // waits for one
+      receiving.inflating(100, 'blob', 6, bytes('abc'));
+      await asking;
+      expect(asked!.size).toBe(6);
+      const parts: Uint8Array[] = [];
+      const reading = (async () => {
+        for await (const part of asked!.parts) parts.push(part);
+      })();
+      await settled();
+      expect(text(parts)).toBe('abc');
+      receiving.inflating(100, 'blob', 6, bytes('def'));
+      await reading;
+      expect(text(parts)).toBe('abcdef');
+      let whole: Uint8Array | undefined;
+      const hashed = asked!.whole().then((w) => (whole = w));
+      await settled();
+      expect(whole).toBeUndefined(); // not before its oid is known
+      receiving.arrive(blob, { type: 'blob', data: bytes('abcdef') }, 100);
+      await hashed;
+      expect(Buffer.from(whole!).toString()).toBe('abcdef');
+      expect(arrivingMarks()).toEqual([true]);
+      receiving.end();
+    });
+
+    it('says so when the blob it took is another, and the blob asked for is read whole as usual', async () => {
+      performance.clearMarks('plover:arriving');
+      const store = newStore();
+      const receiving = store.receive();
+      receiving.arrive(tree, { type: 'tree', data: new Uint8Array() }, 20);
+      receiving.inflating(100, 'blob', 5, bytes('wrong'));
+      const asked = (await store.arriving(blob, tree))!;
+      receiving.arrive(other, { type: 'blob', data: bytes('wrong') }, 100);
+      await expect(asked.whole()).rejects.toThrow(`the blob read as it inflated is ${other}, not ${blob}`);
+      expect(arrivingMarks()).toEqual([false]);
+      receiving.arrive(blob, { type: 'blob', data: bytes('small') }, 200);
+      expect(Buffer.from((await store.read(blob))!.data).toString()).toBe('small');
+      receiving.end();
+    });
+
+    it('is null when the blob arrives whole first, when its tree did not arrive, and after the end; a blob cut short by the end fails', async () => {
+      const store = newStore();
+      const receiving = store.receive();
+      expect(await store.arriving(blob, tree)).toBeNull(); // its tree is not here
+      receiving.arrive(tree, { type: 'tree', data: new Uint8Array() }, 20);
+      const asking = store.arriving(blob, tree);
+      receiving.arrive(blob, { type: 'blob', data: bytes('small') }, 30);
+      expect(await asking).toBeNull();
+      // Cut short: what was read cannot be used.
+      const cut = store.arriving(other, tree);
+      receiving.inflating(100, 'blob', 10, bytes('half'));
+      const asked = (await cut)!;
+      receiving.end();
+      const parts: Uint8Array[] = [];
+      await expect(
+        (async () => {
+          for await (const part of asked.parts) parts.push(part);
+        })(),
+      ).rejects.toThrow('the pack ended 6 bytes before the end of the blob read as it inflated');
+      await expect(asked.whole()).rejects.toThrow(`is not in the pack, not ${other}`);
+      expect(await store.arriving(other, tree)).toBeNull();
+    });
   });
 });

@@ -73,6 +73,36 @@ describe('indexPack', () => {
     expect(Buffer.from(ours).equals(idx)).toBe(true);
   });
 
+  it("tells a large object's content as it inflates, a few MiB at a time, before its oid; onObject then gives those bytes at the same offset", async () => {
+    const lines = Array.from({ length: 230_000 }, (_, i) => `line ${i}: ${(i * 2654435761) % 1_000_003} of a large candidate file`);
+    const { dir } = repo({ files: { 'candidates/big.jsonl': `${lines.join('\n')}\n`, 'small.txt': 'small\n' }, candidates: false });
+    const oids = allObjects(dir);
+    const { pack } = gitPack(dir, oids);
+    const big = git(dir, 'rev-parse', 'HEAD:candidates/big.jsonl').trim();
+    const content = catFiles(dir, [big]).get(big)!.data;
+    expect(content.length).toBeGreaterThan(9 << 20);
+    const parts = new Map<number, Uint8Array[]>();
+    const sizes = new Map<number, number>();
+    const given = new Map<string, { at: number; data: Uint8Array }>();
+    await indexPack(new Uint8Array(pack), {
+      onInflating: (at, type, size, part) => {
+        expect(type).toBe('blob');
+        sizes.set(at, size);
+        parts.set(at, [...(parts.get(at) ?? []), part.slice()]);
+        expect(given.has(big)).toBe(false); // before its oid is known
+      },
+      onObject: (oid, object, at) => given.set(oid, { at, data: object.data }),
+    });
+    // Only the large object, in parts of a few MiB that are its content.
+    expect([...parts.keys()]).toEqual([given.get(big)!.at]);
+    const told = parts.get(given.get(big)!.at)!;
+    expect(told.length).toBeGreaterThanOrEqual(3);
+    expect(sizes.get(given.get(big)!.at)).toBe(content.length);
+    expect(Buffer.concat(told).equals(content)).toBe(true);
+    expect(Buffer.from(given.get(big)!.data).equals(content)).toBe(true);
+    expect(given.size).toBe(oids.length);
+  });
+
   it('refuses a damaged pack, saying so', async () => {
     const { dir, oids } = history();
     const { pack } = gitPack(dir, oids, ['--depth=50', '--delta-base-offset']);

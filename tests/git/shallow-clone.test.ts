@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import git from 'isomorphic-git';
@@ -71,6 +73,34 @@ describe('the first clone', () => {
     const read = await reads!;
     const gitHas = (path: string) => spawnSync('git', ['cat-file', 'blob', `${head}:${path}`], { cwd: remote.bare, env: GIT_ENV }).stdout;
     expect(read.map((bytes, i) => Buffer.from(bytes!).equals(gitHas(paths[i]!)))).toEqual(paths.map(() => true));
+  });
+
+  it('stores nothing of a pack that does not index: the pack stored while it was indexed is removed', async () => {
+    // Between the page and the host, a pack damaged on the way: one byte of its last object flipped.
+    const proxy = createServer(async (req, res) => {
+      const body: Buffer[] = [];
+      for await (const chunk of req) body.push(chunk as Buffer);
+      const answer = await fetch(`${remote.url}${req.url!.slice('/demo.git'.length)}`, {
+        method: req.method!,
+        headers: Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'content-length'].includes(k))) as Record<string, string>,
+        ...(req.method === 'POST' ? { body: Buffer.concat(body) } : {}),
+      });
+      const bytes = Buffer.from(await answer.arrayBuffer());
+      if (req.url!.endsWith('/git-upload-pack')) bytes[bytes.length - 4 - 20 - 2]! ^= 0xff; // before the flush and the pack's checksum
+      res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/octet-stream' });
+      res.end(bytes);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const clone = newClone();
+      const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/demo.git`;
+      await expect(syncClone(clone, { ...withAuth(), url })).rejects.toThrow(/pack is damaged/);
+      const packDir = join(clone.gitdir, 'objects/pack');
+      expect(fs.existsSync(packDir) ? fs.readdirSync(packDir) : []).toEqual([]);
+      expect(fs.existsSync(join(clone.gitdir, 'refs/remotes/origin/main'))).toBe(false);
+    } finally {
+      proxy.close();
+    }
   });
 
   it('leaves later fetches to isomorphic-git, which finds what the first one stored and brings only what is new', async () => {

@@ -67,6 +67,32 @@ describe('CandidateIndex', () => {
     }
   });
 
+  it('reads files as they arrive, in parts, with the same candidates and problems; fails when what arrived was another file', async () => {
+    const files = { 'candidates/run_a.jsonl': messy, 'candidates/run_b.jsonl': Buffer.from(`${candidateLine({ id: 'last' })}\n`) };
+    const expected = await readCandidates(memorySource(files));
+    /** The files read as they arrive, in parts of `chunk` bytes; `whole` gives `arrived` for each, which may be another file's bytes. */
+    const arrivingSource = (chunk: number, arrived: Record<string, Buffer>): DataSource => ({
+      ...memorySource(files),
+      readArriving: async (path) => ({
+        parts: (async function* () {
+          for (let at = 0; at < arrived[path]!.length; at += chunk) yield arrived[path]!.subarray(at, at + chunk);
+        })(),
+        whole: async () => {
+          if (arrived[path] !== files[path as keyof typeof files]) throw new Error(`another blob arrived, not ${path}`);
+          return arrived[path]!;
+        },
+      }),
+    });
+    for (const chunk of [1, 7, 4096]) {
+      const { candidates, problems } = await CandidateIndex.read(arrivingSource(chunk, files));
+      expect(problems).toEqual(expected.problems);
+      expect(candidates.size).toBe(expected.candidates.size);
+      for (const [id, located] of expected.candidates) expect(candidates.get(id)).toEqual(located);
+    }
+    const swapped = { 'candidates/run_a.jsonl': files['candidates/run_b.jsonl'], 'candidates/run_b.jsonl': files['candidates/run_a.jsonl'] };
+    await expect(CandidateIndex.read(arrivingSource(7, swapped))).rejects.toThrow('another blob arrived, not candidates/run_a.jsonl');
+  });
+
   it('finds earlier turns as it reads, from fingerprints, as indexEarlierTurns finds them among all the texts', async () => {
     const real = Object.fromEntries(dataRuns().map(({ run, file }) => [`candidates/${run}.jsonl`, readFileSync(file)]));
     const first = { id: 't1', model_response: 'Paris is the capital.', prompt_messages: [{ role: 'user', content: 'Capital of France?' }] };

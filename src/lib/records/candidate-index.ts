@@ -39,8 +39,10 @@ export class CandidateIndex implements CandidateLookup {
     const index = new CandidateIndex(source);
     const problems: Problem[] = [];
     const duplicates: Problem[] = [];
-    for await (const { file, chunks, whole } of candidateFiles(source, problems)) {
-      if (!whole && !source.readAt) throw new Error(`the source reads ${file} in chunks but cannot read a part of it again (readAt)`);
+    for await (const read of candidateFiles(source, problems, true)) {
+      const { file } = read;
+      const [chunks, whole] = 'arriving' in read ? [read.arriving.parts, undefined] : [read.chunks, read.whole];
+      if (!whole && !source.readAt && !('arriving' in read)) throw new Error(`the source reads ${file} in chunks but cannot read a part of it again (readAt)`);
       const f = index.files.push(file) - 1;
       index.whole.push(whole);
       const keep = (id: string, line: number, span: LineSpan) => {
@@ -51,11 +53,12 @@ export class CandidateIndex implements CandidateLookup {
       const parser = new CandidateFileParser(file, (located, span) => {
         if (keep(located.candidate.id, located.line, span!)) seen?.(located);
       });
-      const half = apart && !whole && chunks.size !== undefined && chunks.size >= apart.fromBytes ? secondHalf(source, file, chunks.size) : undefined;
-      const part = half === undefined ? undefined : apart!.read(file, half, chunks.size!);
+      const size = 'size' in chunks ? chunks.size : undefined;
+      const half = apart && !whole && size !== undefined && size >= apart.fromBytes ? secondHalf(source, file, size) : undefined;
+      const part = half === undefined ? undefined : apart!.read(file, half, size!);
       part?.catch(() => undefined); // awaited below, once the first half is read
       let at = 0;
-      for (const chunk of chunks) {
+      for await (const chunk of chunks) {
         if (half !== undefined && at + chunk.length >= half) {
           parser.push(chunk.subarray(0, half - at));
           break; // the rest is the other thread's
@@ -64,6 +67,8 @@ export class CandidateIndex implements CandidateLookup {
         at += chunk.length;
       }
       problems.push(...parser.end().problems);
+      // What arrived is used only once it is known to be this file.
+      if ('arriving' in read) index.whole[f] = await read.arriving.whole();
       if (!part) continue;
       const { ids, lineOf, offsetOf, bytesOf, notes, problems: found } = await part;
       const before = parser.lines;

@@ -29,6 +29,12 @@ export interface TooLarge {
 export interface DataSource {
   /** Files under `folder` (recursively), sorted by path; none when the folder is missing. */
   list(folder: string): Promise<SourceFile[]>;
+  /**
+   * The files `list` gives, in its order, an entry of `folder` at a time, each as soon as
+   * it is listed: correction files are read this way where a source offers it (the page's
+   * first clone, whose folders' trees arrive one after the other).
+   */
+  listParts?(folder: string): AsyncIterable<SourceFile[]>;
   /** The file's bytes, or its size without its bytes when it is over `maxBytes`. */
   read(path: string, maxBytes: number): Promise<Uint8Array | TooLarge>;
   /**
@@ -44,12 +50,26 @@ export interface DataSource {
    * it instead of holding every candidate. Offered by the sources that offer `readChunks`.
    */
   readAt?(path: string, offset: number, length: number): Uint8Array;
+  /**
+   * The file's bytes as they arrive, before the whole file can be read (the page's first
+   * clone, while its pack is inflated and hashed), then the whole file, which tells
+   * whether what arrived was this file (see PackStore.arriving); null when the file is to
+   * be read whole. Candidate files are read this way where a source offers it.
+   */
+  readArriving?(path: string, maxBytes: number): Promise<ArrivingFile | TooLarge | null>;
   /** Frees what the source holds (a git process). */
   close(): void;
 }
 
 /** A file's bytes a chunk at a time (DataSource.readChunks), and its size when it was opened. */
 export type FileChunks = Iterable<Uint8Array> & { size?: number };
+
+/** A file's bytes as they arrive (DataSource.readArriving). */
+export interface ArrivingFile {
+  parts: AsyncIterable<Uint8Array>;
+  /** @throws when what arrived was not this file: what was read of it must be thrown away. */
+  whole(): Promise<Uint8Array>;
+}
 
 export const CANDIDATES_DIR = 'candidates';
 
@@ -107,14 +127,26 @@ export interface CandidateFileBytes {
   whole?: Uint8Array;
 }
 
-/** The candidate files, in path order; a file misnamed or over the limit is a problem in `problems`, not read. */
-export async function* candidateFiles(source: DataSource, problems: Problem[]): AsyncGenerator<CandidateFileBytes> {
+/** A candidate file read as its bytes arrive (DataSource.readArriving). */
+export interface CandidateFileArriving {
+  file: string;
+  arriving: ArrivingFile;
+}
+
+/**
+ * The candidate files, in path order; a file misnamed or over the limit is a problem in `problems`, not read.
+ * @param arriving read each as it arrives where the source offers it (the reader then checks `whole` before it uses what it read).
+ */
+export function candidateFiles(source: DataSource, problems: Problem[]): AsyncGenerator<CandidateFileBytes>;
+export function candidateFiles(source: DataSource, problems: Problem[], arriving: true): AsyncGenerator<CandidateFileBytes | CandidateFileArriving>;
+export async function* candidateFiles(source: DataSource, problems: Problem[], arriving = false): AsyncGenerator<CandidateFileBytes | CandidateFileArriving> {
   for (const { path: file, size } of dataFiles(await source.list(CANDIDATES_DIR), problems)) {
     if (!file.endsWith('.jsonl') || file.slice(CANDIDATES_DIR.length + 1).includes('/')) {
       problems.push({ file, message: 'is not a candidate file; candidates/ holds one <run_id>.jsonl per benchmark run (see `plover import`)' });
       continue;
     }
-    const read = await candidateChunks(source, file, size);
+    const early = arriving && source.readArriving ? await source.readArriving(file, MAX_CANDIDATE_FILE_BYTES) : null;
+    const read = early && !('tooLarge' in early) ? { arriving: early } : (early ?? (await candidateChunks(source, file, size)));
     if ('tooLarge' in read) problems.push({ file, message: `is ${read.tooLarge} bytes, over the ${MAX_CANDIDATE_FILE_BYTES}-byte limit for a candidate file; split the run` });
     else yield { file, ...read };
   }
@@ -138,54 +170,58 @@ async function candidateChunks(source: DataSource, file: string, size: number | 
  * problems go to `problems`. Holds one batch of files at a time.
  */
 export async function* iterateCorrections(source: DataSource, problems: Problem[]): AsyncGenerator<LocatedCorrection[]> {
-  const listed = await source.list(CORRECTIONS_DIR);
-  const present = new Set(listed.map((f) => f.path));
-  const files: string[] = [];
-  for (const { path: file, size } of dataFiles(listed, problems)) {
-    if (!CORRECTION_PATH_PATTERN.test(file)) {
-      problems.push({ file, message: 'is not where plover puts corrections (corrections/<2 hex>/<16 hex>--<reviewer>-<8 hex>.json); move or delete it' });
-    } else if (size !== undefined && size > MAX_CORRECTION_BYTES) {
-      problems.push(tooLargeCorrection(file, size));
-    } else files.push(file);
-  }
-
+  const present = new Set<string>();
+  // A record at another file's path is told once every file is listed: whether that path holds a file too.
+  const misplaced: { problem: Problem; expected: string; email: string; id: string }[] = [];
   let group: LocatedCorrection[] = [];
   let groupKey = '';
-  for (let i = 0; i < files.length; i += READ_CONCURRENCY) {
-    const batch = files.slice(i, i + READ_CONCURRENCY);
-    const read = await Promise.all(batch.map((file) => source.read(file, MAX_CORRECTION_BYTES)));
-    for (const [j, file] of batch.entries()) {
-      const bytes = read[j]!;
-      if ('tooLarge' in bytes) {
-        problems.push(tooLargeCorrection(file, bytes.tooLarge));
-        continue;
+  for await (const listed of source.listParts?.(CORRECTIONS_DIR) ?? [await source.list(CORRECTIONS_DIR)]) {
+    for (const f of listed) present.add(f.path);
+    const files: string[] = [];
+    for (const { path: file, size } of dataFiles(listed, problems)) {
+      if (!CORRECTION_PATH_PATTERN.test(file)) {
+        problems.push({ file, message: 'is not where plover puts corrections (corrections/<2 hex>/<16 hex>--<reviewer>-<8 hex>.json); move or delete it' });
+      } else if (size !== undefined && size > MAX_CORRECTION_BYTES) {
+        problems.push(tooLargeCorrection(file, size));
+      } else files.push(file);
+    }
+    for (let i = 0; i < files.length; i += READ_CONCURRENCY) {
+      const batch = files.slice(i, i + READ_CONCURRENCY);
+      const read = await Promise.all(batch.map((file) => source.read(file, MAX_CORRECTION_BYTES)));
+      for (const [j, file] of batch.entries()) {
+        const bytes = read[j]!;
+        if ('tooLarge' in bytes) {
+          problems.push(tooLargeCorrection(file, bytes.tooLarge));
+          continue;
+        }
+        const text = decodeUtf8(bytes, file, problems);
+        if (text === undefined) continue;
+        const { correction, problems: bad } = parseCorrection(text, file);
+        problems.push(...bad);
+        if (!correction) continue;
+        const expected = correctionPath(correction.candidate_id, correction.reviewer.email);
+        if (expected !== file) {
+          const problem: Problem = { file, path: 'candidate_id', message: '' };
+          problems.push(problem);
+          misplaced.push({ problem, expected, email: correction.reviewer.email, id: correction.candidate_id });
+          continue;
+        }
+        const key = file.slice(0, file.indexOf('--'));
+        if (key !== groupKey && group.length) {
+          yield* splitById(group);
+          group = [];
+        }
+        groupKey = key;
+        group.push({ correction, file });
       }
-      const text = decodeUtf8(bytes, file, problems);
-      if (text === undefined) continue;
-      const { correction, problems: bad } = parseCorrection(text, file);
-      problems.push(...bad);
-      if (!correction) continue;
-      const expected = correctionPath(correction.candidate_id, correction.reviewer.email);
-      if (expected !== file) {
-        problems.push({
-          file,
-          path: 'candidate_id',
-          message: present.has(expected)
-            ? `is a second decision of ${correction.reviewer.email} on ${JSON.stringify(correction.candidate_id)}, which ${expected} already holds; delete one of the two`
-            : `does not match the file's path: this record belongs at ${expected}; move it there`,
-        });
-        continue;
-      }
-      const key = file.slice(0, file.indexOf('--'));
-      if (key !== groupKey && group.length) {
-        yield* splitById(group);
-        group = [];
-      }
-      groupKey = key;
-      group.push({ correction, file });
     }
   }
   if (group.length) yield* splitById(group);
+  for (const { problem, expected, email, id } of misplaced) {
+    problem.message = present.has(expected)
+      ? `is a second decision of ${email} on ${JSON.stringify(id)}, which ${expected} already holds; delete one of the two`
+      : `does not match the file's path: this record belongs at ${expected}; move it there`;
+  }
 }
 
 function tooLargeCorrection(file: string, size: number): Problem {
