@@ -58,9 +58,31 @@ export function findLoneSurrogate(value: unknown): string | undefined {
 /**
  * Counts the keys of every object in `value`; with `strings`, finds the path of the first
  * string or key that is not well-formed UTF-16. Iterative: JSON.parse takes nesting far
- * deeper than the call stack does.
+ * deeper than the call stack does. Holds no path while it walks (a candidate has dozens of
+ * values, 100k candidates millions): the path is found again once a bad string is.
  */
 function walk(value: unknown, out: { keys: number; strings: boolean; badString: string | undefined }): void {
+  const stack: unknown[] = [value];
+  while (stack.length) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (out.strings && !v.isWellFormed()) return void (out.badString = badStringPath(value));
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push(v[i]);
+    } else if (v !== null && typeof v === 'object') {
+      const keys = Object.keys(v);
+      out.keys += keys.length;
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const key = keys[i]!;
+        if (out.strings && !key.isWellFormed()) return void (out.badString = badStringPath(value));
+        stack.push((v as Record<string, unknown>)[key]);
+      }
+    }
+  }
+}
+
+/** The path of the first string or key in `value` that is not well-formed UTF-16, in walk's order; undefined when there is none. */
+function badStringPath(value: unknown): string | undefined {
   interface Node {
     value: unknown;
     key: string | number | undefined;
@@ -75,19 +97,19 @@ function walk(value: unknown, out: { keys: number; strings: boolean; badString: 
   for (let node = stack.pop(); node; node = stack.pop()) {
     const v = node.value;
     if (typeof v === 'string') {
-      if (out.strings && !v.isWellFormed()) return void (out.badString = pathOf(node));
+      if (!v.isWellFormed()) return pathOf(node);
     } else if (Array.isArray(v)) {
       for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], key: i, parent: node });
     } else if (v !== null && typeof v === 'object') {
       const keys = Object.keys(v);
-      out.keys += keys.length;
       for (let i = keys.length - 1; i >= 0; i--) {
         const key = keys[i]!;
-        if (out.strings && !key.isWellFormed()) return void (out.badString = pathOf(node, key));
+        if (!key.isWellFormed()) return pathOf(node, key);
         stack.push({ value: (v as Record<string, unknown>)[key], key, parent: node });
       }
     }
   }
+  return undefined;
 }
 
 /**
@@ -108,14 +130,13 @@ function countKeys(text: string): number {
     if (backslashes % 2) continue;
     inString = false;
     let j = i + 1;
-    while (WHITESPACE.has(text.charCodeAt(j))) j++;
+    for (let c = text.charCodeAt(j); c === 32 || c === 9 || c === 10 || c === 13; c = text.charCodeAt(++j));
     if (text.charCodeAt(j) === COLON) n++;
   }
   return n;
 }
 const BACKSLASH = 92;
 const COLON = 58;
-const WHITESPACE = new Set([32, 9, 10, 13]);
 
 /** The path of the first key written twice in one object (the slow pass, run only when there is one). */
 function findDuplicateKey(text: string): string | undefined {
