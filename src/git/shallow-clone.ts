@@ -4,9 +4,10 @@
  * (pack-index.ts, on a worker in the page, handing each object to the clone's PackStore
  * as it is found, and a large one as it inflates, so that the page reads the files while
  * the rest is indexed), and stored as git stores a fetched pack: the pack (while it is
- * indexed) and its index under objects/pack, the `shallow` file, the remote-tracking ref. isomorphic-git's own fetch took minutes at
- * 100k corrections, most of it inflating each object with a new inflater; later fetches
- * (only what is new) still go through it, and read what this stored as their own.
+ * indexed) and its index under objects/pack, the `shallow` file, the remote-tracking ref.
+ * isomorphic-git's own fetch took minutes at 100k corrections, most of it inflating each
+ * object with a new inflater; later fetches (only what is new) still go through it, and
+ * read what this stored as their own.
  *
  * Reference: git's Documentation/gitprotocol-pack.txt (shallow fetches, side-band) and
  * gitprotocol-http.txt (the stateless exchange: wants, `deepen`, `done`, in one POST).
