@@ -21,16 +21,14 @@ export interface TreeSourceOptions {
 export function treeSource(options: TreeSourceOptions): DataSource & { oidOf(path: string): string | undefined } {
   const ctx = { fs: options.fs, gitdir: options.gitdir, cache: options.cache };
   const oids = new Map<string, string>();
-  /** The tree that lists each file. */
+  /** The tree of each folder walked, by its path with a final slash. */
   const trees = new Map<string, string>();
   async function walk(tree: string, prefix: string, out: SourceFile[]): Promise<void> {
+    trees.set(prefix, tree);
     for (const entry of await readTreeEntries(ctx, tree)) {
       const path = `${prefix}${entry.path}`;
       if (entry.type === 'tree') await walk(entry.oid, `${path}/`, out);
-      else {
-        out.push(listed(entry, path));
-        trees.set(path, tree);
-      }
+      else out.push(listed(entry, path));
     }
   }
   /** A regular file is listed to be read; a link or a submodule only to be named, as the working tree does. */
@@ -75,7 +73,7 @@ export function treeSource(options: TreeSourceOptions): DataSource & { oidOf(pat
       return blob.length > maxBytes ? { tooLarge: blob.length } : blob;
     },
     async readArriving(path, maxBytes) {
-      const [oid, tree] = [oids.get(path), trees.get(path)];
+      const [oid, tree] = [oids.get(path), trees.get(path.slice(0, path.lastIndexOf('/') + 1))];
       const arriving = oid && tree ? await readArriving(ctx, oid, tree) : null;
       // Over the limit, it may not be this file: `read` tells.
       return arriving && arriving.size <= maxBytes ? arriving : null;

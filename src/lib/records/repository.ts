@@ -54,9 +54,10 @@ export interface DataSource {
    * The file's bytes as they arrive, before the whole file can be read (the page's first
    * clone, while its pack is inflated and hashed), then the whole file, which tells
    * whether what arrived was this file (see PackStore.arriving); null when the file is to
-   * be read whole. Candidate files are read this way where a source offers it.
+   * be read whole (so too when what arrives is over `maxBytes`: `read` tells whether the
+   * file is). Candidate files are read this way where a source offers it.
    */
-  readArriving?(path: string, maxBytes: number): Promise<ArrivingFile | TooLarge | null>;
+  readArriving?(path: string, maxBytes: number): Promise<ArrivingFile | null>;
   /** Frees what the source holds (a git process). */
   close(): void;
 }
@@ -146,7 +147,7 @@ export async function* candidateFiles(source: DataSource, problems: Problem[], a
       continue;
     }
     const early = arriving && source.readArriving ? await source.readArriving(file, MAX_CANDIDATE_FILE_BYTES) : null;
-    const read = early && !('tooLarge' in early) ? { arriving: early } : (early ?? (await candidateChunks(source, file, size)));
+    const read = early ? { arriving: early } : await candidateChunks(source, file, size);
     if ('tooLarge' in read) problems.push({ file, message: `is ${read.tooLarge} bytes, over the ${MAX_CANDIDATE_FILE_BYTES}-byte limit for a candidate file; split the run` });
     else yield { file, ...read };
   }
@@ -175,16 +176,7 @@ export async function* iterateCorrections(source: DataSource, problems: Problem[
   const misplaced: { problem: Problem; expected: string; email: string; id: string }[] = [];
   let group: LocatedCorrection[] = [];
   let groupKey = '';
-  for await (const listed of source.listParts?.(CORRECTIONS_DIR) ?? [await source.list(CORRECTIONS_DIR)]) {
-    for (const f of listed) present.add(f.path);
-    const files: string[] = [];
-    for (const { path: file, size } of dataFiles(listed, problems)) {
-      if (!CORRECTION_PATH_PATTERN.test(file)) {
-        problems.push({ file, message: 'is not where plover puts corrections (corrections/<2 hex>/<16 hex>--<reviewer>-<8 hex>.json); move or delete it' });
-      } else if (size !== undefined && size > MAX_CORRECTION_BYTES) {
-        problems.push(tooLargeCorrection(file, size));
-      } else files.push(file);
-    }
+  for await (const files of correctionFiles(source, problems, present)) {
     for (let i = 0; i < files.length; i += READ_CONCURRENCY) {
       const batch = files.slice(i, i + READ_CONCURRENCY);
       const read = await Promise.all(batch.map((file) => source.read(file, MAX_CORRECTION_BYTES)));
@@ -221,6 +213,26 @@ export async function* iterateCorrections(source: DataSource, problems: Problem[
     problem.message = present.has(expected)
       ? `is a second decision of ${email} on ${JSON.stringify(id)}, which ${expected} already holds; delete one of the two`
       : `does not match the file's path: this record belongs at ${expected}; move it there`;
+  }
+}
+
+/**
+ * The correction files to read, a part of the listing at a time (listParts where the source
+ * offers it): each entry's place in the layout and listed size checked, every path listed
+ * added to `present`.
+ */
+async function* correctionFiles(source: DataSource, problems: Problem[], present: Set<string>): AsyncGenerator<string[]> {
+  for await (const listed of source.listParts?.(CORRECTIONS_DIR) ?? [await source.list(CORRECTIONS_DIR)]) {
+    for (const f of listed) present.add(f.path);
+    const files: string[] = [];
+    for (const { path: file, size } of dataFiles(listed, problems)) {
+      if (!CORRECTION_PATH_PATTERN.test(file)) {
+        problems.push({ file, message: 'is not where plover puts corrections (corrections/<2 hex>/<16 hex>--<reviewer>-<8 hex>.json); move or delete it' });
+      } else if (size !== undefined && size > MAX_CORRECTION_BYTES) {
+        problems.push(tooLargeCorrection(file, size));
+      } else files.push(file);
+    }
+    yield files;
   }
 }
 
