@@ -8,6 +8,7 @@
 import type { LocatedCandidate } from '../records/candidates.ts';
 import type { Candidate } from '../records/schema-types.generated.ts';
 import { compareOrdinal } from '../ordinal.ts';
+import { memoizeTexts } from './text-memo.ts';
 
 /** For a candidate, the prompt index of each assistant message and the candidates that produced it. */
 export type EarlierTurns = Map<string, Map<number, string[]>>;
@@ -36,17 +37,20 @@ export class EarlierTurnFinder {
   /** Every assistant message of a prompt: its candidate, run, index and conversation key. */
   private readonly wanted: { id: string; run: string; index: number; key: string }[] = [];
   private readonly fingerprint: (text: string) => string;
+  /** The fingerprint, remembered for the texts that repeat (see turnKeys). */
+  private readonly shared: (text: string) => string;
 
   /**
    * @param fingerprint equal for equal texts and (but for a hash collision) different for
    * different ones; without it a key holds the texts themselves.
    */
-  constructor(fingerprint: (text: string) => string = (text) => text) {
-    this.fingerprint = fingerprint;
+  constructor(fingerprint?: (text: string) => string) {
+    this.fingerprint = fingerprint ?? ((text) => text);
+    this.shared = fingerprint ? memoizeTexts(fingerprint) : this.fingerprint;
   }
 
   add(candidate: Candidate): void {
-    this.addKeys(turnKeys(candidate, this.fingerprint));
+    this.addKeys(turnKeys(candidate, this.fingerprint, this.shared));
   }
 
   /** Adds a candidate by its keys (turnKeys with this finder's fingerprint), as `add` does: what a thread that parsed it hands over. */
@@ -85,8 +89,12 @@ export interface TurnKeys {
   answered: string;
 }
 
-/** A candidate's conversation keys (see EarlierTurnFinder), from the fingerprints of its texts. */
-export function turnKeys(candidate: Candidate, fingerprint: (text: string) => string): TurnKeys {
+/**
+ * A candidate's conversation keys (see EarlierTurnFinder), from the fingerprints of its
+ * texts. `shared` gives the same fingerprints, for the prompt's system and user messages,
+ * which many candidates share: memoizeTexts(fingerprint) hashes each of them once.
+ */
+export function turnKeys(candidate: Candidate, fingerprint: (text: string) => string, shared = fingerprint): TurnKeys {
   const { id, benchmark_run_id: run, prompt_messages: messages } = candidate;
   // The messages as JSON (unambiguous), fingerprinted again to keep the key short.
   const key = (parts: string[]) => fingerprint(JSON.stringify(parts));
@@ -94,7 +102,7 @@ export function turnKeys(candidate: Candidate, fingerprint: (text: string) => st
   const wanted: [number, string][] = [];
   for (let index = 0; index < messages.length; index++) {
     const m = messages[index]!;
-    const print = fingerprint(m.content);
+    const print = m.role === 'assistant' ? fingerprint(m.content) : shared(m.content);
     if (index > 0 && m.role === 'assistant') wanted.push([index, key([...parts, print])]);
     parts.push(m.role, print);
   }

@@ -15,6 +15,7 @@ import { controlTokensIn } from './control-tokens.ts';
 import type { EarlierTurns } from './earlier-turns.ts';
 import { resolveDecision, type Conflict } from '../team/resolve.ts';
 import { checkAgainstSchema } from '../records/schema-check.ts';
+import { memoizeTexts } from './text-memo.ts';
 import {
   DEFAULT_EXPORT_OPTIONS,
   emptyCounts,
@@ -70,11 +71,13 @@ export class ExportCompiler {
   private readonly counts: ExportCounts;
   private readonly earlier: EarlierTurnContext;
   private readonly countTextTokens: ((text: string) => number) | undefined;
-  /** Token counts of prompt texts and model responses, which repeat across runs and lines; emptied at MEMO_TEXTS, so that it never holds every text. */
-  private readonly tokenMemo = new Map<string, number>();
+  /** Tokens of a text that other lines may share (prompt messages, model responses); 0 without a counter. */
+  private readonly countMemo: (text: string) => number;
   /** A number for each distinct text of the lines written (by fingerprint), and the training content of each line as those numbers, with its candidate. */
   private readonly textIds = new Map<string, number>();
   private readonly fingerprint: (text: string) => string;
+  /** The fingerprint of a text that other lines may share (a prompt's system and user messages). */
+  private readonly sharedPrint: (text: string) => string;
   private readonly written = new Map<string, string>();
 
   /** @throws PloverError `E_USAGE` when `maxTokens` is given without a token counter. */
@@ -85,6 +88,8 @@ export class ExportCompiler {
     if (options.maxTokens !== undefined && !context.countTokens) throw new PloverError('E_USAGE', 'maxTokens needs a token counter');
     this.countTextTokens = context.countTokens;
     this.fingerprint = context.fingerprint ?? ((text) => text);
+    this.sharedPrint = context.fingerprint ? memoizeTexts(context.fingerprint) : this.fingerprint;
+    this.countMemo = context.countTokens ? memoizeTexts(context.countTokens) : () => 0;
     this.counts = emptyCounts(candidates.size);
   }
 
@@ -361,7 +366,7 @@ export class ExportCompiler {
       if (!messages) continue;
       parts.push(field);
       for (const m of messages) {
-        const print = this.fingerprint(m.content);
+        const print = m.role === 'assistant' ? this.fingerprint(m.content) : this.sharedPrint(m.content);
         let n = this.textIds.get(print);
         if (n === undefined) this.textIds.set(print, (n = this.textIds.size));
         parts.push(`${m.role}${'weight' in m ? `:${m.weight}` : ''}:${n}`);
@@ -370,21 +375,7 @@ export class ExportCompiler {
     if ('label' in line) parts.push(String(line.label));
     return parts.join(' ');
   }
-
-  /** Tokens of a text that other lines may share (prompt messages, model responses); 0 without a counter. */
-  private countMemo(text: string): number {
-    if (!this.countTextTokens) return 0;
-    let n = this.tokenMemo.get(text);
-    if (n === undefined) {
-      if (this.tokenMemo.size >= MEMO_TEXTS) this.tokenMemo.clear();
-      this.tokenMemo.set(text, (n = this.countTextTokens(text)));
-    }
-    return n;
-  }
 }
-
-/** How many texts the token memo holds at most: a run's prompts (the texts that repeat) fit. */
-const MEMO_TEXTS = 10_000;
 
 function sortKeys(record: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => compareOrdinal(a, b)));
