@@ -168,11 +168,18 @@ async function candidateChunks(source: DataSource, file: string, size: number | 
  * Reads every correction file in path order and yields them grouped by candidate (the
  * files of one candidate are adjacent: their names start with its key). Checks each
  * file's place in the layout, size, encoding, schema, and path against its record;
- * problems go to `problems`. Holds one batch of files at a time.
+ * problems go to `problems` as they are found (a reader on a thread sends them on as it
+ * goes). Holds one batch of files at a time. Where the source lists in parts (listParts),
+ * a record at another file's path is worded when the generator ends, once it is known
+ * whether that path holds a file too.
  */
 export async function* iterateCorrections(source: DataSource, problems: Problem[]): AsyncGenerator<LocatedCorrection[]> {
   const present = new Set<string>();
-  // A record at another file's path is told once every file is listed: whether that path holds a file too.
+  const misplacedMessage = (expected: string, email: string, id: string) =>
+    present.has(expected)
+      ? `is a second decision of ${email} on ${JSON.stringify(id)}, which ${expected} already holds; delete one of the two`
+      : `does not match the file's path: this record belongs at ${expected}; move it there`;
+  // Those worded at the end: their path was not listed yet, and more of the listing was to come.
   const misplaced: { problem: Problem; expected: string; email: string; id: string }[] = [];
   let group: LocatedCorrection[] = [];
   let groupKey = '';
@@ -193,9 +200,10 @@ export async function* iterateCorrections(source: DataSource, problems: Problem[
         if (!correction) continue;
         const expected = correctionPath(correction.candidate_id, correction.reviewer.email);
         if (expected !== file) {
-          const problem: Problem = { file, path: 'candidate_id', message: '' };
+          const { email } = correction.reviewer;
+          const problem: Problem = { file, path: 'candidate_id', message: misplacedMessage(expected, email, correction.candidate_id) };
           problems.push(problem);
-          misplaced.push({ problem, expected, email: correction.reviewer.email, id: correction.candidate_id });
+          if (source.listParts && !present.has(expected)) misplaced.push({ problem, expected, email, id: correction.candidate_id });
           continue;
         }
         const key = file.slice(0, file.indexOf('--'));
@@ -209,11 +217,7 @@ export async function* iterateCorrections(source: DataSource, problems: Problem[
     }
   }
   if (group.length) yield* splitById(group);
-  for (const { problem, expected, email, id } of misplaced) {
-    problem.message = present.has(expected)
-      ? `is a second decision of ${email} on ${JSON.stringify(id)}, which ${expected} already holds; delete one of the two`
-      : `does not match the file's path: this record belongs at ${expected}; move it there`;
-  }
+  for (const { problem, expected, email, id } of misplaced) problem.message = misplacedMessage(expected, email, id);
 }
 
 /**
